@@ -1,0 +1,86 @@
+// The API server's in-process face: every write goes through admission (defaulting, mutation such as
+// sidecar injection, validation) and then the store. The HTTP layer and the controllers both use this,
+// so an object created by a controller is treated exactly like one created by kubectl.
+import type { ResourceType, ResourceRegistry } from './resources.js';
+import type { KubeObject, ObjectStore, WatchEvent } from './store.js';
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+export interface AdmissionRequest {
+  operation: Operation;
+  type: ResourceType;
+  /** The object to be stored (mutable for mutating plugins); for DELETE the object being deleted. */
+  object: KubeObject;
+  oldObject?: KubeObject;
+  subresource?: string;
+  dryRun: boolean;
+}
+
+/**
+ * A plugin may mutate `request.object` (defaulting, injection) and throws a StatusError to reject.
+ * Plugins run in registration order; mutating ones should be registered before validating ones.
+ */
+export type AdmissionPlugin = (request: AdmissionRequest) => void;
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  subresource?: 'status';
+}
+
+export class ClusterApi {
+  private plugins: AdmissionPlugin[] = [];
+
+  constructor(
+    readonly store: ObjectStore,
+    readonly registry: ResourceRegistry,
+  ) {}
+
+  use(plugin: AdmissionPlugin): this {
+    this.plugins.push(plugin);
+    return this;
+  }
+
+  /** Shorthand: `api.type('apps', 'deployments')`. */
+  type(group: string, plural: string): ResourceType {
+    return this.registry.get(group, plural);
+  }
+
+  get(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    return this.store.get(t, namespace, name);
+  }
+
+  tryGet(t: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.store.tryGet(t, namespace, name);
+  }
+
+  list(t: ResourceType, namespace?: string): { items: KubeObject[]; resourceVersion: string } {
+    return this.store.list(t, namespace);
+  }
+
+  watch(t: ResourceType, namespace: string | undefined, fromRV: string | undefined, listener: (e: WatchEvent) => void): () => void {
+    return this.store.watch(t, namespace, fromRV, listener);
+  }
+
+  create(t: ResourceType, obj: KubeObject, opts: WriteOptions = {}): KubeObject {
+    const object = structuredClone(obj);
+    this.admit({ operation: 'CREATE', type: t, object, dryRun: !!opts.dryRun });
+    return opts.dryRun ? object : this.store.create(t, object);
+  }
+
+  update(t: ResourceType, obj: KubeObject, opts: WriteOptions = {}): KubeObject {
+    const object = structuredClone(obj);
+    const oldObject = this.store.get(t, object.metadata?.namespace, object.metadata?.name ?? '');
+    this.admit({ operation: 'UPDATE', type: t, object, oldObject, subresource: opts.subresource, dryRun: !!opts.dryRun });
+    return opts.dryRun ? object : this.store.update(t, object, { subresource: opts.subresource });
+  }
+
+  delete(t: ResourceType, namespace: string | undefined, name: string, opts: { dryRun?: boolean; uid?: string; resourceVersion?: string } = {}): KubeObject {
+    const object = this.store.get(t, namespace, name);
+    this.admit({ operation: 'DELETE', type: t, object, dryRun: !!opts.dryRun });
+    return opts.dryRun ? object : this.store.delete(t, namespace, name, opts);
+  }
+
+  private admit(request: AdmissionRequest): void {
+    for (const plugin of this.plugins) plugin(request);
+  }
+}

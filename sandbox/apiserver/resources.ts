@@ -1,0 +1,188 @@
+// The kinds this cluster serves: the built-in ones it implements and the mesh CRDs it loads from crds/.
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+export interface ResourceType {
+  group: string; // '' for the core group
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  verbs: string[];
+  /** Subresources served under /<plural>/<name>/<sub>. */
+  subresources: { status?: boolean; scale?: boolean; log?: boolean };
+  /** OpenAPI v3 schema of the whole object (CRDs only; built-in kinds are validated in code). */
+  schema?: Record<string, unknown>;
+  /** CRD additionalPrinterColumns, used for Table output. */
+  printerColumns?: PrinterColumn[];
+}
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function builtin(
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  extra: Partial<ResourceType> = {},
+): ResourceType {
+  return {
+    group,
+    version,
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    namespaced,
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    subresources: {},
+    ...extra,
+  };
+}
+
+export const BUILTIN_TYPES: ResourceType[] = [
+  builtin('', 'v1', 'Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: { status: true } }),
+  builtin('', 'v1', 'Pod', 'pods', true, {
+    shortNames: ['po'],
+    categories: ['all'],
+    subresources: { status: true, log: true },
+  }),
+  builtin('', 'v1', 'Service', 'services', true, {
+    shortNames: ['svc'],
+    categories: ['all'],
+    subresources: { status: true },
+  }),
+  builtin('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
+  builtin('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
+  builtin('', 'v1', 'Secret', 'secrets', true),
+  builtin('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
+  builtin('', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
+  builtin('apps', 'v1', 'Deployment', 'deployments', true, {
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: { status: true, scale: true },
+  }),
+  builtin('apps', 'v1', 'ReplicaSet', 'replicasets', true, {
+    shortNames: ['rs'],
+    categories: ['all'],
+    subresources: { status: true, scale: true },
+  }),
+  builtin('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
+];
+
+const CRD_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'crds');
+
+interface CrdVersion {
+  name: string;
+  served: boolean;
+  storage: boolean;
+  schema?: { openAPIV3Schema?: Record<string, unknown> };
+  subresources?: { status?: unknown; scale?: unknown };
+  additionalPrinterColumns?: PrinterColumn[];
+}
+
+interface CrdDocument {
+  kind: string;
+  spec: {
+    group: string;
+    scope: 'Namespaced' | 'Cluster';
+    names: { kind: string; plural: string; singular?: string; shortNames?: string[]; categories?: string[] };
+    versions: CrdVersion[];
+  };
+}
+
+/** The CRDs shipped with the sandbox, as parsed documents (also served under apiextensions.k8s.io). */
+export function loadCrdDocuments(dir = CRD_DIR): CrdDocument[] {
+  const docs: CrdDocument[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+      const value = doc.toJS() as CrdDocument | null;
+      if (value?.kind === 'CustomResourceDefinition') docs.push(value);
+    }
+  }
+  return docs;
+}
+
+/** One ResourceType per served version of each CRD. */
+export function crdTypes(docs: CrdDocument[]): ResourceType[] {
+  const types: ResourceType[] = [];
+  for (const crd of docs) {
+    const { group, scope, names } = crd.spec;
+    for (const v of crd.spec.versions.filter((v) => v.served)) {
+      types.push({
+        group,
+        version: v.name,
+        kind: names.kind,
+        plural: names.plural,
+        singular: names.singular ?? names.kind.toLowerCase(),
+        namespaced: scope === 'Namespaced',
+        shortNames: names.shortNames ?? [],
+        categories: names.categories ?? [],
+        verbs: ALL_VERBS,
+        subresources: { status: v.subresources?.status !== undefined, scale: v.subresources?.scale !== undefined },
+        schema: v.schema?.openAPIV3Schema,
+        printerColumns: v.additionalPrinterColumns,
+      });
+    }
+  }
+  return types;
+}
+
+/** Lookup of the served kinds by group/version/plural and by apiVersion/kind. */
+export class ResourceRegistry {
+  readonly types: ResourceType[];
+  private byPath = new Map<string, ResourceType>();
+  private byKind = new Map<string, ResourceType>();
+
+  constructor(types: ResourceType[]) {
+    this.types = types;
+    for (const t of types) {
+      this.byPath.set(`${t.group}/${t.version}/${t.plural}`, t);
+      this.byKind.set(`${apiVersionOf(t)}/${t.kind}`, t);
+    }
+  }
+
+  static default(): ResourceRegistry {
+    return new ResourceRegistry([...BUILTIN_TYPES, ...crdTypes(loadCrdDocuments())]);
+  }
+
+  byResource(group: string, version: string, plural: string): ResourceType | undefined {
+    return this.byPath.get(`${group}/${version}/${plural}`);
+  }
+
+  byApiVersionKind(apiVersion: string, kind: string): ResourceType | undefined {
+    return this.byKind.get(`${apiVersion}/${kind}`);
+  }
+
+  /** Shorthand for in-process callers: `registry.get('apps', 'deployments')` (the served version). */
+  get(group: string, plural: string): ResourceType {
+    const t = this.types.find((x) => x.group === group && x.plural === plural);
+    if (!t) throw new Error(`no such resource type: ${group}/${plural}`);
+    return t;
+  }
+
+  groupVersions(): { group: string; version: string }[] {
+    const seen = new Map<string, { group: string; version: string }>();
+    for (const t of this.types) seen.set(`${t.group}/${t.version}`, { group: t.group, version: t.version });
+    return [...seen.values()];
+  }
+}
+
+export function apiVersionOf(t: Pick<ResourceType, 'group' | 'version'>): string {
+  return t.group ? `${t.group}/${t.version}` : t.version;
+}

@@ -1,0 +1,52 @@
+// The contract between the runtime and what runs in a container: built-in sample apps and the mesh sidecar.
+// A container is a Workload started in-process with the pod's own addresses; it talks to the world only
+// through what its WorkloadContext gives it, the way a real container only has its network namespace.
+import type { Agent } from 'node:http';
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+}
+
+export interface WorkloadContext {
+  namespace: string;
+  podName: string;
+  podUid: string;
+  serviceAccount: string;
+  containerName: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The pod's IP: what Endpoints point at and what other pods connect to. */
+  podIP: string;
+  /**
+   * Where this container binds its listeners. Without a sidecar it is the pod IP; in a meshed pod the
+   * app binds the pod's private loopback address and the sidecar owns the pod IP (see sandbox/mesh).
+   */
+  listenHost: string;
+  /** The pod's private loopback address (its "localhost", shared by the containers of the pod). */
+  localHost: string;
+  /** Declared container ports. */
+  ports: ContainerPort[];
+  env: Record<string, string>;
+  args: string[];
+  /** An HTTP agent for outbound calls: resolves cluster DNS names and, in a meshed pod, goes through the sidecar. */
+  agent: Agent;
+  /** Resolve a cluster DNS name (`reviews`, `reviews.ns`, `reviews.ns.svc.cluster.local`) to an address. */
+  resolve(host: string): string | undefined;
+  /** One line of the container's stdout (what `kubectl logs` shows). */
+  log(line: string): void;
+  /** The process "exits": the runtime restarts it per the pod's restartPolicy, with back-off. */
+  exit(code: number): void;
+}
+
+export interface Workload {
+  /** Resolves once the workload is listening; rejects if it cannot start (the container then fails). */
+  start(): Promise<void>;
+  /** Stops listening and closes connections; must resolve promptly. */
+  stop(): Promise<void>;
+  /** Readiness as a probe would see it; absent means ready once started. */
+  ready?(): boolean;
+}
+
+export type WorkloadFactory = (ctx: WorkloadContext) => Workload;
