@@ -50,3 +50,12 @@ export interface Workload {
 }
 
 export type WorkloadFactory = (ctx: WorkloadContext) => Workload;
+
+/** The name of the injected mesh sidecar container: a pod with it is "meshed" (see sandbox/mesh). */
+export const SIDECAR_CONTAINER_NAME = 'mesh-proxy';
+
+/**
+ * Where a meshed pod's app traffic goes: the sidecar's outbound listener on the pod's private loopback
+ * address, as iptables REDIRECT sends it to Envoy's 15001.
+ */
+export const SIDECAR_OUTBOUND_PORT = 15001;

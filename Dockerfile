@@ -1,0 +1,16 @@
+# Production image: the built site + the playground server (+ Debian's kubectl for the terminal).
+# Hosted mode points the server at a real cluster with KUBECONFIG; without one it runs the embedded sandbox.
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends kubectl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build
+ENV HOST=0.0.0.0 PORT=8080 PLAYGROUND_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8080
+USER node
+CMD ["node", "bin/playground.js", "up"]

@@ -1,0 +1,107 @@
+// `playground <command>`: up (everything), sandbox (only the cluster), bench (the load generator).
+import { parseArgs } from 'node:util';
+
+const USAGE = `Usage: playground <command> [flags]
+
+Commands:
+  up                    the embedded sandbox (with the Bookinfo sample app), the playground server and the site
+                        on one URL.  Flags: --port P (default $PORT or 8080), --host H (default 127.0.0.1),
+                        --data-dir D (default ./data)
+  sandbox               only the cluster.  Flags: --port P (default 6443), --host H, --kubeconfig FILE (required),
+                        --with-sample (also deploy Bookinfo)
+  bench <url> [flags]   load-test a URL (see 'playground bench --help')
+  help                  this text
+`;
+
+export class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'up':
+        return await (await import('./commands/up.js')).up(parseUpFlags(rest));
+      case 'sandbox':
+        return await (await import('./commands/sandbox.js')).sandbox(parseSandboxFlags(rest));
+      case 'bench': {
+        const { runBenchCommand } = await import('./loadgen/cli.js');
+        return await runBenchCommand(rest);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      process.stderr.write(`playground: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`playground: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return code.startsWith('ERR_PARSE_ARGS');
+}
+
+export function parsePort(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be a port number 0-65535, got "${value}"`);
+  return port;
+}
+
+export interface UpFlags {
+  port: number;
+  host: string;
+  dataDir: string;
+}
+
+function parseUpFlags(args: string[]): UpFlags {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  return {
+    port: parsePort(values.port ?? process.env.PORT, values.port ? '--port' : 'PORT', 8080),
+    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    dataDir: values['data-dir'] ?? process.env.PLAYGROUND_DATA_DIR ?? 'data',
+  };
+}
+
+export interface SandboxFlags {
+  port: number;
+  host: string;
+  kubeconfig: string;
+  withSample: boolean;
+}
+
+function parseSandboxFlags(args: string[]): SandboxFlags {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'with-sample': { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.kubeconfig) throw new UsageError('--kubeconfig FILE is required: the sandbox writes its kubeconfig there');
+  return {
+    port: parsePort(values.port, '--port', 6443),
+    host: values.host ?? '127.0.0.1',
+    kubeconfig: values.kubeconfig,
+    withSample: values['with-sample'] ?? false,
+  };
+}

@@ -1,0 +1,32 @@
+// `playground up`: the embedded sandbox with the sample app, the playground server and the built site on one URL.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSandbox } from '../../sandbox/cluster.js';
+import { startPlaygroundServer } from '../server.js';
+import type { UpFlags } from '../cli.js';
+import { untilSignal } from './signals.js';
+
+const SITE_DIR = fileURLToPath(new URL('../../dist/site', import.meta.url));
+
+export async function up(flags: UpFlags): Promise<number> {
+  if (!existsSync(join(SITE_DIR, 'index.html')))
+    throw new Error(`the site is not built (${SITE_DIR} is missing): run "npm run build" or "npm start"`);
+  const dataDir = resolve(flags.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const kubeconfigPath = join(dataDir, 'sandbox.kubeconfig');
+
+  const cluster = await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true });
+  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR });
+  process.stdout.write(`Mesh Playground is up at ${server.url} (sandbox API ${cluster.url}, kubeconfig ${kubeconfigPath})\n`);
+  await cluster.waitForReady('default', 60_000).then(
+    () => process.stdout.write('sample app ready: kubectl --kubeconfig ' + kubeconfigPath + ' get pods\n'),
+    (err: Error) => process.stderr.write(`sample app not ready: ${err.message}\n`),
+  );
+
+  const signal = await untilSignal();
+  process.stderr.write(`${signal}: stopping\n`);
+  await server.close();
+  await cluster.stop();
+  return 0;
+}

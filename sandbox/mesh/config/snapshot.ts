@@ -1,0 +1,156 @@
+// The compiled mesh configuration the control plane pushes to every sidecar (the sandbox's in-process xDS).
+// A snapshot is immutable: a config change builds a new one and swaps the reference, so a request in flight
+// keeps the view it started with. Compiled per namespace; unchanged namespaces are shared between snapshots.
+
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  ip: string;
+  serviceAccount: string;
+  /** SPIFFE identity; set only for meshed pods (they hold a certificate). */
+  identity?: string;
+  meshed: boolean;
+  /** Owning Deployment (from the ReplicaSet owner and pod-template-hash), else the pod's `app` label. */
+  deployment?: string;
+  /** Inbound policy requires mTLS (all-authenticated, or a TrafficTarget governs the pod). */
+  requireMtls: boolean;
+}
+
+export interface MeshEndpoint {
+  ip: string;
+  /** The target (container) port. */
+  port: number;
+  pod?: PodInfo;
+}
+
+export interface ServicePortEntry {
+  port: number;
+  name?: string;
+  endpoints: MeshEndpoint[];
+}
+
+export interface ServiceEntry {
+  namespace: string;
+  name: string;
+  clusterIP?: string;
+  ports: ServicePortEntry[];
+}
+
+export type PathMatchType = 'Exact' | 'PathPrefix' | 'RegularExpression';
+
+export interface ValueMatch {
+  /** Header names lower-cased; query parameter names as written (case-sensitive per the spec). */
+  name: string;
+  exact?: string;
+  regex?: RegExp;
+}
+
+export interface CompiledMatch {
+  path: { type: PathMatchType; value: string; regex?: RegExp };
+  method?: string;
+  headers: ValueMatch[];
+  query: ValueMatch[];
+}
+
+export interface HeaderModifier {
+  set: [string, string][];
+  add: [string, string][];
+  remove: string[];
+}
+
+export interface FaultSpec {
+  abort?: { status: number; percentage: number };
+  delay?: { ms: number; percentage: number };
+}
+
+export interface CompiledBackend {
+  namespace: string;
+  service: string;
+  port: number;
+  weight: number;
+  /** Why this backend cannot be used (requests to it get 500, as the Gateway API spec says). */
+  invalid?: string;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  codes: Set<number>;
+  backoffMs: number;
+}
+
+export interface CompiledRule {
+  /** Metrics/tap label: `<route name>` or `<route name>/<rule name>`. */
+  label: string;
+  kind: 'HTTPRoute' | 'TrafficSplit' | 'default';
+  routeNamespace: string;
+  routeName: string;
+  backends: CompiledBackend[];
+  totalWeight: number;
+  requestTimeoutMs?: number;
+  backendTimeoutMs?: number;
+  retry?: RetryPolicy;
+  requestHeaders?: HeaderModifier;
+  responseHeaders?: HeaderModifier;
+  fault?: FaultSpec;
+  /** A rule that must answer with an error instead of routing (e.g. unsupported filter), with the reason. */
+  reject?: { status: number; reason: string };
+}
+
+export interface RouteEntry {
+  match: CompiledMatch;
+  rule: CompiledRule;
+  /** parentRef port; undefined = every port of the Service. */
+  port?: number;
+}
+
+/** Routes attached to one Service, in precedence order (first match wins). */
+export interface RouteTable {
+  entries: RouteEntry[];
+  /** Once a route is attached, unmatched requests are rejected with 404. Ports the table covers: */
+  ports: Set<number> | 'all';
+}
+
+export interface HttpRouteGroupMatch {
+  name: string;
+  pathRegex?: RegExp;
+  methods?: Set<string>;
+  headers: { name: string; regex: RegExp }[];
+}
+
+export interface AccessRule {
+  /** Allowed source identities (SPIFFE). */
+  sources: Set<string>;
+  /** 'all' = any request (TCPRoute rule or a route group with no match filter). */
+  matches: HttpRouteGroupMatch[] | 'all';
+  target: string;
+}
+
+export interface NamespaceConfig {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  services: Map<string, ServiceEntry>;
+  pods: Map<string, PodInfo>;
+  /** Producer routes: routes in this namespace attached to Services in this namespace, by Service name. */
+  producerRoutes: Map<string, RouteTable>;
+  /** Consumer routes: routes in this namespace attached to Services elsewhere, by `<ns>/<service>`. */
+  consumerRoutes: Map<string, RouteTable>;
+  /** SMI TrafficSplits by apex Service name (used when no HTTPRoute is attached). */
+  splits: Map<string, RouteTable>;
+  /** SMI TrafficTargets by destination ServiceAccount name: deny by default once any exists. */
+  access: Map<string, AccessRule[]>;
+}
+
+export interface MeshSnapshot {
+  version: number;
+  namespaces: Map<string, NamespaceConfig>;
+  podsByIP: Map<string, PodInfo>;
+  servicesByClusterIP: Map<string, ServiceEntry>;
+}
+
+export const EMPTY_SNAPSHOT: MeshSnapshot = {
+  version: 0,
+  namespaces: new Map(),
+  podsByIP: new Map(),
+  servicesByClusterIP: new Map(),
+};

@@ -1,0 +1,32 @@
+// Names and numbers shared by the injector, the sidecar and the control plane. The sidecar's container name
+// and outbound port are the runtime's contract (sandbox/runtime/workload.ts); they are repeated here so the
+// mesh compiles on its own and checked against the runtime's by the tests.
+export const SIDECAR_CONTAINER_NAME = 'mesh-proxy';
+export const SIDECAR_IMAGE_NAME = 'playground/mesh-proxy';
+export const SIDECAR_IMAGE = `${SIDECAR_IMAGE_NAME}:v1`;
+export const PROXY_VERSION = 'v1';
+
+/** Where the app's outbound calls arrive (the iptables REDIRECT target in a real mesh). */
+export const SIDECAR_OUTBOUND_PORT = 15001;
+/** The proxy's admin listener: /metrics, /ready, /live (Linkerd's port). */
+export const SIDECAR_ADMIN_PORT = 4191;
+
+export const TRUST_DOMAIN = 'cluster.local';
+/** The controller name written into HTTPRoute status.parents[].controllerName. */
+export const CONTROLLER_NAME = 'mesh.playground.dev/sandbox-mesh';
+
+export const INJECT_LABEL = 'mesh.playground.dev/inject';
+export const LINKERD_INJECT = 'linkerd.io/inject';
+export const ISTIO_INJECTION_LABEL = 'istio-injection';
+export const ISTIO_INJECT_ANNOTATION = 'sidecar.istio.io/inject';
+export const DEFAULT_INBOUND_POLICY = 'config.linkerd.io/default-inbound-policy';
+
+/** Header the inbound proxy adds with the verified client identity (as Linkerd does). */
+export const CLIENT_ID_HEADER = 'l5d-client-id';
+/** Header on responses the proxy generated itself (not the app), naming why. */
+export const PROXY_ERROR_HEADER = 'l5d-proxy-error';
+
+/** Limits, named so errors can say them. */
+export const RETRY_BODY_LIMIT_BYTES = 64 * 1024;
+export const MAX_RETRY_ATTEMPTS = 10;
+export const MAX_FAULT_DELAY_MS = 60_000;

@@ -1,0 +1,98 @@
+// Cluster DNS: `svc`, `svc.ns`, `svc.ns.svc` and `svc.ns.svc.cluster.local` resolve to the Service's
+// clusterIP (a headless Service to a ready pod IP), with the pod's namespace as the search path, exactly
+// the names a pod's /etc/resolv.conf makes work. Exposed as a node `lookup` so http/net use it unchanged.
+import { lookup as systemLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { isIP } from 'node:net';
+import type { ClusterApi } from '../apiserver/api.js';
+import type { KubeObject } from '../apiserver/store.js';
+
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+/** The signature node:net and node:http accept as the `lookup` option. */
+export type LookupFunction = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;
+
+interface ServiceRecord {
+  clusterIP?: string; // undefined for headless
+  podIPs: string[]; // ready endpoint addresses (used for headless Services)
+}
+
+export class ClusterDns {
+  private records = new Map<string, ServiceRecord>(); // key: name.namespace
+  private unwatch: (() => void)[] = [];
+  private rr = 0;
+
+  constructor(private readonly api: ClusterApi) {}
+
+  start(): void {
+    const services = this.api.type('', 'services');
+    const endpoints = this.api.type('', 'endpoints');
+    this.unwatch.push(
+      this.api.watch(services, undefined, undefined, ({ type, object }) => {
+        const key = `${object.metadata.name}.${object.metadata.namespace}`;
+        if (type === 'DELETED') return void this.records.delete(key);
+        const ip = (object.spec as { clusterIP?: string } | undefined)?.clusterIP;
+        const record = this.records.get(key) ?? { podIPs: [] };
+        record.clusterIP = ip && ip !== 'None' ? ip : undefined;
+        this.records.set(key, record);
+      }),
+      this.api.watch(endpoints, undefined, undefined, ({ type, object }) => {
+        const record = this.records.get(`${object.metadata.name}.${object.metadata.namespace}`);
+        if (record) record.podIPs = type === 'DELETED' ? [] : readyAddresses(object);
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const u of this.unwatch.splice(0)) u();
+  }
+
+  /** Resolve a name as a pod in `namespace` would; undefined when it is not a cluster name. */
+  resolve(host: string, namespace: string): string | undefined {
+    const name = host.toLowerCase().replace(/\.$/, '');
+    if (isIP(name)) return name;
+    const parts = name.split('.');
+    let svc: string | undefined;
+    let ns: string | undefined;
+    const suffix = `svc.${CLUSTER_DOMAIN}`.split('.');
+    if (parts.length === 1) [svc, ns] = [parts[0], namespace];
+    else if (parts.length === 2) [svc, ns] = parts;
+    else if (parts.length === 3 && parts[2] === 'svc') [svc, ns] = parts;
+    else if (parts.length === 2 + suffix.length && parts.slice(2).join('.') === suffix.join('.')) [svc, ns] = parts;
+    if (!svc || !ns) return undefined;
+    const record = this.records.get(`${svc}.${ns}`);
+    if (!record) return undefined;
+    if (record.clusterIP) return record.clusterIP;
+    if (record.podIPs.length === 0) return undefined;
+    return record.podIPs[this.rr++ % record.podIPs.length];
+  }
+
+  /** A `lookup` for node:net/http with `namespace` as the search path; other names go to the system resolver. */
+  lookupFor(namespace: string): LookupFunction {
+    return (hostname, options, callback) => {
+      const address = this.resolve(hostname, namespace);
+      if (address === undefined) {
+        if (isClusterLooking(hostname)) {
+          const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+          err.code = 'ENOTFOUND';
+          err.syscall = 'getaddrinfo';
+          return process.nextTick(callback, err, options.all ? [] : '', 4);
+        }
+        return systemLookup(hostname, options, callback as Parameters<typeof systemLookup>[2]);
+      }
+      if (options.all) process.nextTick(callback, null, [{ address, family: 4 }]);
+      else process.nextTick(callback, null, address, 4);
+    };
+  }
+}
+
+/** Single-label names and *.svc.cluster.local are cluster names: they never leak to the host's resolver. */
+function isClusterLooking(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  return (!name.includes('.') && name !== 'localhost') || name.endsWith(`.svc.${CLUSTER_DOMAIN}`) || name.endsWith('.svc');
+}
+
+function readyAddresses(endpoints: KubeObject): string[] {
+  const subsets = (endpoints.subsets as { addresses?: { ip: string }[] }[] | undefined) ?? [];
+  return [...new Set(subsets.flatMap((s) => (s.addresses ?? []).map((a) => a.ip)))];
+}
