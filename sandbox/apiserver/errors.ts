@@ -10,6 +10,7 @@ export interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
+  uid?: string;
   causes?: StatusCause[];
   retryAfterSeconds?: number;
 }
@@ -77,16 +78,15 @@ export const conflict = (plural: string, group: string, name: string, why: strin
     { name, group, kind: plural },
   );
 
-/** 422 Invalid, formatted as the API server does: `<Kind> "<name>" is invalid: <field>: <message>, ...`. */
-export const invalid = (kind: string, group: string, name: string, causes: StatusCause[]) =>
-  new StatusError(
-    422,
-    'Invalid',
-    `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes
-      .map((c) => (c.field ? `${c.field}: ${c.message}` : c.message))
-      .join(', ')}`,
-    { name, group, kind, causes },
-  );
+/**
+ * 422 Invalid, formatted as the API server does: `<Kind> "<name>" is invalid: <field>: <message>`, with
+ * several causes in brackets: `... is invalid: [<field>: <message>, <field>: <message>]`.
+ */
+export const invalid = (kind: string, group: string, name: string, causes: StatusCause[]) => {
+  const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+  const detail = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  return new StatusError(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${detail}`, { name, group, kind, causes });
+};
 
 export const badRequest = (message: string) => new StatusError(400, 'BadRequest', message);
 export const gone = (message: string) => new StatusError(410, 'Expired', message);

@@ -1,13 +1,12 @@
 // Names and numbers shared by the injector, the sidecar and the control plane. The sidecar's container name
-// and outbound port are the runtime's contract (sandbox/runtime/workload.ts); they are repeated here so the
-// mesh compiles on its own and checked against the runtime's by the tests.
-export const SIDECAR_CONTAINER_NAME = 'mesh-proxy';
+// and outbound port are the runtime's contract (sandbox/runtime/workload.ts).
+import { SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from '../runtime/workload.js';
+
+export { SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT };
 export const SIDECAR_IMAGE_NAME = 'playground/mesh-proxy';
 export const SIDECAR_IMAGE = `${SIDECAR_IMAGE_NAME}:v1`;
 export const PROXY_VERSION = 'v1';
 
-/** Where the app's outbound calls arrive (the iptables REDIRECT target in a real mesh). */
-export const SIDECAR_OUTBOUND_PORT = 15001;
 /** The proxy's admin listener: /metrics, /ready, /live (Linkerd's port). */
 export const SIDECAR_ADMIN_PORT = 4191;
 

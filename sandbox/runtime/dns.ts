@@ -78,7 +78,11 @@ export class ClusterDns {
           err.syscall = 'getaddrinfo';
           return process.nextTick(callback, err, options.all ? [] : '', 4);
         }
-        return systemLookup(hostname, options, callback as Parameters<typeof systemLookup>[2]);
+        return systemLookup(hostname, { ...options, all: true }, (err, addresses) => {
+          if (err) return callback(err, options.all ? [] : '', 4);
+          if (options.all) return callback(null, addresses);
+          callback(null, addresses[0]?.address ?? '', addresses[0]?.family ?? 4);
+        });
       }
       if (options.all) process.nextTick(callback, null, [{ address, family: 4 }]);
       else process.nextTick(callback, null, address, 4);

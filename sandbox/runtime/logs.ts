@@ -1,28 +1,15 @@
 // Container logs: each container instance keeps its stdout lines in a bounded ring with timestamps, the
 // previous instance is kept for `--previous`, and followers get new lines as they are written.
 import { EventEmitter } from 'node:events';
+import type { LogOptions as LogReadOptions } from '../apiserver/logs.js';
 
 /** Lines kept per container instance; older lines are dropped, as a rotated container log would be. */
 export const LOG_RING_LINES = 1000;
 /** A longer line is cut here so one chatty request cannot hold megabytes. */
 export const LOG_LINE_MAX_CHARS = 16 * 1024;
 
-export interface LogReadOptions {
-  container?: string;
-  follow?: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  timestamps?: boolean;
-  previous?: boolean;
-}
-
-/**
- * What the API server serves `pods/<name>/log` from. Each item is one line ending in "\n" (prefixed with
- * an RFC 3339 nano timestamp and a space when `timestamps`). Errors are StatusErrors (NotFound, BadRequest).
- */
-export interface LogSource {
-  read(namespace: string, pod: string, opts: LogReadOptions, signal: AbortSignal): AsyncIterable<string>;
-}
+/** The API server's contract for pods/log (sandbox/apiserver/logs.ts); the runtime implements it. */
+export type { LogOptions as LogReadOptions, LogSource } from '../apiserver/logs.js';
 
 interface LogEntry {
   at: number; // epoch ms
@@ -74,7 +61,7 @@ export class ContainerLog {
 
   async *read(opts: LogReadOptions, signal: AbortSignal): AsyncGenerator<string> {
     const format = (e: LogEntry) =>
-      (opts.timestamps ? `${new Date(e.at).toISOString().replace(/Z$/, '')}${e.ns}Z ` : '') + e.line + '\n';
+      (opts.timestamps ? `${new Date(e.at).toISOString().replace(/Z$/, '')}${e.ns}Z ` : '') + e.line;
     const since = opts.sinceSeconds !== undefined ? Date.now() - opts.sinceSeconds * 1000 : undefined;
     let lines = this.snapshot();
     if (since !== undefined) lines = lines.filter((e) => e.at >= since);

@@ -50,6 +50,8 @@ export interface CompiledMatch {
   method?: string;
   headers: ValueMatch[];
   query: ValueMatch[];
+  /** SMI HTTPRouteGroup matches (any one must match), used by TrafficSplit `matches`. */
+  smi?: HttpRouteGroupMatch[];
 }
 
 export interface HeaderModifier {

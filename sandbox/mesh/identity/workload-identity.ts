@@ -55,6 +55,8 @@ export class WorkloadIdentity {
       cert: cert.certificatePem,
       ca: this.issuer.rootPem,
       minVersion: 'TLSv1.3',
+      // Needed for session resumption when client certificates are verified (tls.Server sets one itself).
+      sessionIdContext: 'mesh-playground-proxy',
     });
     this.current = cert;
     this.generation++;

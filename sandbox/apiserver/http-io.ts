@@ -1,0 +1,88 @@
+// Reading request bodies and writing responses: JSON or YAML in, JSON out, Status objects for errors.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { badRequest, StatusError, unsupportedMediaType, type Status } from './errors.js';
+import { decodeKubernetesProtobuf } from './protobuf/k8s-protobuf.js';
+
+/** The API server's request size limit (3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export type BodyFormat = 'json' | 'yaml' | 'protobuf' | 'json-patch' | 'merge-patch' | 'strategic-merge-patch' | 'apply-patch';
+
+const MEDIA_TYPES: Record<string, BodyFormat> = {
+  'application/json': 'json',
+  'application/yaml': 'yaml',
+  'application/x-yaml': 'yaml',
+  'text/yaml': 'yaml',
+  'application/vnd.kubernetes.protobuf': 'protobuf',
+  'application/json-patch+json': 'json-patch',
+  'application/merge-patch+json': 'merge-patch',
+  'application/strategic-merge-patch+json': 'strategic-merge-patch',
+  'application/apply-patch+yaml': 'apply-patch',
+  'application/apply-patch+json': 'apply-patch',
+};
+
+export function bodyFormat(req: IncomingMessage): BodyFormat {
+  const raw = req.headers['content-type'] ?? '';
+  const mediaType = raw.split(';')[0].trim().toLowerCase();
+  const format = MEDIA_TYPES[mediaType];
+  if (!format) throw unsupportedMediaType(raw);
+  return format;
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new StatusError(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a body as JSON, YAML or Kubernetes protobuf, by its media type; malformed input is 400. */
+export function decodeBody(body: Buffer, format: BodyFormat): unknown {
+  if (format === 'protobuf') return decodeKubernetesProtobuf(body);
+  const text = body.toString('utf8');
+  if (!text.trim()) throw badRequest('the request body may not be empty');
+  if (format === 'yaml' || (format === 'apply-patch' && !/^\s*[{[]/.test(text))) {
+    const docs = parseAllDocuments(text);
+    if (docs.length !== 1) throw badRequest(`error decoding YAML: expected exactly one document, found ${docs.length}`);
+    const doc = docs[0];
+    if (doc.errors.length) throw badRequest(`error converting YAML to JSON: ${doc.errors[0].message.split('\n')[0]}`);
+    return doc.toJS({ maxAliasCount: 100 });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // YAML is a superset of JSON; apply-patch bodies may be either.
+    if (format === 'apply-patch') {
+      try { return parseYaml(text); } catch { /* report the JSON error below */ }
+    }
+    throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendStatus(res: ServerResponse, err: StatusError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, err.code, err.toStatus());
+}
+
+export function successStatus(details: Status['details']): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
+}
+
+/** A Warning header value: `299 - "message"` with the message quoted as RFC 7234 asks. */
+export function warningHeader(messages: string[]): string[] {
+  return messages.map((m) => `299 - ${JSON.stringify(m)}`);
+}

@@ -1,0 +1,193 @@
+// The sandbox's Kubernetes API server over HTTP: authentication, routing to discovery/OpenAPI/resource
+// handlers, and Status errors for everything that goes wrong. Enough of the real API for kubectl and
+// @kubernetes/client-node to work unchanged.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ClusterApi } from './api.js';
+import { authorize, requestToken, type Authenticator, type Identity } from './auth.js';
+import { methodNotAllowed, StatusError, unauthorized } from './errors.js';
+import type { LogSource } from './logs.js';
+import { parseLogOptions, serveLogs } from './logs.js';
+import { sendJson, sendStatus } from './http-io.js';
+import { parseRoute, resolveType, type ResourceTarget, type Route } from './routing.js';
+import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
+import { OpenApiV3, openapiV2 } from './openapi.js';
+import { CRD_READ_ONLY_MESSAGE, CRD_TYPE, crdObjects } from './crd-resource.js';
+import { handleGet, handleList, handleWatch } from './handlers/read-handlers.js';
+import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from './handlers/write-handlers.js';
+import { handlePatch } from './handlers/patch-handler.js';
+import { handleGetScale, handleWriteScale } from './handlers/scale-handler.js';
+import type { RequestContext } from './handlers/request-context.js';
+import { handleReview, isReviewTarget } from './handlers/review-handlers.js';
+import { toTable, tableVersion, wantsTable } from './tables/tables.js';
+import { objectFilter } from './field-selectors.js';
+import type { KubeObject } from './store.js';
+
+export interface ApiServerOptions {
+  api: ClusterApi;
+  authenticator: Authenticator;
+  /** Container logs (implemented by the runtime); without it pods/log answers 404. */
+  logs?: LogSource;
+}
+
+export type { Identity, Authenticator } from './auth.js';
+export { StaticTokenAuthenticator } from './auth.js';
+export type { LogSource, LogOptions } from './logs.js';
+
+const isWatch = (q: URLSearchParams, t: ResourceTarget) => t.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+
+function verbOf(method: string, t: ResourceTarget, q: URLSearchParams): string {
+  switch (method) {
+    case 'GET': case 'HEAD': return isWatch(q, t) ? 'watch' : t.name ? 'get' : 'list';
+    case 'POST': return 'create';
+    case 'PUT': return 'update';
+    case 'PATCH': return 'patch';
+    case 'DELETE': return t.name ? 'delete' : 'deletecollection';
+    default: throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
+}
+
+export function createApiServer(options: ApiServerOptions): Server {
+  const { api, authenticator } = options;
+  const openapi = new OpenApiV3(api.registry);
+  const crds = crdObjects(new Date());
+  const streams = new Set<() => void>();
+  const track = (stop: () => void) => {
+    streams.add(stop);
+    return () => void streams.delete(stop);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+      sendStatus(res, status);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const served = (g: string, v: string, p: string) => !!api.registry.byResource(g, v, p) || (g === CRD_TYPE.group && v === CRD_TYPE.version && p === CRD_TYPE.plural);
+    let route: Route;
+    try {
+      route = parseRoute(url.pathname, served);
+    } catch (err) {
+      // Unknown paths are 404 for authenticated callers only; others learn nothing.
+      if (!identify(req)) throw unauthorized();
+      throw err;
+    }
+    if (route.kind === 'health') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      res.end('ok');
+      return;
+    }
+    if (route.kind === 'version') return sendJson(res, 200, versionInfo());
+    const identity = identify(req);
+    if (!identity) throw unauthorized();
+    switch (route.kind) {
+      case 'coreVersions': {
+        const addr = server.address() as AddressInfo | null;
+        return sendJson(res, 200, coreVersions(addr ? `${addr.address}:${addr.port}` : ''));
+      }
+      case 'groupList': return sendJson(res, 200, groupList(api.registry));
+      case 'group': return sendJson(res, 200, group(api.registry, route.group));
+      case 'resourceList': return sendJson(res, 200, resourceList(api.registry, route.group, route.version));
+      case 'openapiV2': {
+        const doc = openapiV2(req.headers.accept);
+        res.writeHead(200, { 'Content-Type': doc.contentType, 'Content-Length': Buffer.byteLength(doc.body) });
+        res.end(doc.body);
+        return;
+      }
+      case 'openapiV3Root': return sendJson(res, 200, openapi.root());
+      case 'openapiV3': return sendJson(res, 200, openapi.groupVersion(route.group, route.version));
+      case 'resource': return handleResource(req, res, url, identity, route.target);
+    }
+  }
+
+  function identify(req: IncomingMessage): Identity | undefined {
+    const token = requestToken(req.headers.authorization);
+    return token ? authenticator.authenticate(token) : undefined;
+  }
+
+  async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, identity: Identity, target: ResourceTarget): Promise<void> {
+    const method = req.method ?? 'GET';
+    const query = url.searchParams;
+    if (target.group === CRD_TYPE.group && target.version === CRD_TYPE.version && target.plural === CRD_TYPE.plural) {
+      authorize(identity, { verb: verbOf(method, target, query), group: CRD_TYPE.group, plural: CRD_TYPE.plural, namespaced: false, name: target.name });
+      return serveCrds(req, res, target, query);
+    }
+    if (isReviewTarget(target)) return handleReview(req, res, target, identity, api.registry);
+    const type = resolveType(api.registry, target);
+    if (!type.namespaced) target.namespace = undefined;
+    const verb = verbOf(method, target, query);
+    authorize(identity, { verb, group: type.group, plural: type.plural, subresource: target.subresource, namespace: target.namespace, namespaced: type.namespaced, name: target.name });
+    const ctx: RequestContext = { req, res, query, identity, api, target, type, logs: options.logs, track };
+
+    if (target.subresource === 'log') {
+      if (method !== 'GET') throw methodNotAllowed('the server does not allow this method on the requested resource');
+      if (!options.logs) throw new StatusError(404, 'NotFound', `logs are not available in this cluster (pod "${target.name}")`);
+      api.get(type, target.namespace, target.name!); // 404 for a missing pod
+      const abortStream = () => res.destroy();
+      const untrack = track(abortStream);
+      try {
+        await serveLogs(res, options.logs, target.namespace!, target.name!, parseLogOptions(query));
+      } finally {
+        untrack();
+      }
+      return;
+    }
+    if (target.subresource === 'scale') {
+      if (method === 'GET') return handleGetScale(ctx);
+      if (method === 'PUT' || method === 'PATCH') return handleWriteScale(ctx, method);
+      throw methodNotAllowed('the server does not allow this method on the requested resource');
+    }
+    if (target.subresource === 'status' && !['GET', 'PUT', 'PATCH'].includes(method))
+      throw methodNotAllowed('the server does not allow this method on the requested resource');
+    switch (verb) {
+      case 'get': return handleGet(ctx);
+      case 'list': return handleList(ctx);
+      case 'watch': return handleWatch(ctx);
+      case 'create': return handleCreate(ctx);
+      case 'update': return handleUpdate(ctx);
+      case 'patch': return handlePatch(ctx);
+      case 'delete': return handleDelete(ctx);
+      case 'deletecollection': return handleDeleteCollection(ctx);
+    }
+  }
+
+  /** customresourcedefinitions: read-only (get, list, watch of the built-in CRDs). */
+  function serveCrds(req: IncomingMessage, res: ServerResponse, target: ResourceTarget, query: URLSearchParams): void {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET') throw methodNotAllowed(CRD_READ_ONLY_MESSAGE);
+    const filter = objectFilter(CRD_TYPE, query.get('labelSelector'), query.get('fieldSelector'));
+    let items: KubeObject[] = structuredClone(crds).filter((c) => !filter || filter(c));
+    if (target.name) {
+      items = items.filter((c) => c.metadata.name === target.name);
+      if (!items.length && !isWatch(query, target)) throw new StatusError(404, 'NotFound', `customresourcedefinitions.apiextensions.k8s.io "${target.name}" not found`, { name: target.name, group: CRD_TYPE.group, kind: CRD_TYPE.plural });
+    }
+    if (isWatch(query, target)) {
+      // The set never changes: the initial ADDED events (unless resuming), then an idle stream.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      if (!query.get('resourceVersion') || query.get('resourceVersion') === '0') for (const c of items) res.write(JSON.stringify({ type: 'ADDED', object: c }) + '\n');
+      const timeout = Number(query.get('timeoutSeconds')) || 1800;
+      const end = () => { clearTimeout(timer); if (!res.writableEnded) res.end(); };
+      const timer = setTimeout(end, Math.min(timeout, 3600) * 1000);
+      const untrack = track(end);
+      res.on('close', () => { end(); untrack(); });
+      return;
+    }
+    const accept = req.headers.accept;
+    if (wantsTable(accept)) return sendJson(res, 200, toTable(CRD_TYPE, items, { includeObject: 'Metadata', resourceVersion: '1' }, tableVersion(accept)));
+    if (target.name) return sendJson(res, 200, items[0]);
+    sendJson(res, 200, { kind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1', metadata: { resourceVersion: '1' }, items });
+  }
+
+  // Long-lived responses (watches, followed logs) would keep close() waiting forever: end them first.
+  const close = server.close.bind(server);
+  server.close = ((callback?: (err?: Error) => void) => {
+    for (const stop of [...streams]) stop();
+    close(callback);
+    server.closeIdleConnections();
+    return server;
+  }) as Server['close'];
+  return server;
+}

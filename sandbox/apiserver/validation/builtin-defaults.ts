@@ -1,0 +1,52 @@
+// Defaults of built-in kinds that a schema `default` cannot express (they depend on other fields).
+import type { KubeObject } from '../store.js';
+import type { ResourceType } from '../resources.js';
+import { isPlainObject } from '../schema/structural.js';
+
+type Obj = Record<string, unknown>;
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
+
+function defaultContainers(podSpec: unknown): void {
+  if (!isPlainObject(podSpec)) return;
+  for (const c of [...list(podSpec.containers), ...list(podSpec.initContainers)]) {
+    if (c.imagePullPolicy === undefined && typeof c.image === 'string') {
+      const tag = c.image.includes('@') ? undefined : c.image.split('/').pop()!.split(':')[1];
+      c.imagePullPolicy = !c.image.includes('@') && (tag === undefined || tag === 'latest') ? 'Always' : 'IfNotPresent';
+    }
+    c.terminationMessagePath ??= '/dev/termination-log';
+    c.terminationMessagePolicy ??= 'File';
+  }
+}
+
+export function applyBuiltinDefaults(t: ResourceType, obj: KubeObject): void {
+  const spec = isPlainObject(obj.spec) ? obj.spec : undefined;
+  switch (`${t.group}/${t.kind}`) {
+    case '/Pod':
+      defaultContainers(spec);
+      if (spec && spec.serviceAccountName === undefined) spec.serviceAccountName = (spec.serviceAccount as string | undefined) ?? 'default';
+      if (spec && spec.serviceAccount === undefined) spec.serviceAccount = spec.serviceAccountName;
+      break;
+    case 'apps/Deployment':
+    case 'apps/ReplicaSet':
+      if (spec && isPlainObject(spec.template)) defaultContainers(spec.template.spec);
+      break;
+    case '/Service':
+      if (!spec) break;
+      for (const p of list(spec.ports)) if (p.targetPort === undefined) p.targetPort = p.port;
+      if ((spec.type ?? 'ClusterIP') !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
+      break;
+    case '/Namespace':
+      if (obj.metadata.name) obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
+      break;
+  }
+}
+
+/** The status a new object starts with (clients cannot create status through the main resource). */
+export function initialStatus(t: ResourceType): unknown {
+  switch (`${t.group}/${t.kind}`) {
+    case '/Pod': return { phase: 'Pending', qosClass: 'BestEffort' };
+    case '/Namespace': return { phase: 'Active' };
+    case '/Service': return { loadBalancer: {} };
+    default: return undefined;
+  }
+}

@@ -1,0 +1,17 @@
+// The sample images the sandbox can run: bookinfo's four services, httpbin and sleep.
+import { registerImage } from '../runtime/images.js';
+import { detailsApp } from './details.js';
+import { httpbinApp } from './httpbin.js';
+import { productpageApp } from './productpage.js';
+import { ratingsApp } from './ratings.js';
+import { REVIEWS_VERSIONS, reviewsApp } from './reviews.js';
+import { sleepApp } from './sleep.js';
+
+export function registerSampleImages(): void {
+  registerImage('playground/bookinfo-productpage', productpageApp, { tags: ['v1'] });
+  registerImage('playground/bookinfo-details', detailsApp, { tags: ['v1'] });
+  registerImage('playground/bookinfo-reviews', reviewsApp, { tags: REVIEWS_VERSIONS });
+  registerImage('playground/bookinfo-ratings', ratingsApp, { tags: ['v1'] });
+  registerImage('playground/httpbin', httpbinApp, { tags: ['v1', 'latest'] });
+  registerImage('playground/sleep', sleepApp, { tags: ['v1', 'latest'] });
+}

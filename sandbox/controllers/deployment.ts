@@ -1,0 +1,348 @@
+// Deployment controller, following kube-controller-manager's: one ReplicaSet per pod template (named
+// `<deployment>-<pod-template-hash>`), rolling updates bounded by maxSurge/maxUnavailable (or Recreate),
+// revisions in `deployment.kubernetes.io/revision`, old ReplicaSets kept up to revisionHistoryLimit, and a
+// status with the conditions `kubectl rollout status` reads.
+import { isDeepStrictEqual } from 'node:util';
+import type { ClusterApi } from '../apiserver/api.js';
+import type { EventRecorder } from './event-recorder.js';
+import type { Deployment, DeploymentCondition, PodTemplate, ReplicaSet } from '../runtime/kinds.js';
+import { controllerOf, timestamp } from '../runtime/kinds.js';
+import { WorkQueue, keyFor, splitKey } from './work-queue.js';
+
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
+export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
+export const POD_TEMPLATE_HASH = 'pod-template-hash';
+const COMPONENT = 'deployment-controller';
+
+export class DeploymentController {
+  private queue = new WorkQueue('deployment', (key) => this.reconcile(key));
+  private unwatch: (() => void)[] = [];
+  /** When each deployment last made progress (for progressDeadlineSeconds). */
+  private progressAt = new Map<string, { at: number; signature: string }>();
+
+  constructor(
+    private readonly api: ClusterApi,
+    private readonly events: EventRecorder,
+  ) {}
+
+  start(): void {
+    this.unwatch.push(
+      this.api.watch(this.api.type('apps', 'deployments'), undefined, undefined, ({ type, object }) => {
+        const key = keyFor(object.metadata.namespace, object.metadata.name!);
+        if (type === 'DELETED') this.progressAt.delete(key);
+        else this.queue.add(key);
+      }),
+      this.api.watch(this.api.type('apps', 'replicasets'), undefined, undefined, ({ object }) => {
+        const owner = controllerOf(object);
+        if (owner?.kind === 'Deployment') this.queue.add(keyFor(object.metadata.namespace, owner.name));
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const u of this.unwatch.splice(0)) u();
+    this.queue.stop();
+  }
+
+  private reconcile(key: string): void | { requeueAfterMs: number } {
+    const [namespace, name] = splitKey(key);
+    const dType = this.api.type('apps', 'deployments');
+    const rsType = this.api.type('apps', 'replicasets');
+    const d = this.api.tryGet(dType, namespace, name) as Deployment | undefined;
+    if (!d || d.metadata.deletionTimestamp) return;
+
+    const all = (this.api.list(rsType, namespace).items as ReplicaSet[]).filter((rs) => controllerOf(rs)?.uid === d.metadata.uid);
+    const hash = podTemplateHash(d.spec.template, d.status?.collisionCount);
+    let newRS = all.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
+    if (newRS && !sameTemplate(newRS.spec.template, d.spec.template)) {
+      // A hash collision: count it so the next hash differs (as the real controller does).
+      const current = this.api.get(dType, namespace, name) as Deployment;
+      current.status = { ...(current.status ?? {}), collisionCount: (current.status?.collisionCount ?? 0) + 1 };
+      this.api.update(dType, current, { subresource: 'status' });
+      return;
+    }
+    const olds = all.filter((rs) => rs !== newRS).sort(byCreation);
+    const replicas = d.spec.replicas ?? 1;
+    const { maxSurge, maxUnavailable } = rollingBounds(d);
+    const maxRevision = Math.max(0, ...all.map(revisionOf));
+    let created = false;
+
+    if (!d.spec.paused) {
+      if (!newRS) {
+        const oldActive = olds.some((rs) => (rs.spec.replicas ?? 0) > 0);
+        let initial = replicas;
+        if (oldActive && d.spec.strategy?.type === 'Recreate') initial = 0;
+        else if (oldActive) initial = Math.max(0, Math.min(replicas, replicas + maxSurge - sumReplicas(olds)));
+        newRS = this.createReplicaSet(d, hash, initial, maxRevision + 1, maxSurge);
+        created = true;
+      } else if (revisionOf(newRS) < maxRevision) {
+        // Rolling back to an older template makes its ReplicaSet the newest revision again.
+        newRS = this.setRevision(newRS, maxRevision + 1);
+      }
+      if (d.spec.strategy?.type === 'Recreate') this.recreate(d, newRS, olds);
+      else this.rollingUpdate(d, newRS, olds, maxSurge, maxUnavailable);
+      this.cleanup(d, olds);
+    } else if (newRS && olds.every((rs) => (rs.spec.replicas ?? 0) === 0) && (newRS.spec.replicas ?? 0) !== replicas) {
+      // Paused: scaling still applies, rollouts do not.
+      newRS = this.scale(d, newRS, replicas);
+    }
+
+    const revision = newRS ? String(revisionOf(newRS)) : d.metadata.annotations?.[REVISION_ANNOTATION];
+    if (revision && d.metadata.annotations?.[REVISION_ANNOTATION] !== revision) {
+      const current = this.api.get(dType, namespace, name) as Deployment;
+      current.metadata.annotations = { ...(current.metadata.annotations ?? {}), [REVISION_ANNOTATION]: revision };
+      this.api.update(dType, current);
+    }
+    return this.writeStatus(key, d, newRS, created, maxUnavailable);
+  }
+
+  private createReplicaSet(d: Deployment, hash: string, replicas: number, revision: number, maxSurge: number): ReplicaSet {
+    const rsType = this.api.type('apps', 'replicasets');
+    const template = structuredClone(d.spec.template);
+    template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash } };
+    const selector = structuredClone(d.spec.selector);
+    selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash };
+    const rs = this.api.create(rsType, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${d.metadata.name}-${hash}`,
+        namespace: d.metadata.namespace,
+        labels: { ...(template.metadata.labels ?? {}) },
+        annotations: {
+          [DESIRED_REPLICAS_ANNOTATION]: String(d.spec.replicas ?? 1),
+          [MAX_REPLICAS_ANNOTATION]: String((d.spec.replicas ?? 1) + maxSurge),
+          [REVISION_ANNOTATION]: String(revision),
+        },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name!, uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { replicas, minReadySeconds: d.spec.minReadySeconds ?? 0, selector, template },
+    }) as ReplicaSet;
+    if (replicas > 0) this.scaledEvent(d, rs, 0, replicas);
+    return rs;
+  }
+
+  private rollingUpdate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[], maxSurge: number, maxUnavailable: number): void {
+    const replicas = d.spec.replicas ?? 1;
+    // Scale the new ReplicaSet up as far as maxSurge allows (or down to the desired count).
+    const newCount = newRS.spec.replicas ?? 0;
+    if (newCount > replicas) newRS = this.scale(d, newRS, replicas);
+    else if (newCount < replicas) {
+      const total = newCount + sumReplicas(olds);
+      const room = replicas + maxSurge - total;
+      if (room > 0) newRS = this.scale(d, newRS, newCount + Math.min(room, replicas - newCount));
+    }
+    if (sumReplicas(olds) === 0) return;
+
+    // Scale old ReplicaSets down as far as maxUnavailable allows.
+    const allCount = (newRS.spec.replicas ?? 0) + sumReplicas(olds);
+    const minAvailable = replicas - maxUnavailable;
+    const newUnavailable = Math.max(0, (newRS.spec.replicas ?? 0) - (newRS.status?.availableReplicas ?? 0));
+    let maxScaleDown = allCount - minAvailable - newUnavailable;
+    if (maxScaleDown <= 0) return;
+    // First the old pods that are not available anyway (they count for nothing).
+    for (const [i, rs] of olds.entries()) {
+      if (maxScaleDown <= 0) break;
+      const unhealthy = (rs.spec.replicas ?? 0) - (rs.status?.availableReplicas ?? 0);
+      if (unhealthy <= 0) continue;
+      const down = Math.min(unhealthy, maxScaleDown);
+      olds[i] = this.scale(d, rs, (rs.spec.replicas ?? 0) - down);
+      maxScaleDown -= down;
+    }
+    // Then available ones, keeping minAvailable.
+    const available = (newRS.status?.availableReplicas ?? 0) + olds.reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, rs.spec.replicas ?? 0), 0);
+    let budget = Math.min(available - minAvailable, maxScaleDown);
+    for (const [i, rs] of olds.entries()) {
+      if (budget <= 0) break;
+      const current = rs.spec.replicas ?? 0;
+      if (current === 0) continue;
+      const down = Math.min(current, budget);
+      olds[i] = this.scale(d, rs, current - down);
+      budget -= down;
+    }
+  }
+
+  private recreate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[]): void {
+    for (const rs of olds) if ((rs.spec.replicas ?? 0) > 0) this.scale(d, rs, 0);
+    const oldPodsLeft = olds.some((rs) => (rs.status?.replicas ?? 0) > 0);
+    if (!oldPodsLeft && (newRS.spec.replicas ?? 0) !== (d.spec.replicas ?? 1)) this.scale(d, newRS, d.spec.replicas ?? 1);
+  }
+
+  /** Old ReplicaSets scaled to zero beyond revisionHistoryLimit are deleted, oldest first. */
+  private cleanup(d: Deployment, olds: ReplicaSet[]): void {
+    const limit = d.spec.revisionHistoryLimit ?? 10;
+    const idle = olds.filter((rs) => (rs.spec.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0).sort((a, b) => revisionOf(a) - revisionOf(b));
+    const rsType = this.api.type('apps', 'replicasets');
+    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
+      try {
+        this.api.delete(rsType, rs.metadata.namespace, rs.metadata.name!);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  private scale(d: Deployment, rs: ReplicaSet, replicas: number): ReplicaSet {
+    const from = rs.spec.replicas ?? 0;
+    if (from === replicas) return rs;
+    const rsType = this.api.type('apps', 'replicasets');
+    const current = this.api.get(rsType, rs.metadata.namespace, rs.metadata.name!) as ReplicaSet;
+    current.spec.replicas = replicas;
+    current.metadata.annotations = { ...(current.metadata.annotations ?? {}), [DESIRED_REPLICAS_ANNOTATION]: String(d.spec.replicas ?? 1) };
+    const updated = this.api.update(rsType, current) as ReplicaSet;
+    this.scaledEvent(d, updated, from, replicas);
+    return updated;
+  }
+
+  private setRevision(rs: ReplicaSet, revision: number): ReplicaSet {
+    const rsType = this.api.type('apps', 'replicasets');
+    const current = this.api.get(rsType, rs.metadata.namespace, rs.metadata.name!) as ReplicaSet;
+    current.metadata.annotations = { ...(current.metadata.annotations ?? {}), [REVISION_ANNOTATION]: String(revision) };
+    return this.api.update(rsType, current) as ReplicaSet;
+  }
+
+  private scaledEvent(d: Deployment, rs: ReplicaSet, from: number, to: number): void {
+    const verb = to > from ? 'up' : 'down';
+    this.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${verb} replica set ${rs.metadata.name} from ${from} to ${to}`, COMPONENT);
+  }
+
+  private writeStatus(key: string, d: Deployment, newRS: ReplicaSet | undefined, created: boolean, maxUnavailable: number): void | { requeueAfterMs: number } {
+    const [namespace, name] = splitKey(key);
+    const dType = this.api.type('apps', 'deployments');
+    const rsType = this.api.type('apps', 'replicasets');
+    const all = (this.api.list(rsType, namespace).items as ReplicaSet[]).filter((rs) => controllerOf(rs)?.uid === d.metadata.uid);
+    const fresh = newRS && all.find((rs) => rs.metadata.uid === newRS.metadata.uid);
+    const replicas = d.spec.replicas ?? 1;
+    const sum = (f: (rs: ReplicaSet) => number | undefined) => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
+    const statusReplicas = sum((rs) => rs.status?.replicas);
+    const updated = fresh?.status?.replicas ?? 0;
+    const ready = sum((rs) => rs.status?.readyReplicas);
+    const available = sum((rs) => rs.status?.availableReplicas);
+    const current = this.api.tryGet(dType, namespace, name) as Deployment | undefined;
+    if (!current) return;
+    const prev = current.status?.conditions ?? [];
+    const now = timestamp();
+
+    const conditions: DeploymentCondition[] = [];
+    const availableOk = available >= replicas - maxUnavailable;
+    conditions.push(
+      condition(prev, 'Available', availableOk, availableOk ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+        availableOk ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.', now),
+    );
+    const rsName = fresh?.metadata.name ?? '';
+    const complete = !!fresh && updated === replicas && (fresh.status?.availableReplicas ?? 0) >= replicas && statusReplicas === replicas && (fresh.spec.replicas ?? 0) === replicas;
+    const signature = JSON.stringify([rsName, statusReplicas, updated, ready, available]);
+    const progress = this.progressAt.get(key);
+    if (!progress || progress.signature !== signature || created) this.progressAt.set(key, { at: Date.now(), signature });
+    const sinceProgress = Date.now() - (this.progressAt.get(key)?.at ?? Date.now());
+    const deadlineMs = (d.spec.progressDeadlineSeconds ?? 600) * 1000;
+    let requeueAfterMs: number | undefined;
+    if (d.spec.paused) {
+      conditions.push(condition(prev, 'Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', now));
+    } else if (complete) {
+      conditions.push(condition(prev, 'Progressing', true, 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`, now, true));
+    } else if (sinceProgress >= deadlineMs) {
+      conditions.push(condition(prev, 'Progressing', false, 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`, now));
+    } else {
+      const reason = created ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated';
+      const message = created ? `Created new replica set "${rsName}"` : `ReplicaSet "${rsName}" is progressing.`;
+      conditions.push(condition(prev, 'Progressing', true, reason, message, now, true));
+      requeueAfterMs = deadlineMs - sinceProgress + 10;
+    }
+
+    const status: NonNullable<Deployment['status']> = {
+      observedGeneration: d.metadata.generation,
+      replicas: statusReplicas,
+      updatedReplicas: updated,
+      readyReplicas: ready,
+      availableReplicas: available,
+      unavailableReplicas: Math.max(0, replicas - available) || undefined,
+      conditions,
+    };
+    if (current.status?.collisionCount) status.collisionCount = current.status.collisionCount;
+    for (const k of Object.keys(status) as (keyof typeof status)[]) if (status[k] === undefined) delete status[k];
+    if (!isDeepStrictEqual(current.status, status)) {
+      current.status = status;
+      this.api.update(dType, current, { subresource: 'status' });
+    }
+    if (requeueAfterMs !== undefined) return { requeueAfterMs };
+  }
+}
+
+/** Keeps lastTransitionTime (and, unless `touch`, lastUpdateTime) while status and reason stay the same. */
+function condition(prev: DeploymentCondition[], type: string, ok: boolean | 'Unknown', reason: string, message: string, now: string, touch = false): DeploymentCondition {
+  const status = ok === 'Unknown' ? 'Unknown' : ok ? 'True' : 'False';
+  const old = prev.find((c) => c.type === type);
+  const same = old && old.status === status;
+  const unchanged = same && old.reason === reason && old.message === message;
+  return {
+    type,
+    status,
+    lastUpdateTime: unchanged || (same && !touch) ? old.lastUpdateTime : now,
+    lastTransitionTime: same ? old.lastTransitionTime : now,
+    reason,
+    message,
+  };
+}
+
+/** maxSurge / maxUnavailable as pod counts: percentages round surge up and unavailability down. */
+export function rollingBounds(d: Deployment): { maxSurge: number; maxUnavailable: number } {
+  const replicas = d.spec.replicas ?? 1;
+  if (d.spec.strategy?.type === 'Recreate') return { maxSurge: 0, maxUnavailable: replicas };
+  const ru = d.spec.strategy?.rollingUpdate ?? {};
+  const resolve = (v: number | string | undefined, dflt: string, roundUp: boolean) => {
+    const value = v ?? dflt;
+    if (typeof value === 'number') return value;
+    const m = value.match(/^(\d+)%$/);
+    if (!m) return Number(value) || 0;
+    const exact = (Number(m[1]) * replicas) / 100;
+    return roundUp ? Math.ceil(exact) : Math.floor(exact);
+  };
+  const maxSurge = resolve(ru.maxSurge, '25%', true);
+  let maxUnavailable = resolve(ru.maxUnavailable, '25%', false);
+  if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1; // otherwise a rollout could never progress
+  return { maxSurge, maxUnavailable };
+}
+
+/**
+ * The pod-template-hash: FNV-1a (32-bit) of the template, rendered the way the real controller renders
+ * it (the decimal digits mapped onto Kubernetes' vowel-free alphabet), e.g. `7d4b9c8f6`.
+ */
+export function podTemplateHash(template: PodTemplate, collisionCount?: number): string {
+  let h = 0x811c9dc5;
+  const input = stableJson(template) + (collisionCount ? String(collisionCount) : '');
+  for (const byte of Buffer.from(input)) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  return [...String(h)].map((c) => alphabet[c.charCodeAt(0) % alphabet.length]).join('');
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+function sameTemplate(rsTemplate: PodTemplate, dTemplate: PodTemplate): boolean {
+  const labels = { ...(rsTemplate.metadata?.labels ?? {}) };
+  delete labels[POD_TEMPLATE_HASH];
+  const a = { ...rsTemplate, metadata: { ...(rsTemplate.metadata ?? {}), labels } };
+  const b = { ...dTemplate, metadata: { ...(dTemplate.metadata ?? {}), labels: { ...(dTemplate.metadata?.labels ?? {}) } } };
+  return stableJson(a) === stableJson(b);
+}
+
+function revisionOf(rs: ReplicaSet): number {
+  return Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0) || 0;
+}
+
+function sumReplicas(list: ReplicaSet[]): number {
+  return list.reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0);
+}
+
+function byCreation(a: ReplicaSet, b: ReplicaSet): number {
+  return (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || revisionOf(a) - revisionOf(b);
+}

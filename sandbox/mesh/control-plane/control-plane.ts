@@ -1,0 +1,262 @@
+// The mesh control plane, in-process: watches the cluster through ClusterApi (never polls), compiles the
+// namespaces that changed into a new immutable MeshSnapshot, pushes it to every sidecar (the sandbox's
+// xDS), writes HTTPRoute status, and issues workload certificates from the sandbox CA.
+import type { ClusterApi } from '../../apiserver/api.js';
+import type { ResourceType } from '../../apiserver/resources.js';
+import type { KubeObject, WatchEvent } from '../../apiserver/store.js';
+import type { MeshSnapshot, NamespaceConfig, PodInfo, ServiceEntry } from '../config/snapshot.js';
+import { SandboxCA, type IssuedCertificate } from '../identity/ca.js';
+import type { IdentityIssuer } from '../identity/workload-identity.js';
+import { TapHub } from '../tap.js';
+import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
+import { writeRouteStatus } from './route-status.js';
+import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
+import { SIDECAR_CONTAINER_NAME } from '../constants.js';
+import { deploymentStats, formatDeploymentStats, formatRouteStats, routeStats, type DeploymentStat, type RouteStat, type StatOptions } from './stat-view.js';
+
+export interface ControlPlaneOptions {
+  /** Workload certificate lifetime (default 24h, as Linkerd). */
+  certificateTtlMs?: number;
+  /** Coalesce bursts of watch events into one compile (default 5 ms). */
+  compileDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+type Kind = Exclude<keyof NamespaceObjects, 'namespace'>;
+const WATCHED: { kind: Kind | 'namespaces'; group: string; plural: string }[] = [
+  { kind: 'namespaces', group: '', plural: 'namespaces' },
+  { kind: 'services', group: '', plural: 'services' },
+  { kind: 'endpoints', group: '', plural: 'endpoints' },
+  { kind: 'pods', group: '', plural: 'pods' },
+  { kind: 'configmaps', group: '', plural: 'configmaps' },
+  { kind: 'httproutes', group: 'gateway.networking.k8s.io', plural: 'httproutes' },
+  { kind: 'trafficsplits', group: 'split.smi-spec.io', plural: 'trafficsplits' },
+  { kind: 'traffictargets', group: 'access.smi-spec.io', plural: 'traffictargets' },
+  { kind: 'httproutegroups', group: 'specs.smi-spec.io', plural: 'httproutegroups' },
+];
+
+const emptyObjects = (): NamespaceObjects => ({
+  services: new Map(),
+  endpoints: new Map(),
+  pods: new Map(),
+  httproutes: new Map(),
+  trafficsplits: new Map(),
+  traffictargets: new Map(),
+  httproutegroups: new Map(),
+  configmaps: new Map(),
+});
+
+export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
+  readonly tap = new TapHub();
+  private objects = new Map<string, NamespaceObjects>();
+  private compiled = new Map<string, NamespaceConfig>();
+  private dependents = new Map<string, Set<string>>(); // namespace → namespaces whose routes refer to it
+  private dirty = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private current: MeshSnapshot = { version: 0, namespaces: new Map(), podsByIP: new Map(), servicesByClusterIP: new Map() };
+  private listeners = new Set<(s: MeshSnapshot) => void>();
+  private proxies = new Set<MeshProxyHandle>();
+  private unwatch: (() => void)[] = [];
+  private httpRouteType?: ResourceType;
+  private stopped = false;
+  /** SMI/route problems of the last compile per namespace (shown by diagnostics; never fatal). */
+  readonly problems = new Map<string, string[]>();
+
+  private constructor(
+    readonly api: ClusterApi,
+    private readonly ca: SandboxCA,
+    readonly options: Required<Pick<ControlPlaneOptions, 'certificateTtlMs' | 'compileDelayMs'>> & ControlPlaneOptions,
+  ) {}
+
+  static async start(api: ClusterApi, opts: ControlPlaneOptions = {}): Promise<MeshControlPlane> {
+    const ca = await SandboxCA.create();
+    const cp = new MeshControlPlane(api, ca, { certificateTtlMs: 24 * 3_600_000, compileDelayMs: 5, ...opts });
+    cp.watchAll();
+    cp.flush();
+    return cp;
+  }
+
+  get rootPem(): string {
+    return this.ca.rootPem;
+  }
+
+  get certificateTtlMs(): number {
+    return this.options.certificateTtlMs;
+  }
+
+  issue(spiffeId: string, publicKey: CryptoKey, ttlMs: number): Promise<IssuedCertificate> {
+    return this.ca.issue(spiffeId, publicKey, ttlMs);
+  }
+
+  get snapshot(): MeshSnapshot {
+    return this.current;
+  }
+
+  /** Called with every new snapshot (and once now with the current one). Returns the unsubscribe. */
+  subscribe(listener: (s: MeshSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.current);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once every change seen so far is compiled and pushed (for tests and tools). */
+  async settled(): Promise<void> {
+    for (let i = 0; i < 100 && (this.dirty.size || this.timer); i++) await new Promise((r) => setTimeout(r, this.options.compileDelayMs + 1));
+  }
+
+  registerProxy(proxy: MeshProxyHandle): () => void {
+    this.proxies.add(proxy);
+    return () => this.proxies.delete(proxy);
+  }
+
+  /** Ports of a pod's app containers (the sidecar's inbound listeners). */
+  appPorts(namespace: string, pod: string): number[] {
+    const spec = this.objects.get(namespace)?.pods.get(pod)?.spec as { containers?: { name?: string; ports?: { containerPort?: number }[] }[] } | undefined;
+    return (spec?.containers ?? [])
+      .filter((c) => c.name !== SIDECAR_CONTAINER_NAME)
+      .flatMap((c) => (c.ports ?? []).map((p) => p.containerPort).filter((p): p is number => typeof p === 'number'));
+  }
+
+  /** Golden metrics per deployment of a namespace (`linkerd viz stat deploy -n <ns>`). */
+  statDeployments(namespace: string, opts: StatOptions = {}): DeploymentStat[] {
+    const counts = new Map<string, { meshedPods: number; totalPods: number }>();
+    try {
+      for (const d of this.api.list(this.api.type('apps', 'deployments'), namespace).items) counts.set(d.metadata.name!, { meshedPods: 0, totalPods: 0 });
+    } catch {
+      // No Deployment kind served: fall back to the deployments the pods name.
+    }
+    for (const p of this.current.namespaces.get(namespace)?.pods.values() ?? []) {
+      if (!p.deployment) continue;
+      const c = counts.get(p.deployment) ?? { meshedPods: 0, totalPods: 0 };
+      c.totalPods++;
+      if (p.meshed) c.meshedPods++;
+      counts.set(p.deployment, c);
+    }
+    const deployments = [...counts].map(([name, c]) => ({ name, ...c })).sort((a, b) => a.name.localeCompare(b.name));
+    return deploymentStats(namespace, deployments, this.proxies, opts);
+  }
+
+  /** Golden metrics per route, from the clients' side (`linkerd viz routes`). */
+  statRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): RouteStat[] {
+    return routeStats(this.proxies, filter, opts);
+  }
+
+  formatStat(namespace: string, opts: StatOptions = {}): string {
+    return formatDeploymentStats(this.statDeployments(namespace, opts));
+  }
+
+  formatRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): string {
+    return formatRouteStats(this.statRoutes(filter, opts));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const u of this.unwatch) u();
+    this.listeners.clear();
+    this.tap.close();
+  }
+
+  private watchAll(): void {
+    for (const w of WATCHED) {
+      let type: ResourceType;
+      try {
+        type = this.api.type(w.group, w.plural);
+      } catch {
+        this.options.log?.(`mesh control plane: ${w.plural}.${w.group} is not served; skipping`);
+        continue;
+      }
+      if (w.kind === 'httproutes') this.httpRouteType = type;
+      this.unwatch.push(this.api.watch(type, undefined, undefined, (e) => this.onEvent(w.kind, e)));
+    }
+  }
+
+  private onEvent(kind: Kind | 'namespaces', e: WatchEvent): void {
+    const obj = e.object;
+    const ns = kind === 'namespaces' ? obj.metadata.name! : obj.metadata.namespace!;
+    let objs = this.objects.get(ns);
+    if (!objs) this.objects.set(ns, (objs = emptyObjects()));
+    if (kind === 'namespaces') {
+      objs.namespace = e.type === 'DELETED' ? undefined : obj;
+    } else if (e.type === 'DELETED') {
+      objs[kind].delete(obj.metadata.name!);
+    } else {
+      objs[kind].set(obj.metadata.name!, obj);
+    }
+    this.markDirty(ns);
+    if (kind === 'services') for (const d of this.dependents.get(ns) ?? []) this.markDirty(d);
+  }
+
+  private markDirty(ns: string): void {
+    this.dirty.add(ns);
+    if (!this.timer && !this.stopped) {
+      this.timer = setTimeout(() => this.flush(), this.options.compileDelayMs);
+    }
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (this.stopped || this.dirty.size === 0) return;
+    const dirty = [...this.dirty];
+    this.dirty.clear();
+    const statusWrites: (() => void)[] = [];
+    for (const ns of dirty) {
+      const objs = this.objects.get(ns);
+      if (!objs || (!objs.namespace && isEmpty(objs))) {
+        this.compiled.delete(ns);
+        this.objects.delete(ns);
+        continue;
+      }
+      try {
+        const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name));
+        this.compiled.set(ns, result.config);
+        for (const dep of result.dependsOn) {
+          const set = this.dependents.get(dep) ?? new Set();
+          set.add(ns);
+          this.dependents.set(dep, set);
+        }
+        if (result.problems.length) this.problems.set(ns, result.problems);
+        else this.problems.delete(ns);
+        for (const [name, parents] of result.routeStatus) {
+          const route = objs.httproutes.get(name);
+          if (route && this.httpRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.httpRouteType!, route, parents));
+        }
+      } catch (err) {
+        // A compile bug must not take the mesh down: keep serving the namespace's last good config.
+        this.options.log?.(`mesh control plane: compiling namespace ${ns} failed: ${(err as Error).stack}`);
+      }
+    }
+    this.publish();
+    // After publishing: a status write emits a watch event synchronously, which only marks a namespace dirty.
+    for (const write of statusWrites) {
+      try {
+        write();
+      } catch (err) {
+        this.options.log?.(`mesh control plane: writing HTTPRoute status failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private publish(): void {
+    const podsByIP = new Map<string, PodInfo>();
+    const servicesByClusterIP = new Map<string, ServiceEntry>();
+    for (const cfg of this.compiled.values()) {
+      for (const p of cfg.pods.values()) podsByIP.set(p.ip, p);
+      for (const s of cfg.services.values()) if (s.clusterIP) servicesByClusterIP.set(s.clusterIP, s);
+    }
+    this.current = { version: this.current.version + 1, namespaces: new Map(this.compiled), podsByIP, servicesByClusterIP };
+    for (const l of this.listeners) {
+      try {
+        l(this.current);
+      } catch (err) {
+        this.options.log?.(`mesh control plane: a sidecar rejected a snapshot: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+function isEmpty(o: NamespaceObjects): boolean {
+  return Object.values(o).every((v) => !(v instanceof Map) || v.size === 0);
+}
+
+export type { KubeObject };

@@ -1,0 +1,321 @@
+// HTTPRoute (Gateway API v1, GAMMA form) → route-table entries per parent Service, and the route's
+// status.parents[] conditions. Pure: everything it needs from the cluster comes through RouteLookups.
+// A bad route is reported in its status and contributes nothing; it never throws.
+import type { KubeObject } from '../../apiserver/store.js';
+import type { CompiledBackend, CompiledMatch, CompiledRule, FaultSpec, HeaderModifier, ValueMatch } from '../config/snapshot.js';
+import { CONTROLLER_NAME, MAX_FAULT_DELAY_MS, MAX_RETRY_ATTEMPTS } from '../constants.js';
+import { parseGatewayDuration } from './duration.js';
+import type { RankedEntry } from './route-precedence.js';
+
+export interface ServiceFacts {
+  ports: { port: number; name?: string }[];
+}
+
+export interface RouteLookups {
+  service(namespace: string, name: string): ServiceFacts | undefined;
+  configMap(namespace: string, name: string): Record<string, string> | undefined;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+export interface ParentRef {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  port?: number;
+  sectionName?: string;
+}
+
+export interface RouteParentStatus {
+  parentRef: ParentRef;
+  controllerName: string;
+  conditions: Condition[];
+}
+
+export interface RouteAttachment {
+  namespace: string;
+  service: string;
+  port?: number;
+  entries: RankedEntry[];
+}
+
+export interface CompiledHttpRoute {
+  attachments: RouteAttachment[];
+  /** Status for the parents this mesh is responsible for (Service parents). */
+  parents: RouteParentStatus[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Collects problems by the condition they affect, with the field path in each message. */
+class Problems {
+  accepted: { reason: string; message: string }[] = [];
+  refs: { reason: string; message: string }[] = [];
+}
+
+export const DEFAULT_RETRY_CODES = [500, 502, 503, 504];
+const DEFAULT_RETRY_BACKOFF_MS = 25;
+
+export function compileHttpRoute(route: KubeObject, lookups: RouteLookups): CompiledHttpRoute {
+  const ns = route.metadata.namespace ?? 'default';
+  const name = route.metadata.name ?? '';
+  const spec = isObj(route.spec) ? route.spec : {};
+  const problems = new Problems();
+  const ranked: Omit<RankedEntry, 'port'>[] = [];
+
+  arr(spec.rules).forEach((rawRule, ruleIndex) => {
+    const rule = isObj(rawRule) ? rawRule : {};
+    const field = `spec.rules[${ruleIndex}]`;
+    const compiled = compileRule(rule, field, ns, name, lookups, problems);
+    const matches = arr(rule.matches).length ? arr(rule.matches) : [{}];
+    matches.forEach((m, matchIndex) => {
+      const match = compileMatch(isObj(m) ? m : {}, `${field}.matches[${matchIndex}]`, problems);
+      if (match) {
+        ranked.push({ match, rule: compiled, created: route.metadata.creationTimestamp ?? '', key: `${ns}/${name}`, ruleIndex, matchIndex });
+      }
+    });
+  });
+
+  const attachments: RouteAttachment[] = [];
+  const parents: RouteParentStatus[] = [];
+  arr(spec.parentRefs).forEach((raw, i) => {
+    if (!isObj(raw)) return;
+    const ref: ParentRef = { name: str(raw.name) ?? '' };
+    if (raw.group !== undefined) ref.group = str(raw.group);
+    if (raw.kind !== undefined) ref.kind = str(raw.kind);
+    if (raw.namespace !== undefined) ref.namespace = str(raw.namespace);
+    if (typeof raw.port === 'number') ref.port = raw.port;
+    if (raw.sectionName !== undefined) ref.sectionName = str(raw.sectionName);
+    // Only Service parents (GAMMA) belong to the mesh; Gateway parents are some gateway controller's.
+    if ((ref.group ?? 'gateway.networking.k8s.io') !== '' || (ref.kind ?? 'Gateway') !== 'Service') return;
+    const parentNs = ref.namespace ?? ns;
+    const svc = lookups.service(parentNs, ref.name);
+    let parentProblem: string | undefined;
+    if (!svc) parentProblem = `spec.parentRefs[${i}]: Service "${parentNs}/${ref.name}" not found`;
+    else if (ref.port !== undefined && !svc.ports.some((p) => p.port === ref.port))
+      parentProblem = `spec.parentRefs[${i}].port: Service "${parentNs}/${ref.name}" has no port ${ref.port} (ports: ${svc.ports.map((p) => p.port).join(', ') || 'none'})`;
+
+    const accepted: Condition = parentProblem
+      ? { type: 'Accepted', status: 'False', reason: 'NoMatchingParent', message: parentProblem }
+      : problems.accepted.length
+        ? { type: 'Accepted', status: 'False', reason: problems.accepted[0].reason, message: problems.accepted.map((p) => p.message).join('; ') }
+        : { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Route is attached to the Service' };
+    const resolved: Condition = problems.refs.length
+      ? { type: 'ResolvedRefs', status: 'False', reason: problems.refs[0].reason, message: problems.refs.map((p) => p.message).join('; ') }
+      : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'All references resolved' };
+    parents.push({ parentRef: ref, controllerName: CONTROLLER_NAME, conditions: [accepted, resolved] });
+    if (accepted.status === 'True') {
+      attachments.push({ namespace: parentNs, service: ref.name, port: ref.port, entries: ranked.map((e) => ({ ...e, port: ref.port })) });
+    }
+  });
+  return { attachments, parents };
+}
+
+function compileMatch(m: Obj, field: string, problems: Problems): CompiledMatch | undefined {
+  let ok = true;
+  const bad = (message: string) => {
+    problems.accepted.push({ reason: 'UnsupportedValue', message });
+    ok = false;
+  };
+  const path = isObj(m.path) ? m.path : {};
+  const type = (str(path.type) ?? 'PathPrefix') as CompiledMatch['path']['type'];
+  const value = str(path.value) ?? '/';
+  const compiledPath: CompiledMatch['path'] = { type, value };
+  if (type === 'RegularExpression') {
+    const re = safeRegex(value);
+    if (typeof re === 'string') bad(`${field}.path.value: invalid regular expression ${JSON.stringify(value)}: ${re}`);
+    else compiledPath.regex = re;
+  } else if (type !== 'Exact' && type !== 'PathPrefix') {
+    bad(`${field}.path.type: unsupported value ${JSON.stringify(type)}: supported values: "Exact", "PathPrefix", "RegularExpression"`);
+  } else if (!value.startsWith('/')) {
+    bad(`${field}.path.value: must be an absolute path starting with "/"`);
+  } else if (type === 'PathPrefix' && value.length > 1 && value.endsWith('/')) {
+    compiledPath.value = value.slice(0, -1); // "/foo/" matches like "/foo" on element boundaries
+  }
+  const values = (list: unknown, sub: string, lower: boolean): ValueMatch[] =>
+    arr(list).flatMap((h, j): ValueMatch[] => {
+      const hm = isObj(h) ? h : {};
+      const n = str(hm.name);
+      const v = str(hm.value);
+      const t = str(hm.type) ?? 'Exact';
+      if (!n || v === undefined) {
+        bad(`${field}.${sub}[${j}]: name and value are required`);
+        return [];
+      }
+      if (t === 'RegularExpression') {
+        const re = safeRegex(v);
+        if (typeof re === 'string') {
+          bad(`${field}.${sub}[${j}].value: invalid regular expression ${JSON.stringify(v)}: ${re}`);
+          return [];
+        }
+        return [{ name: lower ? n.toLowerCase() : n, regex: re } as ValueMatch];
+      }
+      if (t !== 'Exact') {
+        bad(`${field}.${sub}[${j}].type: unsupported value ${JSON.stringify(t)}: supported values: "Exact", "RegularExpression"`);
+        return [];
+      }
+      return [{ name: lower ? n.toLowerCase() : n, exact: v } as ValueMatch];
+    });
+  const headers = values(m.headers, 'headers', true);
+  const query = values(m.queryParams, 'queryParams', false);
+  const method = str(m.method);
+  return ok ? { path: compiledPath, method, headers, query } : undefined;
+}
+
+function compileRule(rule: Obj, field: string, ns: string, routeName: string, lookups: RouteLookups, problems: Problems): CompiledRule {
+  const ruleName = str(rule.name);
+  const compiled: CompiledRule = {
+    label: ruleName ? `${routeName}/${ruleName}` : routeName,
+    kind: 'HTTPRoute',
+    routeNamespace: ns,
+    routeName,
+    backends: [],
+    totalWeight: 0,
+  };
+  const rejectWith = (status: number, reason: string) => (compiled.reject ??= { status, reason });
+
+  arr(rule.backendRefs).forEach((raw, j) => {
+    const b = isObj(raw) ? raw : {};
+    const f = `${field}.backendRefs[${j}]`;
+    const weight = typeof b.weight === 'number' ? b.weight : 1;
+    const backend: CompiledBackend = { namespace: str(b.namespace) ?? ns, service: str(b.name) ?? '', port: typeof b.port === 'number' ? b.port : 0, weight };
+    if ((str(b.group) ?? '') !== '' || (str(b.kind) ?? 'Service') !== 'Service') {
+      backend.invalid = `${f}: unsupported kind ${str(b.group) ?? ''}/${str(b.kind)}: only core Services are supported`;
+      problems.refs.push({ reason: 'InvalidKind', message: backend.invalid });
+    } else {
+      const svc = lookups.service(backend.namespace, backend.service);
+      if (!svc) {
+        backend.invalid = `${f}: Service "${backend.namespace}/${backend.service}" not found`;
+        problems.refs.push({ reason: 'BackendNotFound', message: backend.invalid });
+      } else if (!backend.port) {
+        if (svc.ports.length === 1) backend.port = svc.ports[0].port;
+        else {
+          backend.invalid = `${f}.port: port is required for a Service backend`;
+          problems.refs.push({ reason: 'BackendNotFound', message: backend.invalid });
+        }
+      } else if (!svc.ports.some((p) => p.port === backend.port)) {
+        backend.invalid = `${f}.port: Service "${backend.namespace}/${backend.service}" has no port ${backend.port}`;
+        problems.refs.push({ reason: 'BackendNotFound', message: backend.invalid });
+      }
+    }
+    if (weight < 0 || !Number.isFinite(weight)) {
+      problems.accepted.push({ reason: 'UnsupportedValue', message: `${f}.weight: must be between 0 and 1000000` });
+      backend.weight = 0;
+    }
+    compiled.backends.push(backend);
+  });
+  compiled.totalWeight = compiled.backends.reduce((s, b) => s + b.weight, 0);
+  // No backendRefs (or all weights zero): the spec says such requests get a 500.
+  if (compiled.totalWeight === 0) rejectWith(500, compiled.backends.length ? 'all backendRefs have weight 0' : 'rule has no backendRefs');
+
+  const timeouts = isObj(rule.timeouts) ? rule.timeouts : {};
+  for (const [key, prop] of [['request', 'requestTimeoutMs'], ['backendRequest', 'backendTimeoutMs']] as const) {
+    if (timeouts[key] === undefined) continue;
+    const ms = parseGatewayDuration(timeouts[key]);
+    if (typeof ms !== 'number') problems.accepted.push({ reason: 'UnsupportedValue', message: `${field}.timeouts.${key}: ${ms.error}` });
+    else if (ms > 0) compiled[prop] = ms; // "0s" disables the timeout
+  }
+  if (compiled.requestTimeoutMs && compiled.backendTimeoutMs && compiled.backendTimeoutMs > compiled.requestTimeoutMs) {
+    problems.accepted.push({ reason: 'UnsupportedValue', message: `${field}.timeouts.backendRequest: must not be greater than timeouts.request` });
+  }
+
+  if (isObj(rule.retry)) {
+    const r = rule.retry;
+    const attempts = typeof r.attempts === 'number' ? r.attempts : 1;
+    let backoffMs = DEFAULT_RETRY_BACKOFF_MS;
+    if (r.backoff !== undefined) {
+      const ms = parseGatewayDuration(r.backoff);
+      if (typeof ms !== 'number') problems.accepted.push({ reason: 'UnsupportedValue', message: `${field}.retry.backoff: ${ms.error}` });
+      else backoffMs = ms;
+    }
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > MAX_RETRY_ATTEMPTS) {
+      problems.accepted.push({ reason: 'UnsupportedValue', message: `${field}.retry.attempts: must be an integer from 1 to ${MAX_RETRY_ATTEMPTS}` });
+    } else {
+      const codes = arr(r.codes).filter((c): c is number => typeof c === 'number');
+      compiled.retry = { attempts, backoffMs, codes: new Set(codes.length ? codes : DEFAULT_RETRY_CODES) };
+    }
+  }
+
+  arr(rule.filters).forEach((raw, j) => {
+    const flt = isObj(raw) ? raw : {};
+    const f = `${field}.filters[${j}]`;
+    const type = str(flt.type);
+    if (type === 'RequestHeaderModifier' || type === 'ResponseHeaderModifier') {
+      const mod = headerModifier(flt[type === 'RequestHeaderModifier' ? 'requestHeaderModifier' : 'responseHeaderModifier']);
+      if (type === 'RequestHeaderModifier') compiled.requestHeaders = mod;
+      else compiled.responseHeaders = mod;
+    } else if (type === 'ExtensionRef') {
+      const ref = isObj(flt.extensionRef) ? flt.extensionRef : {};
+      const fault = resolveFaultFilter(ref, ns, `${f}.extensionRef`, lookups, problems);
+      if (fault) compiled.fault = fault;
+      else rejectWith(500, `filter ${f} could not be resolved`);
+    } else {
+      problems.accepted.push({ reason: 'UnsupportedValue', message: `${f}.type: ${JSON.stringify(type)} is not supported by the sandbox mesh (supported: RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef to a fault ConfigMap)` });
+      rejectWith(500, `unsupported filter ${type}`);
+    }
+  });
+  return compiled;
+}
+
+function headerModifier(v: unknown): HeaderModifier {
+  const m = isObj(v) ? v : {};
+  const pairs = (list: unknown): [string, string][] =>
+    arr(list).flatMap((h) => (isObj(h) && typeof h.name === 'string' && typeof h.value === 'string' ? [[h.name.toLowerCase(), h.value] as [string, string]] : []));
+  return { set: pairs(m.set), add: pairs(m.add), remove: arr(m.remove).filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) };
+}
+
+/**
+ * Sandbox-only fault filter: an ExtensionRef to a ConfigMap (group "", kind ConfigMap) whose data holds
+ * `abort.httpStatus`, `abort.percentage`, `delay.fixedDelay`, `delay.percentage` (Istio's fault vocabulary).
+ */
+function resolveFaultFilter(ref: Obj, ns: string, field: string, lookups: RouteLookups, problems: Problems): FaultSpec | undefined {
+  if ((str(ref.group) ?? '') !== '' || str(ref.kind) !== 'ConfigMap') {
+    problems.refs.push({ reason: 'InvalidKind', message: `${field}: unsupported extension ${str(ref.group) ?? ''}/${str(ref.kind)}: the sandbox mesh supports ExtensionRef to a ConfigMap (group "", kind ConfigMap) describing a fault` });
+    return undefined;
+  }
+  const data = lookups.configMap(ns, str(ref.name) ?? '');
+  if (!data) {
+    problems.refs.push({ reason: 'FilterNotFound', message: `${field}: ConfigMap "${ns}/${str(ref.name)}" not found` });
+    return undefined;
+  }
+  const fault: FaultSpec = {};
+  const pct = (key: string) => {
+    const v = data[key] === undefined ? 100 : Number(data[key]);
+    if (!Number.isFinite(v) || v < 0 || v > 100) {
+      problems.accepted.push({ reason: 'UnsupportedValue', message: `${field}: ConfigMap key ${key} must be a number from 0 to 100` });
+      return 0;
+    }
+    return v;
+  };
+  if (data['abort.httpStatus'] !== undefined) {
+    const status = Number(data['abort.httpStatus']);
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      problems.accepted.push({ reason: 'UnsupportedValue', message: `${field}: ConfigMap key abort.httpStatus must be an HTTP status from 200 to 599` });
+    } else fault.abort = { status, percentage: pct('abort.percentage') };
+  }
+  if (data['delay.fixedDelay'] !== undefined) {
+    const ms = parseGatewayDuration(data['delay.fixedDelay']);
+    if (typeof ms !== 'number' || ms > MAX_FAULT_DELAY_MS) {
+      problems.accepted.push({ reason: 'UnsupportedValue', message: `${field}: ConfigMap key delay.fixedDelay: ${typeof ms === 'number' ? `at most ${MAX_FAULT_DELAY_MS / 1000}s` : ms.error}` });
+    } else fault.delay = { ms, percentage: pct('delay.percentage') };
+  }
+  return fault;
+}
+
+/** A user regular expression compiled safely: the error text instead of a throw. */
+export function safeRegex(source: string): RegExp | string {
+  try {
+    return new RegExp(`^(?:${source})$`);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

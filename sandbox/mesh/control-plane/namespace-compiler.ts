@@ -1,0 +1,192 @@
+// One namespace's cluster objects → its NamespaceConfig (services with live endpoints, pods with identities,
+// producer/consumer route tables, splits, access rules) plus the status each HTTPRoute should carry.
+import type { KubeObject } from '../../apiserver/store.js';
+import type { MeshEndpoint, NamespaceConfig, PodInfo, RouteTable, ServiceEntry, ServicePortEntry } from '../config/snapshot.js';
+import { DEFAULT_INBOUND_POLICY, SIDECAR_CONTAINER_NAME } from '../constants.js';
+import { spiffeId } from '../identity/spiffe.js';
+import { compileHttpRoute, type RouteLookups, type RouteParentStatus, type ServiceFacts } from './http-route-compiler.js';
+import { compareEntries, type RankedEntry } from './route-precedence.js';
+import { compileRouteGroup, compileTrafficSplit, compileTrafficTargets } from './smi-compiler.js';
+
+/** The objects of one namespace, by kind then name (what the control plane's watches keep). */
+export interface NamespaceObjects {
+  namespace?: KubeObject;
+  services: Map<string, KubeObject>;
+  endpoints: Map<string, KubeObject>;
+  pods: Map<string, KubeObject>;
+  httproutes: Map<string, KubeObject>;
+  trafficsplits: Map<string, KubeObject>;
+  traffictargets: Map<string, KubeObject>;
+  httproutegroups: Map<string, KubeObject>;
+  configmaps: Map<string, KubeObject>;
+}
+
+export interface NamespaceCompileResult {
+  config: NamespaceConfig;
+  /** Desired status.parents (this mesh's entries only) by HTTPRoute name. */
+  routeStatus: Map<string, RouteParentStatus[]>;
+  /** Namespaces the HTTPRoutes here depend on (parents and backends elsewhere). */
+  dependsOn: Set<string>;
+  problems: string[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+export function servicePorts(svc: KubeObject): { port: number; name?: string; targetPort?: number | string }[] {
+  const spec = isObj(svc.spec) ? svc.spec : {};
+  return arr(spec.ports).flatMap((p) =>
+    isObj(p) && typeof p.port === 'number'
+      ? [{ port: p.port, name: typeof p.name === 'string' ? p.name : undefined, targetPort: p.targetPort as number | string | undefined }]
+      : [],
+  );
+}
+
+export function compileNamespace(
+  name: string,
+  objs: NamespaceObjects,
+  /** Services of other namespaces (for consumer routes and cross-namespace backends). */
+  serviceElsewhere: (namespace: string, name: string) => KubeObject | undefined,
+): NamespaceCompileResult {
+  const problems: string[] = [];
+  const nsAnnotations = objs.namespace?.metadata.annotations ?? {};
+  const nsAllAuthenticated = nsAnnotations[DEFAULT_INBOUND_POLICY] === 'all-authenticated';
+
+  const groupCache = new Map<string, ReturnType<typeof compileRouteGroup>>();
+  const groups = (n: string) => {
+    if (!groupCache.has(n)) {
+      const g = objs.httproutegroups.get(n);
+      if (!g) return undefined;
+      groupCache.set(n, compileRouteGroup(g, problems));
+    }
+    return groupCache.get(n);
+  };
+  const access = compileTrafficTargets([...objs.traffictargets.values()], groups, problems);
+
+  const pods = new Map<string, PodInfo>();
+  for (const pod of objs.pods.values()) {
+    const info = podInfo(pod, nsAllAuthenticated, access);
+    if (info) pods.set(info.name, info);
+  }
+  const podByIP = new Map<string, PodInfo>();
+  for (const p of pods.values()) podByIP.set(p.ip, p);
+
+  const services = new Map<string, ServiceEntry>();
+  for (const svc of objs.services.values()) {
+    const entry = serviceEntry(svc, objs.endpoints.get(svc.metadata.name!), pods, podByIP);
+    services.set(entry.name, entry);
+  }
+
+  const lookups: RouteLookups = {
+    service(ns: string, n: string): ServiceFacts | undefined {
+      const svc = ns === name ? objs.services.get(n) : serviceElsewhere(ns, n);
+      return svc ? { ports: servicePorts(svc) } : undefined;
+    },
+    configMap(ns: string, n: string) {
+      if (ns !== name) return undefined;
+      const cm = objs.configmaps.get(n);
+      return cm ? ((isObj(cm.data) ? cm.data : {}) as Record<string, string>) : undefined;
+    },
+  };
+  const producer = new Map<string, RankedEntry[]>();
+  const consumer = new Map<string, RankedEntry[]>();
+  const portsOf = new Map<string, Set<number> | 'all'>();
+  const routeStatus = new Map<string, RouteParentStatus[]>();
+  const dependsOn = new Set<string>();
+  for (const route of objs.httproutes.values()) {
+    const compiled = compileHttpRoute(route, lookups);
+    routeStatus.set(route.metadata.name!, compiled.parents);
+    for (const p of compiled.parents) if (p.parentRef.namespace && p.parentRef.namespace !== name) dependsOn.add(p.parentRef.namespace);
+    for (const a of compiled.attachments) {
+      for (const e of a.entries) for (const b of e.rule.backends) if (b.namespace !== name) dependsOn.add(b.namespace);
+      const key = a.namespace === name ? a.service : `${a.namespace}/${a.service}`;
+      const target = a.namespace === name ? producer : consumer;
+      const list = target.get(key) ?? [];
+      list.push(...a.entries);
+      target.set(key, list);
+      const prev = portsOf.get(key);
+      if (a.port === undefined || prev === 'all') portsOf.set(key, 'all');
+      else portsOf.set(key, new Set([...(prev ?? []), a.port]));
+    }
+  }
+  const tables = (m: Map<string, RankedEntry[]>) =>
+    new Map<string, RouteTable>([...m].map(([k, entries]) => [k, { entries: entries.sort(compareEntries), ports: portsOf.get(k) ?? 'all' }]));
+
+  const splits = new Map<string, RouteTable>();
+  for (const split of objs.trafficsplits.values()) {
+    const compiled = compileTrafficSplit(split, groups, (n) => objs.services.has(n), problems);
+    if (!compiled) continue;
+    if (splits.has(compiled.apex)) problems.push(`TrafficSplit ${name}/${split.metadata.name}: another TrafficSplit already splits "${compiled.apex}"; ignored`);
+    else splits.set(compiled.apex, compiled.table);
+  }
+
+  const config: NamespaceConfig = {
+    name,
+    labels: objs.namespace?.metadata.labels ?? {},
+    annotations: nsAnnotations,
+    services,
+    pods,
+    producerRoutes: tables(producer),
+    consumerRoutes: tables(consumer),
+    splits,
+    access,
+  };
+  return { config, routeStatus, dependsOn, problems };
+}
+
+function podInfo(pod: KubeObject, nsAllAuthenticated: boolean, access: Map<string, unknown[]>): PodInfo | undefined {
+  const status = isObj(pod.status) ? pod.status : {};
+  const spec = isObj(pod.spec) ? pod.spec : {};
+  const ip = typeof status.podIP === 'string' ? status.podIP : undefined;
+  if (!ip) return undefined;
+  const ns = pod.metadata.namespace!;
+  const sa = typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : 'default';
+  const meshed = arr(spec.containers).some((c) => isObj(c) && c.name === SIDECAR_CONTAINER_NAME);
+  const podPolicy = pod.metadata.annotations?.[DEFAULT_INBOUND_POLICY];
+  const allAuthenticated = podPolicy ? podPolicy === 'all-authenticated' : nsAllAuthenticated;
+  return {
+    namespace: ns,
+    name: pod.metadata.name!,
+    ip,
+    serviceAccount: sa,
+    identity: meshed ? spiffeId(ns, sa) : undefined,
+    meshed,
+    deployment: deploymentOf(pod),
+    requireMtls: meshed && (allAuthenticated || access.has(sa)),
+  };
+}
+
+/** Deployment name from the owning ReplicaSet `<deploy>-<pod-template-hash>`; else the app label. */
+export function deploymentOf(pod: KubeObject): string | undefined {
+  const rs = pod.metadata.ownerReferences?.find((o) => o.kind === 'ReplicaSet');
+  const hash = pod.metadata.labels?.['pod-template-hash'];
+  if (rs && hash && rs.name.endsWith(`-${hash}`)) return rs.name.slice(0, -hash.length - 1);
+  if (rs) return rs.name.replace(/-[a-z0-9]{5,10}$/, '');
+  return pod.metadata.labels?.app;
+}
+
+function serviceEntry(svc: KubeObject, endpoints: KubeObject | undefined, pods: Map<string, PodInfo>, podByIP: Map<string, PodInfo>): ServiceEntry {
+  const spec = isObj(svc.spec) ? svc.spec : {};
+  const clusterIP = typeof spec.clusterIP === 'string' && spec.clusterIP !== 'None' ? spec.clusterIP : undefined;
+  const ports: ServicePortEntry[] = servicePorts(svc).map((p, _i, all) => {
+    const eps: MeshEndpoint[] = [];
+    for (const subset of arr(endpoints?.subsets)) {
+      if (!isObj(subset)) continue;
+      const epPorts = arr(subset.ports).filter(isObj);
+      const match =
+        epPorts.find((ep) => p.name !== undefined && ep.name === p.name) ??
+        (all.length === 1 && epPorts.length === 1 ? epPorts[0] : undefined) ??
+        epPorts.find((ep) => ep.name === undefined && ep.port === (typeof p.targetPort === 'number' ? p.targetPort : p.port));
+      if (!match || typeof match.port !== 'number') continue;
+      for (const a of arr(subset.addresses)) {
+        if (!isObj(a) || typeof a.ip !== 'string') continue;
+        const ref = isObj(a.targetRef) ? a.targetRef : undefined;
+        const pod = (ref && typeof ref.name === 'string' ? pods.get(ref.name) : undefined) ?? podByIP.get(a.ip);
+        eps.push({ ip: a.ip, port: match.port, pod });
+      }
+    }
+    return { port: p.port, name: p.name, endpoints: eps };
+  });
+  return { namespace: svc.metadata.namespace!, name: svc.metadata.name!, clusterIP, ports };
+}

@@ -1,0 +1,148 @@
+// The `linkerd viz stat` / `linkerd viz routes` view, computed from the running proxies' windowed golden
+// metrics: per deployment from the inbound side (what the workload served), per route from the outbound
+// side (where routing happens).
+import type { MeshProxyHandle } from '../proxy/sidecar.js';
+import { bucketQuantile, emptyWindow, type TrafficStats, type WindowSummary } from '../proxy/traffic-stats.js';
+
+export interface StatOptions {
+  /** Window in seconds (1..60, default 60). */
+  windowSeconds?: number;
+}
+
+export interface DeploymentStat {
+  namespace: string;
+  name: string;
+  meshedPods: number;
+  totalPods: number;
+  requests: number;
+  successes: number;
+  /** 0..1, undefined with no requests. */
+  successRate?: number;
+  rps: number;
+  latencyP50Ms?: number;
+  latencyP95Ms?: number;
+  latencyP99Ms?: number;
+  tcpConnections: number;
+}
+
+export interface RouteStat {
+  route: string;
+  service: string;
+  requests: number;
+  successes: number;
+  successRate?: number;
+  rps: number;
+  latencyP50Ms?: number;
+  latencyP95Ms?: number;
+  latencyP99Ms?: number;
+}
+
+export const MAX_STAT_WINDOW_S = 60;
+
+export function checkWindow(opts: StatOptions): number {
+  const w = opts.windowSeconds ?? MAX_STAT_WINDOW_S;
+  if (!Number.isInteger(w) || w < 1 || w > MAX_STAT_WINDOW_S) throw new RangeError(`windowSeconds must be an integer from 1 to ${MAX_STAT_WINDOW_S}, got ${w}`);
+  return w;
+}
+
+function summarize(stats: Iterable<TrafficStats>, windowS: number, now: number): WindowSummary {
+  const sum = emptyWindow();
+  for (const s of stats) s.window(windowS, now, sum);
+  return sum;
+}
+
+function figures(sum: WindowSummary, windowS: number) {
+  return {
+    requests: sum.requests,
+    successes: sum.successes,
+    successRate: sum.requests ? sum.successes / sum.requests : undefined,
+    rps: sum.requests / windowS,
+    latencyP50Ms: bucketQuantile(0.5, sum.buckets),
+    latencyP95Ms: bucketQuantile(0.95, sum.buckets),
+    latencyP99Ms: bucketQuantile(0.99, sum.buckets),
+  };
+}
+
+export function deploymentStats(
+  namespace: string,
+  deployments: { name: string; meshedPods: number; totalPods: number }[],
+  proxies: Iterable<MeshProxyHandle>,
+  opts: StatOptions = {},
+): DeploymentStat[] {
+  const windowS = checkWindow(opts);
+  const now = Date.now();
+  const byDeployment = new Map<string, MeshProxyHandle[]>();
+  for (const p of proxies) {
+    if (p.namespace !== namespace) continue;
+    const d = p.deployment() ?? '';
+    byDeployment.set(d, [...(byDeployment.get(d) ?? []), p]);
+  }
+  return deployments.map((d) => {
+    const ps = byDeployment.get(d.name) ?? [];
+    const inbound = ps.flatMap((p) => [...p.metrics.all()].filter((s) => s.labels.direction === 'inbound'));
+    return {
+      namespace,
+      name: d.name,
+      meshedPods: d.meshedPods,
+      totalPods: d.totalPods,
+      ...figures(summarize(inbound, windowS, now), windowS),
+      tcpConnections: ps.reduce((n, p) => n + p.metrics.tcpOpen(), 0),
+    };
+  });
+}
+
+export function routeStats(
+  proxies: Iterable<MeshProxyHandle>,
+  filter: { namespace: string; fromDeployment?: string; toService?: string },
+  opts: StatOptions = {},
+): RouteStat[] {
+  const windowS = checkWindow(opts);
+  const now = Date.now();
+  const groups = new Map<string, { route: string; service: string; stats: TrafficStats[] }>();
+  for (const p of proxies) {
+    if (p.namespace !== filter.namespace) continue;
+    if (filter.fromDeployment && p.deployment() !== filter.fromDeployment) continue;
+    for (const s of p.metrics.all()) {
+      if (s.labels.direction !== 'outbound') continue;
+      const service = s.labels.authority.split(':')[0].split('.')[0];
+      if (filter.toService && service !== filter.toService) continue;
+      const route = s.labels.route || '[DEFAULT]';
+      const key = `${route}|${service}`;
+      const g = groups.get(key) ?? { route, service, stats: [] };
+      g.stats.push(s);
+      groups.set(key, g);
+    }
+  }
+  return [...groups.values()]
+    .map((g) => ({ route: g.route, service: g.service, ...figures(summarize(g.stats, windowS, now), windowS) }))
+    .sort((a, b) => a.service.localeCompare(b.service) || a.route.localeCompare(b.route));
+}
+
+const pct = (r: number | undefined) => (r === undefined ? '-' : `${(r * 100).toFixed(2)}%`);
+const rps = (r: number, has: boolean) => (has ? `${r >= 1 || r === 0 ? r.toFixed(1) : r.toFixed(2)}rps` : '-');
+const ms = (v: number | undefined) => (v === undefined ? '-' : v < 10 ? `${v.toFixed(1)}ms` : `${Math.round(v)}ms`);
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ');
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Text shaped like `linkerd viz stat deploy`. */
+export function formatDeploymentStats(rows: DeploymentStat[]): string {
+  return table(
+    ['NAME', 'MESHED', 'SUCCESS', 'RPS', 'LATENCY_P50', 'LATENCY_P95', 'LATENCY_P99', 'TCP_CONN'],
+    rows.map((r) => {
+      const has = r.meshedPods > 0;
+      return [r.name, `${r.meshedPods}/${r.totalPods}`, has ? pct(r.successRate) : '-', rps(r.rps, has), has ? ms(r.latencyP50Ms) : '-', has ? ms(r.latencyP95Ms) : '-', has ? ms(r.latencyP99Ms) : '-', has ? String(r.tcpConnections) : '-'];
+    }),
+  );
+}
+
+/** Text shaped like `linkerd viz routes`. */
+export function formatRouteStats(rows: RouteStat[]): string {
+  return table(
+    ['ROUTE', 'SERVICE', 'SUCCESS', 'RPS', 'LATENCY_P50', 'LATENCY_P95', 'LATENCY_P99'],
+    rows.map((r) => [r.route, r.service, pct(r.successRate), rps(r.rps, true), ms(r.latencyP50Ms), ms(r.latencyP95Ms), ms(r.latencyP99Ms)]),
+  );
+}

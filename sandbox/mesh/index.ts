@@ -1,0 +1,32 @@
+// The sandbox's service mesh: `installMesh()` starts the control plane (config compiler, CA, status writer,
+// stat view, tap), registers the injector with the API's admission chain and the sidecar image with the
+// runtime's image registry. Everything is in-process; configuration is standard Gateway API / SMI objects.
+import type { ClusterApi } from '../apiserver/api.js';
+import { registerImage, unregisterImage } from '../runtime/images.js';
+import { PROXY_VERSION, SIDECAR_IMAGE_NAME } from './constants.js';
+import { MeshControlPlane, type ControlPlaneOptions } from './control-plane/control-plane.js';
+import { sidecarInjector } from './injector.js';
+import { MeshSidecar } from './proxy/sidecar.js';
+
+export interface Mesh {
+  controlPlane: MeshControlPlane;
+  stop(): void;
+}
+
+export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {}): Promise<Mesh> {
+  const controlPlane = await MeshControlPlane.start(api, opts);
+  api.use(sidecarInjector(api));
+  registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION] });
+  return {
+    controlPlane,
+    stop() {
+      controlPlane.stop();
+      unregisterImage(SIDECAR_IMAGE_NAME);
+    },
+  };
+}
+
+export { MeshControlPlane, MeshSidecar };
+export type { TapEvent, TapFilter, TapSubscription } from './tap.js';
+export type { DeploymentStat, RouteStat, StatOptions } from './control-plane/stat-view.js';
+export { injectionDecision, sidecarInjector } from './injector.js';

@@ -1,0 +1,202 @@
+// The inbound half of a sidecar: it owns podIP:<each app port>, tells TLS from plaintext by the first byte
+// (a TLS record starts with 0x16, like Linkerd's protocol detection), terminates mTLS with the workload
+// certificate (client certificate required and verified), enforces policy (mTLS required; SMI
+// TrafficTarget allow-list by source identity and route), and forwards to the app on localHost:<port>.
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { AccessRule, PodInfo } from '../config/snapshot.js';
+import { CLIENT_ID_HEADER } from '../constants.js';
+import { routeGroupMatches } from '../control-plane/smi-compiler.js';
+import { spiffeIdOfSubjectAltName } from '../identity/spiffe.js';
+import { proxyError, stripHopByHop, type ProxyContext } from './proxy-context.js';
+import type { TrafficStats } from './traffic-stats.js';
+import { plainAgent } from './upstream-pool.js';
+import { relayBody } from './relay-body.js';
+
+const TLS_HANDSHAKE_RECORD = 0x16;
+const DETECT_TIMEOUT_MS = 10_000;
+
+interface ConnInfo {
+  tls: boolean;
+  peerIdentity?: string;
+}
+const connInfo = new WeakMap<Socket, ConnInfo>();
+
+export class InboundProxy {
+  private servers: NetServer[] = [];
+  private http: HttpServer;
+  private sockets = new Set<Socket>();
+  private agent = plainAgent();
+  private statsCache = new Map<string, TrafficStats>();
+
+  constructor(private readonly ctx: ProxyContext) {
+    this.http = createHttpServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, this.handle);
+    this.http.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  async listen(ports: number[]): Promise<void> {
+    for (const port of ports) {
+      const server = createNetServer({ pauseOnConnect: false }, (socket) => this.accept(socket, port));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: this.ctx.podIP, port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.http.closeAllConnections();
+    await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
+    this.agent.destroy();
+  }
+
+  private accept(socket: Socket, port: number): void {
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(DETECT_TIMEOUT_MS, () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(first);
+      (socket as Socket & { meshPort?: number }).meshPort = port;
+      if (first[0] === TLS_HANDSHAKE_RECORD) this.acceptTls(socket);
+      else this.acceptPlain(socket);
+    });
+  }
+
+  private acceptPlain(socket: Socket): void {
+    const t = this.ctx.metrics.tcp.inbound.plain;
+    t.open++;
+    t.total++;
+    socket.once('close', () => t.open--);
+    connInfo.set(socket, { tls: false });
+    this.http.emit('connection', socket);
+    socket.resume();
+  }
+
+  private acceptTls(socket: Socket): void {
+    const identity = this.ctx.identity();
+    if (!identity) {
+      socket.destroy();
+      return;
+    }
+    const tls = new TLSSocket(socket, { isServer: true, secureContext: identity.secureContext, requestCert: true, rejectUnauthorized: true });
+    tls.on('error', () => tls.destroy()); // failed handshakes (untrusted or missing client certificate)
+    tls.once('secure', () => {
+      const t = this.ctx.metrics.tcp.inbound.tls;
+      t.open++;
+      t.total++;
+      tls.once('close', () => t.open--);
+      const peer = spiffeIdOfSubjectAltName(tls.getPeerCertificate().subjectaltname);
+      connInfo.set(tls, { tls: true, peerIdentity: peer });
+      (tls as TLSSocket & { meshPort?: number }).meshPort = (socket as Socket & { meshPort?: number }).meshPort;
+      this.sockets.add(tls);
+      tls.once('close', () => this.sockets.delete(tls));
+      this.http.emit('connection', tls);
+    });
+  }
+
+  private handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const start = performance.now();
+    const socket = req.socket as Socket & { meshPort?: number };
+    const conn = connInfo.get(socket) ?? { tls: false };
+    const port = socket.meshPort ?? socket.localPort ?? 0;
+    const snap = this.ctx.snapshot();
+    const nsConfig = snap.namespaces.get(this.ctx.namespace);
+    const self = nsConfig?.pods.get(this.ctx.pod);
+    const source = snap.podsByIP.get(normalizeIP(socket.remoteAddress));
+
+    const deny = this.authorize(req, conn, self, nsConfig?.access.get(this.ctx.serviceAccount));
+    if (deny) {
+      proxyError(res, 403, deny);
+      req.resume();
+      this.record(req, start, 403, conn, source, deny);
+      return;
+    }
+
+    const headers: OutgoingHttpHeaders = req.headers;
+    stripHopByHop(headers);
+    delete headers[CLIENT_ID_HEADER]; // only this proxy may assert who the client is
+    if (conn.peerIdentity) headers[CLIENT_ID_HEADER] = conn.peerIdentity;
+    const upstream = httpRequest({ host: this.ctx.localHost, port, method: req.method, path: req.url, headers, agent: this.agent });
+    upstream.once('response', (r) => {
+      const out: OutgoingHttpHeaders = r.headers;
+      stripHopByHop(out);
+      res.writeHead(r.statusCode ?? 502, out);
+      relayBody(r, res);
+      res.once('finish', () => this.record(req, start, r.statusCode ?? 502, conn, source, undefined));
+    });
+    upstream.once('error', (err) => {
+      proxyError(res, 502, `connection to the app at ${this.ctx.localHost}:${port} failed: ${err.message}`);
+      this.record(req, start, 502, conn, source, err.message);
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  };
+
+  /** Returns why the request is denied, or undefined when allowed. */
+  private authorize(req: IncomingMessage, conn: ConnInfo, self: PodInfo | undefined, rules: AccessRule[] | undefined): string | undefined {
+    if (rules?.length) {
+      if (!conn.tls || !conn.peerIdentity) return `unauthorized: ${this.ctx.serviceAccount} is governed by TrafficTarget(s) ${rules.map((r) => r.target).join(', ')}; plaintext clients are refused (mTLS required)`;
+      const path = (req.url ?? '/').split('?')[0];
+      const ok = rules.some(
+        (r) => r.sources.has(conn.peerIdentity!) && (r.matches === 'all' || r.matches.some((m) => routeGroupMatches(m, req.method ?? 'GET', path, req.headers))),
+      );
+      return ok ? undefined : `unauthorized: no TrafficTarget allows ${conn.peerIdentity} to ${req.method} ${path} on ${this.ctx.namespace}/${this.ctx.serviceAccount}`;
+    }
+    if (self?.requireMtls && !conn.tls) return 'unauthorized: this pod requires mTLS (default-inbound-policy all-authenticated); plaintext connection refused';
+    return undefined;
+  }
+
+  private record(req: IncomingMessage, start: number, status: number, conn: ConnInfo, source: PodInfo | undefined, error: string | undefined): void {
+    const latency = performance.now() - start;
+    const authority = req.headers.host ?? '';
+    const tls = conn.tls ? 'true' : 'no_identity';
+    const key = `${authority}|${tls}|${conn.peerIdentity ?? ''}`;
+    let stats = this.statsCache.get(key);
+    if (!stats) {
+      if (this.statsCache.size > 10_000) this.statsCache.clear();
+      stats = this.ctx.metrics.statsFor({
+        direction: 'inbound',
+        authority,
+        dst_namespace: this.ctx.namespace,
+        dst_deployment: this.ctx.deployment() ?? '',
+        dst_service: '',
+        route: '',
+        tls,
+        client_id: conn.peerIdentity ?? '',
+      });
+      this.statsCache.set(key, stats);
+    }
+    stats.record(status, latency, status < 500, Date.now());
+    if (this.ctx.tap.active) {
+      this.ctx.tap.publish({
+        timestamp: new Date().toISOString(),
+        direction: 'inbound',
+        proxy: { namespace: this.ctx.namespace, pod: this.ctx.pod, deployment: this.ctx.deployment() },
+        source: { namespace: source?.namespace, pod: source?.name, deployment: source?.deployment, ip: normalizeIP(req.socket.remoteAddress), identity: conn.peerIdentity },
+        destination: { namespace: this.ctx.namespace, pod: this.ctx.pod, deployment: this.ctx.deployment(), ip: this.ctx.podIP, identity: this.ctx.identity()?.spiffeId },
+        authority,
+        route: '',
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        status,
+        latencyMs: latency,
+        tls: conn.tls,
+        error,
+      });
+    }
+  }
+}
+
+const normalizeIP = (ip: string | undefined) => (ip?.startsWith('::ffff:') ? ip.slice(7) : ip ?? '');

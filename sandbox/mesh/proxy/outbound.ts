@@ -1,0 +1,310 @@
+// The outbound half of a sidecar: the app's calls arrive on localHost:15001 with their original Host; the
+// proxy resolves the Service, picks the rule (HTTPRoute / TrafficSplit / default), applies faults, header
+// filters, timeouts and retries, balances over the Service's endpoints, and sends over mTLS to meshed pods
+// (plain HTTP to the rest). A snapshot swap only affects requests that start after it.
+import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, PodInfo } from '../config/snapshot.js';
+import { RETRY_BODY_LIMIT_BYTES } from '../constants.js';
+import { canonical, resolveDestination, type Destination } from './destination.js';
+import { proxyError, stripHopByHop, type ProxyContext } from './proxy-context.js';
+import { defaultRule, matchRule, pickBackend, tableFor } from './route-matcher.js';
+import type { TrafficStats } from './traffic-stats.js';
+import { relayBody } from './relay-body.js';
+import { MeshTlsAgent, plainAgent, retireOldConnections, type MeshRequestOptions } from './upstream-pool.js';
+
+class AttemptError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+interface Target {
+  endpoint: MeshEndpoint;
+  serviceNamespace: string;
+  service: string;
+  identity?: string; // expected peer identity when mTLS is used
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export class OutboundProxy {
+  private readonly tlsAgent: MeshTlsAgent;
+  private readonly agent: Agent;
+  private statsCache = new Map<string, TrafficStats>();
+
+  constructor(private readonly ctx: ProxyContext) {
+    // Outbound connections leave from the pod IP so the peer's proxy knows which pod is calling.
+    this.tlsAgent = new MeshTlsAgent(ctx.identity, ctx.podIP);
+    this.agent = plainAgent(ctx.podIP);
+  }
+
+  close(): void {
+    this.tlsAgent.destroy();
+    this.agent.destroy();
+  }
+
+  /** After a certificate rotation: idle connections made with the old certificate are closed. */
+  onCertificateRotated(generation: number): void {
+    retireOldConnections(this.tlsAgent, generation);
+  }
+
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const start = performance.now();
+    const snap = this.ctx.snapshot();
+    const dest = resolveDestination(req.headers.host, this.ctx.namespace, snap);
+    if ('error' in dest) {
+      this.finish(req, res, start, 502, dest.error, undefined, '', undefined);
+      return;
+    }
+    let rule: CompiledRule;
+    if (dest.kind === 'service') {
+      const table = tableFor(snap, this.ctx.namespace, dest.service, dest.port.port);
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const matched = table
+        ? matchRule(table, dest.port.port, { method: req.method ?? 'GET', path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), headers: req.headers })
+        : defaultRule(dest.service);
+      if (!matched) {
+        this.finish(req, res, start, 404, `no route of ${dest.service.namespace}/${dest.service.name} matches ${req.method} ${url}`, dest, '', undefined);
+        return;
+      }
+      rule = matched;
+    } else {
+      rule = { label: '', kind: 'default', routeNamespace: '', routeName: '', backends: [], totalWeight: 0 };
+    }
+    this.route(req, res, start, snap, dest, rule).catch((err: Error) => {
+      this.ctx.log(`mesh-proxy outbound: ${err.stack}`);
+      this.finish(req, res, start, 502, `proxy error: ${err.message}`, dest, rule.label, undefined);
+    });
+  };
+
+  private async route(req: IncomingMessage, res: ServerResponse, start: number, snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Promise<void> {
+    if (rule.reject) return this.finish(req, res, start, rule.reject.status, `route ${rule.label}: ${rule.reject.reason}`, dest, rule.label, undefined);
+    if (rule.fault) {
+      const { abort, delay } = rule.fault;
+      if (delay && Math.random() * 100 < delay.percentage) await sleep(delay.ms);
+      if (abort && Math.random() * 100 < abort.percentage) {
+        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined);
+      }
+    }
+
+    const headers: OutgoingHttpHeaders = req.headers;
+    stripHopByHop(headers);
+    if (rule.requestHeaders) applyModifier(headers, rule.requestHeaders);
+
+    // A retry needs the body again: buffer small bodies (like Linkerd, 64 KiB); stream the rest, unretried.
+    const length = Number(req.headers['content-length'] ?? 0);
+    const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+    let body: Buffer | 'stream' | undefined;
+    if (!hasBody) body = undefined;
+    else if (rule.retry && length > 0 && length <= RETRY_BODY_LIMIT_BYTES) body = await readBody(req, length);
+    else body = 'stream';
+    const maxAttempts = rule.retry && body !== 'stream' ? rule.retry.attempts + 1 : 1;
+
+    let inFlight: ReturnType<typeof httpRequest> | undefined;
+    let timedOut = false;
+    let lastTarget: Target | undefined;
+    const deadline = rule.requestTimeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          inFlight?.destroy(new AttemptError(504, `request timeout of ${rule.requestTimeoutMs}ms (route ${rule.label}) exceeded`, false));
+          if (!res.headersSent) this.finish(req, res, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget);
+          else res.destroy();
+        }, rule.requestTimeoutMs)
+      : undefined;
+    res.once('close', () => {
+      clearTimeout(deadline);
+      if (!res.writableFinished) inFlight?.destroy(); // the caller went away: free the upstream too
+    });
+
+    let lastError: AttemptError | undefined;
+    for (let attempt = 1; attempt <= maxAttempts && !timedOut && !res.destroyed; attempt++) {
+      if (attempt > 1) await sleep(rule.retry!.backoffMs * 2 ** (attempt - 2)); // exponential from the minimum
+      if (timedOut || res.destroyed) return;
+      const target = this.pickTarget(snap, dest, rule);
+      if (target instanceof AttemptError) {
+        lastError = target;
+        if (!target.retryable) break;
+        continue;
+      }
+      lastTarget = target;
+      const done = this.ctx.balancer.start(target.endpoint);
+      const sent = performance.now();
+      try {
+        const upstream = await this.attempt(req, target, headers, body, rule.backendTimeoutMs, (r) => (inFlight = r));
+        done(performance.now() - sent);
+        if (timedOut || res.destroyed) {
+          upstream.resume();
+          return;
+        }
+        const status = upstream.statusCode ?? 502;
+        if (attempt < maxAttempts && rule.retry!.codes.has(status)) {
+          upstream.resume(); // drain so the pooled connection can be reused
+          lastError = new AttemptError(status, `upstream answered ${status}`, true);
+          continue;
+        }
+        const out: OutgoingHttpHeaders = upstream.headers;
+        stripHopByHop(out);
+        if (rule.responseHeaders) applyModifier(out, rule.responseHeaders);
+        res.writeHead(status, out);
+        relayBody(upstream, res);
+        res.once('finish', () => {
+          clearTimeout(deadline);
+          this.record(req, start, status, undefined, dest, rule.label, target);
+        });
+        return;
+      } catch (err) {
+        done(performance.now() - sent);
+        if (timedOut) return;
+        lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
+      }
+    }
+    clearTimeout(deadline);
+    if (timedOut || res.destroyed) return;
+    const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
+    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget);
+  }
+
+  private pickTarget(snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Target | AttemptError {
+    if (dest.kind === 'endpoint') {
+      const pod = dest.pod;
+      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod) };
+    }
+    const backend: CompiledBackend = pickBackend(rule);
+    if (backend.invalid) return new AttemptError(500, backend.invalid, false);
+    const svc = backend.namespace === dest.service.namespace && backend.service === dest.service.name ? dest.service : snap.namespaces.get(backend.namespace)?.services.get(backend.service);
+    if (!svc) return new AttemptError(500, `backend Service ${backend.namespace}/${backend.service} not found`, false);
+    const portNumber = backend.port || dest.port.port;
+    const port = svc.ports.find((p) => p.port === portNumber);
+    if (!port) return new AttemptError(500, `backend Service ${backend.namespace}/${backend.service} has no port ${portNumber}`, false);
+    if (port.endpoints.length === 0) return new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true);
+    const endpoint = this.ctx.balancer.pick(port.endpoints);
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod) };
+  }
+
+  private peerIdentity(pod: PodInfo | undefined): string | undefined {
+    return pod?.meshed && pod.identity && this.ctx.identity() ? pod.identity : undefined;
+  }
+
+  private attempt(
+    req: IncomingMessage,
+    target: Target,
+    headers: OutgoingHttpHeaders,
+    body: Buffer | 'stream' | undefined,
+    timeoutMs: number | undefined,
+    onRequest: (r: ReturnType<typeof httpRequest>) => void,
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const options: RequestOptions & MeshRequestOptions = {
+        host: target.endpoint.ip,
+        port: target.endpoint.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent: target.identity ? this.tlsAgent : this.agent,
+        meshIdentity: target.identity,
+      };
+      const upstream = httpRequest(options);
+      onRequest(upstream);
+      let timer: NodeJS.Timeout | undefined;
+      if (timeoutMs) {
+        timer = setTimeout(() => upstream.destroy(new AttemptError(504, `backend request timeout of ${timeoutMs}ms exceeded`, true)), timeoutMs);
+      }
+      upstream.once('response', (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      upstream.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      if (body === 'stream') req.pipe(upstream);
+      else upstream.end(body);
+    });
+  }
+
+  private finish(req: IncomingMessage, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined): void {
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+    } else {
+      proxyError(res, status, reason);
+    }
+    req.resume();
+    this.record(req, start, status, reason, dest, route, target);
+  }
+
+  private record(req: IncomingMessage, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined): void {
+    const now = performance.now();
+    const latency = now - start;
+    const authority = dest?.authority ?? req.headers.host ?? '';
+    const pod = target?.endpoint.pod;
+    const tls = target?.identity ? 'true' : 'no_identity';
+    const key = `${authority}|${route}|${pod?.deployment ?? ''}|${target?.service ?? ''}|${tls}`;
+    let stats = this.statsCache.get(key);
+    if (!stats) {
+      if (this.statsCache.size > 10_000) this.statsCache.clear();
+      stats = this.ctx.metrics.statsFor({
+        direction: 'outbound',
+        authority,
+        dst_namespace: target?.serviceNamespace ?? (dest?.kind === 'service' ? dest.service.namespace : ''),
+        dst_deployment: pod?.deployment ?? '',
+        dst_service: target?.service ?? (dest?.kind === 'service' ? dest.service.name : ''),
+        route,
+        tls,
+        client_id: '',
+      });
+      this.statsCache.set(key, stats);
+    }
+    stats.record(status, latency, status < 500 && !error?.startsWith('proxy error'), Date.now());
+    if (this.ctx.tap.active) {
+      const self = this.ctx.snapshot().namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod);
+      const url = req.url ?? '/';
+      this.ctx.tap.publish({
+        timestamp: new Date().toISOString(),
+        direction: 'outbound',
+        proxy: { namespace: this.ctx.namespace, pod: this.ctx.pod, deployment: this.ctx.deployment() },
+        source: { namespace: this.ctx.namespace, pod: this.ctx.pod, deployment: this.ctx.deployment(), ip: this.ctx.podIP, identity: this.ctx.identity()?.spiffeId ?? self?.identity },
+        destination: {
+          namespace: target?.serviceNamespace || pod?.namespace,
+          service: target?.service || undefined,
+          pod: pod?.name,
+          deployment: pod?.deployment,
+          ip: target?.endpoint.ip,
+          identity: target?.identity,
+        },
+        authority,
+        route,
+        method: req.method ?? 'GET',
+        path: url,
+        status,
+        latencyMs: latency,
+        tls: !!target?.identity,
+        error,
+      });
+    }
+  }
+}
+
+export function applyModifier(headers: OutgoingHttpHeaders | IncomingHttpHeaders, m: HeaderModifier): void {
+  for (const name of m.remove) delete headers[name];
+  for (const [name, value] of m.set) headers[name] = value;
+  for (const [name, value] of m.add) {
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : `${Array.isArray(prev) ? prev.join(',') : prev},${value}`;
+  }
+}
+
+function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length)));
+    req.once('error', reject);
+  });
+}
+
+export { canonical };

@@ -1,0 +1,164 @@
+// The mesh-proxy container: a Workload that obtains the pod's identity from the control plane's CA,
+// subscribes to config snapshots, and runs the inbound, outbound and admin listeners.
+import { createServer, type Server } from 'node:http';
+import type { Workload, WorkloadContext } from '../../runtime/workload.js';
+import type { MeshSnapshot } from '../config/snapshot.js';
+import { EMPTY_SNAPSHOT } from '../config/snapshot.js';
+import { SIDECAR_ADMIN_PORT, SIDECAR_OUTBOUND_PORT } from '../constants.js';
+import { spiffeId } from '../identity/spiffe.js';
+import { WorkloadIdentity, type IdentityIssuer } from '../identity/workload-identity.js';
+import type { TapHub } from '../tap.js';
+import { createAdminServer } from './admin.js';
+import { PeakEwmaBalancer } from './balancer.js';
+import { InboundProxy } from './inbound.js';
+import { OutboundProxy } from './outbound.js';
+import type { ProxyContext } from './proxy-context.js';
+import { ProxyMetrics } from './proxy-metrics.js';
+
+/** The env var the injector fills with the app's container ports (Linkerd: LINKERD2_PROXY_INBOUND_PORTS). */
+export const INBOUND_PORTS_ENV = 'MESH_PROXY_INBOUND_PORTS';
+
+/** What a sidecar needs from the control plane (in-process, so no network API between them). */
+export interface SidecarControlPlane extends IdentityIssuer {
+  readonly certificateTtlMs: number;
+  readonly tap: TapHub;
+  subscribe(listener: (s: MeshSnapshot) => void): () => void;
+  registerProxy(proxy: MeshProxyHandle): () => void;
+  /** Container ports of the pod's other containers, when the injector's env var is absent. */
+  appPorts?(namespace: string, pod: string): number[];
+}
+
+/** How the control plane reads a running proxy (for the stat view). */
+export interface MeshProxyHandle {
+  namespace: string;
+  pod: string;
+  deployment(): string | undefined;
+  metrics: ProxyMetrics;
+}
+
+export class MeshSidecar implements Workload, MeshProxyHandle {
+  readonly metrics = new ProxyMetrics();
+  readonly namespace: string;
+  readonly pod: string;
+  private snap: MeshSnapshot = EMPTY_SNAPSHOT;
+  private identity?: WorkloadIdentity;
+  private inbound?: InboundProxy;
+  private outbound?: OutboundProxy;
+  private outboundServer?: Server;
+  private admin?: Server;
+  private cleanups: (() => void)[] = [];
+  private started = false;
+
+  constructor(
+    private readonly wctx: WorkloadContext,
+    private readonly cp: SidecarControlPlane,
+  ) {
+    this.namespace = wctx.namespace;
+    this.pod = wctx.podName;
+  }
+
+  deployment(): string | undefined {
+    return this.snap.namespaces.get(this.namespace)?.pods.get(this.pod)?.deployment ?? this.wctx.labels.app;
+  }
+
+  ready(): boolean {
+    return this.started && !!this.identity;
+  }
+
+  async start(): Promise<void> {
+    const w = this.wctx;
+    const id = spiffeId(w.namespace, w.serviceAccount || 'default');
+    this.identity = await WorkloadIdentity.start(id, this.cp, {
+      ttlMs: this.cp.certificateTtlMs,
+      onRenewFailure: (err) => w.log(`identity: certificate renewal failed: ${err.message}`),
+    });
+    this.noteCertificate();
+    const ctx: ProxyContext = {
+      namespace: w.namespace,
+      pod: w.podName,
+      serviceAccount: w.serviceAccount || 'default',
+      podIP: w.podIP,
+      localHost: w.localHost,
+      snapshot: () => this.snap,
+      identity: () => this.identity,
+      deployment: () => this.deployment(),
+      metrics: this.metrics,
+      tap: this.cp.tap,
+      balancer: new PeakEwmaBalancer(),
+      log: (line) => w.log(line),
+    };
+    this.cleanups.push(this.cp.subscribe((s) => (this.snap = s)));
+
+    try {
+      this.admin = createAdminServer(this.metrics, () => this.ready());
+      await listen(this.admin, w.podIP, SIDECAR_ADMIN_PORT);
+      this.outbound = new OutboundProxy(ctx);
+      this.outboundServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, this.outbound.handle);
+      this.outboundServer.on('connection', (s) => {
+        s.setNoDelay(true);
+        const t = this.metrics.tcp.outbound.plain; // app → proxy leg; upstream TLS is counted by the pool
+        t.open++;
+        t.total++;
+        s.once('close', () => t.open--);
+      });
+      this.outboundServer.on('clientError', (_e, s) => s.destroy());
+      await listen(this.outboundServer, w.localHost, SIDECAR_OUTBOUND_PORT);
+      this.inbound = new InboundProxy(ctx);
+      const ports = this.inboundPorts();
+      await this.inbound.listen(ports);
+      w.log(`mesh-proxy ${id}: inbound ${w.podIP}:{${ports.join(',')}} → ${w.localHost}, outbound ${w.localHost}:${SIDECAR_OUTBOUND_PORT}, admin ${w.podIP}:${SIDECAR_ADMIN_PORT}`);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    // Rotation: new connections use the new certificate; refresh the gauge when it changes.
+    const rotation = setInterval(() => this.noteCertificate(), Math.max(250, Math.min(10_000, this.cp.certificateTtlMs / 10)));
+    rotation.unref();
+    this.cleanups.push(() => clearInterval(rotation));
+    this.cleanups.push(this.cp.registerProxy(this));
+    this.started = true;
+  }
+
+  private noteCertificate(): void {
+    if (!this.identity) return;
+    if (this.metrics.certRefreshes !== this.identity.generation) this.outbound?.onCertificateRotated(this.identity.generation);
+    this.metrics.certExpiry = Math.floor(this.identity.certificate.notAfter.getTime() / 1000);
+    this.metrics.certRefreshes = this.identity.generation;
+  }
+
+  private inboundPorts(): number[] {
+    const fromEnv = this.wctx.env[INBOUND_PORTS_ENV];
+    const ports = fromEnv
+      ? fromEnv.split(',').map((p) => Number(p.trim())).filter((p) => Number.isInteger(p) && p > 0 && p < 65536)
+      : this.cp.appPorts?.(this.namespace, this.pod) ?? [];
+    return [...new Set(ports)].filter((p) => p !== SIDECAR_ADMIN_PORT && p !== SIDECAR_OUTBOUND_PORT);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const c of this.cleanups.splice(0)) c();
+    this.identity?.stop();
+    this.outbound?.close();
+    await Promise.all([
+      this.inbound?.close(),
+      closeServer(this.outboundServer),
+      closeServer(this.admin),
+    ]);
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve();
+  server.closeAllConnections();
+  return new Promise((r) => server.close(() => r()));
+}

@@ -1,0 +1,594 @@
+// One pod on the sandbox node, as the kubelet runs it: addresses, init containers, containers started
+// from the image registry, restarts with back-off, image-pull back-off, probes, logs, and the pod's
+// status written back through the API. Containers are in-process Workloads: no process per pod.
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { Agent } from 'node:http';
+import type { ClusterApi } from '../apiserver/api.js';
+import { badRequest } from '../apiserver/errors.js';
+import type { EventRecorder } from '../controllers/event-recorder.js';
+import type { AddressPool } from './addresses.js';
+import { directAgent, meshedAgent } from './agent.js';
+import { ContainerConfigError, resolveEnv } from './container-env.js';
+import type { ClusterDns } from './dns.js';
+import { availableImages, resolveImage, type ResolvedImage } from './images.js';
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe } from './kinds.js';
+import { timestamp } from './kinds.js';
+import { ContainerLog, type LogReadOptions } from './logs.js';
+import { runProbe } from './probes.js';
+import { SIDECAR_CONTAINER_NAME, type Workload, type WorkloadContext } from './workload.js';
+
+export interface RuntimeConfig {
+  nodeName: string;
+  hostIP: string;
+  /** First restart back-off after the immediate first restart (kubelet: 10 s). */
+  restartBackoffBaseMs: number;
+  /** Restart and image-pull back-off cap (kubelet: 300 s). */
+  backoffCapMs: number;
+  /** First image-pull back-off (kubelet: 10 s). */
+  imagePullBackoffBaseMs: number;
+  /** How long a stopping container may take before it is abandoned. */
+  stopTimeoutMs: number;
+}
+
+export interface PodRunnerDeps {
+  api: ClusterApi;
+  events: EventRecorder;
+  dns: ClusterDns;
+  podIPs: AddressPool;
+  localIPs: AddressPool;
+  /** Images already "pulled" on the node (IfNotPresent then skips pulling, as on a real node). */
+  pulledImages: Set<string>;
+  config: RuntimeConfig;
+}
+
+/** A container that ran this long is healthy again: its back-off starts over (kubelet: 2 × cap). */
+const BACKOFF_RESET_AFTER_MS = 10 * 60 * 1000;
+const KUBELET = 'kubelet';
+
+interface ProbeState {
+  successes: number;
+  failures: number;
+  nextAt: number;
+  inFlight: boolean;
+  passing: boolean;
+}
+
+class ContainerRun {
+  instance = 0;
+  state: ContainerState;
+  lastState: ContainerState = {};
+  restartCount = 0;
+  everStarted = false;
+  started = false;
+  ready = false;
+  completed = false; // init containers: ran to completion
+  containerID?: string;
+  image?: ResolvedImage;
+  workload?: Workload;
+  stopping: Promise<void> = Promise.resolve();
+  log?: ContainerLog;
+  previousLog?: ContainerLog;
+  pullFailures = 0;
+  crashes = 0;
+  runningSinceMs = 0;
+  readiness?: ProbeState;
+  liveness?: ProbeState;
+  /** Pending back-off timers of this container. */
+  timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    public spec: Container,
+    readonly init: boolean,
+  ) {
+    this.state = { waiting: { reason: init ? 'PodInitializing' : 'ContainerCreating' } };
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+}
+
+export class PodRunner {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  podIP?: string;
+  localHost?: string;
+  private pod: Pod;
+  private readonly runs: ContainerRun[];
+  private readonly initRuns: ContainerRun[];
+  private initialized: boolean;
+  private startTime?: string;
+  private stopped = false;
+  private conditionTimes = new Map<string, { status: string; at: string }>();
+  private statusScheduled = false;
+  private lastWritten?: PodStatus;
+  private agents?: { app: Agent; direct: Agent };
+
+  constructor(
+    pod: Pod,
+    private readonly deps: PodRunnerDeps,
+  ) {
+    this.pod = structuredClone(pod);
+    this.namespace = pod.metadata.namespace;
+    this.name = pod.metadata.name;
+    this.uid = pod.metadata.uid;
+    this.runs = pod.spec.containers.map((c) => new ContainerRun(c, false));
+    this.initRuns = (pod.spec.initContainers ?? []).map((c) => new ContainerRun(c, true));
+    this.initialized = this.initRuns.length === 0;
+  }
+
+  get meshed(): boolean {
+    return this.runs.some((r) => r.name === SIDECAR_CONTAINER_NAME);
+  }
+
+  /** Assign addresses and start the containers (init containers first, one at a time). */
+  async start(): Promise<void> {
+    const { podIPs, localIPs, config, events } = this.deps;
+    const podIP = await podIPs.allocateAsync();
+    const localHost = await localIPs.allocateAsync();
+    if (this.stopped) {
+      podIPs.release(podIP);
+      localIPs.release(localHost);
+      return;
+    }
+    this.podIP = podIP;
+    this.localHost = localHost;
+    this.startTime = timestamp();
+    events.record(this.pod, 'Normal', 'Scheduled', `Successfully assigned ${this.namespace}/${this.name} to ${config.nodeName}`, 'default-scheduler');
+    this.writeStatus();
+    if (this.initialized) for (const run of this.runs) void this.startContainer(run);
+    else void this.startContainer(this.initRuns[0]);
+  }
+
+  /** The pod's outbound HTTP agent for its app containers (through the sidecar in a meshed pod). */
+  appAgent(): Agent {
+    return this.ensureAgents().app;
+  }
+
+  /** React to a changed pod spec: a container whose image changed is restarted with the new image. */
+  updateSpec(pod: Pod): void {
+    this.pod = structuredClone(pod);
+    for (const run of this.runs) {
+      const next = pod.spec.containers.find((c) => c.name === run.name);
+      if (!next || next.image === run.spec.image) continue;
+      run.spec = next;
+      if (this.stopped) continue;
+      this.deps.events.record(this.pod, 'Normal', 'Killing', `Container ${run.name} definition changed, will be restarted`, KUBELET, this.fieldPath(run));
+      if (run.workload) this.exited(run, run.instance, 137, 'Error', undefined, { restartNow: true });
+      else {
+        this.clearTimers(run);
+        run.pullFailures = 0;
+        void this.startContainer(run);
+      }
+    }
+  }
+
+  /** Pod deleted: stop every container (Killing events) and give back the addresses. */
+  async terminate(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const stops: Promise<void>[] = [];
+    for (const run of [...this.initRuns, ...this.runs]) {
+      this.clearTimers(run);
+      if (run.workload) {
+        this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${run.name}`, KUBELET, this.fieldPath(run));
+        stops.push(this.stopWorkload(run.workload));
+        run.workload = undefined;
+      }
+      stops.push(run.stopping);
+      run.log?.close();
+    }
+    await Promise.all(stops);
+    this.agents?.app.destroy();
+    this.agents?.direct.destroy();
+    if (this.podIP) this.deps.podIPs.release(this.podIP);
+    if (this.localHost) this.deps.localIPs.release(this.localHost);
+  }
+
+  /** One readiness/liveness pass: called periodically by the runtime. */
+  tick(now = Date.now()): void {
+    if (this.stopped) return;
+    for (const run of this.runs) {
+      if (!run.state.running || !run.started || !run.workload) continue;
+      const instance = run.instance;
+      if (run.spec.livenessProbe && run.liveness) this.probe(run, instance, run.spec.livenessProbe, run.liveness, 'Liveness', now);
+      if (run.spec.readinessProbe && run.readiness) this.probe(run, instance, run.spec.readinessProbe, run.readiness, 'Readiness', now);
+      const ready = (run.workload.ready?.() ?? true) && (run.readiness?.passing ?? true);
+      if (ready !== run.ready) {
+        run.ready = ready;
+        this.writeStatus();
+      }
+    }
+  }
+
+  readLog(opts: LogReadOptions, signal: AbortSignal): AsyncIterable<string> {
+    const names = this.runs.map((r) => r.name);
+    let run: ContainerRun | undefined;
+    if (opts.container) {
+      run = [...this.runs, ...this.initRuns].find((r) => r.name === opts.container);
+      if (!run) throw badRequest(`container ${opts.container} is not valid for pod ${this.name}`);
+    } else if (this.runs.length === 1) {
+      run = this.runs[0];
+    } else {
+      const init = this.initRuns.length ? ` or one of the init containers: [${this.initRuns.map((r) => r.name).join(' ')}]` : '';
+      throw badRequest(`a container name must be specified for pod ${this.name}, choose one of: [${names.join(' ')}]${init}`);
+    }
+    if (opts.previous) {
+      if (!run.previousLog) throw badRequest(`previous terminated container "${run.name}" in pod "${this.name}" not found`);
+      return run.previousLog.read(opts, signal);
+    }
+    if (!run.log) {
+      throw badRequest(`container "${run.name}" in pod "${this.name}" is waiting to start: ${run.state.waiting?.reason ?? 'ContainerCreating'}`);
+    }
+    return run.log.read(opts, signal);
+  }
+
+  // ---- containers ---------------------------------------------------------------------------------
+
+  private async startContainer(run: ContainerRun): Promise<void> {
+    if (this.stopped) return;
+    await run.stopping; // the previous instance must have let go of its ports
+    if (this.stopped) return;
+    const { events } = this.deps;
+    const image = resolveImage(run.spec.image ?? '');
+    if (!image) return this.pullFailed(run);
+    run.pullFailures = 0;
+    this.pulled(run, image);
+
+    let env: Record<string, string>;
+    try {
+      env = resolveEnv(this.deps.api, this.pod, run.spec, this.podIP!, this.deps.config.hostIP);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      run.state = { waiting: { reason: 'CreateContainerConfigError', message: err.message } };
+      events.record(this.pod, 'Warning', 'Failed', `Error: ${err.message}`, KUBELET, this.fieldPath(run));
+      this.writeStatus();
+      this.after(run, this.backoff(++run.pullFailures, this.deps.config.imagePullBackoffBaseMs), () => void this.startContainer(run));
+      return;
+    }
+
+    const instance = ++run.instance;
+    if (run.everStarted) {
+      run.restartCount++;
+      if (run.log) run.previousLog = run.log;
+    }
+    run.log = new ContainerLog();
+    run.image = image;
+    run.containerID = `sandbox://${randomBytes(32).toString('hex')}`;
+    run.started = false;
+    run.ready = false;
+    events.record(this.pod, 'Normal', 'Created', `Created container ${run.name}`, KUBELET, this.fieldPath(run));
+    let workload: Workload;
+    try {
+      workload = image.factory(this.context(run, instance, env), image.tag);
+    } catch (err) {
+      run.state = { waiting: { reason: 'CreateContainerError', message: (err as Error).message } };
+      events.record(this.pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`, KUBELET, this.fieldPath(run));
+      this.writeStatus();
+      this.after(run, this.backoff(++run.crashes, this.deps.config.restartBackoffBaseMs), () => void this.startContainer(run));
+      return;
+    }
+    run.workload = workload;
+    run.everStarted = true;
+    run.runningSinceMs = Date.now();
+    run.state = { running: { startedAt: timestamp() } };
+    // Not ready until a readiness probe passes; alive until a liveness probe fails often enough.
+    run.readiness = run.spec.readinessProbe ? newProbeState(run.spec.readinessProbe, run.runningSinceMs, false) : undefined;
+    run.liveness = run.spec.livenessProbe ? newProbeState(run.spec.livenessProbe, run.runningSinceMs, true) : undefined;
+    events.record(this.pod, 'Normal', 'Started', `Started container ${run.name}`, KUBELET, this.fieldPath(run));
+    this.writeStatus();
+    try {
+      await workload.start();
+    } catch (err) {
+      return this.exited(run, instance, 1, 'Error', (err as Error).message);
+    }
+    if (this.stopped || instance !== run.instance || !run.state.running) return;
+    run.started = true;
+    if (run.init) return this.exited(run, instance, 0, 'Completed');
+    this.tick();
+    this.writeStatus();
+  }
+
+  private pulled(run: ContainerRun, image: ResolvedImage): void {
+    const { events, pulledImages } = this.deps;
+    const policy = run.spec.imagePullPolicy ?? (image.tag === 'latest' ? 'Always' : 'IfNotPresent');
+    if (policy !== 'Always' && pulledImages.has(image.reference)) {
+      events.record(this.pod, 'Normal', 'Pulled', `Container image "${run.spec.image}" already present on machine`, KUBELET, this.fieldPath(run));
+      return;
+    }
+    events.record(this.pod, 'Normal', 'Pulling', `Pulling image "${run.spec.image}"`, KUBELET, this.fieldPath(run));
+    events.record(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${run.spec.image}" in 0s (0s including waiting). Image size: 0 bytes.`, KUBELET, this.fieldPath(run));
+    pulledImages.add(image.reference);
+  }
+
+  /** ErrImagePull now, ImagePullBackOff shortly after, another pull when the back-off expires. */
+  private pullFailed(run: ContainerRun): void {
+    const { events, config } = this.deps;
+    const image = run.spec.image ?? '';
+    const reason = `image not found in the sandbox; available images: ${availableImages().join(', ')}`;
+    events.record(this.pod, 'Normal', 'Pulling', `Pulling image "${image}"`, KUBELET, this.fieldPath(run));
+    events.record(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${reason}`, KUBELET, this.fieldPath(run));
+    events.record(this.pod, 'Warning', 'Failed', 'Error: ErrImagePull', KUBELET, this.fieldPath(run));
+    run.state = { waiting: { reason: 'ErrImagePull', message: `Failed to pull image "${image}": ${reason}` } };
+    this.writeStatus();
+    const delay = this.backoff(++run.pullFailures, config.imagePullBackoffBaseMs);
+    this.after(run, Math.min(delay / 2, 1000), () => {
+      run.state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } };
+      events.record(this.pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, KUBELET, this.fieldPath(run));
+      events.record(this.pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', KUBELET, this.fieldPath(run));
+      this.writeStatus();
+    });
+    this.after(run, delay, () => void this.startContainer(run));
+  }
+
+  /** The container's process ended (exit, failed start, failed liveness): record it, maybe restart. */
+  private exited(run: ContainerRun, instance: number, exitCode: number, reason: string, message?: string, opts: { restartNow?: boolean } = {}): void {
+    if (this.stopped || instance !== run.instance || !run.state.running) return;
+    const workload = run.workload;
+    run.workload = undefined;
+    run.started = false;
+    run.ready = false;
+    const terminated = {
+      exitCode,
+      reason,
+      ...(message ? { message } : {}),
+      startedAt: run.state.running.startedAt,
+      finishedAt: timestamp(),
+      containerID: run.containerID,
+    };
+    run.state = { terminated };
+    run.log?.close();
+    if (workload) run.stopping = this.stopWorkload(workload);
+
+    if (run.init && exitCode === 0) {
+      run.completed = true;
+      this.writeStatus();
+      const next = this.initRuns.find((r) => !r.completed);
+      if (next) void this.startContainer(next);
+      else {
+        this.initialized = true;
+        for (const r of this.runs) void this.startContainer(r);
+      }
+      return;
+    }
+
+    const policy = this.pod.spec.restartPolicy ?? 'Always';
+    const restart = opts.restartNow || policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+    if (!restart) {
+      this.writeStatus();
+      return;
+    }
+    run.lastState = { terminated };
+    if (Date.now() - run.runningSinceMs > BACKOFF_RESET_AFTER_MS) run.crashes = 0;
+    run.crashes++;
+    const delay = opts.restartNow || run.crashes === 1 ? 0 : this.backoff(run.crashes - 1, this.deps.config.restartBackoffBaseMs);
+    if (delay === 0) {
+      this.writeStatus();
+      void this.startContainer(run);
+      return;
+    }
+    const podRef = `${this.name}_${this.namespace}(${this.uid})`;
+    run.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDuration(delay)} restarting failed container=${run.name} pod=${podRef}` } };
+    this.deps.events.record(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${run.name} in pod ${podRef}`, KUBELET, this.fieldPath(run));
+    this.writeStatus();
+    this.after(run, delay, () => void this.startContainer(run));
+  }
+
+  private probe(run: ContainerRun, instance: number, probe: Probe, state: ProbeState, kind: 'Readiness' | 'Liveness', now: number): void {
+    if (state.inFlight || now < state.nextAt) return;
+    state.inFlight = true;
+    state.nextAt = now + Math.max(1, probe.periodSeconds ?? 10) * 1000;
+    void runProbe(probe, this.listenHostOf(run), run.spec.ports ?? []).then((result) => {
+      state.inFlight = false;
+      if (this.stopped || instance !== run.instance) return;
+      if (result.ok) {
+        state.failures = 0;
+        state.successes++;
+        if (state.successes >= Math.max(1, probe.successThreshold ?? 1)) state.passing = true;
+      } else {
+        state.successes = 0;
+        state.failures++;
+        this.deps.events.record(this.pod, 'Warning', 'Unhealthy', `${kind} probe failed: ${result.message}`, KUBELET, this.fieldPath(run));
+        if (state.failures >= Math.max(1, probe.failureThreshold ?? 3)) state.passing = false;
+      }
+      if (kind === 'Liveness' && !state.passing) {
+        this.deps.events.record(this.pod, 'Normal', 'Killing', `Container ${run.name} failed liveness probe, will be restarted`, KUBELET, this.fieldPath(run));
+        this.exited(run, instance, 137, 'Error');
+        return;
+      }
+      this.tick();
+    });
+  }
+
+  private context(run: ContainerRun, instance: number, env: Record<string, string>): WorkloadContext {
+    const agents = this.ensureAgents();
+    const sidecar = run.name === SIDECAR_CONTAINER_NAME;
+    return {
+      namespace: this.namespace,
+      podName: this.name,
+      podUid: this.uid,
+      serviceAccount: this.pod.spec.serviceAccountName ?? 'default',
+      containerName: run.name,
+      labels: { ...(this.pod.metadata.labels ?? {}) },
+      annotations: { ...(this.pod.metadata.annotations ?? {}) },
+      podIP: this.podIP!,
+      listenHost: this.listenHostOf(run),
+      localHost: this.localHost!,
+      ports: (run.spec.ports ?? []).map((p) => ({ ...p })),
+      env,
+      args: [...(run.spec.args ?? [])],
+      agent: sidecar ? agents.direct : agents.app,
+      resolve: (host) => this.deps.dns.resolve(host, this.namespace),
+      log: (line) => {
+        if (instance === run.instance) run.log?.write(line);
+      },
+      exit: (code) => {
+        setImmediate(() => this.exited(run, instance, code, code === 0 ? 'Completed' : 'Error'));
+      },
+    };
+  }
+
+  private listenHostOf(run: ContainerRun): string {
+    return this.meshed && run.name !== SIDECAR_CONTAINER_NAME ? this.localHost! : this.podIP!;
+  }
+
+  private ensureAgents(): { app: Agent; direct: Agent } {
+    if (!this.agents) {
+      const direct = directAgent(this.deps.dns.lookupFor(this.namespace), this.podIP);
+      this.agents = { direct, app: this.meshed ? meshedAgent(this.localHost!) : direct };
+    }
+    return this.agents;
+  }
+
+  private stopWorkload(workload: Workload): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.deps.config.stopTimeoutMs);
+      timer.unref();
+    });
+    const stop = Promise.resolve()
+      .then(() => workload.stop())
+      .catch(() => undefined);
+    return Promise.race([stop, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private backoff(n: number, base: number): number {
+    return Math.min(base * 2 ** Math.max(0, n - 1), this.deps.config.backoffCapMs);
+  }
+
+  private after(run: ContainerRun, ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      run.timers.delete(timer);
+      if (!this.stopped) fn();
+    }, ms);
+    run.timers.add(timer);
+  }
+
+  private clearTimers(run: ContainerRun): void {
+    for (const t of run.timers) clearTimeout(t);
+    run.timers.clear();
+  }
+
+  private fieldPath(run: ContainerRun): string {
+    const list = run.init ? 'initContainers' : 'containers';
+    return `spec.${list}{${run.name}}`;
+  }
+
+  // ---- status -------------------------------------------------------------------------------------
+
+  /** Status writes are coalesced and made outside any caller's store write. */
+  private writeStatus(): void {
+    if (this.statusScheduled) return;
+    this.statusScheduled = true;
+    setImmediate(() => {
+      this.statusScheduled = false;
+      if (this.stopped) return;
+      const status = this.computeStatus();
+      if (isDeepStrictEqual(status, this.lastWritten)) return;
+      const pods = this.deps.api.type('', 'pods');
+      const current = this.deps.api.tryGet(pods, this.namespace, this.name);
+      if (!current || current.metadata.uid !== this.uid) return;
+      current.status = status;
+      delete current.metadata.resourceVersion;
+      try {
+        this.deps.api.update(pods, current, { subresource: 'status' });
+        this.lastWritten = status;
+      } catch {
+        // The pod went away meanwhile; nothing to report.
+      }
+    });
+  }
+
+  private computeStatus(): PodStatus {
+    const statusOf = (run: ContainerRun): ContainerStatus => {
+      const s: ContainerStatus = {
+        name: run.name,
+        state: structuredClone(run.state),
+        lastState: structuredClone(run.lastState),
+        ready: run.ready,
+        restartCount: run.restartCount,
+        image: run.spec.image,
+        imageID: run.image?.imageID ?? '',
+        started: run.started,
+      };
+      if (run.containerID) s.containerID = run.containerID;
+      return s;
+    };
+    const containerStatuses = this.runs.map(statusOf);
+    const phase = this.phase();
+    const unready = this.runs.filter((r) => !r.ready).map((r) => r.name);
+    const initPending = this.initRuns.filter((r) => !r.completed).map((r) => r.name);
+    const completed = phase === 'Succeeded' || phase === 'Failed';
+    const ready = unready.length === 0 && !completed;
+    const notReadyReason = completed ? 'PodCompleted' : 'ContainersNotReady';
+    const notReadyMessage = completed ? undefined : `containers with unready status: [${unready.join(' ')}]`;
+    const conditions: PodCondition[] = [
+      this.condition('PodReadyToStartContainers', true),
+      this.condition('Initialized', this.initialized, 'ContainersNotInitialized', `containers with incomplete status: [${initPending.join(' ')}]`),
+      this.condition('Ready', ready, notReadyReason, notReadyMessage),
+      this.condition('ContainersReady', ready, notReadyReason, notReadyMessage),
+      this.condition('PodScheduled', true),
+    ];
+    const status: PodStatus = {
+      phase,
+      conditions,
+      hostIP: this.deps.config.hostIP,
+      hostIPs: [{ ip: this.deps.config.hostIP }],
+      podIP: this.podIP,
+      podIPs: this.podIP ? [{ ip: this.podIP }] : [],
+      startTime: this.startTime,
+      containerStatuses,
+      qosClass: 'BestEffort',
+    };
+    if (this.initRuns.length) status.initContainerStatuses = this.initRuns.map(statusOf);
+    return status;
+  }
+
+  /** The kubelet's getPhase: waiting-never-started → Pending; any running → Running; all ended → by policy. */
+  private phase(): NonNullable<PodStatus['phase']> {
+    if (!this.initialized) return 'Pending';
+    let waiting = 0;
+    let running = 0;
+    let stopped = 0;
+    let succeeded = 0;
+    for (const run of this.runs) {
+      if (run.state.running) running++;
+      else if (run.state.terminated) {
+        stopped++;
+        if (run.state.terminated.exitCode === 0) succeeded++;
+      } else if (run.lastState.terminated) stopped++;
+      else waiting++;
+    }
+    if (waiting > 0) return 'Pending';
+    if (running > 0) return 'Running';
+    if ((this.pod.spec.restartPolicy ?? 'Always') === 'Always') return 'Running';
+    if (this.runs.some((r) => r.state.waiting)) return 'Running'; // about to restart (OnFailure)
+    return stopped === succeeded ? 'Succeeded' : 'Failed';
+  }
+
+  private condition(type: string, ok: boolean, reason?: string, message?: string): PodCondition {
+    const status = ok ? 'True' : 'False';
+    let seen = this.conditionTimes.get(type);
+    if (!seen || seen.status !== status) {
+      seen = { status, at: timestamp() };
+      this.conditionTimes.set(type, seen);
+    }
+    const c: PodCondition = { type, status, lastProbeTime: null, lastTransitionTime: seen.at };
+    if (!ok && reason) c.reason = reason;
+    if (!ok && message) c.message = message;
+    return c;
+  }
+}
+
+function newProbeState(probe: Probe, since: number, passing: boolean): ProbeState {
+  return { successes: 0, failures: 0, nextAt: since + (probe.initialDelaySeconds ?? 0) * 1000, inFlight: false, passing };
+}
+
+/** Go's time.Duration form, as kubelet messages print it: 10s, 2m40s, 5m0s. */
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return ms < 1000 ? `${ms}ms` : `${s}s`;
+  return `${Math.floor(s / 60)}m${s % 60}s`;
+}

@@ -1,0 +1,141 @@
+// The sandbox's only node: watches pods bound to it and runs each with a PodRunner (the kubelet's job),
+// serves their logs to the API server (LogSource) and lets the playground send requests from a pod.
+import type { ClusterApi } from '../apiserver/api.js';
+import { badRequest, notFound } from '../apiserver/errors.js';
+import type { EventRecorder } from '../controllers/event-recorder.js';
+import { AddressPool, POD_CIDR, POD_LOCAL_CIDR } from './addresses.js';
+import type { ClusterDns } from './dns.js';
+import type { Pod } from './kinds.js';
+import type { LogReadOptions, LogSource } from './logs.js';
+import { PodRunner, type RuntimeConfig } from './pod-runner.js';
+import { sendFromPod, type PodRequest, type PodResponse } from './request-from.js';
+import { SIDECAR_CONTAINER_NAME } from './workload.js';
+
+export interface PodRuntimeOptions extends Partial<RuntimeConfig> {
+  api: ClusterApi;
+  events: EventRecorder;
+  dns: ClusterDns;
+  /** How often readiness (workload `ready()` and probes) is re-checked. */
+  readinessIntervalMs?: number;
+}
+
+export const DEFAULT_RUNTIME_CONFIG: RuntimeConfig = {
+  nodeName: 'sandbox',
+  hostIP: '127.0.0.1',
+  restartBackoffBaseMs: 10_000,
+  backoffCapMs: 300_000,
+  imagePullBackoffBaseMs: 10_000,
+  stopTimeoutMs: 2_000,
+};
+
+export class PodRuntime implements LogSource {
+  private readonly config: RuntimeConfig;
+  private readonly runners = new Map<string, PodRunner>(); // by uid
+  private readonly byName = new Map<string, PodRunner>(); // by namespace/name
+  private readonly podIPs = new AddressPool(POD_CIDR);
+  private readonly localIPs = new AddressPool(POD_LOCAL_CIDR);
+  private readonly pulledImages = new Set<string>();
+  private readonly terminating = new Set<Promise<void>>();
+  private unwatch?: () => void;
+  private ticker?: NodeJS.Timeout;
+
+  constructor(private readonly opts: PodRuntimeOptions) {
+    const { api: _a, events: _e, dns: _d, readinessIntervalMs: _r, ...config } = opts;
+    const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Partial<RuntimeConfig>;
+    this.config = { ...DEFAULT_RUNTIME_CONFIG, ...given };
+  }
+
+  get nodeName(): string {
+    return this.config.nodeName;
+  }
+
+  get podCount(): number {
+    return this.runners.size;
+  }
+
+  start(): void {
+    const pods = this.opts.api.type('', 'pods');
+    this.unwatch = this.opts.api.watch(pods, undefined, undefined, ({ type, object }) => {
+      const pod = object as Pod;
+      const uid = pod.metadata.uid;
+      const runner = this.runners.get(uid);
+      if (type === 'DELETED' || pod.metadata.deletionTimestamp) {
+        if (runner) this.terminate(runner);
+        return;
+      }
+      if (runner) return runner.updateSpec(pod);
+      const phase = pod.status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') return;
+      if (pod.spec?.nodeName && pod.spec.nodeName !== this.config.nodeName) return;
+      const next = new PodRunner(pod, {
+        api: this.opts.api,
+        events: this.opts.events,
+        dns: this.opts.dns,
+        podIPs: this.podIPs,
+        localIPs: this.localIPs,
+        pulledImages: this.pulledImages,
+        config: this.config,
+      });
+      this.runners.set(uid, next);
+      this.byName.set(`${next.namespace}/${next.name}`, next);
+      // Started outside this watch callback: the runner writes to the store.
+      setImmediate(() => {
+        if (this.runners.get(uid) !== next) return;
+        next.start().catch((err: Error) => {
+          this.opts.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`, 'kubelet');
+        });
+      });
+    });
+    this.ticker = setInterval(() => {
+      for (const r of this.runners.values()) r.tick();
+    }, this.opts.readinessIntervalMs ?? 1000);
+    this.ticker.unref();
+  }
+
+  /** Stop every pod's containers and release every address; the runtime can then be dropped. */
+  async stop(): Promise<void> {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    clearInterval(this.ticker);
+    for (const r of [...this.runners.values()]) this.terminate(r);
+    await Promise.all([...this.terminating]);
+    await Promise.all([this.podIPs.close(), this.localIPs.close()]);
+  }
+
+  private terminate(runner: PodRunner): void {
+    this.runners.delete(runner.uid);
+    const key = `${runner.namespace}/${runner.name}`;
+    if (this.byName.get(key) === runner) this.byName.delete(key);
+    const done = runner.terminate().finally(() => this.terminating.delete(done));
+    this.terminating.add(done);
+  }
+
+  /** LogSource: `kubectl logs` for a pod on this node. */
+  read(namespace: string, pod: string, opts: LogReadOptions, signal: AbortSignal): AsyncIterable<string> {
+    return this.runnerOf(namespace, pod).readLog(opts, signal);
+  }
+
+  /** The pod's addresses while it runs on this node. */
+  addressesOf(namespace: string, pod: string): { podIP: string; localHost: string } | undefined {
+    const r = this.byName.get(`${namespace}/${pod}`);
+    return r?.podIP && r.localHost ? { podIP: r.podIP, localHost: r.localHost } : undefined;
+  }
+
+  /**
+   * Send an HTTP request from inside a pod, through the pod's agent: cluster DNS names resolve, the
+   * service proxy balances, and a meshed pod's request goes through its sidecar.
+   */
+  async requestFrom(namespace: string, pod: string, req: PodRequest): Promise<PodResponse> {
+    const runner = this.runnerOf(namespace, pod);
+    if (!runner.podIP) throw badRequest(`pod "${pod}" has no IP yet; wait until it is scheduled`);
+    return sendFromPod(runner.appAgent(), req, `${namespace}/${pod}${runner.meshed ? ` (through ${SIDECAR_CONTAINER_NAME})` : ''}`);
+  }
+
+  private runnerOf(namespace: string, pod: string): PodRunner {
+    const runner = this.byName.get(`${namespace}/${pod}`);
+    if (runner) return runner;
+    const exists = this.opts.api.tryGet(this.opts.api.type('', 'pods'), namespace, pod);
+    if (!exists) throw notFound('pods', '', pod);
+    throw badRequest(`pod "${pod}" is not running on node ${this.config.nodeName}`);
+  }
+}

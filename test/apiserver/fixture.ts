@@ -1,0 +1,104 @@
+// A real listening sandbox API server (ObjectStore + ClusterApi + HTTP) with tokens, a kubeconfig in a
+// temp dir, and a way to run the real kubectl against it. No runtime or controllers.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ObjectStore } from '../../sandbox/apiserver/store.js';
+import { ResourceRegistry } from '../../sandbox/apiserver/resources.js';
+import { ClusterApi } from '../../sandbox/apiserver/api.js';
+import { createApiServer, StaticTokenAuthenticator, type LogSource } from '../../sandbox/apiserver/http-server.js';
+import { writeKubeconfig } from '../../sandbox/apiserver/kubeconfig.js';
+
+export const KUBECTL = '/usr/bin/kubectl';
+export const ADMIN_TOKEN = 'admin-token-for-tests';
+export const SCOPED_TOKEN = 'scoped-token-for-tests';
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Fixture {
+  api: ClusterApi;
+  store: ObjectStore;
+  server: Server;
+  url: string;
+  dir: string;
+  kubeconfig: string;
+  scopedKubeconfig: string;
+  kubectl(args: string[], opts?: { input?: string; kubeconfig?: string; timeoutMs?: number }): Promise<KubectlResult>;
+  /** Writes a file into the fixture's temp dir and returns its path. */
+  file(name: string, content: string): string;
+  request(method: string, path: string, opts?: { body?: string; contentType?: string; token?: string | null; accept?: string }): Promise<{ status: number; headers: Headers; text: string; json(): any }>;
+  createNamespace(name: string): void;
+  close(): Promise<void>;
+}
+
+export async function startFixture(opts: { logs?: LogSource; namespaces?: string[] } = {}): Promise<Fixture> {
+  const store = new ObjectStore();
+  const api = new ClusterApi(store, ResourceRegistry.default());
+  const auth = new StaticTokenAuthenticator()
+    .add(ADMIN_TOKEN, { user: 'admin', namespaces: '*' })
+    .add(SCOPED_TOKEN, { user: 'learner', namespaces: ['team-a'] });
+  const server = createApiServer({ api, authenticator: auth, logs: opts.logs });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'apiserver-test-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  const scopedKubeconfig = join(dir, 'kubeconfig-scoped');
+  writeKubeconfig(kubeconfig, { server: url, token: ADMIN_TOKEN, namespace: 'default' });
+  writeKubeconfig(scopedKubeconfig, { server: url, token: SCOPED_TOKEN, namespace: 'team-a', contextName: 'learner' });
+
+  const createNamespace = (name: string) => {
+    api.create(api.type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } });
+  };
+  for (const ns of opts.namespaces ?? ['default']) createNamespace(ns);
+
+  return {
+    api,
+    store,
+    server,
+    url,
+    dir,
+    kubeconfig,
+    scopedKubeconfig,
+    createNamespace,
+    file(name, content) {
+      const p = join(dir, name);
+      writeFileSync(p, content);
+      return p;
+    },
+    kubectl(args, o = {}) {
+      return new Promise((resolve) => {
+        const child = execFile(
+          KUBECTL,
+          ['--kubeconfig', o.kubeconfig ?? kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
+          { timeout: o.timeoutMs ?? 30_000, env: { PATH: process.env.PATH ?? '/usr/bin', HOME: dir } },
+          (err, stdout, stderr) => {
+            const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+            resolve({ code, stdout, stderr });
+          },
+        );
+        if (o.input !== undefined) child.stdin?.end(o.input);
+      });
+    },
+    async request(method, path, o = {}) {
+      const headers: Record<string, string> = {};
+      if (o.token !== null) headers.Authorization = `Bearer ${o.token ?? ADMIN_TOKEN}`;
+      if (o.contentType) headers['Content-Type'] = o.contentType;
+      if (o.accept) headers.Accept = o.accept;
+      const res = await fetch(url + path, { method, headers, body: o.body });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
