@@ -7,13 +7,10 @@ import { ResourceRegistry } from './apiserver/resources.js';
 import { ObjectStore } from './apiserver/store.js';
 import { StaticTokenAuthenticator } from './apiserver/auth.js';
 import { createApiServer } from './apiserver/http-server.js';
-import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { createServingCertificate, type ServingCertificate } from './cluster-tls.js';
-import { kubeconfigYaml } from './apiserver/kubeconfig.js';
+import { createServingCertificate } from './apiserver/serving-certificate.js';
+import { writeKubeconfig } from './apiserver/kubeconfig.js';
 import { registerSampleImages } from './apps/index.js';
 import { defaultingAdmission } from './controllers/defaulting.js';
 import { DeploymentController } from './controllers/deployment.js';
@@ -138,10 +135,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const names = [host, '127.0.0.1', 'localhost', kubernetesIP, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
       const tls = await createServingCertificate(names);
       caCertificate = tls.caPem;
-      listener = await listen(createApiServer({ api, authenticator, logs: runtime }), tls, host, opts.port ?? 0);
+      const server = createApiServer({ api, authenticator, logs: runtime, tokenIssuer: authenticator, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
+      listener = await listen(server, host, opts.port ?? 0);
       url = listener.url;
       registerKubernetesService(api, kubernetesIP, listener.host, listener.port);
-      if (opts.kubeconfigPath) writeKubeconfig(opts.kubeconfigPath, url, token, tls.caPem);
+      if (opts.kubeconfigPath) writeKubeconfig(opts.kubeconfigPath, { server: url, token, certificateAuthority: tls.caPem });
     }
     if (opts.deploySample) applyObjects(api, parseManifest(readManifest('bookinfo')), 'default');
   } catch (err) {
@@ -175,12 +173,7 @@ interface ApiListener {
   close(): Promise<void>;
 }
 
-/**
- * Serve the API handler over HTTPS: the API server's request handler runs behind a TLS listener (its own
- * http.Server never listens; closing it still ends its long-lived watch and log streams).
- */
-function listen(api: Server, tls: ServingCertificate, host: string, port: number): Promise<ApiListener> {
-  const server = createHttpsServer({ key: tls.keyPem, cert: tls.certPem + tls.caPem }, (req, res) => api.emit('request', req, res));
+function listen(server: Server, host: string, port: number): Promise<ApiListener> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port }, () => {
@@ -193,20 +186,12 @@ function listen(api: Server, tls: ServingCertificate, host: string, port: number
         port: addr.port,
         close: () =>
           new Promise<void>((done) => {
-            api.close(() => undefined);
             server.close(() => done());
             server.closeAllConnections();
           }),
       });
     });
   });
-}
-
-/** kubectl's kubeconfig for the sandbox: the API server's CA and the admin token (owner-readable only). */
-function writeKubeconfig(path: string, server: string, token: string, caPem: string): void {
-  const config = parseYaml(kubeconfigYaml({ server, token })) as { clusters: { cluster: Record<string, string> }[] };
-  for (const c of config.clusters) c.cluster['certificate-authority-data'] = Buffer.from(caPem).toString('base64');
-  writeFileSync(path, stringifyYaml(config), { mode: 0o600 });
 }
 
 /** The `kubernetes` Service in default: its clusterIP forwards to the API server, as in-cluster clients expect. */

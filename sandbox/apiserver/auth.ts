@@ -1,11 +1,16 @@
 // Bearer-token authentication and the sandbox's one authorization rule: a token may be scoped to
 // namespaces. Denials read like the real RBAC authorizer's, so learners recognise them.
+import { randomBytes } from 'node:crypto';
 import { forbidden, qualifiedResource } from './errors.js';
 
 export interface Identity {
   user: string;
   /** '*' for cluster-wide access, otherwise the namespaces this identity may use. */
   namespaces: '*' | string[];
+  /** A bound service-account token: valid only while that ServiceAccount (same uid) exists. */
+  boundTo?: { namespace: string; serviceAccount: string; uid: string };
+  /** Milliseconds since the epoch after which the token is no longer valid. */
+  expiresAt?: number;
 }
 
 export interface Authenticator {
@@ -26,23 +31,30 @@ export class StaticTokenAuthenticator implements Authenticator {
   }
 
   authenticate(token: string): Identity | undefined {
-    return this.tokens.get(token);
+    const identity = this.tokens.get(token);
+    if (identity?.expiresAt !== undefined && identity.expiresAt <= Date.now()) {
+      this.tokens.delete(token);
+      return undefined;
+    }
+    return identity;
+  }
+
+  /** A new random token for an identity (the TokenRequest API uses this). */
+  issue(identity: Identity): string {
+    const token = randomBytes(32).toString('base64url');
+    this.tokens.set(token, identity);
+    return token;
   }
 }
 
-/**
- * The token of a request: `Authorization: Bearer <token>`, or HTTP Basic with the token as password.
- * Basic exists for kubectl: client-go never sends a kubeconfig token over plain http (kubernetes/kubectl#744)
- * but Go's HTTP client does send a server URL's userinfo, so the sandbox kubeconfig carries it there.
- */
+/** Something that can mint tokens: the TokenRequest subresource is served only when one is configured. */
+export interface TokenIssuer {
+  issue(identity: Identity): string;
+}
+
+/** The token of a request: `Authorization: Bearer <token>` (kubectl sends it only over TLS). */
 export function requestToken(header: string | undefined): string | undefined {
-  const bearer = header?.match(/^Bearer\s+(\S+)\s*$/i);
-  if (bearer) return bearer[1];
-  const basic = header?.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i);
-  if (!basic) return undefined;
-  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+  return header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
 }
 
 export interface AccessRequest {

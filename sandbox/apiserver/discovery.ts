@@ -82,6 +82,8 @@ export function resourceList(registry: ResourceRegistry, group: string, version:
     if (t.subresources.status) sub('status', ['get', 'patch', 'update']);
     if (t.subresources.scale) sub('scale', ['get', 'patch', 'update'], { group: 'autoscaling', version: 'v1', kind: 'Scale' });
     if (t.subresources.log) sub('log', ['get']);
+    if (t.subresources.proxy) sub('proxy', ['create', 'delete', 'get', 'patch', 'update'], { kind: `${t.kind}ProxyOptions` });
+    if (t.subresources.token) sub('token', ['create'], { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };
 }

@@ -2,9 +2,10 @@
 // handlers, and Status errors for everything that goes wrong. Enough of the real API for kubectl and
 // @kubernetes/client-node to work unchanged.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ClusterApi } from './api.js';
-import { authorize, requestToken, type Authenticator, type Identity } from './auth.js';
+import { authorize, requestToken, type Authenticator, type Identity, type TokenIssuer } from './auth.js';
 import { methodNotAllowed, StatusError, unauthorized } from './errors.js';
 import type { LogSource } from './logs.js';
 import { parseLogOptions, serveLogs } from './logs.js';
@@ -19,6 +20,8 @@ import { handlePatch } from './handlers/patch-handler.js';
 import { handleGetScale, handleWriteScale } from './handlers/scale-handler.js';
 import type { RequestContext } from './handlers/request-context.js';
 import { handleReview, isReviewTarget } from './handlers/review-handlers.js';
+import { handleProxy } from './handlers/proxy-handler.js';
+import { handleTokenRequest } from './handlers/token-request-handler.js';
 import { toTable, tableVersion, wantsTable } from './tables/tables.js';
 import { objectFilter } from './field-selectors.js';
 import type { KubeObject } from './store.js';
@@ -28,6 +31,10 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   /** Container logs (implemented by the runtime); without it pods/log answers 404. */
   logs?: LogSource;
+  /** Serve HTTPS with this key and certificate chain (PEM). kubectl sends bearer tokens only over TLS. */
+  tls?: { key: string; cert: string };
+  /** Mints tokens for the serviceaccounts/token subresource (TokenRequest); without it that answers 404. */
+  tokenIssuer?: TokenIssuer;
 }
 
 export type { Identity, Authenticator } from './auth.js';
@@ -57,12 +64,15 @@ export function createApiServer(options: ApiServerOptions): Server {
     return () => void streams.delete(stop);
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
-      sendStatus(res, status);
+      if (res.headersSent) res.destroy();
+      else sendStatus(res, status);
     });
-  });
+  };
+  // https.Server has every http.Server method the callers use; the cast keeps one return type.
+  const server = options.tls ? (createHttpsServer(options.tls, onRequest) as unknown as Server) : createServer(onRequest);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
@@ -105,7 +115,13 @@ export function createApiServer(options: ApiServerOptions): Server {
 
   function identify(req: IncomingMessage): Identity | undefined {
     const token = requestToken(req.headers.authorization);
-    return token ? authenticator.authenticate(token) : undefined;
+    const identity = token ? authenticator.authenticate(token) : undefined;
+    // A bound service-account token dies with its ServiceAccount, as on a real cluster.
+    if (identity?.boundTo) {
+      const { namespace, serviceAccount, uid } = identity.boundTo;
+      if (api.tryGet(api.type('', 'serviceaccounts'), namespace, serviceAccount)?.metadata.uid !== uid) return undefined;
+    }
+    return identity;
   }
 
   async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, identity: Identity, target: ResourceTarget): Promise<void> {
@@ -134,6 +150,20 @@ export function createApiServer(options: ApiServerOptions): Server {
         untrack();
       }
       return;
+    }
+    if (target.subresource === 'proxy') {
+      const untrack = track(() => res.destroy());
+      try {
+        await handleProxy(ctx, target.proxyPath ?? '/', url.search);
+      } finally {
+        untrack();
+      }
+      return;
+    }
+    if (target.subresource === 'token') {
+      if (method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
+      if (!options.tokenIssuer) throw new StatusError(404, 'NotFound', 'this cluster does not issue service account tokens');
+      return handleTokenRequest(ctx, options.tokenIssuer);
     }
     if (target.subresource === 'scale') {
       if (method === 'GET') return handleGetScale(ctx);

@@ -23,7 +23,7 @@ export interface ResourceType {
   categories: string[];
   verbs: string[];
   /** Subresources served under /<plural>/<name>/<sub>. */
-  subresources: { status?: boolean; scale?: boolean; log?: boolean };
+  subresources: { status?: boolean; scale?: boolean; log?: boolean; proxy?: boolean; token?: boolean };
   /** OpenAPI v3 schema of the whole object (CRDs only; built-in kinds are validated in code). */
   schema?: Record<string, unknown>;
   /** CRD additionalPrinterColumns, used for Table output. */
@@ -60,17 +60,17 @@ export const BUILTIN_TYPES: ResourceType[] = [
   builtin('', 'v1', 'Pod', 'pods', true, {
     shortNames: ['po'],
     categories: ['all'],
-    subresources: { status: true, log: true },
+    subresources: { status: true, log: true, proxy: true },
   }),
   builtin('', 'v1', 'Service', 'services', true, {
     shortNames: ['svc'],
     categories: ['all'],
-    subresources: { status: true },
+    subresources: { status: true, proxy: true },
   }),
   builtin('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
   builtin('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
   builtin('', 'v1', 'Secret', 'secrets', true),
-  builtin('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
+  builtin('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'], subresources: { token: true } }),
   builtin('', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
   builtin('apps', 'v1', 'Deployment', 'deployments', true, {
     shortNames: ['deploy'],

@@ -26,6 +26,8 @@ export interface ResourceTarget {
   subresource?: string;
   /** The legacy /watch/ path prefix was used. */
   watchPath: boolean;
+  /** For the proxy subresource: the path (still URL-encoded) after `/proxy`, at least "/". */
+  proxyPath?: string;
 }
 
 export const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);
@@ -70,6 +72,12 @@ export function parseRoute(pathname: string, isServed: (group: string, version: 
     namespace = rest[1];
     rest = rest.slice(2);
   }
+  if (rest[2] === 'proxy' && rest[1]) {
+    // pods/<name[:port]>/proxy/<path...>: everything after /proxy is passed on as it came (encoded, trailing slash kept).
+    const consumed = seg.length - (rest.length - 3);
+    const proxyPath = '/' + pathname.split('/').slice(1 + consumed).join('/');
+    return { kind: 'resource', target: { group, version, plural: rest[0], namespace, name: rest[1], subresource: 'proxy', watchPath, proxyPath } };
+  }
   if (rest.length > 3 || !rest[0]) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   const [plural, name, subresource] = rest;
   return { kind: 'resource', target: { group, version, plural, namespace, name, subresource, watchPath } };
@@ -80,7 +88,7 @@ export function resolveType(registry: ResourceRegistry, t: ResourceTarget): Reso
   const type = registry.byResource(t.group, t.version, t.plural);
   if (!type) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   if (t.subresource) {
-    const ok = (t.subresource === 'status' && type.subresources.status) || (t.subresource === 'scale' && type.subresources.scale) || (t.subresource === 'log' && type.subresources.log);
+    const ok = (type.subresources as Record<string, boolean | undefined>)[t.subresource] === true;
     if (!ok || !t.name) throw notFound(t.plural, t.group, `${t.name ?? ''}/${t.subresource}`);
   }
   return type;

@@ -1,5 +1,6 @@
-// The sample images the sandbox can run: bookinfo's four services, httpbin and sleep.
+// The sample images the sandbox can run: bookinfo's four services, httpbin, sleep and curl.
 import { registerImage } from '../runtime/images.js';
+import { curlApp } from './curl.js';
 import { detailsApp } from './details.js';
 import { httpbinApp } from './httpbin.js';
 import { productpageApp } from './productpage.js';
@@ -14,4 +15,5 @@ export function registerSampleImages(): void {
   registerImage('playground/bookinfo-ratings', ratingsApp, { tags: ['v1'] });
   registerImage('playground/httpbin', httpbinApp, { tags: ['v1', 'latest'] });
   registerImage('playground/sleep', sleepApp, { tags: ['v1', 'latest'] });
+  registerImage('playground/curl', curlApp, { tags: ['v1', 'latest'] });
 }

@@ -2,7 +2,7 @@
 // over REST and through the real kubectl.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFixture, SCOPED_TOKEN, type Fixture } from './fixture.js';
+import { httpsRoundTrip, startFixture, SCOPED_TOKEN, type Fixture } from './fixture.js';
 import * as m from './manifests.js';
 import { writeKubeconfig } from '../../sandbox/apiserver/kubeconfig.js';
 import { join } from 'node:path';
@@ -34,14 +34,16 @@ describe('authentication', () => {
     assert.equal(version.json().gitVersion, 'v1.32.0');
   });
 
-  test('HTTP Basic with the token as password is accepted (what kubectl sends over plain http)', async () => {
-    const res = await fetch(`${f.url}/api/v1/namespaces`, { headers: { Authorization: `Basic ${Buffer.from(`learner:${SCOPED_TOKEN}`).toString('base64')}` } });
-    assert.equal(res.status, 403); // authenticated as the scoped learner, who may not list namespaces
+  test('HTTP Basic credentials are not accepted: only bearer tokens authenticate', async () => {
+    const res = await f.request('GET', '/api/v1/namespaces', { token: null, accept: 'application/json' });
+    assert.equal(res.status, 401);
+    const basic = await httpsRoundTrip(`${f.url}/api/v1/namespaces`, { method: 'GET', headers: { Authorization: `Basic ${Buffer.from(`learner:${SCOPED_TOKEN}`).toString('base64')}` }, ca: f.ca });
+    assert.equal(basic.status, 401);
   });
 
   test('kubectl with a wrong token is told to log in', async () => {
     const bad = join(f.dir, 'kubeconfig-bad');
-    writeKubeconfig(bad, { server: f.url, token: 'wrong' });
+    writeKubeconfig(bad, { server: f.url, token: 'wrong', certificateAuthority: f.ca });
     const r = await f.kubectl(['get', 'pods'], { kubeconfig: bad });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /You must be logged in to the server/);

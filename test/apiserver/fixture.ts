@@ -5,12 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ObjectStore } from '../../sandbox/apiserver/store.js';
 import { ResourceRegistry } from '../../sandbox/apiserver/resources.js';
 import { ClusterApi } from '../../sandbox/apiserver/api.js';
 import { createApiServer, StaticTokenAuthenticator, type LogSource } from '../../sandbox/apiserver/http-server.js';
 import { writeKubeconfig } from '../../sandbox/apiserver/kubeconfig.js';
+import { createServingCertificate } from '../../sandbox/apiserver/serving-certificate.js';
 
 export const KUBECTL = '/usr/bin/kubectl';
 export const ADMIN_TOKEN = 'admin-token-for-tests';
@@ -27,13 +29,15 @@ export interface Fixture {
   store: ObjectStore;
   server: Server;
   url: string;
+  /** PEM of the CA that signed the server's certificate (the fixture serves HTTPS, like the sandbox). */
+  ca: string;
   dir: string;
   kubeconfig: string;
   scopedKubeconfig: string;
   kubectl(args: string[], opts?: { input?: string; kubeconfig?: string; timeoutMs?: number }): Promise<KubectlResult>;
   /** Writes a file into the fixture's temp dir and returns its path. */
   file(name: string, content: string): string;
-  request(method: string, path: string, opts?: { body?: string; contentType?: string; token?: string | null; accept?: string }): Promise<{ status: number; headers: Headers; text: string; json(): any }>;
+  request(method: string, path: string, opts?: { body?: string | Uint8Array; contentType?: string; token?: string | null; accept?: string }): Promise<{ status: number; headers: Headers; text: string; json(): any }>;
   createNamespace(name: string): void;
   close(): Promise<void>;
 }
@@ -44,15 +48,17 @@ export async function startFixture(opts: { logs?: LogSource; namespaces?: string
   const auth = new StaticTokenAuthenticator()
     .add(ADMIN_TOKEN, { user: 'admin', namespaces: '*' })
     .add(SCOPED_TOKEN, { user: 'learner', namespaces: ['team-a'] });
-  const server = createApiServer({ api, authenticator: auth, logs: opts.logs });
+  const cert = await createServingCertificate(['127.0.0.1', 'localhost']);
+  const server = createApiServer({ api, authenticator: auth, logs: opts.logs, tokenIssuer: auth, tls: { key: cert.keyPem, cert: cert.certPem + cert.caPem } });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `https://127.0.0.1:${port}`;
+  const ca = cert.caPem;
   const dir = mkdtempSync(join(tmpdir(), 'apiserver-test-'));
   const kubeconfig = join(dir, 'kubeconfig');
   const scopedKubeconfig = join(dir, 'kubeconfig-scoped');
-  writeKubeconfig(kubeconfig, { server: url, token: ADMIN_TOKEN, namespace: 'default' });
-  writeKubeconfig(scopedKubeconfig, { server: url, token: SCOPED_TOKEN, namespace: 'team-a', contextName: 'learner' });
+  writeKubeconfig(kubeconfig, { server: url, token: ADMIN_TOKEN, namespace: 'default', certificateAuthority: ca });
+  writeKubeconfig(scopedKubeconfig, { server: url, token: SCOPED_TOKEN, namespace: 'team-a', contextName: 'learner', certificateAuthority: ca });
 
   const createNamespace = (name: string) => {
     api.create(api.type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } });
@@ -64,6 +70,7 @@ export async function startFixture(opts: { logs?: LogSource; namespaces?: string
     store,
     server,
     url,
+    ca,
     dir,
     kubeconfig,
     scopedKubeconfig,
@@ -92,13 +99,33 @@ export async function startFixture(opts: { logs?: LogSource; namespaces?: string
       if (o.token !== null) headers.Authorization = `Bearer ${o.token ?? ADMIN_TOKEN}`;
       if (o.contentType) headers['Content-Type'] = o.contentType;
       if (o.accept) headers.Accept = o.accept;
-      const res = await fetch(url + path, { method, headers, body: o.body });
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+      const { status, headers: h, body } = await httpsRoundTrip(url + path, { method, headers, body: o.body, ca });
+      const text = body.toString('utf8');
+      return { status, headers: h, text, json: () => JSON.parse(text) };
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One HTTPS request trusting the given CA (global fetch cannot be given a CA without undici). */
+export function httpsRoundTrip(url: string, o: { method: string; headers: Record<string, string>; body?: string | Uint8Array; ca: string }): Promise<{ status: number; headers: Headers; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    // An explicit length: node sends DELETE bodies without one (no chunking for DELETE), which servers ignore.
+    const headers = o.body === undefined ? o.headers : { ...o.headers, 'Content-Length': String(Buffer.byteLength(o.body)) };
+    const req = httpsRequest(url, { method: o.method, headers, ca: o.ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
 }

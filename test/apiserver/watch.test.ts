@@ -2,7 +2,7 @@
 // transitions, timeouts, and an informer from @kubernetes/client-node seeing add/modify/delete in order.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { startFixture, ADMIN_TOKEN, type Fixture } from './fixture.js';
 import * as m from './manifests.js';
@@ -25,7 +25,7 @@ interface WatchStream {
 /** Opens a raw watch request and collects its newline-delimited events. */
 function openWatch(path: string): Promise<WatchStream> {
   return new Promise((resolve, reject) => {
-    const req = http.get(f.url + path, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
+    const req = https.get(f.url + path, { ca: f.ca, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
       const events: WatchStream['events'] = [];
       const waiters: (() => void)[] = [];
       let buffer = '';
@@ -118,7 +118,8 @@ describe('watch', () => {
 
   test('watch as Table (kubectl get -w) sends one-row tables', async () => {
     const res = await new Promise<string>((resolve, reject) => {
-      const req = http.get(`${f.url}/api/v1/namespaces/watched/configmaps?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dw1`, {
+      const req = https.get(`${f.url}/api/v1/namespaces/watched/configmaps?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dw1`, {
+        ca: f.ca,
         headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
       }, (r) => { let s = ''; r.on('data', (c) => (s += c)); r.on('end', () => resolve(s)); });
       req.on('error', reject);

@@ -80,6 +80,12 @@ const ignored = (name: string): FieldDesc => ({ name, type: {}, ignore: true });
 
 /** Top-level messages by `apiVersion/kind`. */
 export const MESSAGES: Record<string, MessageDesc> = {
+  // `kubectl create token` (authentication/v1 generated.proto)
+  'authentication.k8s.io/v1/TokenRequest': {
+    1: m('metadata', objectMeta),
+    2: m('spec', { 1: s('audiences', { repeated: true }), 3: m('boundObjectRef', { 1: s('kind'), 2: s('apiVersion'), 3: s('name'), 4: s('uid') }), 4: i64('expirationSeconds', { ptr: true }) }),
+    3: m('status', { 1: s('token'), 2: { name: 'expirationTimestamp', type: 'time' } }, { ignore: true }),
+  },
   'v1/ConfigMap': { 1: m('metadata', objectMeta), 2: strMap('data'), 3: { name: 'binaryData', type: { map: 'bytes' } }, 4: b('immutable', { ptr: true }) },
   'v1/Secret': { 1: m('metadata', objectMeta), 2: { name: 'data', type: { map: 'bytes' } }, 3: s('type'), 4: strMap('stringData'), 5: b('immutable', { ptr: true }) },
   'v1/Namespace': { 1: m('metadata', objectMeta), 2: m('spec', { 1: s('finalizers', { repeated: true }) }), 3: ignored('status') },

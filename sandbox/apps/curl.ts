@@ -1,0 +1,116 @@
+// curl (`playground/curl`): an in-mesh client that sends one HTTP request on your behalf. `POST /fetch`
+// with {method, url, headers, body, timeoutMs} sends it through the pod's own agent — cluster DNS and, in a
+// meshed pod, the sidecar — and answers {status, headers, body (capped), bodyTruncated, latencyMs}. The
+// playground server reaches it through the pods proxy, so try-it panels exercise the real data path.
+import { request } from 'node:http';
+import { isIP } from 'node:net';
+import type { Workload, WorkloadContext } from '../runtime/workload.js';
+import { appPort, httpWorkload, json, notFoundResponse, type AppResponse } from './http-workload.js';
+
+export const CURL_PORT = 8080;
+/** Response bodies longer than this are cut (and flagged). */
+export const FETCH_BODY_LIMIT = 64 * 1024;
+export const FETCH_TIMEOUT_MAX_MS = 60_000;
+
+interface FetchRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+class FetchInputError extends Error {}
+
+function parseFetch(text: string): FetchRequest {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new FetchInputError('body: send JSON {"method", "url", "headers", "body", "timeoutMs"}');
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new FetchInputError('body: must be a JSON object');
+  if (typeof raw.url !== 'string') throw new FetchInputError('url: required, e.g. http://reviews:9080/reviews/0');
+  let url: URL;
+  try {
+    url = new URL(raw.url);
+  } catch {
+    throw new FetchInputError(`url: "${raw.url}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:') throw new FetchInputError(`url: only http:// is supported (the sidecar adds mTLS), got ${url.protocol}`);
+  if (url.username || url.password) throw new FetchInputError('url: credentials in the URL are not supported; send an Authorization header');
+  const method = raw.method === undefined ? 'GET' : raw.method;
+  if (typeof method !== 'string' || !/^[A-Z]{1,16}$/.test(method)) throw new FetchInputError('method: must be an upper-case HTTP method');
+  const headers: Record<string, string> = {};
+  if (raw.headers !== undefined) {
+    if (!raw.headers || typeof raw.headers !== 'object' || Array.isArray(raw.headers)) throw new FetchInputError('headers: must be an object of strings');
+    for (const [k, v] of Object.entries(raw.headers)) {
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || typeof v !== 'string' || /[\r\n]/.test(v)) throw new FetchInputError(`headers: "${k}" is not a valid header`);
+      headers[k.toLowerCase()] = v;
+    }
+  }
+  if (raw.body !== undefined && typeof raw.body !== 'string') throw new FetchInputError('body: must be a string');
+  const timeoutMs = raw.timeoutMs === undefined ? 10_000 : raw.timeoutMs;
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > FETCH_TIMEOUT_MAX_MS) throw new FetchInputError(`timeoutMs: an integer from 1 to ${FETCH_TIMEOUT_MAX_MS}`);
+  return { method, url, headers, body: raw.body as string | undefined, timeoutMs };
+}
+
+function send(ctx: WorkloadContext, f: FetchRequest): Promise<AppResponse> {
+  const started = process.hrtime.bigint();
+  const elapsed = () => Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
+  return new Promise((resolve) => {
+    const headers: Record<string, string> = { 'user-agent': 'playground-curl/1', accept: '*/*', ...f.headers };
+    if (f.body !== undefined) headers['content-length'] = String(Buffer.byteLength(f.body));
+    const r = request(
+      { agent: ctx.agent, method: f.method, host: f.url.hostname, port: f.url.port || 80, path: f.url.pathname + f.url.search, headers, timeout: f.timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        res.on('data', (c: Buffer) => {
+          if (size >= FETCH_BODY_LIMIT) {
+            truncated = true;
+            return;
+          }
+          chunks.push(c.subarray(0, FETCH_BODY_LIMIT - size));
+          if (c.length > FETCH_BODY_LIMIT - size) truncated = true;
+          size += c.length;
+        });
+        res.on('end', () => {
+          clearTimeout(deadline);
+          const out: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+          resolve(json(200, { status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks).toString('utf8'), bodyTruncated: truncated, latencyMs: elapsed() }));
+        });
+        res.on('error', (err) => resolve(json(502, { error: `reading the response failed: ${err.message}`, latencyMs: elapsed() })));
+      },
+    );
+    // The whole exchange is bounded, not only idle time.
+    const deadline = setTimeout(() => r.destroy(Object.assign(new Error(`no complete response within ${f.timeoutMs} ms`), { code: 'ETIMEDOUT' })), f.timeoutMs);
+    r.on('timeout', () => r.destroy(Object.assign(new Error(`no response within ${f.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    r.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(deadline);
+      resolve(json(err.code === 'ETIMEDOUT' ? 504 : 502, { error: err.message, code: err.code ?? 'ERROR', latencyMs: elapsed() }));
+    });
+    r.end(f.body);
+  });
+}
+
+export function curlApp(ctx: WorkloadContext): Workload {
+  return httpWorkload(ctx, appPort(ctx, CURL_PORT), async (req) => {
+    if (req.path === '/healthz') return json(200, { status: 'ok' });
+    if (req.path !== '/fetch') return notFoundResponse(req.path);
+    if (req.method !== 'POST') return json(405, { error: 'use POST /fetch with a JSON body' }, { allow: 'POST' });
+    let f: FetchRequest;
+    try {
+      f = parseFetch(req.body);
+    } catch (err) {
+      if (err instanceof FetchInputError) return json(400, { error: err.message });
+      throw err;
+    }
+    // Like a pod's curl, but only to cluster names: never an IP literal, never a name cluster DNS does not know.
+    if (isIP(f.url.hostname.replace(/^\[|\]$/g, ''))) return json(400, { error: `url: ${f.url.hostname} is an IP address; use a Service name` });
+    if (!ctx.resolve(f.url.hostname)) return json(400, { error: `url: cluster DNS does not know "${f.url.hostname}"` });
+    return send(ctx, f);
+  });
+}
