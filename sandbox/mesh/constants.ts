@@ -25,6 +25,17 @@ export const CLIENT_ID_HEADER = 'l5d-client-id';
 /** Header on responses the proxy generated itself (not the app), naming why. */
 export const PROXY_ERROR_HEADER = 'l5d-proxy-error';
 
+/**
+ * Ask the outbound proxy to describe how it served a request (the try-it panels and `curl` use this):
+ * a request with `x-mesh-debug: 1` gets response headers naming the endpoint pod, the attempts made,
+ * the route, and the peer's verified identity. Opt-in, so ordinary traffic carries no extra bytes.
+ */
+export const DEBUG_REQUEST_HEADER = 'x-mesh-debug';
+export const DEBUG_ENDPOINT_HEADER = 'x-mesh-endpoint';
+export const DEBUG_ATTEMPTS_HEADER = 'x-mesh-attempts';
+export const DEBUG_ROUTE_HEADER = 'x-mesh-route';
+export const DEBUG_PEER_IDENTITY_HEADER = 'x-mesh-peer-identity';
+
 /** Limits, named so errors can say them. */
 export const RETRY_BODY_LIMIT_BYTES = 64 * 1024;
 export const MAX_RETRY_ATTEMPTS = 10;

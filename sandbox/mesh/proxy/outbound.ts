@@ -4,7 +4,14 @@
 // (plain HTTP to the rest). A snapshot swap only affects requests that start after it.
 import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, PodInfo } from '../config/snapshot.js';
-import { RETRY_BODY_LIMIT_BYTES } from '../constants.js';
+import {
+  DEBUG_ATTEMPTS_HEADER,
+  DEBUG_ENDPOINT_HEADER,
+  DEBUG_PEER_IDENTITY_HEADER,
+  DEBUG_REQUEST_HEADER,
+  DEBUG_ROUTE_HEADER,
+  RETRY_BODY_LIMIT_BYTES,
+} from '../constants.js';
 import { canonical, resolveDestination, type Destination } from './destination.js';
 import { proxyError, stripHopByHop, type ProxyContext } from './proxy-context.js';
 import { defaultRule, matchRule, pickBackend, tableFor } from './route-matcher.js';
@@ -150,6 +157,7 @@ export class OutboundProxy {
         const out: OutgoingHttpHeaders = upstream.headers;
         stripHopByHop(out);
         if (rule.responseHeaders) applyModifier(out, rule.responseHeaders);
+        if (req.headers[DEBUG_REQUEST_HEADER]) describeService(out, target, attempt, rule.label);
         res.writeHead(status, out);
         relayBody(upstream, res);
         res.once('finish', () => {
@@ -287,6 +295,14 @@ export class OutboundProxy {
       });
     }
   }
+}
+
+/** The opt-in debug headers: which pod answered, after how many attempts, on which route, with which peer identity. */
+function describeService(out: OutgoingHttpHeaders, target: Target, attempts: number, route: string): void {
+  out[DEBUG_ENDPOINT_HEADER] = target.endpoint.pod?.name ?? `${target.endpoint.ip}:${target.endpoint.port}`;
+  out[DEBUG_ATTEMPTS_HEADER] = String(attempts);
+  out[DEBUG_ROUTE_HEADER] = route;
+  if (target.identity) out[DEBUG_PEER_IDENTITY_HEADER] = target.identity;
 }
 
 export function applyModifier(headers: OutgoingHttpHeaders | IncomingHttpHeaders, m: HeaderModifier): void {

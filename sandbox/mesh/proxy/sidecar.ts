@@ -90,7 +90,9 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
     this.cleanups.push(this.cp.subscribe((s) => (this.snap = s)));
 
     try {
-      this.admin = createAdminServer(this.metrics, () => this.ready());
+      this.admin = createAdminServer(this.metrics, () => this.ready(), (filter, bufferSize) =>
+        this.cp.tap.subscribe({ ...filter, namespace: this.namespace, pod: this.pod }, { bufferSize }),
+      );
       await listen(this.admin, w.podIP, SIDECAR_ADMIN_PORT);
       this.outbound = new OutboundProxy(ctx);
       this.outboundServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, this.outbound.handle);
