@@ -11,6 +11,8 @@ import { ResourceRegistry } from '../sandbox/apiserver/resources.js';
 import { ClusterApi } from '../sandbox/apiserver/api.js';
 import { createApiServer, StaticTokenAuthenticator } from '../sandbox/apiserver/http-server.js';
 import { writeKubeconfig } from '../sandbox/apiserver/kubeconfig.js';
+import { createServingCertificate } from '../sandbox/apiserver/serving-certificate.js';
+import { httpsRoundTrip } from '../test/apiserver/fixture.js';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const TOKEN = 'bench-token';
@@ -37,12 +39,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const store = new ObjectStore();
   const api = new ClusterApi(store, ResourceRegistry.default());
-  const server = createApiServer({ api, authenticator: new StaticTokenAuthenticator().add(TOKEN, { user: 'bench', namespaces: '*' }) });
+  const cert = await createServingCertificate(['127.0.0.1']);
+  const tls = { key: cert.keyPem, cert: cert.certPem + cert.caPem };
+  const server = createApiServer({ api, tls, authenticator: new StaticTokenAuthenticator().add(TOKEN, { user: 'bench', namespaces: '*' }) });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'apiserver-bench-'));
   const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, { server: url, token: TOKEN });
+  writeKubeconfig(kubeconfig, { server: url, token: TOKEN, certificateAuthority: cert.caPem });
 
   const nsType = api.type('', 'namespaces');
   const podType = api.type('', 'pods');
@@ -59,10 +63,10 @@ async function main(): Promise<void> {
       resolve(performance.now() - start);
     });
   });
+  const get = (path: string) => httpsRoundTrip(url + path, { method: 'GET', headers: { Authorization: `Bearer ${TOKEN}`, Accept: TABLE }, ca: cert.caPem });
   const fetchTable = async (ns: string) => {
     const start = performance.now();
-    const res = await fetch(`${url}/api/v1/namespaces/${ns}/pods?limit=500`, { headers: { Authorization: `Bearer ${TOKEN}`, Accept: TABLE } });
-    await res.arrayBuffer();
+    await get(`/api/v1/namespaces/${ns}/pods?limit=500`);
     return performance.now() - start;
   };
 
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
     results['table large'].push(await fetchTable('large'));
   }
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
-  const size = async (ns: string) => (await (await fetch(`${url}/api/v1/namespaces/${ns}/pods`, { headers: { Authorization: `Bearer ${TOKEN}`, Accept: TABLE } })).arrayBuffer()).byteLength;
+  const size = async (ns: string) => (await get(`/api/v1/namespaces/${ns}/pods`)).body.byteLength;
   console.log(`apiserver bench: median of ${RUNS} runs each (ms), same process, interleaved`);
   console.log(`  kubectl get pods, 5 pods:    ${m['kubectl small'].toFixed(1)}`);
   console.log(`  kubectl get pods, 500 pods:  ${m['kubectl large'].toFixed(1)}`);

@@ -1,0 +1,148 @@
+// The playground server under 50 concurrent sessions, against the embedded sandbox in a child process
+// (`playground sandbox`), so the server's own memory is measured apart from the cluster's:
+//  1. 50 sessions created at once (namespace, token, httpbin + curl meshed and available);
+//  2. server memory per idle session (goal ≤ 15 MB) and the sandbox's memory per session, for scale;
+//  3. each session at once: apply an HTTPRoute, send requests through the mesh, read stats and topology.
+// Prints errors (goal 0) and per-operation latency percentiles; the machine is shared, so read ratios.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { fileURLToPath } from 'node:url';
+import { startPlaygroundServer } from '../playground-server/server.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const SESSIONS = Number(process.env.SERVER_BENCH_SESSIONS ?? 50);
+const REQUESTS_PER_SESSION = Number(process.env.SERVER_BENCH_REQUESTS ?? 5);
+const PER_SESSION_GOAL_MB = 15;
+const BIN = fileURLToPath(new URL('../bin/playground.js', import.meta.url));
+const SITE = fileURLToPath(new URL('../dist/site', import.meta.url));
+const mb = (b: number) => b / 1024 / 1024;
+
+const ROUTE = `apiVersion: v1
+kind: Service
+metadata: {name: httpbin-canary}
+spec:
+  selector: {app: httpbin}
+  ports: [{name: http, port: 8000, targetPort: 8080}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: httpbin-split}
+spec:
+  parentRefs: [{group: "", kind: Service, name: httpbin, port: 8000}]
+  rules:
+  - backendRefs:
+    - {name: httpbin, port: 8000, weight: 90}
+    - {name: httpbin-canary, port: 8000, weight: 10}
+`;
+
+const latencies = new Map<string, number[]>();
+let errors = 0;
+const errorSamples: string[] = [];
+
+async function op(name: string, base: string, method: string, path: string, token?: string, body?: unknown): Promise<any> {
+  const started = performance.now();
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  try {
+    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(180_000) });
+    const text = await res.text();
+    if (res.status >= 400) throw new Error(`${res.status} ${text.slice(0, 200)}`);
+    return JSON.parse(text);
+  } catch (err) {
+    errors++;
+    if (errorSamples.length < 5) errorSamples.push(`${name}: ${(err as Error).message}`);
+    return undefined;
+  } finally {
+    const list = latencies.get(name) ?? [];
+    list.push(performance.now() - started);
+    latencies.set(name, list);
+  }
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+function rssOf(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+async function settledMemory(): Promise<NodeJS.MemoryUsage> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    gc();
+  }
+  return process.memoryUsage();
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-server-'));
+const kubeconfig = join(dir, 'kubeconfig');
+const sandbox = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`sandbox not ready in 60 s: ${out}`)), 60_000);
+    sandbox.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('sandbox ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    sandbox.once('exit', (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
+  });
+  const server = await startPlaygroundServer({ host: '127.0.0.1', port: 0, kubeconfigPath: kubeconfig, siteDir: SITE, dataDir: dir, logLevel: 'warn', maxSessions: SESSIONS + 10, rateLimit: { perSecond: 1000, burst: 1000 } });
+  const base = server.url;
+  const before = await settledMemory();
+  const sandboxBefore = rssOf(sandbox.pid!);
+
+  const t0 = performance.now();
+  const sessions = (await Promise.all(Array.from({ length: SESSIONS }, () => op('createSession', base, 'POST', '/api/sessions', undefined, { apps: ['httpbin'] })))).filter(Boolean) as { token: string }[];
+  const createdIn = performance.now() - t0;
+  const idle = await settledMemory();
+  const sandboxIdle = rssOf(sandbox.pid!);
+
+  const t1 = performance.now();
+  await Promise.all(
+    sessions.map(async ({ token }) => {
+      await op('applyResources', base, 'POST', '/api/session/resources', token, { manifest: ROUTE });
+      for (let i = 0; i < REQUESTS_PER_SESSION; i++) await op('sendRequest', base, 'POST', '/api/session/requests', token, { url: 'http://httpbin:8000/get' });
+      await op('getMeshStat', base, 'GET', '/api/session/mesh/stat', token);
+      await op('getMeshStat(routes)', base, 'GET', '/api/session/mesh/stat?resource=routes', token);
+      await op('getTopology', base, 'GET', '/api/session/mesh/topology', token);
+      await op('describeSession', base, 'GET', '/api/session', token);
+    }),
+  );
+  const workedIn = performance.now() - t1;
+  const busy = await settledMemory();
+
+  const all: number[] = [];
+  process.stdout.write(`sessions: ${sessions.length}/${SESSIONS} created concurrently in ${(createdIn / 1000).toFixed(1)} s; work phase ${(workedIn / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`${'operation'.padEnd(22)} ${'count'.padStart(6)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p99 ms'.padStart(9)}\n`);
+  for (const [name, xs] of latencies) {
+    if (name !== 'createSession') all.push(...xs);
+    process.stdout.write(`${name.padEnd(22)} ${String(xs.length).padStart(6)} ${pct(xs, 50).toFixed(1).padStart(9)} ${pct(xs, 95).toFixed(1).padStart(9)} ${pct(xs, 99).toFixed(1).padStart(9)}\n`);
+  }
+  process.stdout.write(`all operations after create: p99 ${pct(all, 99).toFixed(1)} ms over ${all.length} operations\n`);
+  process.stdout.write(`errors: ${errors} (goal 0)${errorSamples.length ? ` e.g. ${errorSamples.join(' | ')}` : ''}\n`);
+  const perSessionRss = mb(idle.rss - before.rss) / Math.max(1, sessions.length);
+  const perSessionHeap = mb(idle.heapUsed - before.heapUsed) / Math.max(1, sessions.length);
+  process.stdout.write(`server memory per idle session: ${perSessionRss.toFixed(2)} MB RSS, ${perSessionHeap.toFixed(2)} MB heap (goal ≤ ${PER_SESSION_GOAL_MB} MB: ${(perSessionRss / PER_SESSION_GOAL_MB).toFixed(2)}× the goal)\n`);
+  process.stdout.write(`server memory after the work phase: ${mb(busy.rss - before.rss).toFixed(1)} MB RSS above baseline (${(mb(busy.rss - before.rss) / Math.max(1, sessions.length)).toFixed(2)} MB per session)\n`);
+  process.stdout.write(`sandbox memory per session (httpbin + curl, both meshed; for scale): ${(mb(sandboxIdle - sandboxBefore) / Math.max(1, sessions.length)).toFixed(2)} MB RSS\n`);
+  await server.close();
+  process.exitCode = errors ? 1 : 0;
+} finally {
+  sandbox.kill('SIGTERM');
+  await new Promise((r) => sandbox.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,220 @@
+// `playground bench <url> [flags]`: run a load test, show live progress on stderr, print the result on
+// stdout as text (with the percentile spectrum), SMP JSON or fortio JSON. Exit codes: 0 done, 1 the run
+// failed, 2 usage error (bad flag, bad value, unreachable URL), 130 cancelled by Ctrl-C (partial result
+// still printed).
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { getEngine, ENGINES } from './engine.js';
+import { LoadOptionsError, parseDuration, resolveOptions, type GeneratorTransport, type LoadTestOptions } from './options.js';
+import { toFortioJson } from './reports/fortio.js';
+import { toSmpResult } from './reports/smp.js';
+import { progressLine, toText } from './reports/text.js';
+import type { LoadResult } from './result.js';
+
+export interface BenchIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export const BENCH_USAGE = `Usage: playground bench <url> [flags]
+
+  --rps N|max          open model at N requests/s (constant arrival rate); omit or "max" for the closed model
+  --duration D         measured duration, e.g. 10s, 1m (default 10s)
+  --connections C, -c  keep-alive connections (default 10)
+  --workers W          generators (worker threads) sharing the load (default 1)
+  --timeout D          per-request timeout (default 5s)
+  --warmup D           warm-up before measuring, excluded from results (default 1s; 0 for none)
+  --engine E           builtin (default), wrk or hey
+  --format F           text (default), smp (SMP PerformanceTestResult JSON) or fortio (fortio JSON)
+  --method M           HTTP method (default GET)
+  --header 'K: V', -H  extra request header (repeatable)
+  --body S             request body
+  --insecure, -k       do not verify TLS certificates
+  --transport T        inline, worker or process (how generators run; default inline for 1, worker for more)
+`;
+
+const FORMATS = ['text', 'smp', 'fortio'] as const;
+type Format = (typeof FORMATS)[number];
+
+class UsageError extends Error {}
+
+const PREFLIGHT_TIMEOUT_MS = 3000;
+
+interface ParsedBench {
+  options: LoadTestOptions;
+  engine: string;
+  format: Format;
+}
+
+function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        rps: { type: 'string' },
+        duration: { type: 'string' },
+        connections: { type: 'string', short: 'c' },
+        workers: { type: 'string' },
+        timeout: { type: 'string' },
+        warmup: { type: 'string' },
+        engine: { type: 'string' },
+        format: { type: 'string' },
+        method: { type: 'string' },
+        header: { type: 'string', short: 'H', multiple: true },
+        body: { type: 'string' },
+        insecure: { type: 'boolean', short: 'k' },
+        transport: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // parseArgs' messages name the flag ("Unknown option '--rsp'"); keep them.
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <url>' : `expected one <url>, got ${positionals.length}: ${positionals.join(' ')}`);
+
+  const int = (v: string | undefined, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a positive integer (got "${v}")`);
+    return Number(v);
+  };
+  const dur = (v: string | undefined, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    if (/^\d+(\.\d+)?$/.test(v) && Number(v) === 0) return 0;
+    try {
+      return parseDuration(v, flag);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  };
+  let rps: number | null = null;
+  if (values.rps !== undefined && values.rps !== 'max') {
+    const n = Number(values.rps);
+    if (values.rps.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--rps must be a number or "max" (got "${values.rps}")`);
+    if (n <= 0) throw new UsageError(`--rps must be > 0 (got ${values.rps}); omit it or use "max" for the closed model`);
+    rps = n;
+  }
+  const headers: Record<string, string> = {};
+  for (const h of values.header ?? []) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new UsageError(`--header must look like "Name: value" (got "${h}")`);
+    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  const engine = values.engine ?? 'builtin';
+  if (!ENGINES[engine]) throw new UsageError(`--engine must be one of ${Object.keys(ENGINES).join(', ')} (got "${engine}")`);
+  const format = (values.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${values.format}")`);
+  const durationMs = dur(values.duration, '--duration');
+  if (durationMs === 0) throw new UsageError('--duration must be > 0');
+  const timeoutMs = dur(values.timeout, '--timeout');
+  if (timeoutMs === 0) throw new UsageError('--timeout must be > 0');
+  const options: LoadTestOptions = {
+    url: positionals[0],
+    method: values.method,
+    headers,
+    body: values.body,
+    rps,
+    durationMs,
+    warmupMs: dur(values.warmup, '--warmup'),
+    timeoutMs,
+    connections: int(values.connections, '--connections'),
+    workers: int(values.workers, '--workers'),
+    insecure: values.insecure,
+    transport: values.transport as GeneratorTransport | undefined,
+  };
+  try {
+    const resolved = resolveOptions(options);
+    const why = getEngine(engine).unsupported(resolved);
+    if (why) throw new UsageError(why);
+  } catch (err) {
+    if (err instanceof LoadOptionsError) throw new UsageError(`--${err.message}`);
+    throw err;
+  }
+  return { options, engine, format };
+}
+
+/** A TCP connect to the URL's host and port: "not reachable" is a usage error, told before any load. */
+function checkReachable(url: string): Promise<void> {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new UsageError(`URL not reachable: no TCP connection to ${host}:${port} within ${PREFLIGHT_TIMEOUT_MS} ms`));
+    }, PREFLIGHT_TIMEOUT_MS);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new UsageError(`URL not reachable: ${err.message}`));
+    });
+  });
+}
+
+function render(result: LoadResult, format: Format): string {
+  if (format === 'smp') return JSON.stringify(toSmpResult(result), null, 2) + '\n';
+  if (format === 'fortio') return JSON.stringify(toFortioJson(result), null, 2) + '\n';
+  return toText(result);
+}
+
+export async function runBenchCommand(argv: string[], io: BenchIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let parsed: ParsedBench | 'help';
+  try {
+    parsed = parseBenchArgs(argv);
+    if (parsed === 'help') {
+      io.stdout.write(BENCH_USAGE);
+      return 0;
+    }
+    await checkReachable(parsed.options.url);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`playground bench: ${err.message}\nRun 'playground bench --help' for the flags.\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { options, engine, format } = parsed;
+  const eng = getEngine(engine);
+  const availability = await eng.availability();
+  if (!availability.available) {
+    io.stderr.write(`playground bench: ${availability.reason}\n`);
+    return 2;
+  }
+
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  const live = io.stderr.isTTY === true;
+  let lastLineLength = 0;
+  try {
+    if (engine !== 'builtin') io.stderr.write(`running ${engine} (no live progress from this engine)...\n`);
+    const result = await eng.run(options, {
+      signal: abort.signal,
+      onProgress: (i) => {
+        const line = progressLine(i);
+        if (live) io.stderr.write(`\r${line.padEnd(lastLineLength)}`);
+        else io.stderr.write(line + '\n');
+        lastLineLength = line.length;
+      },
+    });
+    if (live && lastLineLength) io.stderr.write('\n');
+    io.stdout.write(render(result, format));
+    return result.cancelled ? 130 : 0;
+  } catch (err) {
+    if (live && lastLineLength) io.stderr.write('\n');
+    io.stderr.write(`playground bench: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

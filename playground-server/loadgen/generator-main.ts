@@ -1,0 +1,51 @@
+// Process entry of a generator, for child processes and Kubernetes Job pods:
+//   LOADGEN_SPEC='<GeneratorSpec JSON>' node --import tsx playground-server/loadgen/generator-main.ts [--interactive]
+// (or the spec as the first argument). Every message is one JSON line on stdout; the last is the
+// result ({"type":"result",...}) or an error. With --interactive it prints "ready" and waits for
+// {"type":"start","atEpochMs":N} on stdin; otherwise it starts at spec.startAtEpochMs (or at once).
+// SIGTERM/SIGINT or {"type":"abort"} cancel the run and still print a partial result.
+import { createInterface } from 'node:readline';
+import { hostGenerator } from './generator-host.js';
+import type { CoordinatorMessage } from './protocol.js';
+
+const args = process.argv.slice(2);
+const interactive = args.includes('--interactive');
+const specText = args.find((a) => !a.startsWith('--')) ?? process.env.LOADGEN_SPEC;
+
+async function main(): Promise<number> {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(specText ?? '');
+  } catch {
+    process.stdout.write(JSON.stringify({ type: 'error', generatorId: -1, message: 'generator spec: pass a GeneratorSpec JSON as LOADGEN_SPEC or the first argument' }) + '\n');
+    return 2;
+  }
+  const handlers: ((m: CoordinatorMessage) => void)[] = [];
+  const control = (m: CoordinatorMessage): void => handlers.forEach((h) => h(m));
+  process.once('SIGTERM', () => control({ type: 'abort' }));
+  process.once('SIGINT', () => control({ type: 'abort' }));
+  let lines: ReturnType<typeof createInterface> | null = null;
+  if (interactive) {
+    lines = createInterface({ input: process.stdin });
+    lines.on('line', (line) => {
+      try {
+        control(JSON.parse(line) as CoordinatorMessage);
+      } catch {
+        // not a control message: ignore
+      }
+    });
+    lines.on('close', () => control({ type: 'abort' })); // coordinator gone
+  }
+  const ok = await hostGenerator(spec, {
+    interactive,
+    send: (msg) => process.stdout.write(JSON.stringify(msg) + '\n'),
+    onControl: (h) => handlers.push(h),
+  });
+  lines?.close();
+  return ok ? 0 : 1;
+}
+
+void main().then((code) => {
+  process.exitCode = code;
+  process.stdin.destroy();
+});

@@ -1,0 +1,47 @@
+// Human-readable report: a summary, corrected vs uncorrected percentiles, and the full percentile
+// spectrum in wrk2's / HdrHistogram's outputPercentileDistribution shape (Value, Percentile, TotalCount,
+// 1/(1-Percentile)), values in milliseconds.
+import { summarize, type Histogram } from '../histogram.js';
+import { formatDuration } from '../options.js';
+import type { IntervalStat, LoadResult } from '../result.js';
+
+const fmtMs = (us: number): string => (us / 1000).toFixed(3);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function counts(rec: Record<string, number>): string {
+  const parts = Object.entries(rec).map(([k, v]) => `${k}: ${v}`);
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+export function percentileSpectrum(h: Histogram): string {
+  if (h.totalCount === 0) return '(no samples)\n';
+  return h.outputPercentileDistribution(5, 1000);
+}
+
+export function progressLine(i: IntervalStat): string {
+  return `[${String(i.second).padStart(4)}s] ${String(i.responses).padStart(7)} rps  p50 ${fmtMs(i.p50Micros).padStart(9)} ms  p99 ${fmtMs(i.p99Micros).padStart(9)} ms  errors ${i.errors}`;
+}
+
+export function toText(r: LoadResult): string {
+  const c = summarize(r.latency.corrected);
+  const u = summarize(r.latency.uncorrected);
+  const lines: string[] = [];
+  const rate = r.requestedRps === null ? 'max rate (closed model)' : `${r.requestedRps} rps (open model)`;
+  lines.push(`Target      ${r.method} ${r.url}  [engine ${r.engine}]`);
+  lines.push(`Requested   ${rate} for ${formatDuration(r.requestedDurationMs)} after ${formatDuration(r.warmupMs)} warm-up; ${plural(r.connections, 'connection')}, ${plural(r.generators, 'generator')}`);
+  lines.push(`Achieved    ${r.actualRps.toFixed(1)} rps over ${formatDuration(r.actualDurationMs)}; ${r.responses} responses${r.cancelled ? ' (CANCELLED: partial result)' : ''}`);
+  lines.push(`Status      ${counts(r.statusCodes)}`);
+  lines.push(`Errors      ${counts(r.errors)}`);
+  lines.push(`Sends       scheduled ${r.scheduled}, sent ${r.sent}, late (>1 ms) ${r.lateSends}, dropped ${r.droppedSends}, max send delay ${fmtMs(r.maxSendDelayMicros)} ms`);
+  lines.push('');
+  const colA = r.correctedForCoordinatedOmission ? 'corrected' : 'latency';
+  lines.push(`Latency (ms)  ${colA.padStart(12)}  ${'uncorrected'.padStart(12)}`);
+  const row = (name: string, a: number, b: number): string => `  ${name.padEnd(10)}  ${fmtMs(a).padStart(12)}  ${fmtMs(b).padStart(12)}`;
+  lines.push(row('min', c.min, u.min), row('p50', c.p50, u.p50), row('p90', c.p90, u.p90), row('p99', c.p99, u.p99));
+  lines.push(row('p99.9', c.p999, u.p999), row('p99.99', c.p9999, u.p9999), row('max', c.max, u.max), row('mean', c.mean, u.mean), row('stddev', c.stdDev, u.stdDev));
+  lines.push('');
+  lines.push(`Latency spectrum (${r.correctedForCoordinatedOmission ? 'corrected for coordinated omission' : 'uncorrected'}), ms:`);
+  lines.push(percentileSpectrum(r.latency.corrected).trimEnd());
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  return lines.join('\n') + '\n';
+}

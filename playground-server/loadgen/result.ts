@@ -1,0 +1,136 @@
+// The engine-neutral result of a load test, and the exact merge of generator reports into one.
+import { createLatencyHistogram, decodeHistogram, type Histogram } from './histogram.js';
+import type { GeneratorReport } from './protocol.js';
+
+export type LoadModel = 'open' | 'closed';
+
+/** One second of the measured window, across all generators. */
+export interface IntervalStat {
+  second: number;
+  responses: number;
+  errors: number;
+  p50Micros: number;
+  p99Micros: number;
+}
+
+export interface LoadResult {
+  engine: string;
+  url: string;
+  method: string;
+  model: LoadModel;
+  /** Requested arrival rate (open model); null for the closed model ("max"). */
+  requestedRps: number | null;
+  /** Responses per second over the measured window (SMP actual_qps, fortio ActualQPS). */
+  actualRps: number;
+  connections: number;
+  generators: number;
+  /** Start and end of the measured window (warm-up excluded). */
+  startTime: Date;
+  endTime: Date;
+  warmupMs: number;
+  requestedDurationMs: number;
+  actualDurationMs: number;
+  timeoutMs: number;
+  scheduled: number;
+  sent: number;
+  responses: number;
+  statusCodes: Record<string, number>;
+  errors: Record<string, number>;
+  droppedSends: number;
+  lateSends: number;
+  maxSendDelayMicros: number;
+  cancelled: boolean;
+  cancelledRequests: number;
+  bytesRead: number;
+  /** Whether `corrected` is measured from intended start times (false for closed model and adapters). */
+  correctedForCoordinatedOmission: boolean;
+  latency: {
+    /** From each request's intended start (what a user arriving on schedule waits). Integer µs. */
+    corrected: Histogram;
+    /** From the actual send (service time as the generator saw it). Integer µs. */
+    uncorrected: Histogram;
+    /** Time until failure for requests that got no response. Integer µs. */
+    errors: Histogram;
+  };
+  intervals: IntervalStat[];
+  /** Caveats the engine wants the reader to know (e.g. what an adapter's output cannot tell). */
+  notes: string[];
+}
+
+export interface MergeContext {
+  engine: string;
+  url: string;
+  method: string;
+  requestedRps: number | null;
+  warmupMs: number;
+  requestedDurationMs: number;
+  timeoutMs: number;
+  intervals: IntervalStat[];
+  notes?: string[];
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+/** Merge generator reports: counts add, histograms add bucket by bucket (exact), the window spans all. */
+export function mergeReports(reports: GeneratorReport[], ctx: MergeContext): LoadResult {
+  if (reports.length === 0) throw new Error('mergeReports: no generator reports');
+  const corrected = createLatencyHistogram();
+  const uncorrected = createLatencyHistogram();
+  const errorsH = createLatencyHistogram();
+  const statusCodes: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  let start = Infinity;
+  let end = 0;
+  const sum = { scheduled: 0, sent: 0, responses: 0, droppedSends: 0, lateSends: 0, cancelledRequests: 0, bytesRead: 0, connections: 0 };
+  let maxSendDelayMicros = 0;
+  for (const r of reports) {
+    corrected.add(decodeHistogram(r.histograms.corrected));
+    uncorrected.add(decodeHistogram(r.histograms.uncorrected));
+    errorsH.add(decodeHistogram(r.histograms.errors));
+    addCounts(statusCodes, r.statusCodes);
+    addCounts(errors, r.errors);
+    start = Math.min(start, r.measureStartEpochMs);
+    end = Math.max(end, r.endEpochMs);
+    for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += r[k];
+    maxSendDelayMicros = Math.max(maxSendDelayMicros, r.maxSendDelayMicros);
+  }
+  const actualDurationMs = Math.max(1, end - start);
+  const model = reports[0].model;
+  return {
+    engine: ctx.engine,
+    url: ctx.url,
+    method: ctx.method,
+    model,
+    requestedRps: ctx.requestedRps,
+    actualRps: sum.responses / (actualDurationMs / 1000),
+    connections: sum.connections,
+    generators: reports.length,
+    startTime: new Date(start),
+    endTime: new Date(end),
+    warmupMs: ctx.warmupMs,
+    requestedDurationMs: ctx.requestedDurationMs,
+    actualDurationMs,
+    timeoutMs: ctx.timeoutMs,
+    scheduled: sum.scheduled,
+    sent: sum.sent,
+    responses: sum.responses,
+    statusCodes,
+    errors,
+    droppedSends: sum.droppedSends,
+    lateSends: sum.lateSends,
+    maxSendDelayMicros,
+    cancelled: reports.some((r) => r.cancelled),
+    cancelledRequests: sum.cancelledRequests,
+    bytesRead: sum.bytesRead,
+    correctedForCoordinatedOmission: model === 'open',
+    latency: { corrected, uncorrected, errors: errorsH },
+    intervals: ctx.intervals,
+    notes: ctx.notes ?? [],
+  };
+}
+
+export function totalErrors(r: Pick<LoadResult, 'errors'>): number {
+  return Object.values(r.errors).reduce((a, b) => a + b, 0);
+}
