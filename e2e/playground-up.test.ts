@@ -10,7 +10,7 @@ import { launchChromium, SCREENSHOT_DIR } from './browser.js';
 
 const BIN = fileURLToPath(new URL('../bin/playground.js', import.meta.url));
 
-test('playground up serves the site, which lists the sample app pods from the live sandbox', { timeout: 120_000 }, async (t) => {
+test('playground up serves the site, which starts a session and lists its sample app pods from the live sandbox', { timeout: 120_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'playground-up-'));
   const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
@@ -49,5 +49,5 @@ test('playground up serves the site, which lists the sample app pods from the li
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: fileURLToPath(new URL('home.png', SCREENSHOT_DIR)), fullPage: true });
   const status = await page.textContent('#cluster-state');
-  assert.match(status ?? '', /\d+ pods in namespace default/);
+  assert.match(status ?? '', /\d+ pods in namespace pg-[a-z0-9]+/);
 });

@@ -1,84 +1,157 @@
-// The playground server: serves the built site and talks to the cluster through the Kubernetes API only.
+// The playground server: the API (REST + WebSocket, one handler per OpenAPI operation), sessions backed
+// by namespaces of whatever cluster the kubeconfig points at (through the Kubernetes API only), the
+// results store, the server's own health and metrics, and the built site on the same origin.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
 import sirv from 'sirv';
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { Dispatcher } from './api/dispatcher.js';
+import { ApiError } from './api/errors.js';
+import { RestTransport, sendError } from './api/rest.js';
+import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './api/rate-limit.js';
+import { loadSpec } from './api/spec.js';
+import { WsTransport } from './api/websocket.js';
+import { registerBuiltinChecks } from './checks/builtin-checks.js';
+import { registerLessonChecks } from './checks/lesson-checks.js';
+import { CheckRegistry } from './checks/registry.js';
+import { ClusterConnection } from './kube/cluster-connection.js';
+import { ServerMetrics } from './observability/metrics.js';
+import { registerBenchmarkOps } from './ops/benchmarks.js';
+import type { OpDeps } from './ops/deps.js';
+import { registerHealthOps } from './ops/health.js';
+import { registerLessonOps } from './ops/lessons.js';
+import { registerMeshOps } from './ops/mesh.js';
+import { registerRequestOps } from './ops/requests.js';
+import { registerResourceOps } from './ops/resources.js';
+import { registerSessionOps } from './ops/sessions.js';
+import { registerTerminalOps } from './ops/terminal.js';
+import { SessionManager } from './sessions/session-manager.js';
+import { SqliteStore } from './storage/sqlite-store.js';
+import type { PlaygroundStore } from './storage/store.js';
+import { findKubectl } from './terminal/kubectl-runner.js';
 
 export interface PlaygroundServerOptions {
   host: string;
   port: number;
   kubeconfigPath: string;
   siteDir: string;
+  /** SQLite lives at <dataDir>/playground.db; without it (and without `store`) results are kept in memory only. */
+  dataDir?: string;
+  store?: PlaygroundStore;
+  /** Idle time before a session ends and its namespace is deleted (default 3600 s). */
+  sessionTtlSeconds?: number;
+  /** Most live sessions (default 100). */
+  maxSessions?: number;
+  /** Bound on a new session's sample apps becoming available (default 120 s). */
+  readyTimeoutMs?: number;
+  rateLimit?: RateLimitOptions;
+  /** Origins besides the server's own that may use the API from a browser. */
+  allowedOrigins?: string[];
+  /** How often idle sessions are swept (default 30 s). */
+  sweepIntervalMs?: number;
+  /** kubectl for the terminal: a path, null for "not installed", or undefined to look in PATH. */
+  kubectlPath?: string | null;
+  logger?: Logger;
+  logLevel?: string;
+  heartbeatIntervalMs?: number;
 }
 
 export interface PlaygroundServer {
   url: string;
+  dispatcher: Dispatcher;
+  rest: RestTransport;
+  sessions: SessionManager;
+  store: PlaygroundStore;
   close(): Promise<void>;
 }
 
-export interface PodSummary {
-  name: string;
-  ready: string;
-  status: string;
-  ip: string;
-}
-
-export function summarizePod(pod: V1Pod): PodSummary {
-  const statuses = pod.status?.containerStatuses ?? [];
-  const waiting = statuses.find((s) => s.state?.waiting)?.state?.waiting?.reason;
-  return {
-    name: pod.metadata?.name ?? '',
-    ready: `${statuses.filter((s) => s.ready).length}/${pod.spec?.containers.length ?? 0}`,
-    status: pod.metadata?.deletionTimestamp ? 'Terminating' : (waiting ?? pod.status?.phase ?? 'Unknown'),
-    ip: pod.status?.podIP ?? '',
-  };
-}
-
 export async function startPlaygroundServer(opts: PlaygroundServerOptions): Promise<PlaygroundServer> {
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromFile(opts.kubeconfigPath);
-  const core = kubeconfig.makeApiClient(CoreV1Api);
-  const site = sirv(opts.siteDir, { etag: true, gzip: false, single: false });
-
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-
-  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
-    '/healthz': async (_req, res) => json(res, 200, { status: 'ok' }),
-    '/api/cluster/pods': async (_req, res) => {
-      const list = await core.listNamespacedPod({ namespace: 'default' });
-      json(res, 200, { pods: list.items.map(summarizePod) });
-    },
-    '/api/kubeconfig': async (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/yaml', 'content-disposition': 'attachment; filename="sandbox.kubeconfig"' });
-      res.end(readFileSync(opts.kubeconfigPath));
-    },
-  };
-
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const route = routes[path];
-    if (!route) {
-      site(req, res, () => json(res, 404, { code: 404, reason: 'NotFound', message: `no page or operation at ${path}` }));
-      return;
-    }
-    if (req.method !== 'GET') return json(res, 405, { code: 405, reason: 'MethodNotAllowed', message: `${req.method} is not allowed on ${path}; use GET` });
-    route(req, res).catch((err: Error) => json(res, 502, { code: 502, reason: 'ClusterUnavailable', message: `the cluster did not answer: ${err.message}` }));
+  const log = opts.logger ?? pino({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info', base: { service: 'playground-server' } }, pino.destination({ dest: 2, sync: true }));
+  const spec = loadSpec();
+  const metrics = new ServerMetrics();
+  const store = opts.store ?? new SqliteStore(opts.dataDir ? join(opts.dataDir, 'playground.db') : ':memory:');
+  const cluster = ClusterConnection.fromFile(opts.kubeconfigPath);
+  const sessions = new SessionManager({
+    cluster,
+    store,
+    metrics,
+    log,
+    ttlMs: (opts.sessionTtlSeconds ?? 3600) * 1000,
+    maxSessions: opts.maxSessions ?? 100,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 120_000,
   });
+  const deps: OpDeps = {
+    cluster,
+    sessions,
+    store,
+    metrics,
+    checks: registerLessonChecks(registerBuiltinChecks(new CheckRegistry()), store),
+    log,
+    kubectlPath: opts.kubectlPath === null ? undefined : (opts.kubectlPath ?? findKubectl()),
+  };
+  const dispatcher = new Dispatcher(spec, metrics, log);
+  registerHealthOps(dispatcher, deps);
+  registerSessionOps(dispatcher, deps);
+  registerResourceOps(dispatcher, deps);
+  registerRequestOps(dispatcher, deps);
+  registerMeshOps(dispatcher, deps);
+  registerLessonOps(dispatcher, deps);
+  const benchBuiltins = registerBenchmarkOps(dispatcher, deps);
+  registerTerminalOps(dispatcher, deps, benchBuiltins ?? {});
+  dispatcher.assertComplete();
+
+  const limiter = new TokenBucketLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const allowedOrigins = opts.allowedOrigins ?? [];
+  const resolveSession = (token: string | undefined) => sessions.resolve(token);
+  const rest = new RestTransport({ dispatcher, limiter, resolveSession, allowedOrigins, secureCookies: false, log });
+  const ws = new WsTransport({ dispatcher, limiter, metrics, resolveSession, allowedOrigins, secure: false, log, heartbeatIntervalMs: opts.heartbeatIntervalMs });
+  const site = sirv(opts.siteDir, { etag: true, gzip: false, single: false, dev: false });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    try {
+      if (rest.handle(req, res)) return;
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'request handling failed');
+      return sendError(res, new ApiError(500, 'InternalError', 'the server failed to handle the request'));
+    }
+    site(req, res, () => {
+      const path = (req.url ?? '/').split('?')[0];
+      sendError(res, new ApiError(404, 'NotFound', `no page or operation at ${path.slice(0, 200)}`));
+    });
+  });
+  server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+  server.on('clientError', (_err, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host, resolve);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  sessions.startSweeper(opts.sweepIntervalMs ?? 30_000);
   const { port } = server.address() as AddressInfo;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url }, 'playground server listening');
+
+  let closing: Promise<void> | undefined;
   return {
-    url: `http://${opts.host}:${port}`,
+    url,
+    dispatcher,
+    rest,
+    sessions,
+    store,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      (closing ??= (async () => {
+        ws.close();
+        sessions.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        cluster.close();
+        if (!opts.store) await store.close();
+      })()),
   };
 }

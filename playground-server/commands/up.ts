@@ -17,7 +17,7 @@ export async function up(flags: UpFlags): Promise<number> {
   const kubeconfigPath = join(dataDir, 'sandbox.kubeconfig');
 
   const cluster = await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true });
-  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR });
+  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir });
   process.stdout.write(`Mesh Playground is up at ${server.url} (sandbox API ${cluster.url}, kubeconfig ${kubeconfigPath})\n`);
   await cluster.waitForReady('default', 60_000).then(
     () => process.stdout.write('sample app ready: kubectl --kubeconfig ' + kubeconfigPath + ' get pods\n'),

@@ -1,11 +1,14 @@
-// curl (`playground/curl`): an in-mesh client that sends one HTTP request on your behalf. `POST /fetch`
-// with {method, url, headers, body, timeoutMs} sends it through the pod's own agent — cluster DNS and, in a
-// meshed pod, the sidecar — and answers {status, headers, body (capped), bodyTruncated, latencyMs}. The
-// playground server reaches it through the pods proxy, so try-it panels exercise the real data path.
-import { request } from 'node:http';
+// curl (`playground/curl`): an in-mesh client that sends requests on your behalf. `POST /fetch` with
+// {method, url, headers, body, timeoutMs} sends one through the pod's own agent — cluster DNS and, in a
+// meshed pod, the sidecar — and answers {status, headers, body (capped), bodyTruncated, latencyMs};
+// `POST /load` runs a short load test from the pod (curl-load.ts) and streams NDJSON. The playground
+// server reaches it through the pods proxy, so try-it panels and benchmarks exercise the real data path.
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
-import { appPort, httpWorkload, json, notFoundResponse, type AppResponse } from './http-workload.js';
+import { parseLoadSpec, runLoad, type LoadSpec } from './curl-load.js';
+import { appPort, json, type AppResponse } from './http-workload.js';
 
 export const CURL_PORT = 8080;
 /** Response bodies longer than this are cut (and flagged). */
@@ -96,21 +99,105 @@ function send(ctx: WorkloadContext, f: FetchRequest): Promise<AppResponse> {
   });
 }
 
+/** Request bodies accepted by /fetch and /load. */
+const BODY_LIMIT = 128 * 1024;
+
+function checkTarget(ctx: WorkloadContext, url: URL): string | undefined {
+  // Like a pod's curl, but only to cluster names: never an IP literal, never a name cluster DNS does not know.
+  if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) return `url: ${url.hostname} is an IP address; use a Service name`;
+  if (!ctx.resolve(url.hostname)) return `url: cluster DNS does not know "${url.hostname}"`;
+  return undefined;
+}
+
+function reply(res: ServerResponse, out: AppResponse): void {
+  const payload = JSON.stringify(out.body ?? {});
+  res.writeHead(out.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...out.headers });
+  res.end(payload);
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > BODY_LIMIT) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+async function serveLoad(ctx: WorkloadContext, text: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let spec: LoadSpec;
+  try {
+    spec = parseLoadSpec(JSON.parse(text) as Record<string, unknown>);
+  } catch (err) {
+    return reply(res, json(400, { error: (err as Error).message }));
+  }
+  const refused = checkTarget(ctx, spec.url);
+  if (refused) return reply(res, json(400, { error: refused }));
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  ctx.log(`load: ${spec.method} ${spec.url} for ${spec.durationMs} ms, ${spec.connections} connections, ${spec.rps ?? 'max'} rps`);
+  await runLoad(ctx, spec, (line) => {
+    // A slow reader gets no more progress lines (the result line is always written).
+    if (line.type === 'progress' && res.writableNeedDrain) return;
+    res.write(JSON.stringify(line) + '\n');
+  }, abort.signal);
+  res.end();
+  void req;
+}
+
 export function curlApp(ctx: WorkloadContext): Workload {
-  return httpWorkload(ctx, appPort(ctx, CURL_PORT), async (req) => {
-    if (req.path === '/healthz') return json(200, { status: 'ok' });
-    if (req.path !== '/fetch') return notFoundResponse(req.path);
-    if (req.method !== 'POST') return json(405, { error: 'use POST /fetch with a JSON body' }, { allow: 'POST' });
+  const sockets = new Set<Socket>();
+  const port = appPort(ctx, CURL_PORT);
+  const server = createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return reply(res, json(200, { status: 'ok' }));
+    if (path !== '/fetch' && path !== '/load') return reply(res, json(404, { error: `no route for ${path}` }));
+    if (req.method !== 'POST') return reply(res, json(405, { error: `use POST ${path} with a JSON body` }, { allow: 'POST' }));
+    const text = await readBody(req);
+    if (text === undefined) return reply(res, json(413, { error: `body over the ${BODY_LIMIT}-byte limit` }));
+    if (path === '/load') return serveLoad(ctx, text, req, res);
     let f: FetchRequest;
     try {
-      f = parseFetch(req.body);
+      f = parseFetch(text);
     } catch (err) {
-      if (err instanceof FetchInputError) return json(400, { error: err.message });
+      if (err instanceof FetchInputError) return reply(res, json(400, { error: err.message }));
       throw err;
     }
-    // Like a pod's curl, but only to cluster names: never an IP literal, never a name cluster DNS does not know.
-    if (isIP(f.url.hostname.replace(/^\[|\]$/g, ''))) return json(400, { error: `url: ${f.url.hostname} is an IP address; use a Service name` });
-    if (!ctx.resolve(f.url.hostname)) return json(400, { error: `url: cluster DNS does not know "${f.url.hostname}"` });
-    return send(ctx, f);
+    const refused = checkTarget(ctx, f.url);
+    if (refused) return reply(res, json(400, { error: refused }));
+    const out = await send(ctx, f);
+    ctx.log(`${f.method} ${f.url} -> ${(out.body as { status?: number }).status ?? out.status}`);
+    reply(res, out);
   });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return {
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: ctx.listenHost, port }, () => {
+          server.off('error', reject);
+          ctx.log(`curl: listening on ${ctx.listenHost}:${port}`);
+          resolve();
+        });
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      }),
+  };
 }

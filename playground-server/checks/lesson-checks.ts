@@ -1,0 +1,55 @@
+// Checks the site's lessons need beyond the builtin ones: traffic seen by the mesh (lesson 1) and a meshed
+// and a direct benchmark run (lesson 3). The benchmark check reads the session's runs from the results store.
+import { meshStat } from '../mesh/stat.js';
+import type { PlaygroundStore } from '../storage/store.js';
+import type { CheckRegistry, LessonCheck } from './registry.js';
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+
+const meshTraffic: LessonCheck<{ deployment: string; minRequests?: number }> = {
+  name: 'mesh-traffic',
+  title: 'The mesh has seen traffic',
+  description: "The Deployment's sidecars counted at least minRequests inbound requests (its golden metrics exist).",
+  args: {
+    type: 'object',
+    required: ['deployment'],
+    properties: { deployment: { type: 'string', pattern: DNS_LABEL }, minRequests: { type: 'integer', minimum: 1, maximum: 100000, default: 1 } },
+    additionalProperties: false,
+  },
+  async run({ session, signal }, { deployment, minRequests = 1 }) {
+    const stat = await meshStat(session, 'deployments', signal);
+    const row = stat.rows.find((r) => r.name === deployment);
+    if (!row) return { passed: false, hint: `no meshed pod of "${deployment}" answered the metrics scrape; is it running with its sidecar (kubectl get pods)?`, details: { errors: stat.errors } };
+    if (row.requests < minRequests)
+      return { passed: false, hint: `the mesh counted ${row.requests} request${row.requests === 1 ? '' : 's'} to ${deployment}; send ${minRequests - row.requests} more (run the curl block)`, details: { requests: row.requests } };
+    const rate = row.successRate === null ? 'n/a' : `${Math.round(row.successRate * 1000) / 10}%`;
+    return { passed: true, hint: `${deployment}: ${row.requests} requests, success rate ${rate}, p99 ${row.latencyMs.p99 ?? 'n/a'} ms`, details: { row } };
+  },
+};
+
+function overheadMeasured(store: PlaygroundStore): LessonCheck<{ meshedFrom: string; directFrom: string }> {
+  return {
+    name: 'mesh-overhead-measured',
+    title: 'A meshed and a direct benchmark',
+    description: 'The session has a completed benchmark run from the meshed client and one from the direct (unmeshed) client.',
+    args: {
+      type: 'object',
+      required: ['meshedFrom', 'directFrom'],
+      properties: { meshedFrom: { type: 'string', pattern: DNS_LABEL }, directFrom: { type: 'string', pattern: DNS_LABEL } },
+      additionalProperties: false,
+    },
+    async run({ session }, { meshedFrom, directFrom }) {
+      const runs = (await store.benchmarks(session.id)).map((r) => r.benchmark).filter((b) => b.status === 'completed');
+      const meshed = runs.find((b) => (b.from ?? 'curl') === meshedFrom);
+      const direct = runs.find((b) => b.from === directFrom);
+      const missing = [!meshed && `a meshed run from "${meshedFrom}"`, !direct && `a direct run from "${directFrom}"`].filter(Boolean);
+      if (missing.length) return { passed: false, hint: `still to do: ${missing.join(' and ')} (the benchmarks page runs them)`, details: { completedRuns: runs.length } };
+      const p = (b: typeof runs[number]) => `p50 ${b.summary?.latencyMs.p50} ms, p99 ${b.summary?.latencyMs.p99} ms`;
+      return { passed: true, hint: `meshed ${p(meshed!)}; direct ${p(direct!)}`, details: { meshed: meshed!.id, direct: direct!.id } };
+    },
+  };
+}
+
+export function registerLessonChecks(registry: CheckRegistry, store: PlaygroundStore): CheckRegistry {
+  return registry.add(meshTraffic).add(overheadMeasured(store));
+}

@@ -1,0 +1,99 @@
+// Benchmarks: start (streams progress), cancel, get, list, compare, export (SMP / fortio), and the
+// terminal's `bench` built-in, all over the same run and store.
+import type { Dispatcher } from '../api/dispatcher.js';
+import { notFound } from '../api/errors.js';
+import type { OpParams, Schemas } from '../api/types.js';
+import { runSessionBenchmark, toLoadResult, type StoredLoadResult } from '../benchmarks/session-benchmark.js';
+import { toFortioJson } from '../loadgen/reports/fortio.js';
+import { toSmpResult } from '../loadgen/reports/smp.js';
+import type { Builtin } from '../terminal/builtins.js';
+import { sessionOf, type OpDeps } from './deps.js';
+
+export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string, Builtin> {
+  const load = async (sessionId: string, id: string) => {
+    const rec = await deps.store.benchmark(sessionId, id);
+    if (!rec) throw notFound('UnknownBenchmark', `no benchmark "${id}" in this session (listBenchmarks shows them)`);
+    return rec;
+  };
+
+  d.register('startBenchmark', async (params, ctx) => runSessionBenchmark(sessionOf(ctx), deps.store, params, (e) => ctx.emit(e), ctx.signal));
+
+  d.register('cancelBenchmark', async (params, ctx) => {
+    const session = sessionOf(ctx);
+    const rec = await load(session.id, params.id);
+    if (session.runningBenchmark?.id === params.id) {
+      session.runningBenchmark.abort.abort();
+      // The run records its own final state; wait briefly for it.
+      for (let i = 0; i < 100 && session.runningBenchmark?.id === params.id; i++) await new Promise((r) => setTimeout(r, 50));
+      return (await load(session.id, params.id)).benchmark;
+    }
+    return rec.benchmark;
+  });
+
+  d.register('getBenchmark', async (params, ctx) => (await load(sessionOf(ctx).id, params.id)).benchmark);
+
+  d.register('listBenchmarks', async (_params, ctx) => ({ items: (await deps.store.benchmarks(sessionOf(ctx).id)).map((r) => r.benchmark) }));
+
+  d.register('compareBenchmarks', async (params, ctx) => {
+    const session = sessionOf(ctx);
+    const [a, b] = [(await load(session.id, params.a)).benchmark, (await load(session.id, params.b)).benchmark];
+    const deltas: Record<string, Record<string, number | null>> = {};
+    if (a.summary && b.summary) {
+      const sa = a.summary;
+      const sb = b.summary;
+      deltas.actualRps = { a: sa.actualRps, b: sb.actualRps, delta: sb.actualRps - sa.actualRps, ratio: sa.actualRps ? sb.actualRps / sa.actualRps : null };
+      deltas.errors = { a: sa.errors, b: sb.errors, delta: sb.errors - sa.errors, ratio: sa.errors ? sb.errors / sa.errors : null };
+      for (const k of ['p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const) {
+        deltas[`latency.${k}`] = { a: sa.latencyMs[k], b: sb.latencyMs[k], delta: Math.round((sb.latencyMs[k] - sa.latencyMs[k]) * 1000) / 1000, ratio: sa.latencyMs[k] ? Math.round((sb.latencyMs[k] / sa.latencyMs[k]) * 1000) / 1000 : null };
+      }
+    }
+    return { a, b, deltas };
+  });
+
+  d.register('exportBenchmark', async (params, ctx) => {
+    const rec = await load(sessionOf(ctx).id, params.id);
+    if (!rec.result) throw notFound('NoResult', `benchmark "${params.id}" has no result to export (status: ${rec.benchmark.status})`);
+    const result = toLoadResult(rec.result as StoredLoadResult);
+    const format = params.format ?? 'smp';
+    const document = format === 'fortio' ? toFortioJson(result, rec.benchmark.label ?? '') : toSmpResult(result, { id: rec.benchmark.id });
+    return { format, document: JSON.parse(JSON.stringify(document)) as Record<string, unknown> };
+  });
+
+  const bench: Builtin = async (args, { session, out, signal }) => {
+    const p: OpParams<'startBenchmark'> = { url: '' };
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      const value = () => {
+        const v = Number(args[++i]);
+        if (!Number.isInteger(v) || v < 1) throw Object.assign(new Error(`${a} needs a positive integer`), { usage: true });
+        return v;
+      };
+      if (a === '-c' || a === '--connections') p.connections = value();
+      else if (a === '--rps' || a === '-q' || a === '--qps') p.rps = value();
+      else if (a === '-t' || a === '--duration') p.durationSeconds = value();
+      else if (a.startsWith('-')) throw Object.assign(new Error(`bench: unsupported option ${a}`), { usage: true });
+      else p.url = a;
+    }
+    if (!p.url) {
+      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 http://httpbin:8000/get');
+      return { exitCode: 2 };
+    }
+    const b: Schemas['Benchmark'] = await runSessionBenchmark(session, deps.store, p, (e) => out.line('stdout', `${e.elapsedSeconds}s  ${e.requests} requests  ${e.errors} errors  p99 ${e.p99Ms}ms`), signal);
+    const s = b.summary;
+    if (s) await out.line('stdout', `${b.id} ${b.status}: ${s.requests} requests, ${s.actualRps} rps, p50 ${s.latencyMs.p50}ms p90 ${s.latencyMs.p90}ms p99 ${s.latencyMs.p99}ms, ${s.errors} errors`);
+    else await out.line('stderr', `${b.id} ${b.status}${b.error ? `: ${b.error}` : ''}`);
+    return { exitCode: b.status === 'completed' ? 0 : 1 };
+  };
+  const benchWithUsage: Builtin = async (args, ctx) => {
+    try {
+      return await bench(args, ctx);
+    } catch (err) {
+      if ((err as { usage?: boolean }).usage) {
+        await ctx.out.line('stderr', (err as Error).message);
+        return { exitCode: 2 };
+      }
+      throw err;
+    }
+  };
+  return { bench: benchWithUsage };
+}

@@ -1,0 +1,15 @@
+// Mesh views: stat (golden metrics), tap (a stream of live requests), topology.
+import type { Dispatcher } from '../api/dispatcher.js';
+import { meshStat } from '../mesh/stat.js';
+import { tapSession } from '../mesh/tap.js';
+import { sessionTopology } from '../mesh/topology.js';
+import { sessionOf, type OpDeps } from './deps.js';
+
+export function registerMeshOps(d: Dispatcher, _deps: OpDeps): void {
+  d.register('getMeshStat', async (params, ctx) => meshStat(sessionOf(ctx), params.resource ?? 'deployments', ctx.signal));
+  d.register('tapMesh', async (params, ctx) => tapSession(sessionOf(ctx), params, (e) => ctx.emit(e), ctx.signal));
+  d.register('getTopology', async (_params, ctx) => {
+    const session = sessionOf(ctx);
+    return sessionTopology(session.kube, session.namespace, ctx.signal);
+  });
+}

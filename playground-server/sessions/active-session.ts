@@ -1,0 +1,105 @@
+// A live session in the server: its record, a client carrying its namespace-scoped token, its idle clock,
+// a private working directory for the terminal's kubectl, and an abort signal that fires when it ends.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Schemas } from '../api/types.js';
+import type { ClusterConnection } from '../kube/cluster-connection.js';
+import type { KubeHttp } from '../kube/kube-http.js';
+import type { SessionRecord } from '../storage/store.js';
+
+/** lastSeen is written to the store at most this often (reads touch the clock on every operation). */
+const TOUCH_PERSIST_INTERVAL_MS = 30_000;
+
+export class ActiveSession {
+  readonly kube: KubeHttp;
+  private lastSeen: number;
+  private persistedAt: number;
+  private workDir?: string;
+  private readonly ended = new AbortController();
+  /** Set while a benchmark runs (one at a time per session). */
+  runningBenchmark?: { id: string; abort: AbortController };
+
+  constructor(
+    readonly record: SessionRecord,
+    readonly clusterToken: string,
+    private readonly cluster: ClusterConnection,
+    readonly ttlMs: number,
+    private readonly persistTouch: (id: string, at: string) => void,
+  ) {
+    this.kube = cluster.forToken(clusterToken);
+    this.lastSeen = Date.parse(record.lastSeenAt);
+    this.persistedAt = this.lastSeen;
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get namespace(): string {
+    return this.record.namespace;
+  }
+
+  /** Fires when the session ends (explicitly or by expiry): long operations stop. */
+  get signal(): AbortSignal {
+    return this.ended.signal;
+  }
+
+  get isEnded(): boolean {
+    return this.ended.signal.aborted;
+  }
+
+  touch(now = Date.now()): void {
+    this.lastSeen = now;
+    if (now - this.persistedAt >= TOUCH_PERSIST_INTERVAL_MS) {
+      this.persistedAt = now;
+      this.persistTouch(this.id, new Date(now).toISOString());
+    }
+  }
+
+  get lastSeenAt(): number {
+    return this.lastSeen;
+  }
+
+  expiresAt(): Date {
+    return new Date(this.lastSeen + this.ttlMs);
+  }
+
+  isExpired(now = Date.now()): boolean {
+    return now - this.lastSeen > this.ttlMs;
+  }
+
+  kubeconfig(): string {
+    return this.cluster.kubeconfigFor(this.clusterToken, this.namespace);
+  }
+
+  /** A private directory holding the session's kubeconfig (0600) and kubectl's HOME/cache. */
+  terminalDir(): { dir: string; kubeconfigPath: string } {
+    if (!this.workDir) {
+      this.workDir = mkdtempSync(join(tmpdir(), `playground-${this.id}-`));
+      writeFileSync(join(this.workDir, 'kubeconfig'), this.kubeconfig(), { mode: 0o600 });
+    }
+    return { dir: this.workDir, kubeconfigPath: join(this.workDir, 'kubeconfig') };
+  }
+
+  summary(workloads: Schemas['WorkloadReadiness'][]): Schemas['Session'] {
+    return {
+      id: this.id,
+      namespace: this.namespace,
+      apps: this.record.apps,
+      createdAt: this.record.createdAt,
+      expiresAt: this.expiresAt().toISOString(),
+      ttlSeconds: Math.round(this.ttlMs / 1000),
+      ready: workloads.length > 0 && workloads.every((w) => w.available >= w.desired),
+      workloads,
+    };
+  }
+
+  /** Stop everything the session runs in this process and remove its files. */
+  dispose(): void {
+    this.ended.abort();
+    this.runningBenchmark?.abort.abort();
+    if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
+    this.workDir = undefined;
+  }
+}

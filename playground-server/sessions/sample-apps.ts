@@ -1,0 +1,39 @@
+// The manifests a session starts with: the chosen sample apps (the sandbox's bundled YAML, which is the
+// same YAML a learner would apply to a real cluster) plus the `curl` client workload.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import type { Schemas } from '../api/types.js';
+
+export type SampleApp = Schemas['SampleApp'];
+export const DEFAULT_APPS: SampleApp[] = ['bookinfo', 'httpbin'];
+
+const MANIFESTS: Record<SampleApp | 'curl', URL> = {
+  bookinfo: new URL('../../sandbox/manifests/bookinfo.yaml', import.meta.url),
+  httpbin: new URL('../../sandbox/manifests/httpbin.yaml', import.meta.url),
+  curl: new URL('./manifests/curl.yaml', import.meta.url),
+};
+
+export interface ManifestObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+const cache = new Map<string, ManifestObject[]>();
+
+function load(name: SampleApp | 'curl'): ManifestObject[] {
+  let objects = cache.get(name);
+  if (!objects) {
+    const text = readFileSync(fileURLToPath(MANIFESTS[name]), 'utf8');
+    objects = parseAllDocuments(text).map((d) => d.toJS() as ManifestObject).filter((o) => o && typeof o === 'object');
+    cache.set(name, objects);
+  }
+  return structuredClone(objects);
+}
+
+/** The objects to apply for a session: the apps, then curl. */
+export function sessionManifests(apps: SampleApp[]): ManifestObject[] {
+  return [...apps.flatMap(load), ...load('curl')];
+}

@@ -1,0 +1,168 @@
+// Sessions: create (namespace + credentials + sample apps), resume by token, resolve a request's token,
+// end (namespace deleted; results and progress kept) and expire idle ones on a timer.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ApiError } from '../api/errors.js';
+import type { Schemas } from '../api/types.js';
+import type { ClusterConnection } from '../kube/cluster-connection.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import type { PlaygroundStore, SessionRecord } from '../storage/store.js';
+import { ActiveSession } from './active-session.js';
+import { listDeployments, NamespaceProvisioner, readinessOf, type ProgressSink } from './provisioner.js';
+import { DEFAULT_APPS, type SampleApp } from './sample-apps.js';
+
+export const TOKEN_PREFIX = 'pgs_';
+const TOKEN_PATTERN = /^pgs_[A-Za-z0-9_-]{43}$/;
+
+export interface SessionManagerOptions {
+  cluster: ClusterConnection;
+  store: PlaygroundStore;
+  metrics: ServerMetrics;
+  log: Logger;
+  /** Idle time after which a session ends and its namespace is deleted. */
+  ttlMs: number;
+  /** Most live sessions at once. */
+  maxSessions: number;
+  /** Bound on waiting for the sample apps to become available. */
+  readyTimeoutMs: number;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class SessionManager {
+  private live = new Map<string, ActiveSession>(); // by token hash
+  private provisioning = 0;
+  private sweeper?: NodeJS.Timeout;
+  readonly provisioner: NamespaceProvisioner;
+
+  constructor(private readonly opts: SessionManagerOptions) {
+    this.provisioner = new NamespaceProvisioner(opts.cluster, opts.readyTimeoutMs);
+  }
+
+  get activeCount(): number {
+    return this.live.size;
+  }
+
+  async create(requested: SampleApp[] | undefined, progress: ProgressSink, signal?: AbortSignal): Promise<{ session: ActiveSession; token: string }> {
+    if (this.live.size + this.provisioning >= this.opts.maxSessions)
+      throw new ApiError(503, 'SessionCapacity', `the playground is full (${this.opts.maxSessions} sessions); try again in a few minutes`, { limit: 'maxSessions', value: this.opts.maxSessions });
+    const apps = requested ?? DEFAULT_APPS;
+    const id = randomBytes(5).toString('hex').slice(0, 8);
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const namespace = `pg-${id}`;
+    const now = new Date().toISOString();
+    this.provisioning++;
+    try {
+      let clusterToken: string;
+      try {
+        clusterToken = await this.provisioner.provision(namespace, id, apps, progress, signal);
+      } catch (err) {
+        // Nothing half-made stays behind.
+        await this.provisioner.deleteNamespace(namespace).catch(() => undefined);
+        throw err;
+      }
+      const record: SessionRecord = { id, tokenHash: hashToken(token), namespace, apps, createdAt: now, lastSeenAt: new Date().toISOString(), endedAt: null, clusterToken };
+      await this.opts.store.saveSession(record);
+      const session = this.activate(record, clusterToken);
+      this.opts.log.info({ session: id, namespace, apps }, 'session created');
+      return { session, token };
+    } finally {
+      this.provisioning--;
+    }
+  }
+
+  private activate(record: SessionRecord, clusterToken: string): ActiveSession {
+    const session = new ActiveSession(record, clusterToken, this.opts.cluster, this.opts.ttlMs, (sid, at) => {
+      this.opts.store.touchSession(sid, at).catch((err: Error) => this.opts.log.warn({ err: err.message }, 'could not persist lastSeen'));
+    });
+    this.live.set(record.tokenHash, session);
+    this.opts.metrics.sessions.set(this.live.size);
+    return session;
+  }
+
+  /** The live session for a token, re-attached from the store after a restart; undefined if none. */
+  async resolve(token: string | undefined): Promise<ActiveSession | undefined> {
+    if (!token || !TOKEN_PATTERN.test(token)) return undefined;
+    const hash = hashToken(token);
+    const live = this.live.get(hash);
+    if (live) {
+      if (!live.isExpired()) return live;
+      await this.end(live, 'expired');
+      return undefined;
+    }
+    const record = await this.opts.store.sessionByTokenHash(hash);
+    if (!record || record.endedAt || !record.clusterToken) return undefined;
+    if (Date.now() - Date.parse(record.lastSeenAt) > this.opts.ttlMs) return undefined;
+    return this.live.get(hash) ?? this.activate(record, record.clusterToken);
+  }
+
+  /** Resume: the session again, with its namespace and credentials re-created if the cluster lost them. */
+  async resume(token: string, progress: ProgressSink, signal?: AbortSignal): Promise<ActiveSession> {
+    const session = await this.resolve(token);
+    if (!session) throw new ApiError(401, 'SessionExpired', 'that session has ended or expired; start a new one (createSession)');
+    if (await this.clusterStillHas(session)) return session;
+    this.opts.log.info({ session: session.id }, 'the cluster lost the session; re-creating its namespace');
+    const clusterToken = await this.provisioner.provision(session.namespace, session.id, session.record.apps, progress, signal);
+    const record: SessionRecord = { ...session.record, clusterToken, lastSeenAt: new Date().toISOString() };
+    await this.opts.store.saveSession(record);
+    session.dispose();
+    return this.activate(record, clusterToken);
+  }
+
+  private async clusterStillHas(session: ActiveSession): Promise<boolean> {
+    if (!(await this.provisioner.namespaceExists(session.namespace))) return false;
+    try {
+      await listDeployments(session.kube, session.namespace);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && (err.code === 401 || err.code === 403)) return false;
+      throw err;
+    }
+  }
+
+  async describe(session: ActiveSession, signal?: AbortSignal): Promise<Schemas['Session']> {
+    const { items } = await listDeployments(session.kube, session.namespace, signal);
+    return session.summary(items.map(readinessOf));
+  }
+
+  async end(session: ActiveSession, why: 'ended' | 'expired'): Promise<void> {
+    this.live.delete(session.record.tokenHash);
+    this.opts.metrics.sessions.set(this.live.size);
+    session.dispose();
+    await this.opts.store.endSession(session.id, new Date().toISOString());
+    await this.provisioner.deleteNamespace(session.namespace);
+    this.opts.log.info({ session: session.id, namespace: session.namespace, why }, 'session ended');
+  }
+
+  /** End idle sessions, in memory and in the store (those left from before a restart too). */
+  async sweep(now = Date.now()): Promise<number> {
+    let ended = 0;
+    for (const s of [...this.live.values()]) {
+      if (s.isExpired(now)) {
+        await this.end(s, 'expired').catch((err: Error) => this.opts.log.warn({ err: err.message }, 'expiring a session failed'));
+        ended++;
+      }
+    }
+    const idle = await this.opts.store.idleSessions(new Date(now - this.opts.ttlMs).toISOString());
+    for (const record of idle) {
+      if (this.live.has(record.tokenHash)) continue;
+      await this.opts.store.endSession(record.id, new Date(now).toISOString());
+      await this.provisioner.deleteNamespace(record.namespace).catch(() => undefined);
+      ended++;
+    }
+    return ended;
+  }
+
+  startSweeper(intervalMs: number): void {
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'session sweep failed'));
+    }, intervalMs);
+    this.sweeper.unref();
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const s of this.live.values()) s.dispose();
+    this.live.clear();
+  }
+}

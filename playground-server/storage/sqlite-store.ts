@@ -1,0 +1,163 @@
+// PlaygroundStore on SQLite (better-sqlite3) in the data directory: WAL mode, one file, schema created on
+// open. Synchronous under the hood, which is fine for small rows; the interface stays async.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Schemas } from '../api/types.js';
+import type { BenchmarkRecord, PlaygroundStore, SessionRecord } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  namespace TEXT NOT NULL,
+  apps TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  ended_at TEXT,
+  cluster_token TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_live ON sessions (ended_at, last_seen_at);
+CREATE TABLE IF NOT EXISTS benchmarks (
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  benchmark TEXT NOT NULL,
+  result TEXT
+);
+CREATE INDEX IF NOT EXISTS benchmarks_session ON benchmarks (session_id, started_at);
+CREATE TABLE IF NOT EXISTS check_results (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_results_session ON check_results (session_id, seq);
+CREATE TABLE IF NOT EXISTS lesson_progress (
+  session_id TEXT NOT NULL,
+  lesson TEXT NOT NULL,
+  progress TEXT NOT NULL,
+  PRIMARY KEY (session_id, lesson)
+);
+`;
+
+/** Check results kept per session (oldest dropped), so a learner hammering "check" cannot grow the file. */
+export const MAX_CHECK_RESULTS_PER_SESSION = 500;
+
+interface SessionRow {
+  id: string;
+  token_hash: string;
+  namespace: string;
+  apps: string;
+  created_at: string;
+  last_seen_at: string;
+  ended_at: string | null;
+  cluster_token: string | null;
+}
+
+const toSession = (r: SessionRow): SessionRecord => ({
+  id: r.id,
+  tokenHash: r.token_hash,
+  namespace: r.namespace,
+  apps: JSON.parse(r.apps) as SessionRecord['apps'],
+  createdAt: r.created_at,
+  lastSeenAt: r.last_seen_at,
+  endedAt: r.ended_at,
+  clusterToken: r.cluster_token,
+});
+
+export class SqliteStore implements PlaygroundStore {
+  private db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+  }
+
+  async saveSession(s: SessionRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id, token_hash, namespace, apps, created_at, last_seen_at, ended_at, cluster_token)
+         VALUES (@id, @tokenHash, @namespace, @apps, @createdAt, @lastSeenAt, @endedAt, @clusterToken)
+         ON CONFLICT(id) DO UPDATE SET namespace = excluded.namespace, apps = excluded.apps, last_seen_at = excluded.last_seen_at,
+           ended_at = excluded.ended_at, cluster_token = excluded.cluster_token`,
+      )
+      .run({ ...s, apps: JSON.stringify(s.apps) });
+  }
+
+  async sessionByTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE token_hash = ?').get(tokenHash) as SessionRow | undefined;
+    return row && toSession(row);
+  }
+
+  async touchSession(id: string, lastSeenAt: string): Promise<void> {
+    this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL').run(lastSeenAt, id);
+  }
+
+  async endSession(id: string, endedAt: string): Promise<void> {
+    this.db.prepare('UPDATE sessions SET ended_at = ?, cluster_token = NULL WHERE id = ?').run(endedAt, id);
+  }
+
+  async idleSessions(before: string): Promise<SessionRecord[]> {
+    return (this.db.prepare('SELECT * FROM sessions WHERE ended_at IS NULL AND last_seen_at < ?').all(before) as SessionRow[]).map(toSession);
+  }
+
+  async liveSessions(): Promise<SessionRecord[]> {
+    return (this.db.prepare('SELECT * FROM sessions WHERE ended_at IS NULL').all() as SessionRow[]).map(toSession);
+  }
+
+  async saveBenchmark(r: BenchmarkRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO benchmarks (id, session_id, started_at, benchmark, result) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET benchmark = excluded.benchmark, result = excluded.result`,
+      )
+      .run(r.benchmark.id, r.sessionId, r.benchmark.startedAt, JSON.stringify(r.benchmark), r.result === null || r.result === undefined ? null : JSON.stringify(r.result));
+  }
+
+  async benchmark(sessionId: string, id: string): Promise<BenchmarkRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM benchmarks WHERE session_id = ? AND id = ?').get(sessionId, id) as { session_id: string; benchmark: string; result: string | null } | undefined;
+    return row && { sessionId: row.session_id, benchmark: JSON.parse(row.benchmark) as Schemas['Benchmark'], result: row.result === null ? null : (JSON.parse(row.result) as unknown) };
+  }
+
+  async benchmarks(sessionId: string): Promise<BenchmarkRecord[]> {
+    const rows = this.db.prepare('SELECT session_id, benchmark FROM benchmarks WHERE session_id = ? ORDER BY started_at DESC LIMIT 200').all(sessionId) as { session_id: string; benchmark: string }[];
+    return rows.map((r) => ({ sessionId: r.session_id, benchmark: JSON.parse(r.benchmark) as Schemas['Benchmark'], result: null }));
+  }
+
+  async recordCheck(sessionId: string, result: Schemas['CheckResult']): Promise<void> {
+    const tx = this.db.transaction(() => {
+      this.db.prepare('INSERT INTO check_results (session_id, result) VALUES (?, ?)').run(sessionId, JSON.stringify(result));
+      this.db
+        .prepare('DELETE FROM check_results WHERE session_id = ? AND seq NOT IN (SELECT seq FROM check_results WHERE session_id = ? ORDER BY seq DESC LIMIT ?)')
+        .run(sessionId, sessionId, MAX_CHECK_RESULTS_PER_SESSION);
+    });
+    tx();
+  }
+
+  async checkResults(sessionId: string): Promise<Schemas['CheckResult'][]> {
+    const rows = this.db.prepare('SELECT result FROM check_results WHERE session_id = ? ORDER BY seq').all(sessionId) as { result: string }[];
+    return rows.map((r) => JSON.parse(r.result) as Schemas['CheckResult']);
+  }
+
+  async saveLessonProgress(sessionId: string, p: Schemas['LessonProgress']): Promise<void> {
+    this.db
+      .prepare('INSERT INTO lesson_progress (session_id, lesson, progress) VALUES (?, ?, ?) ON CONFLICT(session_id, lesson) DO UPDATE SET progress = excluded.progress')
+      .run(sessionId, p.lesson, JSON.stringify(p));
+  }
+
+  async lessonProgress(sessionId: string): Promise<Schemas['LessonProgress'][]> {
+    const rows = this.db.prepare('SELECT progress FROM lesson_progress WHERE session_id = ? ORDER BY lesson').all(sessionId) as { progress: string }[];
+    return rows.map((r) => JSON.parse(r.progress) as Schemas['LessonProgress']);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,63 @@
+// The real kubectl, run without a shell: argv from the split line, a minimal environment (no server
+// secrets), the session's own kubeconfig and a private HOME, output streamed to the caller.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import type { OutputSink, ProgramResult } from './output.js';
+
+export function findKubectl(pathEnv = process.env.PATH ?? ''): string | undefined {
+  for (const dir of [...pathEnv.split(':'), '/usr/bin', '/usr/local/bin']) {
+    if (!dir) continue;
+    const candidate = join(dir, 'kubectl');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+export const KUBECTL_MISSING_MESSAGE =
+  'kubectl is not installed on this server. Install it (Debian/Ubuntu: sudo apt-get install -y kubectl; or see https://kubernetes.io/docs/tasks/tools/), ' +
+  'or download the session kubeconfig and use your own kubectl.\n';
+
+export function runKubectl(binary: string, args: string[], workDir: { dir: string; kubeconfigPath: string }, out: OutputSink, signal: AbortSignal): Promise<ProgramResult> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, {
+      shell: false,
+      cwd: workDir.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: '/usr/bin:/bin', HOME: workDir.dir, KUBECONFIG: workDir.kubeconfigPath, KUBECACHEDIR: join(workDir.dir, 'cache'), LANG: 'C.UTF-8', TERM: 'dumb' },
+    });
+    let killed = false;
+    const kill = () => {
+      if (killed || child.exitCode !== null) return;
+      killed = true;
+      child.kill('SIGTERM');
+      setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 2000).unref();
+    };
+    if (signal.aborted) kill();
+    signal.addEventListener('abort', kill, { once: true });
+    out.onOverflow(kill);
+    // Output is forwarded with back-pressure: the pipe is paused until the caller took the chunk.
+    const forward = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        stream.pause();
+        out.write(name, chunk).then(() => stream.resume(), kill);
+      });
+    };
+    forward(child.stdout, 'stdout');
+    forward(child.stderr, 'stderr');
+    child.once('error', (err) => {
+      signal.removeEventListener('abort', kill);
+      out.write('stderr', `kubectl could not start: ${err.message}\n`).finally(() => resolve({ exitCode: 127 }));
+    });
+    child.once('close', (code, sig) => {
+      signal.removeEventListener('abort', kill);
+      out.flushed().then(() => resolve({ exitCode: code ?? (sig ? 128 + 15 : 1) }));
+    });
+  });
+}

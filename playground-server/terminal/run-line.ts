@@ -1,0 +1,83 @@
+// One terminal line: split into words (no shell), dispatch to kubectl or a built-in, cap output and time,
+// and stop the program on cancel (Ctrl-C) — exit codes as a shell reports them (124 timeout, 130 cancel).
+import { badRequest } from '../api/errors.js';
+import type { Schemas } from '../api/types.js';
+import type { ActiveSession } from '../sessions/active-session.js';
+import { runBuiltin, type Builtin } from './builtins.js';
+import { checkKubectlArgs } from './kubectl-policy.js';
+import { KUBECTL_MISSING_MESSAGE, runKubectl } from './kubectl-runner.js';
+import { OutputSink, type ProgramResult } from './output.js';
+import { splitWords } from './words.js';
+
+export interface RunLineOptions {
+  session: ActiveSession;
+  kubectlPath: string | undefined;
+  builtins: Record<string, Builtin>;
+  emit(e: Schemas['TerminalOutput']): Promise<void>;
+  signal: AbortSignal;
+  timeoutSeconds: number;
+}
+
+export async function runTerminalLine(line: string, opts: RunLineOptions): Promise<Schemas['TerminalExit']> {
+  const words = splitWords(line);
+  if (!words.length) return { exitCode: 0, timedOut: false, cancelled: false, truncated: false };
+  const [program, ...args] = words;
+  const builtin = Object.hasOwn(opts.builtins, program) ? opts.builtins[program] : undefined;
+  if (program !== 'kubectl' && !builtin)
+    throw badRequest('UnknownProgram', `"${program.slice(0, 40)}" is not available; programs: kubectl, ${Object.keys(opts.builtins).sort().join(', ')} (try "help")`);
+  if (program === 'kubectl' && opts.kubectlPath) checkKubectlArgs(args);
+
+  const out = new OutputSink(opts.emit);
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, opts.timeoutSeconds * 1000);
+  const onCancel = () => stop.abort();
+  opts.signal.addEventListener('abort', onCancel, { once: true });
+  out.onOverflow(() => stop.abort());
+  let result: ProgramResult;
+  try {
+    if (program === 'kubectl') {
+      if (!opts.kubectlPath) {
+        await out.write('stderr', KUBECTL_MISSING_MESSAGE);
+        result = { exitCode: 127 };
+      } else result = await runKubectl(opts.kubectlPath, args, opts.session.terminalDir(), out, stop.signal);
+    } else {
+      result = await raceAbort(runBuiltin(builtin!, args, { session: opts.session, out, signal: stop.signal }), stop.signal);
+    }
+  } finally {
+    clearTimeout(timer);
+    opts.signal.removeEventListener('abort', onCancel);
+  }
+  await out.flushed().catch(() => undefined);
+  const cancelled = opts.signal.aborted && !timedOut;
+  if (timedOut) await opts.emit({ stream: 'stderr', data: `\n[stopped after ${opts.timeoutSeconds} s]\n` }).catch(() => undefined);
+  return {
+    exitCode: timedOut ? 124 : cancelled ? 130 : result.exitCode,
+    timedOut,
+    cancelled,
+    truncated: out.truncated,
+  };
+}
+
+/** A builtin that ignores its signal still ends the line on timeout/cancel. */
+function raceAbort(p: Promise<ProgramResult>, signal: AbortSignal): Promise<ProgramResult> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve({ exitCode: 130 });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) resolve({ exitCode: 130 });
+        else reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,103 @@
+// The server's pure pieces: the command-line splitter, the kubectl policy, the request target policy,
+// the rate limiter, the Prometheus reader and the spec loader.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { splitWords } from '../../playground-server/terminal/words.js';
+import { checkKubectlArgs } from '../../playground-server/terminal/kubectl-policy.js';
+import { serviceOfHost } from '../../playground-server/requests/target-policy.js';
+import { TokenBucketLimiter } from '../../playground-server/api/rate-limit.js';
+import { bucketQuantile, parsePrometheusText } from '../../playground-server/mesh/prometheus-text.js';
+import { loadSpec } from '../../playground-server/api/spec.js';
+import { ApiError } from '../../playground-server/api/errors.js';
+import { OutputSink } from '../../playground-server/terminal/output.js';
+
+const reasonOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `expected an ApiError, got ${err}`);
+    return err.reason;
+  }
+  assert.fail('expected an error');
+};
+
+test('command lines split into words with quotes, and shell syntax is refused', () => {
+  assert.deepEqual(splitWords(`kubectl get pods -l 'app=reviews' -o "jsonpath={.items[*].metadata.name}"`), ['kubectl', 'get', 'pods', '-l', 'app=reviews', '-o', 'jsonpath={.items[*].metadata.name}']);
+  assert.deepEqual(splitWords(`curl -d '{"a": "b|c;d"}' http://x`), ['curl', '-d', '{"a": "b|c;d"}', 'http://x']);
+  assert.deepEqual(splitWords('  '), []);
+  for (const line of ['kubectl get pods | grep x', 'kubectl get pods; rm -rf /', 'ls > /tmp/x', 'echo $(id)', 'echo `id`', 'a && b', 'echo $HOME', "echo 'unterminated", 'a\nb']) {
+    assert.equal(reasonOf(() => splitWords(line)), 'ValidationFailed', line);
+  }
+});
+
+test('kubectl runs only safe subcommands and never reads files or switches credentials', () => {
+  for (const ok of [['get', 'pods'], ['get', 'pods', '-n', 'x', '-o', 'wide'], ['logs', '-f', 'deploy/x'], ['apply', '--server-side', '--help'], ['delete', 'pod', 'x'], ['auth', 'can-i', 'list', 'pods']]) {
+    assert.deepEqual(checkKubectlArgs(ok), ok);
+  }
+  for (const bad of [
+    ['apply', '-f', '/etc/passwd'], ['apply', '--filename=/etc/passwd'], ['create', 'configmap', 'x', '--from-file=/etc/passwd'], ['get', 'pods', '-o', 'jsonpath-file=/etc/passwd'],
+    ['get', 'pods', '--kubeconfig=/root/.kube/config'], ['get', 'pods', '--token', 'x'], ['get', 'pods', '-s', 'https://evil'], ['get', 'pods', '--as', 'admin'],
+    ['exec', 'x', '--', 'sh'], ['proxy'], ['port-forward', 'x', '80'], ['cp', 'a', 'b'], ['config', 'view', '--raw'], ['--namespace', 'x', 'get', 'pods'], ['run', 'x', '-it', '--image', 'y'], ['get', 'pods', '-k', '.'], [],
+  ]) {
+    assert.equal(reasonOf(() => checkKubectlArgs(bad)), 'CommandRefused', bad.join(' '));
+  }
+});
+
+test('request targets are Services of the session only', () => {
+  assert.equal(serviceOfHost('reviews', 'pg-a'), 'reviews');
+  assert.equal(serviceOfHost('reviews.pg-a', 'pg-a'), 'reviews');
+  assert.equal(serviceOfHost('reviews.pg-a.svc', 'pg-a'), 'reviews');
+  assert.equal(serviceOfHost('reviews.pg-a.svc.cluster.local', 'pg-a'), 'reviews');
+  for (const host of ['127.0.0.1', '[::1]', '169.254.169.254', '2130706433', '0x7f000001', 'reviews.pg-b', 'reviews.pg-b.svc.cluster.local', 'kubernetes.default.svc', 'metadata.google.internal', 'example.com', 'a.b.c.d']) {
+    assert.equal(reasonOf(() => serviceOfHost(host, 'pg-a')), 'TargetRefused', host);
+  }
+});
+
+test('the token bucket allows a burst, then refuses with the limit named', () => {
+  const limiter = new TokenBucketLimiter({ perSecond: 1, burst: 3 });
+  for (let i = 0; i < 3; i++) assert.equal(limiter.tryTake('k'), undefined);
+  const err = limiter.tryTake('k');
+  assert.equal(err?.reason, 'RateLimited');
+  assert.equal(err?.details?.limit, 'operationsPerSecond');
+  assert.equal(limiter.tryTake('other'), undefined, 'buckets are per caller');
+});
+
+test('Prometheus text is read and histogram quantiles interpolate within buckets', () => {
+  const samples = parsePrometheusText('# HELP x y\nresponse_total{direction="inbound",status_code="200",classification="success"} 7\nlat_bucket{le="10"} 5\nlat_bucket{le="20"} 10\nlat_bucket{le="+Inf"} 10\n');
+  assert.equal(samples.length, 4);
+  assert.deepEqual(samples[0].labels, { direction: 'inbound', status_code: '200', classification: 'success' });
+  const buckets = new Map(samples.slice(1).map((s) => [s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), s.value]));
+  assert.equal(bucketQuantile(0.5, buckets), 10);
+  assert.equal(bucketQuantile(0.75, buckets), 15);
+  assert.equal(bucketQuantile(0.5, new Map()), null);
+});
+
+test('the spec loads, every operation has a unique id and validators name bad fields', () => {
+  const spec = loadSpec();
+  assert.ok(spec.operations.size >= 27);
+  const send = spec.operations.get('sendRequest')!;
+  const err = (() => {
+    try {
+      send.validateParams({ url: 5, bogus: true });
+    } catch (e) {
+      return e as ApiError;
+    }
+  })();
+  assert.equal(err?.reason, 'ValidationFailed');
+  const fields = (err?.details?.fields as { field: string }[]).map((f) => f.field).sort();
+  assert.deepEqual(fields, ['bogus', 'url']);
+  assert.deepEqual(send.validateParams({ url: 'http://x' }), { url: 'http://x', from: 'curl', timeoutMs: 10000 });
+});
+
+test('terminal output is capped: the program is stopped and the result says truncated', async () => {
+  const chunks: string[] = [];
+  const sink = new OutputSink(async (e) => void chunks.push(e.data), 1000);
+  let stopped = false;
+  sink.onOverflow(() => (stopped = true));
+  for (let i = 0; i < 50; i++) await sink.write('stdout', 'x'.repeat(100));
+  await sink.flushed();
+  assert.equal(stopped, true);
+  assert.equal(sink.truncated, true);
+  assert.equal(chunks.filter((c) => c.startsWith('x')).join('').length, 1000);
+  assert.match(chunks.at(-1)!, /truncated at 1000 bytes/);
+});
