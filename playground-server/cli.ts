@@ -1,4 +1,4 @@
-// `playground <command>`: up (everything), sandbox (only the cluster), bench (the load generator).
+// `playground <command>`: up (everything), sandbox (only the cluster), bench (the load generator), generator (one Job pod).
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: playground <command> [flags]
@@ -10,6 +10,9 @@ Commands:
   sandbox               only the cluster.  Flags: --port P (default 6443), --host H, --kubeconfig FILE (required),
                         --with-sample (also deploy Bookinfo)
   bench <url> [flags]   load-test a URL (see 'playground bench --help')
+  generator             one load generator of a distributed run (a Job pod's command): reads a GeneratorSpec
+                        JSON from $LOADGEN_SPEC (or the first argument), prints the generator protocol's JSON
+                        lines; --interactive waits for {"type":"start"} on stdin
   help                  this text
 `;
 
@@ -26,6 +29,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'bench': {
         const { runBenchCommand } = await import('./loadgen/cli.js');
         return await runBenchCommand(rest);
+      }
+      case 'generator': {
+        const { generatorMain } = await import('./loadgen/generator-main.js');
+        return await generatorMain(rest);
       }
       case undefined:
       case 'help':

@@ -25,7 +25,9 @@ import { installMesh, type Mesh } from './mesh/index.js';
 import { AddressPool, SERVICE_CIDR } from './runtime/addresses.js';
 import { ClusterDns } from './runtime/dns.js';
 import type { Deployment } from './runtime/kinds.js';
+import { registerWorkloadImages } from './runtime/images.js';
 import { PodRuntime } from './runtime/pod-runtime.js';
+import type { WorkloadFactory } from './runtime/workload.js';
 import { ServiceProxy } from './runtime/service-proxy.js';
 
 export interface SandboxOptions {
@@ -51,6 +53,11 @@ export interface SandboxOptions {
   backoffCapMs?: number;
   /** How often readiness is re-checked (default 1 s). */
   readinessIntervalMs?: number;
+  /**
+   * Extra images by full reference (`playground/loadgen:v1`), built outside the sandbox: the composition
+   * root passes them, since the sandbox imports nothing from the playground server.
+   */
+  images?: Record<string, WorkloadFactory>;
 }
 
 export interface Sandbox {
@@ -73,6 +80,7 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   registerSampleImages();
+  if (opts.images) registerWorkloadImages(opts.images);
   const api = new ClusterApi(new ObjectStore(), ResourceRegistry.default());
   const servicePool = new AddressPool(SERVICE_CIDR);
   await servicePool.claimBlock();

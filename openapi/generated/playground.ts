@@ -231,8 +231,11 @@ export interface paths {
         put?: never;
         /**
          * Run a load test from inside the session's namespace (streams progress).
-         * @description Limits per session: `rps` ≤ 2000, `durationSeconds` ≤ 60, `connections` ≤ 64, one run at a time.
-         *     The target follows the same rules as `sendRequest`.
+         * @description Limits per session: `rps` ≤ 2000, `durationSeconds` ≤ 60, `connections` ≤ 64, `generators` ≤ 4, one run at a time.
+         *     The target follows the same rules as `sendRequest`. The load comes from `generators` load-generator pods
+         *     (`bench-<run>-<k>`, image `playground/loadgen:v1`, labelled `app=bench` and `bench.mesh.playground.dev/run`)
+         *     sharing one open-model schedule; latencies are corrected for coordinated omission and the generators' HDR
+         *     histograms are merged exactly. The pods are deleted when the run ends; cancelling deletes them at once.
          */
         post: operations["startBenchmark"];
         delete?: never;
@@ -691,7 +694,10 @@ export interface components {
             method?: components["schemas"]["HttpMethod"];
             headers?: components["schemas"]["HeaderMap"];
             body?: string;
-            /** @default curl */
+            /**
+             * @description The Deployment whose ServiceAccount the generator pods run as (their mesh identity, as access policies see it).
+             * @default curl
+             */
             from?: components["schemas"]["DnsLabel"];
             /**
              * @description Limit: 64.
@@ -706,6 +712,16 @@ export interface components {
              */
             durationSeconds?: number;
             label?: string;
+            /**
+             * @description Load-generator pods sharing the schedule (generator k sends slots k, k+W, …). Limit: 4, and at most `connections`.
+             * @default 1
+             */
+            generators?: number;
+            /**
+             * @description false: the generator pods opt out of sidecar injection (`linkerd.io/inject: disabled`) and connect straight to the Service, for a direct-vs-meshed comparison.
+             * @default true
+             */
+            sidecar?: boolean;
         };
         BenchmarkSummary: {
             requests: number;
@@ -722,6 +738,18 @@ export interface components {
             statusCodes: {
                 [key: string]: number;
             };
+            /** @description From each request's actual send (service time); `latencyMs` is from its intended start (coordinated omission corrected). */
+            uncorrectedLatencyMs?: {
+                p50: number;
+                p90: number;
+                p99: number;
+                p999: number;
+                max: number;
+                mean: number;
+            };
+            correctedForCoordinatedOmission?: boolean;
+            /** @description Sends the schedule intended that were never made (backlog overflow, or still queued at the end). */
+            droppedSends?: number;
         };
         Benchmark: {
             id: components["schemas"]["BenchmarkId"];
@@ -739,6 +767,10 @@ export interface components {
             finishedAt?: string | null;
             summary?: components["schemas"]["BenchmarkSummary"] | null;
             error?: string | null;
+            /** @description Load-generator pods the run used. */
+            generators?: number;
+            /** @description Whether the generator pods were meshed. */
+            sidecar?: boolean;
         };
         BenchmarkList: {
             items: components["schemas"]["Benchmark"][];

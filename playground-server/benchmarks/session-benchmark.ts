@@ -1,121 +1,125 @@
-// A benchmark run from inside the session's namespace: the session's client workload runs the load loop
-// (through its sidecar), reached through the pods proxy; progress streams back, and the result — counts
-// plus the exact HDR histogram — becomes a loadgen LoadResult, so SMP and fortio exports are the
-// load generator's own formats. Per-session limits: rate, duration, connections, one run at a time.
+// A benchmark run from inside the session's namespace by the real load generator, as generator pods —
+// exactly how the hosted playground runs Kubernetes Job pods: W pods `bench-<run>-<k>` share one open-model
+// schedule (phase k, stride W, a common start time), their traffic leaves through the pod's network (its
+// sidecar unless `sidecar: false`), and the server follows their logs through the Kubernetes API, merging
+// per-second progress and the final HDR histograms exactly (the loadgen's own merge). The result is stored
+// as the loadgen's SMP document, so exports are the generator's own formats. Cancelling deletes the pods;
+// each writes its partial result as it stops. Per-session limits: rate, duration, connections, generators.
 import { randomBytes } from 'node:crypto';
-import { ApiError, conflict, limitExceeded } from '../api/errors.js';
+import { ApiError, conflict, limitExceeded, notFound, validationFailed } from '../api/errors.js';
 import type { OpParams, Schemas } from '../api/types.js';
-import { createLatencyHistogram, decodeHistogram } from '../loadgen/histogram.js';
-import type { LoadResult } from '../loadgen/result.js';
-import { CLIENT_PORT, pickClientPod, podProxyPath } from '../requests/client-workload.js';
+import type { KubeHttp } from '../kube/kube-http.js';
+import { planGenerators, ProgressMerger } from '../loadgen/coordinator.js';
+import type { Histogram } from '../loadgen/histogram.js';
+import { resolveOptions } from '../loadgen/options.js';
+import { LOADGEN_CONTAINER } from '../loadgen/pod-image.js';
+import type { GeneratorMessage, GeneratorReport } from '../loadgen/protocol.js';
+import { fromSmpResult, toSmpResult, type SmpPerformanceTestResult } from '../loadgen/reports/smp.js';
+import { mergeReports, totalErrors, type IntervalStat, type LoadResult } from '../loadgen/result.js';
 import { resolveSessionTarget } from '../requests/target-policy.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import type { PlaygroundStore } from '../storage/store.js';
+import { generatorImage, generatorPod, generatorPodName } from './generator-pods.js';
+import { followLog, waitForContainerStart } from './pod-log.js';
 
-export const BENCHMARK_LIMITS = Object.freeze({ maxRps: 2000, maxDurationSeconds: 60, maxConnections: 64 });
+export const BENCHMARK_LIMITS = Object.freeze({ maxRps: 2000, maxDurationSeconds: 60, maxConnections: 64, maxGenerators: 4 });
 const REQUEST_TIMEOUT_MS = 5000;
+/** Time for the pods to be created, started and connected before the common start (slots are aligned to it). */
+const GENERATOR_START_LEAD_MS = 2000;
+/** How long a generator pod may take to start before the run fails. */
+const POD_START_TIMEOUT_MS = 30_000;
+/** After the pods are deleted (cancel), how long their last lines (the partial results) may take to arrive. */
+const DRAIN_AFTER_DELETE_MS = 10_000;
+/** Slack after the run's planned end before the logs are cut. */
+const RUN_SLACK_MS = 30_000;
 
-/** What the pod's `/load` streams (sandbox/apps/curl-load.ts). */
-interface ProgressLine {
-  type: 'progress';
-  second: number;
-  responses: number;
-  errors: number;
-  p50Micros: number;
-  p99Micros: number;
-}
-interface ResultLine {
-  type: 'result';
-  startTime: string;
-  endTime: string;
-  sent: number;
-  responses: number;
-  statusCodes: Record<string, number>;
-  errors: Record<string, number>;
-  histogram: string;
-  intervals: Omit<ProgressLine, 'type'>[];
-  cancelled: boolean;
-}
-
-/** The stored form of a result: JSON, with the histogram encoded. */
-export interface StoredLoadResult extends Omit<ResultLine, 'type'> {
-  url: string;
-  method: string;
-  rps: number | null;
-  connections: number;
-  durationSeconds: number;
-  pod: string;
-  namespace: string;
-}
+/** The stored form of a result: the loadgen's SMP document, histograms included (reports/smp.ts). */
+export type StoredLoadResult = SmpPerformanceTestResult;
 
 export function checkLimits(p: OpParams<'startBenchmark'>): void {
   const rps = p.rps;
   const duration = p.durationSeconds ?? 5;
   const connections = p.connections ?? 4;
+  const generators = p.generators ?? 1;
   if (rps !== undefined && rps > BENCHMARK_LIMITS.maxRps) throw limitExceeded('rps', `rps ${rps} is over the per-session limit of ${BENCHMARK_LIMITS.maxRps} requests per second`, { max: BENCHMARK_LIMITS.maxRps });
   if (duration > BENCHMARK_LIMITS.maxDurationSeconds) throw limitExceeded('durationSeconds', `durationSeconds ${duration} is over the per-session limit of ${BENCHMARK_LIMITS.maxDurationSeconds} s`, { max: BENCHMARK_LIMITS.maxDurationSeconds });
   if (connections > BENCHMARK_LIMITS.maxConnections) throw limitExceeded('connections', `connections ${connections} is over the per-session limit of ${BENCHMARK_LIMITS.maxConnections}`, { max: BENCHMARK_LIMITS.maxConnections });
+  if (generators > BENCHMARK_LIMITS.maxGenerators) throw limitExceeded('generators', `generators ${generators} is over the per-session limit of ${BENCHMARK_LIMITS.maxGenerators} pods`, { max: BENCHMARK_LIMITS.maxGenerators });
+  if (generators > connections) throw validationFailed([{ field: 'generators', message: `each generator needs at least one connection: generators ${generators} > connections ${connections}; raise connections or lower generators` }]);
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
 
-export function summaryOf(r: StoredLoadResult): Schemas['BenchmarkSummary'] {
-  const h = decodeHistogram(r.histogram);
-  const seconds = Math.max(0.001, (Date.parse(r.endTime) - Date.parse(r.startTime)) / 1000);
-  const summary = {
-    requests: r.responses,
-    errors: Object.values(r.errors).reduce((a, b) => a + b, 0),
-    actualRps: Math.round((r.responses / seconds) * 100) / 100,
-    latencyMs: {
-      p50: ms(h.getValueAtPercentile(50)),
-      p90: ms(h.getValueAtPercentile(90)),
-      p99: ms(h.getValueAtPercentile(99)),
-      p999: ms(h.getValueAtPercentile(99.9)),
-      max: ms(h.maxValue),
-      mean: Math.round(h.mean) / 1000,
-    },
-    statusCodes: r.statusCodes,
+function latencyMs(h: Histogram): Schemas['BenchmarkSummary']['latencyMs'] {
+  return {
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+    mean: Math.round(h.mean) / 1000,
   };
-  h.destroy();
-  return summary;
 }
 
-/** The loadgen's LoadResult, for its SMP and fortio writers. */
-export function toLoadResult(r: StoredLoadResult): LoadResult {
-  const h = decodeHistogram(r.histogram);
-  const start = new Date(r.startTime);
-  const end = new Date(r.endTime);
+export function summaryOf(r: LoadResult): Schemas['BenchmarkSummary'] {
   return {
-    engine: 'playground-curl',
-    url: r.url,
-    method: r.method,
-    model: r.rps === null ? 'closed' : 'open',
-    requestedRps: r.rps,
-    actualRps: r.responses / Math.max(0.001, (end.getTime() - start.getTime()) / 1000),
-    connections: r.connections,
-    generators: 1,
-    startTime: start,
-    endTime: end,
-    warmupMs: 0,
-    requestedDurationMs: r.durationSeconds * 1000,
-    actualDurationMs: end.getTime() - start.getTime(),
-    timeoutMs: REQUEST_TIMEOUT_MS,
-    scheduled: r.sent,
-    sent: r.sent,
-    responses: r.responses,
+    requests: r.responses,
+    errors: totalErrors(r),
+    actualRps: Math.round(r.actualRps * 100) / 100,
+    latencyMs: latencyMs(r.latency.corrected),
+    uncorrectedLatencyMs: latencyMs(r.latency.uncorrected),
+    correctedForCoordinatedOmission: r.correctedForCoordinatedOmission,
+    droppedSends: r.droppedSends,
     statusCodes: r.statusCodes,
-    errors: r.errors,
-    droppedSends: 0,
-    lateSends: 0,
-    maxSendDelayMicros: 0,
-    cancelled: r.cancelled,
-    cancelledRequests: 0,
-    bytesRead: 0,
-    correctedForCoordinatedOmission: false,
-    latency: { corrected: h, uncorrected: h, errors: createLatencyHistogram() },
-    intervals: r.intervals.map((i) => ({ second: i.second, responses: i.responses, errors: i.errors, p50Micros: i.p50Micros, p99Micros: i.p99Micros })),
-    notes: [`generated inside namespace ${r.namespace} by pod ${r.pod}, through its sidecar`],
   };
+}
+
+/** The loadgen's LoadResult of a stored result, for its SMP and fortio writers. */
+export function toLoadResult(r: StoredLoadResult): LoadResult {
+  return fromSmpResult(r);
+}
+
+/** The ServiceAccount of the `from` Deployment: the generator pods' mesh identity. */
+async function identityOf(kube: KubeHttp, namespace: string, from: string, signal: AbortSignal): Promise<string> {
+  try {
+    const d = await kube.json<{ spec?: { template?: { spec?: { serviceAccountName?: string } } } }>({ path: `/apis/apps/v1/namespaces/${namespace}/deployments/${from}`, signal });
+    return d.spec?.template?.spec?.serviceAccountName || 'default';
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) throw notFound('UnknownWorkload', `there is no Deployment "${from}" in your namespace; the generator pods run as its ServiceAccount (default "curl")`, { field: 'from' });
+    throw err;
+  }
+}
+
+/** What arrived from the generators' logs. */
+class GeneratorLines {
+  readonly reports = new Map<number, GeneratorReport>();
+  readonly failures: string[] = [];
+  constructor(
+    private readonly generators: number,
+    private readonly progress: ProgressMerger,
+  ) {}
+
+  /** One log line of generator `k`; lines that are not protocol messages are ignored. */
+  take(k: number, line: string): void {
+    let m: GeneratorMessage;
+    try {
+      m = JSON.parse(line) as GeneratorMessage;
+    } catch {
+      return;
+    }
+    if (!m || typeof m !== 'object') return;
+    try {
+      if (m.type === 'progress' && m.generatorId === k && typeof m.histogram === 'string') this.progress.add(m);
+      else if (m.type === 'result' && m.generatorId === k) this.reports.set(k, m);
+      else if (m.type === 'error') this.failures.push(`generator ${k}: ${String(m.message)}`);
+    } catch (err) {
+      this.failures.push(`generator ${k} sent an unreadable ${m.type} line: ${(err as Error).message}`);
+    }
+  }
+
+  missing(): number[] {
+    return Array.from({ length: this.generators }, (_, k) => k).filter((k) => !this.reports.has(k));
+  }
 }
 
 export async function runSessionBenchmark(
@@ -128,76 +132,106 @@ export async function runSessionBenchmark(
   checkLimits(params);
   if (session.runningBenchmark) throw conflict('BenchmarkRunning', `benchmark ${session.runningBenchmark.id} is still running; one run at a time per session (cancel it or wait)`, { limit: 'concurrentRuns', value: 1 });
   const abort = new AbortController();
-  const id = `b-${randomBytes(6).toString('hex')}`;
+  const runId = randomBytes(6).toString('hex');
+  const id = `b-${runId}`;
   session.runningBenchmark = { id, abort };
   const onAbort = () => abort.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const durationSeconds = params.durationSeconds ?? 5;
   const connections = params.connections ?? 4;
+  const generators = params.generators ?? 1;
+  const sidecar = params.sidecar ?? true;
+  const from = params.from ?? 'curl';
   const benchmark: Schemas['Benchmark'] = {
     id,
     status: 'running',
     ...(params.label ? { label: params.label } : {}),
     url: params.url,
-    from: params.from ?? 'curl',
+    from,
     connections,
     rps: params.rps ?? null,
     durationSeconds,
+    generators,
+    sidecar,
     startedAt: new Date().toISOString(),
     finishedAt: null,
     summary: null,
     error: null,
   };
+  const { kube, namespace } = session;
+  const pods = Array.from({ length: generators }, (_, k) => generatorPodName(runId, k));
+  let created = false;
+  // Cuts the log streams at a deadline; deleting the pods (cancel) lets them end by themselves.
+  const cut = new AbortController();
   try {
-    const target = await resolveSessionTarget(session.kube, session.namespace, params.url, abort.signal);
-    const from = await pickClientPod(session.kube, session.namespace, params.from ?? 'curl', abort.signal);
+    const target = await resolveSessionTarget(kube, namespace, params.url, abort.signal);
+    const serviceAccount = await identityOf(kube, namespace, from, abort.signal);
     await store.saveBenchmark({ sessionId: session.id, benchmark, result: null });
-    const res = await session.kube.open({
-      method: 'POST',
-      path: podProxyPath(session.namespace, from.pod, CLIENT_PORT, '/load'),
-      body: { url: target.url, method: params.method ?? 'GET', headers: params.headers ?? {}, body: params.body, connections, rps: params.rps ?? null, durationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS },
-      accept: 'application/x-ndjson',
-      signal: abort.signal,
-      timeoutMs: durationSeconds * 1000 + 30_000,
+
+    const method = params.method ?? 'GET';
+    const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps: params.rps ?? null, durationMs: durationSeconds * 1000, warmupMs: 0, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
+    const startAtEpochMs = Date.now() + GENERATOR_START_LEAD_MS;
+    const specs = planGenerators(options).map((s) => ({ ...s, startAtEpochMs }));
+    const runEndsAt = startAtEpochMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
+    const image = generatorImage();
+
+    let totals = { responses: 0, errors: 0 };
+    let emitting = Promise.resolve();
+    const progress = new ProgressMerger(generators, (i: IntervalStat) => {
+      totals = { responses: totals.responses + i.responses, errors: totals.errors + i.errors };
+      const event = { elapsedSeconds: i.second, requests: totals.responses, errors: totals.errors, rps: i.responses, p99Ms: ms(i.p99Micros) };
+      emitting = emitting.then(() => emit(event)).catch(() => undefined);
     });
-    if (res.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      throw new ApiError(502, 'WorkloadUnreachable', `the client pod ${from.pod} refused the load test: ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`);
+    const lines = new GeneratorLines(generators, progress);
+
+    created = true;
+    for (const spec of specs) {
+      const pod = generatorPod({ runId, spec, serviceAccount, sidecar, image, activeDeadlineSeconds: Math.ceil((runEndsAt - Date.now() + RUN_SLACK_MS) / 1000) });
+      await kube.json({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod, signal: abort.signal });
     }
-    let result: ResultLine | undefined;
-    let total = { responses: 0, errors: 0 };
-    let buffer = '';
-    res.setEncoding('utf8');
+
+    const cutTimer = setTimeout(() => cut.abort(), runEndsAt - Date.now() + RUN_SLACK_MS);
+    const onCancel = () => {
+      void deletePods(kube, namespace, pods);
+      setTimeout(() => cut.abort(), DRAIN_AFTER_DELETE_MS).unref();
+    };
+    abort.signal.addEventListener('abort', onCancel, { once: true });
     try {
-      for await (const chunk of res) {
-        buffer += chunk as string;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = JSON.parse(buffer.slice(0, nl)) as ProgressLine | ResultLine;
-          buffer = buffer.slice(nl + 1);
-          if (line.type === 'progress') {
-            total = { responses: total.responses + line.responses, errors: total.errors + line.errors };
-            await emit({ elapsedSeconds: line.second, requests: total.responses, errors: total.errors, rps: line.responses, p99Ms: ms(line.p99Micros) });
-          } else if (line.type === 'result') result = line;
-        }
-        if (buffer.length > 4 * 1024 * 1024) throw new ApiError(502, 'WorkloadUnreachable', 'the load generator sent an oversized line');
-      }
-    } catch (err) {
-      if (!abort.signal.aborted) throw err;
+      const followers = pods.map(async (pod, k) => {
+        await waitForContainerStart(kube, namespace, pod, LOADGEN_CONTAINER, Date.now() + POD_START_TIMEOUT_MS, abort.signal);
+        await followLog(kube, namespace, pod, LOADGEN_CONTAINER, (line) => lines.take(k, line), cut.signal);
+      });
+      const outcomes = await Promise.allSettled(followers);
+      for (const o of outcomes) if (o.status === 'rejected' && !abort.signal.aborted) lines.failures.push((o.reason as Error).message);
+    } finally {
+      clearTimeout(cutTimer);
+      abort.signal.removeEventListener('abort', onCancel);
     }
+    await emitting;
+
     benchmark.finishedAt = new Date().toISOString();
-    if (!result) {
-      benchmark.status = abort.signal.aborted ? 'cancelled' : 'failed';
-      benchmark.error = abort.signal.aborted ? 'cancelled before the first result' : 'the load generator ended without a result';
+    const cancelled = abort.signal.aborted;
+    const reports = [...lines.reports.values()].sort((a, b) => a.generatorId - b.generatorId);
+    if (!reports.length) {
+      benchmark.status = cancelled ? 'cancelled' : 'failed';
+      benchmark.error = cancelled ? 'cancelled before any generator reported a result' : (lines.failures[0] ?? 'the load generators ended without a result');
       await store.saveBenchmark({ sessionId: session.id, benchmark, result: null });
       return benchmark;
     }
-    const stored: StoredLoadResult = { ...result, url: target.url, method: params.method ?? 'GET', rps: params.rps ?? null, connections, durationSeconds, pod: from.pod, namespace: session.namespace };
-    delete (stored as { type?: string }).type;
-    benchmark.status = result.cancelled || abort.signal.aborted ? 'cancelled' : 'completed';
-    benchmark.summary = summaryOf(stored);
-    await store.saveBenchmark({ sessionId: session.id, benchmark, result: stored });
+    const missing = lines.missing();
+    const notes = [
+      `generated inside namespace ${namespace} by ${generators} generator pod(s) bench-${runId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
+      ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
+    ];
+    const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs: 0, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
+    if (cancelled) result.cancelled = true;
+    benchmark.summary = summaryOf(result);
+    if (cancelled || result.cancelled) benchmark.status = 'cancelled';
+    else if (lines.failures.length || missing.length) {
+      benchmark.status = 'failed';
+      benchmark.error = lines.failures[0] ?? `generators ${missing.join(', ')} sent no result`;
+    } else benchmark.status = 'completed';
+    await store.saveBenchmark({ sessionId: session.id, benchmark, result: toSmpResult(result, { id }) });
     return benchmark;
   } catch (err) {
     benchmark.status = abort.signal.aborted ? 'cancelled' : 'failed';
@@ -207,7 +241,18 @@ export async function runSessionBenchmark(
     if (abort.signal.aborted) return benchmark;
     throw err;
   } finally {
+    cut.abort();
+    if (created) await deletePods(kube, namespace, pods);
     signal.removeEventListener('abort', onAbort);
     if (session.runningBenchmark?.id === id) session.runningBenchmark = undefined;
   }
+}
+
+/** Delete the run's pods (already gone is fine); never throws. */
+async function deletePods(kube: KubeHttp, namespace: string, pods: string[]): Promise<void> {
+  await Promise.all(
+    pods.map((pod) =>
+      kube.json({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}/pods/${pod}`, timeoutMs: 10_000 }).catch(() => undefined),
+    ),
+  );
 }

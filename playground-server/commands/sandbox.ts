@@ -1,6 +1,7 @@
 // `playground sandbox`: only the embedded cluster, until SIGINT/SIGTERM.
 import { resolve } from 'node:path';
 import { startSandbox } from '../../sandbox/cluster.js';
+import { LOADGEN_IMAGES } from '../loadgen/pod-image.js';
 import type { SandboxFlags } from '../cli.js';
 import { untilSignal } from './signals.js';
 
@@ -11,6 +12,7 @@ export async function sandbox(flags: SandboxFlags): Promise<number> {
     port: flags.port,
     kubeconfigPath,
     deploySample: flags.withSample,
+    images: LOADGEN_IMAGES,
   });
   if (flags.withSample) await cluster.waitForReady('default', 60_000);
   process.stdout.write(`sandbox ready at ${cluster.url} — kubectl --kubeconfig ${kubeconfigPath} get pods -A\n`);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../sandbox/cluster.js';
+import { LOADGEN_IMAGES } from '../loadgen/pod-image.js';
 import { startPlaygroundServer } from '../server.js';
 import type { UpFlags } from '../cli.js';
 import { untilSignal } from './signals.js';
@@ -16,7 +17,7 @@ export async function up(flags: UpFlags): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
   const kubeconfigPath = join(dataDir, 'sandbox.kubeconfig');
 
-  const cluster = await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true });
+  const cluster = await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true, images: LOADGEN_IMAGES });
   const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir });
   process.stdout.write(`Mesh Playground is up at ${server.url} (sandbox API ${cluster.url}, kubeconfig ${kubeconfigPath})\n`);
   await cluster.waitForReady('default', 60_000).then(

@@ -157,7 +157,7 @@ const processLauncher: Launcher = (spec, onProgress) => {
 const LAUNCHERS: Record<ResolvedOptions['transport'], Launcher> = { inline: inlineLauncher, worker: workerLauncher, process: processLauncher };
 
 /** Merges per-second progress across generators; emits a second once all generators reported it. */
-class ProgressMerger {
+export class ProgressMerger {
   readonly intervals: IntervalStat[] = [];
   private readonly pending = new Map<number, { seen: number; responses: number; errors: number; h: Histogram }>();
   constructor(

@@ -1,18 +1,27 @@
 // Process entry of a generator, for child processes and Kubernetes Job pods:
 //   LOADGEN_SPEC='<GeneratorSpec JSON>' node --import tsx playground-server/loadgen/generator-main.ts [--interactive]
+//   LOADGEN_SPEC='<GeneratorSpec JSON>' playground generator [--interactive]     (what the Docker image's Job pods run)
 // (or the spec as the first argument). Every message is one JSON line on stdout; the last is the
 // result ({"type":"result",...}) or an error. With --interactive it prints "ready" and waits for
 // {"type":"start","atEpochMs":N} on stdin; otherwise it starts at spec.startAtEpochMs (or at once).
 // SIGTERM/SIGINT or {"type":"abort"} cancel the run and still print a partial result.
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { hostGenerator } from './generator-host.js';
 import type { CoordinatorMessage } from './protocol.js';
 
-const args = process.argv.slice(2);
-const interactive = args.includes('--interactive');
-const specText = args.find((a) => !a.startsWith('--')) ?? process.env.LOADGEN_SPEC;
+/** Run one generator as this process; resolves with the exit code (0 after a result). */
+export async function generatorMain(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    return await runAsProcess(args, env);
+  } finally {
+    process.stdin.destroy();
+  }
+}
 
-async function main(): Promise<number> {
+async function runAsProcess(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const interactive = args.includes('--interactive');
+  const specText = args.find((a) => !a.startsWith('--')) ?? env.LOADGEN_SPEC;
   let spec: unknown;
   try {
     spec = JSON.parse(specText ?? '');
@@ -45,7 +54,8 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-void main().then((code) => {
-  process.exitCode = code;
-  process.stdin.destroy();
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void generatorMain(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

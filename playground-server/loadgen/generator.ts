@@ -21,7 +21,7 @@ const epochNow = (): number => performance.timeOrigin + performance.now();
 export class TargetUnreachableError extends Error {}
 
 export async function runGenerator(spec: GeneratorSpec, hooks: GeneratorHooks = {}): Promise<GeneratorReport> {
-  const template = { url: new URL(spec.url), method: spec.method, headers: spec.headers, body: spec.body, insecure: spec.insecure };
+  const template = { url: new URL(spec.url), method: spec.method, headers: spec.headers, body: spec.body, insecure: spec.insecure, connectTo: spec.connectTo };
   // The recorder needs the measured window's start, known only once the start time is agreed.
   let recorder: RunRecorder | null = null;
   let loop: ReturnType<typeof openLoopScheduler> | null = null;

@@ -14,6 +14,8 @@ export interface RequestTemplate {
   body?: string;
   /** Skip TLS certificate verification (self-signed targets such as the sandbox's mTLS gateways). */
   insecure?: boolean;
+  /** Dial here instead of the URL's host (the Host header and TLS name stay the URL's). */
+  connectTo?: { host: string; port: number; localAddress?: string };
 }
 
 /** Why a request failed without a status code. */
@@ -65,17 +67,20 @@ export class HttpConnection {
   connect(): Promise<void> {
     if (this.connecting) return this.connecting;
     if (this.socket) return Promise.resolve();
-    const { url, insecure } = this.pool.template;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    const { url, insecure, connectTo } = this.pool.template;
+    const name = url.hostname.replace(/^\[|\]$/g, '');
+    const host = connectTo?.host ?? name;
+    const port = connectTo?.port ?? (Number(url.port) || (url.protocol === 'https:' ? 443 : 80));
+    const localAddress = connectTo?.localAddress;
     // Plain TCP reads land in the pool's one reusable buffer (onread): no Buffer and no stream push per
     // response. Safe because the parser copies whatever it keeps before the callback returns.
     const socket: net.Socket =
       url.protocol === 'https:'
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !insecure, ALPNProtocols: ['http/1.1'] })
+        ? tls.connect({ host, port, servername: net.isIP(name) ? undefined : name, rejectUnauthorized: !insecure, ALPNProtocols: ['http/1.1'] })
         : net.connect({
             host,
             port,
+            localAddress,
             onread: {
               buffer: this.pool.readBuffer,
               callback: (n: number, buf: Uint8Array): boolean => {

@@ -25,6 +25,18 @@ export interface GeneratorSpec {
   timeoutMs: number;
   /** Epoch ms at which the schedule starts; absent → start when the coordinator says so (or at once). */
   startAtEpochMs?: number;
+  /**
+   * Dial this address instead of the URL's host (curl's --connect-to); requests still carry `Host:` from
+   * the URL. How a generator pod's traffic leaves through the pod's network (its sidecar, or a clusterIP).
+   */
+  connectTo?: ConnectTo;
+}
+
+export interface ConnectTo {
+  host: string;
+  port: number;
+  /** Local address to dial from (the pod's own address). */
+  localAddress?: string;
 }
 
 /** Per-second progress of one generator (the histogram is that second's corrected latencies). */
@@ -142,5 +154,16 @@ export function parseGeneratorSpec(input: unknown): GeneratorSpec {
   if (o.body !== undefined) spec.body = o.body as string;
   if (o.insecure !== undefined) spec.insecure = o.insecure === true;
   if (o.startAtEpochMs !== undefined) spec.startAtEpochMs = num(o, 'startAtEpochMs', 0);
+  if (o.connectTo !== undefined) spec.connectTo = parseConnectTo(o.connectTo);
   return spec;
+}
+
+function parseConnectTo(input: unknown): ConnectTo {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('connectTo', 'must be an object {host, port, localAddress?}');
+  const c = input as Record<string, unknown>;
+  if (typeof c.host !== 'string' || c.host === '') fail('connectTo.host', 'must be a non-empty string');
+  const port = c.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) fail('connectTo.port', `must be a port 1-65535 (got ${JSON.stringify(port)})`);
+  if (c.localAddress !== undefined && (typeof c.localAddress !== 'string' || c.localAddress === '')) fail('connectTo.localAddress', 'must be a non-empty string');
+  return { host: c.host, port, ...(c.localAddress !== undefined ? { localAddress: c.localAddress as string } : {}) };
 }

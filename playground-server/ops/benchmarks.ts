@@ -53,7 +53,12 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
   d.register('exportBenchmark', async (params, ctx) => {
     const rec = await load(sessionOf(ctx).id, params.id);
     if (!rec.result) throw notFound('NoResult', `benchmark "${params.id}" has no result to export (status: ${rec.benchmark.status})`);
-    const result = toLoadResult(rec.result as StoredLoadResult);
+    let result;
+    try {
+      result = toLoadResult(rec.result as StoredLoadResult);
+    } catch {
+      throw notFound('NoResult', `benchmark "${params.id}" was stored without its histograms (by an older version); run it again to export it`);
+    }
     const format = params.format ?? 'smp';
     const document = format === 'fortio' ? toFortioJson(result, rec.benchmark.label ?? '') : toSmpResult(result, { id: rec.benchmark.id });
     return { format, document: JSON.parse(JSON.stringify(document)) as Record<string, unknown> };
@@ -69,13 +74,15 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
         return v;
       };
       if (a === '-c' || a === '--connections') p.connections = value();
+      else if (a === '-g' || a === '--generators') p.generators = value();
+      else if (a === '--no-sidecar') p.sidecar = false;
       else if (a === '--rps' || a === '-q' || a === '--qps') p.rps = value();
       else if (a === '-t' || a === '--duration') p.durationSeconds = value();
       else if (a.startsWith('-')) throw Object.assign(new Error(`bench: unsupported option ${a}`), { usage: true });
       else p.url = a;
     }
     if (!p.url) {
-      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 http://httpbin:8000/get');
+      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 [-g 2] [--no-sidecar] http://httpbin:8000/get');
       return { exitCode: 2 };
     }
     const b: Schemas['Benchmark'] = await runSessionBenchmark(session, deps.store, p, (e) => out.line('stdout', `${e.elapsedSeconds}s  ${e.requests} requests  ${e.errors} errors  p99 ${e.p99Ms}ms`), signal);

@@ -1,5 +1,6 @@
 // The manifests a session starts with: the chosen sample apps (the sandbox's bundled YAML, which is the
-// same YAML a learner would apply to a real cluster) plus the `curl` client workload.
+// same YAML a learner would apply to a real cluster) plus the `curl` client workload; with httpbin comes
+// `httpbin-direct`, an un-meshed copy, so direct and meshed can be compared.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -8,9 +9,12 @@ import type { Schemas } from '../api/types.js';
 export type SampleApp = Schemas['SampleApp'];
 export const DEFAULT_APPS: SampleApp[] = ['bookinfo', 'httpbin'];
 
-const MANIFESTS: Record<SampleApp | 'curl', URL> = {
+type ManifestName = SampleApp | 'curl' | 'httpbin-direct';
+
+const MANIFESTS: Record<ManifestName, URL> = {
   bookinfo: new URL('../../sandbox/manifests/bookinfo.yaml', import.meta.url),
   httpbin: new URL('../../sandbox/manifests/httpbin.yaml', import.meta.url),
+  'httpbin-direct': new URL('./manifests/httpbin-direct.yaml', import.meta.url),
   curl: new URL('./manifests/curl.yaml', import.meta.url),
 };
 
@@ -23,7 +27,7 @@ export interface ManifestObject {
 
 const cache = new Map<string, ManifestObject[]>();
 
-function load(name: SampleApp | 'curl'): ManifestObject[] {
+function load(name: ManifestName): ManifestObject[] {
   let objects = cache.get(name);
   if (!objects) {
     const text = readFileSync(fileURLToPath(MANIFESTS[name]), 'utf8');
@@ -33,7 +37,8 @@ function load(name: SampleApp | 'curl'): ManifestObject[] {
   return structuredClone(objects);
 }
 
-/** The objects to apply for a session: the apps, then curl. */
+/** The objects to apply for a session: the apps (httpbin with its un-meshed copy), then curl. */
 export function sessionManifests(apps: SampleApp[]): ManifestObject[] {
-  return [...apps.flatMap(load), ...load('curl')];
+  const names = apps.flatMap((a): ManifestName[] => (a === 'httpbin' ? ['httpbin', 'httpbin-direct'] : [a]));
+  return [...names.flatMap(load), ...load('curl')];
 }

@@ -31,8 +31,8 @@ export const HELP_TEXT = `Programs (no shell: no pipes, redirects or variables):
   tap [deploy/NAME] [--max N] [--duration SECONDS] [--path PREFIX]
                             live requests seen by the sidecars (Ctrl-C stops)
   topology                  services, workloads, routes and splits
-  bench [-c CONNECTIONS] [--rps RATE] [-t SECONDS] URL
-                            a short load test from inside your namespace
+  bench [-c CONNECTIONS] [--rps RATE] [-t SECONDS] [-g GENERATORS] [--no-sidecar] URL
+                            a short load test from generator pods in your namespace
   help                      this text
 `;
 

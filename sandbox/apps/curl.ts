@@ -1,13 +1,12 @@
 // curl (`playground/curl`): an in-mesh client that sends requests on your behalf. `POST /fetch` with
 // {method, url, headers, body, timeoutMs} sends one through the pod's own agent — cluster DNS and, in a
-// meshed pod, the sidecar — and answers {status, headers, body (capped), bodyTruncated, latencyMs};
-// `POST /load` runs a short load test from the pod (curl-load.ts) and streams NDJSON. The playground
-// server reaches it through the pods proxy, so try-it panels and benchmarks exercise the real data path.
+// meshed pod, the sidecar — and answers {status, headers, body (capped), bodyTruncated, latencyMs}. The
+// playground server reaches it through the pods proxy, so try-it panels exercise the real data path
+// (benchmarks run the real load generator as their own pods instead: playground/loadgen).
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
-import { parseLoadSpec, runLoad, type LoadSpec } from './curl-load.js';
 import { appPort, json, type AppResponse } from './http-workload.js';
 
 export const CURL_PORT = 8080;
@@ -99,7 +98,7 @@ function send(ctx: WorkloadContext, f: FetchRequest): Promise<AppResponse> {
   });
 }
 
-/** Request bodies accepted by /fetch and /load. */
+/** Request bodies accepted by /fetch. */
 const BODY_LIMIT = 128 * 1024;
 
 function checkTarget(ctx: WorkloadContext, url: URL): string | undefined {
@@ -133,39 +132,16 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-async function serveLoad(ctx: WorkloadContext, text: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let spec: LoadSpec;
-  try {
-    spec = parseLoadSpec(JSON.parse(text) as Record<string, unknown>);
-  } catch (err) {
-    return reply(res, json(400, { error: (err as Error).message }));
-  }
-  const refused = checkTarget(ctx, spec.url);
-  if (refused) return reply(res, json(400, { error: refused }));
-  const abort = new AbortController();
-  res.on('close', () => abort.abort());
-  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-  ctx.log(`load: ${spec.method} ${spec.url} for ${spec.durationMs} ms, ${spec.connections} connections, ${spec.rps ?? 'max'} rps`);
-  await runLoad(ctx, spec, (line) => {
-    // A slow reader gets no more progress lines (the result line is always written).
-    if (line.type === 'progress' && res.writableNeedDrain) return;
-    res.write(JSON.stringify(line) + '\n');
-  }, abort.signal);
-  res.end();
-  void req;
-}
-
 export function curlApp(ctx: WorkloadContext): Workload {
   const sockets = new Set<Socket>();
   const port = appPort(ctx, CURL_PORT);
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return reply(res, json(200, { status: 'ok' }));
-    if (path !== '/fetch' && path !== '/load') return reply(res, json(404, { error: `no route for ${path}` }));
+    if (path !== '/fetch') return reply(res, json(404, { error: `no route for ${path}` }));
     if (req.method !== 'POST') return reply(res, json(405, { error: `use POST ${path} with a JSON body` }, { allow: 'POST' }));
     const text = await readBody(req);
     if (text === undefined) return reply(res, json(413, { error: `body over the ${BODY_LIMIT}-byte limit` }));
-    if (path === '/load') return serveLoad(ctx, text, req, res);
     let f: FetchRequest;
     try {
       f = parseFetch(text);

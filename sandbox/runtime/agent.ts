@@ -5,7 +5,7 @@
 import { Agent, type AgentOptions } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { LookupFunction } from './dns.js';
-import { SIDECAR_OUTBOUND_PORT } from './workload.js';
+import { SIDECAR_OUTBOUND_PORT, type ConnectTarget } from './workload.js';
 
 /**
  * No keep-alive: each request opens its own connection, so the L4 service proxy balances requests across
@@ -29,4 +29,15 @@ class SidecarRedirectAgent extends Agent {
 
 export function meshedAgent(localHost: string): Agent {
   return new SidecarRedirectAgent(localHost);
+}
+
+/** The raw-socket form of the agents above: where a connection to host:port from this pod is dialled. */
+export function connectTarget(
+  pod: { meshed: boolean; podIP: string; localHost: string; resolve(host: string): string | undefined },
+  host: string,
+  port: number,
+): ConnectTarget | undefined {
+  if (pod.meshed) return { host: pod.localHost, port: SIDECAR_OUTBOUND_PORT, localAddress: pod.localHost };
+  const address = pod.resolve(host.replace(/^\[|\]$/g, ''));
+  return address === undefined ? undefined : { host: address, port, localAddress: pod.podIP };
 }

@@ -2,7 +2,7 @@
 // (`playground/bookinfo-reviews:v2`). There is no pulling: an image not registered here is an image the
 // sandbox cannot pull, and the pod shows ErrImagePull / ImagePullBackOff as a real cluster would.
 import { createHash } from 'node:crypto';
-import type { Workload, WorkloadContext } from './workload.js';
+import type { Workload, WorkloadContext, WorkloadFactory } from './workload.js';
 
 /** Builds a container from an image; `tag` is the version asked for (already checked against `tags`). */
 export type ImageFactory = (ctx: WorkloadContext, tag: string) => Workload;
@@ -35,6 +35,20 @@ export function registerImage(nameWithoutTag: string, factory: ImageFactory, opt
     throw new Error(`image name must have no tag or digest: "${nameWithoutTag}"`);
   const tags = opts.tags?.length ? [...opts.tags] : ['latest'];
   images.set(nameWithoutTag, { factory, tags });
+}
+
+/**
+ * Register images given by full reference (`playground/loadgen:v1` → factory), as a composition root
+ * supplies the images it builds outside the sandbox. Tags of one name are registered together.
+ */
+export function registerWorkloadImages(byReference: Record<string, WorkloadFactory>): void {
+  const byName = new Map<string, Map<string, WorkloadFactory>>();
+  for (const [reference, factory] of Object.entries(byReference)) {
+    const { name, tag } = parseImageReference(reference);
+    if (!byName.has(name)) byName.set(name, new Map());
+    byName.get(name)!.set(tag, factory);
+  }
+  for (const [name, tags] of byName) registerImage(name, (ctx, tag) => tags.get(tag)!(ctx), { tags: [...tags.keys()] });
 }
 
 export function unregisterImage(nameWithoutTag: string): void {

@@ -5,8 +5,11 @@ import type { LogOptions as LogReadOptions } from '../apiserver/logs.js';
 
 /** Lines kept per container instance; older lines are dropped, as a rotated container log would be. */
 export const LOG_RING_LINES = 1000;
-/** A longer line is cut here so one chatty request cannot hold megabytes. */
-export const LOG_LINE_MAX_CHARS = 16 * 1024;
+/**
+ * A longer line is cut here so one chatty request cannot hold megabytes. Above containerd's 16 KiB split
+ * (which `kubectl logs` joins again) so a load generator's result line, histograms included, stays whole.
+ */
+export const LOG_LINE_MAX_CHARS = 64 * 1024;
 
 /** The API server's contract for pods/log (sandbox/apiserver/logs.ts); the runtime implements it. */
 export type { LogOptions as LogReadOptions, LogSource } from '../apiserver/logs.js';

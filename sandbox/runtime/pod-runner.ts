@@ -8,7 +8,7 @@ import type { ClusterApi } from '../apiserver/api.js';
 import { badRequest } from '../apiserver/errors.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 import type { AddressPool } from './addresses.js';
-import { directAgent, meshedAgent } from './agent.js';
+import { connectTarget, directAgent, meshedAgent } from './agent.js';
 import { ContainerConfigError, resolveEnv } from './container-env.js';
 import type { ClusterDns } from './dns.js';
 import { availableImages, resolveImage, type ResolvedImage } from './images.js';
@@ -172,13 +172,14 @@ export class PodRunner {
     const stops: Promise<void>[] = [];
     for (const run of [...this.initRuns, ...this.runs]) {
       this.clearTimers(run);
+      const log = run.log;
       if (run.workload) {
         this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${run.name}`, KUBELET, this.fieldPath(run));
-        stops.push(this.stopWorkload(run.workload));
+        // Like SIGTERM with a grace period: what the container writes while stopping still reaches its log.
+        stops.push(this.stopWorkload(run.workload).finally(() => log?.close()));
         run.workload = undefined;
-      }
+      } else log?.close();
       stops.push(run.stopping);
-      run.log?.close();
     }
     await Promise.all(stops);
     this.agents?.app.destroy();
@@ -357,6 +358,7 @@ export class PodRunner {
     const policy = this.pod.spec.restartPolicy ?? 'Always';
     const restart = opts.restartNow || policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
     if (!restart) {
+      this.stopSidecarWhenAppsEnded();
       this.writeStatus();
       return;
     }
@@ -374,6 +376,22 @@ export class PodRunner {
     this.deps.events.record(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${run.name} in pod ${podRef}`, KUBELET, this.fieldPath(run));
     this.writeStatus();
     this.after(run, delay, () => void this.startContainer(run));
+  }
+
+  /**
+   * Native sidecar semantics (Kubernetes sidecar containers): once every app container of a Never/OnFailure
+   * pod has ended for good, the sidecar is stopped, so a Job-style pod completes instead of running forever.
+   */
+  private stopSidecarWhenAppsEnded(): void {
+    const sidecar = this.runs.find((r) => r.name === SIDECAR_CONTAINER_NAME);
+    if (!sidecar || this.runs.some((r) => r !== sidecar && !r.state.terminated)) return;
+    this.clearTimers(sidecar);
+    if (sidecar.state.running) {
+      this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${sidecar.name}: the pod's app containers have completed`, KUBELET, this.fieldPath(sidecar));
+      this.exited(sidecar, sidecar.instance, 0, 'Completed');
+    } else if (!sidecar.state.terminated) {
+      sidecar.state = { terminated: { exitCode: 0, reason: 'Completed', finishedAt: timestamp() } };
+    }
   }
 
   private probe(run: ContainerRun, instance: number, probe: Probe, state: ProbeState, kind: 'Readiness' | 'Liveness', now: number): void {
@@ -421,6 +439,8 @@ export class PodRunner {
       args: [...(run.spec.args ?? [])],
       agent: sidecar ? agents.direct : agents.app,
       resolve: (host) => this.deps.dns.resolve(host, this.namespace),
+      connectAddress: (host, port) =>
+        connectTarget({ meshed: this.meshed && !sidecar, podIP: this.podIP!, localHost: this.localHost!, resolve: (h) => this.deps.dns.resolve(h, this.namespace) }, host, port),
       log: (line) => {
         if (instance === run.instance) run.log?.write(line);
       },

@@ -9,6 +9,13 @@ export interface ContainerPort {
   protocol?: string;
 }
 
+/** Where a TCP connection goes: the address to dial and the local address to dial from. */
+export interface ConnectTarget {
+  host: string;
+  port: number;
+  localAddress?: string;
+}
+
 export interface WorkloadContext {
   namespace: string;
   podName: string;
@@ -34,6 +41,12 @@ export interface WorkloadContext {
   agent: Agent;
   /** Resolve a cluster DNS name (`reviews`, `reviews.ns`, `reviews.ns.svc.cluster.local`) to an address. */
   resolve(host: string): string | undefined;
+  /**
+   * Where a TCP connection to `host:port` from this container goes, for clients that dial sockets themselves
+   * (and send `Host: host:port` as usual): in a meshed pod the sidecar's outbound port, otherwise the address
+   * cluster DNS gives (a Service's clusterIP). Undefined when an un-meshed pod cannot resolve the name.
+   */
+  connectAddress(host: string, port: number): ConnectTarget | undefined;
   /** One line of the container's stdout (what `kubectl logs` shows). */
   log(line: string): void;
   /** The process "exits": the runtime restarts it per the pod's restartPolicy, with back-off. */

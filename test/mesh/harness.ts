@@ -143,6 +143,7 @@ export class MeshHarness {
         args: [],
         agent: new Agent(),
         resolve: () => undefined,
+        connectAddress: () => undefined,
         log: process.env.MESH_DEBUG ? (line) => console.error(`[${spec.name}] ${line}`) : () => {},
         exit: () => {},
       };

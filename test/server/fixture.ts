@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startSandbox, type Sandbox } from '../../sandbox/cluster.js';
+import { LOADGEN_IMAGES } from '../../playground-server/loadgen/pod-image.js';
 import { startPlaygroundServer, type PlaygroundServer, type PlaygroundServerOptions } from '../../playground-server/server.js';
 
 export const SITE_DIR = new URL('../../dist/site', import.meta.url).pathname;
@@ -23,7 +24,7 @@ export interface ServerFixture {
 export async function startFixture(serverOpts: Partial<PlaygroundServerOptions> = {}): Promise<ServerFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'server-test-'));
   const kubeconfig = join(dir, 'admin.kubeconfig');
-  const sandbox = await startSandbox({ kubeconfigPath: kubeconfig, readinessIntervalMs: 200, restartBackoffBaseMs: 300, imagePullBackoffBaseMs: 300 });
+  const sandbox = await startSandbox({ kubeconfigPath: kubeconfig, readinessIntervalMs: 200, restartBackoffBaseMs: 300, imagePullBackoffBaseMs: 300, images: LOADGEN_IMAGES });
   const servers: PlaygroundServer[] = [];
   const startServer = async (opts: Partial<PlaygroundServerOptions> = {}) => {
     const s = await startPlaygroundServer({ host: '127.0.0.1', port: 0, kubeconfigPath: kubeconfig, siteDir: SITE_DIR, dataDir: join(dir, 'data'), logLevel: 'error', ...serverOpts, ...opts });

@@ -144,7 +144,7 @@ test('resources: apply, list, get, delete', async () => {
   assert.equal(viaSocket.result.applied[0].kind, 'HTTPRoute');
 
   const list = await r('listResources', 'GET', '/api/session/resources/svc', { token: a.token });
-  assert.deepEqual(list.body.items.map((o: { metadata: { name: string } }) => o.metadata.name).sort(), ['httpbin', 'httpbin-canary']);
+  assert.deepEqual(list.body.items.map((o: { metadata: { name: string } }) => o.metadata.name).sort(), ['httpbin', 'httpbin-canary', 'httpbin-direct']);
   const routes = await w('listResources', { resource: 'httproutes' });
   assert.equal(routes.result.items[0].metadata.name, 'httpbin-split');
   assert.equal((await r('getResource', 'GET', '/api/session/resources/deployments/httpbin', { token: a.token })).body.kind, 'Deployment');
@@ -185,7 +185,10 @@ test('mesh views: stat per deployment and route, topology, tap', async () => {
   const topo = await r('getTopology', 'GET', '/api/session/mesh/topology', { token: a.token });
   const route = topo.body.routes.find((x: { name: string }) => x.name === 'httpbin-split');
   assert.deepEqual(route.rules[0].backends.map((b: { weight: number }) => b.weight), [90, 10]);
-  assert.ok(topo.body.workloads.every((x: { meshed: boolean }) => x.meshed));
+  // Every workload is meshed but httpbin-direct, the un-meshed copy kept for direct-vs-meshed comparisons.
+  const meshed = Object.fromEntries(topo.body.workloads.map((x: { name: string; meshed: boolean }) => [x.name, x.meshed]));
+  assert.equal(meshed['httpbin-direct'], false);
+  assert.ok(Object.entries(meshed).every(([name, m]) => m === (name !== 'httpbin-direct')), JSON.stringify(meshed));
   assert.equal((await w('getTopology')).result.namespace, a.namespace);
 
   // Tap over REST while requests flow; then over WS.

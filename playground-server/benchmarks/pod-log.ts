@@ -1,0 +1,63 @@
+// Reading a pod's container log through the Kubernetes API, as `kubectl logs -f` does: wait (bounded) until
+// the container has started, then follow `pods/log?follow=true` line by line until the container ends or
+// the pod is deleted. Works the same against the sandbox and a real cluster.
+import { ApiError } from '../api/errors.js';
+import type { KubeHttp } from '../kube/kube-http.js';
+
+interface PodLike {
+  status?: {
+    phase?: string;
+    containerStatuses?: { name: string; state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string; message?: string } } }[];
+  };
+}
+
+/** Waiting reasons that will not fix themselves within a benchmark. */
+const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff']);
+const POLL_MS = 100;
+
+const podPath = (namespace: string, pod: string) => `/api/v1/namespaces/${namespace}/pods/${pod}`;
+
+/** Resolves once `container` of `pod` is running or has run; throws if it cannot start before `deadline`. */
+export async function waitForContainerStart(kube: KubeHttp, namespace: string, pod: string, container: string, deadline: number, signal: AbortSignal): Promise<void> {
+  let last = 'not yet scheduled';
+  while (Date.now() < deadline && !signal.aborted) {
+    const p = await kube.json<PodLike>({ path: podPath(namespace, pod), signal });
+    const status = p.status?.containerStatuses?.find((c) => c.name === container);
+    if (status?.state?.running || status?.state?.terminated) return;
+    const waiting = status?.state?.waiting;
+    if (waiting?.reason && STUCK_REASONS.has(waiting.reason))
+      throw new ApiError(502, 'GeneratorFailed', `load generator pod ${pod} cannot start: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}; kubectl describe pod ${pod} says more`);
+    last = waiting?.reason ?? p.status?.phase ?? last;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  if (signal.aborted) throw new ApiError(499, 'Cancelled', 'the operation was cancelled');
+  throw new ApiError(504, 'GeneratorFailed', `load generator pod ${pod} did not start in time (last state: ${last})`);
+}
+
+/**
+ * Follow a container's log: `onLine` per line; resolves when the log ends. `stop` cuts the stream (a
+ * deadline), while deleting the pod lets the stream end by itself after the container's last lines.
+ */
+export async function followLog(kube: KubeHttp, namespace: string, pod: string, container: string, onLine: (line: string) => void, stop: AbortSignal): Promise<void> {
+  const res = await kube.open({ path: `${podPath(namespace, pod)}/log`, query: { follow: 'true', container }, accept: 'text/plain', signal: stop });
+  if ((res.statusCode ?? 0) >= 400) {
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    throw new ApiError(502, 'GeneratorFailed', `reading the log of ${pod} failed: ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`);
+  }
+  res.setEncoding('utf8');
+  let buffer = '';
+  try {
+    for await (const chunk of res) {
+      buffer += chunk as string;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        onLine(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+      }
+    }
+  } catch (err) {
+    if (!stop.aborted) throw err; // cut on purpose: keep what arrived
+  }
+  if (buffer) onLine(buffer);
+}
