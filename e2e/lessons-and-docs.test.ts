@@ -1,0 +1,150 @@
+// The site in a real browser against `playground up`: a fresh learner completes lesson 2 by clicking its
+// blocks and checks (which fail before each step and pass after), try-it returns live answers for a
+// playground operation and a sample-app operation, pages stay under the JS budget and free of serious
+// accessibility violations, and screenshots of each page type are kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
+import { startPlayground, type PlaygroundProcess } from './playground-process.js';
+import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, screenshot, seriousA11yViolations, waitForSession } from './site-helpers.js';
+
+const JS_BUDGET_BYTES = 100 * 1024;
+const LESSON = '/lessons/02-canary-traffic-splitting/';
+
+let pg: PlaygroundProcess;
+let browser: Browser;
+
+test.before(async () => {
+  pg = await startPlayground();
+  browser = await launchChromium();
+});
+test.after(async () => {
+  await browser?.close();
+  await pg?.stop();
+});
+
+async function clickCheck(page: Page, index: number): Promise<{ passed: boolean; text: string }> {
+  const box = page.locator('.check').nth(index);
+  const result = box.locator('.check-result');
+  await box.locator('button').click();
+  await page.waitForFunction((i) => document.querySelectorAll('.check .check-result')[i]?.hasAttribute('data-passed'), index, { timeout: 30_000 });
+  return { passed: (await result.getAttribute('data-passed')) === 'true', text: (await result.textContent()) ?? '' };
+}
+
+async function applyBlock(page: Page, index: number): Promise<string> {
+  const block = page.locator('[data-kind=apply]').nth(index);
+  await block.locator('button').click();
+  await page.waitForFunction((i) => /applied/.test(document.querySelectorAll('[data-kind=apply] .runnable-state')[i]?.textContent ?? ''), index, { timeout: 30_000 });
+  return (await block.locator('.runnable-output').textContent()) ?? '';
+}
+
+test('a fresh browser completes lesson 2: each check fails before its step and passes after', { timeout: 240_000 }, async () => {
+  const page = await freshPage(browser);
+  await page.goto(`${pg.url}${LESSON}`);
+  await waitForSession(page);
+
+  const before = await clickCheck(page, 0);
+  assert.equal(before.passed, false, `the 90/10 check passed before any route existed: ${before.text}`);
+  assert.match(before.text, /no HTTPRoute/);
+
+  assert.match(await applyBlock(page, 0), /httproute\/reviews applied/);
+  const split90 = await clickCheck(page, 0);
+  assert.equal(split90.passed, true, split90.text);
+
+  // The watch step's runnable lines run for real (curl through the mesh, stat).
+  const watch = page.locator('[data-kind=run]').nth(1);
+  await watch.locator('button').click();
+  await page.waitForFunction(() => /done|errors/.test(document.querySelectorAll('[data-kind=run] .runnable-state')[1]?.textContent ?? ''), undefined, { timeout: 60_000 });
+  assert.match((await watch.locator('.runnable-output').textContent()) ?? '', /reviews/);
+
+  const early50 = await clickCheck(page, 1);
+  assert.equal(early50.passed, false, 'the 50/50 check passed while the route was 90/10');
+  assert.match(early50.text, /90%/);
+  await applyBlock(page, 1);
+  assert.equal((await clickCheck(page, 1)).passed, true);
+
+  const early100 = await clickCheck(page, 2);
+  assert.equal(early100.passed, false, 'the 0/100 check passed while the route was 50/50');
+  await applyBlock(page, 2);
+  const done = await clickCheck(page, 2);
+  assert.equal(done.passed, true, done.text);
+  await screenshot(page, 'lesson-desktop');
+
+  // Progress is saved on the server and shown in the lesson list.
+  await page.goto(`${pg.url}/lessons/`);
+  await page.waitForFunction(() => /completed/.test(document.querySelector('[data-lesson="02-canary-traffic-splitting"] [data-progress]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+  await screenshot(page, 'lessons-list');
+  await page.context().close();
+});
+
+test('try it sends a playground operation over the WebSocket and shows the live answer', { timeout: 120_000 }, async () => {
+  const page = await freshPage(browser);
+  await page.goto(`${pg.url}/docs/api/playground/listResources/`);
+  await page.getByRole('button', { name: 'Open try it' }).click();
+  await page.locator('#tryit-path-resource').fill('deployments');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.waitForSelector('[data-testid=try-it-status]', { timeout: 120_000 });
+  assert.equal(await page.textContent('[data-testid=try-it-status]'), '200');
+  // The example's labelSelector (app=reviews) went along: only the reviews Deployments came back.
+  const body = (await page.textContent('[data-testid=try-it-body]')) ?? '';
+  assert.match(body, /"name": "reviews-v1"/);
+  assert.doesNotMatch(body, /"name": "productpage-v1"/);
+  await screenshot(page, 'api-playground-op');
+  await page.context().close();
+});
+
+test('try it on a sample-app operation runs inside the mesh and shows the pod that served it', { timeout: 120_000 }, async () => {
+  const page = await freshPage(browser);
+  await page.goto(`${pg.url}/docs/api/bookinfo/getReviews/`);
+  await page.getByRole('button', { name: 'Open try it' }).click();
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.waitForSelector('[data-testid=try-it-status]', { timeout: 120_000 });
+  assert.equal(await page.textContent('[data-testid=try-it-status]'), '200');
+  assert.match((await page.textContent('[data-testid=try-it-body]')) ?? '', /"reviews"/);
+  const mesh = (await page.textContent('[data-testid=try-it-mesh]')) ?? '';
+  assert.match(mesh, /curl-/, 'the sending pod is shown');
+  assert.match(mesh, /served by\s*reviews-v[123]-/, `the serving pod is shown: ${mesh}`);
+  await screenshot(page, 'api-sample-app-op');
+  await page.context().close();
+});
+
+test('lesson and API pages ship at most 100 KB of gzipped JS before interaction', { timeout: 60_000 }, async () => {
+  const figures: Record<string, { total: number; files: Record<string, number> }> = {};
+  for (const [kind, path] of [['lesson', LESSON], ['api-operation', '/docs/api/playground/sendRequest/'], ['api-sample-app', '/docs/api/bookinfo/getReviews/'], ['lesson-list', '/lessons/']] as const) {
+    figures[kind] = await initialJsGzipBytes(browser, `${pg.url}${path}`);
+  }
+  mkdirSync(fileURLToPath(new URL('../test-results/', import.meta.url)), { recursive: true });
+  writeFileSync(fileURLToPath(new URL('../test-results/js-budget.json', import.meta.url)), JSON.stringify(figures, null, 2));
+  for (const [kind, f] of Object.entries(figures)) {
+    console.log(`JS before interaction, ${kind}: ${(f.total / 1024).toFixed(1)} KB gzipped (budget ${JS_BUDGET_BYTES / 1024} KB)`);
+    assert.ok(f.total > 0, `${kind}: no script measured — the measurement is broken`);
+    assert.ok(f.total <= JS_BUDGET_BYTES, `${kind} ships ${f.total} gzipped bytes of JS before interaction: ${JSON.stringify(f.files)}`);
+  }
+});
+
+test('no serious accessibility violations on lesson, API and playground pages, at desktop and 375 px', { timeout: 180_000 }, async () => {
+  const pages = [['lesson', LESSON], ['api', '/docs/api/bookinfo/getReviews/'], ['api-index', '/docs/api/'], ['playground', '/playground/'], ['benchmarks', '/benchmarks/'], ['home', '/']] as const;
+  const problems: string[] = [];
+  for (const [name, path] of pages) {
+    for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      const page = await freshPage(browser, viewport);
+      await page.goto(`${pg.url}${path}`, { waitUntil: 'load' });
+      if (name === 'playground') await page.waitForSelector('.xterm', { timeout: 30_000 });
+      for (const theme of ['light', 'dark']) {
+        await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+        problems.push(...(await seriousA11yViolations(page)).map((v) => `${name} ${label} ${theme}: ${v}`));
+      }
+      // Nothing overflows sideways on a phone.
+      if (label === 'phone') {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 1, `${name} scrolls sideways by ${overflow}px at 375 px`);
+      }
+      await screenshot(page, `${name}-${label}`);
+      await page.context().close();
+    }
+  }
+  assert.deepEqual(problems, []);
+});

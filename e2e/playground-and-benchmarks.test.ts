@@ -1,0 +1,82 @@
+// The playground and benchmarks pages in a real browser against `playground up`: the terminal runs kubectl
+// and curl through the mesh, a benchmark runs to completion and draws its charts, and the page survives a
+// server restart with a visible reconnecting state, then works again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
+import { startPlayground, type PlaygroundProcess } from './playground-process.js';
+import { freshPage, screenshot, waitForSession } from './site-helpers.js';
+
+let pg: PlaygroundProcess;
+let browser: Browser;
+
+test.before(async () => {
+  pg = await startPlayground();
+  browser = await launchChromium();
+});
+test.after(async () => {
+  await browser?.close();
+  await pg?.stop();
+});
+
+const terminalText = (page: Page) => page.evaluate(() => document.querySelector('.xterm-rows')?.textContent ?? '');
+
+async function typeLine(page: Page, line: string, expect: RegExp, timeout = 60_000): Promise<void> {
+  await page.locator('[data-testid=terminal]').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('.xterm-rows')?.textContent ?? ''), expect.source, { timeout, polling: 250 });
+}
+
+test('the terminal runs kubectl get pods (or shows the install hint) and curl through the mesh', { timeout: 180_000 }, async () => {
+  const page = await freshPage(browser);
+  await page.goto(`${pg.url}/playground/`);
+  await waitForSession(page);
+  await page.waitForSelector('.xterm-rows');
+  await typeLine(page, 'kubectl get pods', /productpage-v1-\S+\s+2\/2\s+Running|kubectl is not installed/);
+  await typeLine(page, 'curl -i http://reviews:9080/reviews/0', /"reviews":\s*\[/);
+  assert.match(await terminalText(page), /< 200 in [\d.]+ ms from curl-\S+ \(served by reviews-v[123]-/);
+  // Ctrl-C on an idle line clears it and gives a fresh prompt.
+  await page.keyboard.type('kubectl get');
+  await page.keyboard.press('Control+C');
+  await page.waitForFunction(() => /kubectl get\^C/.test(document.querySelector('.xterm-rows')?.textContent ?? ''), undefined, { timeout: 5_000 }).catch(() => undefined);
+  const afterCtrlC = await terminalText(page);
+  assert.match(afterCtrlC, /kubectl get\^C/, afterCtrlC.slice(-400));
+  // The topology shows the session's services and workloads.
+  await page.waitForSelector('[data-testid=topology]', { timeout: 30_000 });
+  assert.match((await page.textContent('[data-testid=topology]')) ?? '', /reviews-v2/);
+  await screenshot(page, 'playground-desktop');
+  await page.context().close();
+});
+
+test('a benchmark runs to completion and draws its charts; a server restart shows reconnecting, then recovers', { timeout: 300_000 }, async () => {
+  const page = await freshPage(browser);
+  await page.goto(`${pg.url}/benchmarks/`);
+  await waitForSession(page);
+  await page.locator('#bench-durationSeconds').fill('2');
+  await page.locator('#bench-rps').fill('50');
+  await page.locator('#bench-label').fill('meshed');
+  await page.getByRole('button', { name: 'Run benchmark' }).click();
+  await page.waitForSelector('[data-testid=bench-progress]', { timeout: 30_000 });
+  await page.waitForSelector('[data-testid=percentile-chart] polyline', { timeout: 90_000 });
+  await page.waitForSelector('[data-testid=histogram-chart] rect', { timeout: 10_000 });
+  const summary = (await page.textContent('[data-testid=bench-summary]')) ?? '';
+  assert.match(summary, /meshed/);
+  assert.ok(!(await page.locator('[role=alert]').count()), `the run reported an error: ${await page.locator('[role=alert]').allTextContents()}`);
+  await screenshot(page, 'benchmarks-desktop');
+
+  // Restart the server under the open page: a clear reconnecting state, never a blank screen.
+  const port = new URL(pg.url).port;
+  const dataDir = pg.dataDir;
+  await pg.stop();
+  await page.waitForSelector('#connection-banner', { timeout: 30_000 });
+  assert.match((await page.textContent('#connection-banner')) ?? '', /Reconnecting/);
+  assert.match((await page.textContent('#session-chip')) ?? '', /reconnecting/);
+  assert.ok(await page.locator('[data-testid=bench-summary]').isVisible(), 'the results stay on screen while reconnecting');
+  await screenshot(page, 'benchmarks-reconnecting');
+  pg = await startPlayground({ dataDir, port: Number(port) });
+  await waitForSession(page, 150_000);
+  assert.equal(await page.locator('#connection-banner').count(), 0);
+  await page.context().close();
+});

@@ -1,0 +1,56 @@
+// Shared e2e steps: a fresh page, waiting for the session, screenshots at desktop and phone width, axe, and
+// the gzipped JS a page loads before any interaction.
+import { mkdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { SCREENSHOT_DIR } from './browser.js';
+
+export const PHONE = { width: 375, height: 740 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+export async function freshPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  return context.newPage();
+}
+
+export async function waitForSession(page: Page, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(() => document.getElementById('session-chip')?.dataset.state === 'ready', undefined, { timeout, polling: 250 });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(fileURLToPath(SCREENSHOT_DIR), { recursive: true });
+  await page.screenshot({ path: fileURLToPath(new URL(`${name}.png`, SCREENSHOT_DIR)), fullPage: true });
+}
+
+/** Violations axe rates serious or critical (the issue's bar), as readable lines. */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    // Monaco's own chrome (dimmed line numbers) is third-party UI we do not style.
+    .exclude('.monaco-editor')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+/** Sum of the gzipped sizes of every script the page loads up to the load event, before any interaction. */
+export async function initialJsGzipBytes(browser: Browser, url: string): Promise<{ total: number; files: Record<string, number> }> {
+  const page = await freshPage(browser);
+  const files: Record<string, number> = {};
+  const pending: Promise<void>[] = [];
+  page.on('response', (res) => {
+    if (res.request().resourceType() !== 'script') return;
+    pending.push(res.body().then((b) => void (files[new URL(res.url()).pathname] = gzipSync(b).length), () => undefined));
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  // Let module scripts the page starts by itself finish loading (no clicks, no focus).
+  await page.waitForTimeout(1500);
+  await Promise.all(pending);
+  // Inline module scripts count too.
+  const inline = await page.$$eval('script:not([src])', (els) => els.map((e) => e.textContent ?? ''));
+  files['(inline scripts)'] = inline.reduce((s, t) => s + gzipSync(Buffer.from(t)).length, 0);
+  await page.context().close();
+  return { total: Object.values(files).reduce((a, b) => a + b, 0), files };
+}
