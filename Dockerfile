@@ -2,11 +2,11 @@
 # Hosted mode points the server at a real cluster with KUBECONFIG; without one it runs the embedded sandbox.
 FROM node:20-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends kubectl ca-certificates \
+ && apt-get install -y --no-install-recommends kubectl ca-certificates python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build
 ENV HOST=0.0.0.0 PORT=8080 PLAYGROUND_DATA_DIR=/data
@@ -14,3 +14,5 @@ VOLUME /data
 EXPOSE 8080
 USER node
 CMD ["node", "bin/playground.js", "up"]
+# The same image is the load generator of a hosted benchmark: a Job pod runs
+#   node bin/playground.js generator        (LOADGEN_SPEC in its environment; results on stdout)
