@@ -1,5 +1,6 @@
 # Production image: the built site + the playground server (+ Debian's kubectl for the terminal).
-# Hosted mode points the server at a real cluster with KUBECONFIG; without one it runs the embedded sandbox.
+# Hosted mode points the server at a cluster (--kubeconfig or PLAYGROUND_KUBECONFIG); without one it runs the
+# embedded sandbox.
 FROM node:20-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends kubectl ca-certificates python3 make g++ \

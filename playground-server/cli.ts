@@ -6,7 +6,8 @@ const USAGE = `Usage: playground <command> [flags]
 Commands:
   up                    the embedded sandbox (with the Bookinfo sample app), the playground server and the site
                         on one URL.  Flags: --port P (default $PORT or 8080), --host H (default 127.0.0.1),
-                        --data-dir D (default ./data)
+                        --data-dir D (default ./data), --kubeconfig FILE (use that cluster instead of the
+                        embedded sandbox)
   sandbox               only the cluster.  Flags: --port P (default 6443), --host H, --kubeconfig FILE (required),
                         --with-sample (also deploy Bookinfo)
   bench <url> [flags]   load-test a URL (see 'playground bench --help')
@@ -69,12 +70,14 @@ export interface UpFlags {
   port: number;
   host: string;
   dataDir: string;
+  /** An existing cluster to use instead of starting the embedded sandbox. */
+  kubeconfig?: string;
 }
 
 function parseUpFlags(args: string[]): UpFlags {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, kubeconfig: { type: 'string' } },
     strict: true,
     allowPositionals: false,
   });
@@ -82,6 +85,7 @@ function parseUpFlags(args: string[]): UpFlags {
     port: parsePort(values.port ?? process.env.PORT, values.port ? '--port' : 'PORT', 8080),
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
     dataDir: values['data-dir'] ?? process.env.PLAYGROUND_DATA_DIR ?? 'data',
+    kubeconfig: values.kubeconfig ?? process.env.PLAYGROUND_KUBECONFIG,
   };
 }
 

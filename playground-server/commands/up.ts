@@ -15,12 +15,14 @@ export async function up(flags: UpFlags): Promise<number> {
     throw new Error(`the site is not built (${SITE_DIR} is missing): run "npm run build" or "npm start"`);
   const dataDir = resolve(flags.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const kubeconfigPath = join(dataDir, 'sandbox.kubeconfig');
-
-  const cluster = await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true, images: LOADGEN_IMAGES });
+  // An existing cluster (--kubeconfig) is used through the Kubernetes API alone; otherwise the embedded sandbox.
+  const kubeconfigPath = flags.kubeconfig ? resolve(flags.kubeconfig) : join(dataDir, 'sandbox.kubeconfig');
+  const cluster = flags.kubeconfig
+    ? undefined
+    : await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true, images: LOADGEN_IMAGES });
   const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir });
-  process.stdout.write(`Mesh Playground is up at ${server.url} (sandbox API ${cluster.url}, kubeconfig ${kubeconfigPath})\n`);
-  await cluster.waitForReady('default', 60_000).then(
+  process.stdout.write(`Mesh Playground is up at ${server.url} (${cluster ? `sandbox API ${cluster.url}` : 'cluster from'}, kubeconfig ${kubeconfigPath})\n`);
+  await cluster?.waitForReady('default', 60_000).then(
     () => process.stdout.write('sample app ready: kubectl --kubeconfig ' + kubeconfigPath + ' get pods\n'),
     (err: Error) => process.stderr.write(`sample app not ready: ${err.message}\n`),
   );
@@ -28,6 +30,6 @@ export async function up(flags: UpFlags): Promise<number> {
   const signal = await untilSignal();
   process.stderr.write(`${signal}: stopping\n`);
   await server.close();
-  await cluster.stop();
+  await cluster?.stop();
   return 0;
 }

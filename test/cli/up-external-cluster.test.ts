@@ -1,0 +1,52 @@
+// Contract 2 end to end: `playground up --kubeconfig` runs no sandbox of its own; it drives a cluster running in
+// another process (here `playground sandbox`) through the Kubernetes API alone — sessions become namespaces there.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
+
+function startCli(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${out}`)), 60_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const match = out.match(ready);
+      if (match) { clearTimeout(timer); resolve({ child, match, output: () => out }); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited (${code}):\n${out}`)); });
+  });
+}
+
+const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
+  if (child.exitCode !== null) return resolve();
+  child.once('exit', () => resolve());
+  child.kill('SIGTERM');
+});
+
+test('playground up --kubeconfig uses an existing cluster through the Kubernetes API only', { timeout: 180_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'playground-external-'));
+  const kubeconfig = join(dir, 'cluster.kubeconfig');
+  const cluster = await startCli(['sandbox', '--port', '0', '--kubeconfig', kubeconfig], /sandbox ready at (https:\/\/\S+)/);
+  t.after(() => stop(cluster.child));
+  const up = await startCli(['up', '--port', '0', '--kubeconfig', kubeconfig, '--data-dir', join(dir, 'data')], /is up at (http:\/\/\S+)/);
+  t.after(() => stop(up.child));
+  assert.doesNotMatch(up.output(), /sandbox API/, 'up started no sandbox of its own');
+
+  const res = await fetch(`${up.match[1]}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apps: ['httpbin'] }) });
+  assert.equal(res.status, 201, await res.clone().text());
+  const { session } = (await res.json()) as { session: { namespace: string } };
+
+  // The session's namespace and workloads exist in the other process's cluster, as the real kubectl sees them.
+  const pods = await new Promise<string>((resolve, reject) =>
+    execFile('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-n', session.namespace], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+  );
+  assert.match(pods, /^httpbin-\S+\s+2\/2\s+Running/m);
+});
