@@ -3,8 +3,12 @@
 //     p50/p90/p99 vs calling the app directly (goal ≤ 1 ms added at p90);
 //  2. throughput through two sidecars at saturation (closed model) as a fraction of direct (goal ≥ 50%);
 //  3. memory added per meshed pod: RSS growth for +N meshed pods minus +N plain pods (goal ≤ 10 MB).
+// For scale, (2) is also measured for a floor: two relays that only pipe bytes (1:1 connections, TLS between
+// them, no HTTP parsing, no routing) — the same six socket hops as two sidecars with no L7 work at all.
 // Load comes from the project's load generator (playground-server/loadgen) in a worker thread, so it does
 // not share the event loop with the proxies. The target is httpbin's /get in the embedded sandbox.
+import { createServer as createTcpServer, connect as tcpConnect, type Server as TcpServer, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startSandbox, type Sandbox } from '../sandbox/cluster.js';
@@ -12,6 +16,7 @@ import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/
 import { runLoadTest } from '../playground-server/loadgen/coordinator.js';
 import { summarize } from '../playground-server/loadgen/histogram.js';
 import type { LoadResult } from '../playground-server/loadgen/result.js';
+import { SandboxCA, generateWorkloadKey } from '../sandbox/mesh/identity/ca.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -68,6 +73,32 @@ async function settle(sb: Sandbox, ns: string, deployment: string, replicas: num
   await sb.waitForReady(ns, 60_000);
 }
 
+/** Two byte-piping relays in front of the app: plaintext in → TLS → plaintext to the app (the floor for any sidecar pair). */
+async function pipingRelays(appHost: string, appPort: number): Promise<{ url: string; close(): void }> {
+  const ca = await SandboxCA.create();
+  const key = await generateWorkloadKey();
+  const cert = await ca.issue('spiffe://cluster.local/ns/bench/sa/relay', key.publicKey, 3600_000);
+  const splice = (a: Socket, b: Socket): void => {
+    a.setNoDelay(true);
+    b.setNoDelay(true);
+    a.pipe(b).pipe(a);
+    a.on('error', () => b.destroy());
+    b.on('error', () => a.destroy());
+  };
+  const server = createTlsServer({ key: key.privateKeyPem, cert: cert.certificatePem }, (s) => splice(s, tcpConnect({ host: appHost, port: appPort })));
+  const client = createTcpServer((s) => splice(s, tlsConnect({ host: '127.0.0.1', port: (server.address() as { port: number }).port, ca: ca.rootPem, checkServerIdentity: () => undefined })));
+  const listen = (srv: TcpServer) => new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  await listen(server);
+  await listen(client);
+  return {
+    url: `http://127.0.0.1:${(client.address() as { port: number }).port}/get`,
+    close() {
+      client.close();
+      server.close();
+    },
+  };
+}
+
 function rss(): number {
   for (let i = 0; i < 3; i++) gc();
   return process.memoryUsage().rss;
@@ -94,8 +125,11 @@ async function main(): Promise<void> {
     console.log(`\nthroughput at saturation (closed model, 16 connections, ${SATURATION_RUN_MS / 1000}s):`);
     const dt = describe('direct → app', await load(direct, undefined, null, SATURATION_RUN_MS));
     const mt = describe('two sidecars (mTLS) → app', await load(meshed, 'httpbin:8000', null, SATURATION_RUN_MS));
+    const relays = await pipingRelays(plain.ip, 8080);
+    const ft = describe('floor: 2 piping relays', await load(relays.url, undefined, null, SATURATION_RUN_MS));
+    relays.close();
     const ratio = mt.rps / dt.rps;
-    console.log(`meshed/direct throughput: ${(ratio * 100).toFixed(1)}%  (goal ≥ 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+    console.log(`meshed/direct throughput: ${(ratio * 100).toFixed(1)}%  (goal ≥ 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'}; floor of two byte-piping relays: ${((ft.rps / dt.rps) * 100).toFixed(1)}%)`);
 
     console.log(`\nmemory: +${EXTRA_PODS} httpbin pods un-meshed, then +${EXTRA_PODS} meshed (RSS after GC):`);
     const r0 = rss();

@@ -17,6 +17,8 @@ export interface BenchIo {
 }
 
 export const BENCH_USAGE = `Usage: playground bench <url> [flags]
+       playground bench --mesh-overhead [flags]   direct vs sidecars vs sidecars+mTLS in an embedded sandbox
+                                                  (flags: playground bench --mesh-overhead --help)
 
   --rps N|max          open model at N requests/s (constant arrival rate); omit or "max" for the closed model
   --duration D         measured duration, e.g. 10s, 1m (default 10s)
@@ -168,6 +170,7 @@ function render(result: LoadResult, format: Format): string {
 }
 
 export async function runBenchCommand(argv: string[], io: BenchIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  if (argv.includes('--mesh-overhead')) return (await import('./overhead-command.js')).runMeshOverheadCommand(argv, io);
   let parsed: ParsedBench | 'help';
   try {
     parsed = parseBenchArgs(argv);

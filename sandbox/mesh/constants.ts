@@ -19,6 +19,13 @@ export const LINKERD_INJECT = 'linkerd.io/inject';
 export const ISTIO_INJECTION_LABEL = 'istio-injection';
 export const ISTIO_INJECT_ANNOTATION = 'sidecar.istio.io/inject';
 export const DEFAULT_INBOUND_POLICY = 'config.linkerd.io/default-inbound-policy';
+/**
+ * Sandbox-only opt-out of mTLS for a destination (annotation on the namespace or the pod; the pod's wins):
+ * `disabled` makes client sidecars talk plaintext to that pod's sidecar. Policy that requires mTLS
+ * (all-authenticated, TrafficTarget) still refuses such requests. Real meshes have no equivalent switch;
+ * it exists so the mesh-overhead benchmark can separate the sidecar hop's cost from TLS's.
+ */
+export const MTLS_ANNOTATION = 'mesh.playground.dev/mtls';
 
 /** Header the inbound proxy adds with the verified client identity (as Linkerd does). */
 export const CLIENT_ID_HEADER = 'l5d-client-id';

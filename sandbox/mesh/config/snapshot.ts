@@ -14,6 +14,8 @@ export interface PodInfo {
   deployment?: string;
   /** Inbound policy requires mTLS (all-authenticated, or a TrafficTarget governs the pod). */
   requireMtls: boolean;
+  /** Opted out of mTLS (`mesh.playground.dev/mtls: disabled`): clients send plaintext to its sidecar. */
+  mtlsDisabled?: boolean;
 }
 
 export interface MeshEndpoint {

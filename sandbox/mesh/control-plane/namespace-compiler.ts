@@ -2,7 +2,7 @@
 // producer/consumer route tables, splits, access rules) plus the status each HTTPRoute should carry.
 import type { KubeObject } from '../../apiserver/store.js';
 import type { MeshEndpoint, NamespaceConfig, PodInfo, RouteTable, ServiceEntry, ServicePortEntry } from '../config/snapshot.js';
-import { DEFAULT_INBOUND_POLICY, SIDECAR_CONTAINER_NAME } from '../constants.js';
+import { DEFAULT_INBOUND_POLICY, MTLS_ANNOTATION, SIDECAR_CONTAINER_NAME } from '../constants.js';
 import { spiffeId } from '../identity/spiffe.js';
 import { compileHttpRoute, type RouteLookups, type RouteParentStatus, type ServiceFacts } from './http-route-compiler.js';
 import { compareEntries, type RankedEntry } from './route-precedence.js';
@@ -52,6 +52,7 @@ export function compileNamespace(
   const problems: string[] = [];
   const nsAnnotations = objs.namespace?.metadata.annotations ?? {};
   const nsAllAuthenticated = nsAnnotations[DEFAULT_INBOUND_POLICY] === 'all-authenticated';
+  const nsMtls = mtlsSetting(nsAnnotations[MTLS_ANNOTATION], `namespace ${name}`, problems);
 
   const groupCache = new Map<string, ReturnType<typeof compileRouteGroup>>();
   const groups = (n: string) => {
@@ -66,7 +67,7 @@ export function compileNamespace(
 
   const pods = new Map<string, PodInfo>();
   for (const pod of objs.pods.values()) {
-    const info = podInfo(pod, nsAllAuthenticated, access);
+    const info = podInfo(pod, nsAllAuthenticated, nsMtls, access, problems);
     if (info) pods.set(info.name, info);
   }
   const podByIP = new Map<string, PodInfo>();
@@ -135,7 +136,15 @@ export function compileNamespace(
   return { config, routeStatus, dependsOn, problems };
 }
 
-function podInfo(pod: KubeObject, nsAllAuthenticated: boolean, access: Map<string, unknown[]>): PodInfo | undefined {
+/** The mTLS opt-out annotation's value: 'enabled', 'disabled', or undefined when absent (invalid values are reported and ignored). */
+function mtlsSetting(value: string | undefined, where: string, problems: string[]): 'enabled' | 'disabled' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'enabled' || value === 'disabled') return value;
+  problems.push(`${where}: annotation ${MTLS_ANNOTATION} must be "enabled" or "disabled" (got ${JSON.stringify(value)}); ignored`);
+  return undefined;
+}
+
+function podInfo(pod: KubeObject, nsAllAuthenticated: boolean, nsMtls: 'enabled' | 'disabled' | undefined, access: Map<string, unknown[]>, problems: string[]): PodInfo | undefined {
   const status = isObj(pod.status) ? pod.status : {};
   const spec = isObj(pod.spec) ? pod.spec : {};
   const ip = typeof status.podIP === 'string' ? status.podIP : undefined;
@@ -145,6 +154,7 @@ function podInfo(pod: KubeObject, nsAllAuthenticated: boolean, access: Map<strin
   const meshed = arr(spec.containers).some((c) => isObj(c) && c.name === SIDECAR_CONTAINER_NAME);
   const podPolicy = pod.metadata.annotations?.[DEFAULT_INBOUND_POLICY];
   const allAuthenticated = podPolicy ? podPolicy === 'all-authenticated' : nsAllAuthenticated;
+  const mtls = mtlsSetting(pod.metadata.annotations?.[MTLS_ANNOTATION], `pod ${ns}/${pod.metadata.name}`, problems) ?? nsMtls;
   return {
     namespace: ns,
     name: pod.metadata.name!,
@@ -154,6 +164,7 @@ function podInfo(pod: KubeObject, nsAllAuthenticated: boolean, access: Map<strin
     meshed,
     deployment: deploymentOf(pod),
     requireMtls: meshed && (allAuthenticated || access.has(sa)),
+    mtlsDisabled: meshed && mtls === 'disabled',
   };
 }
 

@@ -2,14 +2,15 @@
 // (a TLS record starts with 0x16, like Linkerd's protocol detection), terminates mTLS with the workload
 // certificate (client certificate required and verified), enforces policy (mTLS required; SMI
 // TrafficTarget allow-list by source identity and route), and forwards to the app on localHost:<port>.
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { AccessRule, PodInfo } from '../config/snapshot.js';
 import { CLIENT_ID_HEADER } from '../constants.js';
 import { routeGroupMatches } from '../control-plane/smi-compiler.js';
 import { spiffeIdOfSubjectAltName } from '../identity/spiffe.js';
-import { proxyError, stripHopByHop, type ProxyContext } from './proxy-context.js';
+import { proxyError, type ProxyContext } from './proxy-context.js';
+import { forwardableHeaders, hasRequestBody, rawHeader } from './raw-headers.js';
 import type { TrafficStats } from './traffic-stats.js';
 import { plainAgent } from './upstream-pool.js';
 import { relayBody } from './relay-body.js';
@@ -122,15 +123,11 @@ export class InboundProxy {
       return;
     }
 
-    const headers: OutgoingHttpHeaders = req.headers;
-    stripHopByHop(headers);
-    delete headers[CLIENT_ID_HEADER]; // only this proxy may assert who the client is
-    if (conn.peerIdentity) headers[CLIENT_ID_HEADER] = conn.peerIdentity;
+    const headers = forwardableHeaders(req.rawHeaders, CLIENT_ID_HEADER); // only this proxy may assert who the client is
+    if (conn.peerIdentity) headers.push(CLIENT_ID_HEADER, conn.peerIdentity);
     const upstream = httpRequest({ host: this.ctx.localHost, port, method: req.method, path: req.url, headers, agent: this.agent });
     upstream.once('response', (r) => {
-      const out: OutgoingHttpHeaders = r.headers;
-      stripHopByHop(out);
-      res.writeHead(r.statusCode ?? 502, out);
+      res.writeHead(r.statusCode ?? 502, forwardableHeaders(r.rawHeaders));
       relayBody(r, res);
       res.once('finish', () => this.record(req, start, r.statusCode ?? 502, conn, source, undefined));
     });
@@ -141,7 +138,12 @@ export class InboundProxy {
     res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
-    req.pipe(upstream);
+    // Most requests have no body: end at once instead of wiring a pipe (a dozen listeners per request).
+    if (hasRequestBody(req.rawHeaders)) req.pipe(upstream);
+    else {
+      upstream.end();
+      req.resume();
+    }
   };
 
   /** Returns why the request is denied, or undefined when allowed. */
@@ -160,7 +162,7 @@ export class InboundProxy {
 
   private record(req: IncomingMessage, start: number, status: number, conn: ConnInfo, source: PodInfo | undefined, error: string | undefined): void {
     const latency = performance.now() - start;
-    const authority = req.headers.host ?? '';
+    const authority = rawHeader(req.rawHeaders, 'host') ?? '';
     const tls = conn.tls ? 'true' : 'no_identity';
     const key = `${authority}|${tls}|${conn.peerIdentity ?? ''}`;
     let stats = this.statsCache.get(key);

@@ -17,6 +17,7 @@ import { proxyError, stripHopByHop, type ProxyContext } from './proxy-context.js
 import { defaultRule, matchRule, pickBackend, tableFor } from './route-matcher.js';
 import type { TrafficStats } from './traffic-stats.js';
 import { relayBody } from './relay-body.js';
+import { forwardableHeaders, rawHeader } from './raw-headers.js';
 import { MeshTlsAgent, plainAgent, retireOldConnections, type MeshRequestOptions } from './upstream-pool.js';
 
 class AttemptError extends Error {
@@ -62,7 +63,7 @@ export class OutboundProxy {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
     const snap = this.ctx.snapshot();
-    const dest = resolveDestination(req.headers.host, this.ctx.namespace, snap);
+    const dest = resolveDestination(rawHeader(req.rawHeaders, 'host'), this.ctx.namespace, snap);
     if ('error' in dest) {
       this.finish(req, res, start, 502, dest.error, undefined, '', undefined);
       return;
@@ -73,7 +74,14 @@ export class OutboundProxy {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const matched = table
-        ? matchRule(table, dest.port.port, { method: req.method ?? 'GET', path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), headers: req.headers })
+        ? matchRule(table, dest.port.port, {
+            method: req.method ?? 'GET',
+            path: q === -1 ? url : url.slice(0, q),
+            query: q === -1 ? '' : url.slice(q + 1),
+            get headers() {
+              return req.headers; // built by node only if a rule matches on headers
+            },
+          })
         : defaultRule(dest.service);
       if (!matched) {
         this.finish(req, res, start, 404, `no route of ${dest.service.namespace}/${dest.service.name} matches ${req.method} ${url}`, dest, '', undefined);
@@ -99,13 +107,19 @@ export class OutboundProxy {
       }
     }
 
-    const headers: OutgoingHttpHeaders = req.headers;
-    stripHopByHop(headers);
-    if (rule.requestHeaders) applyModifier(headers, rule.requestHeaders);
+    // Without header filters, headers go through as raw pairs (see raw-headers.ts); with them, as an object.
+    let headers: OutgoingHttpHeaders | string[];
+    if (rule.requestHeaders) {
+      headers = req.headers;
+      stripHopByHop(headers);
+      applyModifier(headers, rule.requestHeaders);
+    } else {
+      headers = forwardableHeaders(req.rawHeaders);
+    }
 
     // A retry needs the body again: buffer small bodies (like Linkerd, 64 KiB); stream the rest, unretried.
-    const length = Number(req.headers['content-length'] ?? 0);
-    const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+    const length = Number(rawHeader(req.rawHeaders, 'content-length') ?? 0);
+    const hasBody = length > 0 || rawHeader(req.rawHeaders, 'transfer-encoding') !== undefined;
     let body: Buffer | 'stream' | undefined;
     if (!hasBody) body = undefined;
     else if (rule.retry && length > 0 && length <= RETRY_BODY_LIMIT_BYTES) body = await readBody(req, length);
@@ -154,10 +168,15 @@ export class OutboundProxy {
           lastError = new AttemptError(status, `upstream answered ${status}`, true);
           continue;
         }
-        const out: OutgoingHttpHeaders = upstream.headers;
-        stripHopByHop(out);
-        if (rule.responseHeaders) applyModifier(out, rule.responseHeaders);
-        if (req.headers[DEBUG_REQUEST_HEADER]) describeService(out, target, attempt, rule.label);
+        let out: OutgoingHttpHeaders | string[];
+        if (rule.responseHeaders) {
+          out = upstream.headers;
+          stripHopByHop(out);
+          applyModifier(out, rule.responseHeaders);
+        } else {
+          out = forwardableHeaders(upstream.rawHeaders);
+        }
+        if (rawHeader(req.rawHeaders, DEBUG_REQUEST_HEADER)) describeService(out, target, attempt, rule.label);
         res.writeHead(status, out);
         relayBody(upstream, res);
         res.once('finish', () => {
@@ -194,14 +213,15 @@ export class OutboundProxy {
     return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod) };
   }
 
+  /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
   private peerIdentity(pod: PodInfo | undefined): string | undefined {
-    return pod?.meshed && pod.identity && this.ctx.identity() ? pod.identity : undefined;
+    return pod?.meshed && pod.identity && !pod.mtlsDisabled && this.ctx.identity() ? pod.identity : undefined;
   }
 
   private attempt(
     req: IncomingMessage,
     target: Target,
-    headers: OutgoingHttpHeaders,
+    headers: OutgoingHttpHeaders | string[],
     body: Buffer | 'stream' | undefined,
     timeoutMs: number | undefined,
     onRequest: (r: ReturnType<typeof httpRequest>) => void,
@@ -298,11 +318,12 @@ export class OutboundProxy {
 }
 
 /** The opt-in debug headers: which pod answered, after how many attempts, on which route, with which peer identity. */
-function describeService(out: OutgoingHttpHeaders, target: Target, attempts: number, route: string): void {
-  out[DEBUG_ENDPOINT_HEADER] = target.endpoint.pod?.name ?? `${target.endpoint.ip}:${target.endpoint.port}`;
-  out[DEBUG_ATTEMPTS_HEADER] = String(attempts);
-  out[DEBUG_ROUTE_HEADER] = route;
-  if (target.identity) out[DEBUG_PEER_IDENTITY_HEADER] = target.identity;
+function describeService(out: OutgoingHttpHeaders | string[], target: Target, attempts: number, route: string): void {
+  const set = Array.isArray(out) ? (name: string, value: string) => void out.push(name, value) : (name: string, value: string) => void (out[name] = value);
+  set(DEBUG_ENDPOINT_HEADER, target.endpoint.pod?.name ?? `${target.endpoint.ip}:${target.endpoint.port}`);
+  set(DEBUG_ATTEMPTS_HEADER, String(attempts));
+  set(DEBUG_ROUTE_HEADER, route);
+  if (target.identity) set(DEBUG_PEER_IDENTITY_HEADER, target.identity);
 }
 
 export function applyModifier(headers: OutgoingHttpHeaders | IncomingHttpHeaders, m: HeaderModifier): void {

@@ -2,12 +2,13 @@
 // written together with the headers in one write: one TLS record and one syscall per hop instead of
 // three (headers, body, end), which is most of a proxy's cost on loopback. Large or streamed bodies pipe.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { rawHeader } from './raw-headers.js';
 
 const COALESCE_LIMIT_BYTES = 16 * 1024;
 
 export function relayBody(upstream: IncomingMessage, res: ServerResponse): void {
   upstream.once('error', () => res.destroy());
-  const length = Number(upstream.headers['content-length']);
+  const length = Number(rawHeader(upstream.rawHeaders, 'content-length'));
   if (!(length >= 0 && length <= COALESCE_LIMIT_BYTES)) {
     upstream.pipe(res);
     return;
