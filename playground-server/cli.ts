@@ -11,6 +11,7 @@ Commands:
   sandbox               only the cluster.  Flags: --port P (default 6443), --host H, --kubeconfig FILE (required),
                         --with-sample (also deploy Bookinfo)
   bench <url> [flags]   load-test a URL (see 'playground bench --help')
+  bench --mesh-overhead the same load direct, through sidecars, and through sidecars with mTLS, in an embedded sandbox
   generator             one load generator of a distributed run (a Job pod's command): reads a GeneratorSpec
                         JSON from $LOADGEN_SPEC (or the first argument), prints the generator protocol's JSON
                         lines; --interactive waits for {"type":"start"} on stdin
