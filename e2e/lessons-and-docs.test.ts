@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { startPlayground, type PlaygroundProcess } from './playground-process.js';
-import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, screenshot, seriousA11yViolations, waitForSession } from './site-helpers.js';
+import { DESKTOP, PHONE, applyBlock, clickCheck, freshPage, runBlock, initialJsGzipBytes, screenshot, seriousA11yViolations, waitForSession } from './site-helpers.js';
 
 const JS_BUDGET_BYTES = 100 * 1024;
 const LESSON = '/lessons/02-canary-traffic-splitting/';
@@ -26,50 +26,35 @@ test.after(async () => {
   await pg?.stop();
 });
 
-async function clickCheck(page: Page, index: number): Promise<{ passed: boolean; text: string }> {
-  const box = page.locator('.check').nth(index);
-  const result = box.locator('.check-result');
-  await box.locator('button').click();
-  await page.waitForFunction((i) => document.querySelectorAll('.check .check-result')[i]?.hasAttribute('data-passed'), index, { timeout: 30_000 });
-  return { passed: (await result.getAttribute('data-passed')) === 'true', text: (await result.textContent()) ?? '' };
-}
-
-async function applyBlock(page: Page, index: number): Promise<string> {
-  const block = page.locator('[data-kind=apply]').nth(index);
-  await block.locator('button').click();
-  await page.waitForFunction((i) => /applied/.test(document.querySelectorAll('[data-kind=apply] .runnable-state')[i]?.textContent ?? ''), index, { timeout: 30_000 });
-  return (await block.locator('.runnable-output').textContent()) ?? '';
-}
-
 test('a fresh browser completes lesson 2: each check fails before its step and passes after', { timeout: 240_000 }, async () => {
   const page = await freshPage(browser);
   await page.goto(`${pg.url}${LESSON}`);
   await waitForSession(page);
 
+  // Step 1's check is there to show a failing check before anything changed.
   const before = await clickCheck(page, 0);
   assert.equal(before.passed, false, `the 90/10 check passed before any route existed: ${before.text}`);
   assert.match(before.text, /no HTTPRoute/);
 
   assert.match(await applyBlock(page, 0), /httproute\/reviews applied/);
-  const split90 = await clickCheck(page, 0);
+  const split90 = await clickCheck(page, 1);
   assert.equal(split90.passed, true, split90.text);
+  assert.equal((await clickCheck(page, 0)).passed, true, 'step 1 check passes once the route is applied');
 
   // The watch step's runnable lines run for real (curl through the mesh, stat).
-  const watch = page.locator('[data-kind=run]').nth(1);
-  await watch.locator('button').click();
-  await page.waitForFunction(() => /done|errors/.test(document.querySelectorAll('[data-kind=run] .runnable-state')[1]?.textContent ?? ''), undefined, { timeout: 60_000 });
-  assert.match((await watch.locator('.runnable-output').textContent()) ?? '', /reviews/);
+  const watch = await runBlock(page, 1);
+  assert.match(watch.output, /reviews/);
 
-  const early50 = await clickCheck(page, 1);
+  const early50 = await clickCheck(page, 2);
   assert.equal(early50.passed, false, 'the 50/50 check passed while the route was 90/10');
   assert.match(early50.text, /90%/);
   await applyBlock(page, 1);
-  assert.equal((await clickCheck(page, 1)).passed, true);
+  assert.equal((await clickCheck(page, 2)).passed, true);
 
-  const early100 = await clickCheck(page, 2);
+  const early100 = await clickCheck(page, 3);
   assert.equal(early100.passed, false, 'the 0/100 check passed while the route was 50/50');
   await applyBlock(page, 2);
-  const done = await clickCheck(page, 2);
+  const done = await clickCheck(page, 3);
   assert.equal(done.passed, true, done.text);
   await screenshot(page, 'lesson-desktop');
 
@@ -134,7 +119,11 @@ test('no serious accessibility violations on lesson, API and playground pages, a
       await page.goto(`${pg.url}${path}`, { waitUntil: 'load' });
       if (name === 'playground') await page.waitForSelector('.xterm', { timeout: 30_000 });
       for (const theme of ['light', 'dark']) {
-        await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+        // As the theme toggle does: set the theme and tell the editors and the terminal.
+        await page.evaluate((t) => {
+          document.documentElement.dataset.theme = t;
+          document.dispatchEvent(new CustomEvent('pg-theme', { detail: t }));
+        }, theme);
         problems.push(...(await seriousA11yViolations(page)).map((v) => `${name} ${label} ${theme}: ${v}`));
       }
       // Nothing overflows sideways on a phone.

@@ -1,5 +1,5 @@
-// Shared e2e steps: a fresh page, waiting for the session, screenshots at desktop and phone width, axe, and
-// the gzipped JS a page loads before any interaction.
+// Shared e2e steps: a fresh page, waiting for the session, a lesson's blocks and checks, screenshots at desktop
+// and phone width, axe, and the gzipped JS a page loads before any interaction.
 import { mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -53,4 +53,29 @@ export async function initialJsGzipBytes(browser: Browser, url: string): Promise
   files['(inline scripts)'] = inline.reduce((s, t) => s + gzipSync(Buffer.from(t)).length, 0);
   await page.context().close();
   return { total: Object.values(files).reduce((a, b) => a + b, 0), files };
+}
+
+/** Click a lesson's Check button (index among the page's checks) and wait for its verdict. */
+export async function clickCheck(page: Page, index: number, timeout = 30_000): Promise<{ passed: boolean; text: string }> {
+  const box = page.locator('.check').nth(index);
+  const result = box.locator('.check-result');
+  await box.locator('button').click();
+  await page.waitForFunction((i) => document.querySelectorAll('.check .check-result')[i]?.hasAttribute('data-passed'), index, { timeout, polling: 250 });
+  return { passed: (await result.getAttribute('data-passed')) === 'true', text: (await result.textContent()) ?? '' };
+}
+
+/** Click a lesson's manifest block's Apply (index among apply blocks) and return its output once applied. */
+export async function applyBlock(page: Page, index: number): Promise<string> {
+  const block = page.locator('[data-kind=apply]').nth(index);
+  await block.locator('button').click();
+  await page.waitForFunction((i) => /applied/.test(document.querySelectorAll('[data-kind=apply] .runnable-state')[i]?.textContent ?? ''), index, { timeout: 30_000, polling: 250 });
+  return (await block.locator('.runnable-output').textContent()) ?? '';
+}
+
+/** Click a lesson's runnable block's Run (index among run blocks); wait until every line ran; return state and output. */
+export async function runBlock(page: Page, index: number, timeout = 60_000): Promise<{ ok: boolean; output: string }> {
+  const block = page.locator('[data-kind=run]').nth(index);
+  await block.locator('button').click();
+  await page.waitForFunction((i) => /^(done|finished with errors)$/.test(document.querySelectorAll('[data-kind=run] .runnable-state')[i]?.textContent ?? ''), index, { timeout, polling: 250 });
+  return { ok: (await block.getAttribute('data-ran')) === 'ok', output: (await block.locator('.runnable-output').textContent()) ?? '' };
 }

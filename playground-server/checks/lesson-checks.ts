@@ -1,6 +1,8 @@
 // Checks the site's lessons need beyond the builtin ones: traffic seen by the mesh (lesson 1) and a meshed
-// and a direct benchmark run (lesson 3). The benchmark check reads the session's runs from the results store.
+// and a direct benchmark run (lesson 3). The benchmark check reads the session's runs from the results store:
+// "direct" means the generator pods ran without sidecars against the un-meshed httpbin-direct.
 import { meshStat } from '../mesh/stat.js';
+import type { Schemas } from '../api/types.js';
 import type { PlaygroundStore } from '../storage/store.js';
 import type { CheckRegistry, LessonCheck } from './registry.js';
 
@@ -27,24 +29,46 @@ const meshTraffic: LessonCheck<{ deployment: string; minRequests?: number }> = {
   },
 };
 
-function overheadMeasured(store: PlaygroundStore): LessonCheck<{ meshedFrom: string; directFrom: string }> {
+type Run = Schemas['Benchmark'];
+
+/** The Service a run targeted: the first DNS label of its URL's host (`http://httpbin.ns.svc:8000/get` → httpbin). */
+function targetService(url: string): string {
+  try {
+    return new URL(url).hostname.split('.')[0];
+  } catch {
+    return '';
+  }
+}
+
+/** Runs stored before `sidecar` existed were meshed (the only kind there was). */
+const meshedRun = (b: Run) => b.sidecar !== false;
+
+function overheadMeasured(store: PlaygroundStore): LessonCheck<{ meshedService?: string; directService?: string }> {
   return {
     name: 'mesh-overhead-measured',
     title: 'A meshed and a direct benchmark',
-    description: 'The session has a completed benchmark run from the meshed client and one from the direct (unmeshed) client.',
+    description:
+      'The session has a completed meshed run (generator pods with sidecars, sidecar: true) against meshedService and a completed direct run (no sidecars, sidecar: false) against directService.',
     args: {
       type: 'object',
-      required: ['meshedFrom', 'directFrom'],
-      properties: { meshedFrom: { type: 'string', pattern: DNS_LABEL }, directFrom: { type: 'string', pattern: DNS_LABEL } },
+      properties: { meshedService: { type: 'string', pattern: DNS_LABEL, default: 'httpbin' }, directService: { type: 'string', pattern: DNS_LABEL, default: 'httpbin-direct' } },
       additionalProperties: false,
     },
-    async run({ session }, { meshedFrom, directFrom }) {
+    async run({ session }, { meshedService = 'httpbin', directService = 'httpbin-direct' }) {
       const runs = (await store.benchmarks(session.id)).map((r) => r.benchmark).filter((b) => b.status === 'completed');
-      const meshed = runs.find((b) => (b.from ?? 'curl') === meshedFrom);
-      const direct = runs.find((b) => b.from === directFrom);
-      const missing = [!meshed && `a meshed run from "${meshedFrom}"`, !direct && `a direct run from "${directFrom}"`].filter(Boolean);
-      if (missing.length) return { passed: false, hint: `still to do: ${missing.join(' and ')} (the benchmarks page runs them)`, details: { completedRuns: runs.length } };
-      const p = (b: typeof runs[number]) => `p50 ${b.summary?.latencyMs.p50} ms, p99 ${b.summary?.latencyMs.p99} ms`;
+      const meshed = runs.find((b) => meshedRun(b) && targetService(b.url) === meshedService);
+      const direct = runs.find((b) => !meshedRun(b) && targetService(b.url) === directService);
+      const missing = [
+        !meshed && `a meshed run (sidecar on) against http://${meshedService}:…`,
+        !direct && `a direct run (sidecar off) against http://${directService}:…`,
+      ].filter(Boolean);
+      if (missing.length) {
+        // The easy mistake: targeting the direct Service from meshed generators still crosses the client's proxy.
+        const meshedToDirect = !direct && runs.some((b) => meshedRun(b) && targetService(b.url) === directService);
+        const why = meshedToDirect ? `; your run against ${directService} had the sidecar on, so its requests still left through a proxy — untick "sidecar"` : '';
+        return { passed: false, hint: `still to do: ${missing.join(' and ')} (the benchmarks page runs them)${why}`, details: { completedRuns: runs.length } };
+      }
+      const p = (b: Run) => `p50 ${b.summary?.latencyMs.p50} ms, p99 ${b.summary?.latencyMs.p99} ms`;
       return { passed: true, hint: `meshed ${p(meshed!)}; direct ${p(direct!)}`, details: { meshed: meshed!.id, direct: direct!.id } };
     },
   };

@@ -2,7 +2,7 @@
 // resumeSession, token kept to resume after a server restart) and one WebSocket (/ws) carrying
 // `{id, op, params}` → `{id, event}*` then `{id, result}` | `{id, error}`. When the socket drops the client
 // says so (state "reconnecting", a banner), fails the calls in flight, and reconnects with bounded backoff.
-import type { OperationId, OpEvent, OpParams, OpResult, Schemas } from './api-types.ts';
+import type { OperationId, OpEvent, OpParams, OpResult, Schemas } from '../../../openapi/types.ts';
 
 export type ConnectionState = 'idle' | 'starting' | 'ready' | 'reconnecting';
 

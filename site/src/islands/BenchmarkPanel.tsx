@@ -1,16 +1,35 @@
 // The benchmarks page: a form, live progress (rps, p99), then the percentile spectrum, the histogram, the
-// SMP summary, an overlay of two runs, and SMP / fortio JSON export — all through the playground's ops.
+// SMP summary, an overlay of two runs with their differences, and SMP / fortio JSON export — all through the
+// playground's ops. The overlay's curves come from each run's fortio export (its histogram buckets):
+// compareBenchmarks answers summaries and deltas only, so it supplies the comparison row, not the curves.
 import { useEffect, useState } from 'react';
 import { playground, PlaygroundError } from '../client/playground-client.ts';
-import type { Schemas } from '../client/api-types.ts';
+import type { Schemas } from '../../../openapi/types.ts';
 import { LatencyHistogram, PercentileSpectrum, type Bucket, type Series } from './charts.tsx';
 
 interface FortioDoc { DurationHistogram?: { Data: Bucket[] | null } }
 const COLORS = ['var(--chart-a)', 'var(--chart-b)'];
 const PRESETS = [
-  { label: 'meshed: curl → httpbin', url: 'http://httpbin:8000/get', from: 'curl' },
-  { label: 'direct: curl-direct → httpbin-direct', url: 'http://httpbin-direct:8000/get', from: 'curl-direct' },
+  { label: 'meshed: httpbin, sidecar on', url: 'http://httpbin:8000/get', sidecar: true },
+  { label: 'direct: httpbin-direct, sidecar off', url: 'http://httpbin-direct:8000/get', sidecar: false },
 ];
+const MAX_GENERATORS = 4;
+
+interface FormState { url: string; from: string; rps: string; durationSeconds: string; connections: string; generators: string; sidecar: boolean; label: string }
+
+/** The same run as a terminal line (the `bench` built-in), so the page teaches the command too. */
+function benchLine(f: FormState): string {
+  const parts = ['bench', '-c', f.connections || '4'];
+  if (f.rps.trim()) parts.push('--rps', f.rps.trim());
+  parts.push('-t', f.durationSeconds || '5');
+  if (Number(f.generators) > 1) parts.push('-g', f.generators);
+  if (!f.sidecar) parts.push('--no-sidecar');
+  parts.push(f.url);
+  return parts.join(' ');
+}
+
+const runName = (r: Schemas['Benchmark']) => r.label || `${r.sidecar === false ? 'direct' : 'meshed'} ${r.from ?? 'curl'}`;
+const signed = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v > 0 ? '+' : ''}${+v.toFixed(3)}`);
 
 async function bucketsOf(id: string): Promise<Bucket[]> {
   const exp = await playground.call('exportBenchmark', { id, format: 'fortio' });
@@ -27,7 +46,8 @@ function download(name: string, doc: unknown): void {
 
 export default function BenchmarkPanel() {
   const q = new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
-  const [form, setForm] = useState({ url: q.get('url') ?? PRESETS[0].url, from: q.get('from') ?? 'curl', rps: '100', durationSeconds: '5', connections: '4', label: q.get('label') ?? '' });
+  const [form, setForm] = useState<FormState>({ url: q.get('url') ?? PRESETS[0].url, from: q.get('from') ?? 'curl', rps: '100', durationSeconds: '5', connections: '4', generators: '1', sidecar: q.get('sidecar') !== 'false', label: q.get('label') ?? '' });
+  const [comparison, setComparison] = useState<Schemas['BenchmarkComparison'] | null>(null);
   const [progress, setProgress] = useState<Schemas['BenchmarkProgress'] | null>(null);
   const [running, setRunning] = useState<AbortController | null>(null);
   const [error, setError] = useState('');
@@ -42,8 +62,14 @@ export default function BenchmarkPanel() {
     const ids = selected.slice(0, 2);
     void Promise.all(ids.map(async (id, i) => {
       const run = runs.find((r) => r.id === id);
-      return { label: `${run?.label || run?.from || ''} ${id}`.trim(), color: COLORS[i], buckets: await bucketsOf(id) };
+      return { label: `${run ? runName(run) : ''} ${id}`.trim(), color: COLORS[i], buckets: await bucketsOf(id) };
     })).then((s) => live && setSeries(s.filter((x) => x.buckets.length))).catch((err) => live && setError((err as Error).message));
+    // Two runs: b relative to a, with the direct (or older) run as the baseline a.
+    const pair = ids.map((id) => runs.find((r) => r.id === id)).filter((r): r is Schemas['Benchmark'] => !!r);
+    if (pair.length === 2) {
+      const [a, b] = pair[0].sidecar === false || (pair[1].sidecar !== false && pair[0].startedAt < pair[1].startedAt) ? pair : [pair[1], pair[0]];
+      void playground.call('compareBenchmarks', { a: a.id, b: b.id }).then((c) => live && setComparison(c), () => live && setComparison(null));
+    } else setComparison(null);
     return () => { live = false; };
   }, [selected.join(','), runs.length]);
 
@@ -53,7 +79,7 @@ export default function BenchmarkPanel() {
     const ctl = new AbortController();
     setRunning(ctl);
     try {
-      const params: Record<string, unknown> = { url: form.url, from: form.from, connections: Number(form.connections), durationSeconds: Number(form.durationSeconds) };
+      const params: Record<string, unknown> = { url: form.url, from: form.from, connections: Number(form.connections), durationSeconds: Number(form.durationSeconds), generators: Number(form.generators), sidecar: form.sidecar };
       if (form.rps.trim()) params.rps = Number(form.rps);
       if (form.label.trim()) params.label = form.label.trim();
       const b = await playground.call('startBenchmark', params as Schemas['StartBenchmarkRequest'], { signal: ctl.signal, onEvent: setProgress });
@@ -67,10 +93,10 @@ export default function BenchmarkPanel() {
     }
   }
 
-  const field = (name: keyof typeof form, label: string, type = 'text') => (
-    <div>
+  const field = (name: Exclude<keyof FormState, 'sidecar'>, label: string, type = 'text', limits: { min?: number; max?: number } = {}) => (
+    <div className={name === 'url' ? 'wide' : undefined}>
       <label htmlFor={`bench-${name}`}>{label}</label>
-      <input id={`bench-${name}`} type={type} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
+      <input id={`bench-${name}`} type={type} {...limits} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
     </div>
   );
   const duration = Number(form.durationSeconds) || 1;
@@ -81,17 +107,26 @@ export default function BenchmarkPanel() {
       <form className="panel" onSubmit={(e) => { e.preventDefault(); void start(); }}>
         <p>
           Presets:{' '}
-          {PRESETS.map((p) => <button key={p.label} type="button" className="btn btn-secondary" style={{ marginRight: '.4rem' }} onClick={() => setForm({ ...form, url: p.url, from: p.from, label: p.label.split(':')[0] })}>{p.label}</button>)}
+          {PRESETS.map((p) => <button key={p.label} type="button" className="btn btn-secondary" style={{ marginRight: '.4rem' }} onClick={() => setForm({ ...form, url: p.url, sidecar: p.sidecar, label: p.label.split(':')[0] })}>{p.label}</button>)}
         </p>
         <div className="form-grid">
           {field('url', 'Target URL (a Service of your session)')}
-          {field('from', 'From workload (playground/curl)')}
-          {field('rps', 'Rate (requests/s; empty = max)', 'number')}
-          {field('durationSeconds', 'Duration (s, ≤ 60)', 'number')}
-          {field('connections', 'Connections (≤ 64)', 'number')}
+          {field('from', 'Identity (ServiceAccount of this Deployment)')}
+          {field('rps', 'Rate (requests/s; empty = max)', 'number', { min: 1, max: 2000 })}
+          {field('durationSeconds', 'Duration (s, ≤ 60)', 'number', { min: 1, max: 60 })}
+          {field('connections', 'Connections (≤ 64)', 'number', { min: 1, max: 64 })}
+          {field('generators', `Generator pods (1–${MAX_GENERATORS})`, 'number', { min: 1, max: MAX_GENERATORS })}
           {field('label', 'Label')}
+          <div className="checkbox-field">
+            <input id="bench-sidecar" type="checkbox" checked={form.sidecar} onChange={(e) => setForm({ ...form, sidecar: e.target.checked })} />
+            <label htmlFor="bench-sidecar">Sidecar on the generator pods (untick for a direct, unmeshed client)</label>
+          </div>
         </div>
-        <p className="muted">Generators: one per run (the session's client pod); the server runs the load loop inside your namespace.</p>
+        <p className="muted">
+          The load comes from {Number(form.generators) > 1 ? `${form.generators} generator pods` : 'a generator pod'} started in your namespace for
+          this run, {form.sidecar ? 'meshed like any other pod' : 'without a sidecar (requests go straight to the Service)'}. In the
+          terminal: <code data-testid="bench-command">{benchLine(form)}</code>
+        </p>
         <div className="runnable-bar">
           <button type="submit" className="btn" disabled={!!running}>{running ? 'Running…' : 'Run benchmark'}</button>
           {running && <button type="button" className="btn btn-secondary" onClick={() => running.abort()}>Cancel</button>}
@@ -119,7 +154,7 @@ export default function BenchmarkPanel() {
             <tbody>
               {shownRuns.map((r) => (
                 <tr key={r.id}>
-                  <td>{r.label || r.from} <span className="muted">{r.id}</span></td>
+                  <td>{runName(r)} <span className="muted">{r.id}</span></td>
                   <td>{r.summary?.requests ?? '—'}</td>
                   <td>{r.summary?.actualRps ?? '—'}</td>
                   <td>{r.summary?.latencyMs.p50 ?? '—'}</td>
@@ -128,13 +163,26 @@ export default function BenchmarkPanel() {
                   <td>{r.summary?.latencyMs.p999 ?? '—'}</td>
                   <td>{r.summary?.latencyMs.max ?? '—'}</td>
                   <td>{r.summary?.errors ?? '—'}</td>
-                  <td>
+                  <td className="nowrap">
                     {(['smp', 'fortio'] as const).map((f) => (
                       <button key={f} type="button" className="icon-btn" onClick={() => void playground.call('exportBenchmark', { id: r.id, format: f }).then((d) => download(`${r.id}.${f}.json`, d.document), (err) => setError((err as Error).message))}>{f.toUpperCase()}</button>
                     ))}
                   </td>
                 </tr>
               ))}
+              {comparison && comparison.deltas['latency.p50'] && (
+                <tr data-testid="bench-delta">
+                  <th scope="row">{runName(comparison.b)} − {runName(comparison.a)}</th>
+                  <td>—</td>
+                  <td>{signed(comparison.deltas.actualRps?.delta as number | null)}</td>
+                  {(['p50', 'p90', 'p99', 'p999', 'max'] as const).map((k) => {
+                    const d = comparison.deltas[`latency.${k}`] as { delta: number | null; ratio: number | null };
+                    return <td key={k}>{signed(d.delta)}{d.ratio !== null && <span className="muted"> ×{d.ratio}</span>}</td>;
+                  })}
+                  <td>{signed(comparison.deltas.errors?.delta as number | null)}</td>
+                  <td />
+                </tr>
+              )}
             </tbody>
           </table></div>
         </section>
@@ -147,7 +195,7 @@ export default function BenchmarkPanel() {
               <li key={r.id}>
                 <label>
                   <input type="checkbox" checked={selected.includes(r.id)} onChange={(e) => setSelected(e.target.checked ? [r.id, ...selected].slice(0, 2) : selected.filter((x) => x !== r.id))} />{' '}
-                  {r.label || r.from} · {r.url} · {r.status} {r.summary && `· p50 ${r.summary.latencyMs.p50} ms · p99 ${r.summary.latencyMs.p99} ms`} <span className="muted">{r.id}</span>
+                  {runName(r)} · {r.url} · sidecar {r.sidecar === false ? 'off' : 'on'}{r.generators && r.generators > 1 ? ` · ${r.generators} generators` : ''} · {r.status} {r.summary && `· p50 ${r.summary.latencyMs.p50} ms · p99 ${r.summary.latencyMs.p99} ms`} <span className="muted">{r.id}</span>
                 </label>
               </li>
             ))}

@@ -56,7 +56,9 @@ export function locateErrors(text: string, err: PlaygroundError): Located[] {
   const docs = parseAllDocuments(text);
   const arr = Array.isArray(docs) ? docs : [];
   const fields = (err.details?.fields as { field: string; message: string }[] | undefined) ?? [];
-  const causes = (err.details?.causes as { field?: string; message?: string }[] | undefined) ?? [];
+  // A Kubernetes Status's causes arrive under details.kubernetes (the cluster's own details, passed through).
+  const kube = err.details?.kubernetes as { causes?: { field?: string; message?: string }[] } | undefined;
+  const causes = (err.details?.causes as { field?: string; message?: string }[] | undefined) ?? kube?.causes ?? [];
   const object = typeof err.details?.object === 'string' ? err.details.object : '';
   const objectDoc = arr.findIndex((d) => {
     const js = d.toJS() as { kind?: string; metadata?: { name?: string } } | null;
@@ -73,8 +75,10 @@ export function locateErrors(text: string, err: PlaygroundError): Located[] {
     out.push({ line: (doc && c.field ? nodeLine(text, doc, pathOf(c.field)) : undefined) ?? 1, message: `${c.field ?? ''} ${c.message ?? ''}`.trim() });
   }
   if (!out.length) {
+    // No structured causes: the first field path the message names (`spec.rules[0].backendRefs[0].weight: …`).
     const doc = arr[objectDoc >= 0 ? objectDoc : 0];
-    out.push({ line: (doc && nodeLine(text, doc, [])) ?? 1, message: err.message });
+    const named = /\b((?:spec|metadata|data)(?:\.[A-Za-z0-9_-]+(?:\[\d+\])*)+)/.exec(err.message)?.[1];
+    out.push({ line: (doc && nodeLine(text, doc, named ? pathOf(named) : [])) ?? 1, message: err.message });
   }
   return out;
 }

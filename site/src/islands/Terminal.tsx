@@ -9,10 +9,16 @@ import { playground, PlaygroundError } from '../client/playground-client.ts';
 const PROMPT = '\x1b[1;32m$\x1b[0m ';
 const MAX_HISTORY = 200;
 
+const terminalTheme = () =>
+  document.documentElement.dataset.theme === 'dark' ? { background: '#0d1117', foreground: '#e6edf3', cursor: '#e6edf3', selectionBackground: '#264f78' } : { background: '#ffffff', foreground: '#1b1f24', cursor: '#1b1f24', selectionBackground: '#b6d4fe' };
+
 export default function Terminal() {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const term = new XTerm({ convertEol: true, cursorBlink: true, fontSize: 13, scrollback: 5000, fontFamily: 'ui-monospace, monospace', theme: document.documentElement.dataset.theme === 'dark' ? { background: '#0d1117' } : { background: '#ffffff', foreground: '#1b1f24', cursor: '#1b1f24', selectionBackground: '#b6d4fe' } });
+    const term = new XTerm({ convertEol: true, cursorBlink: true, fontSize: 13, scrollback: 5000, fontFamily: 'ui-monospace, monospace', theme: terminalTheme() });
+    // Follow the site's theme toggle, as the editors do.
+    const onTheme = () => (term.options.theme = terminalTheme());
+    document.addEventListener('pg-theme', onTheme);
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(host.current!);
@@ -110,6 +116,7 @@ export default function Terminal() {
     term.write(PROMPT);
     term.focus();
     return () => {
+      document.removeEventListener('pg-theme', onTheme);
       running?.abort();
       resize.disconnect();
       term.dispose();

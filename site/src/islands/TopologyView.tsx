@@ -2,7 +2,7 @@
 // metrics per deployment, refreshed every few seconds while the page is visible.
 import { useEffect, useState } from 'react';
 import { playground } from '../client/playground-client.ts';
-import type { Schemas } from '../client/api-types.ts';
+import type { Schemas } from '../../../openapi/types.ts';
 
 const REFRESH_MS = 3000;
 
@@ -30,7 +30,10 @@ function Graph({ topo }: { topo: Schemas['Topology'] }) {
   const height = Math.max(services.length, workloads.length) * rowH + 20;
   const wy = new Map(workloads.map((w, i) => [w.name, 20 + i * rowH]));
   return (
-    <svg className="chart" viewBox={`0 0 600 ${height}`} role="img" aria-label={`Topology: ${services.length} services, ${workloads.length} workloads`}>
+    // Drawn at its natural size (600 px): scaled to the column it was unreadable on a phone and oversized on a
+    // desktop; a narrow screen scrolls it sideways inside its own box instead.
+    <div className="table-wrap" tabIndex={0}>
+    <svg className="chart topology-graph" width={600} height={height} viewBox={`0 0 600 ${height}`} role="img" aria-label={`Topology: ${services.length} services, ${workloads.length} workloads`}>
       {services.map((s, i) => s.workloads.map((w) => wy.has(w) && <line key={`${s.name}-${w}`} x1={190} y1={20 + i * rowH - 4} x2={380} y2={wy.get(w)! - 4} stroke="var(--border)" />))}
       {services.map((s, i) => <text key={s.name} x={185} y={20 + i * rowH} textAnchor="end">{s.name} ▸</text>)}
       {workloads.map((w) => (
@@ -39,6 +42,7 @@ function Graph({ topo }: { topo: Schemas['Topology'] }) {
         </text>
       ))}
     </svg>
+    </div>
   );
 }
 

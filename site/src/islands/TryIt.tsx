@@ -3,7 +3,7 @@
 // status, headers, body, latency, and for in-mesh requests the serving pod, retries and peer identity.
 import { useState } from 'react';
 import { playground, PlaygroundError, showConnectionState } from '../client/playground-client.ts';
-import type { OperationId, Schemas } from '../client/api-types.ts';
+import type { OperationId, Schemas } from '../../../openapi/types.ts';
 import { CodeEditor } from './CodeEditor.tsx';
 
 interface Param { name: string; in: 'path' | 'query' | 'header' | 'cookie'; required: boolean; description?: string; schema: { type?: unknown; enum?: unknown[] } }

@@ -1,6 +1,8 @@
-// The playground API's types, derived from the generated OpenAPI types only (openapi/generated): params are
-// path + query + JSON body fields together (the WebSocket message's `params`); results are the 2xx body.
-import type { components, operations } from '../../../openapi/generated/playground.ts';
+// The playground API's types, derived from the generated OpenAPI types only (./generated, never edited by hand):
+// params are path + query + JSON body fields together (the WebSocket message's `params`, the REST route's
+// inputs); results are the 2xx body, or for streaming operations the spec's x-result-schema. The server and
+// the site both import these, so an operation's shape is written once, in playground.yaml.
+import type { components, operations } from './generated/playground.js';
 
 export type Schemas = components['schemas'];
 export type OperationId = keyof operations;
