@@ -322,7 +322,7 @@ function describeService(out: OutgoingHttpHeaders | string[], target: Target, at
   const set = Array.isArray(out) ? (name: string, value: string) => void out.push(name, value) : (name: string, value: string) => void (out[name] = value);
   set(DEBUG_ENDPOINT_HEADER, target.endpoint.pod?.name ?? `${target.endpoint.ip}:${target.endpoint.port}`);
   set(DEBUG_ATTEMPTS_HEADER, String(attempts));
-  set(DEBUG_ROUTE_HEADER, route);
+  if (route) set(DEBUG_ROUTE_HEADER, route);
   if (target.identity) set(DEBUG_PEER_IDENTITY_HEADER, target.identity);
 }
 
