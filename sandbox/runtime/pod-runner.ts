@@ -66,6 +66,8 @@ class ContainerRun {
   containerID?: string;
   image?: ResolvedImage;
   workload?: Workload;
+  /** The running instance's start(): a stop must wait for it, or listeners bound after the stop would leak. */
+  starting: Promise<void> = Promise.resolve();
   stopping: Promise<void> = Promise.resolve();
   log?: ContainerLog;
   previousLog?: ContainerLog;
@@ -176,7 +178,7 @@ export class PodRunner {
       if (run.workload) {
         this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${run.name}`, KUBELET, this.fieldPath(run));
         // Like SIGTERM with a grace period: what the container writes while stopping still reaches its log.
-        stops.push(this.stopWorkload(run.workload).finally(() => log?.close()));
+        stops.push(this.stopWorkload(run.workload, run.starting).finally(() => log?.close()));
         run.workload = undefined;
       } else log?.close();
       stops.push(run.stopping);
@@ -281,7 +283,7 @@ export class PodRunner {
     events.record(this.pod, 'Normal', 'Started', `Started container ${run.name}`, KUBELET, this.fieldPath(run));
     this.writeStatus();
     try {
-      await workload.start();
+      await (run.starting = workload.start());
     } catch (err) {
       return this.exited(run, instance, 1, 'Error', (err as Error).message);
     }
@@ -341,7 +343,7 @@ export class PodRunner {
     };
     run.state = { terminated };
     run.log?.close();
-    if (workload) run.stopping = this.stopWorkload(workload);
+    if (workload) run.stopping = this.stopWorkload(workload, run.starting);
 
     if (run.init && exitCode === 0) {
       run.completed = true;
@@ -462,13 +464,14 @@ export class PodRunner {
     return this.agents;
   }
 
-  private stopWorkload(workload: Workload): Promise<void> {
+  private stopWorkload(workload: Workload, starting: Promise<void>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.deps.config.stopTimeoutMs);
       timer.unref();
     });
-    const stop = Promise.resolve()
+    const stop = starting
+      .catch(() => undefined)
       .then(() => workload.stop())
       .catch(() => undefined);
     return Promise.race([stop, timeout]).finally(() => clearTimeout(timer));
