@@ -4,26 +4,13 @@
 // overlays them with their differences.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser.js';
-import { startPlayground, type PlaygroundProcess } from './playground-process.js';
-import { clickCheck, freshPage, runBlock, screenshot, waitForSession } from './site-helpers.js';
+import { clickCheck, freshPage, runBlock, screenshot, waitForSession, siteUnderTest } from './site-helpers.js';
 
-let pg: PlaygroundProcess;
-let browser: Browser;
-
-test.before(async () => {
-  pg = await startPlayground();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pg?.stop();
-});
+const site = siteUnderTest();
 
 test('a fresh browser completes lesson 1: Bookinfo is listed, pods carry sidecars, traffic shows in the golden metrics', { timeout: 240_000 }, async () => {
-  const page = await freshPage(browser);
-  await page.goto(`${pg.url}/lessons/01-meet-the-mesh/`);
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/lessons/01-meet-the-mesh/`);
   await waitForSession(page);
 
   const listed = await runBlock(page, 0);
@@ -51,7 +38,7 @@ test('a fresh browser completes lesson 1: Bookinfo is listed, pods carry sidecar
   const done = await clickCheck(page, 1);
   assert.equal(done.passed, true, done.text);
   assert.match(done.text, /productpage-v1: \d+ requests/);
-  await page.goto(`${pg.url}/lessons/`);
+  await page.goto(`${site.pg.url}/lessons/`);
   await page.waitForFunction(() => /completed/.test(document.querySelector('[data-lesson="01-meet-the-mesh"] [data-progress]')?.textContent ?? ''), undefined, { timeout: 15_000, polling: 250 });
   // The lesson list names the session it read the progress from.
   assert.match((await page.textContent('#session-chip')) ?? '', /Sandbox: pg-/);
@@ -59,8 +46,8 @@ test('a fresh browser completes lesson 1: Bookinfo is listed, pods carry sidecar
 });
 
 test('a fresh browser completes lesson 3: a meshed and a direct benchmark, then the overlay on the benchmarks page', { timeout: 300_000 }, async () => {
-  const page = await freshPage(browser);
-  await page.goto(`${pg.url}/lessons/03-measuring-mesh-overhead/`);
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/lessons/03-measuring-mesh-overhead/`);
   await waitForSession(page);
 
   const look = await runBlock(page, 0);
@@ -83,7 +70,7 @@ test('a fresh browser completes lesson 3: a meshed and a direct benchmark, then 
   await screenshot(page, 'lesson-3-desktop');
 
   // The benchmarks page lists both runs (sidecar on / off); ticking both overlays them and shows b − a.
-  await page.goto(`${pg.url}/benchmarks/`);
+  await page.goto(`${site.pg.url}/benchmarks/`);
   await waitForSession(page);
   await page.waitForSelector('text=sidecar off', { timeout: 15_000 });
   const boxes = page.locator('[aria-labelledby=runs-h] input[type=checkbox]');

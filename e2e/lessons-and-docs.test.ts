@@ -6,29 +6,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser.js';
-import { startPlayground, type PlaygroundProcess } from './playground-process.js';
-import { DESKTOP, PHONE, applyBlock, clickCheck, freshPage, runBlock, initialJsGzipBytes, screenshot, seriousA11yViolations, waitForSession } from './site-helpers.js';
+import { DESKTOP, PHONE, applyBlock, clickCheck, freshPage, runBlock, initialJsGzipBytes, screenshot, seriousA11yViolations, waitForSession, siteUnderTest } from './site-helpers.js';
 
 const JS_BUDGET_BYTES = 100 * 1024;
 const LESSON = '/lessons/02-canary-traffic-splitting/';
 
-let pg: PlaygroundProcess;
-let browser: Browser;
-
-test.before(async () => {
-  pg = await startPlayground();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pg?.stop();
-});
+const site = siteUnderTest();
 
 test('a fresh browser completes lesson 2: each check fails before its step and passes after', { timeout: 240_000 }, async () => {
-  const page = await freshPage(browser);
-  await page.goto(`${pg.url}${LESSON}`);
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}${LESSON}`);
   await waitForSession(page);
 
   // Step 1's check is there to show a failing check before anything changed.
@@ -59,15 +46,15 @@ test('a fresh browser completes lesson 2: each check fails before its step and p
   await screenshot(page, 'lesson-desktop');
 
   // Progress is saved on the server and shown in the lesson list.
-  await page.goto(`${pg.url}/lessons/`);
+  await page.goto(`${site.pg.url}/lessons/`);
   await page.waitForFunction(() => /completed/.test(document.querySelector('[data-lesson="02-canary-traffic-splitting"] [data-progress]')?.textContent ?? ''), undefined, { timeout: 15_000 });
   await screenshot(page, 'lessons-list');
   await page.context().close();
 });
 
 test('try it sends a playground operation over the WebSocket and shows the live answer', { timeout: 120_000 }, async () => {
-  const page = await freshPage(browser);
-  await page.goto(`${pg.url}/docs/api/playground/listResources/`);
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/docs/api/playground/listResources/`);
   await page.getByRole('button', { name: 'Open try it' }).click();
   await page.locator('#tryit-path-resource').fill('deployments');
   await page.getByRole('button', { name: 'Send' }).click();
@@ -82,8 +69,8 @@ test('try it sends a playground operation over the WebSocket and shows the live 
 });
 
 test('try it on a sample-app operation runs inside the mesh and shows the pod that served it', { timeout: 120_000 }, async () => {
-  const page = await freshPage(browser);
-  await page.goto(`${pg.url}/docs/api/bookinfo/getReviews/`);
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/docs/api/bookinfo/getReviews/`);
   await page.getByRole('button', { name: 'Open try it' }).click();
   await page.getByRole('button', { name: 'Send' }).click();
   await page.waitForSelector('[data-testid=try-it-status]', { timeout: 120_000 });
@@ -99,7 +86,7 @@ test('try it on a sample-app operation runs inside the mesh and shows the pod th
 test('lesson and API pages ship at most 100 KB of gzipped JS before interaction', { timeout: 60_000 }, async () => {
   const figures: Record<string, { total: number; files: Record<string, number> }> = {};
   for (const [kind, path] of [['lesson', LESSON], ['api-operation', '/docs/api/playground/sendRequest/'], ['api-sample-app', '/docs/api/bookinfo/getReviews/'], ['lesson-list', '/lessons/']] as const) {
-    figures[kind] = await initialJsGzipBytes(browser, `${pg.url}${path}`);
+    figures[kind] = await initialJsGzipBytes(site.browser, `${site.pg.url}${path}`);
   }
   mkdirSync(fileURLToPath(new URL('../test-results/', import.meta.url)), { recursive: true });
   writeFileSync(fileURLToPath(new URL('../test-results/js-budget.json', import.meta.url)), JSON.stringify(figures, null, 2));
@@ -115,8 +102,8 @@ test('no serious accessibility violations on lesson, API and playground pages, a
   const problems: string[] = [];
   for (const [name, path] of pages) {
     for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
-      const page = await freshPage(browser, viewport);
-      await page.goto(`${pg.url}${path}`, { waitUntil: 'load' });
+      const page = await freshPage(site.browser, viewport);
+      await page.goto(`${site.pg.url}${path}`, { waitUntil: 'load' });
       if (name === 'playground') await page.waitForSelector('.xterm', { timeout: 30_000 });
       for (const theme of ['light', 'dark']) {
         // As the theme toggle does: set the theme and tell the editors and the terminal.

@@ -3,22 +3,10 @@
 // applies, and typing in an HTTPRoute offers completions from the generated schema.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
-import { startPlayground, type PlaygroundProcess } from './playground-process.js';
-import { freshPage, screenshot, waitForSession } from './site-helpers.js';
+import type { Page } from 'playwright-core';
+import { freshPage, screenshot, waitForSession, siteUnderTest } from './site-helpers.js';
 
-let pg: PlaygroundProcess;
-let browser: Browser;
-
-test.before(async () => {
-  pg = await startPlayground();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pg?.stop();
-});
+const site = siteUnderTest();
 
 /** Replace line `n` (1-based) of the editor's text, keeping its indentation, by typing like a person. */
 async function replaceLine(page: Page, n: number, text: string): Promise<void> {
@@ -55,8 +43,8 @@ function squiggleLines(page: Page): Promise<number[]> {
 }
 
 test('the manifest editor marks the server\'s error at its line, applies a valid manifest and completes from the schema', { timeout: 180_000 }, async () => {
-  const page = await freshPage(browser);
-  await page.goto(`${pg.url}/playground/`);
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/playground/`);
   await waitForSession(page);
   await page.waitForSelector('[data-testid=manifest-editor] .monaco-editor .view-lines', { timeout: 60_000 });
   const status = page.locator('[data-testid=apply-status]');

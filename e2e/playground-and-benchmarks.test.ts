@@ -3,22 +3,11 @@
 // server restart with a visible reconnecting state, then works again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
-import { startPlayground, type PlaygroundProcess } from './playground-process.js';
-import { freshPage, screenshot, waitForSession } from './site-helpers.js';
+import type { Page } from 'playwright-core';
+import { startPlayground } from './playground-process.js';
+import { freshPage, screenshot, waitForSession, siteUnderTest } from './site-helpers.js';
 
-let pg: PlaygroundProcess;
-let browser: Browser;
-
-test.before(async () => {
-  pg = await startPlayground();
-  browser = await launchChromium();
-});
-test.after(async () => {
-  await browser?.close();
-  await pg?.stop();
-});
+const site = siteUnderTest();
 
 const terminalText = (page: Page) => page.evaluate(() => document.querySelector('.xterm-rows')?.textContent ?? '');
 
@@ -30,8 +19,8 @@ async function typeLine(page: Page, line: string, expect: RegExp, timeout = 60_0
 }
 
 test('the terminal runs kubectl get pods (or shows the install hint) and curl through the mesh', { timeout: 180_000 }, async () => {
-  const page = await freshPage(browser);
-  await page.goto(`${pg.url}/playground/`);
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/playground/`);
   await waitForSession(page);
   await page.waitForSelector('.xterm-rows');
   await typeLine(page, 'kubectl get pods', /productpage-v1-\S+\s+2\/2\s+Running|kubectl is not installed/);
@@ -51,8 +40,8 @@ test('the terminal runs kubectl get pods (or shows the install hint) and curl th
 });
 
 test('a benchmark runs to completion and draws its charts; a server restart shows reconnecting, then recovers', { timeout: 300_000 }, async () => {
-  const page = await freshPage(browser);
-  await page.goto(`${pg.url}/benchmarks/`);
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/benchmarks/`);
   await waitForSession(page);
   await page.locator('#bench-durationSeconds').fill('2');
   await page.locator('#bench-rps').fill('50');
@@ -67,15 +56,15 @@ test('a benchmark runs to completion and draws its charts; a server restart show
   await screenshot(page, 'benchmarks-desktop');
 
   // Restart the server under the open page: a clear reconnecting state, never a blank screen.
-  const port = new URL(pg.url).port;
-  const dataDir = pg.dataDir;
-  await pg.stop();
+  const port = new URL(site.pg.url).port;
+  const dataDir = site.pg.dataDir;
+  await site.pg.stop();
   await page.waitForSelector('#connection-banner', { timeout: 30_000 });
   assert.match((await page.textContent('#connection-banner')) ?? '', /Reconnecting/);
   assert.match((await page.textContent('#session-chip')) ?? '', /reconnecting/);
   assert.ok(await page.locator('[data-testid=bench-summary]').isVisible(), 'the results stay on screen while reconnecting');
   await screenshot(page, 'benchmarks-reconnecting');
-  pg = await startPlayground({ dataDir, port: Number(port) });
+  site.pg = await startPlayground({ dataDir, port: Number(port) });
   await waitForSession(page, 150_000);
   assert.equal(await page.locator('#connection-banner').count(), 0);
   await page.context().close();

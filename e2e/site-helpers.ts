@@ -1,14 +1,37 @@
 // Shared e2e steps: a fresh page, waiting for the session, a lesson's blocks and checks, screenshots at desktop
 // and phone width, axe, and the gzipped JS a page loads before any interaction.
+import { test } from 'node:test';
 import { mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { SCREENSHOT_DIR } from './browser.js';
+import { SCREENSHOT_DIR, launchChromium } from './browser.js';
+import { startPlayground, type PlaygroundProcess } from './playground-process.js';
 
 export const PHONE = { width: 375, height: 740 };
 export const DESKTOP = { width: 1280, height: 900 };
+
+/** What an e2e file drives: its own `playground up` and Chromium. `pg` is writable so a test can restart the server. */
+export interface SiteUnderTest {
+  pg: PlaygroundProcess;
+  browser: Browser;
+}
+
+/** Starts the site under test before the file's tests and stops it after them (call once at module level). */
+export function siteUnderTest(): SiteUnderTest {
+  // Filled in by test.before; the tests only read it once it has run.
+  const site = {} as Partial<SiteUnderTest>;
+  test.before(async () => {
+    site.pg = await startPlayground();
+    site.browser = await launchChromium();
+  });
+  test.after(async () => {
+    await site.browser?.close();
+    await site.pg?.stop();
+  });
+  return site as SiteUnderTest;
+}
 
 export async function freshPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
   const context = await browser.newContext({ viewport });

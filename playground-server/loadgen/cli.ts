@@ -3,9 +3,9 @@
 // failed, 2 usage error (bad flag, bad value, unreachable URL), 130 cancelled by Ctrl-C (partial result
 // still printed).
 import net from 'node:net';
-import { parseArgs } from 'node:util';
 import { getEngine, ENGINES } from './engine.js';
-import { LoadOptionsError, parseDuration, resolveOptions, type GeneratorTransport, type LoadTestOptions } from './options.js';
+import { parseCount, parseDurationFlag, parseFlags, parseFormat, parseRps, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
+import { resolveOptions, type GeneratorTransport, type LoadTestOptions } from './options.js';
 import { toFortioJson } from './reports/fortio.js';
 import { toSmpResult } from './reports/smp.js';
 import { progressLine, toText } from './reports/text.js';
@@ -35,10 +35,8 @@ export const BENCH_USAGE = `Usage: playground bench <url> [flags]
   --transport T        inline, worker or process (how generators run; default inline for 1, worker for more)
 `;
 
-const FORMATS = ['text', 'smp', 'fortio'] as const;
+const FORMATS: ['text', 'smp', 'fortio'] = ['text', 'smp', 'fortio'];
 type Format = (typeof FORMATS)[number];
-
-class UsageError extends Error {}
 
 const PREFLIGHT_TIMEOUT_MS = 3000;
 
@@ -49,58 +47,26 @@ interface ParsedBench {
 }
 
 function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        rps: { type: 'string' },
-        duration: { type: 'string' },
-        connections: { type: 'string', short: 'c' },
-        workers: { type: 'string' },
-        timeout: { type: 'string' },
-        warmup: { type: 'string' },
-        engine: { type: 'string' },
-        format: { type: 'string' },
-        method: { type: 'string' },
-        header: { type: 'string', short: 'H', multiple: true },
-        body: { type: 'string' },
-        insecure: { type: 'boolean', short: 'k' },
-        transport: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    // parseArgs' messages name the flag ("Unknown option '--rsp'"); keep them.
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(argv, {
+    rps: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string', short: 'c' },
+    workers: { type: 'string' },
+    timeout: { type: 'string' },
+    warmup: { type: 'string' },
+    engine: { type: 'string' },
+    format: { type: 'string' },
+    method: { type: 'string' },
+    header: { type: 'string', short: 'H', multiple: true },
+    body: { type: 'string' },
+    insecure: { type: 'boolean', short: 'k' },
+    transport: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <url>' : `expected one <url>, got ${positionals.length}: ${positionals.join(' ')}`);
 
-  const int = (v: string | undefined, flag: string): number | undefined => {
-    if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a positive integer (got "${v}")`);
-    return Number(v);
-  };
-  const dur = (v: string | undefined, flag: string): number | undefined => {
-    if (v === undefined) return undefined;
-    if (/^\d+(\.\d+)?$/.test(v) && Number(v) === 0) return 0;
-    try {
-      return parseDuration(v, flag);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  };
-  let rps: number | null = null;
-  if (values.rps !== undefined && values.rps !== 'max') {
-    const n = Number(values.rps);
-    if (values.rps.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--rps must be a number or "max" (got "${values.rps}")`);
-    if (n <= 0) throw new UsageError(`--rps must be > 0 (got ${values.rps}); omit it or use "max" for the closed model`);
-    rps = n;
-  }
+  const rps = parseRps(values.rps, null, '; omit it or use "max" for the closed model');
   const headers: Record<string, string> = {};
   for (const h of values.header ?? []) {
     const i = h.indexOf(':');
@@ -109,12 +75,9 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
   }
   const engine = values.engine ?? 'builtin';
   if (!ENGINES[engine]) throw new UsageError(`--engine must be one of ${Object.keys(ENGINES).join(', ')} (got "${engine}")`);
-  const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${values.format}")`);
-  const durationMs = dur(values.duration, '--duration');
-  if (durationMs === 0) throw new UsageError('--duration must be > 0');
-  const timeoutMs = dur(values.timeout, '--timeout');
-  if (timeoutMs === 0) throw new UsageError('--timeout must be > 0');
+  const format = parseFormat(values.format, FORMATS);
+  const durationMs = parseDurationFlag(values.duration, '--duration', false);
+  const timeoutMs = parseDurationFlag(values.timeout, '--timeout', false);
   const options: LoadTestOptions = {
     url: positionals[0],
     method: values.method,
@@ -122,21 +85,17 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
     body: values.body,
     rps,
     durationMs,
-    warmupMs: dur(values.warmup, '--warmup'),
+    warmupMs: parseDurationFlag(values.warmup, '--warmup', true),
     timeoutMs,
-    connections: int(values.connections, '--connections'),
-    workers: int(values.workers, '--workers'),
+    connections: parseCount(values.connections, '--connections'),
+    workers: parseCount(values.workers, '--workers'),
     insecure: values.insecure,
     transport: values.transport as GeneratorTransport | undefined,
   };
-  try {
-    const resolved = resolveOptions(options);
-    const why = getEngine(engine).unsupported(resolved);
+  withinLoadLimits(() => {
+    const why = getEngine(engine).unsupported(resolveOptions(options));
     if (why) throw new UsageError(why);
-  } catch (err) {
-    if (err instanceof LoadOptionsError) throw new UsageError(`--${err.message}`);
-    throw err;
-  }
+  });
   return { options, engine, format };
 }
 
@@ -180,10 +139,7 @@ export async function runBenchCommand(argv: string[], io: BenchIo = { stdout: pr
     }
     await checkReachable(parsed.options.url);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`playground bench: ${err.message}\nRun 'playground bench --help' for the flags.\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return reportUsageError(io.stderr, err, 'playground bench --help');
     throw err;
   }
   const { options, engine, format } = parsed;

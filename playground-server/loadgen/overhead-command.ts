@@ -4,15 +4,15 @@
 // Everything runs in this one process, so CPU is process.cpuUsage() over each measured window: the
 // sandbox's apps, sidecars and control plane plus the load generator's worker thread (the generator's
 // share is about the same in every configuration at the same rate, so the ΔCPU column is the mesh's).
-import { parseArgs } from 'node:util';
 import { runLoadTest } from './coordinator.js';
 import { summarize } from './histogram.js';
 import { meshOverheadReport, type OverheadRow } from './mesh-overhead.js';
-import { formatDuration, LoadOptionsError, parseDuration, resolveOptions, type LoadTestOptions } from './options.js';
+import { parseCount, parseDurationFlag, parseFlags, parseFormat, parseRps, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
+import { formatDuration, resolveOptions, type LoadTestOptions } from './options.js';
 import { progressLine } from './reports/text.js';
 import type { LoadResult } from './result.js';
 import type { BenchIo } from './cli.js';
-import { deployOverheadTarget, fullGc, OVERHEAD_LAYOUTS, startOverheadSandbox, type OverheadTarget } from './overhead-sandbox.js';
+import { deployOverheadTarget, fullGc, OVERHEAD_LAYOUTS, startOverheadSandbox, type OverheadLayout, type OverheadTarget } from './overhead-sandbox.js';
 
 export const MESH_OVERHEAD_USAGE = `Usage: playground bench --mesh-overhead [flags]
 
@@ -30,11 +30,10 @@ the deltas against direct, CPU and memory per configuration.
 `;
 
 const DEFAULTS = { rps: 1000, durationMs: 10_000, connections: 32, warmupMs: 2000, timeoutMs: 5000 } as const;
-const FORMATS = ['text', 'json'] as const;
+const FORMATS: ['text', 'json'] = ['text', 'json'];
 type Format = (typeof FORMATS)[number];
 const FLAGS_HINT = '--mesh-overhead takes --rps, --duration, --connections, --warmup, --timeout and --format';
 
-class UsageError extends Error {}
 class Cancelled extends Error {}
 
 interface OverheadFlags {
@@ -43,66 +42,34 @@ interface OverheadFlags {
 }
 
 function parseOverheadArgs(argv: string[]): OverheadFlags | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'mesh-overhead': { type: 'boolean' },
-        rps: { type: 'string' },
-        duration: { type: 'string' },
-        connections: { type: 'string', short: 'c' },
-        warmup: { type: 'string' },
-        timeout: { type: 'string' },
-        format: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}; ${FLAGS_HINT}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      'mesh-overhead': { type: 'boolean' },
+      rps: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string', short: 'c' },
+      warmup: { type: 'string' },
+      timeout: { type: 'string' },
+      format: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    FLAGS_HINT,
+  );
   if (values.help) return 'help';
   if (positionals.length) throw new UsageError(`--mesh-overhead measures its own sandbox's httpbin and takes no <url> (got ${positionals.join(' ')})`);
 
-  const duration = (v: string | undefined, flag: string, fallback: number, zeroOk: boolean): number => {
-    if (v === undefined) return fallback;
-    if (zeroOk && /^0+(\.0+)?$/.test(v)) return 0;
-    let ms: number;
-    try {
-      ms = parseDuration(v, flag);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    if (ms === 0 && !zeroOk) throw new UsageError(`${flag} must be > 0`);
-    return ms;
-  };
-  let rps: number | null = DEFAULTS.rps;
-  if (values.rps === 'max') rps = null;
-  else if (values.rps !== undefined) {
-    const n = Number(values.rps);
-    if (values.rps.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--rps must be a number or "max" (got "${values.rps}")`);
-    if (n <= 0) throw new UsageError(`--rps must be > 0 (got ${values.rps})`);
-    rps = n;
-  }
-  if (values.connections !== undefined && !/^\d+$/.test(values.connections)) throw new UsageError(`--connections must be a positive integer (got "${values.connections}")`);
-  const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${values.format}")`);
+  const rps = parseRps(values.rps, DEFAULTS.rps);
+  const connections = parseCount(values.connections, '--connections');
+  const format = parseFormat(values.format, FORMATS);
   const load = {
     rps,
-    durationMs: duration(values.duration, '--duration', DEFAULTS.durationMs, false),
-    warmupMs: duration(values.warmup, '--warmup', DEFAULTS.warmupMs, true),
-    timeoutMs: duration(values.timeout, '--timeout', DEFAULTS.timeoutMs, false),
-    connections: values.connections === undefined ? DEFAULTS.connections : Number(values.connections),
+    durationMs: parseDurationFlag(values.duration, '--duration', false) ?? DEFAULTS.durationMs,
+    warmupMs: parseDurationFlag(values.warmup, '--warmup', true) ?? DEFAULTS.warmupMs,
+    timeoutMs: parseDurationFlag(values.timeout, '--timeout', false) ?? DEFAULTS.timeoutMs,
+    connections: connections ?? DEFAULTS.connections,
   };
-  try {
-    resolveOptions({ url: 'http://127.0.0.1/', ...load }); // the engine's own limits, with its messages
-  } catch (err) {
-    if (err instanceof LoadOptionsError) throw new UsageError(`--${err.message}`);
-    throw err;
-  }
+  withinLoadLimits(() => resolveOptions({ url: 'http://127.0.0.1/', ...load })); // the engine's own limits, with its messages
   return { load, format };
 }
 
@@ -123,12 +90,7 @@ interface WindowUsage {
   maxRssBytes: number;
 }
 
-export interface MeshOverheadConfiguration {
-  name: string;
-  description: string;
-  namespace: string;
-  meshed: boolean;
-  mtls: boolean;
+export interface MeshOverheadConfiguration extends OverheadLayout {
   url: string;
   hostHeader: string | null;
   achievedRps: number;
@@ -208,8 +170,7 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
     flags = parseOverheadArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`playground bench: ${err.message}\nRun 'playground bench --mesh-overhead --help' for the flags.\n`);
-    return 2;
+    return reportUsageError(io.stderr, err, 'playground bench --mesh-overhead --help');
   }
   if (flags === 'help') {
     io.stdout.write(MESH_OVERHEAD_USAGE);

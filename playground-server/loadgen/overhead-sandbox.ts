@@ -9,12 +9,17 @@ import { startSandbox, type Sandbox } from '../../sandbox/cluster.js';
 import { applyObjects, parseManifest, readManifest } from '../../sandbox/manifests/load.js';
 import { LINKERD_INJECT, MTLS_ANNOTATION, SIDECAR_OUTBOUND_PORT } from '../../sandbox/mesh/constants.js';
 
-export interface OverheadTarget {
+/** One configuration compared: its name, what it is, and the namespace it is deployed in. */
+export interface OverheadLayout {
   name: string;
   description: string;
   namespace: string;
   meshed: boolean;
   mtls: boolean;
+}
+
+/** A configuration once deployed: where its load goes and what deploying it cost. */
+export interface OverheadTarget extends OverheadLayout {
   /** Where the load generator sends, and the Host header it sets (undefined = the URL's). */
   url: string;
   host?: string;
@@ -23,15 +28,7 @@ export interface OverheadTarget {
   deployHeapBytes: number;
 }
 
-interface Layout {
-  name: string;
-  description: string;
-  namespace: string;
-  meshed: boolean;
-  mtls: boolean;
-}
-
-export const OVERHEAD_LAYOUTS: readonly Layout[] = [
+export const OVERHEAD_LAYOUTS: readonly OverheadLayout[] = [
   { name: 'direct', description: 'no sidecars: load → httpbin pod', namespace: 'overhead-direct', meshed: false, mtls: false },
   { name: 'sidecars', description: `load → sleep's sidecar → plaintext → httpbin's sidecar → httpbin (${MTLS_ANNOTATION}: disabled)`, namespace: 'overhead-sidecars', meshed: true, mtls: false },
   { name: 'sidecars+mTLS', description: "load → sleep's sidecar → mTLS → httpbin's sidecar → httpbin", namespace: 'overhead-mtls', meshed: true, mtls: true },
@@ -64,7 +61,7 @@ export async function startOverheadSandbox(): Promise<Sandbox> {
 }
 
 /** Deploys one configuration, waits until it serves the target path with 200 on the load's path, and measures its memory. */
-export async function deployOverheadTarget(sb: Sandbox, layout: Layout): Promise<OverheadTarget> {
+export async function deployOverheadTarget(sb: Sandbox, layout: OverheadLayout): Promise<OverheadTarget> {
   fullGc();
   const before = process.memoryUsage();
   const annotations: Record<string, string> = layout.meshed && !layout.mtls ? { [MTLS_ANNOTATION]: 'disabled' } : {};

@@ -50,19 +50,8 @@ export interface GeneratorProgress {
   histogram: string;
 }
 
-/** A generator's complete result: counts plus encoded histograms, mergeable without loss. */
-export interface GeneratorReport {
-  type: 'result';
-  protocol: typeof GENERATOR_PROTOCOL;
-  generatorId: number;
-  model: 'open' | 'closed';
-  connections: number;
-  /** This generator's share of the requested rate (null in the closed model). */
-  requestedRps: number | null;
-  startEpochMs: number;
-  measureStartEpochMs: number;
-  /** When the last measured request finished (or the run was cancelled). */
-  endEpochMs: number;
+/** What a run counted: one generator's counts in its report, every generator's summed in a LoadResult. */
+export interface RunCounts {
   /** Sends the schedule intended within the measured window. */
   scheduled: number;
   sent: number;
@@ -78,6 +67,21 @@ export interface GeneratorReport {
   cancelledRequests: number;
   bytesRead: number;
   cancelled: boolean;
+}
+
+/** A generator's complete result: counts plus encoded histograms, mergeable without loss. */
+export interface GeneratorReport extends RunCounts {
+  type: 'result';
+  protocol: typeof GENERATOR_PROTOCOL;
+  generatorId: number;
+  model: 'open' | 'closed';
+  connections: number;
+  /** This generator's share of the requested rate (null in the closed model). */
+  requestedRps: number | null;
+  startEpochMs: number;
+  measureStartEpochMs: number;
+  /** When the last measured request finished (or the run was cancelled). */
+  endEpochMs: number;
   histograms: {
     /** From the intended start (open model); equal to `uncorrected` in the closed model. */
     corrected: string;

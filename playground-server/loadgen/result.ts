@@ -1,6 +1,6 @@
 // The engine-neutral result of a load test, and the exact merge of generator reports into one.
 import { createLatencyHistogram, decodeHistogram, type Histogram } from './histogram.js';
-import type { GeneratorReport } from './protocol.js';
+import type { GeneratorReport, RunCounts } from './protocol.js';
 
 export type LoadModel = 'open' | 'closed';
 
@@ -13,7 +13,8 @@ export interface IntervalStat {
   p99Micros: number;
 }
 
-export interface LoadResult {
+/** The counts (RunCounts) are every generator's summed; maxSendDelayMicros is the largest. */
+export interface LoadResult extends RunCounts {
   engine: string;
   url: string;
   method: string;
@@ -31,17 +32,6 @@ export interface LoadResult {
   requestedDurationMs: number;
   actualDurationMs: number;
   timeoutMs: number;
-  scheduled: number;
-  sent: number;
-  responses: number;
-  statusCodes: Record<string, number>;
-  errors: Record<string, number>;
-  droppedSends: number;
-  lateSends: number;
-  maxSendDelayMicros: number;
-  cancelled: boolean;
-  cancelledRequests: number;
-  bytesRead: number;
   /** Whether `corrected` is measured from intended start times (false for closed model and adapters). */
   correctedForCoordinatedOmission: boolean;
   latency: {
@@ -57,17 +47,8 @@ export interface LoadResult {
   notes: string[];
 }
 
-export interface MergeContext {
-  engine: string;
-  url: string;
-  method: string;
-  requestedRps: number | null;
-  warmupMs: number;
-  requestedDurationMs: number;
-  timeoutMs: number;
-  intervals: IntervalStat[];
-  notes?: string[];
-}
+/** What the coordinator knows that the generator reports do not. */
+export type MergeContext = Pick<LoadResult, 'engine' | 'url' | 'method' | 'requestedRps' | 'warmupMs' | 'requestedDurationMs' | 'timeoutMs' | 'intervals'> & { notes?: string[] };
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;

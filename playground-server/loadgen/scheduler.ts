@@ -57,7 +57,53 @@ export interface LoopHandle {
   };
 }
 
-/** Wire a loop to a pool: the pool must be created with `handle.events` and opened before `start()`. */
+/**
+ * What both loops share: `done` resolves once, on finish; an abort (or a signal already aborted at start)
+ * stops the loop, marks the run cancelled, closes the requests in flight and finishes.
+ */
+function loopLifecycle(recorder: RunRecorder, getPool: () => ConnectionPool, signal: AbortSignal | undefined, loop: { stop(): void; cleanUp(): void }) {
+  let finished = false;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    signal?.removeEventListener('abort', abort);
+    loop.cleanUp();
+    resolveDone();
+  };
+  const abort = (): void => {
+    if (finished) return;
+    loop.stop();
+    recorder.cancelling = true;
+    getPool().abortInFlight('closed');
+    finish();
+  };
+  signal?.addEventListener('abort', abort, { once: true });
+  return {
+    done,
+    finish,
+    abort,
+    get finished(): boolean {
+      return finished;
+    },
+  };
+}
+
+/** Pool events that record each outcome first, then let the loop carry on with the connection. */
+function recordingEvents(recorder: RunRecorder, then: { response(conn: HttpConnection): void; error(conn: HttpConnection, kind: RequestErrorKind): void }): LoopHandle['events'] {
+  return {
+    onResponse(conn, status, sentAt, doneAt, bytes) {
+      recorder.onResponse(status, conn.intendedAt, sentAt, doneAt, bytes);
+      then.response(conn);
+    },
+    onError(conn, kind, sentAt, doneAt) {
+      recorder.onError(kind, conn.intendedAt, sentAt, doneAt);
+      then.error(conn, kind);
+    },
+  };
+}
+
 /** Slot arithmetic of the open model: slot j is intended at startAt + j·base, base = 1000/totalRps ms. */
 export function openLoopWindow(plan: OpenLoopPlan): { base: number; warmupSlots: number; totalSlots: number; measureStart: number } {
   const base = 1000 / plan.totalRps;
@@ -85,19 +131,16 @@ export function openLoopScheduler(
   const backlog = new IntendedBacklog(capacity);
   let next = 0;
   let scheduleOver = false;
-  let finished = false;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    signal?.removeEventListener('abort', onAbort);
-    void timer.close();
-    resolveDone();
-  };
+  const life = loopLifecycle(recorder, getPool, signal, {
+    stop() {
+      scheduleOver = true;
+      timer.cancel();
+      while (backlog.size > 0) recorder.onDropped(backlog.shift());
+    },
+    cleanUp: () => void timer.close(),
+  });
   const maybeFinish = (): void => {
-    if (scheduleOver && backlog.size === 0 && getPool().busyCount === 0) finish();
+    if (scheduleOver && backlog.size === 0 && getPool().busyCount === 0) life.finish();
   };
 
   const dispatch = (): void => {
@@ -112,7 +155,7 @@ export function openLoopScheduler(
   };
 
   const tick = (): void => {
-    if (finished) return;
+    if (life.finished) return;
     const now = performance.now();
     while (next < total) {
       const intended = intendedAt(next);
@@ -129,38 +172,25 @@ export function openLoopScheduler(
     }
   };
 
-  const onAbort = (): void => {
-    if (finished) return;
-    scheduleOver = true;
-    timer.cancel();
-    while (backlog.size > 0) recorder.onDropped(backlog.shift());
-    recorder.cancelling = true;
-    getPool().abortInFlight('closed');
-    finish();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-
-  const events: LoopHandle['events'] = {
-    onResponse(conn, status, sentAt, doneAt, bytes) {
-      recorder.onResponse(status, conn.intendedAt, sentAt, doneAt, bytes);
+  const events = recordingEvents(recorder, {
+    response(conn) {
       getPool().release(conn);
       if (backlog.size > 0) dispatch();
       else if (scheduleOver) maybeFinish();
     },
-    onError(conn, kind, sentAt, doneAt) {
-      recorder.onError(kind, conn.intendedAt, sentAt, doneAt);
+    error(conn) {
       getPool().release(conn);
-      if (finished) return;
+      if (life.finished) return;
       if (backlog.size > 0) dispatch();
       else if (scheduleOver) maybeFinish();
     },
-  };
+  });
 
   return {
-    done,
+    done: life.done,
     events,
     start() {
-      if (signal?.aborted) return onAbort();
+      if (signal?.aborted) return life.abort();
       timer.wakeAt(intendedAt(0), tick);
     },
   };
@@ -168,19 +198,17 @@ export function openLoopScheduler(
 
 export function closedLoopScheduler(plan: SchedulePlan, recorder: RunRecorder, getPool: () => ConnectionPool, signal?: AbortSignal): LoopHandle & { start(): void } {
   const end = plan.startAt + plan.warmupMs + plan.durationMs;
-  let finished = false;
   let stopping = false;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
   let endTimer: NodeJS.Timeout | null = null;
-
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    if (endTimer) clearTimeout(endTimer);
-    signal?.removeEventListener('abort', onAbort);
-    resolveDone();
-  };
+  const life = loopLifecycle(recorder, getPool, signal, {
+    stop() {
+      stopping = true;
+    },
+    cleanUp() {
+      if (endTimer) clearTimeout(endTimer);
+    },
+  });
+  const finish = life.finish;
   const sendNext = (conn: HttpConnection): void => {
     const now = performance.now();
     if (stopping || now >= end) {
@@ -193,37 +221,24 @@ export function closedLoopScheduler(plan: SchedulePlan, recorder: RunRecorder, g
     conn.send(now);
     recorder.onSend(now, conn.sentAt);
   };
-  const onAbort = (): void => {
-    if (finished) return;
-    stopping = true;
-    recorder.cancelling = true;
-    getPool().abortInFlight('closed');
-    finish();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-
-  const events: LoopHandle['events'] = {
-    onResponse(conn, status, sentAt, doneAt, bytes) {
-      recorder.onResponse(status, conn.intendedAt, sentAt, doneAt, bytes);
-      sendNext(conn);
-    },
-    onError(conn, kind, sentAt, doneAt) {
-      recorder.onError(kind, conn.intendedAt, sentAt, doneAt);
-      if (finished) return;
+  const events = recordingEvents(recorder, {
+    response: sendNext,
+    error(conn, kind) {
+      if (life.finished) return;
       // A refused connection fails instantly; pause briefly instead of spinning on reconnects.
-      if (kind === 'connect') setTimeout(() => (finished ? undefined : sendNext(conn)), 10);
+      if (kind === 'connect') setTimeout(() => (life.finished ? undefined : sendNext(conn)), 10);
       else sendNext(conn);
     },
-  };
+  });
 
   return {
-    done,
+    done: life.done,
     events,
     start() {
-      if (signal?.aborted) return onAbort();
+      if (signal?.aborted) return life.abort();
       const startIn = Math.max(0, plan.startAt - performance.now());
       setTimeout(() => {
-        if (finished) return;
+        if (life.finished) return;
         // Stop even if every connection is stuck: requests still in flight then time out via the pool.
         endTimer = setTimeout(() => {
           stopping = true;

@@ -3,11 +3,10 @@
 // meshed pod, the sidecar — and answers {status, headers, body (capped), bodyTruncated, latencyMs}. The
 // playground server reaches it through the pods proxy, so try-it panels exercise the real data path
 // (benchmarks run the real load generator as their own pods instead: playground/loadgen).
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import type { Socket } from 'node:net';
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
-import { appPort, json, type AppResponse } from './http-workload.js';
+import { appPort, json, listeningWorkload, readBody, type AppResponse } from './http-workload.js';
 
 export const CURL_PORT = 8080;
 /** Response bodies longer than this are cut (and flagged). */
@@ -114,34 +113,19 @@ function reply(res: ServerResponse, out: AppResponse): void {
   res.end(payload);
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > BODY_LIMIT) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(undefined));
-  });
-}
-
 export function curlApp(ctx: WorkloadContext): Workload {
-  const sockets = new Set<Socket>();
   const port = appPort(ctx, CURL_PORT);
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return reply(res, json(200, { status: 'ok' }));
     if (path !== '/fetch') return reply(res, json(404, { error: `no route for ${path}` }));
     if (req.method !== 'POST') return reply(res, json(405, { error: `use POST ${path} with a JSON body` }, { allow: 'POST' }));
-    const text = await readBody(req);
-    if (text === undefined) return reply(res, json(413, { error: `body over the ${BODY_LIMIT}-byte limit` }));
+    let text: string;
+    try {
+      text = await readBody(req, BODY_LIMIT);
+    } catch {
+      return reply(res, json(413, { error: `body over the ${BODY_LIMIT}-byte limit` }));
+    }
     let f: FetchRequest;
     try {
       f = parseFetch(text);
@@ -155,25 +139,5 @@ export function curlApp(ctx: WorkloadContext): Workload {
     ctx.log(`${f.method} ${f.url} -> ${(out.body as { status?: number }).status ?? out.status}`);
     reply(res, out);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return {
-    start: () =>
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: ctx.listenHost, port }, () => {
-          server.off('error', reject);
-          ctx.log(`curl: listening on ${ctx.listenHost}:${port}`);
-          resolve();
-        });
-      }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-      }),
-  };
+  return listeningWorkload(ctx, server, port, 'curl: ');
 }

@@ -1,6 +1,6 @@
 // The shared shape of the sample apps: an HTTP server on the container's listen address that writes one
 // access-log line per request, stops promptly (open connections are closed), and has a tiny router.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
 
@@ -32,8 +32,16 @@ export function appPort(ctx: WorkloadContext, fallback: number): number {
 }
 
 export function httpWorkload(ctx: WorkloadContext, port: number, handler: Handler, opts: { ready?: () => boolean } = {}): Workload {
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => void serve(ctx, handler, req, res));
+  return { ...listeningWorkload(ctx, server, port), ready: opts.ready };
+}
+
+/**
+ * Start and stop for an HTTP server on the container's listen address: start resolves once it listens
+ * (logging `<logPrefix>listening on host:port`), stop closes open connections at once so it is prompt.
+ */
+export function listeningWorkload(ctx: WorkloadContext, server: Server, port: number, logPrefix = ''): Pick<Workload, 'start' | 'stop'> {
+  const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -44,7 +52,7 @@ export function httpWorkload(ctx: WorkloadContext, port: number, handler: Handle
         server.once('error', reject);
         server.listen({ host: ctx.listenHost, port }, () => {
           server.off('error', reject);
-          ctx.log(`listening on ${ctx.listenHost}:${port}`);
+          ctx.log(`${logPrefix}listening on ${ctx.listenHost}:${port}`);
           resolve();
         });
       }),
@@ -54,7 +62,6 @@ export function httpWorkload(ctx: WorkloadContext, port: number, handler: Handle
         if (!server.listening) return resolve();
         server.close(() => resolve());
       }),
-    ready: opts.ready,
   };
 }
 
@@ -92,14 +99,15 @@ async function serve(ctx: WorkloadContext, handler: Handler, req: IncomingMessag
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The request body as text; rejects (with status 413) once it passes `limit` bytes, or when the request fails. */
+export function readBody(req: IncomingMessage, limit = APP_BODY_LIMIT): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > APP_BODY_LIMIT) {
-        reject(Object.assign(new Error(`request body over the ${APP_BODY_LIMIT}-byte limit`), { status: 413 }));
+      if (size > limit) {
+        reject(Object.assign(new Error(`request body over the ${limit}-byte limit`), { status: 413 }));
         req.destroy();
         return;
       }

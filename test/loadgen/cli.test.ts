@@ -4,25 +4,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { runBenchCommand } from '../../playground-server/loadgen/cli.js';
+import { bench } from './run-bench.js';
 import { spawnEchoTarget, type EchoTarget } from '../../playground-server/loadgen/echo-target.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runBenchCommand(args, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 /** A port with nothing listening: bind, note the port, close. */
 async function closedPort(): Promise<number> {

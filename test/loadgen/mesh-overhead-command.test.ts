@@ -3,25 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { runBenchCommand } from '../../playground-server/loadgen/cli.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runBenchCommand(args, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+import { bench } from './run-bench.js';
 
 const SHORT_RUN = ['--mesh-overhead', '--duration', '2s', '--rps', '200', '--warmup', '500ms', '--connections', '8'];
 const CONFIGS = ['direct', 'sidecars', 'sidecars+mTLS'];

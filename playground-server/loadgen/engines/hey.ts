@@ -9,6 +9,7 @@ import { resolveOptions, type LoadTestOptions, type ResolvedOptions } from '../o
 import type { LoadResult } from '../result.js';
 import { findBinary } from './find-binary.js';
 import { runBinary } from './run-binary.js';
+import { toolRunResult } from './tool-result.js';
 
 export interface HeyRow {
   responseTimeS: number;
@@ -55,40 +56,22 @@ export function heyRowsToLoadResult(rows: HeyRow[], o: ResolvedOptions, runStart
   }
   const durationMs = cancelled ? Math.max(1, (last - warmupS) * 1000) : Math.max(o.durationMs, (last - warmupS) * 1000);
   const start = new Date(runStart.getTime() + o.warmupMs);
-  return {
+  return toolRunResult(o, {
     engine: 'hey',
-    url: o.url,
-    method: o.method,
-    model: o.rps === null ? 'closed' : 'open',
     requestedRps: o.rps,
-    actualRps: measured / (durationMs / 1000),
-    connections: o.connections,
-    generators: 1,
-    startTime: start,
-    endTime: new Date(start.getTime() + durationMs),
-    warmupMs: o.warmupMs,
-    requestedDurationMs: o.durationMs,
-    actualDurationMs: durationMs,
-    timeoutMs: o.timeoutMs,
-    scheduled: measured,
-    sent: measured,
-    responses: measured,
+    start,
+    durationMs,
+    requests: measured,
     statusCodes,
     errors: {},
-    droppedSends: 0,
-    lateSends: 0,
-    maxSendDelayMicros: 0,
-    cancelled,
-    cancelledRequests: 0,
     bytesRead: 0,
-    correctedForCoordinatedOmission: false,
-    latency: { corrected: h, uncorrected: h, errors: createLatencyHistogram() },
-    intervals: [],
+    cancelled,
+    latency: h,
     notes: [
       'hey: latency from the actual send (no coordinated-omission correction); --rps is a per-connection throttle',
       'hey: 0.1 ms resolution; failed requests are not in its CSV, so errors are not counted',
     ],
-  };
+  });
 }
 
 async function runHey(options: LoadTestOptions, hooks: RunHooks = {}): Promise<LoadResult> {

@@ -14,6 +14,7 @@ import { formatDuration, resolveOptions, type LoadTestOptions, type ResolvedOpti
 import type { LoadResult } from '../result.js';
 import { findBinary } from './find-binary.js';
 import { runBinary } from './run-binary.js';
+import { toolRunResult } from './tool-result.js';
 
 const RESULT_MARK = 'LOADGEN_WRK_RESULT ';
 
@@ -71,37 +72,19 @@ export function wrkResultToLoadResult(done: WrkDone, o: ResolvedOptions, start: 
   for (const [k, v] of Object.entries(done.errors)) if (v > 0) errors[k === 'status' ? 'http-4xx-5xx' : k] = v;
   const durationMs = done.durationUs / 1000;
   const ok = done.requests - done.errors.status;
-  return {
+  return toolRunResult(o, {
     engine: 'wrk',
-    url: o.url,
-    method: o.method,
-    model: 'closed',
     requestedRps: null,
-    actualRps: done.requests / (durationMs / 1000),
-    connections: o.connections,
-    generators: 1,
-    startTime: start,
-    endTime: new Date(start.getTime() + durationMs),
-    warmupMs: o.warmupMs,
-    requestedDurationMs: o.durationMs,
-    actualDurationMs: durationMs,
-    timeoutMs: o.timeoutMs,
-    scheduled: done.requests,
-    sent: done.requests,
-    responses: done.requests,
+    start,
+    durationMs,
+    requests: done.requests,
     statusCodes: ok > 0 ? { '1xx-3xx': ok } : {},
     errors,
-    droppedSends: 0,
-    lateSends: 0,
-    maxSendDelayMicros: 0,
-    cancelled,
-    cancelledRequests: 0,
     bytesRead: done.bytes,
-    correctedForCoordinatedOmission: false,
-    latency: { corrected: h, uncorrected: h, errors: createLatencyHistogram() },
-    intervals: [],
+    cancelled,
+    latency: h,
     notes,
-  };
+  });
 }
 
 async function runWrk(options: LoadTestOptions, hooks: RunHooks = {}): Promise<LoadResult> {

@@ -4,7 +4,8 @@
 // JSON readers ignore (ignoreUnknownFields) and our own reader turns back into a LoadResult.
 import { randomUUID } from 'node:crypto';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING, HISTOGRAM_UNIT, summarize, type Histogram } from '../histogram.js';
-import type { IntervalStat, LoadModel, LoadResult } from '../result.js';
+import type { RunCounts } from '../protocol.js';
+import type { LoadResult } from '../result.js';
 
 export const SMP_VERSION = 'v0.0.1';
 
@@ -17,38 +18,21 @@ export interface SmpLatency {
   max: number;
 }
 
-export interface PlaygroundExtension {
-  engine: string;
-  url: string;
-  method: string;
-  model: LoadModel;
-  requestedRps: number | null;
-  achievedRps: number;
-  connections: number;
-  generators: number;
-  warmupMs: number;
-  requestedDurationMs: number;
-  actualDurationMs: number;
-  timeoutMs: number;
-  correctedForCoordinatedOmission: boolean;
-  /** The tail SMP lacks, from the corrected histogram. */
-  latenciesMs: SmpLatency & { p75: number; p999: number; p9999: number; stdDev: number };
-  uncorrectedLatenciesMs: SmpLatency & { p75: number; p999: number; p9999: number; stdDev: number };
-  histogram: { encoding: string; unit: string; corrected: string; uncorrected: string; errors: string };
-  scheduled: number;
-  sent: number;
-  responses: number;
-  statusCodes: Record<string, number>;
-  errors: Record<string, number>;
-  droppedSends: number;
-  lateSends: number;
-  maxSendDelayMs: number;
-  cancelled: boolean;
-  cancelledRequests: number;
-  bytesRead: number;
-  intervals: IntervalStat[];
-  notes: string[];
-}
+type SmpTail = SmpLatency & { p75: number; p999: number; p9999: number; stdDev: number };
+
+/** A LoadResult as JSON: its run parameters and counts, latencies in ms, histograms encoded. */
+export type PlaygroundExtension = Pick<
+  LoadResult,
+  'engine' | 'url' | 'method' | 'model' | 'requestedRps' | 'connections' | 'generators' | 'warmupMs' | 'requestedDurationMs' | 'actualDurationMs' | 'timeoutMs' | 'correctedForCoordinatedOmission' | 'intervals' | 'notes'
+> &
+  Omit<RunCounts, 'maxSendDelayMicros'> & {
+    achievedRps: number;
+    /** The tail SMP lacks, from the corrected histogram. */
+    latenciesMs: SmpTail;
+    uncorrectedLatenciesMs: SmpTail;
+    histogram: { encoding: string; unit: string; corrected: string; uncorrected: string; errors: string };
+    maxSendDelayMs: number;
+  };
 
 export interface SmpPerformanceTestResult {
   smpVersion: string;

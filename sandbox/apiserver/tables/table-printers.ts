@@ -81,9 +81,11 @@ function selectorString(sel: unknown): string {
   return parts.length ? parts.sort().join(',') : '<none>';
 }
 
-function containersAndImages(podSpec: unknown): [string, string] {
-  const cs = arr(o(podSpec).containers);
-  return [cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(',')];
+/** Up to three items, then "+ N more..." as kubectl's endpoint columns print them. */
+function firstThree(items: string[], none: string): string {
+  if (items.length === 0) return none;
+  const shown = items.slice(0, 3).join(',');
+  return items.length > 3 ? `${shown} + ${items.length - 3} more...` : shown;
 }
 
 /** The STATUS column of `kubectl get pods` (printPod): phase, overridden by container states. */
@@ -188,44 +190,49 @@ const podPrinter: Printer = {
   },
 };
 
-const deploymentPrinter: Printer = {
-  columns: [
-    NAME,
+/**
+ * A kind with a pod template (Deployment, ReplicaSet): Name, its own replica columns, Age, then the wide
+ * Containers, Images and Selector of the template.
+ */
+function templatePrinter(replicaColumns: ColumnDefinition[], selectorHelp: string, replicaCells: (spec: Obj, status: Obj) => unknown[]): Printer {
+  return {
+    columns: [
+      NAME,
+      ...replicaColumns,
+      AGE,
+      col('Containers', 'string', 1, 'Names of each container in the template.'),
+      col('Images', 'string', 1, 'Images referenced by each container in the template.'),
+      col('Selector', 'string', 1, selectorHelp),
+    ],
+    cells(obj, now) {
+      const spec = o(obj.spec);
+      const cs = arr(o(o(spec.template).spec).containers);
+      return [obj.metadata.name, ...replicaCells(spec, o(obj.status)), age(obj, now), cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(','), selectorString(spec.selector)];
+    },
+  };
+}
+
+const desiredReplicas = (spec: Obj): number => (typeof spec.replicas === 'number' ? spec.replicas : 1);
+
+const deploymentPrinter = templatePrinter(
+  [
     col('Ready', 'string', 0, 'Number of the pod with ready state'),
     col('Up-to-date', 'integer', 0, 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
     col('Available', 'integer', 0, 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
-    AGE,
-    col('Containers', 'string', 1, 'Names of each container in the template.'),
-    col('Images', 'string', 1, 'Images referenced by each container in the template.'),
-    col('Selector', 'string', 1, 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.'),
   ],
-  cells(d, now) {
-    const spec = o(d.spec);
-    const status = o(d.status);
-    const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
-    const [containers, images] = containersAndImages(o(spec.template).spec);
-    return [d.metadata.name, `${num(status.readyReplicas)}/${desired}`, num(status.updatedReplicas), num(status.availableReplicas), age(d, now), containers, images, selectorString(spec.selector)];
-  },
-};
+  'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+  (spec, status) => [`${num(status.readyReplicas)}/${desiredReplicas(spec)}`, num(status.updatedReplicas), num(status.availableReplicas)],
+);
 
-const replicaSetPrinter: Printer = {
-  columns: [
-    NAME,
+const replicaSetPrinter = templatePrinter(
+  [
     col('Desired', 'integer', 0, 'Replicas is the number of desired pods.'),
     col('Current', 'integer', 0, 'Replicas is the most recently observed number of replicas.'),
     col('Ready', 'integer', 0, 'The number of ready replicas for this replica set.'),
-    AGE,
-    col('Containers', 'string', 1, 'Names of each container in the template.'),
-    col('Images', 'string', 1, 'Images referenced by each container in the template.'),
-    col('Selector', 'string', 1, 'Selector is a label query over pods that should match the replica count.'),
   ],
-  cells(rs, now) {
-    const spec = o(rs.spec);
-    const status = o(rs.status);
-    const [containers, images] = containersAndImages(o(spec.template).spec);
-    return [rs.metadata.name, typeof spec.replicas === 'number' ? spec.replicas : 1, num(status.replicas), num(status.readyReplicas), age(rs, now), containers, images, selectorString(spec.selector)];
-  },
-};
+  'Selector is a label query over pods that should match the replica count.',
+  (spec, status) => [desiredReplicas(spec), num(status.replicas), num(status.readyReplicas)],
+);
 
 function servicePorts(spec: Obj): string {
   const ports = arr(spec.ports).map((p) => {
@@ -261,8 +268,8 @@ const servicePrinter: Printer = {
   ],
   cells(svc, now) {
     const spec = o(svc.spec);
-    const selector = Object.entries(o(spec.selector)).map(([k, v]) => `${k}=${v}`).sort();
-    return [svc.metadata.name, (spec.type as string) || 'ClusterIP', (spec.clusterIP as string) || '<none>', externalIP(svc), servicePorts(spec), age(svc, now), selector.length ? selector.join(',') : '<none>'];
+    // A Service's selector is a plain label map: the matchLabels of a label selector.
+    return [svc.metadata.name, (spec.type as string) || 'ClusterIP', (spec.clusterIP as string) || '<none>', externalIP(svc), servicePorts(spec), age(svc, now), selectorString({ matchLabels: spec.selector })];
   },
 };
 
@@ -275,9 +282,7 @@ function formatEndpoints(ep: KubeObject): string {
       for (const p of ports) all.push(`${a.ip}:${p.port}`);
     }
   }
-  if (all.length === 0) return '<none>';
-  const shown = all.slice(0, 3).join(',');
-  return all.length > 3 ? `${shown} + ${all.length - 3} more...` : shown;
+  return firstThree(all, '<none>');
 }
 
 const endpointsPrinter: Printer = {
@@ -290,8 +295,7 @@ const endpointSlicePrinter: Printer = {
   cells(s, now) {
     const ports = arr(s.ports).map((p) => String(p.port ?? '<unset>'));
     const addrs = arr(s.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? (e.addresses as string[]) : []));
-    const shown = addrs.length ? addrs.slice(0, 3).join(',') + (addrs.length > 3 ? ` + ${addrs.length - 3} more...` : '') : '<unset>';
-    return [s.metadata.name, s.addressType ?? '', ports.length ? ports.join(',') : '<unset>', shown, age(s, now)];
+    return [s.metadata.name, s.addressType ?? '', ports.length ? ports.join(',') : '<unset>', firstThree(addrs, '<unset>'), age(s, now)];
   },
 };
 

@@ -9,11 +9,8 @@ export interface StatOptions {
   windowSeconds?: number;
 }
 
-export interface DeploymentStat {
-  namespace: string;
-  name: string;
-  meshedPods: number;
-  totalPods: number;
+/** The golden metrics over the window; latencies are undefined with no requests. */
+export interface GoldenFigures {
   requests: number;
   successes: number;
   /** 0..1, undefined with no requests. */
@@ -22,19 +19,19 @@ export interface DeploymentStat {
   latencyP50Ms?: number;
   latencyP95Ms?: number;
   latencyP99Ms?: number;
+}
+
+export interface DeploymentStat extends GoldenFigures {
+  namespace: string;
+  name: string;
+  meshedPods: number;
+  totalPods: number;
   tcpConnections: number;
 }
 
-export interface RouteStat {
+export interface RouteStat extends GoldenFigures {
   route: string;
   service: string;
-  requests: number;
-  successes: number;
-  successRate?: number;
-  rps: number;
-  latencyP50Ms?: number;
-  latencyP95Ms?: number;
-  latencyP99Ms?: number;
 }
 
 export const MAX_STAT_WINDOW_S = 60;
@@ -51,7 +48,7 @@ function summarize(stats: Iterable<TrafficStats>, windowS: number, now: number):
   return sum;
 }
 
-function figures(sum: WindowSummary, windowS: number) {
+function figures(sum: WindowSummary, windowS: number): GoldenFigures {
   return {
     requests: sum.requests,
     successes: sum.successes,
