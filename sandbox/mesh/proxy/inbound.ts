@@ -14,6 +14,17 @@ import { forwardableHeaders, hasRequestBody, rawHeader } from './raw-headers.js'
 import type { TrafficStats } from './traffic-stats.js';
 import { plainAgent } from './upstream-pool.js';
 import { relayBody } from './relay-body.js';
+import { connect as tcpConnect } from 'node:net';
+import { serveFast, UpstreamPool, type RelayPlan } from './fast-relay.js';
+import type { RequestHead } from './http1-head.js';
+
+/** What metrics and tap need from a request, from node:http or the fast path. */
+interface InboundRequestInfo {
+  method?: string;
+  url?: string;
+  rawHeaders: string[];
+  socket: { remoteAddress?: string };
+}
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 const DETECT_TIMEOUT_MS = 10_000;
@@ -29,6 +40,7 @@ export class InboundProxy {
   private http: HttpServer;
   private sockets = new Set<Socket>();
   private agent = plainAgent();
+  private pool = new UpstreamPool();
   private statsCache = new Map<string, TrafficStats>();
 
   constructor(private readonly ctx: ProxyContext) {
@@ -55,7 +67,37 @@ export class InboundProxy {
     this.http.closeAllConnections();
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
     this.agent.destroy();
+    this.pool.destroy();
   }
+
+  /** Hands a connection to the fast path, which passes it to node:http for anything it declines. */
+  private serve(socket: Socket): void {
+    serveFast(socket, this.pool, this.fastPlan, (s) => this.http.emit('connection', s));
+  }
+
+  /** The fast path's plan: only when no TrafficTarget governs this pod and the mTLS requirement is met. */
+  private fastPlan = (head: RequestHead, client: Socket): RelayPlan | undefined => {
+    const start = performance.now();
+    const socket = client as Socket & { meshPort?: number };
+    const conn = connInfo.get(socket) ?? { tls: false };
+    const port = socket.meshPort ?? socket.localPort ?? 0;
+    const snap = this.ctx.snapshot();
+    const nsConfig = snap.namespaces.get(this.ctx.namespace);
+    if (nsConfig?.access.get(this.ctx.serviceAccount)?.length) return undefined;
+    if (nsConfig?.pods.get(this.ctx.pod)?.requireMtls && !conn.tls) return undefined;
+    const remoteAddress = socket.remoteAddress;
+    const source = snap.podsByIP.get(normalizeIP(remoteAddress));
+    const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress } };
+    const host = this.ctx.localHost;
+    return {
+      upstreamKey: `${host}:${port}`,
+      connect: () => tcpConnect({ host, port, noDelay: true }),
+      dropRequestHeader: CLIENT_ID_HEADER, // only this proxy may assert who the client is
+      addRequestHeaders: conn.peerIdentity ? [CLIENT_ID_HEADER, conn.peerIdentity] : [],
+      onResponseHead: () => [],
+      done: (status, error) => this.record(info, start, status, conn, source, error),
+    };
+  };
 
   private accept(socket: Socket, port: number): void {
     socket.setNoDelay(true);
@@ -79,7 +121,7 @@ export class InboundProxy {
     t.total++;
     socket.once('close', () => t.open--);
     connInfo.set(socket, { tls: false });
-    this.http.emit('connection', socket);
+    this.serve(socket);
     socket.resume();
   }
 
@@ -101,7 +143,7 @@ export class InboundProxy {
       (tls as TLSSocket & { meshPort?: number }).meshPort = (socket as Socket & { meshPort?: number }).meshPort;
       this.sockets.add(tls);
       tls.once('close', () => this.sockets.delete(tls));
-      this.http.emit('connection', tls);
+      this.serve(tls);
     });
   }
 
@@ -160,7 +202,7 @@ export class InboundProxy {
     return undefined;
   }
 
-  private record(req: IncomingMessage, start: number, status: number, conn: ConnInfo, source: PodInfo | undefined, error: string | undefined): void {
+  private record(req: InboundRequestInfo, start: number, status: number, conn: ConnInfo, source: PodInfo | undefined, error: string | undefined): void {
     const latency = performance.now() - start;
     const authority = rawHeader(req.rawHeaders, 'host') ?? '';
     const tls = conn.tls ? 'true' : 'no_identity';

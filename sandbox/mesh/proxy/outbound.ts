@@ -19,6 +19,16 @@ import type { TrafficStats } from './traffic-stats.js';
 import { relayBody } from './relay-body.js';
 import { forwardableHeaders, rawHeader } from './raw-headers.js';
 import { MeshTlsAgent, plainAgent, retireOldConnections, type MeshRequestOptions } from './upstream-pool.js';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { UpstreamPool, type RelayPlan } from './fast-relay.js';
+import type { RequestHead } from './http1-head.js';
+
+/** What metrics and tap need from a request, from node:http or the fast path. */
+export interface RequestInfo {
+  method?: string;
+  url?: string;
+  rawHeaders: string[];
+}
 
 class AttemptError extends Error {
   constructor(
@@ -43,22 +53,94 @@ export class OutboundProxy {
   private readonly tlsAgent: MeshTlsAgent;
   private readonly agent: Agent;
   private statsCache = new Map<string, TrafficStats>();
+  /** The fast path's upstream connections; TLS ones made with an old certificate are not reused. */
+  readonly pool: UpstreamPool;
 
   constructor(private readonly ctx: ProxyContext) {
     // Outbound connections leave from the pod IP so the peer's proxy knows which pod is calling.
     this.tlsAgent = new MeshTlsAgent(ctx.identity, ctx.podIP);
     this.agent = plainAgent(ctx.podIP);
+    this.pool = new UpstreamPool((s) => {
+      const gen = (s as Socket & { meshGeneration?: number }).meshGeneration;
+      return gen === undefined || gen === ctx.identity()?.generation;
+    });
   }
 
   close(): void {
     this.tlsAgent.destroy();
     this.agent.destroy();
+    this.pool.destroy();
   }
 
   /** After a certificate rotation: idle connections made with the old certificate are closed. */
   onCertificateRotated(generation: number): void {
     retireOldConnections(this.tlsAgent, generation);
+    this.pool.prune();
   }
+
+  /**
+   * The fast path's choice for a parsed request: a plan when the rule needs nothing beyond choosing an
+   * endpoint (no retries, timeouts, faults, header filters, header-based matching), else undefined.
+   */
+  fastPlan = (head: RequestHead): RelayPlan | undefined => {
+    const start = performance.now();
+    const snap = this.ctx.snapshot();
+    const dest = resolveDestination(rawHeader(head.rawHeaders, 'host'), this.ctx.namespace, snap);
+    if ('error' in dest) return undefined;
+    let rule: CompiledRule;
+    if (dest.kind === 'service') {
+      const table = tableFor(snap, this.ctx.namespace, dest.service, dest.port.port);
+      let matched: CompiledRule | undefined;
+      if (table) {
+        let needsHeaders = false;
+        const q = head.url.indexOf('?');
+        matched = matchRule(table, dest.port.port, {
+          method: head.method,
+          path: q === -1 ? head.url : head.url.slice(0, q),
+          query: q === -1 ? '' : head.url.slice(q + 1),
+          get headers() {
+            needsHeaders = true; // node's header object semantics (duplicates): leave it to the slow path
+            return {};
+          },
+        });
+        if (needsHeaders) return undefined;
+      } else matched = defaultRule(dest.service);
+      if (!matched) return undefined;
+      rule = matched;
+    } else {
+      rule = { label: '', kind: 'default', routeNamespace: '', routeName: '', backends: [], totalWeight: 0 };
+    }
+    if (rule.reject || rule.fault || rule.retry || rule.requestHeaders || rule.responseHeaders || rule.requestTimeoutMs || rule.backendTimeoutMs) return undefined;
+    const target = this.pickTarget(snap, dest, rule);
+    if (target instanceof AttemptError) return undefined;
+    const { ip, port } = target.endpoint;
+    const identity = target.identity;
+    const debug = rawHeader(head.rawHeaders, DEBUG_REQUEST_HEADER) !== undefined;
+    let finished: ((latencyMs: number) => void) | undefined = this.ctx.balancer.start(target.endpoint);
+    const sent = performance.now();
+    const settle = () => {
+      finished?.(performance.now() - sent);
+      finished = undefined;
+    };
+    return {
+      upstreamKey: `${ip}:${port}:${identity ?? ''}`,
+      connect: (): Socket =>
+        identity
+          ? (this.tlsAgent.createConnection({ host: ip, port, meshIdentity: identity } as Parameters<MeshTlsAgent['createConnection']>[0]) as Socket)
+          : tcpConnect({ host: ip, port, localAddress: this.ctx.podIP, noDelay: true }),
+      addRequestHeaders: [],
+      onResponseHead: () => {
+        settle();
+        const out: string[] = [];
+        if (debug) describeService(out, target, 1, rule.label);
+        return out;
+      },
+      done: (status, error) => {
+        settle();
+        this.record(head, start, status, error, dest, rule.label, target);
+      },
+    };
+  };
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
@@ -255,7 +337,7 @@ export class OutboundProxy {
     });
   }
 
-  private finish(req: IncomingMessage, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined): void {
+  private finish(req: IncomingMessage & RequestInfo, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined): void {
     if (res.headersSent || res.destroyed) {
       res.destroy();
     } else {
@@ -265,10 +347,10 @@ export class OutboundProxy {
     this.record(req, start, status, reason, dest, route, target);
   }
 
-  private record(req: IncomingMessage, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined): void {
+  private record(req: RequestInfo, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined): void {
     const now = performance.now();
     const latency = now - start;
-    const authority = dest?.authority ?? req.headers.host ?? '';
+    const authority = dest?.authority ?? rawHeader(req.rawHeaders, 'host') ?? '';
     const pod = target?.endpoint.pod;
     const tls = target?.identity ? 'true' : 'no_identity';
     const key = `${authority}|${route}|${pod?.deployment ?? ''}|${target?.service ?? ''}|${tls}`;

@@ -1,6 +1,8 @@
 // The mesh-proxy container: a Workload that obtains the pod's identity from the control plane's CA,
 // subscribes to config snapshots, and runs the inbound, outbound and admin listeners.
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { serveFast } from './fast-relay.js';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
 import type { MeshSnapshot } from '../config/snapshot.js';
 import { EMPTY_SNAPSHOT } from '../config/snapshot.js';
@@ -44,7 +46,9 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
   private identity?: WorkloadIdentity;
   private inbound?: InboundProxy;
   private outbound?: OutboundProxy;
-  private outboundServer?: Server;
+  private outboundServer?: Server; // node:http, the slow path: fed connections the fast path declines
+  private outboundListener?: NetServer;
+  private outboundSockets = new Set<Socket>();
   private admin?: Server;
   private cleanups: (() => void)[] = [];
   private started = false;
@@ -94,17 +98,23 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
         this.cp.tap.subscribe({ ...filter, namespace: this.namespace, pod: this.pod }, { bufferSize }),
       );
       await listen(this.admin, w.podIP, SIDECAR_ADMIN_PORT);
-      this.outbound = new OutboundProxy(ctx);
-      this.outboundServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, this.outbound.handle);
-      this.outboundServer.on('connection', (s) => {
+      const outbound = (this.outbound = new OutboundProxy(ctx));
+      const slow = (this.outboundServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, outbound.handle));
+      slow.on('clientError', (_e, s) => s.destroy());
+      this.outboundListener = createNetServer((s) => {
         s.setNoDelay(true);
+        s.on('error', () => s.destroy());
         const t = this.metrics.tcp.outbound.plain; // app → proxy leg; upstream TLS is counted by the pool
         t.open++;
         t.total++;
-        s.once('close', () => t.open--);
+        this.outboundSockets.add(s);
+        s.once('close', () => {
+          t.open--;
+          this.outboundSockets.delete(s);
+        });
+        serveFast(s, outbound.pool, outbound.fastPlan, (c) => slow.emit('connection', c));
       });
-      this.outboundServer.on('clientError', (_e, s) => s.destroy());
-      await listen(this.outboundServer, w.localHost, SIDECAR_OUTBOUND_PORT);
+      await listenNet(this.outboundListener, w.localHost, SIDECAR_OUTBOUND_PORT);
       this.inbound = new InboundProxy(ctx);
       const ports = this.inboundPorts();
       await this.inbound.listen(ports);
@@ -143,6 +153,7 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
     this.outbound?.close();
     await Promise.all([
       this.inbound?.close(),
+      closeListener(this.outboundListener, this.outboundSockets),
       closeServer(this.outboundServer),
       closeServer(this.admin),
     ]);
@@ -159,8 +170,24 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-function closeServer(server: Server | undefined): Promise<void> {
+function listenNet(server: NetServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeListener(server: NetServer | undefined, sockets: Set<Socket>): Promise<void> {
+  for (const s of sockets) s.destroy();
   if (!server?.listening) return Promise.resolve();
-  server.closeAllConnections();
+  return new Promise((r) => server.close(() => r()));
+}
+
+function closeServer(server: Server | undefined): Promise<void> {
+  server?.closeAllConnections();
+  if (!server?.listening) return Promise.resolve();
   return new Promise((r) => server.close(() => r()));
 }

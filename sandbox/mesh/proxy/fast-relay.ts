@@ -1,0 +1,309 @@
+// The sidecars' fast path: HTTP/1.1 relayed on raw sockets. The request head is parsed by a strict minimal
+// parser (http1-head.ts), the proxy decides where it goes, the head is re-written with the proxy's header
+// changes and the body relayed by length; the response head is parsed the same way and its body relayed
+// by length or chunked framing, untouched. Connections stay alive on both sides, upstreams are pooled.
+// Anything the fast path does not handle — an odd request, a rule needing retries, timeouts, faults or
+// header filters, policy checks — is handed with its bytes to node:http (the slow path), which then owns
+// the connection: behaviour is the slow path's whenever the fast path declines.
+import type { Socket } from 'node:net';
+import { ChunkedScanner, parseRequestHead, parseResponseHead, serializeHead, type RequestHead, type ResponseHead } from './http1-head.js';
+import { PROXY_ERROR_HEADER } from '../constants.js';
+
+const CLIENT_IDLE_MS = 65_000;
+const UPSTREAM_IDLE_MS = 60_000;
+const MAX_IDLE_PER_KEY = 256;
+
+/** Where one request goes and what the proxy does around it. */
+export interface RelayPlan {
+  upstreamKey: string;
+  connect(): Socket;
+  /** Header the proxy drops from the request (lower case), and pairs it adds. */
+  dropRequestHeader?: string;
+  addRequestHeaders: string[];
+  /** Called once the response head arrived; returns pairs to add to the response. */
+  onResponseHead(head: ResponseHead): string[];
+  /** Called once per request when it ends: the status sent and, for proxy errors, why. */
+  done(status: number, error?: string): void;
+}
+
+/** Returns a plan, or undefined to hand the connection to the slow path. */
+export type Decide = (head: RequestHead, client: Socket) => RelayPlan | undefined;
+
+/** Idle keep-alive upstream connections by key; `reusable` can veto a connection (e.g. an old certificate). */
+export class UpstreamPool {
+  private idle = new Map<string, Socket[]>();
+  private onIdleClose = new WeakMap<Socket, () => void>();
+
+  constructor(private readonly reusable: (s: Socket) => boolean = () => true) {}
+
+  acquire(key: string, connect: () => Socket): Socket {
+    const list = this.idle.get(key);
+    while (list?.length) {
+      const s = list.pop()!;
+      s.setTimeout(0);
+      const onClose = this.onIdleClose.get(s);
+      if (onClose) s.removeListener('close', onClose);
+      s.resume(); // a relay may have paused it for backpressure
+      if (!s.destroyed && s.writable && this.reusable(s)) return s;
+      s.destroy();
+    }
+    const s = connect();
+    s.on('error', () => s.destroy()); // the exchange adds its own handler; this one keeps idle errors quiet
+    s.on('timeout', () => s.destroy()); // armed only while idle in the pool
+    return s;
+  }
+
+  release(key: string, s: Socket): void {
+    if (s.destroyed || !this.reusable(s)) return void s.destroy();
+    let list = this.idle.get(key);
+    if (!list) this.idle.set(key, (list = []));
+    if (list.length >= MAX_IDLE_PER_KEY) return void s.destroy();
+    list.push(s);
+    s.setTimeout(UPSTREAM_IDLE_MS);
+    const onClose = () => {
+      const i = list!.indexOf(s);
+      if (i !== -1) list!.splice(i, 1);
+    };
+    this.onIdleClose.set(s, onClose);
+    s.once('close', onClose);
+  }
+
+  /** Closes idle connections that may no longer be reused. */
+  prune(): void {
+    for (const list of this.idle.values()) for (const s of [...list]) if (!this.reusable(s)) s.destroy();
+  }
+
+  destroy(): void {
+    for (const list of this.idle.values()) for (const s of list.splice(0)) s.destroy();
+    this.idle.clear();
+  }
+}
+
+/** Serves one client connection on the fast path until it closes or is handed to `slowPath`. */
+export function serveFast(client: Socket, pool: UpstreamPool, decide: Decide, slowPath: (s: Socket) => void): void {
+  let pending: Buffer | undefined; // request bytes read but not yet relayed
+  let exchange: Exchange | undefined;
+
+  const idle = () => client.setTimeout(CLIENT_IDLE_MS);
+  const onTimeout = () => client.destroy(); // armed only between requests
+  const onData = (chunk: Buffer) => {
+    if (exchange) {
+      const rest = exchange.requestBody(chunk);
+      if (rest) pending = pending ? Buffer.concat([pending, rest]) : rest; // pipelined: served in turn
+      return;
+    }
+    pending = pending ? Buffer.concat([pending, chunk]) : chunk;
+    next();
+  };
+  const onClose = () => exchange?.abort();
+  const handOff = () => {
+    client.removeListener('data', onData);
+    client.removeListener('close', onClose);
+    client.removeListener('timeout', onTimeout);
+    client.setTimeout(0);
+    client.pause();
+    if (pending?.length) client.unshift(pending);
+    pending = undefined;
+    slowPath(client);
+    client.resume();
+  };
+  const next = (): void => {
+    if (!pending?.length || client.destroyed) return;
+    const head = parseRequestHead(pending);
+    if (head === 'incomplete') return;
+    const plan = head === 'unsupported' ? undefined : decide(head, client);
+    if (!plan || head === 'unsupported') return handOff();
+    client.setTimeout(0);
+    const body = pending.subarray(head.headBytes);
+    pending = undefined;
+    exchange = new Exchange(client, pool, head, plan, (keepAlive) => {
+      exchange = undefined;
+      if (!keepAlive) return void client.end();
+      idle();
+      next();
+    });
+    const rest = exchange.start(body);
+    if (rest?.length) pending = rest;
+  };
+
+  client.on('data', onData);
+  client.on('close', onClose);
+  client.on('timeout', onTimeout);
+  idle();
+}
+
+/** One request/response on a client connection. */
+class Exchange {
+  private upstream?: Socket;
+  private bodyLeft: number;
+  private response?: Buffer; // response bytes until the head is complete
+  private head?: ResponseHead;
+  private lengthLeft = 0;
+  private chunked?: ScannerLike;
+  private finished = false;
+  private headSent = false;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly pool: UpstreamPool,
+    private readonly req: RequestHead,
+    private readonly plan: RelayPlan,
+    private readonly onEnd: (keepAlive: boolean) => void,
+  ) {
+    this.bodyLeft = req.contentLength;
+  }
+
+  /** Sends the head and the body bytes at hand; returns bytes beyond this request (pipelined). */
+  start(body: Buffer): Buffer | undefined {
+    const up = (this.upstream = this.pool.acquire(this.plan.upstreamKey, () => this.plan.connect()));
+    up.on('data', this.onUpstreamData);
+    up.on('error', this.onUpstreamError);
+    up.on('close', this.onUpstreamClose);
+    const { method, url, rawHeaders } = this.req;
+    const head = serializeHead(`${method} ${url} HTTP/1.1`, rawHeaders, this.plan.dropRequestHeader, this.plan.addRequestHeaders);
+    const take = Math.min(this.bodyLeft, body.length);
+    this.bodyLeft -= take;
+    up.write(take ? Buffer.concat([Buffer.from(head, 'latin1'), body.subarray(0, take)]) : Buffer.from(head, 'latin1'));
+    return take < body.length ? body.subarray(take) : undefined;
+  }
+
+  /** Client bytes during the exchange: the rest of the body goes up; returns what lies beyond it. */
+  requestBody(chunk: Buffer): Buffer | undefined {
+    if (this.bodyLeft === 0) return chunk;
+    const take = Math.min(this.bodyLeft, chunk.length);
+    this.bodyLeft -= take;
+    if (this.upstream && !this.upstream.destroyed) pipeStep(this.client, this.upstream, chunk.subarray(0, take));
+    return take < chunk.length ? chunk.subarray(take) : undefined;
+  }
+
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.detach()?.destroy();
+  }
+
+  private onUpstreamData = (chunk: Buffer): void => {
+    if (this.finished) return;
+    if (!this.head) {
+      const buf = this.response ? Buffer.concat([this.response, chunk]) : chunk;
+      const head = parseResponseHead(buf);
+      if (head === 'incomplete') {
+        this.response = buf;
+        return;
+      }
+      this.response = undefined;
+      if (head === 'unsupported') return this.fail('the app sent a response the proxy cannot relay');
+      this.head = head;
+      const extra = this.plan.onResponseHead(head);
+      if (head.close) extra.push('connection', 'close');
+      const out = Buffer.from(serializeHead(`HTTP/1.1 ${head.status} ${statusText(buf, head.headBytes)}`, head.rawHeaders, undefined, extra), 'latin1');
+      this.headSent = true;
+      if (head.framing === 'chunked') this.chunked = new ChunkedScanner();
+      else if (typeof head.framing === 'number') this.lengthLeft = head.framing;
+      const body = buf.subarray(head.headBytes);
+      const n = this.bodyBytes(body);
+      if (n < 0) return this.fail('malformed chunked response');
+      pipeStep(this.upstream!, this.client, n || out.length ? Buffer.concat([out, body.subarray(0, n)]) : out);
+      if (n < body.length) return this.finish(false); // bytes past the response: the upstream is not reusable
+    } else {
+      const n = this.bodyBytes(chunk);
+      if (n < 0) return this.fail('malformed chunked response');
+      pipeStep(this.upstream!, this.client, n === chunk.length ? chunk : chunk.subarray(0, n));
+      if (n < chunk.length) return this.finish(false);
+    }
+    if (this.responseComplete()) this.finish(!this.head.close);
+  };
+
+  /** How many bytes of `chunk` belong to the response body. */
+  private bodyBytes(chunk: Buffer): number {
+    const f = this.head!.framing;
+    if (f === 'close') return chunk.length;
+    if (this.chunked) return this.chunked.scan(chunk, 0);
+    const take = Math.min(this.lengthLeft, chunk.length);
+    this.lengthLeft -= take;
+    return take;
+  }
+
+  private responseComplete(): boolean {
+    const f = this.head!.framing;
+    if (f === 'close') return false;
+    return this.chunked ? this.chunked.done : this.lengthLeft === 0;
+  }
+
+  private onUpstreamError = (err: Error): void => this.fail(`connection to the upstream failed: ${err.message}`);
+
+  private onUpstreamClose = (): void => {
+    if (this.finished) return;
+    if (this.head?.framing === 'close') {
+      this.finished = true;
+      this.detach();
+      this.plan.done(this.head.status);
+      this.client.end();
+      return;
+    }
+    this.fail('the upstream closed the connection before the response ended');
+  };
+
+  private finish(reuse: boolean): void {
+    this.finished = true;
+    const up = this.detach();
+    const clean = reuse && this.bodyLeft === 0;
+    if (up) {
+      if (clean) this.pool.release(this.plan.upstreamKey, up);
+      else up.destroy();
+    }
+    this.plan.done(this.head!.status);
+    // A client still sending a body the upstream did not wait for cannot be kept alive.
+    this.onEnd(this.bodyLeft === 0 && !this.head!.close);
+  }
+
+  private fail(reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.detach()?.destroy();
+    if (this.headSent) {
+      this.client.destroy();
+      this.plan.done(this.head!.status, reason);
+      return;
+    }
+    this.plan.done(502, `proxy error: ${reason}`);
+    if (!this.client.destroyed) this.client.end(errorResponse(502, reason));
+  }
+
+  private detach(): Socket | undefined {
+    const up = this.upstream;
+    this.upstream = undefined;
+    if (up) {
+      up.removeListener('data', this.onUpstreamData);
+      up.removeListener('error', this.onUpstreamError);
+      up.removeListener('close', this.onUpstreamClose);
+    }
+    return up;
+  }
+}
+
+interface ScannerLike {
+  readonly done: boolean;
+  scan(chunk: Buffer, pos: number): number;
+}
+
+/** Writes to `to`; when its buffer is full, pauses `from` until it drains. */
+function pipeStep(from: Socket, to: Socket, data: Buffer): void {
+  if (to.destroyed) return;
+  if (!to.write(data) && !from.isPaused()) {
+    from.pause();
+    to.once('drain', () => from.resume());
+  }
+}
+
+function statusText(buf: Buffer, headBytes: number): string {
+  const lineEnd = buf.indexOf('\r\n', 0, 'latin1');
+  return lineEnd > 13 && lineEnd < headBytes ? buf.toString('latin1', 13, lineEnd) : '';
+}
+
+/** A proxy-made error response that closes the connection (the request's body may be unread). */
+export function errorResponse(status: number, reason: string): string {
+  const body = `${reason}\n`;
+  const header = reason.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512);
+  return `HTTP/1.1 ${status} ${status === 502 ? 'Bad Gateway' : 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${PROXY_ERROR_HEADER}: ${header}\r\nconnection: close\r\n\r\n${body}`;
+}
