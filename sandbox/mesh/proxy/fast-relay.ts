@@ -24,48 +24,74 @@ export interface RelayPlan {
   onResponseHead(head: ResponseHead): string[];
   /** Called once per request when it ends: the status sent and, for proxy errors, why. */
   done(status: number, error?: string): void;
+  /** Called instead of done when the client went away first (nothing to record). */
+  cancelled(): void;
 }
 
 /** Returns a plan, or undefined to hand the connection to the slow path. */
 export type Decide = (head: RequestHead, client: Socket) => RelayPlan | undefined;
 
+/** An upstream connection: its listeners are attached once and dispatch to the exchange using it. */
+interface RelaySocket extends Socket {
+  relayExchange?: Exchange;
+  relayIdleIn?: Socket[]; // the pool list holding it while idle
+}
+
+// Listeners shared by every upstream connection (called with `this` = the socket): no closures per request.
+function onUpstreamData(this: RelaySocket, chunk: Buffer): void {
+  this.relayExchange?.upstreamData(chunk);
+}
+function onUpstreamError(this: RelaySocket, err: Error): void {
+  const ex = this.relayExchange;
+  this.destroy();
+  ex?.upstreamFailed(`connection to the upstream failed: ${err.message}`);
+}
+function onUpstreamClose(this: RelaySocket): void {
+  const idle = this.relayIdleIn;
+  if (idle) {
+    const i = idle.indexOf(this);
+    if (i !== -1) idle.splice(i, 1);
+  }
+  this.relayExchange?.upstreamClosed();
+}
+function onUpstreamTimeout(this: RelaySocket): void {
+  if (this.relayIdleIn) this.destroy(); // only idle connections time out; a slow response is not cut here
+}
+
 /** Idle keep-alive upstream connections by key; `reusable` can veto a connection (e.g. an old certificate). */
 export class UpstreamPool {
-  private idle = new Map<string, Socket[]>();
-  private onIdleClose = new WeakMap<Socket, () => void>();
+  private idle = new Map<string, RelaySocket[]>();
 
   constructor(private readonly reusable: (s: Socket) => boolean = () => true) {}
 
-  acquire(key: string, connect: () => Socket): Socket {
+  acquire(key: string, plan: RelayPlan): RelaySocket {
     const list = this.idle.get(key);
     while (list?.length) {
       const s = list.pop()!;
-      s.setTimeout(0);
-      const onClose = this.onIdleClose.get(s);
-      if (onClose) s.removeListener('close', onClose);
-      s.resume(); // a relay may have paused it for backpressure
-      if (!s.destroyed && s.writable && this.reusable(s)) return s;
+      s.relayIdleIn = undefined;
+      if (!s.destroyed && s.writable && this.reusable(s)) {
+        if (s.isPaused()) s.resume(); // a relay may have paused it for backpressure
+        return s;
+      }
       s.destroy();
     }
-    const s = connect();
-    s.on('error', () => s.destroy()); // the exchange adds its own handler; this one keeps idle errors quiet
-    s.on('timeout', () => s.destroy()); // armed only while idle in the pool
+    const s = plan.connect() as RelaySocket;
+    s.on('data', onUpstreamData);
+    s.on('error', onUpstreamError);
+    s.on('close', onUpstreamClose);
+    s.on('timeout', onUpstreamTimeout);
+    s.setTimeout(UPSTREAM_IDLE_MS);
     return s;
   }
 
-  release(key: string, s: Socket): void {
+  release(key: string, s: RelaySocket): void {
+    s.relayExchange = undefined;
     if (s.destroyed || !this.reusable(s)) return void s.destroy();
     let list = this.idle.get(key);
     if (!list) this.idle.set(key, (list = []));
     if (list.length >= MAX_IDLE_PER_KEY) return void s.destroy();
     list.push(s);
-    s.setTimeout(UPSTREAM_IDLE_MS);
-    const onClose = () => {
-      const i = list!.indexOf(s);
-      if (i !== -1) list!.splice(i, 1);
-    };
-    this.onIdleClose.set(s, onClose);
-    s.once('close', onClose);
+    s.relayIdleIn = list;
   }
 
   /** Closes idle connections that may no longer be reused. */
@@ -84,8 +110,6 @@ export function serveFast(client: Socket, pool: UpstreamPool, decide: Decide, sl
   let pending: Buffer | undefined; // request bytes read but not yet relayed
   let exchange: Exchange | undefined;
 
-  const idle = () => client.setTimeout(CLIENT_IDLE_MS);
-  const onTimeout = () => client.destroy(); // armed only between requests
   const onData = (chunk: Buffer) => {
     if (exchange) {
       const rest = exchange.requestBody(chunk);
@@ -96,6 +120,14 @@ export function serveFast(client: Socket, pool: UpstreamPool, decide: Decide, sl
     next();
   };
   const onClose = () => exchange?.abort();
+  const onTimeout = () => {
+    if (!exchange) client.destroy(); // idle keep-alive connection; a request in flight has no time limit here
+  };
+  const ended = (keepAlive: boolean) => {
+    exchange = undefined;
+    if (!keepAlive) return void client.end();
+    next();
+  };
   const handOff = () => {
     client.removeListener('data', onData);
     client.removeListener('close', onClose);
@@ -113,15 +145,9 @@ export function serveFast(client: Socket, pool: UpstreamPool, decide: Decide, sl
     if (head === 'incomplete') return;
     const plan = head === 'unsupported' ? undefined : decide(head, client);
     if (!plan || head === 'unsupported') return handOff();
-    client.setTimeout(0);
     const body = pending.subarray(head.headBytes);
     pending = undefined;
-    exchange = new Exchange(client, pool, head, plan, (keepAlive) => {
-      exchange = undefined;
-      if (!keepAlive) return void client.end();
-      idle();
-      next();
-    });
+    exchange = new Exchange(client, pool, head, plan, ended);
     const rest = exchange.start(body);
     if (rest?.length) pending = rest;
   };
@@ -129,12 +155,12 @@ export function serveFast(client: Socket, pool: UpstreamPool, decide: Decide, sl
   client.on('data', onData);
   client.on('close', onClose);
   client.on('timeout', onTimeout);
-  idle();
+  client.setTimeout(CLIENT_IDLE_MS); // refreshed by every read and write
 }
 
 /** One request/response on a client connection. */
 class Exchange {
-  private upstream?: Socket;
+  private upstream?: RelaySocket;
   private bodyLeft: number;
   private response?: Buffer; // response bytes until the head is complete
   private head?: ResponseHead;
@@ -155,15 +181,13 @@ class Exchange {
 
   /** Sends the head and the body bytes at hand; returns bytes beyond this request (pipelined). */
   start(body: Buffer): Buffer | undefined {
-    const up = (this.upstream = this.pool.acquire(this.plan.upstreamKey, () => this.plan.connect()));
-    up.on('data', this.onUpstreamData);
-    up.on('error', this.onUpstreamError);
-    up.on('close', this.onUpstreamClose);
+    const up = (this.upstream = this.pool.acquire(this.plan.upstreamKey, this.plan));
+    up.relayExchange = this;
     const { method, url, rawHeaders } = this.req;
     const head = serializeHead(`${method} ${url} HTTP/1.1`, rawHeaders, this.plan.dropRequestHeader, this.plan.addRequestHeaders);
     const take = Math.min(this.bodyLeft, body.length);
     this.bodyLeft -= take;
-    up.write(take ? Buffer.concat([Buffer.from(head, 'latin1'), body.subarray(0, take)]) : Buffer.from(head, 'latin1'));
+    up.write(take ? withHead(head, body.subarray(0, take)) : Buffer.from(head, 'latin1'));
     return take < body.length ? body.subarray(take) : undefined;
   }
 
@@ -180,9 +204,10 @@ class Exchange {
     if (this.finished) return;
     this.finished = true;
     this.detach()?.destroy();
+    this.plan.cancelled();
   }
 
-  private onUpstreamData = (chunk: Buffer): void => {
+  upstreamData(chunk: Buffer): void {
     if (this.finished) return;
     if (!this.head) {
       const buf = this.response ? Buffer.concat([this.response, chunk]) : chunk;
@@ -196,14 +221,14 @@ class Exchange {
       this.head = head;
       const extra = this.plan.onResponseHead(head);
       if (head.close) extra.push('connection', 'close');
-      const out = Buffer.from(serializeHead(`HTTP/1.1 ${head.status} ${statusText(buf, head.headBytes)}`, head.rawHeaders, undefined, extra), 'latin1');
+      const out = serializeHead(`HTTP/1.1 ${head.status} ${statusText(buf, head.headBytes)}`, head.rawHeaders, undefined, extra);
       this.headSent = true;
       if (head.framing === 'chunked') this.chunked = new ChunkedScanner();
       else if (typeof head.framing === 'number') this.lengthLeft = head.framing;
       const body = buf.subarray(head.headBytes);
       const n = this.bodyBytes(body);
       if (n < 0) return this.fail('malformed chunked response');
-      pipeStep(this.upstream!, this.client, n || out.length ? Buffer.concat([out, body.subarray(0, n)]) : out);
+      pipeStep(this.upstream!, this.client, n ? withHead(out, body.subarray(0, n)) : Buffer.from(out, 'latin1'));
       if (n < body.length) return this.finish(false); // bytes past the response: the upstream is not reusable
     } else {
       const n = this.bodyBytes(chunk);
@@ -212,7 +237,7 @@ class Exchange {
       if (n < chunk.length) return this.finish(false);
     }
     if (this.responseComplete()) this.finish(!this.head.close);
-  };
+  }
 
   /** How many bytes of `chunk` belong to the response body. */
   private bodyBytes(chunk: Buffer): number {
@@ -230,9 +255,11 @@ class Exchange {
     return this.chunked ? this.chunked.done : this.lengthLeft === 0;
   }
 
-  private onUpstreamError = (err: Error): void => this.fail(`connection to the upstream failed: ${err.message}`);
+  upstreamFailed(reason: string): void {
+    this.fail(reason);
+  }
 
-  private onUpstreamClose = (): void => {
+  upstreamClosed(): void {
     if (this.finished) return;
     if (this.head?.framing === 'close') {
       this.finished = true;
@@ -242,7 +269,7 @@ class Exchange {
       return;
     }
     this.fail('the upstream closed the connection before the response ended');
-  };
+  }
 
   private finish(reuse: boolean): void {
     this.finished = true;
@@ -270,14 +297,10 @@ class Exchange {
     if (!this.client.destroyed) this.client.end(errorResponse(502, reason));
   }
 
-  private detach(): Socket | undefined {
+  private detach(): RelaySocket | undefined {
     const up = this.upstream;
     this.upstream = undefined;
-    if (up) {
-      up.removeListener('data', this.onUpstreamData);
-      up.removeListener('error', this.onUpstreamError);
-      up.removeListener('close', this.onUpstreamClose);
-    }
+    if (up) up.relayExchange = undefined;
     return up;
   }
 }
@@ -294,6 +317,14 @@ function pipeStep(from: Socket, to: Socket, data: Buffer): void {
     from.pause();
     to.once('drain', () => from.resume());
   }
+}
+
+/** A head (latin1 text) and body bytes in one buffer: one write, one TLS record. */
+function withHead(head: string, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(head.length + body.length);
+  out.write(head, 0, 'latin1');
+  body.copy(out, head.length);
+  return out;
 }
 
 function statusText(buf: Buffer, headBytes: number): string {

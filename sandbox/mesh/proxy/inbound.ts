@@ -43,7 +43,7 @@ export class InboundProxy {
   private pool = new UpstreamPool();
   private statsCache = new Map<string, TrafficStats>();
 
-  constructor(private readonly ctx: ProxyContext) {
+  constructor(readonly ctx: ProxyContext) {
     this.http = createHttpServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, this.handle);
     this.http.on('clientError', (_err, socket) => socket.destroy());
   }
@@ -88,15 +88,7 @@ export class InboundProxy {
     const remoteAddress = socket.remoteAddress;
     const source = snap.podsByIP.get(normalizeIP(remoteAddress));
     const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress } };
-    const host = this.ctx.localHost;
-    return {
-      upstreamKey: `${host}:${port}`,
-      connect: () => tcpConnect({ host, port, noDelay: true }),
-      dropRequestHeader: CLIENT_ID_HEADER, // only this proxy may assert who the client is
-      addRequestHeaders: conn.peerIdentity ? [CLIENT_ID_HEADER, conn.peerIdentity] : [],
-      onResponseHead: () => [],
-      done: (status, error) => this.record(info, start, status, conn, source, error),
-    };
+    return new InboundPlan(this, info, start, conn, source, port);
   };
 
   private accept(socket: Socket, port: number): void {
@@ -202,7 +194,8 @@ export class InboundProxy {
     return undefined;
   }
 
-  private record(req: InboundRequestInfo, start: number, status: number, conn: ConnInfo, source: PodInfo | undefined, error: string | undefined): void {
+  /** Metrics and tap for one finished request (also called by the fast path's plans). */
+  record(req: InboundRequestInfo, start: number, status: number, conn: ConnInfo, source: PodInfo | undefined, error: string | undefined): void {
     const latency = performance.now() - start;
     const authority = rawHeader(req.rawHeaders, 'host') ?? '';
     const tls = conn.tls ? 'true' : 'no_identity';
@@ -241,6 +234,39 @@ export class InboundProxy {
       });
     }
   }
+}
+
+/** One fast-path request of the inbound proxy: to the app on localHost:<port>, with the verified client identity. */
+class InboundPlan implements RelayPlan {
+  readonly upstreamKey: string;
+  readonly dropRequestHeader = CLIENT_ID_HEADER; // only this proxy may assert who the client is
+  readonly addRequestHeaders: string[];
+
+  constructor(
+    private readonly proxy: InboundProxy,
+    private readonly info: InboundRequestInfo,
+    private readonly start: number,
+    private readonly conn: ConnInfo,
+    private readonly source: PodInfo | undefined,
+    private readonly port: number,
+  ) {
+    this.upstreamKey = `${proxy.ctx.localHost}:${port}`;
+    this.addRequestHeaders = conn.peerIdentity ? [CLIENT_ID_HEADER, conn.peerIdentity] : [];
+  }
+
+  connect(): Socket {
+    return tcpConnect({ host: this.proxy.ctx.localHost, port: this.port, noDelay: true });
+  }
+
+  onResponseHead(): string[] {
+    return [];
+  }
+
+  done(status: number, error?: string): void {
+    this.proxy.record(this.info, this.start, status, this.conn, this.source, error);
+  }
+
+  cancelled(): void {}
 }
 
 const normalizeIP = (ip: string | undefined) => (ip?.startsWith('::ffff:') ? ip.slice(7) : ip ?? '');

@@ -50,13 +50,13 @@ interface Target {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export class OutboundProxy {
-  private readonly tlsAgent: MeshTlsAgent;
+  readonly tlsAgent: MeshTlsAgent;
   private readonly agent: Agent;
   private statsCache = new Map<string, TrafficStats>();
   /** The fast path's upstream connections; TLS ones made with an old certificate are not reused. */
   readonly pool: UpstreamPool;
 
-  constructor(private readonly ctx: ProxyContext) {
+  constructor(readonly ctx: ProxyContext) {
     // Outbound connections leave from the pod IP so the peer's proxy knows which pod is calling.
     this.tlsAgent = new MeshTlsAgent(ctx.identity, ctx.podIP);
     this.agent = plainAgent(ctx.podIP);
@@ -113,33 +113,7 @@ export class OutboundProxy {
     if (rule.reject || rule.fault || rule.retry || rule.requestHeaders || rule.responseHeaders || rule.requestTimeoutMs || rule.backendTimeoutMs) return undefined;
     const target = this.pickTarget(snap, dest, rule);
     if (target instanceof AttemptError) return undefined;
-    const { ip, port } = target.endpoint;
-    const identity = target.identity;
-    const debug = rawHeader(head.rawHeaders, DEBUG_REQUEST_HEADER) !== undefined;
-    let finished: ((latencyMs: number) => void) | undefined = this.ctx.balancer.start(target.endpoint);
-    const sent = performance.now();
-    const settle = () => {
-      finished?.(performance.now() - sent);
-      finished = undefined;
-    };
-    return {
-      upstreamKey: `${ip}:${port}:${identity ?? ''}`,
-      connect: (): Socket =>
-        identity
-          ? (this.tlsAgent.createConnection({ host: ip, port, meshIdentity: identity } as Parameters<MeshTlsAgent['createConnection']>[0]) as Socket)
-          : tcpConnect({ host: ip, port, localAddress: this.ctx.podIP, noDelay: true }),
-      addRequestHeaders: [],
-      onResponseHead: () => {
-        settle();
-        const out: string[] = [];
-        if (debug) describeService(out, target, 1, rule.label);
-        return out;
-      },
-      done: (status, error) => {
-        settle();
-        this.record(head, start, status, error, dest, rule.label, target);
-      },
-    };
+    return new OutboundPlan(this, head, start, dest, rule, target);
   };
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -347,7 +321,8 @@ export class OutboundProxy {
     this.record(req, start, status, reason, dest, route, target);
   }
 
-  private record(req: RequestInfo, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined): void {
+  /** Metrics and tap for one finished request (also called by the fast path's plans). */
+  record(req: RequestInfo, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined): void {
     const now = performance.now();
     const latency = now - start;
     const authority = dest?.authority ?? rawHeader(req.rawHeaders, 'host') ?? '';
@@ -396,6 +371,56 @@ export class OutboundProxy {
         error,
       });
     }
+  }
+}
+
+/** One fast-path request of the outbound proxy (a class, so no closures are made per request). */
+class OutboundPlan implements RelayPlan {
+  readonly upstreamKey: string;
+  readonly addRequestHeaders: string[] = [];
+  private settle?: (latencyMs: number) => void;
+  private readonly sent: number;
+
+  constructor(
+    private readonly proxy: OutboundProxy,
+    private readonly head: RequestHead,
+    private readonly start: number,
+    private readonly dest: Destination,
+    private readonly rule: CompiledRule,
+    private readonly target: Target,
+  ) {
+    this.upstreamKey = `${target.endpoint.ip}:${target.endpoint.port}:${target.identity ?? ''}`;
+    this.settle = proxy.ctx.balancer.start(target.endpoint);
+    this.sent = performance.now();
+  }
+
+  connect(): Socket {
+    const { ip, port } = this.target.endpoint;
+    const identity = this.target.identity;
+    return identity
+      ? (this.proxy.tlsAgent.createConnection({ host: ip, port, meshIdentity: identity } as Parameters<MeshTlsAgent['createConnection']>[0]) as Socket)
+      : tcpConnect({ host: ip, port, localAddress: this.proxy.ctx.podIP, noDelay: true });
+  }
+
+  onResponseHead(): string[] {
+    this.settleBalancer();
+    const out: string[] = [];
+    if (rawHeader(this.head.rawHeaders, DEBUG_REQUEST_HEADER) !== undefined) describeService(out, this.target, 1, this.rule.label);
+    return out;
+  }
+
+  done(status: number, error?: string): void {
+    this.settleBalancer();
+    this.proxy.record(this.head, this.start, status, error, this.dest, this.rule.label, this.target);
+  }
+
+  cancelled(): void {
+    this.settleBalancer();
+  }
+
+  private settleBalancer(): void {
+    this.settle?.(performance.now() - this.sent);
+    this.settle = undefined;
   }
 }
 
