@@ -15,6 +15,9 @@ test('a plain request head parses with its headers, length and head size', () =>
   assert.deepEqual(head.rawHeaders, ['Host', 'web:80', 'Content-Length', '5', 'X-A', 'v 1']);
   assert.equal(head.contentLength, 5);
   assert.equal(head.headBytes, text.length - 5);
+  assert.equal(head.close, false);
+  const closing = parseRequestHead(b('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'));
+  assert.ok(typeof closing === 'object' && closing.close);
 });
 
 test('a head split across reads is incomplete until its blank line arrives', () => {
@@ -32,7 +35,7 @@ test('odd or malformed requests go to the slow path, never throw', () => {
     'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n',
     'GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n',
     'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
-    'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: a\r\nConnection: close, x\r\n\r\n',
     'GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n',
     'GET / HTTP/1.1\r\nBad Name: x\r\nHost: a\r\n\r\n',
     'GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n',

@@ -220,7 +220,7 @@ class Exchange {
       if (head === 'unsupported') return this.fail('the app sent a response the proxy cannot relay');
       this.head = head;
       const extra = this.plan.onResponseHead(head);
-      if (head.close) extra.push('connection', 'close');
+      if (head.close || this.req.close) extra.push('connection', 'close');
       const out = serializeHead(`HTTP/1.1 ${head.status} ${statusText(buf, head.headBytes)}`, head.rawHeaders, undefined, extra);
       this.headSent = true;
       if (head.framing === 'chunked') this.chunked = new ChunkedScanner();
@@ -281,7 +281,7 @@ class Exchange {
     }
     this.plan.done(this.head!.status);
     // A client still sending a body the upstream did not wait for cannot be kept alive.
-    this.onEnd(this.bodyLeft === 0 && !this.head!.close);
+    this.onEnd(this.bodyLeft === 0 && !this.head!.close && !this.req.close);
   }
 
   private fail(reason: string): void {

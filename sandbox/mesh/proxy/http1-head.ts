@@ -14,6 +14,8 @@ export interface RequestHead {
   /** Bytes of the head including the final CRLFCRLF. */
   headBytes: number;
   contentLength: number;
+  /** The client sent `Connection: close`: the connection ends after this response. */
+  close: boolean;
 }
 
 export interface ResponseHead {
@@ -92,6 +94,7 @@ export function parseRequestHead(buf: Buffer): Parsed<RequestHead> {
   if (!rawHeaders) return 'unsupported';
   let contentLength = -1;
   let hosts = 0;
+  let close = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
     const value = rawHeaders[i + 1];
@@ -103,9 +106,12 @@ export function parseRequestHead(buf: Buffer): Parsed<RequestHead> {
         if (contentLength !== -1 || !DIGITS.test(value)) return 'unsupported';
         contentLength = Number(value);
         break;
-      case 'connection':
-        if (value.toLowerCase() !== 'keep-alive') return 'unsupported';
+      case 'connection': {
+        const v = value.toLowerCase();
+        if (v === 'close') close = true;
+        else if (v !== 'keep-alive') return 'unsupported';
         break;
+      }
       case 'transfer-encoding':
       case 'expect':
       case 'upgrade':
@@ -114,7 +120,7 @@ export function parseRequestHead(buf: Buffer): Parsed<RequestHead> {
     }
   }
   if (hosts !== 1) return 'unsupported';
-  return { method, url, rawHeaders, headBytes: end, contentLength: Math.max(0, contentLength) };
+  return { method, url, rawHeaders, headBytes: end, contentLength: Math.max(0, contentLength), close };
 }
 
 /** Parses a response head at the start of `buf` (to a request that was not HEAD). */
