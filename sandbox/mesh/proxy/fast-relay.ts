@@ -125,8 +125,12 @@ export function serveFast(client: Socket, pool: UpstreamPool, decide: Decide, sl
   };
   const ended = (keepAlive: boolean) => {
     exchange = undefined;
-    if (!keepAlive) return void client.end();
-    next();
+    if (keepAlive) return next();
+    // Whatever the client still sends (an unread body, further requests) is discarded, not parsed.
+    client.removeListener('data', onData);
+    pending = undefined;
+    client.resume();
+    client.end();
   };
   const handOff = () => {
     client.removeListener('data', onData);
