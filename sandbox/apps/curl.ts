@@ -3,9 +3,10 @@
 // meshed pod, the sidecar — and answers {status, headers, body (capped), bodyTruncated, latencyMs}. The
 // playground server reaches it through the pods proxy, so try-it panels exercise the real data path
 // (benchmarks run the real load generator as their own pods instead: playground/loadgen).
-import { createServer, request, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
+import { cappedExchange } from '../runtime/capped-exchange.js';
 import { appPort, json, listeningWorkload, readBody, type AppResponse } from './http-workload.js';
 
 export const CURL_PORT = 8080;
@@ -56,45 +57,22 @@ function parseFetch(text: string): FetchRequest {
   return { method, url, headers, body: raw.body as string | undefined, timeoutMs };
 }
 
-function send(ctx: WorkloadContext, f: FetchRequest): Promise<AppResponse> {
+async function send(ctx: WorkloadContext, f: FetchRequest): Promise<AppResponse> {
   const started = process.hrtime.bigint();
   const elapsed = () => Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
-  return new Promise((resolve) => {
-    const headers: Record<string, string> = { 'user-agent': 'playground-curl/1', accept: '*/*', ...f.headers };
-    if (f.body !== undefined) headers['content-length'] = String(Buffer.byteLength(f.body));
-    const r = request(
-      { agent: ctx.agent, method: f.method, host: f.url.hostname, port: f.url.port || 80, path: f.url.pathname + f.url.search, headers, timeout: f.timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let truncated = false;
-        res.on('data', (c: Buffer) => {
-          if (size >= FETCH_BODY_LIMIT) {
-            truncated = true;
-            return;
-          }
-          chunks.push(c.subarray(0, FETCH_BODY_LIMIT - size));
-          if (c.length > FETCH_BODY_LIMIT - size) truncated = true;
-          size += c.length;
-        });
-        res.on('end', () => {
-          clearTimeout(deadline);
-          const out: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve(json(200, { status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks).toString('utf8'), bodyTruncated: truncated, latencyMs: elapsed() }));
-        });
-        res.on('error', (err) => resolve(json(502, { error: `reading the response failed: ${err.message}`, latencyMs: elapsed() })));
-      },
-    );
-    // The whole exchange is bounded, not only idle time.
-    const deadline = setTimeout(() => r.destroy(Object.assign(new Error(`no complete response within ${f.timeoutMs} ms`), { code: 'ETIMEDOUT' })), f.timeoutMs);
-    r.on('timeout', () => r.destroy(Object.assign(new Error(`no response within ${f.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    r.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(deadline);
-      resolve(json(err.code === 'ETIMEDOUT' ? 504 : 502, { error: err.message, code: err.code ?? 'ERROR', latencyMs: elapsed() }));
+  try {
+    const res = await cappedExchange(ctx.agent, {
+      ...f,
+      headers: { 'user-agent': 'playground-curl/1', accept: '*/*', ...f.headers },
+      bodyLimit: FETCH_BODY_LIMIT,
     });
-    r.end(f.body);
-  });
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+    return json(200, { status: res.status, headers: out, body: res.body, bodyTruncated: res.truncated, latencyMs: elapsed() });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return json(err.code === 'ETIMEDOUT' ? 504 : 502, { error: err.message, code: err.code ?? 'ERROR', latencyMs: elapsed() });
+  }
 }
 
 /** Request bodies accepted by /fetch. */

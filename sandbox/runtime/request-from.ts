@@ -1,6 +1,7 @@
 // An HTTP request sent from inside a pod, through that pod's own agent (so cluster DNS, the service
 // proxy and, in a meshed pod, the sidecar all apply): the sandbox's `kubectl exec <pod> -- curl`.
-import { request, type Agent } from 'node:http';
+import type { Agent } from 'node:http';
+import { cappedExchange } from './capped-exchange.js';
 import { badRequest } from '../apiserver/errors.js';
 
 export interface PodRequest {
@@ -56,43 +57,22 @@ export function validatePodRequest(req: PodRequest): Required<Pick<PodRequest, '
   return { method, timeoutMs, url };
 }
 
-export function sendFromPod(agent: Agent, req: PodRequest, from: string): Promise<PodResponse> {
+export async function sendFromPod(agent: Agent, req: PodRequest, from: string): Promise<PodResponse> {
   const { method, timeoutMs, url } = validatePodRequest(req);
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { 'user-agent': 'curl/8.5.0', accept: '*/*', ...(req.headers ?? {}) };
-    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-    const r = request(
-      { agent, method, host: url.hostname, port: url.port || 80, path: url.pathname + url.search, headers, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let truncated = false;
-        res.on('data', (chunk: Buffer) => {
-          if (size >= RESPONSE_BODY_LIMIT) {
-            truncated = true;
-            return;
-          }
-          chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT - size));
-          if (chunk.length > RESPONSE_BODY_LIMIT - size) truncated = true;
-          size += chunk.length;
-        });
-        res.on('end', () => {
-          clearTimeout(deadline);
-          const out: Record<string, string | string[]> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = v;
-          resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks).toString('utf8'), truncated });
-        });
-        res.on('error', (err) => fail(err));
-      },
-    );
-    // A whole-request deadline (the socket timeout alone only bounds idle time).
-    const deadline = setTimeout(() => r.destroy(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
-    const fail = (err: NodeJS.ErrnoException) => {
-      clearTimeout(deadline);
-      reject(new PodRequestError(`request from ${from} to ${req.url} failed: ${err.message}`, err.code));
-    };
-    r.on('timeout', () => r.destroy(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    r.on('error', fail);
-    r.end(req.body);
-  });
+  try {
+    const res = await cappedExchange(agent, {
+      method,
+      url,
+      timeoutMs,
+      body: req.body,
+      headers: { 'user-agent': 'curl/8.5.0', accept: '*/*', ...(req.headers ?? {}) },
+      bodyLimit: RESPONSE_BODY_LIMIT,
+    });
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = v;
+    return { status: res.status, headers, body: res.body, truncated: res.truncated };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new PodRequestError(`request from ${from} to ${req.url} failed: ${err.message}`, err.code);
+  }
 }
