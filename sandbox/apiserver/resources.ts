@@ -83,6 +83,14 @@ export const BUILTIN_TYPES: ResourceType[] = [
     subresources: { status: true, scale: true },
   }),
   builtin('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
+  // Multi-tenancy: who may do what (RBAC), how much a namespace may use (quota, limits), who may talk to whom.
+  builtin('', 'v1', 'ResourceQuota', 'resourcequotas', true, { shortNames: ['quota'], subresources: { status: true } }),
+  builtin('', 'v1', 'LimitRange', 'limitranges', true, { shortNames: ['limits'] }),
+  builtin('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, { shortNames: ['netpol'] }),
+  builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+  builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
 ];
 
 const CRD_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'crds');
