@@ -29,6 +29,8 @@ import { registerWorkloadImages } from './runtime/images.js';
 import { PodRuntime } from './runtime/pod-runtime.js';
 import type { WorkloadFactory } from './runtime/workload.js';
 import { ServiceProxy } from './runtime/service-proxy.js';
+import { NodeNetwork } from './runtime/network/node-network.js';
+import { endpointsAdmission } from './runtime/network/endpoints-admission.js';
 
 export interface SandboxOptions {
   /** Where the API server listens (default 127.0.0.1). */
@@ -93,12 +95,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   if (mesh) api.use(defaulting);
 
   const events = new EventRecorder(api);
+  const network = new NodeNetwork(api, servicePool, events);
+  // Endpoints a client writes may name only pods of their namespace (the sandbox's own controllers are trusted).
+  api.use(endpointsAdmission(network.book));
   const dns = new ClusterDns(api);
-  const proxy = new ServiceProxy(api, events);
+  const proxy = new ServiceProxy(api, network.book, events);
   const runtime = new PodRuntime({
     api,
     events,
     dns,
+    network,
     restartBackoffBaseMs: opts.restartBackoffBaseMs,
     imagePullBackoffBaseMs: opts.imagePullBackoffBaseMs,
     backoffCapMs: opts.backoffCapMs,
@@ -112,6 +118,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     new ReplicaSetController(api, events),
     new EndpointsController(api),
   ];
+  network.start();
   dns.start();
   proxy.start();
   for (const c of controllers) c.start();
@@ -123,6 +130,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await runtime.stop();
     await proxy.stop();
     dns.stop();
+    network.stop();
     mesh?.stop();
     await servicePool.close();
   };
@@ -143,7 +151,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const names = [host, '127.0.0.1', 'localhost', kubernetesIP, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
       const tls = await createServingCertificate(names);
       caCertificate = tls.caPem;
-      const server = createApiServer({ api, authenticator, logs: runtime, tokenIssuer: authenticator, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
+      const server = createApiServer({ api, authenticator, logs: runtime, proxyTargets: network.book, tokenIssuer: authenticator, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
       listener = await listen(server, host, opts.port ?? 0);
       url = listener.url;
       registerKubernetesService(api, kubernetesIP, listener.host, listener.port);

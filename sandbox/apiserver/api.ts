@@ -14,6 +14,11 @@ export interface AdmissionRequest {
   oldObject?: KubeObject;
   subresource?: string;
   dryRun: boolean;
+  /**
+   * Who asked, for writes that came through the API server's HTTP layer (upstream: admission.Attributes'
+   * user info). Absent for the sandbox's own in-process components (controllers, the kubelet, bootstrap).
+   */
+  userInfo?: { username: string };
 }
 
 /**
@@ -25,6 +30,8 @@ export type AdmissionPlugin = (request: AdmissionRequest) => void;
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: 'status';
+  /** The client a write is made for (see AdmissionRequest.userInfo). */
+  userInfo?: { username: string };
 }
 
 export class ClusterApi {
@@ -63,14 +70,14 @@ export class ClusterApi {
 
   create(t: ResourceType, obj: KubeObject, opts: WriteOptions = {}): KubeObject {
     const object = structuredClone(obj);
-    this.admit({ operation: 'CREATE', type: t, object, dryRun: !!opts.dryRun });
+    this.admit({ operation: 'CREATE', type: t, object, dryRun: !!opts.dryRun, userInfo: opts.userInfo });
     return opts.dryRun ? object : this.store.create(t, object);
   }
 
   update(t: ResourceType, obj: KubeObject, opts: WriteOptions = {}): KubeObject {
     const object = structuredClone(obj);
     const oldObject = this.store.get(t, object.metadata?.namespace, object.metadata?.name ?? '');
-    this.admit({ operation: 'UPDATE', type: t, object, oldObject, subresource: opts.subresource, dryRun: !!opts.dryRun });
+    this.admit({ operation: 'UPDATE', type: t, object, oldObject, subresource: opts.subresource, dryRun: !!opts.dryRun, userInfo: opts.userInfo });
     return opts.dryRun ? object : this.store.update(t, object, { subresource: opts.subresource });
   }
 

@@ -20,7 +20,7 @@ import { handlePatch } from './handlers/patch-handler.js';
 import { handleGetScale, handleWriteScale } from './handlers/scale-handler.js';
 import type { RequestContext } from './handlers/request-context.js';
 import { handleReview, isReviewTarget } from './handlers/review-handlers.js';
-import { handleProxy } from './handlers/proxy-handler.js';
+import { handleProxy, type ProxyTargets } from './handlers/proxy-handler.js';
 import { handleTokenRequest } from './handlers/token-request-handler.js';
 import { toTable, tableVersion, wantsTable } from './tables/tables.js';
 import { objectFilter } from './field-selectors.js';
@@ -35,6 +35,11 @@ export interface ApiServerOptions {
   tls?: { key: string; cert: string };
   /** Mints tokens for the serviceaccounts/token subresource (TokenRequest); without it that answers 404. */
   tokenIssuer?: TokenIssuer;
+  /**
+   * The addresses the node assigned to pods and Services (implemented by the runtime's address book): the
+   * pods and services proxies connect only to these; without it they answer 503.
+   */
+  proxyTargets?: ProxyTargets;
 }
 
 export type { Identity, Authenticator } from './auth.js';
@@ -154,7 +159,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (target.subresource === 'proxy') {
       const untrack = track(() => res.destroy());
       try {
-        await handleProxy(ctx, target.proxyPath ?? '/', url.search);
+        await handleProxy(ctx, target.proxyPath ?? '/', url.search, options.proxyTargets);
       } finally {
         untrack();
       }

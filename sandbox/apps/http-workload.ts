@@ -39,8 +39,10 @@ export function httpWorkload(ctx: WorkloadContext, port: number, handler: Handle
 /**
  * Start and stop for an HTTP server on the container's listen address: start resolves once it listens
  * (logging `<logPrefix>listening on host:port`), stop closes open connections at once so it is prompt.
+ * Every accepted connection passes the pod's network check first (NetworkPolicy, runtime/network).
  */
 export function listeningWorkload(ctx: WorkloadContext, server: Server, port: number, logPrefix = ''): Pick<Workload, 'start' | 'stop'> {
+  ctx.network.guard(server);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);

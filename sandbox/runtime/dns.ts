@@ -1,7 +1,10 @@
 // Cluster DNS: `svc`, `svc.ns`, `svc.ns.svc` and `svc.ns.svc.cluster.local` resolve to the Service's
 // clusterIP (a headless Service to a ready pod IP), with the pod's namespace as the search path, exactly
 // the names a pod's /etc/resolv.conf makes work. Exposed as a node `lookup` so http/net use it unchanged.
-import { lookup as systemLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+// Pods reach only the cluster: names outside it are not resolved (no host resolver behind it), an
+// ExternalName Service resolves only when it names a cluster Service, `localhost` is the pod's own private
+// loopback address, and an answer that is not a cluster address fails like an unreachable host.
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { ClusterApi } from '../apiserver/api.js';
 import type { KubeObject } from '../apiserver/store.js';
@@ -14,6 +17,7 @@ export type LookupFunction = (hostname: string, options: LookupOptions, callback
 
 interface ServiceRecord {
   clusterIP?: string; // undefined for headless
+  externalName?: string; // ExternalName Services: a CNAME
   podIPs: string[]; // ready endpoint addresses (used for headless Services)
 }
 
@@ -31,9 +35,12 @@ export class ClusterDns {
       this.api.watch(services, undefined, undefined, ({ type, object }) => {
         const key = `${object.metadata.name}.${object.metadata.namespace}`;
         if (type === 'DELETED') return void this.records.delete(key);
-        const ip = (object.spec as { clusterIP?: string } | undefined)?.clusterIP;
+        const spec = object.spec as { clusterIP?: string; type?: string; externalName?: string } | undefined;
+        const ip = spec?.clusterIP;
         const record = this.records.get(key) ?? { podIPs: [] };
-        record.clusterIP = ip && ip !== 'None' ? ip : undefined;
+        const external = spec?.type === 'ExternalName';
+        record.clusterIP = !external && ip && ip !== 'None' ? ip : undefined;
+        record.externalName = external && typeof spec?.externalName === 'string' ? spec.externalName : undefined;
         this.records.set(key, record);
       }),
       this.api.watch(endpoints, undefined, undefined, ({ type, object }) => {
@@ -48,7 +55,7 @@ export class ClusterDns {
   }
 
   /** Resolve a name as a pod in `namespace` would; undefined when it is not a cluster name. */
-  resolve(host: string, namespace: string): string | undefined {
+  resolve(host: string, namespace: string, depth = 0): string | undefined {
     const name = host.toLowerCase().replace(/\.$/, '');
     if (isIP(name)) return name;
     const parts = name.split('.');
@@ -62,38 +69,35 @@ export class ClusterDns {
     if (!svc || !ns) return undefined;
     const record = this.records.get(`${svc}.${ns}`);
     if (!record) return undefined;
+    // A CNAME to another cluster Service is followed (one hop); a name outside the cluster is never resolved.
+    if (record.externalName !== undefined) return depth === 0 && !isIP(record.externalName) ? this.resolve(record.externalName, ns, 1) : undefined;
     if (record.clusterIP) return record.clusterIP;
     if (record.podIPs.length === 0) return undefined;
     return record.podIPs[this.rr++ % record.podIPs.length];
   }
 
-  /** A `lookup` for node:net/http with `namespace` as the search path; other names go to the system resolver. */
-  lookupFor(namespace: string): LookupFunction {
+  /**
+   * A `lookup` for node:net/http with `namespace` as the search path, for a pod whose private loopback
+   * address is `localHost`: every answer passes `checkDial` (the pod's egress allow-list) or the lookup fails
+   * with its error; names cluster DNS does not know fail with ENOTFOUND.
+   */
+  lookupFor(namespace: string, checkDial: (ip: string) => NodeJS.ErrnoException | undefined, localHost?: string): LookupFunction {
     return (hostname, options, callback) => {
-      const address = this.resolve(hostname, namespace);
+      const name = hostname.toLowerCase().replace(/\.$/, '');
+      const address = name === 'localhost' && localHost ? localHost : this.resolve(hostname, namespace);
+      const fail = (err: NodeJS.ErrnoException) => process.nextTick(callback, err, options.all ? [] : '', 4);
       if (address === undefined) {
-        if (isClusterLooking(hostname)) {
-          const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
-          err.code = 'ENOTFOUND';
-          err.syscall = 'getaddrinfo';
-          return process.nextTick(callback, err, options.all ? [] : '', 4);
-        }
-        return systemLookup(hostname, { ...options, all: true }, (err, addresses) => {
-          if (err) return callback(err, options.all ? [] : '', 4);
-          if (options.all) return callback(null, addresses);
-          callback(null, addresses[0]?.address ?? '', addresses[0]?.family ?? 4);
-        });
+        const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+        err.code = 'ENOTFOUND';
+        err.syscall = 'getaddrinfo';
+        return fail(err);
       }
+      const refused = checkDial(address);
+      if (refused) return fail(refused);
       if (options.all) process.nextTick(callback, null, [{ address, family: 4 }]);
       else process.nextTick(callback, null, address, 4);
     };
   }
-}
-
-/** Single-label names and *.svc.cluster.local are cluster names: they never leak to the host's resolver. */
-function isClusterLooking(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, '');
-  return (!name.includes('.') && name !== 'localhost') || name.endsWith(`.svc.${CLUSTER_DOMAIN}`) || name.endsWith('.svc');
 }
 
 function readyAddresses(endpoints: KubeObject): string[] {

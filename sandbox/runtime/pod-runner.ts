@@ -11,12 +11,13 @@ import type { AddressPool } from './addresses.js';
 import { connectTarget, directAgent, meshedAgent } from './agent.js';
 import { ContainerConfigError, resolveEnv } from './container-env.js';
 import type { ClusterDns } from './dns.js';
+import type { NodeNetwork } from './network/node-network.js';
 import { availableImages, resolveImage, type ResolvedImage } from './images.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe } from './kinds.js';
 import { timestamp } from './kinds.js';
 import { ContainerLog, type LogReadOptions } from './logs.js';
 import { runProbe } from './probes.js';
-import { SIDECAR_CONTAINER_NAME, type Workload, type WorkloadContext } from './workload.js';
+import { SIDECAR_CONTAINER_NAME, type PodNetwork, type Workload, type WorkloadContext } from './workload.js';
 
 export interface RuntimeConfig {
   nodeName: string;
@@ -37,6 +38,8 @@ export interface PodRunnerDeps {
   dns: ClusterDns;
   podIPs: AddressPool;
   localIPs: AddressPool;
+  /** The node's network: the address book this runner records its addresses in, and policy enforcement. */
+  network: NodeNetwork;
   /** Images already "pulled" on the node (IfNotPresent then skips pulling, as on a real node). */
   pulledImages: Set<string>;
   config: RuntimeConfig;
@@ -107,6 +110,7 @@ export class PodRunner {
   private statusScheduled = false;
   private lastWritten?: PodStatus;
   private agents?: { app: Agent; direct: Agent };
+  private podNetwork?: PodNetwork;
 
   constructor(
     pod: Pod,
@@ -137,6 +141,16 @@ export class PodRunner {
     }
     this.podIP = podIP;
     this.localHost = localHost;
+    this.podNetwork = this.deps.network.forPod(localHost);
+    this.deps.network.book.addPod({
+      namespace: this.namespace,
+      name: this.name,
+      uid: this.uid,
+      podIP,
+      localHost,
+      labels: { ...(this.pod.metadata.labels ?? {}) },
+      ports: [...this.pod.spec.containers, ...(this.pod.spec.initContainers ?? [])].flatMap((c) => (c.ports ?? []).map((p) => ({ ...p }))),
+    });
     this.startTime = timestamp();
     events.record(this.pod, 'Normal', 'Scheduled', `Successfully assigned ${this.namespace}/${this.name} to ${config.nodeName}`, 'default-scheduler');
     this.writeStatus();
@@ -152,6 +166,7 @@ export class PodRunner {
   /** React to a changed pod spec: a container whose image changed is restarted with the new image. */
   updateSpec(pod: Pod): void {
     this.pod = structuredClone(pod);
+    if (this.podIP && !this.stopped) this.deps.network.book.relabelPod(this.podIP, pod.metadata.labels ?? {});
     for (const run of this.runs) {
       const next = pod.spec.containers.find((c) => c.name === run.name);
       if (!next || next.image === run.spec.image) continue;
@@ -186,6 +201,7 @@ export class PodRunner {
     await Promise.all(stops);
     this.agents?.app.destroy();
     this.agents?.direct.destroy();
+    if (this.podIP) this.deps.network.book.removePod(this.podIP);
     if (this.podIP) this.deps.podIPs.release(this.podIP);
     if (this.localHost) this.deps.localIPs.release(this.localHost);
   }
@@ -400,7 +416,7 @@ export class PodRunner {
     if (state.inFlight || now < state.nextAt) return;
     state.inFlight = true;
     state.nextAt = now + Math.max(1, probe.periodSeconds ?? 10) * 1000;
-    void runProbe(probe, this.listenHostOf(run), run.spec.ports ?? []).then((result) => {
+    void runProbe(probe, this.listenHostOf(run), run.spec.ports ?? [], [this.podIP!, this.localHost!]).then((result) => {
       state.inFlight = false;
       if (this.stopped || instance !== run.instance) return;
       if (result.ok) {
@@ -442,7 +458,12 @@ export class PodRunner {
       agent: sidecar ? agents.direct : agents.app,
       resolve: (host) => this.deps.dns.resolve(host, this.namespace),
       connectAddress: (host, port) =>
-        connectTarget({ meshed: this.meshed && !sidecar, podIP: this.podIP!, localHost: this.localHost!, resolve: (h) => this.deps.dns.resolve(h, this.namespace) }, host, port),
+        connectTarget(
+          { meshed: this.meshed && !sidecar, podIP: this.podIP!, localHost: this.localHost!, resolve: (h) => this.deps.dns.resolve(h, this.namespace), checkDial: this.podNetwork!.checkDial },
+          host,
+          port,
+        ),
+      network: this.podNetwork!,
       log: (line) => {
         if (instance === run.instance) run.log?.write(line);
       },
@@ -458,7 +479,8 @@ export class PodRunner {
 
   private ensureAgents(): { app: Agent; direct: Agent } {
     if (!this.agents) {
-      const direct = directAgent(this.deps.dns.lookupFor(this.namespace), this.podIP);
+      const checkDial = this.podNetwork!.checkDial;
+      const direct = directAgent(this.deps.dns.lookupFor(this.namespace, checkDial, this.localHost), this.podIP, checkDial);
       this.agents = { direct, app: this.meshed ? meshedAgent(this.localHost!) : direct };
     }
     return this.agents;

@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../apiserver/errors.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 import { AddressPool, POD_CIDR, POD_LOCAL_CIDR } from './addresses.js';
 import type { ClusterDns } from './dns.js';
+import type { NodeNetwork } from './network/node-network.js';
 import type { Pod } from './kinds.js';
 import type { LogReadOptions, LogSource } from './logs.js';
 import { PodRunner, type RuntimeConfig } from './pod-runner.js';
@@ -15,6 +16,8 @@ export interface PodRuntimeOptions extends Partial<RuntimeConfig> {
   api: ClusterApi;
   events: EventRecorder;
   dns: ClusterDns;
+  /** The node's network (address book, NetworkPolicy): pods' addresses are recorded there. */
+  network: NodeNetwork;
   /** How often readiness (workload `ready()` and probes) is re-checked. */
   readinessIntervalMs?: number;
 }
@@ -40,7 +43,7 @@ export class PodRuntime implements LogSource {
   private ticker?: NodeJS.Timeout;
 
   constructor(private readonly opts: PodRuntimeOptions) {
-    const { api: _a, events: _e, dns: _d, readinessIntervalMs: _r, ...config } = opts;
+    const { api: _a, events: _e, dns: _d, network: _n, readinessIntervalMs: _r, ...config } = opts;
     const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Partial<RuntimeConfig>;
     this.config = { ...DEFAULT_RUNTIME_CONFIG, ...given };
   }
@@ -73,6 +76,7 @@ export class PodRuntime implements LogSource {
         dns: this.opts.dns,
         podIPs: this.podIPs,
         localIPs: this.localIPs,
+        network: this.opts.network,
         pulledImages: this.pulledImages,
         config: this.config,
       });

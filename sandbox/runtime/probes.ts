@@ -17,7 +17,14 @@ export function resolveProbePort(port: number | string, ports: ContainerPort[]):
   return ports.find((p) => p.name === port)?.containerPort;
 }
 
-export function runProbe(probe: Probe, host: string, ports: ContainerPort[]): Promise<ProbeResult> {
+/**
+ * `ownAddresses`: the pod's addresses. A probe whose `host` names anything else fails without connecting: the
+ * node's probes would otherwise let a pod spec reach any address from the node (upstream allows it; the
+ * sandbox's node is the playground's host).
+ */
+export function runProbe(probe: Probe, host: string, ports: ContainerPort[], ownAddresses: string[] = [host]): Promise<ProbeResult> {
+  const foreign = [probe.httpGet?.host, probe.tcpSocket?.host].find((h) => h !== undefined && h !== '' && !ownAddresses.includes(h));
+  if (foreign !== undefined) return Promise.resolve({ ok: false, message: `probe host "${foreign}" is not this pod's address; the sandbox probes only the pod itself` });
   const timeoutMs = Math.max(1, probe.timeoutSeconds ?? 1) * 1000;
   if (probe.httpGet) {
     const port = resolveProbePort(probe.httpGet.port, ports);

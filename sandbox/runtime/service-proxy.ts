@@ -1,14 +1,18 @@
 // The sandbox's kube-proxy: a real TCP listener on every Service clusterIP:port that forwards each
 // connection to a ready endpoint, round robin, kept in step with Services and Endpoints by watches.
 // The client's address is kept as the source of the forwarded connection (as iptables DNAT keeps it),
-// so the backend sees which pod called.
+// so the backend sees which pod called (and its NetworkPolicy check judges the real caller).
+// It listens only on clusterIPs the service pool allocated and forwards only to pod IPs the runtime gave
+// pods of the Service's own namespace: hand-written Endpoints naming anything else are never dialled.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { ClusterApi } from '../apiserver/api.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 import type { Endpoints, Service, ServicePort } from './kinds.js';
+import type { AddressBook } from './network/address-book.js';
 
 interface PortListener {
   serviceKey: string;
+  namespace: string;
   address: string;
   port: number;
   portName: string;
@@ -27,6 +31,7 @@ export class ServiceProxy {
 
   constructor(
     private readonly api: ClusterApi,
+    private readonly book: AddressBook,
     private readonly events?: EventRecorder,
   ) {}
 
@@ -59,7 +64,9 @@ export class ServiceProxy {
     const serviceKey = `${service.metadata.namespace}/${service.metadata.name}`;
     const ip = service.spec?.clusterIP;
     const wanted = new Map<string, ServicePort>();
-    if (!deleted && ip && ip !== 'None') {
+    // Only the clusterIP the pool gave this Service (an ExternalName Service or an address typed in never gets a listener).
+    const allocated = ip ? this.book.serviceAt(ip) : undefined;
+    if (!deleted && ip && allocated?.namespace === service.metadata.namespace && allocated?.name === service.metadata.name) {
       for (const p of service.spec.ports ?? []) if ((p.protocol ?? 'TCP') === 'TCP') wanted.set(`${ip}:${p.port}`, p);
     }
     const current = this.byService.get(serviceKey) ?? new Set<string>();
@@ -88,7 +95,7 @@ export class ServiceProxy {
     const server = createServer({ allowHalfOpen: true });
     let settle!: () => void;
     const bound = new Promise<void>((resolve) => (settle = resolve));
-    const l: PortListener = { serviceKey, address, port: port.port, portName: port.name ?? '', server, sockets: new Set(), next: 0, bound };
+    const l: PortListener = { serviceKey, namespace: service.metadata.namespace ?? '', address, port: port.port, portName: port.name ?? '', server, sockets: new Set(), next: 0, bound };
     server.on('connection', (client) => this.forward(l, client));
     server.on('listening', settle);
     server.on('error', (err: NodeJS.ErrnoException) => {
@@ -105,7 +112,10 @@ export class ServiceProxy {
     for (const subset of ep?.subsets ?? []) {
       const p = (subset.ports ?? []).find((x) => (x.name ?? '') === l.portName) ?? (subset.ports?.length === 1 && !l.portName ? subset.ports[0] : undefined);
       if (!p) continue;
-      for (const a of subset.addresses ?? []) targets.push({ ip: a.ip, port: p.port });
+      for (const a of subset.addresses ?? []) {
+        // Never dialled: an address that is not a pod of this Service's namespace (hand-written Endpoints).
+        if (this.book.podAt(a.ip)?.namespace === l.namespace) targets.push({ ip: a.ip, port: p.port });
+      }
     }
     if (targets.length === 0) return undefined;
     return targets[l.next++ % targets.length];

@@ -2,6 +2,7 @@
 // A container is a Workload started in-process with the pod's own addresses; it talks to the world only
 // through what its WorkloadContext gives it, the way a real container only has its network namespace.
 import type { Agent } from 'node:http';
+import type { Server, Socket } from 'node:net';
 
 export interface ContainerPort {
   name?: string;
@@ -44,13 +45,26 @@ export interface WorkloadContext {
   /**
    * Where a TCP connection to `host:port` from this container goes, for clients that dial sockets themselves
    * (and send `Host: host:port` as usual): in a meshed pod the sidecar's outbound port, otherwise the address
-   * cluster DNS gives (a Service's clusterIP). Undefined when an un-meshed pod cannot resolve the name.
+   * cluster DNS gives (a Service's clusterIP). Undefined when an un-meshed pod cannot resolve the name; throws
+   * (EHOSTUNREACH) when it resolves to an address that is not a cluster address.
    */
   connectAddress(host: string, port: number): ConnectTarget | undefined;
+  /** The pod's network rules: every listener and every raw dial of the container goes through them. */
+  network: PodNetwork;
   /** One line of the container's stdout (what `kubectl logs` shows). */
   log(line: string): void;
   /** The process "exits": the runtime restarts it per the pod's restartPolicy, with back-off. */
   exit(code: number): void;
+}
+
+/** What the node's network enforces for one pod (see runtime/network). */
+export interface PodNetwork {
+  /** Each listener on the pod's addresses calls this per accepted connection: false = refused (already reset). */
+  admit(socket: Socket): boolean;
+  /** Puts a node:net or node:http server behind admit(). */
+  guard<S extends Server>(server: S): S;
+  /** Undefined when the pod may dial `ip` (a cluster address), else the error the dial fails with. */
+  checkDial(ip: string, port?: number): NodeJS.ErrnoException | undefined;
 }
 
 export interface Workload {

@@ -144,6 +144,8 @@ export class MeshHarness {
         agent: new Agent(),
         resolve: () => undefined,
         connectAddress: () => undefined,
+        // This harness runs sidecars without the node runtime: no address book, so no policy either.
+        network: { admit: () => true, guard: (server) => server, checkDial: () => undefined },
         log: process.env.MESH_DEBUG ? (line) => console.error(`[${spec.name}] ${line}`) : () => {},
         exit: () => {},
       };

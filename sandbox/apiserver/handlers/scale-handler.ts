@@ -51,6 +51,6 @@ export async function handleWriteScale(ctx: RequestContext, method: 'PUT' | 'PAT
   const next = structuredClone(live);
   next.spec = { ...(isPlainObject(next.spec) ? next.spec : {}), replicas };
   recordUpdate(live, next, { manager: fieldManager(ctx), apiVersion: apiVersionOf(type), schema: schemaOf(type), subresource: 'scale' });
-  const stored = ctx.api.update(type, next, { dryRun: isDryRun(ctx.query) });
+  const stored = ctx.api.update(type, next, { dryRun: isDryRun(ctx.query), userInfo: { username: ctx.identity.user } });
   sendJson(ctx.res, 200, toScale(stored));
 }

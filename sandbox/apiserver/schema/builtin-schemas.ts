@@ -251,6 +251,13 @@ const servicePort = obj(
 const endpointAddress = obj({ ip: str, hostname: str, nodeName: str, targetRef: atomicObj({ kind: str, namespace: str, name: str, uid: str, apiVersion: str, resourceVersion: str, fieldPath: str }) }, { required: ['ip'] });
 const objectReference = atomicObj({ kind: str, namespace: str, name: str, uid: str, apiVersion: str, resourceVersion: str, fieldPath: str });
 
+const networkPolicyPeer = obj({
+  podSelector: labelSelector,
+  namespaceSelector: labelSelector,
+  ipBlock: obj({ cidr: str, except: list(str) }), // cidr required: validation says so, with upstream's message
+});
+const networkPolicyPort = obj({ protocol: withDefault(str, 'TCP'), port: intOrString, endPort: int32 });
+
 const deploymentStrategy = obj(
   { type: oneOf(['Recreate', 'RollingUpdate']), rollingUpdate: obj({ maxUnavailable: intOrString, maxSurge: intOrString }) },
   { 'x-kubernetes-patch-strategy': 'retainKeys' },
@@ -373,6 +380,14 @@ export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
     }, { required: ['addresses'] })),
     ports: list(obj({ name: str, protocol: str, port: int32, appProtocol: str })),
   }, ['addressType', 'endpoints']),
+  'networking.k8s.io/NetworkPolicy': top({
+    spec: obj({
+      podSelector: labelSelector,
+      ingress: list(obj({ from: list(networkPolicyPeer), ports: list(networkPolicyPort) })),
+      egress: list(obj({ to: list(networkPolicyPeer), ports: list(networkPolicyPort) })),
+      policyTypes: list(str), // values checked by validation, with upstream's message
+    }),
+  }),
   'autoscaling/Scale': top({
     spec: obj({ replicas: int32 }),
     status: obj({ replicas: int32, selector: str }),

@@ -353,6 +353,15 @@ const eventPrinter: Printer = {
   },
 };
 
+const networkPolicyPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Pod-Selector', 'string', 0, 'Selects the pods to which this NetworkPolicy object applies. An empty podSelector matches all pods in this namespace.'),
+    AGE,
+  ],
+  cells: (np, now) => [np.metadata.name, selectorString(o(np.spec).podSelector), age(np, now)],
+};
+
 export const BUILTIN_PRINTERS: Record<string, Printer> = {
   '/Pod': podPrinter,
   'apps/Deployment': deploymentPrinter,
@@ -365,6 +374,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
   '/Secret': secretPrinter,
   '/ServiceAccount': serviceAccountPrinter,
   '/Event': eventPrinter,
+  'networking.k8s.io/NetworkPolicy': networkPolicyPrinter,
 };
 
 /** The printer for kinds without one: Name and Created At, as the generic table convertor prints. */

@@ -35,6 +35,12 @@ export function applyBuiltinDefaults(t: ResourceType, obj: KubeObject): void {
       for (const p of list(spec.ports)) if (p.targetPort === undefined) p.targetPort = p.port;
       if ((spec.type ?? 'ClusterIP') !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
       break;
+    case 'networking.k8s.io/NetworkPolicy':
+      // SetDefaults_NetworkPolicySpec: Ingress always, Egress when there are egress rules.
+      if (spec && !(Array.isArray(spec.policyTypes) && spec.policyTypes.length))
+        spec.policyTypes = list(spec.egress).length ? ['Ingress', 'Egress'] : ['Ingress'];
+      if (spec) for (const rule of [...list(spec.ingress), ...list(spec.egress)]) for (const p of list(rule.ports)) p.protocol ??= 'TCP';
+      break;
     case '/Namespace':
       if (obj.metadata.name) obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
       break;

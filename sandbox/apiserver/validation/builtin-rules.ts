@@ -155,6 +155,95 @@ function validateConfigMap(obj: KubeObject, old: KubeObject | undefined): Status
   return out;
 }
 
+// ---- NetworkPolicy (pkg/apis/networking/validation) -------------------------------------------------
+
+function portNameProblems(name: string): string[] {
+  const out: string[] = [];
+  if (name.length > 15) out.push('must be no more than 15 characters');
+  if (!/^[-a-z0-9]+$/.test(name)) out.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (name.includes('--')) out.push('must not contain consecutive hyphens');
+  if (!/[a-z]/.test(name)) out.push('must contain at least one letter (a-z)');
+  if (name.startsWith('-') || name.endsWith('-')) out.push('must not begin or end with a hyphen');
+  return out;
+}
+
+const CIDR_HELP = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
+
+function parseIPv4Cidr(text: string): { base: number; bits: number } | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((x) => x > 255) || bits > 32) return undefined;
+  const ip = octets.reduce((n, x) => n * 256 + x, 0);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return { base: (ip & mask) >>> 0, bits };
+}
+
+function validateNetworkPolicyPort(path: string, port: Obj): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (port.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(port.protocol as string))
+    out.push({ reason: 'FieldValueNotSupported', field: `${path}.protocol`, message: `Unsupported value: ${JSON.stringify(port.protocol)}: supported values: "TCP", "UDP", "SCTP"` });
+  const p = port.port;
+  const end = port.endPort;
+  if (typeof p === 'number') {
+    out.push(...portInRange(`${path}.port`, p));
+    if (typeof end === 'number') {
+      if (end < p) out.push(invalid(`${path}.endPort`, p, 'must be greater than or equal to `port`'));
+      out.push(...portInRange(`${path}.endPort`, end));
+    }
+  } else if (typeof p === 'string') {
+    if (end !== undefined) out.push(invalid(`${path}.endPort`, end, 'may not be specified when `port` is non-numeric'));
+    for (const msg of portNameProblems(p)) out.push(invalid(`${path}.port`, p, msg));
+  } else if (end !== undefined) {
+    out.push(invalid(`${path}.endPort`, end, 'may not be specified when `port` is not specified'));
+  }
+  return out;
+}
+
+function validateNetworkPolicyPeer(path: string, peer: Obj): StatusCause[] {
+  const out: StatusCause[] = [];
+  const count = ['podSelector', 'namespaceSelector', 'ipBlock'].filter((k) => peer[k] !== undefined).length;
+  if (count === 0) return [{ reason: 'FieldValueRequired', field: path, message: 'Required value: must specify a peer' }];
+  if (count > 1 && peer.ipBlock !== undefined) out.push({ reason: 'FieldValueForbidden', field: path, message: 'Forbidden: may not specify both ipBlock and another peer' });
+  if (peer.ipBlock !== undefined) {
+    const block = asObj(peer.ipBlock);
+    if (typeof block.cidr !== 'string' || block.cidr === '') return [...out, required(`${path}.ipBlock.cidr`)];
+    const cidr = parseIPv4Cidr(block.cidr);
+    if (!cidr) out.push(invalid(`${path}.ipBlock.cidr`, block.cidr, CIDR_HELP));
+    (Array.isArray(block.except) ? block.except : []).forEach((e: unknown, i: number) => {
+      const field = `${path}.ipBlock.except[${i}]`;
+      const except = typeof e === 'string' ? parseIPv4Cidr(e) : undefined;
+      if (!except) return void out.push(invalid(field, e, CIDR_HELP));
+      const mask = cidr && cidr.bits ? (0xffffffff << (32 - cidr.bits)) >>> 0 : 0;
+      if (cidr && (((except.base & mask) >>> 0) !== cidr.base || cidr.bits >= except.bits)) out.push(invalid(field, e, 'must be a strict subset of `cidr`'));
+    });
+  }
+  return out;
+}
+
+function validateNetworkPolicy(obj: KubeObject): StatusCause[] {
+  const spec = asObj(obj.spec);
+  const out: StatusCause[] = [];
+  for (const direction of ['ingress', 'egress'] as const) {
+    const peersKey = direction === 'ingress' ? 'from' : 'to';
+    asList(spec[direction]).forEach((rule, i) => {
+      asList(rule.ports).forEach((p, j) => out.push(...validateNetworkPolicyPort(`spec.${direction}[${i}].ports[${j}]`, p)));
+      asList(rule[peersKey]).forEach((p, j) => out.push(...validateNetworkPolicyPeer(`spec.${direction}[${i}].${peersKey}[${j}]`, p)));
+    });
+  }
+  const types = Array.isArray(spec.policyTypes) ? spec.policyTypes : [];
+  if (types.length > 2) {
+    out.push(invalid('spec.policyTypes', types, 'may not specify more than two policyTypes'));
+  } else {
+    types.forEach((t: unknown, i: number) => {
+      if (t !== 'Ingress' && t !== 'Egress')
+        out.push({ reason: 'FieldValueNotSupported', field: `spec.policyTypes[${i}]`, message: `Unsupported value: ${JSON.stringify(t)}: supported values: "Ingress", "Egress"` });
+    });
+  }
+  return out;
+}
+
 /** Kind-specific rules for built-in kinds; CRDs are covered by their schema alone. */
 export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObject): StatusCause[] {
   switch (`${t.group}/${t.kind}`) {
@@ -164,6 +253,7 @@ export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObje
     case '/Pod': return validatePod(obj, old);
     case '/ConfigMap': return validateConfigMap(obj, old);
     case '/Event': return obj.involvedObject ? [] : [required('involvedObject')];
+    case 'networking.k8s.io/NetworkPolicy': return validateNetworkPolicy(obj);
     default: return [];
   }
 }

@@ -92,6 +92,7 @@ export class InboundProxy {
   };
 
   private accept(socket: Socket, port: number): void {
+    if (!this.ctx.network.admit(socket)) return; // NetworkPolicy, before any byte is read
     socket.setNoDelay(true);
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));

@@ -21,6 +21,7 @@ import { forwardableHeaders, rawHeader } from './raw-headers.js';
 import { MeshTlsAgent, plainAgent, retireOldConnections, type MeshRequestOptions } from './upstream-pool.js';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { UpstreamPool, type RelayPlan } from './fast-relay.js';
+import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import type { RequestHead } from './http1-head.js';
 
 /** What metrics and tap need from a request, from node:http or the fast path. */
@@ -58,8 +59,9 @@ export class OutboundProxy {
 
   constructor(readonly ctx: ProxyContext) {
     // Outbound connections leave from the pod IP so the peer's proxy knows which pod is calling.
-    this.tlsAgent = new MeshTlsAgent(ctx.identity, ctx.podIP);
-    this.agent = plainAgent(ctx.podIP);
+    // Upstreams are checked against the pod's egress allow-list per new connection (pooled ones are reused).
+    this.tlsAgent = new MeshTlsAgent(ctx.identity, ctx.podIP, ctx.network.checkDial);
+    this.agent = plainAgent(ctx.podIP, ctx.network.checkDial);
     this.pool = new UpstreamPool((s) => {
       const gen = (s as Socket & { meshGeneration?: number }).meshGeneration;
       return gen === undefined || gen === ctx.identity()?.generation;
@@ -397,6 +399,8 @@ class OutboundPlan implements RelayPlan {
   connect(): Socket {
     const { ip, port } = this.target.endpoint;
     const identity = this.target.identity;
+    const refused = identity ? undefined : this.proxy.ctx.network.checkDial(ip, port); // the TLS agent checks its own
+    if (refused) return refusedSocket(refused);
     return identity
       ? (this.proxy.tlsAgent.createConnection({ host: ip, port, meshIdentity: identity } as Parameters<MeshTlsAgent['createConnection']>[0]) as Socket)
       : tcpConnect({ host: ip, port, localAddress: this.proxy.ctx.podIP, noDelay: true });

@@ -5,6 +5,7 @@ import type { TapHub } from '../tap.js';
 import type { PeakEwmaBalancer } from './balancer.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import type { ServerResponse } from 'node:http';
+import type { PodNetwork } from '../../runtime/workload.js';
 import { PROXY_ERROR_HEADER } from '../constants.js';
 
 export interface ProxyContext {
@@ -19,6 +20,8 @@ export interface ProxyContext {
   metrics: ProxyMetrics;
   tap: TapHub;
   balancer: PeakEwmaBalancer;
+  /** The node's network rules for this pod: inbound connections are admitted, upstream dials checked, here. */
+  network: PodNetwork;
   log(line: string): void;
 }
 

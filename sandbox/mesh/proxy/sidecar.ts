@@ -89,6 +89,7 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
       metrics: this.metrics,
       tap: this.cp.tap,
       balancer: new PeakEwmaBalancer(),
+      network: w.network,
       log: (line) => w.log(line),
     };
     this.cleanups.push(this.cp.subscribe((s) => (this.snap = s)));
@@ -97,11 +98,12 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
       this.admin = createAdminServer(this.metrics, () => this.ready(), (filter, bufferSize) =>
         this.cp.tap.subscribe({ ...filter, namespace: this.namespace, pod: this.pod }, { bufferSize }),
       );
-      await listen(this.admin, w.podIP, SIDECAR_ADMIN_PORT);
+      await listen(w.network.guard(this.admin), w.podIP, SIDECAR_ADMIN_PORT);
       const outbound = (this.outbound = new OutboundProxy(ctx));
       const slow = (this.outboundServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, outbound.handle));
       slow.on('clientError', (_e, s) => s.destroy());
       this.outboundListener = createNetServer((s) => {
+        if (!w.network.admit(s)) return; // only the pod's own app reaches its private localhost
         s.setNoDelay(true);
         s.on('error', () => s.destroy());
         const t = this.metrics.tcp.outbound.plain; // app → proxy leg; upstream TLS is counted by the pool

@@ -1,13 +1,19 @@
 // Keep-alive connection pools to upstreams. Meshed peers get mTLS: the client presents its workload
 // certificate, verifies the server's chain against the sandbox root, and checks the server's SPIFFE ID is
 // the identity the destination should have (not just any mesh certificate). TLS sessions are cached per
-// peer so a new pooled connection resumes instead of doing a full handshake.
+// peer so a new pooled connection resumes instead of doing a full handshake. With a `checkDial` (the pod's
+// egress allow-list), a connection to an address the node did not assign fails before it is attempted —
+// checked per new connection, never per request.
 import { Agent, type AgentOptions } from 'node:http';
 import { connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { serverNameOf, spiffeIdOfSubjectAltName } from '../identity/spiffe.js';
 import type { WorkloadIdentity } from '../identity/workload-identity.js';
+import { refusedSocket } from '../../runtime/network/egress-guard.js';
+
+/** The pod's egress allow-list: undefined when `ip` may be dialled, else the error to fail with. */
+export type DialCheck = (ip: string, port?: number) => Error | undefined;
 
 /** Extra request option read by the TLS agent: the SPIFFE ID the server must present. */
 export interface MeshRequestOptions {
@@ -23,6 +29,7 @@ export class MeshTlsAgent extends Agent {
   constructor(
     private readonly identity: () => WorkloadIdentity | undefined,
     private readonly localAddress?: string,
+    private readonly checkDial?: DialCheck,
   ) {
     super(POOL);
   }
@@ -46,6 +53,8 @@ export class MeshTlsAgent extends Agent {
     // The proxies only choose mTLS once their identity exists; reaching this is a bug, reported to the caller.
     if (!id || !expected) throw new Error('mTLS requested without a workload identity or an expected peer identity');
     void callback;
+    const refused = this.checkDial?.(options.host ?? '', options.port);
+    if (refused) return refusedSocket(refused);
     const socket: TLSSocket = tlsConnect({
       host: options.host ?? undefined,
       port: options.port,
@@ -77,6 +86,22 @@ export function retireOldConnections(agent: MeshTlsAgent, generation: number): v
   }
 }
 
-export function plainAgent(localAddress?: string): Agent {
-  return new Agent({ ...POOL, localAddress });
+class CheckedAgent extends Agent {
+  constructor(
+    localAddress: string | undefined,
+    private readonly checkDial: DialCheck,
+  ) {
+    super({ ...POOL, localAddress });
+  }
+
+  override createConnection(options: Parameters<Agent['createConnection']>[0], callback?: (err: Error | null, stream: Duplex) => void): Duplex {
+    const { host, port } = options as { host?: string; port?: number };
+    const refused = this.checkDial(host ?? '', port);
+    if (refused) return refusedSocket(refused);
+    return super.createConnection(options, callback) as Duplex;
+  }
+}
+
+export function plainAgent(localAddress?: string, checkDial?: DialCheck): Agent {
+  return checkDial ? new CheckedAgent(localAddress, checkDial) : new Agent({ ...POOL, localAddress });
 }
