@@ -12,6 +12,7 @@ import { ResourceRegistry } from '../../sandbox/apiserver/resources.js';
 import { ClusterApi } from '../../sandbox/apiserver/api.js';
 import { createApiServer, StaticTokenAuthenticator, type LogSource } from '../../sandbox/apiserver/http-server.js';
 import { writeKubeconfig } from '../../sandbox/apiserver/kubeconfig.js';
+import type { ProxyTargets } from '../../sandbox/apiserver/handlers/proxy-handler.js';
 import { createServingCertificate } from '../../sandbox/apiserver/serving-certificate.js';
 
 export const KUBECTL = '/usr/bin/kubectl';
@@ -42,14 +43,14 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(opts: { logs?: LogSource; namespaces?: string[] } = {}): Promise<Fixture> {
+export async function startFixture(opts: { logs?: LogSource; namespaces?: string[]; proxyTargets?: ProxyTargets } = {}): Promise<Fixture> {
   const store = new ObjectStore();
   const api = new ClusterApi(store, ResourceRegistry.default());
   const auth = new StaticTokenAuthenticator()
     .add(ADMIN_TOKEN, { user: 'admin', namespaces: '*' })
     .add(SCOPED_TOKEN, { user: 'learner', namespaces: ['team-a'] });
   const cert = await createServingCertificate(['127.0.0.1', 'localhost']);
-  const server = createApiServer({ api, authenticator: auth, logs: opts.logs, tokenIssuer: auth, tls: { key: cert.keyPem, cert: cert.certPem + cert.caPem } });
+  const server = createApiServer({ api, authenticator: auth, logs: opts.logs, proxyTargets: opts.proxyTargets, tokenIssuer: auth, tls: { key: cert.keyPem, cert: cert.certPem + cert.caPem } });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `https://127.0.0.1:${port}`;

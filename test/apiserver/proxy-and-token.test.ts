@@ -4,13 +4,28 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFixture, type Fixture } from './fixture.js';
+import { AddressPool, POD_CIDR, SERVICE_CIDR } from '../../sandbox/runtime/addresses.js';
 
 let f: Fixture;
 let upstream: Server;
 let upstreamPort: number;
+let serviceListener: Server;
+// Stand-ins for what a node would assign: the proxy connects only to these (never to status.podIP).
+const podPool = new AddressPool(POD_CIDR);
+const servicePool = new AddressPool(SERVICE_CIDR);
+const assigned = { podIP: '', clusterIP: '', uid: '' };
 
 before(async () => {
-  f = await startFixture({ namespaces: ['default', 'team-x', 'team-y'] });
+  await Promise.all([podPool.claimBlock(), servicePool.claimBlock()]);
+  assigned.podIP = podPool.allocate();
+  assigned.clusterIP = servicePool.allocate();
+  f = await startFixture({
+    namespaces: ['default', 'team-x', 'team-y'],
+    proxyTargets: {
+      pod: (ns, name) => (ns === 'default' && name === 'web' ? { podIP: assigned.podIP, uid: assigned.uid } : undefined),
+      service: (ns, name) => (ns === 'default' && name === 'web' ? { clusterIP: assigned.clusterIP } : undefined),
+    },
+  });
   // A stand-in workload: echoes method, path and body; /stream sends three lines slowly.
   upstream = createServer((req, res) => {
     if (req.url === '/stream') {
@@ -29,24 +44,31 @@ before(async () => {
       res.end(JSON.stringify({ method: req.method, url: req.url, body, auth: req.headers.authorization ?? null }));
     });
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => upstream.listen(0, assigned.podIP, resolve));
   upstreamPort = (upstream.address() as AddressInfo).port;
+  // The Service's clusterIP:port, where the service proxy would listen: the same stand-in app.
+  serviceListener = createServer((req, res) => upstream.emit('request', req, res));
+  await new Promise<void>((resolve) => serviceListener.listen(upstreamPort, assigned.clusterIP, resolve));
   const pods = f.api.type('', 'pods');
   const pod = f.api.create(pods, {
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' },
     spec: { containers: [{ name: 'app', image: 'x', ports: [{ name: 'http', containerPort: upstreamPort }] }] },
   });
-  f.api.update(pods, { ...pod, status: { phase: 'Running', podIP: '127.0.0.1' } }, { subresource: 'status' });
+  assigned.uid = pod.metadata.uid!;
+  f.api.update(pods, { ...pod, status: { phase: 'Running', podIP: assigned.podIP } }, { subresource: 'status' });
   f.api.create(f.api.type('', 'services'), {
     apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' },
-    spec: { clusterIP: '127.0.0.1', ports: [{ name: 'http', port: upstreamPort }] },
+    spec: { clusterIP: assigned.clusterIP, ports: [{ name: 'http', port: upstreamPort }] },
   });
   f.api.create(f.api.type('', 'serviceaccounts'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'learner', namespace: 'team-x' } });
 });
 after(async () => {
   upstream.closeAllConnections();
+  serviceListener.closeAllConnections();
   await new Promise((r) => upstream.close(r));
+  await new Promise((r) => serviceListener.close(r));
   await f.close();
+  await Promise.all([podPool.close(), servicePool.close()]);
 });
 
 describe('proxy subresource', () => {

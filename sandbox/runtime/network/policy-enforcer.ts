@@ -26,6 +26,7 @@ export class NetworkPolicyEnforcer {
   private generation = 0;
   private readonly lastDenialEvent = new Map<string, number>();
   private unwatch: (() => void)[] = [];
+  private readonly listeners = new Set<() => void>();
   /** Connections refused since start (by ingress or egress policy). */
   deniedConnections = 0;
 
@@ -46,19 +47,30 @@ export class NetworkPolicyEnforcer {
         if (inNs.size) this.policies.set(ns, inNs);
         else this.policies.delete(ns);
         this.lists.set(ns, [...inNs.values()]);
-        this.generation++;
+        this.changed();
       }),
       this.api.watch(this.api.type('', 'namespaces'), undefined, undefined, ({ type, object }) => {
         const name = object.metadata.name ?? '';
         if (type === 'DELETED') this.namespaceLabels.delete(name);
         else this.namespaceLabels.set(name, { ...(object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name });
-        this.generation++;
+        this.changed();
       }),
     );
   }
 
   stop(): void {
     for (const u of this.unwatch.splice(0)) u();
+  }
+
+  /** Called after a policy or a namespace's labels changed. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.generation++;
+    for (const l of this.listeners) l();
   }
 
   private policiesOf = (ns: string): readonly CompiledPolicy[] => this.lists.get(ns) ?? NO_POLICIES;
