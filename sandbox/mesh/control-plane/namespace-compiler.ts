@@ -193,7 +193,10 @@ function serviceEntry(svc: KubeObject, endpoints: KubeObject | undefined, pods: 
       for (const a of arr(subset.addresses)) {
         if (!isObj(a) || typeof a.ip !== 'string') continue;
         const ref = isObj(a.targetRef) ? a.targetRef : undefined;
-        const pod = (ref && typeof ref.name === 'string' ? pods.get(ref.name) : undefined) ?? podByIP.get(a.ip);
+        const byRef = ref && typeof ref.name === 'string' ? pods.get(ref.name) : undefined;
+        const pod = byRef?.ip === a.ip ? byRef : podByIP.get(a.ip);
+        // Only this namespace's pods are endpoints: hand-written Endpoints naming any other address are never dialled.
+        if (!pod) continue;
         eps.push({ ip: a.ip, port: match.port, pod });
       }
     }
