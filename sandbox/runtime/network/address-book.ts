@@ -40,13 +40,16 @@ export class AddressBook {
     this.unwatch = api.watch(api.type('', 'services'), undefined, undefined, ({ type, object }) => {
       const namespace = object.metadata.namespace ?? '';
       const name = object.metadata.name ?? '';
-      const ip = (object.spec as { clusterIP?: unknown } | undefined)?.clusterIP;
+      const spec = object.spec as { clusterIP?: unknown; type?: unknown } | undefined;
+      const ip = spec?.type === 'ExternalName' ? undefined : spec?.clusterIP; // an ExternalName Service has no address
       const previous = this.servicesByName.get(`${namespace}/${name}`);
       if (previous) {
         this.servicesByName.delete(`${namespace}/${name}`);
         if (this.byClusterIP.get(previous.clusterIP) === previous) this.byClusterIP.delete(previous.clusterIP);
       }
-      if (type !== 'DELETED' && typeof ip === 'string' && servicePool.owns(ip)) {
+      // The first Service recorded at an address keeps it: allocation never hands out a held address twice.
+      const holder = typeof ip === 'string' ? this.byClusterIP.get(ip) : undefined;
+      if (type !== 'DELETED' && typeof ip === 'string' && servicePool.owns(ip) && !holder) {
         const entry = { namespace, name, clusterIP: ip };
         this.servicesByName.set(`${namespace}/${name}`, entry);
         this.byClusterIP.set(ip, entry);
