@@ -252,6 +252,23 @@ describe('a pod’s own dials reach only cluster addresses', () => {
     assert.equal(hostConnections, 0);
   });
 
+  test('another pod’s private localhost is neither dialled by a pod nor accepted from one', async () => {
+    const httpbin = c.pods('ssrf-ma', (p) => p.metadata.name.startsWith('httpbin'))[0].metadata.name;
+    const theirs = c.sandbox.runtime.addressesOf('ssrf-ma', httpbin)!;
+    const mine = c.sandbox.runtime.addressesOf('ssrf-a', 'curl')!;
+    await assert.rejects(c.sandbox.runtime.requestFrom('ssrf-a', 'curl', { url: `http://${theirs.localHost}:8080/get`, timeoutMs: 3000 }), /EHOSTUNREACH .*is not a cluster address/);
+    // A workload that dialled a raw socket from its pod IP anyway: the meshed app's listener resets it unread.
+    const outcome = await new Promise<string>((resolve) => {
+      const s = connect({ host: theirs.localHost, port: 8080, localAddress: mine.podIP }, () => s.write('GET /get HTTP/1.1\r\nhost: x\r\n\r\n'));
+      let data = '';
+      s.on('data', (d) => (data += d));
+      s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+      s.on('close', () => resolve(data ? `answered: ${data.slice(0, 40)}` : 'closed'));
+      s.setTimeout(5000, () => s.destroy(new Error('no verdict within 5 s')));
+    });
+    assert.match(outcome, /ECONNRESET|EPIPE|closed/);
+  });
+
   test('a load generator pod with a hand-written LOADGEN_SPEC cannot aim at the host', async () => {
     const api = c.sandbox.api;
     const spec = (url: string) =>
