@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { applyObjects, parseManifest, readManifest } from '../../sandbox/manifests/load.js';
 import { startCluster, waitFor, type ClusterFixture } from './fixture.js';
+import type { Pod } from '../../sandbox/runtime/kinds.js';
+import { LOADGEN_IMAGE, LOADGEN_IMAGES } from '../../playground-server/loadgen/pod-image.js';
+import { GENERATOR_PROTOCOL, type GeneratorReport } from '../../playground-server/loadgen/protocol.js';
 
 let c: ClusterFixture;
 
@@ -82,7 +85,7 @@ async function kubectlApply(yaml: string): Promise<void> {
 }
 
 before(async () => {
-  c = await startCluster({ readinessIntervalMs: 100 });
+  c = await startCluster({ readinessIntervalMs: 100, images: LOADGEN_IMAGES });
   await Promise.all([setUpNamespace('np-a', false), setUpNamespace('np-b', false), setUpNamespace('np-ma', true), setUpNamespace('np-mb', true)]);
   for (const ns of ['np-a', 'np-b', 'np-ma', 'np-mb']) {
     await c.sandbox.waitForReady(ns, 30_000);
@@ -148,6 +151,33 @@ spec:
       assert.ok(!reached(await fetchFrom(b, `http://httpbin.${b}:8000/get`)), `${b}'s own curl is not in the allowed namespace`);
       assert.equal((await c.kubectl(['delete', 'networkpolicy', `from-${a}`, '-n', b])).code, 0);
       assert.ok(reached(await fetchFrom(b, `http://httpbin.${b}:8000/get`)));
+    });
+
+    test(`a load generator pod in ${a} with a hand-written LOADGEN_SPEC gets no response from ${b} under the default policy`, async () => {
+      await kubectlApply(SAME_NAMESPACE_POLICY(b));
+      const api = c.sandbox.api;
+      const spec = { protocol: GENERATOR_PROTOCOL, generatorId: 0, url: `http://httpbin.${b}:8000/get`, method: 'GET', headers: {}, totalRps: null, stride: 1, phase: 0, connections: 16, durationMs: 400, warmupMs: 0, timeoutMs: 1000 };
+      api.create(api.type('', 'pods'), {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'rogue-loadgen', namespace: a },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'loadgen', image: LOADGEN_IMAGE, env: [{ name: 'LOADGEN_SPEC', value: JSON.stringify(spec) }] }] },
+      });
+      await waitFor('the generator pod finished', () => ['Succeeded', 'Failed'].includes((api.get(api.type('', 'pods'), a, 'rogue-loadgen') as Pod).status?.phase ?? ''), { timeoutMs: 30_000, intervalMs: 100 });
+      const log = await c.kubectl(['logs', 'rogue-loadgen', '-n', a]);
+      const messages = log.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; message?: string });
+      const result = messages.find((m) => m.type === 'result') as GeneratorReport | undefined;
+      if (result) {
+        // Meshed: its sidecar answers 502 for every request the destination refused.
+        assert.ok(result.sent > 0, 'it really tried');
+        const ok = Object.entries(result.statusCodes).filter(([code]) => code.startsWith('2')).reduce((n, [, v]) => n + v, 0);
+        assert.equal(ok, 0, JSON.stringify({ statusCodes: result.statusCodes, errors: result.errors }));
+      } else {
+        // Un-meshed: its first connection is reset, and the generator gives up with that error.
+        assert.match(messages.find((m) => m.type === 'error')?.message ?? log.stdout, /cannot connect to httpbin\.[a-z-]+:8000: connect ECONNRESET/);
+      }
+      assert.equal((await c.kubectl(['delete', 'networkpolicy', 'playground-same-namespace', '-n', b])).code, 0);
+      api.delete(api.type('', 'pods'), a, 'rogue-loadgen');
     });
 
     test(`an egress policy in ${a} stops its own pods from connecting anywhere`, async () => {
