@@ -30,11 +30,6 @@ export class EgressGuard {
     if (this.book.serviceAt(ip) || this.book.podAt(ip) || (this.ownLocalHost !== undefined && ip === this.ownLocalHost)) return undefined;
     return notAClusterAddress(ip, port);
   }
-
-  /** Pod IPs only: what a sidecar's upstream connections and the service proxy's backends may be. */
-  checkPodIP(ip: string, port?: number): NodeJS.ErrnoException | undefined {
-    return this.book.podAt(ip) ? undefined : notAClusterAddress(ip, port);
-  }
 }
 
 /** A socket that fails with `err` as soon as the caller has attached its listeners (as a refused connect does). */

@@ -14,8 +14,6 @@ export class NodeNetwork {
   readonly book = new AddressBook();
   readonly policy: NetworkPolicyEnforcer;
   readonly gate: IngressGate;
-  /** Dials of the node's own components on behalf of pods (the service proxy): cluster addresses only. */
-  readonly guard: EgressGuard;
 
   constructor(
     private readonly api: ClusterApi,
@@ -24,7 +22,6 @@ export class NodeNetwork {
   ) {
     this.policy = new NetworkPolicyEnforcer(api, this.book, events);
     this.gate = new IngressGate(this.book, this.policy);
-    this.guard = new EgressGuard(this.book);
   }
 
   /** Start before the service proxy and the runtime, so both find Services' addresses already recorded. */
