@@ -45,8 +45,29 @@ test('playground up --kubeconfig uses an existing cluster through the Kubernetes
   const { session } = (await res.json()) as { session: { namespace: string } };
 
   // The session's namespace and workloads exist in the other process's cluster, as the real kubectl sees them.
-  const pods = await new Promise<string>((resolve, reject) =>
-    execFile('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-n', session.namespace], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
-  );
+  const kubectl = (...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 }, (err, stdout, stderr) => (err && !stdout ? reject(new Error(stderr)) : resolve(stdout))),
+    );
+  const pods = await kubectl('get', 'pods', '-n', session.namespace);
   assert.match(pods, /^httpbin-\S+\s+2\/2\s+Running/m);
+
+  // The tenancy objects a multi-tenant cluster needs, created through the Kubernetes API in the other process.
+  const names = await kubectl('get', 'roles,rolebindings,resourcequotas,limitranges,networkpolicies', '-n', session.namespace, '-o', 'name');
+  assert.deepEqual(names.trim().split('\n').sort(), [
+    'limitrange/playground-limits',
+    'networkpolicy.networking.k8s.io/playground-same-namespace',
+    'resourcequota/playground-quota',
+    'role.rbac.authorization.k8s.io/playground-learner',
+    'rolebinding.rbac.authorization.k8s.io/playground-learner',
+  ]);
+  // The learner's Role is enforced there: it may update pods, not their status, and not Endpoints.
+  const learner = `system:serviceaccount:${session.namespace}:learner`;
+  const can = (verb: string, resource: string, namespace = session.namespace) => kubectl('auth', 'can-i', verb, resource, '-n', namespace, `--as=${learner}`).then((o) => o.trim());
+  assert.equal(await can('update', 'pods'), 'yes');
+  assert.equal(await can('update', 'pods/status'), 'no');
+  assert.equal(await can('create', 'endpoints'), 'no');
+  assert.equal(await can('list', 'pods', 'default'), 'no');
+  const quota = await kubectl('get', 'resourcequota', 'playground-quota', '-n', session.namespace, '-o', 'jsonpath={.status.used.pods}');
+  assert.match(quota, /^[1-9]\d*$/, 'the quota counts the session\'s pods');
 });
