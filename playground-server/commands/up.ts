@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../sandbox/cluster.js';
+import { IN_CLUSTER } from '../kube/cluster-connection.js';
 import { LOADGEN_IMAGES } from '../loadgen/pod-image.js';
 import { startPlaygroundServer } from '../server.js';
 import type { UpFlags } from '../cli.js';
@@ -16,7 +17,7 @@ export async function up(flags: UpFlags): Promise<number> {
   const dataDir = resolve(flags.dataDir);
   mkdirSync(dataDir, { recursive: true });
   // An existing cluster (--kubeconfig) is used through the Kubernetes API alone; otherwise the embedded sandbox.
-  const kubeconfigPath = flags.kubeconfig ? resolve(flags.kubeconfig) : join(dataDir, 'sandbox.kubeconfig');
+  const kubeconfigPath = flags.kubeconfig === IN_CLUSTER ? IN_CLUSTER : flags.kubeconfig ? resolve(flags.kubeconfig) : join(dataDir, 'sandbox.kubeconfig');
   const cluster = flags.kubeconfig
     ? undefined
     : await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true, images: LOADGEN_IMAGES });

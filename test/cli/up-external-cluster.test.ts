@@ -1,14 +1,17 @@
 // Contract 2 end to end: `playground up --kubeconfig` runs no sandbox of its own; it drives a cluster running in
-// another process (here `playground sandbox`) through the Kubernetes API alone — sessions become namespaces there.
+// another process (here `playground sandbox`) through the Kubernetes API alone, with deploy/'s least-privilege
+// ServiceAccount — sessions become namespaces there, with the same tenancy objects as in the embedded sandbox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 const BIN = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
+const DEPLOY = (file: string) => fileURLToPath(new URL(`../../deploy/${file}`, import.meta.url));
 
 function startCli(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,7 +39,18 @@ test('playground up --kubeconfig uses an existing cluster through the Kubernetes
   const kubeconfig = join(dir, 'cluster.kubeconfig');
   const cluster = await startCli(['sandbox', '--port', '0', '--kubeconfig', kubeconfig], /sandbox ready at (https:\/\/\S+)/);
   t.after(() => stop(cluster.child));
-  const up = await startCli(['up', '--port', '0', '--kubeconfig', kubeconfig, '--data-dir', join(dir, 'data')], /is up at (http:\/\/\S+)/);
+  // The server runs as deploy/'s least-privilege ServiceAccount, not as the cluster's admin.
+  const admin = (...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+    );
+  await admin('apply', '-f', DEPLOY('namespace.yaml'), '-f', DEPLOY('server-rbac.yaml'));
+  const serverToken = (await admin('create', 'token', 'playground-server', '-n', 'mesh-playground', '--duration=1h')).trim();
+  const serverConfig = parseYaml(readFileSync(kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+  serverConfig.users[0].user = { token: serverToken };
+  const serverKubeconfig = join(dir, 'server.kubeconfig');
+  writeFileSync(serverKubeconfig, stringifyYaml(serverConfig), { mode: 0o600 });
+  const up = await startCli(['up', '--port', '0', '--kubeconfig', serverKubeconfig, '--data-dir', join(dir, 'data')], /is up at (http:\/\/\S+)/);
   t.after(() => stop(up.child));
   assert.doesNotMatch(up.output(), /sandbox API/, 'up started no sandbox of its own');
 
