@@ -18,6 +18,9 @@ import { EndpointsController } from './controllers/endpoints.js';
 import { EventRecorder } from './controllers/event-recorder.js';
 import { GarbageCollector } from './controllers/garbage-collector.js';
 import { NamespaceController } from './controllers/namespace.js';
+import { ResourceQuotaController } from './controllers/resource-quota.js';
+import { limitRangeAdmission } from './apiserver/admission/limit-range.js';
+import { resourceQuotaAdmission } from './apiserver/admission/resource-quota.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { ServiceAccountController } from './controllers/service-account.js';
 import { applyObjects, parseManifest, readManifest } from './manifests/load.js';
@@ -91,6 +94,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const mesh = opts.mesh === false ? undefined : await installMesh(api);
   // Defaults again after mutation (the injected sidecar container gets them too), as the API server does.
   if (mesh) api.use(defaulting);
+  // After defaulting and injection (the sidecar gets LimitRange defaults too), as the API server orders them.
+  api.use(limitRangeAdmission(api));
+  api.use(resourceQuotaAdmission(api));
 
   const events = new EventRecorder(api);
   const dns = new ClusterDns(api);
@@ -111,6 +117,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     new DeploymentController(api, events),
     new ReplicaSetController(api, events),
     new EndpointsController(api),
+    new ResourceQuotaController(api),
   ];
   dns.start();
   proxy.start();
