@@ -56,6 +56,12 @@ export interface SandboxOptions {
   backoffCapMs?: number;
   /** How often readiness is re-checked (default 1 s). */
   readinessIntervalMs?: number;
+  /** Most pods the sandbox runs at once (runtime/capacity-guard.ts DEFAULT_MAX_PODS); more wait Pending. */
+  maxPods?: number;
+  /** The process RSS beyond which new pods wait Pending (capacity-guard.ts DEFAULT_MEMORY_BUDGET_BYTES). */
+  memoryBudgetBytes?: number;
+  /** How often pods waiting for room are tried again (capacity-guard.ts DEFAULT_CAPACITY_RETRY_MS). */
+  capacityRetryMs?: number;
   /**
    * Extra images by full reference (`playground/loadgen:v1`), built outside the sandbox: the composition
    * root passes them, since the sandbox imports nothing from the playground server.
@@ -109,6 +115,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     imagePullBackoffBaseMs: opts.imagePullBackoffBaseMs,
     backoffCapMs: opts.backoffCapMs,
     readinessIntervalMs: opts.readinessIntervalMs,
+    capacity: { maxPods: opts.maxPods, memoryBudgetBytes: opts.memoryBudgetBytes },
+    capacityRetryMs: opts.capacityRetryMs,
   });
   const controllers = [
     new NamespaceController(api),
