@@ -5,6 +5,12 @@
 // Pending with a FailedScheduling event, and deleting still works.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FD_MARGIN } from '../../sandbox/runtime/capacity-guard.js';
 import { httpsRoundTrip } from '../apiserver/fixture.js';
 import { startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
@@ -143,6 +149,45 @@ describe('the runtime capacity guard', () => {
       assert.equal(lean.pods('mem').length, 0);
     } finally {
       await lean.close();
+    }
+  });
+
+  test('near the file-descriptor limit, new pods wait Pending with an event that counts descriptors', async () => {
+    // A child process whose soft RLIMIT_NOFILE leaves less than FD_MARGIN free from the start.
+    const limit = FD_MARGIN + 14;
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'fd-guard-'));
+    const script = join(dir, 'fd-guard.mts');
+    writeFileSync(script, `
+      import { startSandbox } from ${JSON.stringify(join(root, 'sandbox/cluster.js'))};
+      const sb = await startSandbox({ serveApi: false, mesh: false, capacityRetryMs: 100 });
+      const api = sb.api;
+      api.create(api.type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fd' } });
+      api.create(api.type('', 'pods'), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'fd' }, spec: { containers: [{ name: 'web', image: 'playground/httpbin:v1' }] } });
+      let message;
+      for (let i = 0; i < 100 && !message; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const pod = api.tryGet(api.type('', 'pods'), 'fd', 'p');
+        message = pod?.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message;
+      }
+      const event = api.list(api.type('', 'events'), 'fd').items.find((e) => e.reason === 'FailedScheduling');
+      api.delete(api.type('', 'pods'), 'fd', 'p');
+      const gone = !api.tryGet(api.type('', 'pods'), 'fd', 'p');
+      await sb.stop();
+      console.log(JSON.stringify({ message, event: event?.message, gone }));
+    `);
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile('bash', ['-c', `ulimit -n ${limit} && exec "$0" --import tsx "$1"`, process.execPath, script], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+        );
+      });
+      const result = JSON.parse(out.trim().split('\n').pop()!);
+      assert.match(result.message, new RegExp(`^0/1 nodes are available: 1 node is out of file descriptors \\(\\d+ of ${limit} in use\\)\\.$`));
+      assert.equal(result.event, result.message);
+      assert.equal(result.gone, true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
