@@ -117,6 +117,22 @@ describe('ResourceQuota', () => {
     assert.equal(err, 'error: failed to create deployment: deployments.apps "d2" is forbidden: exceeded quota: counts, requested: count/deployments.apps=1, used: count/deployments.apps=1, limited: count/deployments.apps=1');
   });
 
+  test('a Deployment whose ReplicaSet is refused reports ReplicaSetCreateError and retries later', async () => {
+    await namespace('qg');
+    await ok(['apply', '-f', '-'], quota('qg', 'no-rs', { 'count/replicasets.apps': '0' }));
+    await ok(['create', 'deployment', 'web', '-n', 'qg', '--image=playground/httpbin:v1']);
+    const events = await waitFor('a ReplicaSetCreateError event', async () => {
+      const out = await ok(['get', 'events', '-n', 'qg', '--field-selector', 'reason=ReplicaSetCreateError', '-o', 'jsonpath={.items[*].message}']);
+      return out.trim() ? out : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 200 });
+    assert.match(events, /^Failed to create new replica set "web-[a-z0-9]+": replicasets\.apps "web-[a-z0-9]+" is forbidden: exceeded quota: no-rs, requested: count\/replicasets\.apps=1, used: count\/replicasets\.apps=0, limited: count\/replicasets\.apps=0$/);
+    const progressing = await ok(['get', 'deployment', 'web', '-n', 'qg', '-o', 'jsonpath={.status.conditions[?(@.type=="Progressing")].reason}']);
+    assert.equal(progressing, 'ReplicaSetCreateError');
+    // Raising the quota lets the next retry through.
+    await ok(['apply', '-f', '-'], quota('qg', 'no-rs', { 'count/replicasets.apps': '1' }));
+    await waitFor('the ReplicaSet after the back-off', () => c.sandbox.api.list(c.sandbox.api.type('apps', 'replicasets'), 'qg').items.length === 1, { timeoutMs: 20_000, intervalMs: 200 });
+  });
+
   test('the ConfigMap/Secret bytes budget (sandbox extension) and the 1 MiB per-object limit', async () => {
     await namespace('qe');
     await ok(['apply', '-f', '-'], quota('qe', 'bytes', { 'mesh.playground.dev/configmap-secret-bytes': '300000', configmaps: '50' }));
@@ -126,6 +142,11 @@ describe('ResourceQuota', () => {
     // kube-root-ca.crt is counted too: the third 100 KB map goes past 300,000 bytes.
     const err = await refused(['create', 'configmap', 'c', '-n', 'qe', `--from-file=data=${blob}`]);
     assert.match(err, /configmaps "c" is forbidden: exceeded quota: bytes, requested: mesh\.playground\.dev\/configmap-secret-bytes=100004, used: mesh\.playground\.dev\/configmap-secret-bytes=\d+, limited: mesh\.playground\.dev\/configmap-secret-bytes=300k$/);
+    // An update that grows a map is checked too (only the growth is requested).
+    const grown = c.file('grown.txt', 'x'.repeat(250_000));
+    const yaml = await ok(['create', 'configmap', 'a', '-n', 'qe', `--from-file=data=${grown}`, '--dry-run=client', '-o', 'yaml']);
+    const growErr = await refused(['replace', '-f', '-'], yaml);
+    assert.match(growErr, /configmaps "a" is forbidden: exceeded quota: bytes, requested: mesh\.playground\.dev\/configmap-secret-bytes=150k, /);
     // Secrets share the budget.
     const secretErr = await refused(['create', 'secret', 'generic', 's', '-n', 'qe', `--from-file=data=${blob}`]);
     assert.match(secretErr, /secrets "s" is forbidden: exceeded quota: bytes/);
