@@ -32,30 +32,43 @@ export function bodyFormat(req: IncomingMessage): BodyFormat {
 }
 
 const tooLarge = () => new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+/** Bytes of an oversized body read (and dropped) so the client can read the 413, before the connection is cut. */
+const MAX_DISCARDED_BYTES = 4 * MAX_BODY_BYTES;
 
 /**
  * Reads the body, refusing more than MAX_BODY_BYTES with 413 (upstream's message). A declared length over the
- * limit is refused before reading; an undeclared one when it passes the limit. The rest of an oversized body
- * is discarded, not buffered, so the client still reads the 413.
+ * limit is refused before reading; an undeclared one once it passes the limit. The rest of an oversized body is
+ * read and dropped, never buffered (up to MAX_DISCARDED_BYTES, then the connection is closed), so the client
+ * gets the 413 instead of a reset.
  */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-    req.resume();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    const refuse = () => {
+      refused = true;
       chunks.length = 0;
-      req.resume();
-      throw tooLarge();
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+      reject(tooLarge());
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) refuse();
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (refused) {
+        if (size > MAX_DISCARDED_BYTES) req.socket.destroy();
+        return;
+      }
+      if (size > MAX_BODY_BYTES) return refuse();
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!refused) reject(err);
+    });
+  });
 }
 
 /**

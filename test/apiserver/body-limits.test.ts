@@ -4,11 +4,12 @@
 // answering. The bundled-manifest parser refuses the alias bomb the same way.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
 import { MAX_NESTING_DEPTH, MAX_YAML_ALIAS_COUNT } from '../../sandbox/apiserver/body-limits.js';
 import { MAX_BODY_BYTES } from '../../sandbox/apiserver/http-io.js';
 import { StatusError } from '../../sandbox/apiserver/errors.js';
 import { parseManifest } from '../../sandbox/manifests/load.js';
-import { startFixture, type Fixture } from './fixture.js';
+import { ADMIN_TOKEN, startFixture, type Fixture } from './fixture.js';
 
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
 
@@ -85,6 +86,25 @@ describe('request body limits', () => {
     assert.equal(r.json().reason, 'RequestEntityTooLarge');
     assert.equal(r.json().message, 'Request entity too large: limit is 3145728');
     assert.equal(f.api.tryGet(f.api.type('', 'configmaps'), 'default', 'huge'), undefined);
+    await healthy();
+  });
+
+  test('a chunked body (no Content-Length) that passes 3 MiB is 413 too', async () => {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpsRequest(`${f.url}${CONFIGMAPS}`, { method: 'POST', ca: f.ca, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      const chunk = 'x'.repeat(256 * 1024);
+      req.write('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"chunked"},"data":{"a":"');
+      for (let i = 0; i < 16; i++) req.write(chunk); // 4 MiB
+      req.end('"}}');
+    });
+    assert.equal(status, 413);
+    assert.equal(JSON.parse(body).message, 'Request entity too large: limit is 3145728');
     await healthy();
   });
 
