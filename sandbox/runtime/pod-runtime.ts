@@ -47,7 +47,7 @@ export class PodRuntime implements LogSource {
   private retryTimer?: NodeJS.Timeout;
   private readonly guard: CapacityGuard;
   /** Pods bound to this node but not started for lack of room, oldest first (by uid), with why. */
-  private readonly waiting = new Map<string, { pod: Pod; refusal: Refusal }>();
+  private readonly waiting = new Map<string, { pod: Pod; reported?: Refusal }>();
   private admitScheduled = false;
 
   constructor(private readonly opts: PodRuntimeOptions) {
@@ -85,11 +85,18 @@ export class PodRuntime implements LogSource {
         waiting.pod = pod;
         return;
       }
-      const refusal = this.waiting.size ? this.waitingRefusal() : this.guard.check(this.runners.size);
+      if (this.waiting.size) {
+        // Older pods are waiting: this one queues behind them (first come, first served).
+        this.waiting.set(uid, { pod });
+        this.scheduleAdmit();
+        return;
+      }
+      const refusal = this.guard.check(this.runners.size);
       if (refusal) {
-        // No room: the pod stays Pending, as on a full node, and is tried again later (first come, first served).
-        this.waiting.set(uid, { pod, refusal });
-        setImmediate(() => this.reportUnschedulable(pod, refusal));
+        // No room: the pod stays Pending, as on a full node, and is tried again later.
+        const entry: { pod: Pod; reported?: Refusal } = { pod, reported: refusal };
+        this.waiting.set(uid, entry);
+        setImmediate(() => this.reportUnschedulable(entry.pod, refusal));
         return;
       }
       this.startRunner(pod);
@@ -107,20 +114,25 @@ export class PodRuntime implements LogSource {
     return this.waiting.size;
   }
 
-  /** While older pods wait, a new one waits behind them (with the reason the node is full now). */
-  private waitingRefusal(): Refusal {
-    return this.guard.check(this.runners.size) ?? [...this.waiting.values()][0].refusal;
+  private scheduleAdmit(): void {
+    if (this.admitScheduled || !this.unwatch) return;
+    this.admitScheduled = true;
+    setImmediate(() => this.admitWaiting());
   }
 
-  /** Start waiting pods, oldest first, while there is room. */
+  /**
+   * Start waiting pods, oldest first, while there is room; the rest are told why they wait (again only when
+   * the reason changes, so a long wait does not flood the namespace with events).
+   */
   private admitWaiting(): void {
     this.admitScheduled = false;
     for (const [uid, entry] of this.waiting) {
       const refusal = this.guard.check(this.runners.size);
       if (refusal) {
-        if (refusal.kind !== entry.refusal.kind) {
-          entry.refusal = refusal;
-          this.reportUnschedulable(entry.pod, refusal);
+        for (const rest of this.waiting.values()) {
+          if (rest.reported?.kind === refusal.kind) continue;
+          rest.reported = refusal;
+          this.reportUnschedulable(rest.pod, refusal);
         }
         return;
       }
@@ -190,10 +202,7 @@ export class PodRuntime implements LogSource {
     const done = runner.terminate().finally(() => this.terminating.delete(done));
     this.terminating.add(done);
     // A pod gone makes room: waiting pods need not wait for the next retry.
-    if (this.waiting.size && !this.admitScheduled && this.unwatch) {
-      this.admitScheduled = true;
-      setImmediate(() => this.admitWaiting());
-    }
+    if (this.waiting.size) this.scheduleAdmit();
   }
 
   /** LogSource: `kubectl logs` for a pod on this node. */

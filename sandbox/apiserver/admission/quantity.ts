@@ -39,7 +39,7 @@ export class Quantity {
   static parse(input: unknown): Quantity | undefined {
     const text = typeof input === 'number' && Number.isFinite(input) ? String(input) : input;
     if (typeof text !== 'string' || text.length > MAX_DIGITS) return undefined;
-    const m = QUANTITY_RE.exec(text.trim() === text ? text : '');
+    const m = QUANTITY_RE.exec(text);
     if (!m) return undefined;
     const [, sign, digits, suffix, exponent] = m;
     const [whole, frac = ''] = digits.split('.');
