@@ -9,6 +9,8 @@ import { MAX_NESTING_DEPTH, MAX_YAML_ALIAS_COUNT } from '../../sandbox/apiserver
 import { MAX_BODY_BYTES } from '../../sandbox/apiserver/http-io.js';
 import { StatusError } from '../../sandbox/apiserver/errors.js';
 import { parseManifest } from '../../sandbox/manifests/load.js';
+import { parseManifestText } from '../../playground-server/kube/apply.js';
+import { ApiError } from '../../playground-server/api/errors.js';
 import { ADMIN_TOKEN, startFixture, type Fixture } from './fixture.js';
 
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
@@ -110,5 +112,11 @@ describe('request body limits', () => {
 
   test('parseManifest refuses an alias bomb with a 400 Status', () => {
     assert.throws(() => parseManifest(BILLION_LAUGHS), (err: unknown) => err instanceof StatusError && err.code === 400 && /excessive aliasing/.test(err.message));
+  });
+
+  test("the playground server's manifest parser refuses an alias bomb and deep nesting with 400", () => {
+    assert.throws(() => parseManifestText(BILLION_LAUGHS), (err: unknown) => err instanceof ApiError && err.code === 400 && /expands too many aliases \(the limit is 50\)/.test(err.message));
+    const deep = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${'{a: '.repeat(1500)}1${'}'.repeat(1500)}\n`;
+    assert.throws(() => parseManifestText(deep), (err: unknown) => err instanceof ApiError && err.code === 400);
   });
 });
