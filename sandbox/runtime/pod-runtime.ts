@@ -109,11 +109,6 @@ export class PodRuntime implements LogSource {
     this.retryTimer.unref();
   }
 
-  /** Pods waiting for room on this node (left Pending by the capacity guard). */
-  get pendingForCapacity(): number {
-    return this.waiting.size;
-  }
-
   private scheduleAdmit(): void {
     if (this.admitScheduled || !this.unwatch) return;
     this.admitScheduled = true;

@@ -5,11 +5,10 @@
 // the injected container is defaulted and checked too. LimitRange objects themselves are defaulted as the
 // API server does (default ← max, defaultRequest ← default or min).
 import type { AdmissionPlugin, AdmissionRequest, ClusterApi } from '../api.js';
-import { forbidden } from '../errors.js';
 import { isPlainObject } from '../schema/structural.js';
 import type { KubeObject } from '../store.js';
 import { Quantity } from './quantity.js';
-import { admissionSubject } from './resource-quota.js';
+import { admissionForbidden } from './admission-errors.js';
 import { podResources } from './quota-usage.js';
 
 /** Annotation upstream's LimitRanger writes on a pod whose resources it filled in. */
@@ -163,7 +162,7 @@ export function limitRangeAdmission(api: ClusterApi): AdmissionPlugin {
     const unique = [...new Set(errors)];
     if (unique.length) {
       const detail = unique.length === 1 ? unique[0] : `[${unique.join(', ')}]`;
-      throw forbidden(`${admissionSubject(r.type.plural, r.type.group, pod)} is forbidden: ${detail}`);
+      throw admissionForbidden(r.type.plural, r.type.group, pod, detail);
     }
   };
 }

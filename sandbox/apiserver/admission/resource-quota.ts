@@ -5,20 +5,14 @@
 // Usage comes from the store at admission time (no cached status that could drift); deletes are never checked.
 // Writes are synchronous in this process, so check-then-store cannot race with another write.
 import type { AdmissionPlugin, ClusterApi } from '../api.js';
-import { forbidden } from '../errors.js';
 import { isPlainObject } from '../schema/structural.js';
 import type { KubeObject } from '../store.js';
 import { hardLimits, namespaceUsage, quotaMatches, usageOf } from './quota-usage.js';
 import type { Quantity } from './quantity.js';
+import { admissionForbidden } from './admission-errors.js';
 
 /** Compute resources for which every container must state a value when a quota limits them. */
 const CONSTRAINED = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'cpu', 'memory'];
-
-/** `pods "x-7d9f-"`: the name, or the generateName prefix when the name is not generated yet (as upstream). */
-export function admissionSubject(plural: string, group: string, obj: KubeObject): string {
-  const name = obj.metadata.name || obj.metadata.generateName || 'Unknown';
-  return `${group ? `${plural}.${group}` : plural} "${name}"`;
-}
 
 /** `a=1,b=2`, sorted by name (upstream prettyPrint). */
 function prettyPrint(list: [string, Quantity][]): string {
@@ -65,7 +59,7 @@ export function resourceQuotaAdmission(api: ClusterApi): AdmissionPlugin {
       if (isPod && r.operation === 'CREATE') {
         const required = CONSTRAINED.filter((name) => hard.has(name));
         const missing = required.length ? missingCompute(r.object, required) : undefined;
-        if (missing) throw forbidden(`${admissionSubject(r.type.plural, r.type.group, r.object)} is forbidden: failed quota: ${quota.metadata.name}: must specify ${missing}`);
+        if (missing) throw admissionForbidden(r.type.plural, r.type.group, r.object, `failed quota: ${quota.metadata.name}: must specify ${missing}`);
       }
       // What this write adds, for the resources the quota limits (updates: growth only).
       const requested = new Map<string, Quantity>();
@@ -79,9 +73,11 @@ export function resourceQuotaAdmission(api: ClusterApi): AdmissionPlugin {
       const exceeded = [...requested.keys()].filter((name) => used.get(name)!.add(requested.get(name)!).cmp(hard.get(name)!) > 0);
       if (!exceeded.length) continue;
       const pick = (m: Map<string, Quantity>) => exceeded.map((n) => [n, m.get(n)!] as [string, Quantity]);
-      throw forbidden(
-        `${admissionSubject(r.type.plural, r.type.group, r.object)} is forbidden: exceeded quota: ${quota.metadata.name}, ` +
-          `requested: ${prettyPrint(pick(requested))}, used: ${prettyPrint(pick(used))}, limited: ${prettyPrint(pick(hard))}`,
+      throw admissionForbidden(
+        r.type.plural,
+        r.type.group,
+        r.object,
+        `exceeded quota: ${quota.metadata.name}, requested: ${prettyPrint(pick(requested))}, used: ${prettyPrint(pick(used))}, limited: ${prettyPrint(pick(hard))}`,
       );
     }
   };
