@@ -47,6 +47,7 @@ describe('the recommended session quota and limits', () => {
     }, { timeoutMs: 15_000, intervalMs: 200 });
     // 12 meshed pods × (50m + the sidecar's 10m) + 1 un-meshed × 50m.
     assert.match(usage, /requests\.cpu: 770m\/4/, usage);
+    assert.match(usage, /count\/serviceaccounts: \d+\/20/, usage);
 
     await ok(['scale', 'deployment', 'httpbin', '-n', NS, '--replicas=30']);
     await waitFor('20 pods', () => livePods().length === 20, { timeoutMs: 30_000, intervalMs: 100 });
