@@ -79,6 +79,9 @@ describe('a 100,000-replica Deployment against a pod quota of 20', () => {
     assert.equal(livePods(NS).length, 20);
     const quota = await kubectlOk(c, ['get', 'quota', 'playground-quota', '-n', NS]);
     assert.match(quota, /pods: 20\/20/, quota);
+    // Retries back off: a handful of refused creates so far, not the thousands a hot loop would make.
+    const attempts = Number(await kubectlOk(c, ['get', 'events', '-n', NS, '--field-selector', 'reason=FailedCreate', '-o', 'jsonpath={.items[0].count}']));
+    assert.ok(attempts >= 1 && attempts < 50, `FailedCreate count ${attempts}`);
 
     await kubectlOk(c, ['delete', 'deployment', 'bomb', '-n', NS, '--wait=true', '--timeout=60s']);
     await waitFor('the pods to go', () => c.pods(NS).length === 0, { timeoutMs: 30_000, intervalMs: 100 });
