@@ -18,6 +18,9 @@ import { EndpointsController } from './controllers/endpoints.js';
 import { EventRecorder } from './controllers/event-recorder.js';
 import { GarbageCollector } from './controllers/garbage-collector.js';
 import { NamespaceController } from './controllers/namespace.js';
+import { ResourceQuotaController } from './controllers/resource-quota.js';
+import { limitRangeAdmission } from './apiserver/admission/limit-range.js';
+import { resourceQuotaAdmission } from './apiserver/admission/resource-quota.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { ServiceAccountController } from './controllers/service-account.js';
 import { applyObjects, parseManifest, readManifest } from './manifests/load.js';
@@ -53,6 +56,12 @@ export interface SandboxOptions {
   backoffCapMs?: number;
   /** How often readiness is re-checked (default 1 s). */
   readinessIntervalMs?: number;
+  /** Most pods the sandbox runs at once (runtime/capacity-guard.ts DEFAULT_MAX_PODS); more wait Pending. */
+  maxPods?: number;
+  /** The process RSS beyond which new pods wait Pending (capacity-guard.ts DEFAULT_MEMORY_BUDGET_BYTES). */
+  memoryBudgetBytes?: number;
+  /** How often pods waiting for room are tried again (capacity-guard.ts DEFAULT_CAPACITY_RETRY_MS). */
+  capacityRetryMs?: number;
   /**
    * Extra images by full reference (`playground/loadgen:v1`), built outside the sandbox: the composition
    * root passes them, since the sandbox imports nothing from the playground server.
@@ -91,6 +100,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const mesh = opts.mesh === false ? undefined : await installMesh(api);
   // Defaults again after mutation (the injected sidecar container gets them too), as the API server does.
   if (mesh) api.use(defaulting);
+  // After defaulting and injection (the sidecar gets LimitRange defaults too), as the API server orders them.
+  api.use(limitRangeAdmission(api));
+  api.use(resourceQuotaAdmission(api));
 
   const events = new EventRecorder(api);
   const dns = new ClusterDns(api);
@@ -103,6 +115,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     imagePullBackoffBaseMs: opts.imagePullBackoffBaseMs,
     backoffCapMs: opts.backoffCapMs,
     readinessIntervalMs: opts.readinessIntervalMs,
+    capacity: { maxPods: opts.maxPods, memoryBudgetBytes: opts.memoryBudgetBytes },
+    capacityRetryMs: opts.capacityRetryMs,
   });
   const controllers = [
     new NamespaceController(api),
@@ -111,6 +125,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     new DeploymentController(api, events),
     new ReplicaSetController(api, events),
     new EndpointsController(api),
+    new ResourceQuotaController(api),
   ];
   dns.start();
   proxy.start();

@@ -9,6 +9,22 @@ import type { KubeHttp } from './kube-http.js';
 export const FIELD_MANAGER = 'mesh-playground';
 /** Most documents in one apply (a lesson manifest has a handful). */
 export const MAX_APPLY_DOCUMENTS = 100;
+/** Alias expansions one manifest document may make (a "billion laughs" document makes millions). */
+export const MAX_MANIFEST_ALIASES = 50;
+/** Deepest nesting of mappings and lists in a manifest (as the sandbox API server's limit). */
+export const MAX_MANIFEST_DEPTH = 1000;
+
+/** Depth of nested objects/arrays, iteratively (a recursive walk is what a deep document would overflow). */
+function nestingExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 export interface ApplyObject {
   apiVersion: string;
@@ -39,7 +55,17 @@ export function parseManifestText(text: string): ApplyObject[] {
       errors.push({ field: where, message: `not valid YAML: ${doc.errors[0].message.split('\n')[0]}` });
       return;
     }
-    const value = doc.toJS({ maxAliasCount: 50 }) as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_MANIFEST_ALIASES });
+    } catch {
+      errors.push({ field: where, message: `expands too many aliases (the limit is ${MAX_MANIFEST_ALIASES})` });
+      return;
+    }
+    if (nestingExceeds(value, MAX_MANIFEST_DEPTH)) {
+      errors.push({ field: where, message: `is nested too deeply (the limit is ${MAX_MANIFEST_DEPTH} levels)` });
+      return;
+    }
     if (value === null || value === undefined) return;
     if (typeof value !== 'object' || Array.isArray(value)) {
       errors.push({ field: where, message: 'must be a Kubernetes object (a mapping with apiVersion, kind and metadata)' });

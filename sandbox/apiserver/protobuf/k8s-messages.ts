@@ -117,6 +117,17 @@ export const MESSAGES: Record<string, MessageDesc> = {
   },
 };
 
+// `kubectl create quota`
+MESSAGES['v1/ResourceQuota'] = {
+  1: m('metadata', objectMeta),
+  2: m('spec', {
+    1: { name: 'hard', type: { map: 'quantity' } },
+    2: s('scopes', { repeated: true }),
+    3: m('scopeSelector', { 1: m('matchExpressions', { 1: s('scopeName'), 2: s('operator'), 3: s('values', { repeated: true }) }, { repeated: true }) }),
+  }),
+  3: ignored('status'),
+};
+
 const resourceAttributes: MessageDesc = { 1: s('namespace'), 2: s('verb'), 3: s('group'), 4: s('version'), 5: s('resource'), 6: s('subresource'), 7: s('name') };
 MESSAGES['authorization.k8s.io/v1/SelfSubjectAccessReview'] = {
   1: m('metadata', objectMeta),

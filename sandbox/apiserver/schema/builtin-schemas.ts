@@ -318,6 +318,28 @@ export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
     reportingComponent: str,
     reportingInstance: str,
   }, ['involvedObject']),
+  '/ResourceQuota': top({
+    spec: obj({
+      hard: mapOf(quantity),
+      scopes: list(str),
+      scopeSelector: atomicObj({
+        matchExpressions: list(obj({ scopeName: str, operator: str, values: list(str) }, { required: ['scopeName', 'operator'] })),
+      }),
+    }),
+    status: obj({ hard: mapOf(quantity), used: mapOf(quantity) }),
+  }),
+  '/LimitRange': top({
+    spec: obj({
+      limits: list(obj({
+        type: str,
+        max: mapOf(quantity),
+        min: mapOf(quantity),
+        default: mapOf(quantity),
+        defaultRequest: mapOf(quantity),
+        maxLimitRequestRatio: mapOf(quantity),
+      }, { required: ['type'] })),
+    }, { required: ['limits'] }),
+  }),
   'apps/Deployment': top({
     spec: obj(
       {

@@ -2,6 +2,7 @@
 // so `kubectl get` shows what it shows against a real cluster (kubectl hides priority>0 columns unless -o wide).
 import type { KubeObject } from '../store.js';
 import { isPlainObject } from '../schema/structural.js';
+import { Quantity } from '../admission/quantity.js';
 
 export interface ColumnDefinition {
   name: string;
@@ -353,6 +354,38 @@ const eventPrinter: Printer = {
   },
 };
 
+/** printResourceQuota: `pods: 3/20, requests.cpu: 300m/4` (limits.* in the LIMIT column), sorted by name. */
+const resourceQuotaPrinter: Printer = {
+  columns: [
+    NAME,
+    AGE,
+    col('Request', 'string', 0, 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+    col('Limit', 'string', 0, 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+  ],
+  cells(q, now) {
+    const status = o(q.status);
+    const hard = o(status.hard);
+    const used = o(status.used);
+    const request: string[] = [];
+    const limit: string[] = [];
+    for (const name of Object.keys(hard).sort()) {
+      const text = `${name}: ${canonicalQuantity(used[name])}/${canonicalQuantity(hard[name])}`;
+      const pieces = name.split('.');
+      (pieces.length > 1 && pieces[0] === 'limits' ? limit : request).push(text);
+    }
+    return [q.metadata.name, age(q, now), request.join(', '), limit.join(', ')];
+  },
+};
+
+function canonicalQuantity(v: unknown): string {
+  return Quantity.parse(v)?.toString() ?? '0';
+}
+
+const limitRangePrinter: Printer = {
+  columns: [NAME, col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
+  cells: (lr) => [lr.metadata.name, lr.metadata.creationTimestamp ?? ''],
+};
+
 export const BUILTIN_PRINTERS: Record<string, Printer> = {
   '/Pod': podPrinter,
   'apps/Deployment': deploymentPrinter,
@@ -365,6 +398,8 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
   '/Secret': secretPrinter,
   '/ServiceAccount': serviceAccountPrinter,
   '/Event': eventPrinter,
+  '/ResourceQuota': resourceQuotaPrinter,
+  '/LimitRange': limitRangePrinter,
 };
 
 /** The printer for kinds without one: Name and Created At, as the generic table convertor prints. */
