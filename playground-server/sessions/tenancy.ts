@@ -47,32 +47,42 @@ export const LEARNER_RULES: PolicyRule[] = [
 ];
 
 /**
- * Sized for the default session (Bookinfo's six deployments, httpbin, httpbin-direct and curl, each meshed pod
- * with its sidecar) plus lessons that scale to a few replicas and benchmarks with generator pods.
+ * Sized for the default session (Bookinfo's six deployments, httpbin, httpbin-direct and curl: 9 pods, 8 with a
+ * sidecar) plus what lessons do (a deployment scaled to 5, rollouts, load-generator pods), with room and no more.
+ * 20 pods × 100 sessions is the sandbox's pod cap. No `limits.*`: the pod count times the LimitRange's max bounds them.
  */
 export const SESSION_QUOTA_HARD: Record<string, string> = {
-  pods: '30',
-  services: '20',
-  configmaps: '20',
-  secrets: '20',
-  'count/deployments.apps': '20',
-  'count/replicasets.apps': '60',
-  'count/jobs.batch': '10',
+  pods: '20',
   'requests.cpu': '4',
   'requests.memory': '4Gi',
-  'limits.cpu': '16',
-  'limits.memory': '8Gi',
-  // Sandbox extension (a real cluster's quota controller ignores it; etcd's object size and the counts above bound it there).
-  'mesh.playground.dev/configmap-secret-bytes': '4Mi',
+  services: '20',
+  'services.loadbalancers': '0',
+  'services.nodeports': '0',
+  persistentvolumeclaims: '0',
+  configmaps: '30',
+  secrets: '30',
+  'count/serviceaccounts': '20',
+  'count/deployments.apps': '20',
+  'count/replicasets.apps': '100',
+  'count/jobs.batch': '10',
+  'count/httproutes.gateway.networking.k8s.io': '30',
+  'count/trafficsplits.split.smi-spec.io': '30',
+  'count/traffictargets.access.smi-spec.io': '30',
+  'count/httproutegroups.specs.smi-spec.io': '30',
+  // Sandbox extension: total ConfigMap + Secret data. A real cluster's quota controller ignores the name; etcd's
+  // object size limit and the counts above bound it there.
+  'mesh.playground.dev/configmap-secret-bytes': '2Mi',
 };
 
-/** Defaults for containers that name no resources (upstream samples name none), and a ceiling per container. */
-export const SESSION_CONTAINER_LIMITS = {
-  type: 'Container',
-  defaultRequest: { cpu: '50m', memory: '32Mi' },
-  default: { cpu: '500m', memory: '128Mi' },
-  max: { cpu: '2', memory: '1Gi' },
-};
+/**
+ * Defaults for containers that name no resources (upstream samples name none; the injected sidecar included) and
+ * ceilings that still admit Istio's own sidecar (2 CPU / 1Gi), so the same objects work on a real mesh. No
+ * maxLimitRequestRatio: a sidecar requesting 10m would be refused by any useful ratio.
+ */
+export const SESSION_LIMITS_SPEC = [
+  { type: 'Container', default: { cpu: '500m', memory: '256Mi' }, defaultRequest: { cpu: '50m', memory: '64Mi' }, max: { cpu: '2', memory: '1Gi' } },
+  { type: 'Pod', max: { cpu: '4', memory: '2Gi' } },
+];
 
 /** The tenancy objects of a session namespace, server-side applied by the server's own (admin) identity. */
 export function tenancyObjects(namespace: string, learnerServiceAccount: string): ApplyObject[] {
@@ -87,7 +97,7 @@ export function tenancyObjects(namespace: string, learnerServiceAccount: string)
       subjects: [{ kind: 'ServiceAccount', name: learnerServiceAccount, namespace }],
     },
     { apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta(SESSION_QUOTA), spec: { hard: SESSION_QUOTA_HARD } },
-    { apiVersion: 'v1', kind: 'LimitRange', metadata: meta(SESSION_LIMITS), spec: { limits: [SESSION_CONTAINER_LIMITS] } },
+    { apiVersion: 'v1', kind: 'LimitRange', metadata: meta(SESSION_LIMITS), spec: { limits: SESSION_LIMITS_SPEC } },
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',

@@ -1,17 +1,16 @@
 // The ResourceQuota and LimitRange recommended for every session namespace
-// (playground-server/sessions/manifests/session-limits.yaml) admit the default session — Bookinfo, httpbin,
+// (playground-server/sessions/tenancy.ts) admit the default session — Bookinfo, httpbin,
 // httpbin-direct and curl, meshed as the provisioner labels the namespace — and a lesson's scale-up to 5
 // replicas, and stop a learner at 20 pods with the quota's message.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { DEFAULT_APPS, sessionManifests } from '../../playground-server/sessions/sample-apps.js';
+import { tenancyObjects } from '../../playground-server/sessions/tenancy.js';
 import { startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
 const NS = 'session-1';
-const LIMITS = fileURLToPath(new URL('../../playground-server/sessions/manifests/session-limits.yaml', import.meta.url));
+const LIMITS = tenancyObjects(NS, 'learner').filter((o) => o.kind === 'ResourceQuota' || o.kind === 'LimitRange').map((o) => stringify(o)).join('---\n');
 
 describe('the recommended session quota and limits', () => {
   let c: ClusterFixture;
@@ -26,7 +25,7 @@ describe('the recommended session quota and limits', () => {
     c = await startCluster();
     await ok(['create', 'namespace', NS]);
     await ok(['label', 'namespace', NS, 'mesh.playground.dev/inject=enabled', 'linkerd.io/inject=enabled']);
-    await ok(['apply', '-n', NS, '-f', '-'], readFileSync(LIMITS, 'utf8'));
+    await ok(['apply', '-n', NS, '-f', '-'], LIMITS);
   });
   after(async () => {
     await c?.close();
