@@ -29,6 +29,8 @@ export interface OpContext<K extends OperationId> {
   /** createSession / resumeSession: the transport remembers the session (cookie, bound socket). */
   bindSession(session: ActiveSession, token: string): void;
   log: Logger;
+  /** The client's address (per-client limits), as the transport saw it (X-Forwarded-For only behind a trusted proxy). */
+  client?: string;
 }
 
 export type Handler<K extends OperationId> = (params: OpParams<K>, ctx: OpContext<K>) => Promise<OpResult<K> | RawResult>;

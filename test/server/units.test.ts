@@ -31,13 +31,27 @@ test('command lines split into words with quotes, and shell syntax is refused', 
 });
 
 test('kubectl runs only safe subcommands and never reads files or switches credentials', () => {
-  for (const ok of [['get', 'pods'], ['get', 'pods', '-n', 'x', '-o', 'wide'], ['logs', '-f', 'deploy/x'], ['apply', '--server-side', '--help'], ['delete', 'pod', 'x'], ['auth', 'can-i', 'list', 'pods']]) {
-    assert.deepEqual(checkKubectlArgs(ok), ok);
+  // Allowed lines come back in canonical form (one --long=value word per flag): what kubectl parses is what was checked.
+  for (const [ok, canonical] of [
+    [['get', 'pods'], ['get', 'pods']],
+    [['get', 'pods', '-n', 'x', '-o', 'wide'], ['get', 'pods', '--namespace=x', '--output=wide']],
+    [['get', '-wojson', 'pods'], ['get', 'pods', '--watch', '--output=json']],
+    [['get', 'pods', '-o=jsonpath={.items[*].metadata.name}'], ['get', 'pods', '--output=jsonpath={.items[*].metadata.name}']],
+    [['logs', '-f', 'deploy/x'], ['logs', 'deploy/x', '--follow']],
+    [['apply', '--server-side', '--help'], ['apply', '--server-side', '--help']],
+    [['delete', 'pod', 'x'], ['delete', 'pod', 'x']],
+    [['auth', 'can-i', 'list', 'pods'], ['auth', 'can-i', 'list', 'pods']],
+    [['create', 'deployment', 'd', '--image', 'playground/httpbin:v1', '--', 'x', '-f'], ['create', 'deployment', 'd', '--image=playground/httpbin:v1', '--', 'x', '-f']],
+  ]) {
+    assert.deepEqual(checkKubectlArgs(ok), canonical, ok.join(' '));
   }
   for (const bad of [
     ['apply', '-f', '/etc/passwd'], ['apply', '--filename=/etc/passwd'], ['create', 'configmap', 'x', '--from-file=/etc/passwd'], ['get', 'pods', '-o', 'jsonpath-file=/etc/passwd'],
     ['get', 'pods', '--kubeconfig=/root/.kube/config'], ['get', 'pods', '--token', 'x'], ['get', 'pods', '-s', 'https://evil'], ['get', 'pods', '--as', 'admin'],
     ['exec', 'x', '--', 'sh'], ['proxy'], ['port-forward', 'x', '80'], ['cp', 'a', 'b'], ['config', 'view', '--raw'], ['--namespace', 'x', 'get', 'pods'], ['run', 'x', '-it', '--image', 'y'], ['get', 'pods', '-k', '.'], [],
+    ['get', 'ns', 'x', '--output=go-template-file', '--template=/etc/passwd'], ['get', 'ns', '--output=templatefile', '--template=/etc/passwd'], ['get', 'ns', '--output=jsonpath-file', '--template=/etc/passwd'],
+    ['get', 'ns', '-wo', 'go-template-file', '--template=/etc/passwd'], ['get', '-wf', '/etc/passwd'], ['delete', '-Af', '/etc/passwd'], ['get', 'pods', '-ocustom-columns-file=/etc/passwd'],
+    ['get', 'pods', '-v=9'], ['get', 'pods', '--cache-dir=/tmp'], ['cluster-info', 'dump'], ['get', 'pods', '--', '-f', 'x'], ['get', 'pods', '--raw', 'file:///etc/passwd'],
   ]) {
     assert.equal(reasonOf(() => checkKubectlArgs(bad)), 'CommandRefused', bad.join(' '));
   }
