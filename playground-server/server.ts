@@ -138,7 +138,9 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     setSecurityHeaders(res, csp);
-    if (!hostAllowed(req.headers.host)) {
+    // Liveness/readiness stay reachable by address (a kubelet probes the pod IP); they reveal nothing.
+    const probe = (req.method === 'GET' || req.method === 'HEAD') && /^\/(healthz|readyz)(\?|$)/.test(req.url ?? '');
+    if (!probe && !hostAllowed(req.headers.host)) {
       req.resume();
       return sendError(res, HostAllowList.refusal(req.headers.host));
     }
