@@ -14,7 +14,7 @@ RUN npm run build
 # PLAYGROUND_ALLOWED_HOSTS to the public name(s), comma-separated; behind a TLS-terminating proxy also set
 # PLAYGROUND_TRUST_PROXY=1. The terminal's kubectl runs in bubblewrap where the runtime allows user
 # namespaces, and as this unprivileged user in a private directory otherwise (the server log says which).
-ENV HOST=0.0.0.0 PORT=8080 PLAYGROUND_DATA_DIR=/data PLAYGROUND_ALLOWED_HOSTS=localhost,127.0.0.1
+ENV HOST=0.0.0.0 PORT=8080 PLAYGROUND_DATA_DIR=/data PLAYGROUND_ALLOWED_HOSTS=localhost,127.0.0.1 PLAYGROUND_GENERATOR_LIMITS=session
 VOLUME /data
 EXPOSE 8080
 USER node
