@@ -81,6 +81,7 @@ export interface PlaygroundServer {
 }
 
 export async function startPlaygroundServer(opts: PlaygroundServerOptions): Promise<PlaygroundServer> {
+  if (!opts.allowedHosts?.length) HostAllowList.defaults(opts.host, opts.port); // a wildcard bind without named hosts fails here, before anything opens
   const log = opts.logger ?? pino({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info', base: { service: 'playground-server' } }, pino.destination({ dest: 2, sync: true }));
   const spec = loadSpec();
   const metrics = new ServerMetrics();
@@ -130,7 +131,6 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
   // The Host allow-list needs the port, known after listen (port 0 in tests); until then nothing is served.
   let hosts: HostAllowList | undefined;
   const hostAllowed = (host: string | undefined) => hosts?.allows(host) ?? false;
-  if (!opts.allowedHosts?.length) HostAllowList.defaults(opts.host, opts.port); // a wildcard bind without named hosts fails here, before listening
   const rest = new RestTransport({ dispatcher, limiter, resolveSession, allowedOrigins, trust, log });
   const ws = new WsTransport({ dispatcher, limiter, metrics, resolveSession, allowedOrigins, trust, hostAllowed, log, heartbeatIntervalMs: opts.heartbeatIntervalMs });
   const site = sirv(opts.siteDir, { etag: true, gzip: false, single: false, dev: false });
