@@ -85,7 +85,7 @@ export class SessionManager {
 
   async create(requested: SampleApp[] | undefined, progress: ProgressSink, signal?: AbortSignal, client = 'unknown'): Promise<{ session: ActiveSession; token: string }> {
     if (this.live.size + this.provisioning >= this.opts.maxSessions)
-      throw new ApiError(503, 'SessionCapacity', `the playground is full (${this.opts.maxSessions} sessions); try again in a few minutes`, { limit: 'maxSessions', value: this.opts.maxSessions });
+      throw new ApiError(503, 'SessionCapacity', `the playground is full (${this.opts.maxSessions} sessions); try again in a few minutes`, { limit: 'maxSessions', value: this.opts.maxSessions, retryAfterSeconds: 60 });
     this.admitClient(client);
     const apps = requested ?? DEFAULT_APPS;
     const id = randomBytes(5).toString('hex').slice(0, 8);

@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, ndjson, rest, startFixture, WsClient, type ServerFixture } from './fixture.js';
 import { probeIsolation, type TerminalWorkDir } from '../../playground-server/terminal/isolation.js';
@@ -125,6 +126,38 @@ test('the isolation alone (policy bypassed) lets kubectl find no server file', {
   const env = await run(['get', 'pods', '-o', 'go-template-file', '--template=/etc/shadow'], true);
   assert.match(env.out, /no such file or directory/i);
   await stillServing();
+});
+
+test('without bubblewrap, kubectl runs as nobody in a private directory and cannot read the server\'s private files', { timeout: 120_000 }, async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('the fallback switches to nobody only when the server runs as root');
+  // Where the server makes terminal directories (os.tmpdir()), private to the session.
+  const dir = mkdtempSync(join(tmpdir(), 'playground-fallback-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const work: TerminalWorkDir = { dir, kubeconfigPath: join(dir, 'kubeconfig'), cacheDir: join(dir, 'cache') };
+  writeFileSync(work.kubeconfigPath, (await rest(fx.url, 'GET', '/api/session/kubeconfig', { token: a.token })).text, { mode: 0o600 });
+  mkdirSync(work.cacheDir, { mode: 0o700 });
+  const logged: string[] = [];
+  const log = { info: (_o: unknown, m: string) => logged.push(m), warn: (_o: unknown, m: string) => logged.push(m) } as never;
+  const fallback = await probeIsolation(KUBECTL, work, log, '/nonexistent/bwrap');
+  assert.equal(fallback.kind, 'unprivileged-user');
+  assert.match(logged.join('\n'), /bubblewrap \(\/nonexistent\/bwrap\) is not installed; .*nobody/, 'the startup log says so');
+  fallback.prepare(work);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  const run = (args: string[]) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const launch = fallback.launch(KUBECTL, args, work);
+      execFile(launch.command, launch.args, { ...launch.options, timeout: 30_000 } as object, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: String(stdout) + String(stderr) }),
+      );
+    });
+  const own = await run(['get', 'deployments']);
+  assert.equal(own.code, 0, own.out);
+  assert.match(own.out, /httpbin/);
+  // The sandbox's admin kubeconfig (in the server's private directory): permission denied to nobody.
+  const admin = await run(['get', 'pods', '-o', 'go-template-file', `--template=${fx.kubeconfig}`]);
+  assert.notEqual(admin.code, 0);
+  assert.match(admin.out, /permission denied/i, admin.out);
+  assert.doesNotMatch(admin.out, /client-key-data|token:/);
 });
 
 test('terminal runs are capped per session and server-wide, with 429 naming the limit', { timeout: 120_000 }, async () => {
