@@ -15,16 +15,20 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
 
 /**
  * The Host values the server answers to. Named hosts (`--allowed-host`) are taken as given (`name` matches
- * any port, `name:port` that port only); by default the loopback names, with and without the port, plus the
- * bound address itself. A wildcard bind (0.0.0.0, ::) has no default: the operator must name the hosts.
+ * any port, `name:port` that port only); by default, exactly, the loopback names without a port and with the
+ * server's port, plus the bound address itself. A wildcard bind (0.0.0.0, ::) has no default: the operator must name the hosts.
  */
 export class HostAllowList {
   private exact = new Set<string>();
   private anyPort = new Set<string>();
 
   constructor(named: readonly string[] | undefined, bindHost: string, port: number) {
-    const entries = named && named.length ? named : HostAllowList.defaults(bindHost, port);
-    for (const raw of entries) {
+    if (!named?.length) {
+      // The defaults are exact: `localhost` is a Host without a port, `localhost:8080` that port.
+      for (const e of HostAllowList.defaults(bindHost, port)) this.exact.add(e.toLowerCase());
+      return;
+    }
+    for (const raw of named) {
       const e = raw.trim().toLowerCase();
       if (!e) continue;
       if (isIP(e) === 6) this.anyPort.add(`[${e}]`);

@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitWords } from '../../playground-server/terminal/words.js';
 import { checkKubectlArgs } from '../../playground-server/terminal/kubectl-policy.js';
+import { HostAllowList } from '../../playground-server/api/http-guards.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonBounded } from '../../playground-server/api/json-limits.js';
+import { redactAddresses } from '../../playground-server/api/errors.js';
 import { serviceOfHost } from '../../playground-server/requests/target-policy.js';
 import { TokenBucketLimiter } from '../../playground-server/api/rate-limit.js';
 import { bucketQuantile, parsePrometheusText } from '../../playground-server/mesh/prometheus-text.js';
@@ -114,4 +117,26 @@ test('terminal output is capped: the program is stopped and the result says trun
   assert.equal(sink.truncated, true);
   assert.equal(chunks.filter((c) => c.startsWith('x')).join('').length, 1000);
   assert.match(chunks.at(-1)!, /truncated at 1000 bytes/);
+});
+
+test('the Host allow-list: loopback defaults with and without the port, named hosts, wildcard binds need names', () => {
+  const d = new HostAllowList(undefined, '127.0.0.1', 8080);
+  for (const ok of ['127.0.0.1:8080', '127.0.0.1', 'localhost:8080', 'LOCALHOST', '[::1]:8080', '[::1]']) assert.ok(d.allows(ok), ok);
+  for (const bad of [undefined, '', 'evil.example', 'evil.example:8080', '127.0.0.1:8081', 'localhost.evil:8080', '127.0.0.2:8080', '[::2]:8080', 'localhost:8080@evil']) assert.ok(!d.allows(bad), String(bad));
+  const named = new HostAllowList(['play.example.com', 'admin.example.com:8443', '::1'], '0.0.0.0', 8080);
+  for (const ok of ['play.example.com', 'play.example.com:443', 'admin.example.com:8443', '[::1]:9']) assert.ok(named.allows(ok), ok);
+  for (const bad of ['admin.example.com', 'admin.example.com:443', 'localhost:8080', '127.0.0.1:8080']) assert.ok(!named.allows(bad), bad);
+  assert.throws(() => new HostAllowList(undefined, '0.0.0.0', 8080), /--allowed-host/);
+  assert.throws(() => new HostAllowList([], '::', 8080), /--allowed-host/);
+});
+
+test('JSON nesting is measured outside strings; addresses are redacted from messages', () => {
+  assert.equal(jsonDepthExceeds('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH)), false);
+  assert.equal(jsonDepthExceeds('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)), true);
+  assert.equal(jsonDepthExceeds(JSON.stringify({ s: '['.repeat(10_000), t: 'a\\"[[[' })), false);
+  assert.equal(reasonOf(() => parseJsonBounded('['.repeat(20_000), 'the body')), 'NestingTooDeep');
+  assert.equal(reasonOf(() => parseJsonBounded('{"a":', 'the body')), 'InvalidJson');
+  const text = redactAddresses('connect ECONNREFUSED 127.0.0.1:6443 while calling https://10.0.0.1:443/api and [::1]:6443, localhost:8080');
+  assert.doesNotMatch(text, /127\.0\.0\.1|6443|10\.0\.0\.1|::1|localhost:8080/);
+  assert.match(text, /ECONNREFUSED/);
 });
