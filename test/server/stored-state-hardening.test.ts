@@ -4,7 +4,9 @@
 // benchmark limits is refused by the generator itself.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createSession, ndjson, rest, startFixture, type ServerFixture } from './fixture.js';
 import { BENCHMARK_LIMITS } from '../../playground-server/benchmarks/limits.js';
@@ -123,4 +125,19 @@ test('a hand-written generator pod over the benchmark limits exits non-zero nami
   assert.match(fair.text, /"type":"result"/);
   assert.ok(BENCHMARK_LIMITS.maxConnections < 256);
   assert.equal((await rest(fx.url, 'GET', '/healthz')).status, 200);
+});
+
+test('the image\'s `playground generator` (a hosted Job pod) refuses a spec over the limits when PLAYGROUND_GENERATOR_LIMITS=session', { timeout: 60_000 }, async () => {
+  const bin = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
+  const spec = JSON.stringify({ protocol: GENERATOR_PROTOCOL, generatorId: 0, url: 'http://127.0.0.1:9/', method: 'GET', headers: {}, totalRps: null, stride: 1, phase: 0, connections: 256, durationMs: 15_000, warmupMs: 0, timeoutMs: 2000 });
+  const run = (env: Record<string, string>) =>
+    new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(process.execPath, [bin, 'generator'], { env: { PATH: process.env.PATH ?? '/usr/bin', LOADGEN_SPEC: spec, ...env }, timeout: 30_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      ),
+    );
+  const refused = await run({ PLAYGROUND_GENERATOR_LIMITS: 'session' });
+  assert.equal(refused.code, 2, refused.out);
+  assert.match(refused.out, /generator spec refused: connections 256 is over the limit of 64 \(maxConnections\)/);
+  assert.doesNotMatch(refused.out, /"type":"(ready|progress|result)"/);
 });
