@@ -3,14 +3,18 @@
 # embedded sandbox.
 FROM node:20-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends kubectl ca-certificates python3 make g++ \
+ && apt-get install -y --no-install-recommends kubectl bubblewrap ca-certificates python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build
-ENV HOST=0.0.0.0 PORT=8080 PLAYGROUND_DATA_DIR=/data
+# Listening on every interface needs the Host names clients use (DNS-rebinding guard): set
+# PLAYGROUND_ALLOWED_HOSTS to the public name(s), comma-separated; behind a TLS-terminating proxy also set
+# PLAYGROUND_TRUST_PROXY=1. The terminal's kubectl runs in bubblewrap where the runtime allows user
+# namespaces, and as this unprivileged user in a private directory otherwise (the server log says which).
+ENV HOST=0.0.0.0 PORT=8080 PLAYGROUND_DATA_DIR=/data PLAYGROUND_ALLOWED_HOSTS=localhost,127.0.0.1 PLAYGROUND_GENERATOR_LIMITS=session
 VOLUME /data
 EXPOSE 8080
 USER node

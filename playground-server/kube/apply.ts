@@ -9,19 +9,32 @@ import type { KubeHttp } from './kube-http.js';
 export const FIELD_MANAGER = 'mesh-playground';
 /** Most documents in one apply (a lesson manifest has a handful). */
 export const MAX_APPLY_DOCUMENTS = 100;
-/** Alias expansions one manifest document may make (a "billion laughs" document makes millions). */
-export const MAX_MANIFEST_ALIASES = 50;
-/** Deepest nesting of mappings and lists in a manifest (as the sandbox API server's limit). */
-export const MAX_MANIFEST_DEPTH = 1000;
+/** Most alias expansions in one document (a YAML alias bomb expands exponentially). */
+export const MAX_YAML_ALIASES = 50;
+/** Deepest nesting of mappings/sequences in a manifest. */
+export const MAX_MANIFEST_DEPTH = 64;
 
-/** Depth of nested objects/arrays, iteratively (a recursive walk is what a deep document would overflow). */
-function nestingExceeds(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+const aliasBomb = (where: string) =>
+  badRequest('AliasLimit', `${where}: too many YAML alias expansions; the limit is ${MAX_YAML_ALIASES} (maxYamlAliases) — write the values out instead of aliasing them`, { limit: 'maxYamlAliases', value: MAX_YAML_ALIASES });
+const tooDeep = (where: string) =>
+  badRequest('NestingTooDeep', `${where}: mappings/sequences nest deeper than the limit of ${MAX_MANIFEST_DEPTH} levels (maxManifestDepth)`, { limit: 'maxManifestDepth', value: MAX_MANIFEST_DEPTH });
+
+/** True when a parsed value nests deeper than the limit (the walk stops at the limit). */
+function nestsDeeper(value: unknown, limit: number, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth >= limit) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (nestsDeeper(v, limit, depth + 1)) return true;
+  return false;
+}
+
+/** Flow-style nesting ([[[…]]] or {{…}}) counted on the text before the parser recurses into it. */
+function flowNestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') {
+      if (++depth > limit) return true;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
   }
   return false;
 }
@@ -45,7 +58,15 @@ const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Multi-document YAML → objects; every problem names its document and field. */
 export function parseManifestText(text: string): ApplyObject[] {
-  const docs = parseAllDocuments(text);
+  // Brackets inside quoted strings count too: a false positive needs 64 unclosed brackets in a string.
+  if (flowNestingExceeds(text, MAX_MANIFEST_DEPTH)) throw tooDeep('manifest');
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text);
+  } catch (err) {
+    if (err instanceof RangeError) throw tooDeep('manifest');
+    throw err;
+  }
   const list = Array.isArray(docs) ? docs : [docs];
   const objects: ApplyObject[] = [];
   const errors: FieldError[] = [];
@@ -57,15 +78,13 @@ export function parseManifestText(text: string): ApplyObject[] {
     }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: MAX_MANIFEST_ALIASES });
-    } catch {
-      errors.push({ field: where, message: `expands too many aliases (the limit is ${MAX_MANIFEST_ALIASES})` });
-      return;
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+    } catch (err) {
+      if (err instanceof RangeError) throw tooDeep(where);
+      if (/alias/i.test((err as Error).message)) throw aliasBomb(where);
+      throw badRequest('InvalidManifest', `${where}: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
     }
-    if (nestingExceeds(value, MAX_MANIFEST_DEPTH)) {
-      errors.push({ field: where, message: `is nested too deeply (the limit is ${MAX_MANIFEST_DEPTH} levels)` });
-      return;
-    }
+    if (nestsDeeper(value, MAX_MANIFEST_DEPTH)) throw tooDeep(where);
     if (value === null || value === undefined) return;
     if (typeof value !== 'object' || Array.isArray(value)) {
       errors.push({ field: where, message: 'must be a Kubernetes object (a mapping with apiVersion, kind and metadata)' });
