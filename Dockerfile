@@ -1,9 +1,16 @@
-# Production image: the built site + the playground server (+ Debian's kubectl for the terminal).
-# Hosted mode points the server at a cluster (--kubeconfig or PLAYGROUND_KUBECONFIG); without one it runs the
-# embedded sandbox.
+# Production image: the built site + the playground server (+ kubectl for the terminal, from the Kubernetes
+# project's own package repository: Debian has no kubectl package). Hosted mode points the server at a cluster
+# (--kubeconfig FILE, or `--kubeconfig in-cluster` as deploy/ does); without one it runs the embedded sandbox.
 FROM node:20-bookworm-slim
+ARG KUBERNETES_MINOR=v1.32
 RUN apt-get update \
- && apt-get install -y --no-install-recommends kubectl bubblewrap ca-certificates python3 make g++ \
+ && apt-get install -y --no-install-recommends bubblewrap ca-certificates curl gnupg python3 make g++ \
+ && mkdir -p /etc/apt/keyrings \
+ && curl -fsSL "https://pkgs.k8s.io/core:/stable:/${KUBERNETES_MINOR}/deb/Release.key" | gpg --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg \
+ && echo "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/${KUBERNETES_MINOR}/deb/ /" > /etc/apt/sources.list.d/kubernetes.list \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends kubectl \
+ && apt-get purge -y curl gnupg && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -7,7 +7,7 @@ Commands:
   up                    the embedded sandbox (with the Bookinfo sample app), the playground server and the site
                         on one URL.  Flags: --port P (default $PORT or 8080), --host H (default 127.0.0.1),
                         --data-dir D (default ./data), --kubeconfig FILE (use that cluster instead of the
-                        embedded sandbox), --allowed-host NAME[:PORT] (repeatable: the Host names the server
+                        embedded sandbox; \`in-cluster\` = the pod's ServiceAccount), --allowed-host NAME[:PORT] (repeatable: the Host names the server
                         answers to; default the loopback names; required with --host 0.0.0.0), --trust-proxy
                         (behind a reverse proxy: honour X-Forwarded-Proto/For)
   sandbox               only the cluster.  Flags: --port P (default 6443), --host H, --kubeconfig FILE (required),
