@@ -256,6 +256,12 @@ const deploymentStrategy = obj(
   { 'x-kubernetes-patch-strategy': 'retainKeys' },
 );
 
+// rbac.authorization.k8s.io/v1: rules and subjects are atomic lists, roleRef and subjects atomic maps, as upstream.
+const policyRule = obj({ apiGroups: list(str), resources: list(str), verbs: list(str), resourceNames: list(str), nonResourceURLs: list(str) }, { required: ['verbs'] });
+const roleRef = atomicObj({ apiGroup: str, kind: str, name: str }, { required: ['apiGroup', 'kind', 'name'] });
+const rbacSubject = atomicObj({ kind: str, apiGroup: str, name: str, namespace: str }, { required: ['kind', 'name'] });
+const roleBinding = top({ subjects: list(rbacSubject), roleRef }, ['roleRef']);
+
 /** Schemas by `group/Kind` ('' group for core). */
 export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
   '/Namespace': top({
@@ -373,6 +379,10 @@ export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
     }, { required: ['addresses'] })),
     ports: list(obj({ name: str, protocol: str, port: int32, appProtocol: str })),
   }, ['addressType', 'endpoints']),
+  'rbac.authorization.k8s.io/Role': top({ rules: list(policyRule) }),
+  'rbac.authorization.k8s.io/ClusterRole': top({ rules: list(policyRule), aggregationRule: obj({ clusterRoleSelectors: list(labelSelector) }) }),
+  'rbac.authorization.k8s.io/RoleBinding': roleBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': roleBinding,
   'autoscaling/Scale': top({
     spec: obj({ replicas: int32 }),
     status: obj({ replicas: int32, selector: str }),

@@ -6,6 +6,7 @@ import type { ResourceType } from '../resources.js';
 import { compileLabelSelector, type LabelSelector } from '../selectors.js';
 import { isPlainObject } from '../schema/structural.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, labels } from './name-rules.js';
+import { isRbacKind, validateRbac, validateRbacName } from './rbac-rules.js';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
@@ -28,6 +29,7 @@ function portInRange(field: string, v: unknown): StatusCause[] {
 export function validateName(t: ResourceType, name: string): StatusCause[] {
   if (t.group === '' && t.kind === 'Namespace') return dns1123Label('metadata.name', name);
   if (t.group === '' && t.kind === 'Service') return dns1035Label('metadata.name', name);
+  if (isRbacKind(t)) return validateRbacName('metadata.name', name);
   return dns1123Subdomain('metadata.name', name);
 }
 
@@ -157,6 +159,7 @@ function validateConfigMap(obj: KubeObject, old: KubeObject | undefined): Status
 
 /** Kind-specific rules for built-in kinds; CRDs are covered by their schema alone. */
 export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObject): StatusCause[] {
+  if (isRbacKind(t)) return validateRbac(t, obj, old);
   switch (`${t.group}/${t.kind}`) {
     case 'apps/Deployment': return validateReplicated(obj, old, 'Deployment');
     case 'apps/ReplicaSet': return validateReplicated(obj, old, 'ReplicaSet');
