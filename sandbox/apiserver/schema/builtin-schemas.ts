@@ -257,10 +257,12 @@ const deploymentStrategy = obj(
 );
 
 // rbac.authorization.k8s.io/v1: rules and subjects are atomic lists, roleRef and subjects atomic maps, as upstream.
-const policyRule = obj({ apiGroups: list(str), resources: list(str), verbs: list(str), resourceNames: list(str), nonResourceURLs: list(str) }, { required: ['verbs'] });
-const roleRef = atomicObj({ apiGroup: str, kind: str, name: str }, { required: ['apiGroup', 'kind', 'name'] });
-const rbacSubject = atomicObj({ kind: str, apiGroup: str, name: str, namespace: str }, { required: ['kind', 'name'] });
-const roleBinding = top({ subjects: list(rbacSubject), roleRef }, ['roleRef']);
+// Required fields (verbs, roleRef and its kind/name, a subject's kind/name) are checked by validation/rbac-rules.ts
+// with the apiserver's messages, after roleRef.apiGroup and subjects' apiGroup are defaulted.
+const policyRule = obj({ apiGroups: list(str), resources: list(str), verbs: list(str), resourceNames: list(str), nonResourceURLs: list(str) });
+const roleRef = atomicObj({ apiGroup: str, kind: str, name: str });
+const rbacSubject = atomicObj({ kind: str, apiGroup: str, name: str, namespace: str });
+const roleBinding = top({ subjects: list(rbacSubject), roleRef });
 
 /** Schemas by `group/Kind` ('' group for core). */
 export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {

@@ -83,7 +83,8 @@ const roleRefText = (r: Obj) => `rbac.RoleRef{APIGroup:${goString(r.apiGroup)}, 
 
 function validateBinding(obj: KubeObject, old: KubeObject | undefined, namespaced: boolean): StatusCause[] {
   const out: StatusCause[] = [];
-  const ref = isPlainObject(obj.roleRef) ? obj.roleRef : {};
+  if (!isPlainObject(obj.roleRef)) obj.roleRef = { apiGroup: RBAC_GROUP, kind: '', name: '' }; // a Go struct: never absent
+  const ref = obj.roleRef as Obj;
   if (ref.apiGroup !== RBAC_GROUP) out.push(notSupported('roleRef.apiGroup', ref.apiGroup, [RBAC_GROUP]));
   const kinds = namespaced ? ['Role', 'ClusterRole'] : ['ClusterRole'];
   if (!kinds.includes(String(ref.kind))) out.push(notSupported('roleRef.kind', ref.kind, kinds));
