@@ -21,6 +21,7 @@ import { GarbageCollector } from './controllers/garbage-collector.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { ServiceAccountController } from './controllers/service-account.js';
+import { ClusterRoleAggregationController } from './controllers/cluster-role-aggregation.js';
 import { applyObjects, parseManifest, readManifest } from './manifests/load.js';
 import { installMesh, type Mesh } from './mesh/index.js';
 import { AddressPool, SERVICE_CIDR } from './runtime/addresses.js';
@@ -112,6 +113,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     new DeploymentController(api, events),
     new ReplicaSetController(api, events),
     new EndpointsController(api),
+    new ClusterRoleAggregationController(api),
   ];
   dns.start();
   proxy.start();

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFixture, type Fixture } from './fixture.js';
+import { ClusterRoleAggregationController } from '../../sandbox/controllers/cluster-role-aggregation.js';
 
 const NS = 'pg-1';
 const SA_USER = `system:serviceaccount:${NS}:learner`;
@@ -199,7 +200,7 @@ describe('privilege escalation', () => {
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, new RegExp(`rolebindings.rbac.authorization.k8s.io "self-edit" is forbidden: user "${SA_USER}" \\(groups=\\[.*\\]\\) is attempting to grant RBAC permissions not currently held:\\n`));
     assert.match(refused.stderr, /^\{APIGroups:\[""\], Resources:\["secrets"\], Verbs:\["get" "list" "watch" "create" "delete" "deletecollection" "patch" "update"\]\}$/m);
-    assert.match(refused.stderr, /^\{APIGroups:\[""\], Resources:\["pods"\], Verbs:\["watch" "create" "delete" "deletecollection"\]\}$/m, 'what it holds (pods get, list, patch, update) is not listed');
+    assert.match(refused.stderr, /^\{APIGroups:\[""\], Resources:\["pods"\], Verbs:\["create" "delete" "deletecollection" "watch"\]\}$/m, 'what it holds (pods get, list, patch, update) is not listed');
     assert.equal(f.api.tryGet(f.api.type('rbac.authorization.k8s.io', 'rolebindings'), NS, 'self-edit'), undefined);
     // A binding to a role whose rules it holds is fine (pods get, from pod-reader).
     assert.equal((await apply(binding('self-mine', 'Role', 'mine'), learner)).code, 0);
@@ -303,6 +304,52 @@ subjects: [{kind: ServiceAccount, name: learner, namespace: ${NS}}]
     assert.match(r.stdout, new RegExp(`Groups\\s+\\[system:serviceaccounts system:serviceaccounts:${NS} system:authenticated\\]`));
     const pods = await f.kubectl([`--as=${SA_USER}`, 'get', 'pods', '-n', 'other']);
     assert.match(pods.stderr, new RegExp(`User "${SA_USER}" cannot list resource "pods" in API group "" in the namespace "other"`));
+  });
+});
+
+describe('aggregated ClusterRoles', () => {
+  test('a ClusterRole labelled aggregate-to-view joins view, and through edit and admin, as the controller keeps them', async () => {
+    const controller = new ClusterRoleAggregationController(f.api);
+    controller.start();
+    try {
+      const roles = f.api.type('rbac.authorization.k8s.io', 'clusterroles');
+      const before = (name: string) => (f.api.get(roles, undefined, name).rules as unknown[]).length;
+      const counts = { view: before('view'), edit: before('edit'), admin: before('admin') };
+      const applied = await apply(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: httproutes-view, labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}}
+rules:
+- {apiGroups: [gateway.networking.k8s.io], resources: [httproutes], verbs: [get, list, watch]}
+`);
+      assert.equal(applied.code, 0, applied.stderr);
+      const has = (name: string) => JSON.stringify(f.api.get(roles, undefined, name).rules).includes('httproutes');
+      for (let i = 0; i < 100 && !(has('view') && has('edit') && has('admin')); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(has('view') && has('edit') && has('admin'), 'aggregated into view, edit and admin');
+      assert.deepEqual({ view: before('view'), edit: before('edit'), admin: before('admin') }, { view: counts.view + 1, edit: counts.edit + 1, admin: counts.admin + 1 });
+      const view = await f.kubectl(['get', 'clusterrole', 'view', '-o', 'jsonpath={.aggregationRule.clusterRoleSelectors[0].matchLabels}']);
+      assert.equal(view.stdout, '{"rbac.authorization.k8s.io/aggregate-to-view":"true"}');
+      // Setting an aggregationRule needs cluster-admin's powers, even for someone who may write ClusterRoles.
+      assert.equal((await apply(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: clusterrole-writer}
+rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [create, get, patch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: learner-writes-clusterroles}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: clusterrole-writer}
+subjects: [{kind: ServiceAccount, name: learner, namespace: ${NS}}]
+`)).code, 0);
+      const grab = await apply(`apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: grab-everything}
+aggregationRule: {clusterRoleSelectors: [{matchLabels: {kubernetes.io/bootstrapping: rbac-defaults}}]}
+`, learner);
+      assert.match(grab.stderr, /clusterroles.rbac.authorization.k8s.io "grab-everything" is forbidden: must have cluster-admin privileges to use the aggregationRule/);
+      assert.equal(f.api.tryGet(roles, undefined, 'grab-everything'), undefined);
+    } finally {
+      controller.stop();
+    }
   });
 });
 

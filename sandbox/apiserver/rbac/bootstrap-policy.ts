@@ -1,8 +1,9 @@
 // The default ClusterRoles and ClusterRoleBindings every cluster starts with (plugin/pkg/auth/authorizer/rbac/
 // bootstrappolicy): cluster-admin for system:masters, discovery, public info and self-review for everyone
-// authenticated, and the user-facing admin/edit/view roles. admin/edit/view list their rules explicitly — the
-// union upstream aggregates from system:aggregate-to-{admin,edit,view}, for the API groups this cluster serves
-// (plus apps/batch/networking/policy/autoscaling kinds it does not serve, kept so the roles read as upstream's).
+// authenticated, and the user-facing admin/edit/view roles, aggregated (aggregationRule) from
+// system:aggregate-to-{admin,edit,view} as upstream. Those hold upstream's rules for the core, apps, batch,
+// autoscaling, policy, networking and coordination groups (kinds this cluster does not serve included, so the
+// roles read as upstream's); upstream's rules for other groups (storage, extensions, …) are left out.
 import type { ClusterApi } from '../api.js';
 import type { KubeObject } from '../store.js';
 import { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, SYSTEM_MASTERS } from '../auth.js';
@@ -51,17 +52,35 @@ const ADMIN_RULES: PolicyRule[] = [
   rule(READ_WRITE, [RBAC_GROUP], ['rolebindings', 'roles']),
 ];
 
-export const BOOTSTRAP_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
-  'cluster-admin': [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])],
-  admin: [...VIEW_RULES, ...EDIT_RULES, ...ADMIN_RULES],
-  edit: [...VIEW_RULES, ...EDIT_RULES],
-  view: VIEW_RULES,
-  'system:discovery': [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])],
-  'system:public-info-viewer': [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])],
-  'system:basic-user': [
-    rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
-    rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
-  ],
+const AGGREGATE_TO = (role: string) => `rbac.authorization.k8s.io/aggregate-to-${role}`;
+
+interface BootstrapRole {
+  rules: PolicyRule[];
+  labels?: Record<string, string>;
+  /** Aggregated from the ClusterRoles labelled aggregate-to-<this>; `rules` is what aggregation yields at start. */
+  aggregateFrom?: string;
+}
+
+/** The rules in the order the aggregation controller unions them: matching ClusterRoles by name, no duplicates. */
+const union = (...lists: PolicyRule[][]) => lists.flat().filter((r, i, all) => all.findIndex((x) => JSON.stringify(x) === JSON.stringify(r)) === i);
+
+export const BOOTSTRAP_CLUSTER_ROLES: Record<string, BootstrapRole> = {
+  'cluster-admin': { rules: [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])] },
+  // admin ⊇ edit ⊇ view: edit is labelled aggregate-to-admin, view aggregate-to-edit.
+  admin: { aggregateFrom: 'admin', rules: union(EDIT_RULES, VIEW_RULES, ADMIN_RULES) },
+  edit: { aggregateFrom: 'edit', labels: { [AGGREGATE_TO('admin')]: 'true' }, rules: union(EDIT_RULES, VIEW_RULES) },
+  view: { aggregateFrom: 'view', labels: { [AGGREGATE_TO('edit')]: 'true' }, rules: VIEW_RULES },
+  'system:aggregate-to-admin': { labels: { [AGGREGATE_TO('admin')]: 'true' }, rules: ADMIN_RULES },
+  'system:aggregate-to-edit': { labels: { [AGGREGATE_TO('edit')]: 'true' }, rules: EDIT_RULES },
+  'system:aggregate-to-view': { labels: { [AGGREGATE_TO('view')]: 'true' }, rules: VIEW_RULES },
+  'system:discovery': { rules: [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])] },
+  'system:public-info-viewer': { rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])] },
+  'system:basic-user': {
+    rules: [
+      rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+      rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
+    ],
+  },
 };
 
 /** ClusterRoleBindings by name (the bound ClusterRole has the same name) → the groups bound. */
@@ -72,9 +91,9 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: Record<string, string[]> = {
   'system:public-info-viewer': [ALL_AUTHENTICATED, ALL_UNAUTHENTICATED],
 };
 
-const BOOTSTRAP_METADATA = (name: string) => ({
+const BOOTSTRAP_METADATA = (name: string, labels: Record<string, string> = {}) => ({
   name,
-  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', ...labels },
   annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
 });
 
@@ -82,9 +101,10 @@ const BOOTSTRAP_METADATA = (name: string) => ({
 export function ensureBootstrapPolicy(api: ClusterApi): void {
   const roles = api.type(RBAC_GROUP, 'clusterroles');
   const bindings = api.type(RBAC_GROUP, 'clusterrolebindings');
-  for (const [name, rules] of Object.entries(BOOTSTRAP_CLUSTER_ROLES)) {
+  for (const [name, { rules, labels, aggregateFrom }] of Object.entries(BOOTSTRAP_CLUSTER_ROLES)) {
     if (api.tryGet(roles, undefined, name)) continue;
-    const role: KubeObject = { apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRole', metadata: BOOTSTRAP_METADATA(name), rules: structuredClone(rules) };
+    const role: KubeObject = { apiVersion: `${RBAC_GROUP}/v1`, kind: 'ClusterRole', metadata: BOOTSTRAP_METADATA(name, labels), rules: structuredClone(rules) };
+    if (aggregateFrom) role.aggregationRule = { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_TO(aggregateFrom)]: 'true' } }] };
     api.create(roles, role);
   }
   for (const [name, groups] of Object.entries(BOOTSTRAP_CLUSTER_ROLE_BINDINGS)) {
