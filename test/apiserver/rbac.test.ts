@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFixture, type Fixture } from './fixture.js';
+import { ADMIN_TOKEN, httpsRoundTrip, startFixture, type Fixture } from './fixture.js';
 import { ClusterRoleAggregationController } from '../../sandbox/controllers/cluster-role-aggregation.js';
 
 const NS = 'pg-1';
@@ -213,6 +213,18 @@ describe('privilege escalation', () => {
     assert.equal((await f.kubectl(['delete', 'rolebinding', 'self-edit', 'edit-binder', '-n', NS])).code, 0);
   });
 
+  test('kubectl create role / rolebinding (protobuf bodies) work and are checked the same way', async () => {
+    const created = await f.kubectl(['create', 'role', 'deploy-lister', '--verb=list', '--resource=deployments.apps', '-n', NS]);
+    assert.equal(created.code, 0, created.stderr);
+    const bound = await f.kubectl(['create', 'rolebinding', 'deploy-lister', '--role=deploy-lister', `--serviceaccount=${NS}:learner`, '-n', NS]);
+    assert.equal(bound.code, 0, bound.stderr);
+    const stored = f.api.get(f.api.type('rbac.authorization.k8s.io', 'rolebindings'), NS, 'deploy-lister');
+    assert.deepEqual(stored.subjects, [{ kind: 'ServiceAccount', apiGroup: '', name: 'learner', namespace: NS }]);
+    assert.equal((await f.kubectl(['get', 'deployments'], { kubeconfig: learner })).code, 0);
+    const self = await f.kubectl(['create', 'rolebinding', 'self-admin2', '--clusterrole=admin', `--serviceaccount=${NS}:learner`], { kubeconfig: learner });
+    assert.match(self.stderr, /rolebindings.rbac.authorization.k8s.io "self-admin2" is forbidden: user "system:serviceaccount:pg-1:learner" .* is attempting to grant RBAC permissions not currently held/);
+  });
+
   test('roleRef is immutable; rules are validated with upstream messages', async () => {
     const changed = await apply(binding('pod-reader', 'ClusterRole', 'view'));
     assert.notEqual(changed.code, 0);
@@ -296,6 +308,19 @@ subjects: [{kind: ServiceAccount, name: learner, namespace: ${NS}}]
     assert.match(whoami.stdout, /Groups\s+\[system:authenticated\]/);
     const escalate = await f.kubectl(['--as=someone', '--as-group=system:masters', 'get', 'pods'], { kubeconfig: learner });
     assert.match(escalate.stderr, /groups "system:masters" is forbidden: User "system:serviceaccount:pg-1:learner" cannot impersonate resource "groups" in API group "" at the cluster scope/);
+  });
+
+  test('Impersonate-Uid and Impersonate-Group are authorized too; groups without a user are refused', async () => {
+    const { token } = await f.serviceAccountKubeconfig(NS, 'learner');
+    const headers = (h: Record<string, string>) => ({ method: 'GET', headers: { Authorization: `Bearer ${token}`, ...h }, ca: f.ca });
+    const uid = await httpsRoundTrip(`${f.url}/api/v1/namespaces/${NS}/pods`, headers({ 'Impersonate-User': 'someone', 'Impersonate-Uid': 'u-123' }));
+    assert.equal(uid.status, 403);
+    assert.equal(JSON.parse(uid.body.toString()).message, `uids.authentication.k8s.io "u-123" is forbidden: User "${SA_USER}" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope`);
+    const groupOnly = await httpsRoundTrip(`${f.url}/api/v1/namespaces/${NS}/pods`, headers({ 'Impersonate-Group': 'system:masters' }));
+    assert.equal(groupOnly.status, 500);
+    assert.match(JSON.parse(groupOnly.body.toString()).message, /without impersonating a user/);
+    const admin = await httpsRoundTrip(`${f.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Impersonate-User': 'alice', 'Impersonate-Group': 'devs', 'Impersonate-Uid': 'u-1', 'Content-Type': 'application/json' }, body: '{}', ca: f.ca });
+    assert.deepEqual(JSON.parse(admin.body.toString()).status.userInfo, { username: 'alice', groups: ['devs', 'system:authenticated'], uid: 'u-1' });
   });
 
   test('the admin (system:masters) may impersonate a ServiceAccount, which gets its groups', async () => {
