@@ -140,10 +140,12 @@ export function createApiServer(options: ApiServerOptions): Server {
   async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, identity: Identity, target: ResourceTarget): Promise<void> {
     const method = req.method ?? 'GET';
     const query = url.searchParams;
-    if (target.group === CRD_TYPE.group && target.version === CRD_TYPE.version && target.plural === CRD_TYPE.plural) return serveCrds(req, res, target, query);
+    const isCrd = target.group === CRD_TYPE.group && target.version === CRD_TYPE.version && target.plural === CRD_TYPE.plural;
+    // A cluster-scoped kind is not served under /namespaces/<ns>/ (RBAC authorized that URL in the namespace).
+    if (target.namespace !== undefined && (isCrd || !resolveType(api.registry, target).namespaced)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (isCrd) return serveCrds(req, res, target, query);
     if (isReviewTarget(target)) return handleReview(req, res, target, identity, authorizer);
     const type = resolveType(api.registry, target);
-    if (!type.namespaced) target.namespace = undefined;
     const verb = verbOf(method, target, query);
     // Roles and bindings written over the API are checked for privilege escalation (in-process writers are not).
     const ctx: RequestContext = { req, res, query, identity, api: escalationGuardedApi(api, authorizer, identity), target, type, logs: options.logs, track };
