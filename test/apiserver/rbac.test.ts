@@ -145,6 +145,10 @@ describe('a ServiceAccount token', () => {
     assert.match(no.stderr, /configmaps "private" is forbidden: .* cannot get resource "configmaps"/);
     const list = await f.kubectl(['get', 'configmaps'], { kubeconfig: learner });
     assert.match(list.stderr, /configmaps is forbidden: .* cannot list resource "configmaps"/);
+    // A list narrowed to one name by a field selector is a list of that name (as upstream): `list` is still needed.
+    const { token } = await f.serviceAccountKubeconfig(NS, 'learner');
+    const narrowed = await f.request('GET', `/api/v1/namespaces/${NS}/configmaps?fieldSelector=metadata.name%3Dallowed`, { token });
+    assert.equal(narrowed.json().message, `configmaps "allowed" is forbidden: User "${SA_USER}" cannot list resource "configmaps" in API group "" in the namespace "${NS}"`);
   });
 
   test('a ClusterRole bound by a RoleBinding applies in that namespace only; view excludes Secrets', async () => {
