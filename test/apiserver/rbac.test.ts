@@ -137,6 +137,28 @@ describe('a ServiceAccount token', () => {
     assert.deepEqual(upstreamSaw, ['GET /hello', 'GET /svc'], 'the refused requests never reached the pod');
   });
 
+  test('`*/scale` matches every kind\'s scale subresource; the verb of a scale write is update', async () => {
+    f.api.create(f.api.type('apps', 'deployments'), {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: NS },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'x' }] } } },
+    });
+    const { token } = await f.serviceAccountKubeconfig(NS, 'learner');
+    const scalePath = `/apis/apps/v1/namespaces/${NS}/deployments/api/scale`;
+    const denied = await f.request('GET', scalePath, { token });
+    assert.equal(denied.json().message, `deployments.apps "api" is forbidden: User "${SA_USER}" cannot get resource "deployments/scale" in API group "apps" in the namespace "${NS}"`);
+    f.grant(NS, 'scaler', [{ apiGroups: ['apps'], resources: ['*/scale'], verbs: ['get', 'patch'] }], { kind: 'ServiceAccount', name: 'learner' });
+    assert.equal((await f.request('GET', scalePath, { token })).json().spec.replicas, 1);
+    const dep = await f.kubectl(['get', 'deployment', 'api'], { kubeconfig: learner });
+    assert.match(dep.stderr, /cannot get resource "deployments" in API group "apps"/, '*/scale is not the deployment itself');
+    // kubectl scale reads the Deployment, then patches its scale.
+    f.grant(NS, 'deployment-reader', [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] }], { kind: 'ServiceAccount', name: 'learner' });
+    const scaled = await f.kubectl(['scale', 'deployment', 'api', '--replicas=3'], { kubeconfig: learner });
+    assert.equal(scaled.code, 0, scaled.stderr);
+    assert.equal((f.api.get(f.api.type('apps', 'deployments'), NS, 'api').spec as { replicas: number }).replicas, 3);
+    const put = await f.request('PUT', `/apis/apps/v1/namespaces/${NS}/deployments/api/scale`, { token, body: JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'api', namespace: NS }, spec: { replicas: 1 } }), contentType: 'application/json' });
+    assert.equal(put.json().message, `deployments.apps "api" is forbidden: User "${SA_USER}" cannot update resource "deployments/scale" in API group "apps" in the namespace "${NS}"`);
+  });
+
   test('resourceNames: only the named objects, never a list', async () => {
     assert.equal((await apply(role('one-config', '- {apiGroups: [""], resources: [configmaps], resourceNames: [allowed], verbs: [get]}') + '---\n' + binding('one-config', 'Role', 'one-config'))).code, 0);
     const ok = await f.kubectl(['get', 'configmap', 'allowed', '-o', 'jsonpath={.data.a}'], { kubeconfig: learner });

@@ -40,7 +40,7 @@ export function impersonate(req: IncomingMessage, requester: Identity, authorize
   for (const g of groups) requests.push({ apiGroup: '', resource: 'groups', name: g });
   for (const [header, values] of Object.entries(headers)) {
     if (!header.startsWith(EXTRA_PREFIX) || !values) continue;
-    const key = decodeURIComponent(header.slice(EXTRA_PREFIX.length));
+    const key = unescapeExtraKey(header.slice(EXTRA_PREFIX.length));
     for (const v of values) requests.push({ apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: key, name: v });
   }
   const uid = headers[UID_HEADER]?.[0] ?? '';
@@ -67,6 +67,15 @@ export function impersonate(req: IncomingMessage, requester: Identity, authorize
     resultGroups.push(ALL_UNAUTHENTICATED);
   }
   return { user, groups: resultGroups, ...(uid ? { uid } : {}) };
+}
+
+/** Impersonate-Extra-<key>: the key is URL-escaped (kubectl escapes characters headers cannot carry). */
+function unescapeExtraKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
 }
 
 function describe(requests: ImpersonationRequest[]): string {
