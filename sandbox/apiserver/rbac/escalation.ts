@@ -2,6 +2,7 @@
 // written only by someone who already holds every permission it grants (or may `escalate` roles), and a
 // binding only by someone who holds the referenced role's permissions (or may `bind` it). system:masters is
 // exempt. In-process writers (controllers, bootstrap) never pass through here.
+import { isDeepStrictEqual } from 'node:util';
 import type { ClusterApi } from '../api.js';
 import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../store.js';
@@ -41,9 +42,10 @@ export function escalationGuardedApi(api: ClusterApi, authorizer: RbacAuthorizer
 function onlyGarbageCollectionFieldsChange(old: KubeObject, obj: KubeObject): boolean {
   const strip = (o: KubeObject) => {
     const { ownerReferences: _o, finalizers: _f, resourceVersion: _r, managedFields: _m, ...meta } = o.metadata;
-    return JSON.stringify({ ...o, metadata: meta, apiVersion: undefined, kind: undefined });
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return { ...rest, metadata: meta };
   };
-  return strip(old) === strip(obj);
+  return isDeepStrictEqual(strip(old), strip(obj));
 }
 
 function confirmWrite(authorizer: RbacAuthorizer, identity: Identity, t: ResourceType, obj: KubeObject): void {
