@@ -428,7 +428,7 @@ aggregationRule: {clusterRoleSelectors: [{matchLabels: {kubernetes.io/bootstrapp
 
 describe('tables', () => {
   test('kubectl get roles,rolebindings,clusterroles prints as against a real cluster', async () => {
-    const r = await f.kubectl(['get', 'roles,rolebindings', '-n', NS]);
+    const r = await f.kubectl(['get', 'roles,rolebindings,clusterroles', '-n', NS]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^NAME\s+CREATED AT$/m);
     assert.match(r.stdout, /^role.rbac.authorization.k8s.io\/pod-reader\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
@@ -437,8 +437,7 @@ describe('tables', () => {
     const wide = await f.kubectl(['get', 'rolebindings', '-n', NS, '-o', 'wide']);
     assert.match(wide.stdout, /^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS$/m);
     assert.match(wide.stdout, new RegExp(`^pod-reader\\s+Role/pod-reader\\s+\\d+s\\s+${NS}/learner$`, 'm'));
-    const cluster = await f.kubectl(['get', 'clusterroles']);
-    for (const name of ['admin', 'cluster-admin', 'edit', 'system:basic-user', 'system:discovery', 'system:public-info-viewer', 'view']) assert.match(cluster.stdout, new RegExp(`^${name}\\s+\\d{4}-`, 'm'));
+    for (const name of ['admin', 'cluster-admin', 'edit', 'system:basic-user', 'system:discovery', 'system:public-info-viewer', 'view']) assert.match(r.stdout, new RegExp(`^clusterrole.rbac.authorization.k8s.io/${name}\\s+\\d{4}-`, 'm'));
     const crb = await f.kubectl(['get', 'clusterrolebinding', 'cluster-admin', '-o', 'wide']);
     assert.match(crb.stdout, /^cluster-admin\s+ClusterRole\/cluster-admin\s+\d+s\s+system:masters\s*$/m);
   });
