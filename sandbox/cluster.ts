@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { ClusterApi } from './apiserver/api.js';
 import { ResourceRegistry } from './apiserver/resources.js';
 import { ObjectStore } from './apiserver/store.js';
-import { StaticTokenAuthenticator } from './apiserver/auth.js';
+import { adminIdentity, StaticTokenAuthenticator } from './apiserver/auth.js';
+import { ensureBootstrapPolicy } from './apiserver/rbac/bootstrap-policy.js';
 import { createApiServer } from './apiserver/http-server.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,7 @@ import { limitRangeAdmission } from './apiserver/admission/limit-range.js';
 import { resourceQuotaAdmission } from './apiserver/admission/resource-quota.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { ServiceAccountController } from './controllers/service-account.js';
+import { ClusterRoleAggregationController } from './controllers/cluster-role-aggregation.js';
 import { applyObjects, parseManifest, readManifest } from './manifests/load.js';
 import { installMesh, type Mesh } from './mesh/index.js';
 import { AddressPool, SERVICE_CIDR } from './runtime/addresses.js';
@@ -126,6 +128,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     new ReplicaSetController(api, events),
     new EndpointsController(api),
     new ResourceQuotaController(api),
+    new ClusterRoleAggregationController(api),
   ];
   dns.start();
   proxy.start();
@@ -147,8 +150,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (!api.tryGet(nsType, undefined, name)) api.create(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
 
+  // RBAC's default roles and bindings (cluster-admin for system:masters, discovery for everyone authenticated).
+  ensureBootstrapPolicy(api);
+
   const token = opts.token ?? randomBytes(24).toString('hex');
-  const authenticator = new StaticTokenAuthenticator().add(token, { user: 'sandbox-admin', namespaces: '*' });
+  const authenticator = new StaticTokenAuthenticator().add(token, adminIdentity());
   let listener: ApiListener | undefined;
   let url = '';
   let caCertificate = '';

@@ -144,3 +144,16 @@ export const DELETE_OPTIONS: MessageDesc = {
   4: s('propagationPolicy', { ptr: true }),
   5: s('dryRun', { repeated: true }),
 };
+
+// `kubectl auth can-i --list` and `kubectl create role|clusterrole|rolebinding|clusterrolebinding` (rbac/v1 generated.proto).
+MESSAGES['authorization.k8s.io/v1/SelfSubjectRulesReview'] = { 1: m('metadata', objectMeta), 2: m('spec', { 1: s('namespace') }), 3: ignored('status') };
+const policyRule: MessageDesc = { 1: s('verbs', { repeated: true }), 2: s('apiGroups', { repeated: true }), 3: s('resources', { repeated: true }), 4: s('resourceNames', { repeated: true }), 5: s('nonResourceURLs', { repeated: true }) };
+const rbacBinding: MessageDesc = {
+  1: m('metadata', objectMeta),
+  2: m('subjects', { 1: s('kind'), 2: s('apiGroup'), 3: s('name'), 4: s('namespace') }, { repeated: true }),
+  3: m('roleRef', { 1: s('apiGroup'), 2: s('kind'), 3: s('name') }),
+};
+MESSAGES['rbac.authorization.k8s.io/v1/Role'] = { 1: m('metadata', objectMeta), 2: m('rules', policyRule, { repeated: true }) };
+MESSAGES['rbac.authorization.k8s.io/v1/ClusterRole'] = { 1: m('metadata', objectMeta), 2: m('rules', policyRule, { repeated: true }), 3: m('aggregationRule', { 1: m('clusterRoleSelectors', labelSelector, { repeated: true }) }) };
+MESSAGES['rbac.authorization.k8s.io/v1/RoleBinding'] = rbacBinding;
+MESSAGES['rbac.authorization.k8s.io/v1/ClusterRoleBinding'] = rbacBinding;

@@ -256,6 +256,14 @@ const deploymentStrategy = obj(
   { 'x-kubernetes-patch-strategy': 'retainKeys' },
 );
 
+// rbac.authorization.k8s.io/v1: rules and subjects are atomic lists, roleRef and subjects atomic maps, as upstream.
+// Required fields (verbs, roleRef and its kind/name, a subject's kind/name) are checked by validation/rbac-rules.ts
+// with the apiserver's messages, after roleRef.apiGroup and subjects' apiGroup are defaulted.
+const policyRule = obj({ apiGroups: list(str), resources: list(str), verbs: list(str), resourceNames: list(str), nonResourceURLs: list(str) });
+const roleRef = atomicObj({ apiGroup: str, kind: str, name: str });
+const rbacSubject = atomicObj({ kind: str, apiGroup: str, name: str, namespace: str });
+const roleBinding = top({ subjects: list(rbacSubject), roleRef });
+
 /** Schemas by `group/Kind` ('' group for core). */
 export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
   '/Namespace': top({
@@ -395,6 +403,10 @@ export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
     }, { required: ['addresses'] })),
     ports: list(obj({ name: str, protocol: str, port: int32, appProtocol: str })),
   }, ['addressType', 'endpoints']),
+  'rbac.authorization.k8s.io/Role': top({ rules: list(policyRule) }),
+  'rbac.authorization.k8s.io/ClusterRole': top({ rules: list(policyRule), aggregationRule: obj({ clusterRoleSelectors: list(labelSelector) }) }),
+  'rbac.authorization.k8s.io/RoleBinding': roleBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': roleBinding,
   'autoscaling/Scale': top({
     spec: obj({ replicas: int32 }),
     status: obj({ replicas: int32, selector: str }),

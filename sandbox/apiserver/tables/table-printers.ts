@@ -354,6 +354,8 @@ const eventPrinter: Printer = {
   },
 };
 
+const CREATED_AT = col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+
 /** printResourceQuota: `pods: 3/20, requests.cpu: 300m/4` (limits.* in the LIMIT column), sorted by name. */
 const resourceQuotaPrinter: Printer = {
   columns: [
@@ -382,11 +384,48 @@ function canonicalQuantity(v: unknown): string {
 }
 
 const limitRangePrinter: Printer = {
-  columns: [NAME, col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
+  columns: [NAME, CREATED_AT],
   cells: (lr) => [lr.metadata.name, lr.metadata.creationTimestamp ?? ''],
 };
 
+/** Role and ClusterRole: Name and Created At (printRole, printClusterRole). */
+const rolePrinter: Printer = {
+  columns: [NAME, CREATED_AT],
+  cells: (r) => [r.metadata.name, r.metadata.creationTimestamp ?? ''],
+};
+
+/** RoleBinding and ClusterRoleBinding: Name, Role (`Kind/name`), Age; wide: Users, Groups, ServiceAccounts. */
+function bindingPrinter(kind: string): Printer {
+  return {
+    columns: [
+      NAME,
+      col('Role', 'string', 0, 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.'),
+      AGE,
+      col('Users', 'string', 1, `Users in the ${kind}`),
+      col('Groups', 'string', 1, `Groups in the ${kind}`),
+      col('ServiceAccounts', 'string', 1, `ServiceAccounts in the ${kind}`),
+    ],
+    cells(b, now) {
+      const ref = o(b.roleRef);
+      const subjects = arr(b.subjects);
+      const names = (k: string, fmt: (s: Obj) => string) => subjects.filter((s) => s.kind === k).map(fmt).join(', ');
+      return [
+        b.metadata.name,
+        `${ref.kind ?? ''}/${ref.name ?? ''}`,
+        age(b, now),
+        names('User', (s) => String(s.name ?? '')),
+        names('Group', (s) => String(s.name ?? '')),
+        names('ServiceAccount', (s) => `${s.namespace ?? ''}/${s.name ?? ''}`),
+      ];
+    },
+  };
+}
+
 export const BUILTIN_PRINTERS: Record<string, Printer> = {
+  'rbac.authorization.k8s.io/Role': rolePrinter,
+  'rbac.authorization.k8s.io/ClusterRole': rolePrinter,
+  'rbac.authorization.k8s.io/RoleBinding': bindingPrinter('roleBinding'),
+  'rbac.authorization.k8s.io/ClusterRoleBinding': bindingPrinter('clusterRoleBinding'),
   '/Pod': podPrinter,
   'apps/Deployment': deploymentPrinter,
   'apps/ReplicaSet': replicaSetPrinter,
@@ -404,6 +443,6 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
 
 /** The printer for kinds without one: Name and Created At, as the generic table convertor prints. */
 export const DEFAULT_PRINTER: Printer = {
-  columns: [NAME, col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
+  columns: [NAME, CREATED_AT],
   cells: (obj) => [obj.metadata.name, obj.metadata.creationTimestamp ?? ''],
 };

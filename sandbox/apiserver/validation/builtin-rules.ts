@@ -12,6 +12,7 @@ import { CONFIGMAP_SECRET_BYTES, QUOTA_SCOPES, STANDARD_QUOTA_RESOURCES, isInteg
 /** Kubernetes' size limit of one ConfigMap's or Secret's data (corev1.MaxSecretSize). */
 export const MAX_CONFIG_OBJECT_BYTES = 1024 * 1024;
 const QUANTITY_PATTERN = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+import { isRbacKind, validateRbac, validateRbacName } from './rbac-rules.js';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
@@ -34,6 +35,7 @@ function portInRange(field: string, v: unknown): StatusCause[] {
 export function validateName(t: ResourceType, name: string): StatusCause[] {
   if (t.group === '' && t.kind === 'Namespace') return dns1123Label('metadata.name', name);
   if (t.group === '' && t.kind === 'Service') return dns1035Label('metadata.name', name);
+  if (isRbacKind(t)) return validateRbacName('metadata.name', name);
   return dns1123Subdomain('metadata.name', name);
 }
 
@@ -273,6 +275,7 @@ function validateLimitRange(obj: KubeObject): StatusCause[] {
 
 /** Kind-specific rules for built-in kinds; CRDs are covered by their schema alone. */
 export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObject): StatusCause[] {
+  if (isRbacKind(t)) return validateRbac(t, obj, old);
   switch (`${t.group}/${t.kind}`) {
     case 'apps/Deployment': return validateReplicated(obj, old, 'Deployment');
     case 'apps/ReplicaSet': return validateReplicated(obj, old, 'ReplicaSet');
