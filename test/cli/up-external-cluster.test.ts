@@ -77,9 +77,9 @@ test('playground up --kubeconfig uses an existing cluster through the Kubernetes
   ]);
   // The learner's Role is enforced there: it may update pods, not their status, and not Endpoints.
   const learner = `system:serviceaccount:${session.namespace}:learner`;
-  const can = (verb: string, resource: string, namespace = session.namespace) => kubectl('auth', 'can-i', verb, resource, '-n', namespace, `--as=${learner}`).then((o) => o.trim());
+  const can = (verb: string, resource: string, namespace = session.namespace, ...more: string[]) => kubectl('auth', 'can-i', verb, resource, '-n', namespace, `--as=${learner}`, ...more).then((o) => o.trim());
   assert.equal(await can('update', 'pods'), 'yes');
-  assert.equal(await can('update', 'pods/status'), 'no');
+  assert.equal(await can('update', 'pods', session.namespace, '--subresource=status'), 'no');
   assert.equal(await can('create', 'endpoints'), 'no');
   assert.equal(await can('list', 'pods', 'default'), 'no');
   const quota = await kubectl('get', 'resourcequota', 'playground-quota', '-n', session.namespace, '-o', 'jsonpath={.status.used.pods}');
