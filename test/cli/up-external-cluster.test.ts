@@ -45,6 +45,8 @@ test('playground up --kubeconfig uses an existing cluster through the Kubernetes
       execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
     );
   await admin('apply', '-f', DEPLOY('namespace.yaml'), '-f', DEPLOY('server-rbac.yaml'));
+  // The whole kustomization is valid as the API server judges it (the server's Deployment is not run here).
+  assert.match(await admin('apply', '-k', fileURLToPath(new URL('../../deploy', import.meta.url)), '--dry-run=server'), /deployment\.apps\/playground-server created \(server dry run\)/);
   const serverToken = (await admin('create', 'token', 'playground-server', '-n', 'mesh-playground', '--duration=1h')).trim();
   const serverConfig = parseYaml(readFileSync(kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
   serverConfig.users[0].user = { token: serverToken };
