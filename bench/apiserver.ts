@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ObjectStore } from '../sandbox/apiserver/store.js';
 import { ResourceRegistry } from '../sandbox/apiserver/resources.js';
 import { ClusterApi } from '../sandbox/apiserver/api.js';
-import { createApiServer, StaticTokenAuthenticator } from '../sandbox/apiserver/http-server.js';
+import { adminIdentity, createApiServer, StaticTokenAuthenticator } from '../sandbox/apiserver/http-server.js';
 import { writeKubeconfig } from '../sandbox/apiserver/kubeconfig.js';
 import { createServingCertificate } from '../sandbox/apiserver/serving-certificate.js';
 import { httpsRoundTrip } from '../test/apiserver/fixture.js';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const api = new ClusterApi(store, ResourceRegistry.default());
   const cert = await createServingCertificate(['127.0.0.1']);
   const tls = { key: cert.keyPem, cert: cert.certPem + cert.caPem };
-  const server = createApiServer({ api, tls, authenticator: new StaticTokenAuthenticator().add(TOKEN, { user: 'bench', namespaces: '*' }) });
+  const server = createApiServer({ api, tls, authenticator: new StaticTokenAuthenticator().add(TOKEN, adminIdentity('bench')) });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'apiserver-bench-'));

@@ -7,7 +7,9 @@ Commands:
   up                    the embedded sandbox (with the Bookinfo sample app), the playground server and the site
                         on one URL.  Flags: --port P (default $PORT or 8080), --host H (default 127.0.0.1),
                         --data-dir D (default ./data), --kubeconfig FILE (use that cluster instead of the
-                        embedded sandbox)
+                        embedded sandbox; \`in-cluster\` = the pod's ServiceAccount), --allowed-host NAME[:PORT] (repeatable: the Host names the server
+                        answers to; default the loopback names; required with --host 0.0.0.0), --trust-proxy
+                        (behind a reverse proxy: honour X-Forwarded-Proto/For)
   sandbox               only the cluster.  Flags: --port P (default 6443), --host H, --kubeconfig FILE (required),
                         --with-sample (also deploy Bookinfo)
   bench <url> [flags]   load-test a URL (see 'playground bench --help')
@@ -73,18 +75,35 @@ export interface UpFlags {
   dataDir: string;
   /** An existing cluster to use instead of starting the embedded sandbox. */
   kubeconfig?: string;
+  /** Host header values to answer to (empty: the loopback names for the port). */
+  allowedHosts: string[];
+  trustProxy: boolean;
 }
 
 function parseUpFlags(args: string[]): UpFlags {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, kubeconfig: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
+      'trust-proxy': { type: 'boolean' },
+    },
     strict: true,
     allowPositionals: false,
   });
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  const allowedHosts = (values['allowed-host'] ?? (process.env.PLAYGROUND_ALLOWED_HOSTS ?? '').split(',')).map((h) => h.trim()).filter(Boolean);
+  for (const h of allowedHosts) if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(h)) throw new UsageError(`--allowed-host takes a host name with an optional port, e.g. play.example.com or localhost:8080; got "${h}"`);
+  if (['0.0.0.0', '::', '[::]'].includes(host) && !allowedHosts.length)
+    throw new UsageError(`--host ${host} answers on every interface: name the host names clients use with --allowed-host (repeatable), e.g. --allowed-host play.example.com`);
   return {
+    allowedHosts,
+    trustProxy: values['trust-proxy'] ?? process.env.PLAYGROUND_TRUST_PROXY === '1',
     port: parsePort(values.port ?? process.env.PORT, values.port ? '--port' : 'PORT', 8080),
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    host,
     dataDir: values['data-dir'] ?? process.env.PLAYGROUND_DATA_DIR ?? 'data',
     kubeconfig: values.kubeconfig ?? process.env.PLAYGROUND_KUBECONFIG,
   };

@@ -2,6 +2,8 @@
 // by namespaces of whatever cluster the kubeconfig points at (through the Kubernetes API only), the
 // results store, the server's own health and metrics, and the built site on the same origin.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
@@ -30,6 +32,10 @@ import { SessionManager } from './sessions/session-manager.js';
 import { SqliteStore } from './storage/sqlite-store.js';
 import type { PlaygroundStore } from './storage/store.js';
 import { findKubectl } from './terminal/kubectl-runner.js';
+import { probeIsolation, type KubectlIsolation } from './terminal/isolation.js';
+import { TERMINAL_RUN_LIMITS, TerminalRunLimiter } from './terminal/run-limits.js';
+import { contentSecurityPolicy, HostAllowList, inlineScriptHashes, setSecurityHeaders } from './api/http-guards.js';
+import { SESSION_CLIENT_LIMITS, type SessionClientLimits } from './sessions/session-manager.js';
 
 export interface PlaygroundServerOptions {
   host: string;
@@ -55,6 +61,14 @@ export interface PlaygroundServerOptions {
   logger?: Logger;
   logLevel?: string;
   heartbeatIntervalMs?: number;
+  /** Host header values the server answers to (default: the loopback names with and without the port). */
+  allowedHosts?: string[];
+  /** Behind a reverse proxy: honour X-Forwarded-Proto (Secure cookies) and X-Forwarded-For (per-client limits). */
+  trustProxy?: boolean;
+  /** Per-client limits on creating and holding sessions. */
+  sessionClientLimits?: SessionClientLimits;
+  /** Terminal runs in progress, per session and server-wide. */
+  terminalRunLimits?: { maxRunsPerSession: number; maxRunsPerServer: number };
 }
 
 export interface PlaygroundServer {
@@ -67,11 +81,15 @@ export interface PlaygroundServer {
 }
 
 export async function startPlaygroundServer(opts: PlaygroundServerOptions): Promise<PlaygroundServer> {
+  if (!opts.allowedHosts?.length) HostAllowList.defaults(opts.host, opts.port); // a wildcard bind without named hosts fails here, before anything opens
   const log = opts.logger ?? pino({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info', base: { service: 'playground-server' } }, pino.destination({ dest: 2, sync: true }));
   const spec = loadSpec();
   const metrics = new ServerMetrics();
   const store = opts.store ?? new SqliteStore(opts.dataDir ? join(opts.dataDir, 'playground.db') : ':memory:');
   const cluster = ClusterConnection.fromFile(opts.kubeconfigPath);
+  // Benchmarks a stopped server left `running` can never finish: say so instead of showing them running forever.
+  const interrupted = await store.interruptRunningBenchmarks(new Date().toISOString(), 'the playground server stopped while this benchmark was running; run it again');
+  if (interrupted) log.warn({ benchmarks: interrupted }, 'benchmarks interrupted by the previous server stop were marked interrupted');
   const sessions = new SessionManager({
     cluster,
     store,
@@ -80,7 +98,10 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
     ttlMs: (opts.sessionTtlSeconds ?? 3600) * 1000,
     maxSessions: opts.maxSessions ?? 100,
     readyTimeoutMs: opts.readyTimeoutMs ?? 120_000,
+    clientLimits: opts.sessionClientLimits ?? SESSION_CLIENT_LIMITS,
   });
+  const kubectlPath = opts.kubectlPath === null ? undefined : (opts.kubectlPath ?? findKubectl());
+  const kubectlIsolation = kubectlPath ? await chooseIsolation(kubectlPath, log) : undefined;
   const deps: OpDeps = {
     cluster,
     sessions,
@@ -88,7 +109,9 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
     metrics,
     checks: registerLessonChecks(registerBuiltinChecks(new CheckRegistry()), store),
     log,
-    kubectlPath: opts.kubectlPath === null ? undefined : (opts.kubectlPath ?? findKubectl()),
+    kubectlPath,
+    kubectlIsolation,
+    terminalRuns: new TerminalRunLimiter(opts.terminalRunLimits ?? TERMINAL_RUN_LIMITS),
   };
   const dispatcher = new Dispatcher(spec, metrics, log);
   registerHealthOps(dispatcher, deps);
@@ -104,11 +127,23 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
   const limiter = new TokenBucketLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
   const allowedOrigins = opts.allowedOrigins ?? [];
   const resolveSession = (token: string | undefined) => sessions.resolve(token);
-  const rest = new RestTransport({ dispatcher, limiter, resolveSession, allowedOrigins, secureCookies: false, log });
-  const ws = new WsTransport({ dispatcher, limiter, metrics, resolveSession, allowedOrigins, secure: false, log, heartbeatIntervalMs: opts.heartbeatIntervalMs });
+  const trust = { trustProxy: opts.trustProxy ?? false };
+  // The Host allow-list needs the port, known after listen (port 0 in tests); until then nothing is served.
+  let hosts: HostAllowList | undefined;
+  const hostAllowed = (host: string | undefined) => hosts?.allows(host) ?? false;
+  const rest = new RestTransport({ dispatcher, limiter, resolveSession, allowedOrigins, trust, log });
+  const ws = new WsTransport({ dispatcher, limiter, metrics, resolveSession, allowedOrigins, trust, hostAllowed, log, heartbeatIntervalMs: opts.heartbeatIntervalMs });
   const site = sirv(opts.siteDir, { etag: true, gzip: false, single: false, dev: false });
+  const csp = contentSecurityPolicy(inlineScriptHashes(opts.siteDir));
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    setSecurityHeaders(res, csp);
+    // Liveness/readiness stay reachable by address (a kubelet probes the pod IP); they reveal nothing.
+    const probe = (req.method === 'GET' || req.method === 'HEAD') && /^\/(healthz|readyz)(\?|$)/.test(req.url ?? '');
+    if (!probe && !hostAllowed(req.headers.host)) {
+      req.resume();
+      return sendError(res, HostAllowList.refusal(req.headers.host));
+    }
     try {
       if (rest.handle(req, res)) return;
     } catch (err) {
@@ -131,6 +166,7 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
   });
   sessions.startSweeper(opts.sweepIntervalMs ?? 30_000);
   const { port } = server.address() as AddressInfo;
+  hosts = new HostAllowList(opts.allowedHosts, opts.host, port);
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${port}`;
   log.info({ url }, 'playground server listening');
@@ -154,4 +190,17 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
         if (!opts.store) await store.close();
       })()),
   };
+}
+
+/** Probes, once, how the terminal's kubectl can be isolated on this machine (terminal/isolation.ts). */
+async function chooseIsolation(kubectlPath: string, log: Logger): Promise<KubectlIsolation> {
+  const dir = mkdtempSync(join(tmpdir(), 'playground-probe-'));
+  try {
+    const work = { dir, kubeconfigPath: join(dir, 'kubeconfig'), cacheDir: join(dir, 'cache') };
+    writeFileSync(work.kubeconfigPath, 'apiVersion: v1\nkind: Config\n', { mode: 0o600 });
+    mkdirSync(work.cacheDir, { mode: 0o700 });
+    return await probeIsolation(kubectlPath, work, log);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

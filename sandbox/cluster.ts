@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { ClusterApi } from './apiserver/api.js';
 import { ResourceRegistry } from './apiserver/resources.js';
 import { ObjectStore } from './apiserver/store.js';
-import { StaticTokenAuthenticator } from './apiserver/auth.js';
+import { adminIdentity, StaticTokenAuthenticator } from './apiserver/auth.js';
+import { ensureBootstrapPolicy } from './apiserver/rbac/bootstrap-policy.js';
 import { createApiServer } from './apiserver/http-server.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,8 +19,12 @@ import { EndpointsController } from './controllers/endpoints.js';
 import { EventRecorder } from './controllers/event-recorder.js';
 import { GarbageCollector } from './controllers/garbage-collector.js';
 import { NamespaceController } from './controllers/namespace.js';
+import { ResourceQuotaController } from './controllers/resource-quota.js';
+import { limitRangeAdmission } from './apiserver/admission/limit-range.js';
+import { resourceQuotaAdmission } from './apiserver/admission/resource-quota.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { ServiceAccountController } from './controllers/service-account.js';
+import { ClusterRoleAggregationController } from './controllers/cluster-role-aggregation.js';
 import { applyObjects, parseManifest, readManifest } from './manifests/load.js';
 import { installMesh, type Mesh } from './mesh/index.js';
 import { AddressPool, SERVICE_CIDR } from './runtime/addresses.js';
@@ -55,6 +60,12 @@ export interface SandboxOptions {
   backoffCapMs?: number;
   /** How often readiness is re-checked (default 1 s). */
   readinessIntervalMs?: number;
+  /** Most pods the sandbox runs at once (runtime/capacity-guard.ts DEFAULT_MAX_PODS); more wait Pending. */
+  maxPods?: number;
+  /** The process RSS beyond which new pods wait Pending (capacity-guard.ts DEFAULT_MEMORY_BUDGET_BYTES). */
+  memoryBudgetBytes?: number;
+  /** How often pods waiting for room are tried again (capacity-guard.ts DEFAULT_CAPACITY_RETRY_MS). */
+  capacityRetryMs?: number;
   /**
    * Extra images by full reference (`playground/loadgen:v1`), built outside the sandbox: the composition
    * root passes them, since the sandbox imports nothing from the playground server.
@@ -93,6 +104,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const mesh = opts.mesh === false ? undefined : await installMesh(api);
   // Defaults again after mutation (the injected sidecar container gets them too), as the API server does.
   if (mesh) api.use(defaulting);
+  // After defaulting and injection (the sidecar gets LimitRange defaults too), as the API server orders them.
+  api.use(limitRangeAdmission(api));
+  api.use(resourceQuotaAdmission(api));
 
   const events = new EventRecorder(api);
   const network = new NodeNetwork(api, servicePool, events);
@@ -109,6 +123,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     imagePullBackoffBaseMs: opts.imagePullBackoffBaseMs,
     backoffCapMs: opts.backoffCapMs,
     readinessIntervalMs: opts.readinessIntervalMs,
+    capacity: { maxPods: opts.maxPods, memoryBudgetBytes: opts.memoryBudgetBytes },
+    capacityRetryMs: opts.capacityRetryMs,
   });
   const controllers = [
     new NamespaceController(api),
@@ -117,6 +133,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     new DeploymentController(api, events),
     new ReplicaSetController(api, events),
     new EndpointsController(api),
+    new ResourceQuotaController(api),
+    new ClusterRoleAggregationController(api),
   ];
   network.start();
   dns.start();
@@ -140,8 +158,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (!api.tryGet(nsType, undefined, name)) api.create(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
 
+  // RBAC's default roles and bindings (cluster-admin for system:masters, discovery for everyone authenticated).
+  ensureBootstrapPolicy(api);
+
   const token = opts.token ?? randomBytes(24).toString('hex');
-  const authenticator = new StaticTokenAuthenticator().add(token, { user: 'sandbox-admin', namespaces: '*' });
+  const authenticator = new StaticTokenAuthenticator().add(token, adminIdentity());
   let listener: ApiListener | undefined;
   let url = '';
   let caCertificate = '';

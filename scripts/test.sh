@@ -16,6 +16,10 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+# bubblewrap isolates the terminal's kubectl; without it the server falls back (and its isolation test skips, saying so).
+if [ ! -x /usr/bin/bwrap ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || echo "note: bubblewrap not installed; the terminal's kubectl runs unprivileged instead"
+fi
 # Optional peers for the load-generator adapters (their tests skip cleanly without them).
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! { command -v wrk && command -v hey; } >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hey >/dev/null 2>&1 || echo "note: wrk/hey not installed; their adapter tests will skip"

@@ -753,8 +753,11 @@ export interface components {
         };
         Benchmark: {
             id: components["schemas"]["BenchmarkId"];
-            /** @enum {string} */
-            status: "running" | "completed" | "cancelled" | "failed";
+            /**
+             * @description interrupted: the server stopped (crash or restart) while the run was going; it was not finished.
+             * @enum {string}
+             */
+            status: "running" | "completed" | "cancelled" | "failed" | "interrupted";
             label?: string;
             url: string;
             from?: string;

@@ -29,6 +29,8 @@ export interface OpContext<K extends OperationId> {
   /** createSession / resumeSession: the transport remembers the session (cookie, bound socket). */
   bindSession(session: ActiveSession, token: string): void;
   log: Logger;
+  /** The client's address (per-client limits), as the transport saw it (X-Forwarded-For only behind a trusted proxy). */
+  client?: string;
 }
 
 export type Handler<K extends OperationId> = (params: OpParams<K>, ctx: OpContext<K>) => Promise<OpResult<K> | RawResult>;
@@ -74,7 +76,10 @@ export class Dispatcher {
     } catch (err) {
       const apiErr = toApiError(err);
       outcome = apiErr.reason;
-      if (apiErr.code >= 500) this.log.warn({ op: op.operationId, err: (err as Error)?.stack ?? String(err) }, 'operation failed');
+      if (apiErr.code >= 500) {
+        const cause = (apiErr as { cause?: unknown }).cause;
+        this.log.warn({ op: op.operationId, err: (err as Error)?.stack ?? String(err), cause: cause instanceof Error ? cause.message : undefined }, 'operation failed');
+      }
       throw apiErr;
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -38,13 +38,31 @@ export const limitExceeded = (limit: string, message: string, extra: Record<stri
 export const rateLimited = (limit: string, message: string, retryAfterSeconds: number) =>
   new ApiError(429, 'RateLimited', message, { limit, retryAfterSeconds });
 
-/** Anything thrown inside a handler that is not an ApiError: never leak a stack, say where it failed. */
+/**
+ * Addresses of the server's own infrastructure (the API server's URL and host:port, as Node's socket errors
+ * and client libraries print them) are replaced before a message leaves the server; the server log keeps them.
+ */
+export function redactAddresses(text: string): string {
+  return text
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, '<cluster address>')
+    .replace(/\[[0-9a-f:.]+\](:\d+)?/gi, '<cluster address>')
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}:\d+\b/g, '<cluster address>')
+    .replace(/\blocalhost:\d+\b/gi, '<cluster address>');
+}
+
+/** Node's socket error codes → what a learner can act on (the cluster is unreachable, not where it is). */
+const NETWORK_ERRORS = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|certificate|self[- ]signed)\b/i;
+
+/** Anything thrown inside a handler that is not an ApiError: never leak a stack or an address, say where it failed. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const kube = fromKubeStatus(err);
   if (kube) return kube;
   const message = err instanceof Error ? err.message : String(err);
-  return new ApiError(500, 'InternalError', `the server failed to complete the operation: ${message}`);
+  const code = (err as { code?: unknown })?.code;
+  if (NETWORK_ERRORS.test(message) || (typeof code === 'string' && NETWORK_ERRORS.test(code)))
+    return Object.assign(new ApiError(503, 'ClusterUnavailable', 'the cluster (Kubernetes API server) is not answering; try again shortly'), { cause: err });
+  return Object.assign(new ApiError(500, 'InternalError', `the server failed to complete the operation: ${redactAddresses(message).slice(0, 500)}`), { cause: err });
 }
 
 interface KubeStatusLike {
@@ -67,6 +85,6 @@ export function fromKubeStatus(err: unknown): ApiError | undefined {
     }
   } else if (e.body && typeof e.body === 'object') status = e.body as KubeStatusLike;
   const reason = typeof status.reason === 'string' && /^[A-Z][A-Za-z]+$/.test(status.reason) ? status.reason : e.code === 404 ? 'NotFound' : 'ClusterError';
-  const message = `the cluster refused: ${status.message ?? `HTTP ${e.code}`}`;
+  const message = `the cluster refused: ${redactAddresses(status.message ?? `HTTP ${e.code}`)}`;
   return new ApiError(e.code, reason, message, status.details ? { kubernetes: status.details } : undefined);
 }

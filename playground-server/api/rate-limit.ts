@@ -9,6 +9,10 @@ export interface RateLimitOptions {
   burst: number;
   /** Most buckets tracked at once (oldest dropped first). */
   maxKeys?: number;
+  /** The limit's name in errors (default operationsPerSecond). */
+  limit?: string;
+  /** The error message for a caller who must wait `retry` seconds. */
+  describe?: (retrySeconds: number) => string;
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 50, burst: 100, maxKeys: 10_000 };
@@ -42,7 +46,8 @@ export class TokenBucketLimiter {
     this.buckets.set(key, b);
     if (b.tokens < 1) {
       const retry = Math.max(1, Math.ceil((1 - b.tokens) / this.opts.perSecond));
-      return rateLimited('operationsPerSecond', `too many operations: the limit is ${this.opts.perSecond} per second (bursts of ${this.opts.burst}); retry in ${retry} s`, retry);
+      const message = this.opts.describe?.(retry) ?? `too many operations: the limit is ${this.opts.perSecond} per second (bursts of ${this.opts.burst}); retry in ${retry} s`;
+      return rateLimited(this.opts.limit ?? 'operationsPerSecond', message, retry);
     }
     b.tokens -= 1;
     return undefined;

@@ -8,6 +8,8 @@ import { Dispatcher, RawResult, type OpContext } from './dispatcher.js';
 import { pathMatcher, type OperationId, type OperationSpec } from './spec.js';
 import { originAllowed, requestSessionToken, sessionCookie } from './session-token.js';
 import type { TokenBucketLimiter } from './rate-limit.js';
+import { clientAddress, requestIsSecure, type ProxyTrust } from './http-guards.js';
+import { parseJsonBounded } from './json-limits.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 
 /** Largest JSON body accepted (a manifest is at most 512 KiB of YAML, JSON-escaped). */
@@ -18,7 +20,8 @@ export interface RestTransportOptions {
   limiter: TokenBucketLimiter;
   resolveSession(token: string | undefined): Promise<ActiveSession | undefined>;
   allowedOrigins: readonly string[];
-  secureCookies: boolean;
+  /** Whether X-Forwarded-Proto/For are honoured (TLS detection for the cookie's Secure, the client's address). */
+  trust: ProxyTrust;
   log: Logger;
 }
 
@@ -75,13 +78,15 @@ export class RestTransport {
   private async serve(route: Route, pathname: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { op } = route;
     const session = await this.opts.resolveSession(requestSessionToken(req));
-    const rateErr = this.opts.limiter.tryTake(session ? `s:${session.id}` : `ip:${req.socket.remoteAddress ?? '?'}`);
+    const client = clientAddress(req, this.opts.trust);
+    const secure = requestIsSecure(req, this.opts.trust);
+    const rateErr = this.opts.limiter.tryTake(session ? `s:${session.id}` : `ip:${client}`);
     if (rateErr) {
       req.resume();
       return sendError(res, rateErr, { 'retry-after': String(rateErr.details?.retryAfterSeconds ?? 1) });
     }
     // A browser on another site must not drive a learner's session with their cookie.
-    if (op.method !== 'GET' && !originAllowed(req, this.opts.secureCookies, this.opts.allowedOrigins)) {
+    if (op.method !== 'GET' && !originAllowed(req, secure, this.opts.allowedOrigins)) {
       req.resume();
       return sendError(res, new ApiError(403, 'OriginNotAllowed', `requests from origin ${req.headers.origin} are not allowed; use the playground's own pages`));
     }
@@ -130,9 +135,10 @@ export class RestTransport {
       session,
       signal: abort.signal,
       log: this.opts.log,
+      client,
       emit: (event) => (op.stream ? writeLine({ event }) : Promise.resolve()),
       bindSession: (_s, token) => {
-        headers['set-cookie'] = sessionCookie(token, this.opts.secureCookies);
+        headers['set-cookie'] = sessionCookie(token, secure);
       },
     };
     let result: unknown;
@@ -169,6 +175,8 @@ export function sendError(res: ServerResponse, err: ApiError, headers: Record<st
     return;
   }
   const text = JSON.stringify(err.toBody());
+  const retryAfter = err.code === 429 || err.code === 503 ? err.details?.retryAfterSeconds : undefined;
+  if (typeof retryAfter === 'number' && !headers['retry-after']) headers = { ...headers, 'retry-after': String(Math.ceil(retryAfter)) };
   res.writeHead(err.code, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
@@ -206,9 +214,9 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
       const type = String(req.headers['content-type'] ?? '');
       if (!/^application\/json\b/i.test(type)) return reject(new ApiError(415, 'UnsupportedMediaType', `send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}")`));
       try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        resolve(parseJsonBounded(Buffer.concat(chunks).toString('utf8'), 'the body'));
       } catch (err) {
-        reject(new ApiError(400, 'InvalidJson', `the body is not valid JSON: ${(err as Error).message}`));
+        reject(err);
       }
     });
   });

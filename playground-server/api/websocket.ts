@@ -12,6 +12,8 @@ import { Dispatcher, RawResult, type OpContext } from './dispatcher.js';
 import type { OperationId } from './spec.js';
 import { originAllowed, requestSessionToken } from './session-token.js';
 import type { TokenBucketLimiter } from './rate-limit.js';
+import { clientAddress, HostAllowList, requestIsSecure, type ProxyTrust } from './http-guards.js';
+import { parseJsonBounded } from './json-limits.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 
@@ -37,7 +39,9 @@ export interface WsTransportOptions {
   metrics: ServerMetrics;
   resolveSession(token: string | undefined): Promise<ActiveSession | undefined>;
   allowedOrigins: readonly string[];
-  secure: boolean;
+  trust: ProxyTrust;
+  /** Every upgrade's Host is checked against it (DNS rebinding). */
+  hostAllowed(host: string | undefined): boolean;
   log: Logger;
   heartbeatIntervalMs?: number;
 }
@@ -71,8 +75,12 @@ export class WsTransport {
       const body = JSON.stringify({ code: status, reason, message });
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
+    if (!this.opts.hostAllowed(req.headers.host)) {
+      const err = HostAllowList.refusal(req.headers.host);
+      return refuse(err.code, err.reason, err.message);
+    }
     if (path !== WS_PATH) return refuse(404, 'NotFound', `WebSockets are served at ${WS_PATH}`);
-    if (!originAllowed(req, this.opts.secure, this.opts.allowedOrigins)) return refuse(403, 'OriginNotAllowed', `origin ${req.headers.origin} may not open a playground socket`);
+    if (!originAllowed(req, requestIsSecure(req, this.opts.trust), this.opts.allowedOrigins)) return refuse(403, 'OriginNotAllowed', `origin ${req.headers.origin} may not open a playground socket`);
     socket.on('error', () => undefined);
     this.opts.resolveSession(requestSessionToken(req)).then(
       (session) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, session)),
@@ -81,7 +89,7 @@ export class WsTransport {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage, session: ActiveSession | undefined): void {
-    const conn: Connection = { ws, session, remote: req.socket.remoteAddress ?? '?', inFlight: new Map(), alive: true };
+    const conn: Connection = { ws, session, remote: clientAddress(req, this.opts.trust), inFlight: new Map(), alive: true };
     this.connections.add(conn);
     this.opts.metrics.wsConnections.set(this.connections.size);
     ws.on('pong', () => (conn.alive = true));
@@ -141,9 +149,9 @@ export class WsTransport {
     if (isBinary) return this.error(conn, null, new ApiError(400, 'InvalidMessage', 'send text frames holding JSON: {"id", "op", "params"}'));
     let msg: unknown;
     try {
-      msg = JSON.parse(data.toString());
+      msg = parseJsonBounded(data.toString(), 'the message');
     } catch (err) {
-      return this.error(conn, null, new ApiError(400, 'InvalidJson', `the message is not valid JSON: ${(err as Error).message}`));
+      return this.error(conn, null, toApiError(err));
     }
     if (!msg || typeof msg !== 'object' || Array.isArray(msg))
       return this.error(conn, null, new ApiError(400, 'InvalidMessage', 'a message is a JSON object: {"id": "1", "op": "<operationId>", "params": {…}}'));
@@ -181,6 +189,7 @@ export class WsTransport {
       session: conn.session,
       signal: abort.signal,
       log: this.opts.log,
+      client: conn.remote,
       emit: async (event) => {
         if (!op.stream && !op.streamEvents) return;
         await this.drained(conn, abort.signal);

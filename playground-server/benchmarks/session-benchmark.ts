@@ -22,8 +22,10 @@ import type { PlaygroundStore } from '../storage/store.js';
 import { generatorImage, generatorPod, generatorPodName } from './generator-pods.js';
 import { followLog, waitForContainerStart } from './pod-log.js';
 
-export const BENCHMARK_LIMITS = Object.freeze({ maxRps: 2000, maxDurationSeconds: 60, maxConnections: 64, maxGenerators: 4 });
-const REQUEST_TIMEOUT_MS = 5000;
+import { BENCHMARK_LIMITS } from './limits.js';
+
+export { BENCHMARK_LIMITS };
+const REQUEST_TIMEOUT_MS = BENCHMARK_LIMITS.maxRequestTimeoutMs;
 /** Time for the pods to be created, started and connected before the common start (slots are aligned to it). */
 const GENERATOR_START_LEAD_MS = 2000;
 /** How long a generator pod may take to start before the run fails. */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../sandbox/cluster.js';
+import { IN_CLUSTER } from '../kube/cluster-connection.js';
 import { LOADGEN_IMAGES } from '../loadgen/pod-image.js';
 import { startPlaygroundServer } from '../server.js';
 import type { UpFlags } from '../cli.js';
@@ -14,13 +15,13 @@ export async function up(flags: UpFlags): Promise<number> {
   if (!existsSync(join(SITE_DIR, 'index.html')))
     throw new Error(`the site is not built (${SITE_DIR} is missing): run "npm run build" or "npm start"`);
   const dataDir = resolve(flags.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 }); // holds the database and the sandbox's admin kubeconfig
   // An existing cluster (--kubeconfig) is used through the Kubernetes API alone; otherwise the embedded sandbox.
-  const kubeconfigPath = flags.kubeconfig ? resolve(flags.kubeconfig) : join(dataDir, 'sandbox.kubeconfig');
+  const kubeconfigPath = flags.kubeconfig === IN_CLUSTER ? IN_CLUSTER : flags.kubeconfig ? resolve(flags.kubeconfig) : join(dataDir, 'sandbox.kubeconfig');
   const cluster = flags.kubeconfig
     ? undefined
     : await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true, images: LOADGEN_IMAGES });
-  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir });
+  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir, allowedHosts: flags.allowedHosts, trustProxy: flags.trustProxy });
   process.stdout.write(`Mesh Playground is up at ${server.url} (${cluster ? `sandbox API ${cluster.url}` : 'cluster from'}, kubeconfig ${kubeconfigPath})\n`);
   await cluster?.waitForReady('default', 60_000).then(
     () => process.stdout.write('sample app ready: kubectl --kubeconfig ' + kubeconfigPath + ' get pods\n'),

@@ -9,6 +9,35 @@ import type { KubeHttp } from './kube-http.js';
 export const FIELD_MANAGER = 'mesh-playground';
 /** Most documents in one apply (a lesson manifest has a handful). */
 export const MAX_APPLY_DOCUMENTS = 100;
+/** Most alias expansions in one document (a YAML alias bomb expands exponentially). */
+export const MAX_YAML_ALIASES = 50;
+/** Deepest nesting of mappings/sequences in a manifest. */
+export const MAX_MANIFEST_DEPTH = 64;
+
+const aliasBomb = (where: string) =>
+  badRequest('AliasLimit', `${where}: too many YAML alias expansions; the limit is ${MAX_YAML_ALIASES} (maxYamlAliases) — write the values out instead of aliasing them`, { limit: 'maxYamlAliases', value: MAX_YAML_ALIASES });
+const tooDeep = (where: string) =>
+  badRequest('NestingTooDeep', `${where}: mappings/sequences nest deeper than the limit of ${MAX_MANIFEST_DEPTH} levels (maxManifestDepth)`, { limit: 'maxManifestDepth', value: MAX_MANIFEST_DEPTH });
+
+/** True when a parsed value nests deeper than the limit (the walk stops at the limit). */
+function nestsDeeper(value: unknown, limit: number, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth >= limit) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (nestsDeeper(v, limit, depth + 1)) return true;
+  return false;
+}
+
+/** Flow-style nesting ([[[…]]] or {{…}}) counted on the text before the parser recurses into it. */
+function flowNestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') {
+      if (++depth > limit) return true;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return false;
+}
 
 export interface ApplyObject {
   apiVersion: string;
@@ -29,7 +58,15 @@ const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Multi-document YAML → objects; every problem names its document and field. */
 export function parseManifestText(text: string): ApplyObject[] {
-  const docs = parseAllDocuments(text);
+  // Brackets inside quoted strings count too: a false positive needs 64 unclosed brackets in a string.
+  if (flowNestingExceeds(text, MAX_MANIFEST_DEPTH)) throw tooDeep('manifest');
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text);
+  } catch (err) {
+    if (err instanceof RangeError) throw tooDeep('manifest');
+    throw err;
+  }
   const list = Array.isArray(docs) ? docs : [docs];
   const objects: ApplyObject[] = [];
   const errors: FieldError[] = [];
@@ -39,7 +76,15 @@ export function parseManifestText(text: string): ApplyObject[] {
       errors.push({ field: where, message: `not valid YAML: ${doc.errors[0].message.split('\n')[0]}` });
       return;
     }
-    const value = doc.toJS({ maxAliasCount: 50 }) as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+    } catch (err) {
+      if (err instanceof RangeError) throw tooDeep(where);
+      if (/alias/i.test((err as Error).message)) throw aliasBomb(where);
+      throw badRequest('InvalidManifest', `${where}: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
+    }
+    if (nestsDeeper(value, MAX_MANIFEST_DEPTH)) throw tooDeep(where);
     if (value === null || value === undefined) return;
     if (typeof value !== 'object' || Array.isArray(value)) {
       errors.push({ field: where, message: 'must be a Kubernetes object (a mapping with apiVersion, kind and metadata)' });

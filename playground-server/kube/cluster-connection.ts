@@ -8,6 +8,9 @@ import { stringify as stringifyYaml } from 'yaml';
 import { KubeHttp } from './kube-http.js';
 import { ResourceDiscovery } from './discovery.js';
 
+/** `--kubeconfig in-cluster`: use the ServiceAccount the server's pod runs as. */
+export const IN_CLUSTER = 'in-cluster';
+
 export class ClusterConnection {
   readonly admin: KubeHttp;
   readonly discovery: ResourceDiscovery;
@@ -35,9 +38,11 @@ export class ClusterConnection {
     this.discovery = new ResourceDiscovery(this.admin);
   }
 
+  /** A kubeconfig file, or IN_CLUSTER: the pod's own ServiceAccount (the hosted deployment in deploy/). */
   static fromFile(path: string): ClusterConnection {
     const kc = new KubeConfig();
-    kc.loadFromFile(path);
+    if (path === IN_CLUSTER) kc.loadFromCluster();
+    else kc.loadFromFile(path);
     return new ClusterConnection(kc);
   }
 

@@ -3,7 +3,7 @@
 // typed clients where those would drop fields (server-side apply of arbitrary YAML) or cannot stream.
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent, type RequestOptions } from 'node:https';
-import { ApiError } from '../api/errors.js';
+import { ApiError, redactAddresses } from '../api/errors.js';
 
 export interface KubeRequest {
   method?: string;
@@ -63,7 +63,8 @@ export class KubeHttp {
       r.once('close', () => clearTimeout(timer));
       r.once('error', (err) => {
         clearTimeout(timer);
-        reject(err instanceof ApiError ? err : new ApiError(503, 'ClusterUnavailable', `the cluster is not answering (${err.message}); try again shortly`));
+        // The socket error names the API server's address: it stays in the log (cause), not in the answer.
+        reject(err instanceof ApiError ? err : Object.assign(new ApiError(503, 'ClusterUnavailable', `the cluster (Kubernetes API server) is not answering${networkCode(err)}; try again shortly`), { cause: err }));
       });
       if (req.signal) {
         if (req.signal.aborted) r.destroy(new ApiError(499, 'Cancelled', 'the operation was cancelled'));
@@ -96,7 +97,7 @@ export class KubeHttp {
       });
       res.once('error', (err) => {
         clearTimeout(timer);
-        reject(err instanceof ApiError ? err : new ApiError(502, 'ClusterUnavailable', `reading the cluster's answer failed: ${err.message}`));
+        reject(err instanceof ApiError ? err : Object.assign(new ApiError(502, 'ClusterUnavailable', `reading the cluster's answer failed${networkCode(err)}`), { cause: err }));
       });
       res.once('close', () => {
         clearTimeout(timer);
@@ -126,5 +127,11 @@ export function statusError(res: KubeResponse): ApiError {
   }
   const reason = typeof status.reason === 'string' && /^[A-Z][A-Za-z]+$/.test(status.reason) ? status.reason : res.status === 404 ? 'NotFound' : 'ClusterError';
   const code = res.status >= 400 && res.status <= 599 ? res.status : 502;
-  return new ApiError(code, reason, status.message ?? `the cluster answered HTTP ${res.status}`, status.details ? { kubernetes: status.details } : undefined);
+  return new ApiError(code, reason, redactAddresses(status.message ?? `the cluster answered HTTP ${res.status}`), status.details ? { kubernetes: status.details } : undefined);
+}
+
+/** " (ECONNREFUSED)" — the error's code, which names no address. */
+function networkCode(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^E[A-Z_]+$/.test(code) ? ` (${code})` : '';
 }

@@ -5,10 +5,13 @@
 // result ({"type":"result",...}) or an error. With --interactive it prints "ready" and waits for
 // {"type":"start","atEpochMs":N} on stdin; otherwise it starts at spec.startAtEpochMs (or at once).
 // SIGTERM/SIGINT or {"type":"abort"} cancel the run and still print a partial result.
+// With PLAYGROUND_GENERATOR_LIMITS=session (set in the Docker image, whose Job pods learners can write by
+// hand) a spec over the playground's benchmark limits is refused (exit 2, an error line naming the limit).
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { hostGenerator } from './generator-host.js';
-import type { CoordinatorMessage } from './protocol.js';
+import { generatorSpecOverLimits } from '../benchmarks/limits.js';
+import { parseGeneratorSpec, type CoordinatorMessage } from './protocol.js';
 
 /** Run one generator as this process; resolves with the exit code (0 after a result). */
 export async function generatorMain(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -28,6 +31,18 @@ async function runAsProcess(args: string[], env: NodeJS.ProcessEnv): Promise<num
   } catch {
     process.stdout.write(JSON.stringify({ type: 'error', generatorId: -1, message: 'generator spec: pass a GeneratorSpec JSON as LOADGEN_SPEC or the first argument' }) + '\n');
     return 2;
+  }
+  if (env.PLAYGROUND_GENERATOR_LIMITS === 'session') {
+    let over: string | undefined;
+    try {
+      over = generatorSpecOverLimits(parseGeneratorSpec(spec));
+    } catch (err) {
+      over = (err as Error).message;
+    }
+    if (over) {
+      process.stdout.write(JSON.stringify({ type: 'error', generatorId: -1, message: `generator spec refused: ${over}` }) + '\n');
+      return 2;
+    }
   }
   const handlers: ((m: CoordinatorMessage) => void)[] = [];
   const control = (m: CoordinatorMessage): void => handlers.forEach((h) => h(m));

@@ -4,9 +4,12 @@
 // pod's own network — its sidecar in a meshed pod, the Service's clusterIP otherwise — with the URL's Host
 // header, writes the protocol's JSON lines to its log, and exits 0 after the result (1 after an error).
 // Being stopped (pod deleted) aborts the run; the partial result is still written, as on SIGTERM.
+// The spec is checked against the server's benchmark limits (benchmarks/limits.ts) whoever wrote it: a
+// hand-written generator pod over a limit logs an error naming the limit and exits 2 without sending.
 import { isIP } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Workload, WorkloadContext, WorkloadFactory } from '../../sandbox/runtime/workload.js';
+import { generatorSpecOverLimits } from '../benchmarks/limits.js';
 import { parseGeneratorSpec, type CoordinatorMessage, type GeneratorMessage, type GeneratorSpec } from './protocol.js';
 
 export const LOADGEN_IMAGE = 'playground/loadgen:v1';
@@ -29,6 +32,8 @@ function specFor(ctx: WorkloadContext): GeneratorSpec {
   }
   const spec = parseGeneratorSpec(raw);
   if (spec.connectTo) throw new Error('generator spec: connectTo is decided by the pod\'s network, not by the spec; leave it out');
+  const over = generatorSpecOverLimits(spec);
+  if (over) throw new Error(`generator spec refused: ${over}`);
   const url = new URL(spec.url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // Like curl in a pod here: cluster names only, never an IP literal.

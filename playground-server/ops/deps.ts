@@ -7,6 +7,8 @@ import type { SessionManager } from '../sessions/session-manager.js';
 import type { PlaygroundStore } from '../storage/store.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import { sessionRequired } from '../api/errors.js';
+import type { KubectlIsolation } from '../terminal/isolation.js';
+import type { TerminalRunLimiter } from '../terminal/run-limits.js';
 
 export interface OpDeps {
   cluster: ClusterConnection;
@@ -17,6 +19,10 @@ export interface OpDeps {
   log: Logger;
   /** Where `kubectl` is, or undefined when it is not installed. */
   kubectlPath: string | undefined;
+  /** How the terminal's kubectl is isolated (probed at startup; undefined without kubectl). */
+  kubectlIsolation?: KubectlIsolation;
+  /** Caps on terminal runs in progress, per session and server-wide. */
+  terminalRuns?: TerminalRunLimiter;
 }
 
 /** The session of an operation that the dispatcher has already required one for. */

@@ -1,6 +1,6 @@
 // The server's own health: liveness, readiness (cluster answers, store open) and Prometheus metrics.
 import { RawResult, type Dispatcher } from '../api/dispatcher.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError, toApiError } from '../api/errors.js';
 import type { OpDeps } from './deps.js';
 
 export function registerHealthOps(d: Dispatcher, deps: OpDeps): void {
@@ -10,7 +10,11 @@ export function registerHealthOps(d: Dispatcher, deps: OpDeps): void {
     const checks: Record<string, string> = {};
     await deps.cluster.admin.json({ path: '/version', timeoutMs: 5000 }).then(
       () => (checks.cluster = 'ok'),
-      (err: Error) => (checks.cluster = err.message),
+      (err: unknown) => {
+        // The check names the failure, not the API server's address (that goes to the log).
+        deps.log.warn({ err: (err as { cause?: Error }).cause?.message ?? (err as Error).message }, 'readiness: the cluster is not answering');
+        checks.cluster = toApiError(err).message;
+      },
     );
     await deps.store.ping().then(
       () => (checks.store = 'ok'),

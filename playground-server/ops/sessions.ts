@@ -4,7 +4,7 @@ import { sessionOf, type OpDeps } from './deps.js';
 
 export function registerSessionOps(d: Dispatcher, deps: OpDeps): void {
   d.register('createSession', async (params, ctx) => {
-    const { session, token } = await deps.sessions.create(params.apps, (event) => ctx.emit(event), ctx.signal);
+    const { session, token } = await deps.sessions.create(params.apps, (event) => ctx.emit(event), ctx.signal, ctx.client);
     ctx.bindSession(session, token);
     return { token, session: await deps.sessions.describe(session, ctx.signal) };
   });

@@ -1,12 +1,13 @@
 // A live session in the server: its record, a client carrying its namespace-scoped token, its idle clock,
 // a private working directory for the terminal's kubectl, and an abort signal that fires when it ends.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Schemas } from '../api/types.js';
 import type { ClusterConnection } from '../kube/cluster-connection.js';
 import type { KubeHttp } from '../kube/kube-http.js';
 import type { SessionRecord } from '../storage/store.js';
+import type { TerminalWorkDir } from '../terminal/isolation.js';
 
 /** lastSeen is written to the store at most this often (reads touch the clock on every operation). */
 const TOUCH_PERSIST_INTERVAL_MS = 30_000;
@@ -73,13 +74,21 @@ export class ActiveSession {
     return this.cluster.kubeconfigFor(this.clusterToken, this.namespace);
   }
 
-  /** A private directory holding the session's kubeconfig (0600) and kubectl's HOME/cache. */
-  terminalDir(): { dir: string; kubeconfigPath: string } {
+  /** Terminal runs in progress (capped per session by the terminal operation). */
+  terminalRuns = 0;
+
+  /** A private 0700 directory holding the session's kubeconfig (0600) and kubectl's cache; `prepare` runs once when it is made. */
+  terminalDir(prepare?: (work: TerminalWorkDir) => void): TerminalWorkDir {
+    const paths = (dir: string) => ({ dir, kubeconfigPath: join(dir, 'kubeconfig'), cacheDir: join(dir, 'cache') });
     if (!this.workDir) {
-      this.workDir = mkdtempSync(join(tmpdir(), `playground-${this.id}-`));
-      writeFileSync(join(this.workDir, 'kubeconfig'), this.kubeconfig(), { mode: 0o600 });
+      const dir = mkdtempSync(join(tmpdir(), `playground-${this.id}-`));
+      const work = paths(dir);
+      writeFileSync(work.kubeconfigPath, this.kubeconfig(), { mode: 0o600 });
+      mkdirSync(work.cacheDir, { mode: 0o700 });
+      prepare?.(work);
+      this.workDir = dir;
     }
-    return { dir: this.workDir, kubeconfigPath: join(this.workDir, 'kubeconfig') };
+    return paths(this.workDir);
   }
 
   summary(workloads: Schemas['WorkloadReadiness'][]): Schemas['Session'] {

@@ -1,13 +1,14 @@
-// A session's footprint in the cluster, made the way an operator would on any cluster: a Namespace
-// labelled for mesh injection, a `learner` ServiceAccount with a token from the TokenRequest API (plus a
-// Role/RoleBinding where the cluster has RBAC), the sample apps server-side applied, and a bounded watch
-// until every Deployment is Available.
+// A session's footprint in the cluster, made the way an operator of a multi-tenant cluster would: a Namespace
+// labelled for mesh injection, a `learner` ServiceAccount with a token from the TokenRequest API, the tenancy
+// objects (Role + RoleBinding, ResourceQuota, LimitRange, NetworkPolicy: see tenancy.ts), the sample apps
+// server-side applied with the learner's own token, and a bounded watch until every Deployment is Available.
 import { ApiError } from '../api/errors.js';
 import type { Schemas } from '../api/types.js';
 import { applyToNamespace, type ApplyObject } from '../kube/apply.js';
 import type { ClusterConnection } from '../kube/cluster-connection.js';
 import type { KubeHttp } from '../kube/kube-http.js';
 import { sessionManifests, type SampleApp } from './sample-apps.js';
+import { tenancyObjects } from './tenancy.js';
 
 export const LEARNER_SERVICE_ACCOUNT = 'learner';
 export const SESSION_LABEL = 'playground.mesh.dev/session';
@@ -16,8 +17,6 @@ export const NAMESPACE_LABELS = {
   'linkerd.io/inject': 'enabled',
   'app.kubernetes.io/managed-by': 'mesh-playground',
 };
-/** API groups a learner's Role covers on a cluster with RBAC (what lessons touch). */
-const LEARNER_API_GROUPS = ['', 'apps', 'batch', 'gateway.networking.k8s.io', 'split.smi-spec.io', 'access.smi-spec.io', 'specs.smi-spec.io', 'policy.linkerd.io', 'networking.istio.io', 'security.istio.io'];
 
 export type ProgressSink = (event: Schemas['SessionProgressEvent']) => void | Promise<void>;
 export type WorkloadReadiness = Schemas['WorkloadReadiness'];
@@ -64,7 +63,8 @@ export class NamespaceProvisioner {
         signal,
       }),
     );
-    if (await this.cluster.discovery.hasGroup('rbac.authorization.k8s.io')) await this.grantNamespaceAccess(namespace, signal);
+    await progress({ phase: 'credentials', message: 'creating the learner\'s Role, quota, limit range and network policy' });
+    await applyToNamespace(admin, this.cluster.discovery, namespace, tenancyObjects(namespace, LEARNER_SERVICE_ACCOUNT), { force: true });
     const token = await this.issueToken(namespace, signal);
 
     // The sample apps are applied with the learner's own token: nothing the learner could not do.
@@ -77,21 +77,6 @@ export class NamespaceProvisioner {
     await waitForDeployments(learner, namespace, deployments, this.readyTimeoutMs, signal);
     await progress({ phase: 'ready', message: 'every deployment is available' });
     return token;
-  }
-
-  /** Role + RoleBinding giving the learner's ServiceAccount the lesson API groups in its namespace only. */
-  private async grantNamespaceAccess(namespace: string, signal?: AbortSignal): Promise<void> {
-    const rbac = '/apis/rbac.authorization.k8s.io/v1';
-    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'playground-learner', namespace }, rules: [{ apiGroups: LEARNER_API_GROUPS, resources: ['*'], verbs: ['*'] }] };
-    const binding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'playground-learner', namespace },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'playground-learner' },
-      subjects: [{ kind: 'ServiceAccount', name: LEARNER_SERVICE_ACCOUNT, namespace }],
-    };
-    await ignoreConflict(this.cluster.admin.json({ method: 'POST', path: `${rbac}/namespaces/${namespace}/roles`, body: role, signal }));
-    await ignoreConflict(this.cluster.admin.json({ method: 'POST', path: `${rbac}/namespaces/${namespace}/rolebindings`, body: binding, signal }));
   }
 
   /** A TokenRequest for the learner ServiceAccount (scoped by the cluster to the namespace). */

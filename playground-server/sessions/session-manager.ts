@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApiError } from '../api/errors.js';
+import { TokenBucketLimiter } from '../api/rate-limit.js';
 import type { Schemas } from '../api/types.js';
 import type { ClusterConnection } from '../kube/cluster-connection.js';
 import type { ServerMetrics } from '../observability/metrics.js';
@@ -25,7 +26,21 @@ export interface SessionManagerOptions {
   maxSessions: number;
   /** Bound on waiting for the sample apps to become available. */
   readyTimeoutMs: number;
+  /** Per-client limits on creating and holding sessions (default SESSION_CLIENT_LIMITS). */
+  clientLimits?: SessionClientLimits;
 }
+
+export interface SessionClientLimits {
+  /** Sessions one client may create at once (the bucket's size)… */
+  createBurst: number;
+  /** …refilled at this many per minute. */
+  createPerMinute: number;
+  /** Live sessions one client may hold. */
+  maxLivePerClient: number;
+}
+
+/** One client (an address; X-Forwarded-For only behind a trusted proxy) cannot fill every session slot. */
+export const SESSION_CLIENT_LIMITS: SessionClientLimits = Object.freeze({ createBurst: 10, createPerMinute: 6, maxLivePerClient: 10 });
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -34,20 +49,48 @@ export class SessionManager {
   private provisioning = 0;
   private sweeper?: NodeJS.Timeout;
   readonly provisioner: NamespaceProvisioner;
+  private readonly clientLimits: SessionClientLimits;
+  private readonly creations: TokenBucketLimiter;
+  /** Session id → the client that created it (live and provisioning sessions only). */
+  private readonly clientOf = new Map<string, string>();
 
   constructor(private readonly opts: SessionManagerOptions) {
     this.provisioner = new NamespaceProvisioner(opts.cluster, opts.readyTimeoutMs);
+    this.clientLimits = opts.clientLimits ?? SESSION_CLIENT_LIMITS;
+    this.creations = new TokenBucketLimiter({
+      perSecond: this.clientLimits.createPerMinute / 60,
+      burst: this.clientLimits.createBurst,
+      limit: 'sessionCreationsPerClient',
+      describe: (retry) => `too many new sessions from your address: the limit is ${this.clientLimits.createBurst} at once, then ${this.clientLimits.createPerMinute} per minute (sessionCreationsPerClient); retry in ${retry} s`,
+    });
+  }
+
+  private liveSessionsOf(client: string): number {
+    let n = 0;
+    for (const c of this.clientOf.values()) if (c === client) n++;
+    return n;
+  }
+
+  /** Throws 429 naming the limit when `client` may not create a session now. */
+  private admitClient(client: string): void {
+    const held = this.liveSessionsOf(client);
+    if (held >= this.clientLimits.maxLivePerClient)
+      throw new ApiError(429, 'RateLimited', `your address already holds ${held} live sessions, the limit (maxLiveSessionsPerClient ${this.clientLimits.maxLivePerClient}); end one (endSession) or let it expire`, { limit: 'maxLiveSessionsPerClient', value: this.clientLimits.maxLivePerClient, retryAfterSeconds: 60 });
+    this.creations.take(client);
   }
 
   get activeCount(): number {
     return this.live.size;
   }
 
-  async create(requested: SampleApp[] | undefined, progress: ProgressSink, signal?: AbortSignal): Promise<{ session: ActiveSession; token: string }> {
+  async create(requested: SampleApp[] | undefined, progress: ProgressSink, signal?: AbortSignal, client = 'unknown'): Promise<{ session: ActiveSession; token: string }> {
     if (this.live.size + this.provisioning >= this.opts.maxSessions)
-      throw new ApiError(503, 'SessionCapacity', `the playground is full (${this.opts.maxSessions} sessions); try again in a few minutes`, { limit: 'maxSessions', value: this.opts.maxSessions });
+      throw new ApiError(503, 'SessionCapacity', `the playground is full (${this.opts.maxSessions} sessions); try again in a few minutes`, { limit: 'maxSessions', value: this.opts.maxSessions, retryAfterSeconds: 60 });
+    this.admitClient(client);
     const apps = requested ?? DEFAULT_APPS;
     const id = randomBytes(5).toString('hex').slice(0, 8);
+    this.clientOf.set(id, client);
+    let created = false;
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const namespace = `pg-${id}`;
     const now = new Date().toISOString();
@@ -61,13 +104,15 @@ export class SessionManager {
         await this.provisioner.deleteNamespace(namespace).catch(() => undefined);
         throw err;
       }
-      const record: SessionRecord = { id, tokenHash: hashToken(token), namespace, apps, createdAt: now, lastSeenAt: new Date().toISOString(), endedAt: null, clusterToken };
+      const record: SessionRecord = { id, tokenHash: hashToken(token), namespace, apps, createdAt: now, lastSeenAt: new Date().toISOString(), endedAt: null };
       await this.opts.store.saveSession(record);
       const session = this.activate(record, clusterToken);
-      this.opts.log.info({ session: id, namespace, apps }, 'session created');
+      created = true;
+      this.opts.log.info({ session: id, namespace, apps, client }, 'session created');
       return { session, token };
     } finally {
       this.provisioning--;
+      if (!created) this.clientOf.delete(id);
     }
   }
 
@@ -91,9 +136,17 @@ export class SessionManager {
       return undefined;
     }
     const record = await this.opts.store.sessionByTokenHash(hash);
-    if (!record || record.endedAt || !record.clusterToken) return undefined;
+    if (!record || record.endedAt) return undefined;
     if (Date.now() - Date.parse(record.lastSeenAt) > this.opts.ttlMs) return undefined;
-    return this.live.get(hash) ?? this.activate(record, record.clusterToken);
+    // After a restart: no cluster token was stored, so the session gets a fresh one (TokenRequest API). If
+    // the cluster lost the namespace too, the session resolves without one and resumeSession re-creates it.
+    let clusterToken = '';
+    try {
+      clusterToken = await this.provisioner.issueToken(record.namespace);
+    } catch (err) {
+      this.opts.log.warn({ session: record.id, err: (err as Error).message }, 'could not issue a cluster token for a re-attached session');
+    }
+    return this.live.get(hash) ?? this.activate(record, clusterToken);
   }
 
   /** Resume: the session again, with its namespace and credentials re-created if the cluster lost them. */
@@ -103,7 +156,7 @@ export class SessionManager {
     if (await this.clusterStillHas(session)) return session;
     this.opts.log.info({ session: session.id }, 'the cluster lost the session; re-creating its namespace');
     const clusterToken = await this.provisioner.provision(session.namespace, session.id, session.record.apps, progress, signal);
-    const record: SessionRecord = { ...session.record, clusterToken, lastSeenAt: new Date().toISOString() };
+    const record: SessionRecord = { ...session.record, lastSeenAt: new Date().toISOString() };
     await this.opts.store.saveSession(record);
     session.dispose();
     return this.activate(record, clusterToken);
@@ -127,6 +180,7 @@ export class SessionManager {
 
   async end(session: ActiveSession, why: 'ended' | 'expired'): Promise<void> {
     this.live.delete(session.record.tokenHash);
+    this.clientOf.delete(session.id);
     this.opts.metrics.sessions.set(this.live.size);
     session.dispose();
     await this.opts.store.endSession(session.id, new Date().toISOString());

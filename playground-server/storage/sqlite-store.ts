@@ -1,7 +1,9 @@
 // PlaygroundStore on SQLite (better-sqlite3) in the data directory: WAL mode, one file, schema created on
-// open. Synchronous under the hood, which is fine for small rows; the interface stays async.
+// open. Synchronous under the hood, which is fine for small rows; the interface stays async. The directory
+// is made 0700 and the database with its -wal/-shm files 0600; it holds no credential in plain text (session
+// tokens as SHA-256 hashes, no cluster tokens), and deleted rows are overwritten (secure_delete).
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Schemas } from '../api/types.js';
 import type { BenchmarkRecord, PlaygroundStore, SessionRecord } from './store.js';
@@ -14,8 +16,7 @@ CREATE TABLE IF NOT EXISTS sessions (
   apps TEXT NOT NULL,
   created_at TEXT NOT NULL,
   last_seen_at TEXT NOT NULL,
-  ended_at TEXT,
-  cluster_token TEXT
+  ended_at TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_live ON sessions (ended_at, last_seen_at);
 CREATE TABLE IF NOT EXISTS benchmarks (
@@ -51,7 +52,6 @@ interface SessionRow {
   created_at: string;
   last_seen_at: string;
   ended_at: string | null;
-  cluster_token: string | null;
 }
 
 const toSession = (r: SessionRow): SessionRecord => ({
@@ -62,29 +62,54 @@ const toSession = (r: SessionRow): SessionRecord => ({
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
   endedAt: r.ended_at,
-  clusterToken: r.cluster_token,
 });
+
+export const DATA_DIR_MODE = 0o700;
+export const DB_FILE_MODE = 0o600;
 
 export class SqliteStore implements PlaygroundStore {
   private db: Database.Database;
 
-  constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  constructor(private readonly file: string) {
+    if (file !== ':memory:') {
+      const dir = dirname(file);
+      if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+      // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+      closeSync(openSync(file, 'a', DB_FILE_MODE));
+      chmodSync(file, DB_FILE_MODE);
+    }
     this.db = new Database(file);
+    this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.scrubLegacyCredentials();
+    this.tightenSidecarFiles();
+  }
+
+  /** Databases written by older versions kept the learner's cluster token: remove it (secure_delete overwrites it). */
+  private scrubLegacyCredentials(): void {
+    const columns = this.db.prepare('PRAGMA table_info(sessions)').all() as { name: string }[];
+    if (columns.some((c) => c.name === 'cluster_token')) {
+      this.db.prepare('UPDATE sessions SET cluster_token = NULL WHERE cluster_token IS NOT NULL').run();
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    }
+  }
+
+  private tightenSidecarFiles(): void {
+    if (this.file === ':memory:') return;
+    for (const suffix of ['-wal', '-shm']) if (existsSync(this.file + suffix)) chmodSync(this.file + suffix, DB_FILE_MODE);
   }
 
   async saveSession(s: SessionRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO sessions (id, token_hash, namespace, apps, created_at, last_seen_at, ended_at, cluster_token)
-         VALUES (@id, @tokenHash, @namespace, @apps, @createdAt, @lastSeenAt, @endedAt, @clusterToken)
+        `INSERT INTO sessions (id, token_hash, namespace, apps, created_at, last_seen_at, ended_at)
+         VALUES (@id, @tokenHash, @namespace, @apps, @createdAt, @lastSeenAt, @endedAt)
          ON CONFLICT(id) DO UPDATE SET namespace = excluded.namespace, apps = excluded.apps, last_seen_at = excluded.last_seen_at,
-           ended_at = excluded.ended_at, cluster_token = excluded.cluster_token`,
+           ended_at = excluded.ended_at`,
       )
-      .run({ ...s, apps: JSON.stringify(s.apps) });
+      .run({ id: s.id, tokenHash: s.tokenHash, namespace: s.namespace, apps: JSON.stringify(s.apps), createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, endedAt: s.endedAt });
   }
 
   async sessionByTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
@@ -97,7 +122,7 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   async endSession(id: string, endedAt: string): Promise<void> {
-    this.db.prepare('UPDATE sessions SET ended_at = ?, cluster_token = NULL WHERE id = ?').run(endedAt, id);
+    this.db.prepare('UPDATE sessions SET ended_at = ? WHERE id = ?').run(endedAt, id);
   }
 
   async idleSessions(before: string): Promise<SessionRecord[]> {
@@ -115,6 +140,19 @@ export class SqliteStore implements PlaygroundStore {
          ON CONFLICT(id) DO UPDATE SET benchmark = excluded.benchmark, result = excluded.result`,
       )
       .run(r.benchmark.id, r.sessionId, r.benchmark.startedAt, JSON.stringify(r.benchmark), r.result === null || r.result === undefined ? null : JSON.stringify(r.result));
+  }
+
+  async interruptRunningBenchmarks(at: string, reason: string): Promise<number> {
+    const rows = this.db.prepare(`SELECT id, benchmark FROM benchmarks WHERE json_extract(benchmark, '$.status') = 'running'`).all() as { id: string; benchmark: string }[];
+    const update = this.db.prepare('UPDATE benchmarks SET benchmark = ? WHERE id = ?');
+    const tx = this.db.transaction(() => {
+      for (const r of rows) {
+        const b = JSON.parse(r.benchmark) as Schemas['Benchmark'];
+        update.run(JSON.stringify({ ...b, status: 'interrupted', finishedAt: at, error: reason } satisfies Schemas['Benchmark']), r.id);
+      }
+    });
+    tx();
+    return rows.length;
   }
 
   async benchmark(sessionId: string, id: string): Promise<BenchmarkRecord | undefined> {

@@ -11,8 +11,8 @@ export interface SessionRecord {
   createdAt: string;
   lastSeenAt: string;
   endedAt: string | null;
-  /** The namespace-scoped ServiceAccount token (a cluster credential; re-issued if the cluster lost it). */
-  clusterToken: string | null;
+  // No cluster credential is stored: the learner's ServiceAccount token lives in memory only, and a session
+  // re-attached after a restart gets a fresh one from the TokenRequest API.
 }
 
 export interface BenchmarkRecord {
@@ -33,6 +33,8 @@ export interface PlaygroundStore {
   liveSessions(): Promise<SessionRecord[]>;
 
   saveBenchmark(record: BenchmarkRecord): Promise<void>;
+  /** At startup: benchmarks left `running` by a server that stopped become `interrupted`; returns how many. */
+  interruptRunningBenchmarks(at: string, reason: string): Promise<number>;
   benchmark(sessionId: string, id: string): Promise<BenchmarkRecord | undefined>;
   benchmarks(sessionId: string): Promise<BenchmarkRecord[]>;
 

@@ -23,7 +23,8 @@ const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'
 
 export const HELP_TEXT = `Programs (no shell: no pipes, redirects or variables):
   kubectl <command> ...     the real kubectl, connected to your session's namespace
-                            (get, describe, apply, delete, logs, rollout, scale, label, patch, explain, ...)
+                            (get, describe, delete, logs, rollout, scale, label, patch, explain, ...;
+                            no files: apply manifests with the editor)
   curl [-X METHOD] [-H 'Name: value'] [-d BODY] [-i] [--from WORKLOAD] [-m SECONDS] URL
                             send a request from a workload (default: curl) through its sidecar,
                             e.g. curl http://reviews:9080/reviews/0

@@ -1,8 +1,9 @@
-// The real kubectl, run without a shell: argv from the split line, a minimal environment (no server
-// secrets), the session's own kubeconfig and a private HOME, output streamed to the caller.
+// The real kubectl, run without a shell: argv from the checked line, inside the isolation chosen at startup
+// (isolation.ts: bubblewrap, or an unprivileged user), with the session's own kubeconfig, output streamed.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import type { KubectlIsolation, TerminalWorkDir } from './isolation.js';
 import type { OutputSink, ProgramResult } from './output.js';
 
 export function findKubectl(pathEnv = process.env.PATH ?? ''): string | undefined {
@@ -23,14 +24,10 @@ export const KUBECTL_MISSING_MESSAGE =
   'kubectl is not installed on this server. Install it (Debian/Ubuntu: sudo apt-get install -y kubectl; or see https://kubernetes.io/docs/tasks/tools/), ' +
   'or download the session kubeconfig and use your own kubectl.\n';
 
-export function runKubectl(binary: string, args: string[], workDir: { dir: string; kubeconfigPath: string }, out: OutputSink, signal: AbortSignal): Promise<ProgramResult> {
+export function runKubectl(binary: string, args: string[], workDir: TerminalWorkDir, isolation: KubectlIsolation, out: OutputSink, signal: AbortSignal): Promise<ProgramResult> {
   return new Promise((resolve) => {
-    const child = spawn(binary, args, {
-      shell: false,
-      cwd: workDir.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: '/usr/bin:/bin', HOME: workDir.dir, KUBECONFIG: workDir.kubeconfigPath, KUBECACHEDIR: join(workDir.dir, 'cache'), LANG: 'C.UTF-8', TERM: 'dumb' },
-    });
+    const launch = isolation.launch(binary, args, workDir);
+    const child = spawn(launch.command, launch.args, { ...launch.options, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
     let killed = false;
     const kill = () => {
       if (killed || child.exitCode !== null) return;

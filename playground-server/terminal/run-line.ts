@@ -5,6 +5,7 @@ import type { Schemas } from '../api/types.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import { runBuiltin, type Builtin } from './builtins.js';
 import { checkKubectlArgs } from './kubectl-policy.js';
+import type { KubectlIsolation } from './isolation.js';
 import { KUBECTL_MISSING_MESSAGE, runKubectl } from './kubectl-runner.js';
 import { OutputSink, type ProgramResult } from './output.js';
 import { splitWords } from './words.js';
@@ -12,6 +13,8 @@ import { splitWords } from './words.js';
 export interface RunLineOptions {
   session: ActiveSession;
   kubectlPath: string | undefined;
+  /** Required with kubectlPath: how kubectl is isolated (isolation.ts). */
+  isolation: KubectlIsolation | undefined;
   builtins: Record<string, Builtin>;
   emit(e: Schemas['TerminalOutput']): Promise<void>;
   signal: AbortSignal;
@@ -25,7 +28,7 @@ export async function runTerminalLine(line: string, opts: RunLineOptions): Promi
   const builtin = Object.hasOwn(opts.builtins, program) ? opts.builtins[program] : undefined;
   if (program !== 'kubectl' && !builtin)
     throw badRequest('UnknownProgram', `"${program.slice(0, 40)}" is not available; programs: kubectl, ${Object.keys(opts.builtins).sort().join(', ')} (try "help")`);
-  if (program === 'kubectl' && opts.kubectlPath) checkKubectlArgs(args);
+  const kubectlArgs = program === 'kubectl' && opts.kubectlPath ? checkKubectlArgs(args) : args;
 
   const out = new OutputSink(opts.emit);
   const stop = new AbortController();
@@ -40,10 +43,13 @@ export async function runTerminalLine(line: string, opts: RunLineOptions): Promi
   let result: ProgramResult;
   try {
     if (program === 'kubectl') {
-      if (!opts.kubectlPath) {
+      if (!opts.kubectlPath || !opts.isolation) {
         await out.write('stderr', KUBECTL_MISSING_MESSAGE);
         result = { exitCode: 127 };
-      } else result = await runKubectl(opts.kubectlPath, args, opts.session.terminalDir(), out, stop.signal);
+      } else {
+        const isolation = opts.isolation;
+        result = await runKubectl(opts.kubectlPath, kubectlArgs, opts.session.terminalDir((w) => isolation.prepare(w)), isolation, out, stop.signal);
+      }
     } else {
       result = await raceAbort(runBuiltin(builtin!, args, { session: opts.session, out, signal: stop.signal }), stop.signal);
     }

@@ -64,6 +64,11 @@ export class ClusterApi {
     return this.store.list(t, namespace);
   }
 
+  /** Read-only visit of stored objects without copies (see ObjectStore.scan). */
+  scan(t: ResourceType, namespace: string | undefined, visit: (obj: Readonly<KubeObject>) => void): void {
+    this.store.scan(t, namespace, visit);
+  }
+
   watch(t: ResourceType, namespace: string | undefined, fromRV: string | undefined, listener: (e: WatchEvent) => void): () => void {
     return this.store.watch(t, namespace, fromRV, listener);
   }

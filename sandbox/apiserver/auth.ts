@@ -1,16 +1,50 @@
-// Bearer-token authentication and the sandbox's one authorization rule: a token may be scoped to
-// namespaces. Denials read like the real RBAC authorizer's, so learners recognise them.
+// Bearer-token authentication: a token names a user and its groups, as a Kubernetes authenticator's
+// user.Info does. What a user may do is decided by RBAC alone (rbac/authorizer.ts).
 import { randomBytes } from 'node:crypto';
-import { forbidden, qualifiedResource } from './errors.js';
 
 export interface Identity {
+  /** The user name: `sandbox-admin`, `system:serviceaccount:<ns>:<sa>`, an impersonated name. */
   user: string;
-  /** '*' for cluster-wide access, otherwise the namespaces this identity may use. */
-  namespaces: '*' | string[];
+  /** The user's groups (`system:masters`, `system:serviceaccounts:<ns>`, `system:authenticated`). */
+  groups: string[];
+  /** The user's uid, when the authenticator knows one (a ServiceAccount token: the ServiceAccount's uid). */
+  uid?: string;
   /** A bound service-account token: valid only while that ServiceAccount (same uid) exists. */
   boundTo?: { namespace: string; serviceAccount: string; uid: string };
   /** Milliseconds since the epoch after which the token is no longer valid. */
   expiresAt?: number;
+}
+
+/** Kubernetes' well-known user and group names (k8s.io/apiserver/pkg/authentication/user). */
+export const SYSTEM_MASTERS = 'system:masters';
+export const ALL_AUTHENTICATED = 'system:authenticated';
+export const ALL_UNAUTHENTICATED = 'system:unauthenticated';
+export const ANONYMOUS_USER = 'system:anonymous';
+export const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
+
+/** The identity of a request without credentials (served only what system:unauthenticated may read). */
+export const ANONYMOUS: Identity = { user: ANONYMOUS_USER, groups: [ALL_UNAUTHENTICATED] };
+
+/** The sandbox's administrator: a member of system:masters, which is always allowed. */
+export function adminIdentity(user = 'sandbox-admin'): Identity {
+  return { user, groups: [SYSTEM_MASTERS, ALL_AUTHENTICATED] };
+}
+
+export const serviceAccountUser = (namespace: string, name: string) => `${SERVICE_ACCOUNT_PREFIX}${namespace}:${name}`;
+/** serviceaccount.MakeGroupNames: the groups every ServiceAccount of a namespace is in. */
+export const serviceAccountGroups = (namespace: string) => ['system:serviceaccounts', `system:serviceaccounts:${namespace}`];
+
+/** `system:serviceaccount:<ns>:<name>` → its namespace and name (serviceaccount.SplitUsername). */
+export function splitServiceAccountUser(user: string): { namespace: string; name: string } | undefined {
+  if (!user.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
+  const parts = user.slice(SERVICE_ACCOUNT_PREFIX.length).split(':');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  return { namespace: parts[0], name: parts[1] };
+}
+
+/** The identity a ServiceAccount's token carries. */
+export function serviceAccountIdentity(namespace: string, name: string, uid?: string): Identity {
+  return { user: serviceAccountUser(namespace, name), groups: [...serviceAccountGroups(namespace), ALL_AUTHENTICATED], ...(uid ? { uid } : {}) };
 }
 
 export interface Authenticator {
@@ -55,34 +89,4 @@ export interface TokenIssuer {
 /** The token of a request: `Authorization: Bearer <token>` (kubectl sends it only over TLS). */
 export function requestToken(header: string | undefined): string | undefined {
   return header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-}
-
-export interface AccessRequest {
-  verb: string; // get, list, watch, create, update, patch, delete, deletecollection
-  group: string;
-  plural: string;
-  subresource?: string;
-  /** The request's namespace; undefined for cluster-scoped kinds and all-namespace requests. */
-  namespace?: string;
-  namespaced: boolean;
-  name?: string;
-}
-
-/** Throws 403 Forbidden when a namespace-scoped identity reaches outside its namespaces. */
-export function authorize(identity: Identity, r: AccessRequest): void {
-  if (identity.namespaces === '*') return;
-  const allowed = identity.namespaces;
-  const resource = r.subresource ? `${r.plural}/${r.subresource}` : r.plural;
-  const subject = `User "${identity.user}" cannot ${r.verb} resource "${resource}" in API group "${r.group}"`;
-  const what = r.name ? `${qualifiedResource(r.plural, r.group)} "${r.name}"` : qualifiedResource(r.plural, r.group);
-  const readVerbs = ['get', 'list', 'watch'];
-  if (r.namespaced) {
-    if (r.namespace !== undefined && allowed.includes(r.namespace)) return;
-    const where = r.namespace === undefined ? 'at the cluster scope' : `in the namespace "${r.namespace}"`;
-    throw forbidden(`${what} is forbidden: ${subject} ${where}`);
-  }
-  // Cluster-scoped kinds: an identity may read its own Namespace objects and the (read-only) CRDs.
-  if (r.group === '' && r.plural === 'namespaces' && r.verb === 'get' && r.name && allowed.includes(r.name)) return;
-  if (r.group === 'apiextensions.k8s.io' && readVerbs.includes(r.verb)) return;
-  throw forbidden(`${what} is forbidden: ${subject} at the cluster scope`);
 }

@@ -1,7 +1,8 @@
 // Reading request bodies and writing responses: JSON or YAML in, JSON out, Status objects for errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Document } from 'yaml';
 import { badRequest, StatusError, unsupportedMediaType, type Status } from './errors.js';
+import { assertNestingDepth, MAX_NESTING_DEPTH, yamlDocumentToJS } from './body-limits.js';
 import { decodeKubernetesProtobuf } from './protobuf/k8s-protobuf.js';
 
 /** The API server's request size limit (3 MiB). */
@@ -30,38 +31,84 @@ export function bodyFormat(req: IncomingMessage): BodyFormat {
   return format;
 }
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new StatusError(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+const tooLarge = () => new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+/** Bytes of an oversized body read (and dropped) so the client can read the 413, before the connection is cut. */
+const MAX_DISCARDED_BYTES = 4 * MAX_BODY_BYTES;
+
+/**
+ * Reads the body, refusing more than MAX_BODY_BYTES with 413 (upstream's message). A declared length over the
+ * limit is refused before reading; an undeclared one once it passes the limit. The rest of an oversized body is
+ * read and dropped, never buffered (up to MAX_DISCARDED_BYTES, then the connection is closed), so the client
+ * gets the 413 instead of a reset.
+ */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    const refuse = () => {
+      refused = true;
+      chunks.length = 0;
+      reject(tooLarge());
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) refuse();
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (refused) {
+        if (size > MAX_DISCARDED_BYTES) req.socket.destroy();
+        return;
+      }
+      if (size > MAX_BODY_BYTES) return refuse();
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!refused) reject(err);
+    });
+  });
 }
 
-/** Parses a body as JSON, YAML or Kubernetes protobuf, by its media type; malformed input is 400. */
+/**
+ * Parses a body as JSON, YAML or Kubernetes protobuf, by its media type. Malformed input, nesting deeper than
+ * MAX_NESTING_DEPTH and YAML alias bombs are 400 BadRequest (body-limits.ts).
+ */
 export function decodeBody(body: Buffer, format: BodyFormat): unknown {
-  if (format === 'protobuf') return decodeKubernetesProtobuf(body);
+  if (format === 'protobuf') {
+    const value = decodeKubernetesProtobuf(body);
+    assertNestingDepth(value);
+    return value;
+  }
   const text = body.toString('utf8');
   if (!text.trim()) throw badRequest('the request body may not be empty');
-  if (format === 'yaml' || (format === 'apply-patch' && !/^\s*[{[]/.test(text))) {
-    const docs = parseAllDocuments(text);
-    if (docs.length !== 1) throw badRequest(`error decoding YAML: expected exactly one document, found ${docs.length}`);
-    const doc = docs[0];
-    if (doc.errors.length) throw badRequest(`error converting YAML to JSON: ${doc.errors[0].message.split('\n')[0]}`);
-    return doc.toJS({ maxAliasCount: 100 });
-  }
+  if (format === 'yaml' || (format === 'apply-patch' && !/^\s*[{[]/.test(text))) return decodeYamlBody(text);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     // YAML is a superset of JSON; apply-patch bodies may be either.
     if (format === 'apply-patch') {
-      try { return parseYaml(text); } catch { /* report the JSON error below */ }
+      try { return decodeYamlBody(text); } catch { /* report the JSON error below */ }
     }
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
+  assertNestingDepth(value);
+  return value;
+}
+
+function decodeYamlBody(text: string): unknown {
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text) as Document.Parsed[];
+  } catch (err) {
+    if (err instanceof RangeError) throw badRequest(`the request body is nested too deeply: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+    throw badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!Array.isArray(docs)) throw badRequest('error decoding YAML: expected exactly one document, found 0');
+  if (docs.length !== 1) throw badRequest(`error decoding YAML: expected exactly one document, found ${docs.length}`);
+  return yamlDocumentToJS(docs[0]);
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {

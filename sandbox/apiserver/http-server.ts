@@ -1,11 +1,16 @@
-// The sandbox's Kubernetes API server over HTTP: authentication, routing to discovery/OpenAPI/resource
-// handlers, and Status errors for everything that goes wrong. Enough of the real API for kubectl and
+// The sandbox's Kubernetes API server over HTTP: authentication, impersonation, RBAC authorization of every
+// request (from its URL, before routing), routing to discovery/OpenAPI/resource handlers, and Status errors
+// for everything that goes wrong. Enough of the real API for kubectl and
 // @kubernetes/client-node to work unchanged.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ClusterApi } from './api.js';
-import { authorize, requestToken, type Authenticator, type Identity, type TokenIssuer } from './auth.js';
+import { ANONYMOUS, requestToken, type Authenticator, type Identity, type TokenIssuer } from './auth.js';
+import { RbacAuthorizer } from './rbac/authorizer.js';
+import { escalationGuardedApi } from './rbac/escalation.js';
+import { impersonate, wantsImpersonation } from './rbac/impersonation.js';
+import { forbiddenError, requestAttributes } from './rbac/request-attributes.js';
 import { methodNotAllowed, StatusError, unauthorized } from './errors.js';
 import type { LogSource } from './logs.js';
 import { parseLogOptions, serveLogs } from './logs.js';
@@ -43,7 +48,7 @@ export interface ApiServerOptions {
 }
 
 export type { Identity, Authenticator } from './auth.js';
-export { StaticTokenAuthenticator } from './auth.js';
+export { StaticTokenAuthenticator, adminIdentity, serviceAccountIdentity } from './auth.js';
 export type { LogSource, LogOptions } from './logs.js';
 
 const isWatch = (q: URLSearchParams, t: ResourceTarget) => t.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
@@ -61,6 +66,7 @@ function verbOf(method: string, t: ResourceTarget, q: URLSearchParams): string {
 
 export function createApiServer(options: ApiServerOptions): Server {
   const { api, authenticator } = options;
+  const authorizer = new RbacAuthorizer(api);
   const openapi = new OpenApiV3(api.registry);
   const crds = crdObjects(new Date());
   const streams = new Set<() => void>();
@@ -81,24 +87,15 @@ export function createApiServer(options: ApiServerOptions): Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
+    const identity = authenticateAndAuthorize(req, url);
     const served = (g: string, v: string, p: string) => !!api.registry.byResource(g, v, p) || (g === CRD_TYPE.group && v === CRD_TYPE.version && p === CRD_TYPE.plural);
-    let route: Route;
-    try {
-      route = parseRoute(url.pathname, served);
-    } catch (err) {
-      // Unknown paths are 404 for authenticated callers only; others learn nothing.
-      if (!identify(req)) throw unauthorized();
-      throw err;
-    }
-    if (route.kind === 'health') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-      res.end('ok');
-      return;
-    }
-    if (route.kind === 'version') return sendJson(res, 200, versionInfo());
-    const identity = identify(req);
-    if (!identity) throw unauthorized();
+    const route: Route = parseRoute(url.pathname, served);
     switch (route.kind) {
+      case 'health':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        res.end('ok');
+        return;
+      case 'version': return sendJson(res, 200, versionInfo());
       case 'coreVersions': {
         const addr = server.address() as AddressInfo | null;
         return sendJson(res, 200, coreVersions(addr ? `${addr.address}:${addr.port}` : ''));
@@ -118,6 +115,22 @@ export function createApiServer(options: ApiServerOptions): Server {
     }
   }
 
+  /**
+   * Who the request runs as, once RBAC allowed what its URL asks. No credentials: the anonymous user, served
+   * only what system:unauthenticated may read (health, version) and 401 otherwise; a bad token is always 401.
+   */
+  function authenticateAndAuthorize(req: IncomingMessage, url: URL): Identity {
+    const hasToken = req.headers.authorization !== undefined;
+    const authenticated = hasToken ? identify(req) : undefined;
+    if (hasToken && !authenticated) throw unauthorized();
+    const identity = authenticated && wantsImpersonation(req) ? impersonate(req, authenticated, authorizer) : (authenticated ?? ANONYMOUS);
+    const attrs = requestAttributes(identity, req.method ?? 'GET', url.pathname, url.searchParams);
+    const decision = authorizer.authorize(attrs);
+    if (decision.allowed) return identity;
+    if (!authenticated) throw unauthorized();
+    throw forbiddenError(attrs, decision.reason);
+  }
+
   function identify(req: IncomingMessage): Identity | undefined {
     const token = requestToken(req.headers.authorization);
     const identity = token ? authenticator.authenticate(token) : undefined;
@@ -132,16 +145,15 @@ export function createApiServer(options: ApiServerOptions): Server {
   async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, identity: Identity, target: ResourceTarget): Promise<void> {
     const method = req.method ?? 'GET';
     const query = url.searchParams;
-    if (target.group === CRD_TYPE.group && target.version === CRD_TYPE.version && target.plural === CRD_TYPE.plural) {
-      authorize(identity, { verb: verbOf(method, target, query), group: CRD_TYPE.group, plural: CRD_TYPE.plural, namespaced: false, name: target.name });
-      return serveCrds(req, res, target, query);
-    }
-    if (isReviewTarget(target)) return handleReview(req, res, target, identity, api.registry);
+    const isCrd = target.group === CRD_TYPE.group && target.version === CRD_TYPE.version && target.plural === CRD_TYPE.plural;
+    // A cluster-scoped kind is not served under /namespaces/<ns>/ (RBAC authorized that URL in the namespace).
+    if (target.namespace !== undefined && (isCrd || !resolveType(api.registry, target).namespaced)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (isCrd) return serveCrds(req, res, target, query);
+    if (isReviewTarget(target)) return handleReview(req, res, target, identity, authorizer);
     const type = resolveType(api.registry, target);
-    if (!type.namespaced) target.namespace = undefined;
     const verb = verbOf(method, target, query);
-    authorize(identity, { verb, group: type.group, plural: type.plural, subresource: target.subresource, namespace: target.namespace, namespaced: type.namespaced, name: target.name });
-    const ctx: RequestContext = { req, res, query, identity, api, target, type, logs: options.logs, track };
+    // Roles and bindings written over the API are checked for privilege escalation (in-process writers are not).
+    const ctx: RequestContext = { req, res, query, identity, api: escalationGuardedApi(api, authorizer, identity), target, type, logs: options.logs, track };
 
     if (target.subresource === 'log') {
       if (method !== 'GET') throw methodNotAllowed('the server does not allow this method on the requested resource');

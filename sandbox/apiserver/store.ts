@@ -106,6 +106,16 @@ export class ObjectStore {
     return { items, resourceVersion: this.resourceVersion };
   }
 
+  /**
+   * Visits the stored objects of a kind in one namespace (or all) without copying them: for admission
+   * checks that read many objects (quota usage). The visitor must not modify or keep what it is given.
+   */
+  scan(t: ResourceType, namespace: string | undefined, visit: (obj: Readonly<KubeObject>) => void): void {
+    for (const obj of this.collection(t).objects.values()) {
+      if (namespace === undefined || !t.namespaced || obj.metadata.namespace === namespace) visit(obj);
+    }
+  }
+
   create(t: ResourceType, input: KubeObject): KubeObject {
     const obj = structuredClone(input);
     const meta = (obj.metadata ??= {});

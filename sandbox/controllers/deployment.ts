@@ -14,12 +14,17 @@ export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-rep
 export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
 const COMPONENT = 'deployment-controller';
+/** After a refused ReplicaSet create, the next attempt waits this long, doubling per failure up to the cap. */
+export const FAILED_RS_CREATE_BACKOFF_BASE_MS = 1000;
+export const FAILED_RS_CREATE_BACKOFF_CAP_MS = 30_000;
 
 export class DeploymentController {
   private queue = new WorkQueue('deployment', (key) => this.reconcile(key));
   private unwatch: (() => void)[] = [];
   /** When each deployment last made progress (for progressDeadlineSeconds). */
   private progressAt = new Map<string, { at: number; signature: string }>();
+  /** Consecutive refused ReplicaSet creates per deployment (for the back-off). */
+  private createFailures = new Map<string, number>();
 
   constructor(
     private readonly api: ClusterApi,
@@ -30,8 +35,10 @@ export class DeploymentController {
     this.unwatch.push(
       this.api.watch(this.api.type('apps', 'deployments'), undefined, undefined, ({ type, object }) => {
         const key = keyFor(object.metadata.namespace, object.metadata.name!);
-        if (type === 'DELETED') this.progressAt.delete(key);
-        else this.queue.add(key);
+        if (type === 'DELETED') {
+          this.progressAt.delete(key);
+          this.createFailures.delete(key);
+        } else this.queue.add(key);
       }),
       this.api.watch(this.api.type('apps', 'replicasets'), undefined, undefined, ({ object }) => {
         const owner = controllerOf(object);
@@ -74,7 +81,12 @@ export class DeploymentController {
         let initial = replicas;
         if (oldActive && d.spec.strategy?.type === 'Recreate') initial = 0;
         else if (oldActive) initial = Math.max(0, Math.min(replicas, replicas + maxSurge - sumReplicas(olds)));
-        newRS = this.createReplicaSet(d, hash, initial, maxRevision + 1, maxSurge);
+        try {
+          newRS = this.createReplicaSet(d, hash, initial, maxRevision + 1, maxSurge);
+        } catch (err) {
+          return this.failedCreate(key, d, `${d.metadata.name}-${hash}`, err as Error);
+        }
+        this.createFailures.delete(key);
         created = true;
       } else if (revisionOf(newRS) < maxRevision) {
         // Rolling back to an older template makes its ReplicaSet the newest revision again.
@@ -121,6 +133,29 @@ export class DeploymentController {
     }) as ReplicaSet;
     if (replicas > 0) this.scaledEvent(d, rs, 0, replicas);
     return rs;
+  }
+
+  /**
+   * A refused ReplicaSet create (quota, a terminating namespace): upstream's `ReplicaSetCreateError` event and
+   * Progressing=False condition, then a retry after a back-off rather than at once.
+   */
+  private failedCreate(key: string, d: Deployment, rsName: string, err: Error): { requeueAfterMs: number } {
+    const message = `Failed to create new replica set "${rsName}": ${err.message}`;
+    this.events.record(d, 'Warning', 'ReplicaSetCreateError', message, COMPONENT);
+    const dType = this.api.type('apps', 'deployments');
+    const current = this.api.tryGet(dType, d.metadata.namespace, d.metadata.name!) as Deployment | undefined;
+    if (current) {
+      const prev = current.status?.conditions ?? [];
+      const progressing = condition(prev, 'Progressing', false, 'ReplicaSetCreateError', message, timestamp());
+      const conditions = [...prev.filter((c) => c.type !== 'Progressing'), progressing];
+      if (!isDeepStrictEqual(prev, conditions)) {
+        current.status = { ...(current.status ?? {}), observedGeneration: d.metadata.generation, conditions };
+        this.api.update(dType, current, { subresource: 'status' });
+      }
+    }
+    const failures = (this.createFailures.get(key) ?? 0) + 1;
+    this.createFailures.set(key, failures);
+    return { requeueAfterMs: Math.min(FAILED_RS_CREATE_BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 16), FAILED_RS_CREATE_BACKOFF_CAP_MS) };
   }
 
   private rollingUpdate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[], maxSurge: number, maxUnavailable: number): void {
@@ -250,6 +285,10 @@ export class DeploymentController {
       conditions.push(condition(prev, 'Progressing', true, reason, message, now, true));
       requeueAfterMs = deadlineMs - sinceProgress + 10;
     }
+
+    // A ReplicaSet's ReplicaFailure (e.g. pods refused by quota) shows on the Deployment too, as upstream.
+    const failure = [fresh, ...all].map((rs) => rs?.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True')).find(Boolean);
+    if (failure) conditions.push(condition(prev, 'ReplicaFailure', true, failure.reason, failure.message, now));
 
     const status: NonNullable<Deployment['status']> = {
       observedGeneration: d.metadata.generation,

@@ -1,20 +1,51 @@
 // ReplicaSet controller: keeps `spec.replicas` pods of the template alive (names `<rs>-<5 random>`),
 // deletes the least useful pods when scaling down, and reports replicas/ready/available in status.
+// Pods are created in slow-start batches (1, 2, 4, ...) that stop at the first refused create, as upstream's
+// slowStartBatch: a refusal (quota, LimitRange) becomes a `FailedCreate` Warning event and the ReplicaSet's
+// `ReplicaFailure` condition, and creation is retried after a growing back-off instead of in a hot loop.
 import type { ClusterApi } from '../apiserver/api.js';
 import { compileLabelSelector } from '../apiserver/selectors.js';
 import type { KubeObject } from '../apiserver/store.js';
 import type { EventRecorder } from './event-recorder.js';
-import type { Pod, ReplicaSet } from '../runtime/kinds.js';
-import { controllerOf } from '../runtime/kinds.js';
+import type { Pod, ReplicaSet, ReplicaSetCondition } from '../runtime/kinds.js';
+import { controllerOf, timestamp } from '../runtime/kinds.js';
 import { WorkQueue, keyFor, splitKey } from './work-queue.js';
 
 /** Pods created or deleted per reconcile, as the controller's slow-start batches bound a burst. */
 const MAX_BURST = 500;
 const COMPONENT = 'replicaset-controller';
+/** The first slow-start batch (upstream SlowStartInitialBatchSize). */
+export const SLOW_START_INITIAL_BATCH = 1;
+/** After a refused pod create, the next attempt waits this long, doubling per failure up to the cap. */
+export const FAILED_CREATE_BACKOFF_BASE_MS = 1000;
+export const FAILED_CREATE_BACKOFF_CAP_MS = 30_000;
+
+/**
+ * Runs `fn` up to `count` times in batches of 1, 2, 4, ... and stops after the first batch with a failure
+ * (here: at the first failure, as calls are synchronous). Returns how many succeeded and the first error.
+ */
+export function slowStartBatch(count: number, initialBatchSize: number, fn: () => void): { successes: number; error?: Error } {
+  let remaining = count;
+  let successes = 0;
+  for (let batch = Math.min(remaining, initialBatchSize); batch > 0; batch = Math.min(2 * batch, remaining)) {
+    for (let i = 0; i < batch; i++) {
+      try {
+        fn();
+        successes++;
+      } catch (err) {
+        return { successes, error: err as Error };
+      }
+    }
+    remaining -= batch;
+  }
+  return { successes };
+}
 
 export class ReplicaSetController {
   private queue = new WorkQueue('replicaset', (key) => this.reconcile(key));
   private unwatch: (() => void)[] = [];
+  /** ReplicaSets whose last pod create was refused: consecutive failures and when to try again. */
+  private createBackoff = new Map<string, { failures: number; notBefore: number }>();
 
   constructor(
     private readonly api: ClusterApi,
@@ -25,10 +56,19 @@ export class ReplicaSetController {
     const rsType = this.api.type('apps', 'replicasets');
     const podType = this.api.type('', 'pods');
     this.unwatch.push(
-      this.api.watch(rsType, undefined, undefined, ({ object }) => this.queue.add(keyFor(object.metadata.namespace, object.metadata.name!))),
-      this.api.watch(podType, undefined, undefined, ({ object }) => {
+      this.api.watch(rsType, undefined, undefined, ({ type, object }) => {
+        const key = keyFor(object.metadata.namespace, object.metadata.name!);
+        if (type === 'DELETED') this.createBackoff.delete(key);
+        else this.queue.add(key);
+      }),
+      this.api.watch(podType, undefined, undefined, ({ type, object }) => {
         const owner = controllerOf(object);
-        if (owner?.kind === 'ReplicaSet') this.queue.add(keyFor(object.metadata.namespace, owner.name));
+        if (owner?.kind !== 'ReplicaSet') return;
+        const key = keyFor(object.metadata.namespace, owner.name);
+        // A pod gone may have freed quota: try creating again now rather than after the back-off.
+        const backoff = this.createBackoff.get(key);
+        if (type === 'DELETED' && backoff) backoff.notBefore = 0;
+        this.queue.add(key);
       }),
     );
   }
@@ -49,12 +89,26 @@ export class ReplicaSetController {
     let active = owned.filter(isActive);
     const want = rs.spec.replicas ?? 1;
     const diff = want - active.length;
-    if (diff > 0) {
-      for (let i = 0; i < Math.min(diff, MAX_BURST); i++) {
+    let createError: Error | undefined;
+    let attempted = false;
+    let retryAfterMs: number | undefined;
+    const backoff = this.createBackoff.get(key);
+    if (diff > 0 && backoff && Date.now() < backoff.notBefore) {
+      retryAfterMs = backoff.notBefore - Date.now();
+    } else if (diff > 0) {
+      attempted = true;
+      const { error } = slowStartBatch(Math.min(diff, MAX_BURST), SLOW_START_INITIAL_BATCH, () => {
         const pod = this.api.create(podType, podFromTemplate(rs)) as Pod;
         active.push(pod);
         this.events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, COMPONENT);
-      }
+      });
+      if (error) {
+        createError = error;
+        this.events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${error.message}`, COMPONENT);
+        const failures = (backoff?.failures ?? 0) + 1;
+        retryAfterMs = Math.min(FAILED_CREATE_BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 16), FAILED_CREATE_BACKOFF_CAP_MS);
+        this.createBackoff.set(key, { failures, notBefore: Date.now() + retryAfterMs });
+      } else this.createBackoff.delete(key);
     } else if (diff < 0) {
       const victims = [...active].sort(deletionOrder).slice(0, Math.min(-diff, MAX_BURST));
       for (const pod of victims) {
@@ -82,19 +136,22 @@ export class ReplicaSetController {
       if (now - since >= minReadyMs) available++;
       else soonest = Math.min(soonest, since + minReadyMs - now);
     }
-    const status = {
+    const current = this.api.tryGet(rsType, namespace, name) as ReplicaSet | undefined;
+    const status: NonNullable<ReplicaSet['status']> = {
       replicas: active.length,
       fullyLabeledReplicas: active.filter((p) => selector(p.metadata.labels)).length,
       readyReplicas: ready,
       availableReplicas: available,
       observedGeneration: rs.metadata.generation,
     };
-    const current = this.api.tryGet(rsType, namespace, name) as ReplicaSet | undefined;
+    const conditions = replicaFailure(current?.status?.conditions ?? [], createError, diff > 0 && !attempted);
+    if (conditions.length) status.conditions = conditions;
     if (current && !sameStatus(current.status, status)) {
       current.status = status;
       this.api.update(rsType, current, { subresource: 'status' });
     }
-    if (soonest !== Infinity) return { requeueAfterMs: Math.max(10, soonest) };
+    const waits = [soonest === Infinity ? undefined : Math.max(10, soonest), retryAfterMs].filter((x): x is number => x !== undefined);
+    if (waits.length) return { requeueAfterMs: Math.min(...waits) };
   }
 }
 
@@ -141,9 +198,23 @@ function deletionOrder(a: Pod, b: Pod): number {
   return (b.metadata.name ?? '').localeCompare(a.metadata.name ?? '');
 }
 
+/**
+ * The ReplicaFailure condition as upstream's calculateStatus keeps it: set (reason FailedCreate, the error as
+ * message) when creating failed and absent before; removed once a sync creates without error. While still
+ * backing off (no attempt made), the condition stays.
+ */
+function replicaFailure(prev: ReplicaSetCondition[], err: Error | undefined, backingOff: boolean): ReplicaSetCondition[] {
+  const others = prev.filter((c) => c.type !== 'ReplicaFailure');
+  const existing = prev.find((c) => c.type === 'ReplicaFailure');
+  if (err) return [...others, existing ?? { type: 'ReplicaFailure', status: 'True', lastTransitionTime: timestamp(), reason: 'FailedCreate', message: err.message }];
+  if (backingOff) return prev; // not retried yet
+  return others;
+}
+
 function sameStatus(a: ReplicaSet['status'], b: NonNullable<ReplicaSet['status']>): boolean {
   return (
     !!a &&
+    JSON.stringify(a.conditions ?? []) === JSON.stringify(b.conditions ?? []) &&
     a.replicas === b.replicas &&
     a.fullyLabeledReplicas === b.fullyLabeledReplicas &&
     a.readyReplicas === b.readyReplicas &&

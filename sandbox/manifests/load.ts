@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { ClusterApi } from '../apiserver/api.js';
 import { badRequest } from '../apiserver/errors.js';
+import { yamlDocumentToJS } from '../apiserver/body-limits.js';
 import type { KubeObject } from '../apiserver/store.js';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -25,7 +26,8 @@ export function parseManifest(text: string): KubeObject[] {
   const out: KubeObject[] = [];
   parseAllDocuments(text).forEach((doc, i) => {
     if (doc.errors.length) throw badRequest(`document ${i + 1}: ${doc.errors[0].message}`);
-    const value = doc.toJS() as unknown;
+    // Alias bombs and absurd nesting are refused with a 400 that names the limit.
+    const value = yamlDocumentToJS(doc, `document ${i + 1}`);
     if (value === null || value === undefined) return;
     const obj = value as Partial<KubeObject>;
     if (typeof obj !== 'object' || !obj.apiVersion || !obj.kind || !obj.metadata?.name)

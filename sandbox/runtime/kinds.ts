@@ -158,7 +158,17 @@ export interface ReplicaSet extends KubeObject {
     readyReplicas?: number;
     availableReplicas?: number;
     observedGeneration?: number;
+    conditions?: ReplicaSetCondition[];
   };
+}
+
+/** ReplicaSet conditions (upstream: only ReplicaFailure), with lastTransitionTime but no lastUpdateTime. */
+export interface ReplicaSetCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
 }
 
 export interface DeploymentCondition {

@@ -11,6 +11,8 @@ import type { LogReadOptions, LogSource } from './logs.js';
 import { PodRunner, type RuntimeConfig } from './pod-runner.js';
 import { sendFromPod, type PodRequest, type PodResponse } from './request-from.js';
 import { SIDECAR_CONTAINER_NAME } from './workload.js';
+import { CapacityGuard, DEFAULT_CAPACITY_RETRY_MS, type CapacityOptions, type Refusal } from './capacity-guard.js';
+import { timestamp } from './kinds.js';
 
 export interface PodRuntimeOptions extends Partial<RuntimeConfig> {
   api: ClusterApi;
@@ -20,6 +22,10 @@ export interface PodRuntimeOptions extends Partial<RuntimeConfig> {
   network: NodeNetwork;
   /** How often readiness (workload `ready()` and probes) is re-checked. */
   readinessIntervalMs?: number;
+  /** The process's self-protection: pod cap and memory budget (defaults in capacity-guard.ts). */
+  capacity?: CapacityOptions;
+  /** How often pods left Pending for lack of room are tried again. */
+  capacityRetryMs?: number;
 }
 
 export const DEFAULT_RUNTIME_CONFIG: RuntimeConfig = {
@@ -41,9 +47,15 @@ export class PodRuntime implements LogSource {
   private readonly terminating = new Set<Promise<void>>();
   private unwatch?: () => void;
   private ticker?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private readonly guard: CapacityGuard;
+  /** Pods bound to this node but not started for lack of room, oldest first (by uid), with why. */
+  private readonly waiting = new Map<string, { pod: Pod; reported?: Refusal }>();
+  private admitScheduled = false;
 
   constructor(private readonly opts: PodRuntimeOptions) {
-    const { api: _a, events: _e, dns: _d, network: _n, readinessIntervalMs: _r, ...config } = opts;
+    const { api: _a, events: _e, dns: _d, network: _n, readinessIntervalMs: _r, capacity: _c, capacityRetryMs: _cr, ...config } = opts;
+    this.guard = new CapacityGuard(opts.capacity);
     const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Partial<RuntimeConfig>;
     this.config = { ...DEFAULT_RUNTIME_CONFIG, ...given };
   }
@@ -63,6 +75,7 @@ export class PodRuntime implements LogSource {
       const uid = pod.metadata.uid;
       const runner = this.runners.get(uid);
       if (type === 'DELETED' || pod.metadata.deletionTimestamp) {
+        this.waiting.delete(uid);
         if (runner) this.terminate(runner);
         return;
       }
@@ -70,30 +83,103 @@ export class PodRuntime implements LogSource {
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') return;
       if (pod.spec?.nodeName && pod.spec.nodeName !== this.config.nodeName) return;
-      const next = new PodRunner(pod, {
-        api: this.opts.api,
-        events: this.opts.events,
-        dns: this.opts.dns,
-        podIPs: this.podIPs,
-        localIPs: this.localIPs,
-        network: this.opts.network,
-        pulledImages: this.pulledImages,
-        config: this.config,
-      });
-      this.runners.set(uid, next);
-      this.byName.set(`${next.namespace}/${next.name}`, next);
-      // Started outside this watch callback: the runner writes to the store.
-      setImmediate(() => {
-        if (this.runners.get(uid) !== next) return;
-        next.start().catch((err: Error) => {
-          this.opts.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`, 'kubelet');
-        });
-      });
+      const waiting = this.waiting.get(uid);
+      if (waiting) {
+        waiting.pod = pod;
+        return;
+      }
+      if (this.waiting.size) {
+        // Older pods are waiting: this one queues behind them (first come, first served).
+        this.waiting.set(uid, { pod });
+        this.scheduleAdmit();
+        return;
+      }
+      const refusal = this.guard.check(this.runners.size);
+      if (refusal) {
+        // No room: the pod stays Pending, as on a full node, and is tried again later.
+        const entry: { pod: Pod; reported?: Refusal } = { pod, reported: refusal };
+        this.waiting.set(uid, entry);
+        setImmediate(() => this.reportUnschedulable(entry.pod, refusal));
+        return;
+      }
+      this.startRunner(pod);
     });
     this.ticker = setInterval(() => {
       for (const r of this.runners.values()) r.tick();
     }, this.opts.readinessIntervalMs ?? 1000);
     this.ticker.unref();
+    this.retryTimer = setInterval(() => this.admitWaiting(), this.opts.capacityRetryMs ?? DEFAULT_CAPACITY_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  private scheduleAdmit(): void {
+    if (this.admitScheduled || !this.unwatch) return;
+    this.admitScheduled = true;
+    setImmediate(() => this.admitWaiting());
+  }
+
+  /**
+   * Start waiting pods, oldest first, while there is room; the rest are told why they wait (again only when
+   * the reason changes, so a long wait does not flood the namespace with events).
+   */
+  private admitWaiting(): void {
+    this.admitScheduled = false;
+    for (const [uid, entry] of this.waiting) {
+      const refusal = this.guard.check(this.runners.size);
+      if (refusal) {
+        for (const rest of this.waiting.values()) {
+          if (rest.reported?.kind === refusal.kind) continue;
+          rest.reported = refusal;
+          this.reportUnschedulable(rest.pod, refusal);
+        }
+        return;
+      }
+      this.waiting.delete(uid);
+      const current = this.opts.api.tryGet(this.opts.api.type('', 'pods'), entry.pod.metadata.namespace, entry.pod.metadata.name) as Pod | undefined;
+      if (current?.metadata.uid === uid && !current.metadata.deletionTimestamp) this.startRunner(current);
+    }
+  }
+
+  /** The scheduler's verdict on a pod that does not fit: PodScheduled=False (Unschedulable) and a FailedScheduling event. */
+  private reportUnschedulable(pod: Pod, refusal: Refusal): void {
+    if (!this.waiting.has(pod.metadata.uid)) return;
+    this.opts.events.record(pod, 'Warning', 'FailedScheduling', refusal.message, 'default-scheduler');
+    const podType = this.opts.api.type('', 'pods');
+    const current = this.opts.api.tryGet(podType, pod.metadata.namespace, pod.metadata.name) as Pod | undefined;
+    if (!current || current.metadata.uid !== pod.metadata.uid) return;
+    const conditions = (current.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: timestamp(), reason: 'Unschedulable', message: refusal.message });
+    current.status = { ...(current.status ?? {}), phase: 'Pending', conditions };
+    delete current.metadata.resourceVersion;
+    try {
+      this.opts.api.update(podType, current, { subresource: 'status' });
+    } catch {
+      // Deleted meanwhile.
+    }
+  }
+
+  private startRunner(pod: Pod): void {
+    const uid = pod.metadata.uid;
+    this.guard.started();
+    const next = new PodRunner(pod, {
+      api: this.opts.api,
+      events: this.opts.events,
+      dns: this.opts.dns,
+      podIPs: this.podIPs,
+      localIPs: this.localIPs,
+      network: this.opts.network,
+      pulledImages: this.pulledImages,
+      config: this.config,
+    });
+    this.runners.set(uid, next);
+    this.byName.set(`${next.namespace}/${next.name}`, next);
+    // Started outside this watch callback: the runner writes to the store.
+    setImmediate(() => {
+      if (this.runners.get(uid) !== next) return;
+      next.start().catch((err: Error) => {
+        this.opts.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`, 'kubelet');
+      });
+    });
   }
 
   /** Stop every pod's containers and release every address; the runtime can then be dropped. */
@@ -101,6 +187,8 @@ export class PodRuntime implements LogSource {
     this.unwatch?.();
     this.unwatch = undefined;
     clearInterval(this.ticker);
+    clearInterval(this.retryTimer);
+    this.waiting.clear();
     for (const r of [...this.runners.values()]) this.terminate(r);
     await Promise.all([...this.terminating]);
     await Promise.all([this.podIPs.close(), this.localIPs.close()]);
@@ -112,6 +200,8 @@ export class PodRuntime implements LogSource {
     if (this.byName.get(key) === runner) this.byName.delete(key);
     const done = runner.terminate().finally(() => this.terminating.delete(done));
     this.terminating.add(done);
+    // A pod gone makes room: waiting pods need not wait for the next retry.
+    if (this.waiting.size) this.scheduleAdmit();
   }
 
   /** LogSource: `kubectl logs` for a pod on this node. */

@@ -1,5 +1,5 @@
-// Authentication (401 without a valid token) and namespace-scoped tokens (403 outside their namespaces),
-// over REST and through the real kubectl.
+// Authentication (401 without a valid token) and a user whose Role+RoleBinding grant one namespace (403
+// everywhere else, with the RBAC authorizer's text), over REST and through the real kubectl.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpsRoundTrip, startFixture, SCOPED_TOKEN, type Fixture } from './fixture.js';
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 let f: Fixture;
 before(async () => {
   f = await startFixture({ namespaces: ['default', 'team-a'] });
+  // What a namespace owner gets on a real cluster: everything in the core and apps groups of team-a only.
+  f.grant('team-a', 'team-a-owner', [{ apiGroups: ['', 'apps'], resources: ['*'], verbs: ['*'] }], { kind: 'User', name: 'learner' });
 });
 after(() => f.close());
 
@@ -50,8 +52,8 @@ describe('authentication', () => {
   });
 });
 
-describe('namespace-scoped tokens', () => {
-  test('REST: reads and writes in its namespace work, elsewhere 403 with an RBAC-like message', async () => {
+describe('a user granted one namespace by a Role and RoleBinding', () => {
+  test('REST: reads and writes in its namespace work, elsewhere 403 with the RBAC message', async () => {
     const own = await f.request('GET', '/api/v1/namespaces/team-a/pods', { token: SCOPED_TOKEN });
     assert.equal(own.status, 200);
     const other = await f.request('GET', '/api/v1/namespaces/default/pods', { token: SCOPED_TOKEN });
@@ -63,10 +65,21 @@ describe('namespace-scoped tokens', () => {
     assert.equal(all.json().message, 'deployments.apps is forbidden: User "learner" cannot list resource "deployments" in API group "apps" at the cluster scope');
     const create = await f.request('POST', '/api/v1/namespaces', { token: SCOPED_TOKEN, body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mine' } }), contentType: 'application/json' });
     assert.equal(create.status, 403);
+    assert.equal(create.json().message, 'namespaces is forbidden: User "learner" cannot create resource "namespaces" in API group "" at the cluster scope');
     assert.equal(f.api.tryGet(f.api.type('', 'namespaces'), undefined, 'mine'), undefined);
+    // As upstream: a Role granting `namespaces` in team-a lets its holder read the Namespace team-a itself.
     assert.equal((await f.request('GET', '/api/v1/namespaces/team-a', { token: SCOPED_TOKEN })).status, 200);
-    assert.equal((await f.request('GET', '/api/v1/namespaces/default', { token: SCOPED_TOKEN })).status, 403);
+    const ns = await f.request('GET', '/api/v1/namespaces/default', { token: SCOPED_TOKEN });
+    assert.equal(ns.status, 403);
+    assert.equal(ns.json().message, 'namespaces "default" is forbidden: User "learner" cannot get resource "namespaces" in API group "" in the namespace "default"');
+    assert.deepEqual(ns.json().details, { name: 'default', group: '', kind: 'namespaces' });
+    // Discovery is readable by every authenticated user (system:discovery); other paths are not.
     assert.equal((await f.request('GET', '/api', { token: SCOPED_TOKEN })).status, 200);
+    assert.equal((await f.request('GET', '/apis/apps/v1', { token: SCOPED_TOKEN })).status, 200);
+    const path = await f.request('GET', '/no/such/path', { token: SCOPED_TOKEN });
+    assert.equal(path.status, 403);
+    assert.equal(path.json().message, 'forbidden: User "learner" cannot get path "/no/such/path"');
+    assert.equal((await f.request('GET', '/no/such/path')).status, 404, 'the admin (system:masters) may; the path does not exist');
   });
 
   test('kubectl: works in its namespace, Forbidden outside it', async () => {
@@ -85,7 +98,7 @@ describe('namespace-scoped tokens', () => {
 });
 
 describe('kubectl auth', () => {
-  test('can-i answers from the token\'s scope', async () => {
+  test('can-i answers from the user\'s RBAC rules', async () => {
     const kc = { kubeconfig: f.scopedKubeconfig };
     assert.equal((await f.kubectl(['auth', 'can-i', 'create', 'pods'], kc)).stdout, 'yes\n');
     const no = await f.kubectl(['auth', 'can-i', 'create', 'pods', '-n', 'default'], kc);
@@ -98,6 +111,9 @@ describe('kubectl auth', () => {
   test('whoami shows the user', async () => {
     const r = await f.kubectl(['auth', 'whoami'], { kubeconfig: f.scopedKubeconfig });
     assert.match(r.stdout, /Username\s+learner/);
-    assert.match(r.stdout, /sandbox:namespace:team-a/);
+    assert.match(r.stdout, /Groups\s+\[system:authenticated\]/);
+    const admin = await f.kubectl(['auth', 'whoami']);
+    assert.match(admin.stdout, /Username\s+admin/);
+    assert.match(admin.stdout, /Groups\s+\[system:masters system:authenticated\]/);
   });
 });

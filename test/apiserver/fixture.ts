@@ -1,5 +1,5 @@
-// A real listening sandbox API server (ObjectStore + ClusterApi + HTTP) with tokens, a kubeconfig in a
-// temp dir, and a way to run the real kubectl against it. No runtime or controllers.
+// A real listening sandbox API server (ObjectStore + ClusterApi + HTTP) with tokens, RBAC's bootstrap policy,
+// a kubeconfig in a temp dir, and a way to run the real kubectl against it. No runtime or controllers.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,14 +10,24 @@ import type { AddressInfo } from 'node:net';
 import { ObjectStore } from '../../sandbox/apiserver/store.js';
 import { ResourceRegistry } from '../../sandbox/apiserver/resources.js';
 import { ClusterApi } from '../../sandbox/apiserver/api.js';
-import { createApiServer, StaticTokenAuthenticator, type LogSource } from '../../sandbox/apiserver/http-server.js';
+import { adminIdentity, createApiServer, StaticTokenAuthenticator, type LogSource } from '../../sandbox/apiserver/http-server.js';
+import { ensureBootstrapPolicy } from '../../sandbox/apiserver/rbac/bootstrap-policy.js';
+import type { PolicyRule } from '../../sandbox/apiserver/rbac/policy-rules.js';
 import { writeKubeconfig } from '../../sandbox/apiserver/kubeconfig.js';
 import type { ProxyTargets } from '../../sandbox/apiserver/handlers/proxy-handler.js';
 import { createServingCertificate } from '../../sandbox/apiserver/serving-certificate.js';
 
 export const KUBECTL = '/usr/bin/kubectl';
 export const ADMIN_TOKEN = 'admin-token-for-tests';
+/** The token of user "learner" (group system:authenticated only): it may do what RBAC grants it. */
 export const SCOPED_TOKEN = 'scoped-token-for-tests';
+export const RBAC_V1 = 'rbac.authorization.k8s.io/v1';
+
+export interface Subject {
+  kind: 'User' | 'Group' | 'ServiceAccount';
+  name: string;
+  namespace?: string;
+}
 
 export interface KubectlResult {
   code: number;
@@ -40,6 +50,13 @@ export interface Fixture {
   file(name: string, content: string): string;
   request(method: string, path: string, opts?: { body?: string | Uint8Array; contentType?: string; token?: string | null; accept?: string }): Promise<{ status: number; headers: Headers; text: string; json(): any }>;
   createNamespace(name: string): void;
+  /**
+   * A ServiceAccount (created if missing) and a kubeconfig holding a token minted for it by the TokenRequest API,
+   * with `namespace` as the context's namespace.
+   */
+  serviceAccountKubeconfig(namespace: string, name: string): Promise<{ token: string; kubeconfig: string; user: string }>;
+  /** A Role (or, with `clusterRole`, a ClusterRole) with these rules, bound in `namespace` to `subject`. */
+  grant(namespace: string, name: string, rules: PolicyRule[], subject: Subject, opts?: { clusterRole?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -47,8 +64,9 @@ export async function startFixture(opts: { logs?: LogSource; namespaces?: string
   const store = new ObjectStore();
   const api = new ClusterApi(store, ResourceRegistry.default());
   const auth = new StaticTokenAuthenticator()
-    .add(ADMIN_TOKEN, { user: 'admin', namespaces: '*' })
-    .add(SCOPED_TOKEN, { user: 'learner', namespaces: ['team-a'] });
+    .add(ADMIN_TOKEN, adminIdentity('admin'))
+    .add(SCOPED_TOKEN, { user: 'learner', groups: ['system:authenticated'] });
+  ensureBootstrapPolicy(api);
   const cert = await createServingCertificate(['127.0.0.1', 'localhost']);
   const server = createApiServer({ api, authenticator: auth, logs: opts.logs, proxyTargets: opts.proxyTargets, tokenIssuer: auth, tls: { key: cert.keyPem, cert: cert.certPem + cert.caPem } });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,6 +83,16 @@ export async function startFixture(opts: { logs?: LogSource; namespaces?: string
     api.create(api.type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } });
   };
   for (const ns of opts.namespaces ?? ['default']) createNamespace(ns);
+
+  const request: Fixture['request'] = async (method, path, o = {}) => {
+    const headers: Record<string, string> = {};
+    if (o.token !== null) headers.Authorization = `Bearer ${o.token ?? ADMIN_TOKEN}`;
+    if (o.contentType) headers['Content-Type'] = o.contentType;
+    if (o.accept) headers.Accept = o.accept;
+    const { status, headers: h, body } = await httpsRoundTrip(url + path, { method, headers, body: o.body, ca });
+    const text = body.toString('utf8');
+    return { status, headers: h, text, json: () => JSON.parse(text) };
+  };
 
   return {
     api,
@@ -95,14 +123,28 @@ export async function startFixture(opts: { logs?: LogSource; namespaces?: string
         if (o.input !== undefined) child.stdin?.end(o.input);
       });
     },
-    async request(method, path, o = {}) {
-      const headers: Record<string, string> = {};
-      if (o.token !== null) headers.Authorization = `Bearer ${o.token ?? ADMIN_TOKEN}`;
-      if (o.contentType) headers['Content-Type'] = o.contentType;
-      if (o.accept) headers.Accept = o.accept;
-      const { status, headers: h, body } = await httpsRoundTrip(url + path, { method, headers, body: o.body, ca });
-      const text = body.toString('utf8');
-      return { status, headers: h, text, json: () => JSON.parse(text) };
+    request,
+    async serviceAccountKubeconfig(namespace, name) {
+      const sas = api.type('', 'serviceaccounts');
+      if (!api.tryGet(sas, namespace, name)) api.create(sas, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+      const minted = await request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, { body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }), contentType: 'application/json' });
+      if (minted.status !== 201) throw new Error(`TokenRequest failed: ${minted.text}`);
+      const token = minted.json().status.token as string;
+      const path = join(dir, `kubeconfig-${namespace}-${name}`);
+      writeKubeconfig(path, { server: url, token, namespace, contextName: `${namespace}-${name}`, certificateAuthority: ca });
+      return { token, kubeconfig: path, user: `system:serviceaccount:${namespace}:${name}` };
+    },
+    grant(namespace, name, rules, subject, g = {}) {
+      const kind = g.clusterRole ? 'ClusterRole' : 'Role';
+      const roleType = api.type('rbac.authorization.k8s.io', g.clusterRole ? 'clusterroles' : 'roles');
+      api.create(roleType, { apiVersion: RBAC_V1, kind, metadata: { name, ...(g.clusterRole ? {} : { namespace }) }, rules });
+      api.create(api.type('rbac.authorization.k8s.io', 'rolebindings'), {
+        apiVersion: RBAC_V1,
+        kind: 'RoleBinding',
+        metadata: { name, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name },
+        subjects: [subject.kind === 'ServiceAccount' ? subject : { apiGroup: 'rbac.authorization.k8s.io', ...subject }],
+      });
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -108,14 +108,37 @@ describe('proxy subresource', () => {
 });
 
 describe('TokenRequest', () => {
-  test('kubectl create token mints a token scoped to the service account namespace', async () => {
+  test('kubectl create token mints a ServiceAccount token; a RoleBinding in its namespace decides what it may do', async () => {
     const r = await f.kubectl(['create', 'token', 'learner', '-n', 'team-x']);
     assert.equal(r.code, 0, r.stderr);
     const token = r.stdout.trim();
+    const before = await f.request('GET', '/api/v1/namespaces/team-x/configmaps', { token });
+    assert.equal(before.status, 403, 'no binding yet: nothing');
+    assert.equal(before.json().message, 'configmaps is forbidden: User "system:serviceaccount:team-x:learner" cannot list resource "configmaps" in API group "" in the namespace "team-x"');
+    f.grant('team-x', 'config-reader', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }], { kind: 'ServiceAccount', name: 'learner', namespace: 'team-x' });
     assert.equal((await f.request('GET', '/api/v1/namespaces/team-x/configmaps', { token })).status, 200);
     const other = await f.request('GET', '/api/v1/namespaces/team-y/configmaps', { token });
     assert.equal(other.status, 403);
-    assert.match(other.json().message, /User "system:serviceaccount:team-x:learner" cannot list resource "configmaps"/);
+    assert.equal(other.json().message, 'configmaps is forbidden: User "system:serviceaccount:team-x:learner" cannot list resource "configmaps" in API group "" in the namespace "team-y"');
+    const whoami = await f.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { token, body: '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}', contentType: 'application/json' });
+    assert.deepEqual(whoami.json().status.userInfo.groups, ['system:serviceaccounts', 'system:serviceaccounts:team-x', 'system:authenticated']);
+  });
+
+  test('minting a token is `create` on serviceaccounts/token, authorized like any subresource', async () => {
+    const sas = f.api.type('', 'serviceaccounts');
+    f.api.create(sas, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'minter', namespace: 'team-y' } });
+    f.api.create(sas, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'target', namespace: 'team-y' } });
+    const minter = (await f.serviceAccountKubeconfig('team-y', 'minter')).kubeconfig;
+    const refused = await f.kubectl(['create', 'token', 'target'], { kubeconfig: minter });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /serviceaccounts "target" is forbidden: User "system:serviceaccount:team-y:minter" cannot create resource "serviceaccounts\/token" in API group "" in the namespace "team-y"/);
+    f.grant('team-y', 'token-minter', [{ apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: ['target'] }], { kind: 'ServiceAccount', name: 'minter' });
+    const minted = await f.kubectl(['create', 'token', 'target'], { kubeconfig: minter });
+    assert.equal(minted.code, 0, minted.stderr);
+    const whoami = await f.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { token: minted.stdout.trim(), body: '{}', contentType: 'application/json' });
+    assert.equal(whoami.json().status.userInfo.username, 'system:serviceaccount:team-y:target');
+    const other = await f.kubectl(['create', 'token', 'minter'], { kubeconfig: minter });
+    assert.match(other.stderr, /serviceaccounts "minter" is forbidden/, 'resourceNames: only the named ServiceAccount');
   });
 
   test('the token dies with its ServiceAccount; a missing ServiceAccount is 404; too short a lifetime is 422', async () => {
@@ -124,9 +147,9 @@ describe('TokenRequest', () => {
     const minted = await f.request('POST', '/api/v1/namespaces/team-x/serviceaccounts/temp/token', { body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }), contentType: 'application/json' });
     assert.equal(minted.status, 201);
     const token = minted.json().status.token as string;
-    assert.equal((await f.request('GET', '/api/v1/namespaces/team-x/pods', { token })).status, 200);
+    assert.equal((await f.request('GET', '/api', { token })).status, 200);
     f.api.delete(sas, 'team-x', 'temp');
-    assert.equal((await f.request('GET', '/api/v1/namespaces/team-x/pods', { token })).status, 401);
+    assert.equal((await f.request('GET', '/api', { token })).status, 401);
 
     assert.equal((await f.request('POST', '/api/v1/namespaces/team-x/serviceaccounts/ghost/token', { body: '{}', contentType: 'application/json' })).status, 404);
     const short = await f.request('POST', '/api/v1/namespaces/team-x/serviceaccounts/learner/token', { body: JSON.stringify({ spec: { expirationSeconds: 5 } }), contentType: 'application/json' });

@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitWords } from '../../playground-server/terminal/words.js';
 import { checkKubectlArgs } from '../../playground-server/terminal/kubectl-policy.js';
+import { HostAllowList } from '../../playground-server/api/http-guards.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonBounded } from '../../playground-server/api/json-limits.js';
+import { redactAddresses } from '../../playground-server/api/errors.js';
 import { serviceOfHost } from '../../playground-server/requests/target-policy.js';
 import { TokenBucketLimiter } from '../../playground-server/api/rate-limit.js';
 import { bucketQuantile, parsePrometheusText } from '../../playground-server/mesh/prometheus-text.js';
@@ -31,13 +34,27 @@ test('command lines split into words with quotes, and shell syntax is refused', 
 });
 
 test('kubectl runs only safe subcommands and never reads files or switches credentials', () => {
-  for (const ok of [['get', 'pods'], ['get', 'pods', '-n', 'x', '-o', 'wide'], ['logs', '-f', 'deploy/x'], ['apply', '--server-side', '--help'], ['delete', 'pod', 'x'], ['auth', 'can-i', 'list', 'pods']]) {
-    assert.deepEqual(checkKubectlArgs(ok), ok);
+  // Allowed lines come back in canonical form (one --long=value word per flag): what kubectl parses is what was checked.
+  for (const [ok, canonical] of [
+    [['get', 'pods'], ['get', 'pods']],
+    [['get', 'pods', '-n', 'x', '-o', 'wide'], ['get', 'pods', '--namespace=x', '--output=wide']],
+    [['get', '-wojson', 'pods'], ['get', 'pods', '--watch', '--output=json']],
+    [['get', 'pods', '-o=jsonpath={.items[*].metadata.name}'], ['get', 'pods', '--output=jsonpath={.items[*].metadata.name}']],
+    [['logs', '-f', 'deploy/x'], ['logs', 'deploy/x', '--follow']],
+    [['apply', '--server-side', '--help'], ['apply', '--server-side', '--help']],
+    [['delete', 'pod', 'x'], ['delete', 'pod', 'x']],
+    [['auth', 'can-i', 'list', 'pods'], ['auth', 'can-i', 'list', 'pods']],
+    [['create', 'deployment', 'd', '--image', 'playground/httpbin:v1', '--', 'x', '-f'], ['create', 'deployment', 'd', '--image=playground/httpbin:v1', '--', 'x', '-f']],
+  ]) {
+    assert.deepEqual(checkKubectlArgs(ok), canonical, ok.join(' '));
   }
   for (const bad of [
     ['apply', '-f', '/etc/passwd'], ['apply', '--filename=/etc/passwd'], ['create', 'configmap', 'x', '--from-file=/etc/passwd'], ['get', 'pods', '-o', 'jsonpath-file=/etc/passwd'],
     ['get', 'pods', '--kubeconfig=/root/.kube/config'], ['get', 'pods', '--token', 'x'], ['get', 'pods', '-s', 'https://evil'], ['get', 'pods', '--as', 'admin'],
     ['exec', 'x', '--', 'sh'], ['proxy'], ['port-forward', 'x', '80'], ['cp', 'a', 'b'], ['config', 'view', '--raw'], ['--namespace', 'x', 'get', 'pods'], ['run', 'x', '-it', '--image', 'y'], ['get', 'pods', '-k', '.'], [],
+    ['get', 'ns', 'x', '--output=go-template-file', '--template=/etc/passwd'], ['get', 'ns', '--output=templatefile', '--template=/etc/passwd'], ['get', 'ns', '--output=jsonpath-file', '--template=/etc/passwd'],
+    ['get', 'ns', '-wo', 'go-template-file', '--template=/etc/passwd'], ['get', '-wf', '/etc/passwd'], ['delete', '-Af', '/etc/passwd'], ['get', 'pods', '-ocustom-columns-file=/etc/passwd'],
+    ['get', 'pods', '-v=9'], ['get', 'pods', '--cache-dir=/tmp'], ['cluster-info', 'dump'], ['get', 'pods', '--', '-f', 'x'], ['get', 'pods', '--raw', 'file:///etc/passwd'],
   ]) {
     assert.equal(reasonOf(() => checkKubectlArgs(bad)), 'CommandRefused', bad.join(' '));
   }
@@ -100,4 +117,26 @@ test('terminal output is capped: the program is stopped and the result says trun
   assert.equal(sink.truncated, true);
   assert.equal(chunks.filter((c) => c.startsWith('x')).join('').length, 1000);
   assert.match(chunks.at(-1)!, /truncated at 1000 bytes/);
+});
+
+test('the Host allow-list: loopback defaults with and without the port, named hosts, wildcard binds need names', () => {
+  const d = new HostAllowList(undefined, '127.0.0.1', 8080);
+  for (const ok of ['127.0.0.1:8080', '127.0.0.1', 'localhost:8080', 'LOCALHOST', '[::1]:8080', '[::1]']) assert.ok(d.allows(ok), ok);
+  for (const bad of [undefined, '', 'evil.example', 'evil.example:8080', '127.0.0.1:8081', 'localhost.evil:8080', '127.0.0.2:8080', '[::2]:8080', 'localhost:8080@evil']) assert.ok(!d.allows(bad), String(bad));
+  const named = new HostAllowList(['play.example.com', 'admin.example.com:8443', '::1'], '0.0.0.0', 8080);
+  for (const ok of ['play.example.com', 'play.example.com:443', 'admin.example.com:8443', '[::1]:9']) assert.ok(named.allows(ok), ok);
+  for (const bad of ['admin.example.com', 'admin.example.com:443', 'localhost:8080', '127.0.0.1:8080']) assert.ok(!named.allows(bad), bad);
+  assert.throws(() => new HostAllowList(undefined, '0.0.0.0', 8080), /--allowed-host/);
+  assert.throws(() => new HostAllowList([], '::', 8080), /--allowed-host/);
+});
+
+test('JSON nesting is measured outside strings; addresses are redacted from messages', () => {
+  assert.equal(jsonDepthExceeds('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH)), false);
+  assert.equal(jsonDepthExceeds('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)), true);
+  assert.equal(jsonDepthExceeds(JSON.stringify({ s: '['.repeat(10_000), t: 'a\\"[[[' })), false);
+  assert.equal(reasonOf(() => parseJsonBounded('['.repeat(20_000), 'the body')), 'NestingTooDeep');
+  assert.equal(reasonOf(() => parseJsonBounded('{"a":', 'the body')), 'InvalidJson');
+  const text = redactAddresses('connect ECONNREFUSED 127.0.0.1:6443 while calling https://10.0.0.1:443/api and [::1]:6443, localhost:8080');
+  assert.doesNotMatch(text, /127\.0\.0\.1|6443|10\.0\.0\.1|::1|localhost:8080/);
+  assert.match(text, /ECONNREFUSED/);
 });

@@ -1,7 +1,7 @@
 // serviceaccounts/<name>/token (authentication.k8s.io/v1 TokenRequest): a bound token for a ServiceAccount,
-// scoped to its namespace. The playground server gives each learner such a token, as it would on a real cluster.
+// carrying its user and groups; what it may do is up to RBAC. The playground server gives each learner such a token, as it would on a real cluster.
 import { badRequest, invalid } from '../errors.js';
-import type { TokenIssuer } from '../auth.js';
+import { serviceAccountIdentity, type TokenIssuer } from '../auth.js';
 import { sendJson } from '../http-io.js';
 import { readDecodedBody, type RequestContext } from './request-context.js';
 
@@ -30,8 +30,7 @@ export async function handleTokenRequest(ctx: RequestContext, issuer: TokenIssue
   const sa = ctx.api.get(ctx.type, namespace, ctx.target.name!); // 404 for a missing ServiceAccount
   const expiresAt = Date.now() + Math.min(seconds, MAX_TOKEN_SECONDS) * 1000;
   const token = issuer.issue({
-    user: `system:serviceaccount:${namespace}:${sa.metadata.name}`,
-    namespaces: [namespace],
+    ...serviceAccountIdentity(namespace, sa.metadata.name!, sa.metadata.uid),
     boundTo: { namespace, serviceAccount: sa.metadata.name!, uid: sa.metadata.uid! },
     expiresAt,
   });

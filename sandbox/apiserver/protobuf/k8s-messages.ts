@@ -117,6 +117,17 @@ export const MESSAGES: Record<string, MessageDesc> = {
   },
 };
 
+// `kubectl create quota`
+MESSAGES['v1/ResourceQuota'] = {
+  1: m('metadata', objectMeta),
+  2: m('spec', {
+    1: { name: 'hard', type: { map: 'quantity' } },
+    2: s('scopes', { repeated: true }),
+    3: m('scopeSelector', { 1: m('matchExpressions', { 1: s('scopeName'), 2: s('operator'), 3: s('values', { repeated: true }) }, { repeated: true }) }),
+  }),
+  3: ignored('status'),
+};
+
 const resourceAttributes: MessageDesc = { 1: s('namespace'), 2: s('verb'), 3: s('group'), 4: s('version'), 5: s('resource'), 6: s('subresource'), 7: s('name') };
 MESSAGES['authorization.k8s.io/v1/SelfSubjectAccessReview'] = {
   1: m('metadata', objectMeta),
@@ -133,3 +144,16 @@ export const DELETE_OPTIONS: MessageDesc = {
   4: s('propagationPolicy', { ptr: true }),
   5: s('dryRun', { repeated: true }),
 };
+
+// `kubectl auth can-i --list` and `kubectl create role|clusterrole|rolebinding|clusterrolebinding` (rbac/v1 generated.proto).
+MESSAGES['authorization.k8s.io/v1/SelfSubjectRulesReview'] = { 1: m('metadata', objectMeta), 2: m('spec', { 1: s('namespace') }), 3: ignored('status') };
+const policyRule: MessageDesc = { 1: s('verbs', { repeated: true }), 2: s('apiGroups', { repeated: true }), 3: s('resources', { repeated: true }), 4: s('resourceNames', { repeated: true }), 5: s('nonResourceURLs', { repeated: true }) };
+const rbacBinding: MessageDesc = {
+  1: m('metadata', objectMeta),
+  2: m('subjects', { 1: s('kind'), 2: s('apiGroup'), 3: s('name'), 4: s('namespace') }, { repeated: true }),
+  3: m('roleRef', { 1: s('apiGroup'), 2: s('kind'), 3: s('name') }),
+};
+MESSAGES['rbac.authorization.k8s.io/v1/Role'] = { 1: m('metadata', objectMeta), 2: m('rules', policyRule, { repeated: true }) };
+MESSAGES['rbac.authorization.k8s.io/v1/ClusterRole'] = { 1: m('metadata', objectMeta), 2: m('rules', policyRule, { repeated: true }), 3: m('aggregationRule', { 1: m('clusterRoleSelectors', labelSelector, { repeated: true }) }) };
+MESSAGES['rbac.authorization.k8s.io/v1/RoleBinding'] = rbacBinding;
+MESSAGES['rbac.authorization.k8s.io/v1/ClusterRoleBinding'] = rbacBinding;

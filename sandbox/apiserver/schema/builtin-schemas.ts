@@ -263,6 +263,14 @@ const deploymentStrategy = obj(
   { 'x-kubernetes-patch-strategy': 'retainKeys' },
 );
 
+// rbac.authorization.k8s.io/v1: rules and subjects are atomic lists, roleRef and subjects atomic maps, as upstream.
+// Required fields (verbs, roleRef and its kind/name, a subject's kind/name) are checked by validation/rbac-rules.ts
+// with the apiserver's messages, after roleRef.apiGroup and subjects' apiGroup are defaulted.
+const policyRule = obj({ apiGroups: list(str), resources: list(str), verbs: list(str), resourceNames: list(str), nonResourceURLs: list(str) });
+const roleRef = atomicObj({ apiGroup: str, kind: str, name: str });
+const rbacSubject = atomicObj({ kind: str, apiGroup: str, name: str, namespace: str });
+const roleBinding = top({ subjects: list(rbacSubject), roleRef });
+
 /** Schemas by `group/Kind` ('' group for core). */
 export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
   '/Namespace': top({
@@ -325,6 +333,28 @@ export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
     reportingComponent: str,
     reportingInstance: str,
   }, ['involvedObject']),
+  '/ResourceQuota': top({
+    spec: obj({
+      hard: mapOf(quantity),
+      scopes: list(str),
+      scopeSelector: atomicObj({
+        matchExpressions: list(obj({ scopeName: str, operator: str, values: list(str) }, { required: ['scopeName', 'operator'] })),
+      }),
+    }),
+    status: obj({ hard: mapOf(quantity), used: mapOf(quantity) }),
+  }),
+  '/LimitRange': top({
+    spec: obj({
+      limits: list(obj({
+        type: str,
+        max: mapOf(quantity),
+        min: mapOf(quantity),
+        default: mapOf(quantity),
+        defaultRequest: mapOf(quantity),
+        maxLimitRequestRatio: mapOf(quantity),
+      }, { required: ['type'] })),
+    }, { required: ['limits'] }),
+  }),
   'apps/Deployment': top({
     spec: obj(
       {
@@ -388,6 +418,10 @@ export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
       policyTypes: list(str), // values checked by validation, with upstream's message
     }),
   }),
+  'rbac.authorization.k8s.io/Role': top({ rules: list(policyRule) }),
+  'rbac.authorization.k8s.io/ClusterRole': top({ rules: list(policyRule), aggregationRule: obj({ clusterRoleSelectors: list(labelSelector) }) }),
+  'rbac.authorization.k8s.io/RoleBinding': roleBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': roleBinding,
   'autoscaling/Scale': top({
     spec: obj({ replicas: int32 }),
     status: obj({ replicas: int32, selector: str }),

@@ -2,6 +2,7 @@
 // so `kubectl get` shows what it shows against a real cluster (kubectl hides priority>0 columns unless -o wide).
 import type { KubeObject } from '../store.js';
 import { isPlainObject } from '../schema/structural.js';
+import { Quantity } from '../admission/quantity.js';
 
 export interface ColumnDefinition {
   name: string;
@@ -362,7 +363,78 @@ const networkPolicyPrinter: Printer = {
   cells: (np, now) => [np.metadata.name, selectorString(o(np.spec).podSelector), age(np, now)],
 };
 
+const CREATED_AT = col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+
+/** printResourceQuota: `pods: 3/20, requests.cpu: 300m/4` (limits.* in the LIMIT column), sorted by name. */
+const resourceQuotaPrinter: Printer = {
+  columns: [
+    NAME,
+    AGE,
+    col('Request', 'string', 0, 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+    col('Limit', 'string', 0, 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+  ],
+  cells(q, now) {
+    const status = o(q.status);
+    const hard = o(status.hard);
+    const used = o(status.used);
+    const request: string[] = [];
+    const limit: string[] = [];
+    for (const name of Object.keys(hard).sort()) {
+      const text = `${name}: ${canonicalQuantity(used[name])}/${canonicalQuantity(hard[name])}`;
+      const pieces = name.split('.');
+      (pieces.length > 1 && pieces[0] === 'limits' ? limit : request).push(text);
+    }
+    return [q.metadata.name, age(q, now), request.join(', '), limit.join(', ')];
+  },
+};
+
+function canonicalQuantity(v: unknown): string {
+  return Quantity.parse(v)?.toString() ?? '0';
+}
+
+const limitRangePrinter: Printer = {
+  columns: [NAME, CREATED_AT],
+  cells: (lr) => [lr.metadata.name, lr.metadata.creationTimestamp ?? ''],
+};
+
+/** Role and ClusterRole: Name and Created At (printRole, printClusterRole). */
+const rolePrinter: Printer = {
+  columns: [NAME, CREATED_AT],
+  cells: (r) => [r.metadata.name, r.metadata.creationTimestamp ?? ''],
+};
+
+/** RoleBinding and ClusterRoleBinding: Name, Role (`Kind/name`), Age; wide: Users, Groups, ServiceAccounts. */
+function bindingPrinter(kind: string): Printer {
+  return {
+    columns: [
+      NAME,
+      col('Role', 'string', 0, 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.'),
+      AGE,
+      col('Users', 'string', 1, `Users in the ${kind}`),
+      col('Groups', 'string', 1, `Groups in the ${kind}`),
+      col('ServiceAccounts', 'string', 1, `ServiceAccounts in the ${kind}`),
+    ],
+    cells(b, now) {
+      const ref = o(b.roleRef);
+      const subjects = arr(b.subjects);
+      const names = (k: string, fmt: (s: Obj) => string) => subjects.filter((s) => s.kind === k).map(fmt).join(', ');
+      return [
+        b.metadata.name,
+        `${ref.kind ?? ''}/${ref.name ?? ''}`,
+        age(b, now),
+        names('User', (s) => String(s.name ?? '')),
+        names('Group', (s) => String(s.name ?? '')),
+        names('ServiceAccount', (s) => `${s.namespace ?? ''}/${s.name ?? ''}`),
+      ];
+    },
+  };
+}
+
 export const BUILTIN_PRINTERS: Record<string, Printer> = {
+  'rbac.authorization.k8s.io/Role': rolePrinter,
+  'rbac.authorization.k8s.io/ClusterRole': rolePrinter,
+  'rbac.authorization.k8s.io/RoleBinding': bindingPrinter('roleBinding'),
+  'rbac.authorization.k8s.io/ClusterRoleBinding': bindingPrinter('clusterRoleBinding'),
   '/Pod': podPrinter,
   'apps/Deployment': deploymentPrinter,
   'apps/ReplicaSet': replicaSetPrinter,
@@ -375,10 +447,12 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
   '/ServiceAccount': serviceAccountPrinter,
   '/Event': eventPrinter,
   'networking.k8s.io/NetworkPolicy': networkPolicyPrinter,
+  '/ResourceQuota': resourceQuotaPrinter,
+  '/LimitRange': limitRangePrinter,
 };
 
 /** The printer for kinds without one: Name and Created At, as the generic table convertor prints. */
 export const DEFAULT_PRINTER: Printer = {
-  columns: [NAME, col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
+  columns: [NAME, CREATED_AT],
   cells: (obj) => [obj.metadata.name, obj.metadata.creationTimestamp ?? ''],
 };

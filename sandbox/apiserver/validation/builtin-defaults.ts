@@ -2,6 +2,7 @@
 import type { KubeObject } from '../store.js';
 import type { ResourceType } from '../resources.js';
 import { isPlainObject } from '../schema/structural.js';
+import { applyRbacDefaults, isRbacKind } from './rbac-rules.js';
 
 type Obj = Record<string, unknown>;
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
@@ -19,6 +20,7 @@ function defaultContainers(podSpec: unknown): void {
 }
 
 export function applyBuiltinDefaults(t: ResourceType, obj: KubeObject): void {
+  if (isRbacKind(t)) return applyRbacDefaults(t, obj);
   const spec = isPlainObject(obj.spec) ? obj.spec : undefined;
   switch (`${t.group}/${t.kind}`) {
     case '/Pod':

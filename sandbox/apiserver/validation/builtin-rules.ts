@@ -6,6 +6,13 @@ import type { ResourceType } from '../resources.js';
 import { compileLabelSelector, type LabelSelector } from '../selectors.js';
 import { isPlainObject } from '../schema/structural.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, labels } from './name-rules.js';
+import { Quantity } from '../admission/quantity.js';
+import { CONFIGMAP_SECRET_BYTES, QUOTA_SCOPES, STANDARD_QUOTA_RESOURCES, isIntegerResource } from '../admission/quota-usage.js';
+
+/** Kubernetes' size limit of one ConfigMap's or Secret's data (corev1.MaxSecretSize). */
+export const MAX_CONFIG_OBJECT_BYTES = 1024 * 1024;
+const QUANTITY_PATTERN = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+import { isRbacKind, validateRbac, validateRbacName } from './rbac-rules.js';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
@@ -28,6 +35,7 @@ function portInRange(field: string, v: unknown): StatusCause[] {
 export function validateName(t: ResourceType, name: string): StatusCause[] {
   if (t.group === '' && t.kind === 'Namespace') return dns1123Label('metadata.name', name);
   if (t.group === '' && t.kind === 'Service') return dns1035Label('metadata.name', name);
+  if (isRbacKind(t)) return validateRbacName('metadata.name', name);
   return dns1123Subdomain('metadata.name', name);
 }
 
@@ -52,7 +60,28 @@ function validateContainers(path: string, list: unknown, requiredList: boolean):
     asList(c.env).forEach((e, j) => {
       if (typeof e.name !== 'string' || !e.name) out.push(required(`${p}.env[${j}].name`));
     });
+    out.push(...validateResourceRequirements(`${p}.resources`, c.resources));
   });
+  return out;
+}
+
+/** Requests and limits are quantities, not negative, and a request is at most its limit. */
+function validateResourceRequirements(path: string, value: unknown): StatusCause[] {
+  const out: StatusCause[] = [];
+  const r = asObj(value);
+  const parsed: Record<string, Map<string, Quantity>> = { requests: new Map(), limits: new Map() };
+  for (const kind of ['limits', 'requests']) {
+    for (const [name, raw] of Object.entries(asObj(r[kind]))) {
+      const q = Quantity.parse(raw);
+      if (!q) out.push(invalid(`${path}.${kind}[${name}]`, raw, QUANTITY_PATTERN));
+      else if (q.nano < 0n) out.push(invalid(`${path}.${kind}[${name}]`, String(raw), 'must be greater than or equal to 0'));
+      else parsed[kind].set(name, q);
+    }
+  }
+  for (const [name, req] of parsed.requests) {
+    const lim = parsed.limits.get(name);
+    if (lim && req.cmp(lim) > 0) out.push(invalid(`${path}.requests`, req.toString(), `must be less than or equal to ${name} limit of ${lim.toString()}`));
+  }
   return out;
 }
 
@@ -152,6 +181,95 @@ function validateConfigMap(obj: KubeObject, old: KubeObject | undefined): Status
   }
   if (old?.immutable === true && (JSON.stringify(old.data) !== JSON.stringify(obj.data) || JSON.stringify(old.binaryData) !== JSON.stringify(obj.binaryData)))
     out.push({ reason: 'FieldValueForbidden', field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' });
+  let size = 0;
+  for (const v of Object.values(asObj(obj.data))) if (typeof v === 'string') size += Buffer.byteLength(v);
+  for (const v of Object.values(asObj(obj.binaryData))) if (typeof v === 'string') size += Buffer.from(v, 'base64').length;
+  if (size > MAX_CONFIG_OBJECT_BYTES) out.push(tooLong('[]'));
+  return out;
+}
+
+const tooLong = (field: string): StatusCause => ({ reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${MAX_CONFIG_OBJECT_BYTES} bytes` });
+
+function validateSecret(obj: KubeObject): StatusCause[] {
+  let size = 0;
+  for (const v of Object.values(asObj(obj.data))) if (typeof v === 'string') size += Buffer.from(v, 'base64').length;
+  for (const v of Object.values(asObj(obj.stringData))) if (typeof v === 'string') size += Buffer.byteLength(v);
+  return size > MAX_CONFIG_OBJECT_BYTES ? [tooLong('data')] : [];
+}
+
+/** A quota resource name: a standard one, `count/<resource>[.<group>]`, or a domain-qualified name. */
+function validateQuotaResourceName(field: string, name: string): StatusCause[] {
+  if (STANDARD_QUOTA_RESOURCES.has(name) || name === CONFIGMAP_SECRET_BYTES) return [];
+  if (/^count\/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) return [];
+  if (/^(requests\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name)) return [];
+  return [invalid(field, name, 'must be a standard resource for quota')];
+}
+
+function validateQuantities(path: string, map: unknown, integers: boolean): StatusCause[] {
+  const out: StatusCause[] = [];
+  for (const [name, raw] of Object.entries(asObj(map))) {
+    const field = `${path}[${name}]`;
+    const q = Quantity.parse(raw);
+    if (!q) out.push(invalid(field, raw, QUANTITY_PATTERN));
+    else if (q.nano < 0n) out.push(invalid(field, String(raw), 'must be greater than or equal to 0'));
+    else if (integers && isIntegerResource(name) && q.nano % 1_000_000_000n !== 0n) out.push(invalid(field, String(raw), 'must be an integer'));
+  }
+  return out;
+}
+
+function validateResourceQuota(obj: KubeObject): StatusCause[] {
+  const spec = asObj(obj.spec);
+  const out: StatusCause[] = [];
+  for (const name of Object.keys(asObj(spec.hard))) out.push(...validateQuotaResourceName(`spec.hard[${name}]`, name));
+  out.push(...validateQuantities('spec.hard', spec.hard, true));
+  const scopes = Array.isArray(spec.scopes) ? spec.scopes : [];
+  scopes.forEach((scope, i) => {
+    if (!QUOTA_SCOPES.includes(String(scope)))
+      out.push({ reason: 'FieldValueNotSupported', field: `spec.scopes[${i}]`, message: `Unsupported value: ${JSON.stringify(scope)}: supported values: ${QUOTA_SCOPES.map((x) => JSON.stringify(x)).join(', ')}` });
+  });
+  asList(asObj(spec.scopeSelector).matchExpressions).forEach((e, i) => {
+    if (!QUOTA_SCOPES.includes(String(e.scopeName)))
+      out.push({ reason: 'FieldValueNotSupported', field: `spec.scopeSelector.matchExpressions[${i}].scopeName`, message: `Unsupported value: ${JSON.stringify(e.scopeName)}: supported values: ${QUOTA_SCOPES.map((x) => JSON.stringify(x)).join(', ')}` });
+    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(String(e.operator)))
+      out.push({ reason: 'FieldValueNotSupported', field: `spec.scopeSelector.matchExpressions[${i}].operator`, message: `Unsupported value: ${JSON.stringify(e.operator)}: supported values: "DoesNotExist", "Exists", "In", "NotIn"` });
+  });
+  return out;
+}
+
+const LIMIT_TYPES = ['Container', 'PersistentVolumeClaim', 'Pod'];
+
+function validateLimitRange(obj: KubeObject): StatusCause[] {
+  const out: StatusCause[] = [];
+  asList(asObj(obj.spec).limits).forEach((item, i) => {
+    const p = `spec.limits[${i}]`;
+    if (!LIMIT_TYPES.includes(String(item.type)))
+      out.push({ reason: 'FieldValueNotSupported', field: `${p}.type`, message: `Unsupported value: ${JSON.stringify(item.type)}: supported values: "Container", "PersistentVolumeClaim", "Pod"` });
+    const fields = ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'] as const;
+    const q: Record<string, Map<string, Quantity>> = {};
+    for (const f of fields) {
+      out.push(...validateQuantities(`${p}.${f}`, item[f], false));
+      q[f] = new Map();
+      for (const [k, raw] of Object.entries(asObj(item[f]))) {
+        const v = Quantity.parse(raw);
+        if (v) q[f].set(k, v);
+      }
+    }
+    if (item.type === 'Pod') {
+      if (item.default !== undefined) out.push({ reason: 'FieldValueForbidden', field: `${p}.default`, message: "Forbidden: may not be specified when `type` is 'Pod'" });
+      if (item.defaultRequest !== undefined) out.push({ reason: 'FieldValueForbidden', field: `${p}.defaultRequest`, message: "Forbidden: may not be specified when `type` is 'Pod'" });
+    }
+    const keys = new Set(fields.flatMap((f) => [...q[f].keys()]));
+    for (const k of [...keys].sort()) {
+      const min = q.min.get(k), max = q.max.get(k), def = q.default.get(k), defReq = q.defaultRequest.get(k), ratio = q.maxLimitRequestRatio.get(k);
+      if (min && max && min.cmp(max) > 0) out.push(invalid(`${p}.min[${k}]`, min.toString(), `min value ${min} is greater than max value ${max}`));
+      if (defReq && min && min.cmp(defReq) > 0) out.push(invalid(`${p}.defaultRequest[${k}]`, defReq.toString(), `min value ${min} is greater than default request value ${defReq}`));
+      if (defReq && max && defReq.cmp(max) > 0) out.push(invalid(`${p}.defaultRequest[${k}]`, defReq.toString(), `default request value ${defReq} is greater than max value ${max}`));
+      if (defReq && def && defReq.cmp(def) > 0) out.push(invalid(`${p}.defaultRequest[${k}]`, defReq.toString(), `default request value ${defReq} is greater than default limit value ${def}`));
+      if (def && min && min.cmp(def) > 0) out.push(invalid(`${p}.default[${k}]`, def.toString(), `min value ${min} is greater than default value ${def}`));
+      if (def && max && def.cmp(max) > 0) out.push(invalid(`${p}.default[${k}]`, def.toString(), `default value ${def} is greater than max value ${max}`));
+      if (ratio && ratio.cmp(Quantity.fromNumber(1)) < 0) out.push(invalid(`${p}.maxLimitRequestRatio[${k}]`, ratio.toString(), `ratio ${ratio} is less than 1`));
+    }
+  });
   return out;
 }
 
@@ -246,12 +364,16 @@ function validateNetworkPolicy(obj: KubeObject): StatusCause[] {
 
 /** Kind-specific rules for built-in kinds; CRDs are covered by their schema alone. */
 export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObject): StatusCause[] {
+  if (isRbacKind(t)) return validateRbac(t, obj, old);
   switch (`${t.group}/${t.kind}`) {
     case 'apps/Deployment': return validateReplicated(obj, old, 'Deployment');
     case 'apps/ReplicaSet': return validateReplicated(obj, old, 'ReplicaSet');
     case '/Service': return validateService(obj, old);
     case '/Pod': return validatePod(obj, old);
     case '/ConfigMap': return validateConfigMap(obj, old);
+    case '/Secret': return validateSecret(obj);
+    case '/ResourceQuota': return validateResourceQuota(obj);
+    case '/LimitRange': return validateLimitRange(obj);
     case '/Event': return obj.involvedObject ? [] : [required('involvedObject')];
     case 'networking.k8s.io/NetworkPolicy': return validateNetworkPolicy(obj);
     default: return [];
