@@ -1,8 +1,9 @@
 // curl (`playground/curl`): an in-mesh client that sends requests on your behalf. `POST /fetch` with
-// {method, url, headers, body, timeoutMs} sends one through the pod's own agent — cluster DNS and, in a
-// meshed pod, the sidecar — and answers {status, headers, body (capped), bodyTruncated, latencyMs}. The
-// playground server reaches it through the pods proxy, so try-it panels exercise the real data path
-// (benchmarks run the real load generator as their own pods instead: playground/loadgen).
+// {method, url, headers, body, timeoutMs} (or `GET /fetch?url=…` for a plain GET) sends one through the
+// pod's own agent — cluster DNS and, in a meshed pod, the sidecar — and answers {status, headers, body
+// (capped), bodyTruncated, latencyMs}. The playground server reaches it through the pods proxy, so try-it
+// panels exercise the real data path (benchmarks run the real load generator as their own pods instead:
+// playground/loadgen).
 import { createServer, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
@@ -97,12 +98,20 @@ export function curlApp(ctx: WorkloadContext): Workload {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return reply(res, json(200, { status: 'ok' }));
     if (path !== '/fetch') return reply(res, json(404, { error: `no route for ${path}` }));
-    if (req.method !== 'POST') return reply(res, json(405, { error: `use POST ${path} with a JSON body` }, { allow: 'POST' }));
     let text: string;
-    try {
-      text = await readBody(req, BODY_LIMIT);
-    } catch {
-      return reply(res, json(413, { error: `body over the ${BODY_LIMIT}-byte limit` }));
+    if (req.method === 'GET') {
+      // `GET /fetch?url=…` (what `kubectl get --raw …/proxy/fetch?url=…` can send): a GET of that URL.
+      const url = new URL(req.url ?? '/', 'http://curl').searchParams.get('url');
+      if (url === null) return reply(res, json(400, { error: 'url: required, e.g. /fetch?url=http://reviews:9080/reviews/0' }));
+      text = JSON.stringify({ url });
+    } else if (req.method === 'POST') {
+      try {
+        text = await readBody(req, BODY_LIMIT);
+      } catch {
+        return reply(res, json(413, { error: `body over the ${BODY_LIMIT}-byte limit` }));
+      }
+    } else {
+      return reply(res, json(405, { error: `use POST ${path} with a JSON body, or GET ${path}?url=…` }, { allow: 'GET, POST' }));
     }
     let f: FetchRequest;
     try {
