@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_TOKEN, httpsRoundTrip, startFixture, type Fixture } from './fixture.js';
 import { ClusterRoleAggregationController } from '../../sandbox/controllers/cluster-role-aggregation.js';
+import { AddressPool, POD_CIDR, SERVICE_CIDR } from '../../sandbox/runtime/addresses.js';
 
 const NS = 'pg-1';
 const SA_USER = `system:serviceaccount:${NS}:learner`;
@@ -15,7 +16,12 @@ let f: Fixture;
 let learner: string; // kubeconfig of ServiceAccount pg-1/learner, context namespace pg-1
 let upstream: Server;
 let upstreamPort: number;
+let serviceListener: Server;
 const upstreamSaw: string[] = [];
+// Stand-ins for a node's assignments: the API server's proxy connects only to these (never to status.podIP).
+const podPool = new AddressPool(POD_CIDR);
+const servicePool = new AddressPool(SERVICE_CIDR);
+const assigned = { podIP: '', clusterIP: '', uids: new Map<string, string>() };
 
 /** A Role (kind Role in `ns`) from YAML text through the admin's kubectl, as an operator would apply it. */
 async function apply(yaml: string, kubeconfig?: string) {
@@ -36,30 +42,45 @@ subjects: [${subject}]
 `;
 
 before(async () => {
-  f = await startFixture({ namespaces: ['default', NS, 'other'] });
+  await Promise.all([podPool.claimBlock(), servicePool.claimBlock()]);
+  assigned.podIP = podPool.allocate();
+  assigned.clusterIP = servicePool.allocate();
+  f = await startFixture({
+    namespaces: ['default', NS, 'other'],
+    proxyTargets: {
+      pod: (ns, name) => (name === 'web' && assigned.uids.has(ns) ? { podIP: assigned.podIP, uid: assigned.uids.get(ns)! } : undefined),
+      service: (ns, name) => (name === 'web' && assigned.uids.has(ns) ? { clusterIP: assigned.clusterIP } : undefined),
+    },
+  });
   learner = (await f.serviceAccountKubeconfig(NS, 'learner')).kubeconfig;
   // A workload for the proxy subresources: a pod and a Service in pg-1 whose address is a local listener.
   upstream = createServer((req, res) => {
     upstreamSaw.push(`${req.method} ${req.url}`);
     res.end('hello from the pod');
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => upstream.listen(0, assigned.podIP, resolve));
   upstreamPort = (upstream.address() as AddressInfo).port;
+  serviceListener = createServer((req, res) => upstream.emit('request', req, res));
+  await new Promise<void>((resolve) => serviceListener.listen(upstreamPort, assigned.clusterIP, resolve));
   for (const ns of [NS, 'other']) {
     const pods = f.api.type('', 'pods');
     const created = await apply(`apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: ${ns}}\nspec:\n  containers: [{name: app, image: x, ports: [{name: http, containerPort: ${upstreamPort}}]}]\n`);
     assert.equal(created.code, 0, created.stderr);
     const pod = f.api.get(pods, ns, 'web');
+    assigned.uids.set(ns, pod.metadata.uid!);
     f.api.update(pods, { ...pod, status: { phase: 'Running', podIP: '127.0.0.1' } }, { subresource: 'status' });
-    f.api.create(f.api.type('', 'services'), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'http', port: upstreamPort }] } });
+    f.api.create(f.api.type('', 'services'), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { clusterIP: assigned.clusterIP, ports: [{ name: 'http', port: upstreamPort }] } });
     f.api.create(f.api.type('', 'configmaps'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'allowed', namespace: ns }, data: { a: '1' } });
     f.api.create(f.api.type('', 'configmaps'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'private', namespace: ns }, data: { b: '2' } });
   }
 });
 after(async () => {
   upstream.closeAllConnections();
+  serviceListener.closeAllConnections();
   await new Promise((r) => upstream.close(r));
+  await new Promise((r) => serviceListener.close(r));
   await f.close();
+  await Promise.all([podPool.close(), servicePool.close()]);
 });
 
 describe('a ServiceAccount token', () => {
