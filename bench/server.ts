@@ -4,14 +4,10 @@
 //  2. server memory per idle session (goal ≤ 15 MB) and the sandbox's memory per session, for scale;
 //  3. each session at once: apply an HTTPRoute, send requests through the mesh, read stats and topology.
 // Prints errors (goal 0) and per-operation latency percentiles; the machine is shared, so read ratios.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { fileURLToPath } from 'node:url';
 import { startPlaygroundServer } from '../playground-server/server.js';
+import { pct, rssOf, SITE, startChildSandbox } from './lib/child-sandbox.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -19,8 +15,6 @@ const gc = runInNewContext('gc') as () => void;
 const SESSIONS = Number(process.env.SERVER_BENCH_SESSIONS ?? 50);
 const REQUESTS_PER_SESSION = Number(process.env.SERVER_BENCH_REQUESTS ?? 5);
 const PER_SESSION_GOAL_MB = 15;
-const BIN = fileURLToPath(new URL('../bin/playground.js', import.meta.url));
-const SITE = fileURLToPath(new URL('../dist/site', import.meta.url));
 const mb = (b: number) => b / 1024 / 1024;
 
 const ROUTE = `apiVersion: v1
@@ -66,15 +60,7 @@ async function op(name: string, base: string, method: string, path: string, toke
   }
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 
-function rssOf(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   for (let i = 0; i < 3; i++) {
@@ -84,23 +70,11 @@ async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage();
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-server-'));
-const kubeconfig = join(dir, 'kubeconfig');
-const sandbox = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'inherit'] });
+const cluster = await startChildSandbox('bench-server-');
+const { dir, kubeconfig } = cluster;
+const sandbox = cluster.process;
 try {
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`sandbox not ready in 60 s: ${out}`)), 60_000);
-    sandbox.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (out.includes('sandbox ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    sandbox.once('exit', (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
-  });
-  const server = await startPlaygroundServer({ host: '127.0.0.1', port: 0, kubeconfigPath: kubeconfig, siteDir: SITE, dataDir: dir, logLevel: 'warn', maxSessions: SESSIONS + 10, rateLimit: { perSecond: 1000, burst: 1000 } });
+  const server = await startPlaygroundServer({ host: '127.0.0.1', port: 0, kubeconfigPath: kubeconfig, siteDir: SITE, dataDir: dir, logLevel: 'warn', maxSessions: SESSIONS + 10, rateLimit: { perSecond: 1000, burst: 1000 }, sessionClientLimits: { createBurst: SESSIONS, createPerMinute: 60, maxLivePerClient: SESSIONS } });
   const base = server.url;
   const before = await settledMemory();
   const sandboxBefore = rssOf(sandbox.pid!);
@@ -142,7 +116,5 @@ try {
   await server.close();
   process.exitCode = errors ? 1 : 0;
 } finally {
-  sandbox.kill('SIGTERM');
-  await new Promise((r) => sandbox.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
+  await cluster.stop();
 }

@@ -6,15 +6,11 @@
 //     (a tenant applies a Deployment with replicas: 100000) and during a session flood (one client asking for
 //     200 sessions at once): their p99 and its ratio to the quiet p99.
 // The machine is shared: read the ratios.
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { fileURLToPath } from 'node:url';
 import { startPlaygroundServer } from '../playground-server/server.js';
+import { pct, rssOf, SITE, startChildSandbox } from './lib/child-sandbox.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -23,8 +19,6 @@ const SESSIONS = Number(process.env.TENANCY_BENCH_SESSIONS ?? 100);
 const APPS = (process.env.TENANCY_BENCH_APPS ?? 'httpbin').split(',');
 const BYSTANDER_ROUNDS = 20;
 const FLOOD_REQUESTS = 200;
-const BIN = fileURLToPath(new URL('../bin/playground.js', import.meta.url));
-const SITE = fileURLToPath(new URL('../dist/site', import.meta.url));
 const mb = (b: number) => b / 1024 / 1024;
 
 interface Answer {
@@ -68,15 +62,7 @@ function call(base: string, method: string, path: string, opts: { token?: string
   });
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 
-function rssOf(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 async function settledRss(): Promise<number> {
   for (let i = 0; i < 3; i++) {
@@ -105,22 +91,10 @@ async function bystanderRounds(base: string, token: string): Promise<{ latencies
   return { latencies, errors };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-tenancy-'));
-const kubeconfig = join(dir, 'kubeconfig');
-const sandbox = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'inherit'] });
+const cluster = await startChildSandbox('bench-tenancy-');
+const { dir, kubeconfig } = cluster;
+const sandbox = cluster.process;
 try {
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`sandbox not ready in 60 s: ${out}`)), 60_000);
-    sandbox.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (out.includes('sandbox ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    sandbox.once('exit', (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
-  });
   const server = await startPlaygroundServer({ host: '127.0.0.1', port: 0, kubeconfigPath: kubeconfig, siteDir: SITE, dataDir: dir, logLevel: 'warn', maxSessions: SESSIONS + 10, readyTimeoutMs: 600_000 });
   const base = server.url;
   const before = await settledRss();
@@ -173,7 +147,5 @@ try {
   await server.close();
   process.exitCode = createErrors.length || duringBomb.errors || duringFlood.errors ? 1 : 0;
 } finally {
-  sandbox.kill('SIGTERM');
-  await new Promise((r) => sandbox.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
+  await cluster.stop();
 }
