@@ -78,7 +78,9 @@ export class Dispatcher {
       outcome = apiErr.reason;
       if (apiErr.code >= 500) {
         const cause = (apiErr as { cause?: unknown }).cause;
-        this.log.warn({ op: op.operationId, err: (err as Error)?.stack ?? String(err), cause: cause instanceof Error ? cause.message : undefined }, 'operation failed');
+        // An error the server chose to answer (capacity, cluster unreachable) is one line; an unexpected one keeps its stack.
+        const detail = err instanceof ApiError ? err.message : ((err as Error)?.stack ?? String(err));
+        this.log.warn({ op: op.operationId, err: detail, cause: cause instanceof Error ? cause.message : undefined }, 'operation failed');
       }
       throw apiErr;
     } finally {

@@ -84,9 +84,10 @@ export class SessionManager {
   }
 
   async create(requested: SampleApp[] | undefined, progress: ProgressSink, signal?: AbortSignal, client = 'unknown'): Promise<{ session: ActiveSession; token: string }> {
+    // The client's own limits first: a flooding client is told to slow down (429), not that the playground is full.
+    this.admitClient(client);
     if (this.live.size + this.provisioning >= this.opts.maxSessions)
       throw new ApiError(503, 'SessionCapacity', `the playground is full (${this.opts.maxSessions} sessions); try again in a few minutes`, { limit: 'maxSessions', value: this.opts.maxSessions, retryAfterSeconds: 60 });
-    this.admitClient(client);
     const apps = requested ?? DEFAULT_APPS;
     const id = randomBytes(5).toString('hex').slice(0, 8);
     this.clientOf.set(id, client);
