@@ -3,26 +3,36 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests drive for real. Installed when missing and we may (root + apt); otherwise a clear stop.
+# Debian packages the tests drive for real, installed when missing and we may (root + apt; one `apt-get update`
+# first, as a fresh machine has no package lists); otherwise a clear stop. kubectl is preinstalled on these machines
+# (Debian has no kubectl package; the Dockerfile takes it from the Kubernetes project's repository).
 need=()
-command -v kubectl >/dev/null 2>&1 || need+=(kubectl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing from Debian: ${need[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-  else
+# bubblewrap isolates the terminal's kubectl; without it the server falls back (and its isolation test skips, saying so).
+[ -x /usr/bin/bwrap ] || need+=(bubblewrap)
+optional=()
+command -v wrk >/dev/null 2>&1 || optional+=(wrk)
+command -v hey >/dev/null 2>&1 || optional+=(hey)
+can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "missing: kubectl — install it from the Kubernetes project's package repository (https://kubernetes.io/docs/tasks/tools/)" >&2
+  exit 1
+fi
+if [ ${#need[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
+  if can_install; then
+    apt-get update -qq
+    if [ ${#need[@]} -gt 0 ]; then
+      echo "installing from Debian: ${need[*]}"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    fi
+    # Optional peers for the load-generator adapters (their tests skip cleanly without them).
+    if [ ${#optional[@]} -gt 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${optional[@]}" >/dev/null 2>&1 || echo "note: ${optional[*]} not installed; their adapter tests will skip"
+    fi
+  elif [ ${#need[@]} -gt 0 ]; then
     echo "missing: ${need[*]} — install them with: sudo apt-get install -y ${need[*]}" >&2
     exit 1
   fi
-fi
-# bubblewrap isolates the terminal's kubectl; without it the server falls back (and its isolation test skips, saying so).
-if [ ! -x /usr/bin/bwrap ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || echo "note: bubblewrap not installed; the terminal's kubectl runs unprivileged instead"
-fi
-# Optional peers for the load-generator adapters (their tests skip cleanly without them).
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! { command -v wrk && command -v hey; } >/dev/null 2>&1; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hey >/dev/null 2>&1 || echo "note: wrk/hey not installed; their adapter tests will skip"
 fi
 
 npm run --silent build
