@@ -20,7 +20,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
 fi
 if [ ${#need[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
   if can_install; then
-    apt-get update -qq
+    apt-get update -qq || echo "note: apt-get update failed; installing from the lists at hand"
     if [ ${#need[@]} -gt 0 ]; then
       echo "installing from Debian: ${need[*]}"
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
