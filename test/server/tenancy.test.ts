@@ -111,6 +111,18 @@ test("the learner's workloads cannot reach another namespace or the host (Networ
       const r = await fetchVia(url);
       assert.doesNotMatch(r.stdout, /"status":\s*200/, `${url} must not be reachable: ${r.stdout}${r.stderr}`);
     }
+    // Every workload of A, meshed or not, sending from inside its pod (the sandbox's `kubectl exec … curl`): refused.
+    const running = pods(a.namespace).filter((p) => (p.status as { phase?: string })?.phase === 'Running');
+    assert.ok(running.length >= 3, 'httpbin, httpbin-direct and curl are running in A');
+    for (const pod of running) {
+      // The control: the same probe from the same pod reaches its own namespace's httpbin.
+      const home = await fx.sandbox.runtime.requestFrom(a.namespace, pod.metadata.name!, { url: `http://httpbin.${a.namespace}:8000/get`, timeoutMs: 5000 });
+      assert.equal(home.status, 200, `${pod.metadata.name} reaches its own namespace`);
+      for (const url of [`http://httpbin.${b.namespace}:8000/get`, `http://httpbin-direct.${b.namespace}.svc.cluster.local:8000/get`]) {
+        const answer = await fx.sandbox.runtime.requestFrom(a.namespace, pod.metadata.name!, { url, timeoutMs: 5000 }).catch((err: Error) => err);
+        assert.ok(answer instanceof Error || answer.status !== 200, `${pod.metadata.name} must not reach ${url}`);
+      }
+    }
     // B's own client still reaches B's httpbin (the policy admits the namespace's own traffic).
     const bCurl = podNamed(b.namespace, 'curl')!;
     const inside = await fx.sandbox.runtime.requestFrom(b.namespace, bCurl.metadata.name!, { url: `http://httpbin.${b.namespace}:8000/get` });
