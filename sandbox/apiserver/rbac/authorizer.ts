@@ -106,9 +106,10 @@ export class RbacAuthorizer {
   }
 
   private visitRulesFor(user: Identity, namespace: string, visit: Visitor): void {
-    const sources: { binding: KubeObject; bindingNamespace: string; label: string }[] = [];
-    for (const b of this.api.list(this.api.type(RBAC_GROUP, 'clusterrolebindings')).items) sources.push({ binding: b, bindingNamespace: '', label: 'ClusterRoleBinding' });
-    if (namespace) for (const b of this.api.list(this.api.type(RBAC_GROUP, 'rolebindings'), namespace).items) sources.push({ binding: b, bindingNamespace: namespace, label: 'RoleBinding' });
+    // Read without copies: this runs on every request, and the bindings are only read.
+    const sources: { binding: Readonly<KubeObject>; bindingNamespace: string; label: string }[] = [];
+    this.api.scan(this.api.type(RBAC_GROUP, 'clusterrolebindings'), undefined, (b) => sources.push({ binding: b, bindingNamespace: '', label: 'ClusterRoleBinding' }));
+    if (namespace) this.api.scan(this.api.type(RBAC_GROUP, 'rolebindings'), namespace, (b) => sources.push({ binding: b, bindingNamespace: namespace, label: 'RoleBinding' }));
     for (const { binding, bindingNamespace, label } of sources) {
       const subject = subjectsOf(binding).find((s) => appliesToUser(user, s, bindingNamespace));
       if (!subject) continue;
