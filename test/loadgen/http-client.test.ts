@@ -29,10 +29,13 @@ function rawServer(reply: string, pieces = 1): { server: net.Server; connections
       while (buf.includes('\r\n\r\n')) {
         buf = buf.slice(buf.indexOf('\r\n\r\n') + 4);
         const size = Math.ceil(reply.length / pieces);
-        for (let i = 0; i < reply.length; i += size) {
-          const part = reply.slice(i, i + size);
-          setTimeout(() => s.writable && s.write(part, 'latin1'), i === 0 ? 0 : 2);
-        }
+        // Each piece 2 ms after the one before it: timers of different delays may fire out of order on a busy loop.
+        const writeFrom = (i: number) => {
+          if (i >= reply.length || !s.writable) return;
+          s.write(reply.slice(i, i + size), 'latin1');
+          setTimeout(() => writeFrom(i + size), 2);
+        };
+        writeFrom(0);
       }
     });
     s.on('error', () => s.destroy());
