@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SIDECAR_CONTAINER_NAME } from '../../sandbox/runtime/workload.js';
-import { startCluster, type ClusterFixture } from '../cluster/fixture.js';
+import { kubectlOk, kubectlRefused, startCluster, type ClusterFixture } from '../cluster/fixture.js';
 
 const NS = 'limits';
 const LIMIT_RANGE = `apiVersion: v1
@@ -35,16 +35,8 @@ const container = (name: string, resources: string) => `  - name: ${name}
 
 describe('LimitRange', () => {
   let c: ClusterFixture;
-  const ok = async (args: string[], input?: string) => {
-    const r = await c.kubectl(args, { input });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const refused = async (args: string[], input?: string) => {
-    const r = await c.kubectl(args, { input });
-    assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should have been refused: ${r.stdout}`);
-    return r.stderr.trim();
-  };
+  const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
+  const refused = (args: string[], input?: string) => kubectlRefused(c, args, input);
 
   before(async () => {
     c = await startCluster();

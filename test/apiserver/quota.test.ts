@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerImage, unregisterImage } from '../../sandbox/runtime/images.js';
 import type { Pod } from '../../sandbox/runtime/kinds.js';
-import { startCluster, waitFor, type ClusterFixture } from '../cluster/fixture.js';
+import { kubectlOk, kubectlRefused, startCluster, waitFor, type ClusterFixture } from '../cluster/fixture.js';
 
 const quota = (ns: string, name: string, hard: Record<string, string>, extra = '') => `apiVersion: v1
 kind: ResourceQuota
@@ -30,16 +30,8 @@ ${resources ? `    resources: ${resources}` : ''}
 
 describe('ResourceQuota', () => {
   let c: ClusterFixture;
-  const ok = async (args: string[], input?: string) => {
-    const r = await c.kubectl(args, { input });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const refused = async (args: string[], input?: string) => {
-    const r = await c.kubectl(args, { input });
-    assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should have been refused: ${r.stdout}`);
-    return r.stderr.trim();
-  };
+  const ok = (args: string[], input?: string) => kubectlOk(c, args, input);
+  const refused = (args: string[], input?: string) => kubectlRefused(c, args, input);
   const namespace = (name: string) => ok(['create', 'namespace', name]);
 
   before(async () => {

@@ -1,5 +1,6 @@
 // A whole sandbox (API server over HTTPS, controllers, runtime, mesh) for a test file, with the real kubectl
 // pointed at it, and bounded waiting helpers. Back-offs are short so restart tests are quick.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,3 +85,17 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, opts
 
 export const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 export const appOf = (p: Pod) => p.metadata.labels?.app;
+
+/** kubectl that must succeed: its stdout, or a failed assertion naming the command and kubectl's error. */
+export async function kubectlOk(c: ClusterFixture, args: string[], input?: string, timeoutMs?: number): Promise<string> {
+  const r = await c.kubectl(args, { input, timeoutMs });
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** kubectl that the cluster must refuse: its error text, trimmed. */
+export async function kubectlRefused(c: ClusterFixture, args: string[], input?: string): Promise<string> {
+  const r = await c.kubectl(args, { input });
+  assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should have been refused: ${r.stdout}`);
+  return r.stderr.trim();
+}

@@ -7,18 +7,14 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { DEFAULT_APPS, sessionManifests } from '../../playground-server/sessions/sample-apps.js';
 import { tenancyObjects } from '../../playground-server/sessions/tenancy.js';
-import { startCluster, waitFor, type ClusterFixture } from './fixture.js';
+import { kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
 const NS = 'session-1';
 const LIMITS = tenancyObjects(NS, 'learner').filter((o) => o.kind === 'ResourceQuota' || o.kind === 'LimitRange').map((o) => stringify(o)).join('---\n');
 
 describe('the recommended session quota and limits', () => {
   let c: ClusterFixture;
-  const ok = async (args: string[], input?: string) => {
-    const r = await c.kubectl(args, { input, timeoutMs: 60_000 });
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = (args: string[], input?: string) => kubectlOk(c, args, input, 60_000);
   const livePods = () => c.pods(NS, (p) => !p.metadata.deletionTimestamp);
 
   before(async () => {
