@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../bin/playground.js', import.meta.url));
 const UP_TIMEOUT_MS = 90_000;
+/** Every fresh browser context is a new learner, all from 127.0.0.1: a classroom behind one address. */
+const E2E_SESSIONS_PER_CLIENT = 50;
 
 export interface PlaygroundProcess {
   url: string;
@@ -17,7 +19,7 @@ export interface PlaygroundProcess {
 
 export async function startPlayground(opts: { dataDir?: string; port?: number } = {}): Promise<PlaygroundProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pg-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'up', '--port', String(opts.port ?? 0), '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'up', '--port', String(opts.port ?? 0), '--data-dir', dataDir, '--sessions-per-client', String(E2E_SESSIONS_PER_CLIENT)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr!.on('data', (d) => (output = (output + d).slice(-20_000)));
   const url = await new Promise<string>((resolve, reject) => {

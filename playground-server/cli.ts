@@ -9,7 +9,8 @@ Commands:
                         --data-dir D (default ./data), --kubeconfig FILE (use that cluster instead of the
                         embedded sandbox; \`in-cluster\` = the pod's ServiceAccount), --allowed-host NAME[:PORT] (repeatable: the Host names the server
                         answers to; default the loopback names; required with --host 0.0.0.0), --trust-proxy
-                        (behind a reverse proxy: honour X-Forwarded-Proto/For)
+                        (behind a reverse proxy: honour X-Forwarded-Proto/For), --sessions-per-client N
+                        (live sessions per client address, default 10; raise it for a classroom behind one NAT)
   sandbox               only the cluster.  Flags: --port P (default 6443), --host H, --kubeconfig FILE (required),
                         --with-sample (also deploy Bookinfo)
   bench <url> [flags]   load-test a URL (see 'playground bench --help')
@@ -19,6 +20,9 @@ Commands:
                         lines; --interactive waits for {"type":"start"} on stdin
   help                  this text
 `;
+
+/** Upper bound of --sessions-per-client: past it one address could take the whole playground. */
+const MAX_SESSIONS_PER_CLIENT = 1000;
 
 export class UsageError extends Error {}
 
@@ -73,6 +77,8 @@ export interface UpFlags {
   port: number;
   host: string;
   dataDir: string;
+  /** Live sessions (and sessions created at once) per client address; undefined = the default limits. */
+  sessionsPerClient?: number;
   /** An existing cluster to use instead of starting the embedded sandbox. */
   kubeconfig?: string;
   /** Host header values to answer to (empty: the loopback names for the port). */
@@ -90,10 +96,15 @@ function parseUpFlags(args: string[]): UpFlags {
       kubeconfig: { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean' },
+      'sessions-per-client': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
   });
+  const perClientText = values['sessions-per-client'] ?? process.env.PLAYGROUND_SESSIONS_PER_CLIENT;
+  const sessionsPerClient = perClientText === undefined || perClientText === '' ? undefined : Number(perClientText);
+  if (sessionsPerClient !== undefined && (!Number.isInteger(sessionsPerClient) || sessionsPerClient < 1 || sessionsPerClient > MAX_SESSIONS_PER_CLIENT))
+    throw new UsageError(`--sessions-per-client must be a whole number from 1 to ${MAX_SESSIONS_PER_CLIENT}, got "${perClientText}"`);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const allowedHosts = (values['allowed-host'] ?? (process.env.PLAYGROUND_ALLOWED_HOSTS ?? '').split(',')).map((h) => h.trim()).filter(Boolean);
   for (const h of allowedHosts) if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(h)) throw new UsageError(`--allowed-host takes a host name with an optional port, e.g. play.example.com or localhost:8080; got "${h}"`);
@@ -102,6 +113,7 @@ function parseUpFlags(args: string[]): UpFlags {
   return {
     allowedHosts,
     trustProxy: values['trust-proxy'] ?? process.env.PLAYGROUND_TRUST_PROXY === '1',
+    sessionsPerClient,
     port: parsePort(values.port ?? process.env.PORT, values.port ? '--port' : 'PORT', 8080),
     host,
     dataDir: values['data-dir'] ?? process.env.PLAYGROUND_DATA_DIR ?? 'data',

@@ -6,6 +6,7 @@ import { startSandbox } from '../../sandbox/cluster.js';
 import { IN_CLUSTER } from '../kube/cluster-connection.js';
 import { LOADGEN_IMAGES } from '../loadgen/pod-image.js';
 import { startPlaygroundServer } from '../server.js';
+import { SESSION_CLIENT_LIMITS } from '../sessions/session-manager.js';
 import type { UpFlags } from '../cli.js';
 import { untilSignal } from './signals.js';
 
@@ -21,7 +22,8 @@ export async function up(flags: UpFlags): Promise<number> {
   const cluster = flags.kubeconfig
     ? undefined
     : await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true, images: LOADGEN_IMAGES });
-  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir, allowedHosts: flags.allowedHosts, trustProxy: flags.trustProxy });
+  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir, allowedHosts: flags.allowedHosts, trustProxy: flags.trustProxy,
+    sessionClientLimits: flags.sessionsPerClient === undefined ? undefined : { ...SESSION_CLIENT_LIMITS, createBurst: flags.sessionsPerClient, maxLivePerClient: flags.sessionsPerClient } });
   process.stdout.write(`Mesh Playground is up at ${server.url} (${cluster ? `sandbox API ${cluster.url}` : 'cluster from'}, kubeconfig ${kubeconfigPath})\n`);
   await cluster?.waitForReady('default', 60_000).then(
     () => process.stdout.write('sample app ready: kubectl --kubeconfig ' + kubeconfigPath + ' get pods\n'),

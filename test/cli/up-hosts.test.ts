@@ -31,13 +31,18 @@ function get(url: string, host: string): Promise<{ status: number; headers: Reco
   });
 }
 
-test('a wildcard bind needs --allowed-host; a malformed host name is a usage error', { timeout: 60_000 }, async () => {
+test('a wildcard bind needs --allowed-host; a malformed host name or per-client session limit is a usage error', { timeout: 60_000 }, async () => {
   const wild = await runCli(['up', '--host', '0.0.0.0', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'pg-wild-'))]);
   assert.equal(wild.code, 2, wild.out);
   assert.match(wild.out, /--allowed-host/);
   const bad = await runCli(['up', '--allowed-host', 'evil.example/path']);
   assert.equal(bad.code, 2, bad.out);
   assert.match(bad.out, /--allowed-host takes a host name/);
+  for (const value of ['0', '2.5', 'many', '100000']) {
+    const perClient = await runCli(['up', '--sessions-per-client', value]);
+    assert.equal(perClient.code, 2, perClient.out);
+    assert.match(perClient.out, /--sessions-per-client must be a whole number from 1 to 1000/);
+  }
 });
 
 test('playground up with the default flags serves the site on the loopback names only', { timeout: 180_000 }, async (t) => {
