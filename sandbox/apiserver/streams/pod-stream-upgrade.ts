@@ -1,0 +1,140 @@
+// Upgraded connections for pods/exec, pods/attach and pods/portforward: checks the request (query, pod, container)
+// while a plain HTTP Status can still be answered, then upgrades — WebSocket (channel.k8s.io, or kubectl's
+// `SPDY/3.1+portforward.k8s.io` tunnel) or `Upgrade: SPDY/3.1` for port-forward — and hands the streams to the
+// PodStreamSource. Authentication and RBAC happened before (http-server.ts), as for every request.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
+import type { ClusterApi } from '../api.js';
+import { badRequest, StatusError } from '../errors.js';
+import type { PodStreamSource } from '../pod-streams.js';
+import type { ResourceTarget } from '../routing.js';
+import { ChannelConnection, EXEC_PROTOCOLS, offeredProtocols, pickProtocol, PORTFORWARD_PROTOCOLS } from './channel-websocket.js';
+import { serveRemoteCommand } from './exec-websocket.js';
+import { servePortForwardOverSpdy } from './portforward-spdy.js';
+import { servePortForwardOverWebSocket } from './portforward-websocket.js';
+import { SpdyServerSession } from './spdy-session.js';
+import { containerNotRunning, parsePorts, parseStreamRequest, resolveContainer } from './stream-options.js';
+
+/** kubectl's port-forward tunnel: a SPDY session carried in WebSocket binary messages (client-go tunneling_dialer). */
+const SPDY_TUNNEL_PREFIX = 'SPDY/3.1+';
+const PORTFORWARD_SPDY_PROTOCOL = 'portforward.k8s.io';
+/** Largest WebSocket message accepted (stdin chunks and tunnelled SPDY frames are at most tens of KiB). */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export const STREAM_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
+
+export interface PodStreamUpgrader {
+  /** Serves an upgrade for a stream subresource; throws a StatusError before upgrading when it cannot. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: ResourceTarget, query: URLSearchParams): void;
+  /** Ends every upgraded connection (the server is closing). */
+  closeAll(): void;
+}
+
+/**
+ * A stream subresource asked for without an upgrade: the same checks of query and pod, then upstream's 400
+ * (UpgradeAwareHandler: "Upgrade request required").
+ */
+export function refuseWithoutUpgrade(api: ClusterApi, source: PodStreamSource | undefined, target: ResourceTarget, query: URLSearchParams): never {
+  const kind = target.subresource as 'exec' | 'attach' | 'portforward';
+  if (!source) throw new StatusError(404, 'NotFound', `${kind} is not available in this cluster (pod "${target.name}")`);
+  const pod = api.get(api.type('', 'pods'), target.namespace, target.name!);
+  if (kind !== 'portforward') resolveContainer(pod, parseStreamRequest(query, kind).container);
+  throw badRequest('Upgrade request required');
+}
+
+export function createPodStreamUpgrader(api: ClusterApi, source: PodStreamSource | undefined): PodStreamUpgrader {
+  const chosen = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (_offered, req) => chosen.get(req) ?? false,
+  });
+  const open = new Set<() => void>();
+  const track = (socket: Duplex, stop: () => void) => {
+    open.add(stop);
+    socket.once('close', () => open.delete(stop));
+  };
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: ResourceTarget, query: URLSearchParams): void {
+    const kind = target.subresource as 'exec' | 'attach' | 'portforward';
+    if (!source) throw new StatusError(404, 'NotFound', `${kind} is not available in this cluster (pod "${target.name}")`);
+    const namespace = target.namespace;
+    if (!namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    const pod = api.get(api.type('', 'pods'), namespace, target.name!); // 404 pods "x" not found
+    const upgradeTo = String(req.headers.upgrade ?? '').toLowerCase();
+    const offered = offeredProtocols(req.headers['sec-websocket-protocol'] as string | undefined);
+
+    if (kind === 'portforward') {
+      if (upgradeTo === 'websocket') {
+        const tunnel = offered.find((p) => p === SPDY_TUNNEL_PREFIX + PORTFORWARD_SPDY_PROTOCOL);
+        if (tunnel) {
+          return accept(req, socket, head, tunnel, (ws) => {
+            const stream = createWebSocketStream(ws);
+            stream.on('error', () => {});
+            startSpdyPortForward(stream, namespace, target.name!);
+          });
+        }
+        const ports = parsePorts(query);
+        const protocol = pickProtocol(offered, PORTFORWARD_PROTOCOLS) ?? '';
+        if (offered.length && !protocol) throw badRequest(`requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${PORTFORWARD_PROTOCOLS.join(' ')}]`);
+        return accept(req, socket, head, protocol, (ws) => {
+          void servePortForwardOverWebSocket(new ChannelConnection(ws, protocol), source, namespace, target.name!, ports);
+        });
+      }
+      if (upgradeTo === 'spdy/3.1') {
+        const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim());
+        if (!versions.includes(PORTFORWARD_SPDY_PROTOCOL)) throw badRequest(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(versions)}, server supports [${PORTFORWARD_SPDY_PROTOCOL}]`);
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORTFORWARD_SPDY_PROTOCOL}\r\n\r\n`);
+        if (head.length) socket.unshift(head);
+        track(socket, () => socket.destroy());
+        startSpdyPortForward(socket, namespace, target.name!);
+        return;
+      }
+      throw badRequest('unable to upgrade: missing upgrade headers in request');
+    }
+
+    // exec / attach
+    const request = parseStreamRequest(query, kind);
+    const container = resolveContainer(pod, request.container);
+    if (upgradeTo !== 'websocket') {
+      // SPDY exec is what kubectl falls back to when the WebSocket upgrade fails; we serve the WebSocket protocols.
+      throw badRequest(`unable to upgrade connection: ${req.headers.upgrade ?? 'this upgrade'} is not served for pods/${kind}; use a WebSocket client (channel.k8s.io)`);
+    }
+    const protocol = pickProtocol(offered, EXEC_PROTOCOLS);
+    if (!protocol) throw badRequest(`requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${EXEC_PROTOCOLS.join(' ')}]`);
+    // Not running is the kubelet's answer, given after the upgrade (as the API server's stream translator does).
+    const refusal = containerNotRunning(pod, container);
+    return accept(req, socket, head, protocol, (ws) => {
+      const conn = new ChannelConnection(ws, protocol);
+      const run = kind === 'exec'
+        ? (io: Parameters<PodStreamSource['exec']>[3]) => source.exec(namespace, target.name!, { container, command: request.command }, io)
+        : (io: Parameters<PodStreamSource['attach']>[3]) => source.attach(namespace, target.name!, { container }, io);
+      void serveRemoteCommand(conn, request, run, refusal);
+    });
+  }
+
+  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string, serve: (ws: WebSocket) => void): void {
+    chosen.set(req, protocol);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => ws.terminate());
+      track(socket, () => ws.terminate());
+      serve(ws);
+    });
+  }
+
+  function startSpdyPortForward(transport: Duplex, namespace: string, pod: string): void {
+    let handler: ReturnType<typeof servePortForwardOverSpdy> | undefined;
+    const session = new SpdyServerSession(transport, (stream) => handler?.(stream));
+    handler = servePortForwardOverSpdy(session, source!, namespace, pod);
+  }
+
+  return {
+    upgrade,
+    closeAll() {
+      for (const stop of [...open]) stop();
+      open.clear();
+    },
+  };
+}

@@ -1,0 +1,169 @@
+// pods/exec, pods/attach and pods/portforward on the wire: the real kubectl 1.32 (WebSocket v5 exec, the
+// SPDY-over-WebSocket port-forward tunnel) and @kubernetes/client-node (v5/v4 channel exec, the WebSocket
+// port-forward protocol) against the API server, with a test PodStreamSource standing in for the node.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { Exec, KubeConfig, PortForward, type V1Status } from '@kubernetes/client-node';
+import { startFixture, KUBECTL, type Fixture } from './fixture.js';
+import type { AttachOptions, ExecOptions, PodStreamIO, PodStreamSource } from '../../sandbox/apiserver/pod-streams.js';
+
+const FORWARDED_PORT = 8080;
+const refusedMessage = (port: number) =>
+  `error forwarding port ${port} to pod 1f0e2d3c-test, uid : failed to execute portforward in network namespace "/var/run/netns/test": failed to connect to localhost:${port} inside namespace "test", IPv4: dial tcp4 127.0.0.1:${port}: connect: connection refused IPv6 dial tcp6 [::1]:${port}: connect: connection refused `;
+
+/** The node as the test wants it: a few commands, and port 8080 of every pod is a TCP echo server on loopback. */
+class TestStreams implements PodStreamSource {
+  echoPort = 0;
+  execs: Array<{ namespace: string; pod: string; opts: ExecOptions }> = [];
+
+  async exec(namespace: string, pod: string, opts: ExecOptions, io: PodStreamIO): Promise<number> {
+    this.execs.push({ namespace, pod, opts });
+    const [cmd, ...args] = opts.command;
+    switch (cmd) {
+      case 'echo':
+        io.stdout?.write(args.join(' ') + '\n');
+        return 0;
+      case 'cat':
+        if (!io.stdin || !io.stdout) return 1;
+        for await (const chunk of io.stdin) io.stdout.write(chunk);
+        return 0;
+      case 'fail':
+        io.stdout?.write('some output\n');
+        io.stderr?.write(`failing with ${args[0]}\n`);
+        return Number(args[0]);
+      case 'tty':
+        io.stdout?.write(`tty=${io.tty} stderr=${io.stderr !== null}\n`);
+        return 0;
+      case 'container':
+        io.stdout?.write(`${opts.container}\n`);
+        return 0;
+      default:
+        io.stderr?.write(`exec: "${cmd}": executable file not found in $PATH\n`);
+        return 127;
+    }
+  }
+
+  async attach(_namespace: string, _pod: string, opts: AttachOptions, io: PodStreamIO): Promise<number> {
+    io.stdout?.write(`attached to ${opts.container}\n`);
+    if (io.stdin && io.stdout) for await (const chunk of io.stdin) io.stdout.write(chunk);
+    return 0;
+  }
+
+  async portForward(_namespace: string, _pod: string, port: number): Promise<Duplex> {
+    if (port !== FORWARDED_PORT) throw new Error(refusedMessage(port));
+    const socket = connect(this.echoPort, '127.0.0.1');
+    await once(socket, 'connect');
+    return socket;
+  }
+}
+
+const streams = new TestStreams();
+let f: Fixture;
+let echo: Server;
+
+function pod(name: string, containers: string[], running = true) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: { nodeName: 'sandbox', containers: containers.map((c) => ({ name: c, image: 'x' })) },
+    status: {
+      phase: running ? 'Running' : 'Pending',
+      containerStatuses: containers.map((c) => ({ name: c, ready: running, restartCount: 0, image: 'x', imageID: '', state: running ? { running: { startedAt: new Date().toISOString() } } : { waiting: { reason: 'ContainerCreating' } } })),
+    },
+  };
+}
+
+before(async () => {
+  echo = createServer((s) => s.pipe(s));
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  streams.echoPort = (echo.address() as AddressInfo).port;
+  f = await startFixture({ streams, namespaces: ['default', 'team-a'] });
+  const pods = f.api.type('', 'pods');
+  f.api.create(pods, pod('web', ['app']));
+  f.api.create(pods, pod('meshed', ['app', 'sidecar']));
+  f.api.create(pods, pod('starting', ['app'], false));
+  f.api.create(pods, { ...pod('web', ['app']), metadata: { name: 'web', namespace: 'team-a' } });
+  f.grant('team-a', 'pod-reader', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }], { kind: 'User', name: 'learner' });
+});
+after(async () => {
+  await f.close();
+  await new Promise<void>((resolve) => echo.close(() => resolve()));
+});
+
+describe('kubectl exec (WebSocket v5.channel.k8s.io)', () => {
+  test('prints the command\'s output and exits 0', async () => {
+    const r = await f.kubectl(['exec', 'web', '--', 'echo', 'hi', 'there']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, 'hi there\n');
+    assert.equal(r.code, 0);
+    assert.deepEqual(streams.execs.at(-1), { namespace: 'default', pod: 'web', opts: { container: 'app', command: ['echo', 'hi', 'there'] } });
+  });
+
+  test('-i passes stdin through to the command until it ends', async () => {
+    const input = 'line one\nline two\n' + 'x'.repeat(200_000) + '\n';
+    const r = await f.kubectl(['exec', '-i', 'web', '--', 'cat'], { input });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, input);
+  });
+
+  test('stderr stays separate; a non-zero exit is kubectl\'s exit code with upstream\'s message', async () => {
+    const r = await f.kubectl(['exec', 'web', '--', 'fail', '3']);
+    assert.equal(r.stdout, 'some output\n');
+    assert.equal(r.stderr, 'failing with 3\ncommand terminated with exit code 3\n');
+    assert.equal(r.code, 3);
+    const missing = await f.kubectl(['exec', 'web', '--', 'nosuch']);
+    assert.equal(missing.code, 127);
+    assert.match(missing.stderr, /exec: "nosuch": executable file not found in \$PATH\ncommand terminated with exit code 127/);
+  });
+
+  test('-c picks the container; kubectl defaults to the first one', async () => {
+    assert.equal((await f.kubectl(['exec', 'meshed', '-c', 'sidecar', '--', 'container'])).stdout, 'sidecar\n');
+    const r = await f.kubectl(['exec', 'meshed', '--', 'container']);
+    assert.equal(r.stdout, 'app\n');
+    assert.match(r.stderr, /Defaulted container "app" out of: app, sidecar/);
+  });
+
+  test('a missing container, pod or command is the API server\'s error', async () => {
+    const container = await f.kubectl(['exec', 'web', '-c', 'nope', '--', 'echo']);
+    assert.equal(container.code, 1);
+    assert.match(container.stderr, /Error from server \(BadRequest\): container nope is not valid for pod web/);
+    const missing = await f.kubectl(['exec', 'ghost', '--', 'echo']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Error from server \(NotFound\): pods "ghost" not found/);
+    const raw = await f.request('GET', '/api/v1/namespaces/default/pods/meshed/exec?command=echo&stdout=true');
+    assert.equal(raw.status, 400);
+    assert.equal(raw.json().message, 'a container name must be specified for pod meshed, choose one of: [app sidecar]');
+    const noCommand = await f.request('POST', '/api/v1/namespaces/default/pods/web/exec?stdout=true');
+    assert.equal(noCommand.status, 400);
+    assert.equal(noCommand.json().message, 'you must specify at least 1 command');
+    const notUpgraded = await f.request('POST', '/api/v1/namespaces/default/pods/web/exec?command=echo&stdout=true');
+    assert.equal(notUpgraded.status, 400);
+    assert.equal(notUpgraded.json().message, 'Upgrade request required');
+  });
+
+  test('a container that is not running: the kubelet\'s answer through the error channel', async () => {
+    const r = await f.kubectl(['exec', 'starting', '--', 'echo', 'hi']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /error: Internal error occurred: unable to upgrade connection: container not found \("app"\)/);
+  });
+
+  test('a learner who may read pods but not create pods/exec is Forbidden (the WebSocket GET needs create)', async () => {
+    const r = await f.kubectl(['exec', 'web', '--', 'echo', 'hi'], { kubeconfig: f.scopedKubeconfig });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /Error from server \(Forbidden\): pods "web" is forbidden: User "learner" cannot create resource "pods\/exec" in API group "" in the namespace "team-a"/);
+    f.grant('team-a', 'exec-get-only', [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['get'] }], { kind: 'User', name: 'learner' });
+    assert.equal((await f.kubectl(['exec', 'web', '--', 'echo', 'hi'], { kubeconfig: f.scopedKubeconfig })).code, 1);
+    f.grant('team-a', 'exec', [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }], { kind: 'User', name: 'learner' });
+    const allowed = await f.kubectl(['exec', 'web', '--', 'echo', 'hi'], { kubeconfig: f.scopedKubeconfig });
+    assert.equal(allowed.stdout, 'hi\n', allowed.stderr);
+  });
+});
