@@ -167,3 +167,99 @@ describe('kubectl exec (WebSocket v5.channel.k8s.io)', () => {
     assert.equal(allowed.stdout, 'hi\n', allowed.stderr);
   });
 });
+
+/** A background kubectl (port-forward) whose output the test waits on. */
+function background(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; waitFor(re: RegExp): Promise<RegExpMatchArray>; exited: Promise<number | null> } {
+  const child = spawn(KUBECTL, ['--kubeconfig', f.kubeconfig, '--cache-dir', join(f.dir, 'cache'), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin', HOME: f.dir, ...env } });
+  let out = '';
+  const listeners = new Set<() => void>();
+  const onData = (c: Buffer) => { out += c.toString(); for (const l of listeners) l(); };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { for (const l of listeners) l(); resolve(code); }));
+  return {
+    child,
+    output: () => out,
+    exited,
+    waitFor(re) {
+      return new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => { listeners.delete(check); reject(new Error(`kubectl ${args.join(' ')} printed only ${JSON.stringify(out)}`)); }, 15_000);
+        const check = () => {
+          const m = out.match(re);
+          if (m) { clearTimeout(deadline); listeners.delete(check); resolve(m); }
+          else if (child.exitCode !== null) { clearTimeout(deadline); listeners.delete(check); reject(new Error(`kubectl exited ${child.exitCode}: ${out}`)); }
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Connects to a forwarded local port, sends `text`, and resolves what came back once `expect` bytes arrived or the peer ended. */
+function roundTrip(port: number, text: string, expect = text.length): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`only ${JSON.stringify(got)} came back`)); }, 10_000);
+    const done = () => { clearTimeout(timer); socket.destroy(); resolve(got); };
+    socket.on('connect', () => socket.write(text));
+    socket.on('data', (c) => { got += c.toString(); if (got.length >= expect) done(); });
+    socket.on('end', done);
+    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+  });
+}
+
+for (const [transport, env] of [['SPDY/3.1 tunnelled in WebSocket', {}], ['plain SPDY/3.1, the fallback', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]] as const) {
+  describe(`kubectl port-forward (${transport})`, () => {
+    test('forwards each local connection to the pod\'s port, both ways', async () => {
+      const pf = background(['port-forward', 'pod/web', `:${FORWARDED_PORT}`], env);
+      try {
+        const [, local] = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+        assert.equal(await roundTrip(Number(local), 'hello through the tunnel\n'), 'hello through the tunnel\n');
+        const big = 'y'.repeat(300_000);
+        assert.equal(await roundTrip(Number(local), big), big);
+        assert.equal(pf.child.exitCode, null);
+      } finally {
+        pf.child.kill();
+      }
+    });
+
+    test('a refused dial: the kubelet\'s message on the error stream, which kubectl 1.32 prints before it gives up', async () => {
+      const pf = background(['port-forward', 'pod/web', ':9999', `:${FORWARDED_PORT}`], env);
+      try {
+        const [, refusedLocal] = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 9999/);
+        const [, goodLocal] = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+        assert.equal(await roundTrip(Number(goodLocal), 'before\n'), 'before\n');
+        assert.equal(await roundTrip(Number(refusedLocal), 'anyone?\n'), '');
+        await pf.waitFor(/an error occurred forwarding \d+ -> 9999: error forwarding port 9999 to pod 1f0e2d3c-test, uid : failed to execute portforward in network namespace .*: connect: connection refused/);
+        // client-go's PortForwarder closes its connection after any error-stream message (upstream since 1.29).
+        await pf.waitFor(/error: lost connection to pod/);
+        assert.equal(await pf.exited, 1);
+      } finally {
+        pf.child.kill();
+      }
+      // The API server is unharmed: the next forward works.
+      const again = background(['port-forward', 'pod/web', `:${FORWARDED_PORT}`], env);
+      try {
+        const [, local] = await again.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+        assert.equal(await roundTrip(Number(local), 'after\n'), 'after\n');
+      } finally {
+        again.child.kill();
+      }
+    });
+
+    test('a learner without create on pods/portforward is Forbidden', async () => {
+      const pf = spawn(KUBECTL, ['--kubeconfig', f.scopedKubeconfig, '--cache-dir', join(f.dir, 'cache'), 'port-forward', 'pod/web', `:${FORWARDED_PORT}`], { env: { PATH: process.env.PATH ?? '/usr/bin', HOME: f.dir, ...env } });
+      try {
+        let err = '';
+        pf.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+        const code = await Promise.race([once(pf, 'exit').then(([c]) => c as number), new Promise<string>((r) => setTimeout(() => r('still running'), 15_000))]);
+        assert.equal(code, 1);
+        assert.match(err, /pods "web" is forbidden: User "learner" cannot create resource "pods\/portforward" in API group "" in the namespace "team-a"/);
+      } finally {
+        pf.kill();
+      }
+    });
+  });
+}
