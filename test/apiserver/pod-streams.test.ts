@@ -263,3 +263,90 @@ for (const [transport, env] of [['SPDY/3.1 tunnelled in WebSocket', {}], ['plain
     });
   });
 }
+
+/** Collects what a client-node callback writes. */
+function sink(): Writable & { text: () => string } {
+  const chunks: Buffer[] = [];
+  const w = new Writable({ write(c: Buffer, _e, cb) { chunks.push(Buffer.from(c)); cb(); } }) as Writable & { text: () => string };
+  w.text = () => Buffer.concat(chunks).toString();
+  return w;
+}
+
+function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms); })]).finally(() => clearTimeout(timer));
+}
+
+describe('@kubernetes/client-node', () => {
+  const kubeConfig = () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(f.kubeconfig);
+    return kc;
+  };
+
+  test('Exec: stdout, stderr and the status callback (v5.channel.k8s.io)', async () => {
+    const exec = new Exec(kubeConfig());
+    const run = async (command: string[], stdin: PassThrough | null = null, tty = false) => {
+      const stdout = sink();
+      const stderr = sink();
+      let resolveStatus: (s: V1Status) => void = () => {};
+      const status = new Promise<V1Status>((r) => { resolveStatus = r; });
+      const ws = await exec.exec('default', 'web', 'app', command, stdout, stderr, stdin, tty, (s) => resolveStatus(s));
+      const result = await within(status, `status of ${command.join(' ')}`);
+      await within(once(ws, 'close'), 'close');
+      return { stdout: stdout.text(), stderr: stderr.text(), status: result, protocol: ws.protocol };
+    };
+    const ok = await run(['echo', 'from', 'client-node']);
+    assert.equal(ok.protocol, 'v5.channel.k8s.io');
+    assert.equal(ok.stdout, 'from client-node\n');
+    assert.equal(ok.status.status, 'Success');
+    const failed = await run(['fail', '42']);
+    assert.equal(failed.stdout, 'some output\n');
+    assert.equal(failed.stderr, 'failing with 42\n');
+    assert.equal(failed.status.status, 'Failure');
+    assert.equal(failed.status.reason, 'NonZeroExitCode');
+    assert.deepEqual(failed.status.details?.causes, [{ reason: 'ExitCode', message: '42' }]);
+    const stdin = new PassThrough();
+    const piped = run(['cat'], stdin);
+    stdin.end('piped through stdin\n');
+    assert.equal((await piped).stdout, 'piped through stdin\n');
+    const tty = await run(['tty'], null, true);
+    assert.equal(tty.stdout, 'tty=true stderr=false\n');
+  });
+
+  test('Exec into a missing container rejects with the API server\'s Status, nothing uncaught', async () => {
+    const exec = new Exec(kubeConfig());
+    await assert.rejects(exec.exec('default', 'web', 'nope', ['echo'], sink(), sink(), null, false));
+  });
+
+  test('PortForward: bytes both ways; a refused port reports on the error stream and never throws uncaught', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => { uncaught.push(err); };
+    process.on('uncaughtException', onUncaught);
+    try {
+      const pf = new PortForward(kubeConfig());
+      const output = sink();
+      const input = new PassThrough();
+      const ws = await pf.portForward('default', 'web', [FORWARDED_PORT], output, null, input);
+      assert.ok(typeof ws !== 'function');
+      input.write('ping over client-node\n');
+      await within(new Promise<void>((resolve) => { const t = setInterval(() => { if (output.text().includes('\n')) { clearInterval(t); resolve(); } }, 10); }), 'echo');
+      assert.equal(output.text(), 'ping over client-node\n');
+      ws.close();
+
+      const errors = sink();
+      const refusedOut = sink();
+      const refused = await pf.portForward('default', 'web', [9999], refusedOut, errors, new PassThrough());
+      assert.ok(typeof refused !== 'function');
+      await within(once(refused, 'close'), 'the refused forward closes');
+      assert.match(errors.text(), /^error forwarding port 9999 to pod .*connection refused/);
+      assert.equal(refusedOut.text(), '');
+
+      await assert.rejects(pf.portForward('default', 'ghost', [FORWARDED_PORT], sink(), sink(), new PassThrough()));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(uncaught, []);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+});

@@ -10,18 +10,7 @@ export async function servePortForwardOverWebSocket(conn: ChannelConnection, sou
   const dials = ports.map(async (port, i) => {
     const data = i * 2;
     const error = data + 1;
-    const portBytes = Buffer.alloc(2);
-    portBytes.writeUInt16LE(port);
-    await conn.send(data, portBytes);
-    await conn.send(error, portBytes);
-    let target: Duplex;
-    try {
-      target = await source.portForward(namespace, pod, port);
-    } catch (err) {
-      await conn.send(error, Buffer.from((err as Error).message ?? String(err)));
-      return;
-    }
-    conn.ws.on('close', () => target.destroy());
+    // What the client sends before the dial completes waits here (bounded: the socket pauses when it is full).
     const incoming = new PassThrough({ highWaterMark: 64 * 1024 });
     incoming.on('error', () => {});
     conn.onData(data, (chunk) => {
@@ -32,6 +21,20 @@ export async function servePortForwardOverWebSocket(conn: ChannelConnection, sou
       }
     });
     conn.ws.on('close', () => incoming.end());
+    const portBytes = Buffer.alloc(2);
+    portBytes.writeUInt16LE(port);
+    await conn.send(data, portBytes);
+    await conn.send(error, portBytes);
+    let target: Duplex;
+    try {
+      target = await source.portForward(namespace, pod, port);
+    } catch (err) {
+      incoming.destroy();
+      conn.ws.resume();
+      await conn.send(error, Buffer.from((err as Error).message ?? String(err)));
+      return;
+    }
+    conn.ws.on('close', () => target.destroy());
     await pipeDuplexToStream(target, { incoming, write: (chunk) => conn.send(data, chunk), end: () => {} });
   });
   await Promise.all(dials);
