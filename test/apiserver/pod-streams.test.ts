@@ -168,6 +168,50 @@ describe('kubectl exec (WebSocket v5.channel.k8s.io)', () => {
   });
 });
 
+describe('kubectl exec over SPDY/3.1 (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false, and the fallback)', () => {
+  const spdy = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
+  const kubectlSpdy = (args: string[], input?: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(KUBECTL, ['--kubeconfig', f.kubeconfig, '--cache-dir', join(f.dir, 'cache'), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin', HOME: f.dir, ...spdy } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    const timer = setTimeout(() => child.kill(), 20_000);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.stdin.end(input ?? '');
+  });
+
+  test('output, stdin, stderr and the exit code', async () => {
+    const ok = await kubectlSpdy(['exec', 'web', '--', 'echo', 'over', 'spdy']);
+    assert.equal(ok.stdout, 'over spdy\n', ok.stderr);
+    assert.equal(ok.code, 0);
+    const input = 'spdy stdin\n' + 'z'.repeat(100_000) + '\n';
+    const cat = await kubectlSpdy(['exec', '-i', 'web', '--', 'cat'], input);
+    assert.equal(cat.stdout, input, cat.stderr);
+    const failed = await kubectlSpdy(['exec', 'web', '--', 'fail', '5']);
+    assert.equal(failed.stdout, 'some output\n');
+    assert.equal(failed.stderr, 'failing with 5\ncommand terminated with exit code 5\n');
+    assert.equal(failed.code, 5);
+  });
+
+  test('errors: a missing container is the Status, a container not running the kubelet\'s text', async () => {
+    const container = await kubectlSpdy(['exec', 'web', '-c', 'nope', '--', 'echo']);
+    assert.equal(container.code, 1);
+    assert.match(container.stderr, /Error from server \(BadRequest\): container nope is not valid for pod web/);
+    const starting = await kubectlSpdy(['exec', 'starting', '--', 'echo']);
+    assert.equal(starting.code, 1);
+    assert.match(starting.stderr, /error: unable to upgrade connection: container not found \("app"\)/);
+  });
+});
+
+describe('kubectl attach', () => {
+  test('-i: the main process\'s output, and stdin to it until it ends', async () => {
+    const r = await f.kubectl(['attach', '-i', 'web'], { input: 'typed in\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'attached to app\ntyped in\n');
+  });
+});
+
 /** A background kubectl (port-forward) whose output the test waits on. */
 function background(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; waitFor(re: RegExp): Promise<RegExpMatchArray>; exited: Promise<number | null> } {
   const child = spawn(KUBECTL, ['--kubeconfig', f.kubeconfig, '--cache-dir', join(f.dir, 'cache'), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin', HOME: f.dir, ...env } });

@@ -15,6 +15,10 @@ const ERROR = 3;
 const RESIZE = 4;
 
 /** Runs `run` with the connection's streams, then reports its outcome on the error channel and closes. */
+export function outcomeOf(err: unknown): StatusError {
+  return err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+}
+
 export async function serveRemoteCommand(conn: ChannelConnection, req: StreamRequest, run: (io: PodStreamIO) => Promise<number>, refusal?: StatusError): Promise<void> {
   const abort = new AbortController();
   conn.ws.on('close', () => abort.abort());
@@ -56,7 +60,7 @@ export async function serveRemoteCommand(conn: ChannelConnection, req: StreamReq
     try {
       outcome = await run(io);
     } catch (err) {
-      outcome = err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+      outcome = outcomeOf(err);
     }
   }
   await Promise.all([flush(stdout), flush(stderr)]);
@@ -76,7 +80,7 @@ async function flush(w: Writable | null): Promise<void> {
 }
 
 /** What the kubelet writes on the error channel (remotecommand.v4WriteStatusFunc via the stream translator). */
-function statusOf(outcome: StatusError | number): Record<string, unknown> {
+export function statusOf(outcome: StatusError | number): Record<string, unknown> {
   if (outcome instanceof StatusError) return outcome.toStatus() as unknown as Record<string, unknown>;
   if (outcome === 0) return { metadata: {}, status: 'Success' };
   return {
@@ -88,7 +92,7 @@ function statusOf(outcome: StatusError | number): Record<string, unknown> {
   };
 }
 
-function parseResize(data: Buffer): TerminalSize | undefined {
+export function parseResize(data: Buffer): TerminalSize | undefined {
   if (data.length > 1024) return undefined;
   try {
     const v = JSON.parse(data.toString('utf8')) as { Width?: unknown; Height?: unknown };

@@ -11,6 +11,7 @@ import type { PodStreamSource } from '../pod-streams.js';
 import type { ResourceTarget } from '../routing.js';
 import { ChannelConnection, EXEC_PROTOCOLS, offeredProtocols, pickProtocol, PORTFORWARD_PROTOCOLS } from './channel-websocket.js';
 import { serveRemoteCommand } from './exec-websocket.js';
+import { serveRemoteCommandOverSpdy, SPDY_EXEC_PROTOCOLS } from './exec-spdy.js';
 import { servePortForwardOverSpdy } from './portforward-spdy.js';
 import { servePortForwardOverWebSocket } from './portforward-websocket.js';
 import { SpdyServerSession } from './spdy-session.js';
@@ -84,11 +85,7 @@ export function createPodStreamUpgrader(api: ClusterApi, source: PodStreamSource
         });
       }
       if (upgradeTo === 'spdy/3.1') {
-        const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim());
-        if (!versions.includes(PORTFORWARD_SPDY_PROTOCOL)) throw badRequest(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(versions)}, server supports [${PORTFORWARD_SPDY_PROTOCOL}]`);
-        socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORTFORWARD_SPDY_PROTOCOL}\r\n\r\n`);
-        if (head.length) socket.unshift(head);
-        track(socket, () => socket.destroy());
+        switchToSpdy(req, socket, head, [PORTFORWARD_SPDY_PROTOCOL]);
         startSpdyPortForward(socket, namespace, target.name!);
         return;
       }
@@ -98,21 +95,40 @@ export function createPodStreamUpgrader(api: ClusterApi, source: PodStreamSource
     // exec / attach
     const request = parseStreamRequest(query, kind);
     const container = resolveContainer(pod, request.container);
-    if (upgradeTo !== 'websocket') {
-      // SPDY exec is what kubectl falls back to when the WebSocket upgrade fails; we serve the WebSocket protocols.
-      throw badRequest(`unable to upgrade connection: ${req.headers.upgrade ?? 'this upgrade'} is not served for pods/${kind}; use a WebSocket client (channel.k8s.io)`);
-    }
-    const protocol = pickProtocol(offered, EXEC_PROTOCOLS);
-    if (!protocol) throw badRequest(`requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${EXEC_PROTOCOLS.join(' ')}]`);
     // Not running is the kubelet's answer, given after the upgrade (as the API server's stream translator does).
     const refusal = containerNotRunning(pod, container);
+    const run = kind === 'exec'
+      ? (io: Parameters<PodStreamSource['exec']>[3]) => source.exec(namespace, target.name!, { container, command: request.command }, io)
+      : (io: Parameters<PodStreamSource['attach']>[3]) => source.attach(namespace, target.name!, { container }, io);
+    if (upgradeTo === 'spdy/3.1') {
+      if (refusal) {
+        // Over SPDY the API server passes the kubelet's refusal through as it came: a 500 with the text.
+        const text = `container not found (${JSON.stringify(container)})`;
+        socket.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+        return;
+      }
+      const negotiated = switchToSpdy(req, socket, head, SPDY_EXEC_PROTOCOLS);
+      serveRemoteCommandOverSpdy(socket, negotiated, request, run, refusal);
+      return;
+    }
+    if (upgradeTo !== 'websocket') throw badRequest('unable to upgrade: missing upgrade headers in request');
+    const protocol = pickProtocol(offered, EXEC_PROTOCOLS);
+    if (!protocol) throw badRequest(`requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${EXEC_PROTOCOLS.join(' ')}]`);
     return accept(req, socket, head, protocol, (ws) => {
-      const conn = new ChannelConnection(ws, protocol);
-      const run = kind === 'exec'
-        ? (io: Parameters<PodStreamSource['exec']>[3]) => source.exec(namespace, target.name!, { container, command: request.command }, io)
-        : (io: Parameters<PodStreamSource['attach']>[3]) => source.attach(namespace, target.name!, { container }, io);
-      void serveRemoteCommand(conn, request, run, refusal);
+      void serveRemoteCommand(new ChannelConnection(ws, protocol), request, run, refusal);
     });
+  }
+
+  /** httpstream.Handshake: the first of the client's X-Stream-Protocol-Version values we serve, then 101. */
+  function switchToSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, supported: string[]): string {
+    const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+    if (!offered.length) throw badRequest('unable to upgrade: X-Stream-Protocol-Version is required');
+    const negotiated = offered.find((p) => supported.includes(p));
+    if (!negotiated) throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server accepts [${supported.join(' ')}]`);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${negotiated}\r\n\r\n`);
+    if (head.length) socket.unshift(head);
+    track(socket, () => socket.destroy());
+    return negotiated;
   }
 
   function accept(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string, serve: (ws: WebSocket) => void): void {
