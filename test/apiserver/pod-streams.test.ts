@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { Exec, KubeConfig, PortForward, type V1Status } from '@kubernetes/client-node';
-import { startFixture, KUBECTL, type Fixture } from './fixture.js';
+import WebSocket from 'ws';
+import { startFixture, ADMIN_TOKEN, KUBECTL, type Fixture } from './fixture.js';
 import type { AttachOptions, ExecOptions, PodStreamIO, PodStreamSource } from '../../sandbox/apiserver/pod-streams.js';
 
 const FORWARDED_PORT = 8080;
@@ -392,5 +393,110 @@ describe('@kubernetes/client-node', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
     }
+  });
+});
+
+/** A raw WebSocket to the API server offering `protocols`; resolves every message until the server closes. */
+function rawSocket(path: string, protocols: string[], opts: { send?: (ws: WebSocket) => void; fixture?: Fixture; token?: string | null } = {}): Promise<{ protocol: string; messages: Array<{ data: Buffer; binary: boolean }>; status?: number; body?: string }> {
+  const fx = opts.fixture ?? f;
+  return within(new Promise((resolve, reject) => {
+    const ws = new WebSocket(fx.url.replace('https:', 'wss:') + path, protocols, { ca: fx.ca, headers: opts.token === null ? {} : { Authorization: `Bearer ${opts.token ?? ADMIN_TOKEN}` } });
+    const messages: Array<{ data: Buffer; binary: boolean }> = [];
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve({ protocol: '', messages, status: res.statusCode, body }));
+    });
+    ws.on('open', () => opts.send?.(ws));
+    ws.on('message', (data: Buffer, binary: boolean) => messages.push({ data: Buffer.from(data), binary }));
+    ws.on('close', () => resolve({ protocol: ws.protocol, messages }));
+    ws.on('error', reject);
+  }), `websocket ${path}`);
+}
+
+describe('the channel protocols on the wire', () => {
+  const execPath = '/api/v1/namespaces/default/pods/web/exec?container=app&stdout=true&stderr=true';
+
+  test('v4.channel.k8s.io: binary frames, the exit code as a Status on channel 3', async () => {
+    const r = await rawSocket(`${execPath}&command=fail&command=7`, ['v4.channel.k8s.io']);
+    assert.equal(r.protocol, 'v4.channel.k8s.io');
+    const byChannel = (ch: number) => Buffer.concat(r.messages.filter((m) => m.data[0] === ch).map((m) => m.data.subarray(1))).toString();
+    assert.equal(byChannel(1), 'some output\n');
+    assert.equal(byChannel(2), 'failing with 7\n');
+    const status = JSON.parse(byChannel(3));
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.deepEqual(status.details.causes, [{ reason: 'ExitCode', message: '7' }]);
+  });
+
+  test('base64.channel.k8s.io (v1): text frames, the error text alone on channel 3', async () => {
+    const r = await rawSocket(`${execPath}&command=fail&command=2`, ['base64.channel.k8s.io']);
+    assert.equal(r.protocol, 'base64.channel.k8s.io');
+    assert.ok(r.messages.every((m) => !m.binary));
+    const byChannel = (ch: number) => r.messages.filter((m) => m.data[0] === 48 + ch).map((m) => Buffer.from(m.data.subarray(1).toString(), 'base64').toString()).join('');
+    assert.equal(byChannel(1), 'some output\n');
+    assert.equal(byChannel(3), 'command terminated with non-zero exit code: command terminated with exit code 2');
+  });
+
+  test('v5: stdin is closed by the client\'s close signal on channel 255', async () => {
+    const r = await rawSocket(`${execPath}&stdin=true&command=cat`, ['v5.channel.k8s.io'], {
+      send: (ws) => { ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('to cat\n')])); ws.send(Buffer.from([255, 0])); },
+    });
+    const byChannel = (ch: number) => Buffer.concat(r.messages.filter((m) => m.data[0] === ch).map((m) => m.data.subarray(1))).toString();
+    assert.equal(byChannel(1), 'to cat\n');
+    assert.deepEqual(JSON.parse(byChannel(3)), { metadata: {}, status: 'Success' });
+  });
+
+  test('refusals before the upgrade are plain HTTP Status responses', async () => {
+    const noProtocol = await rawSocket(`${execPath}&command=echo`, ['v9.channel.k8s.io']);
+    assert.equal(noProtocol.status, 400);
+    assert.match(JSON.parse(noProtocol.body!).message, /requested protocol\(s\) are not supported: \[v9.channel.k8s.io\]/);
+    const nothing = await rawSocket('/api/v1/namespaces/default/pods/web/exec?container=app&command=echo', ['v5.channel.k8s.io']);
+    assert.equal(nothing.status, 400);
+    assert.equal(JSON.parse(nothing.body!).message, 'you must specify at least 1 of stdin, stdout, stderr');
+    const badBool = await rawSocket(`${execPath}&command=echo&tty=maybe`, ['v5.channel.k8s.io']);
+    assert.equal(badBool.status, 400);
+    const anonymous = await rawSocket(`${execPath}&command=echo`, ['v5.channel.k8s.io'], { token: null });
+    assert.equal(anonymous.status, 401);
+    const badToken = await rawSocket(`${execPath}&command=echo`, ['v5.channel.k8s.io'], { token: 'not-a-token' });
+    assert.equal(badToken.status, 401);
+    // An upgrade asked of anything else is served as the ordinary request it is.
+    const list = await rawSocket('/api/v1/namespaces/default/pods', ['v5.channel.k8s.io']);
+    assert.equal(list.status, 200);
+    assert.equal(JSON.parse(list.body!).kind, 'PodList');
+    for (const [query, message] of [
+      ['', 'query parameter "ports" is required'],
+      ['?ports=', 'query parameter "ports" cannot be empty'],
+      ['?ports=http', 'unable to parse "http" as a port: strconv.ParseUint: parsing "http": invalid syntax'],
+      ['?ports=80,70000', 'unable to parse "80,70000" as a port: strconv.ParseUint: parsing "70000": value out of range'],
+      ['?ports=0', 'port "0" must be > 0'],
+    ]) {
+      const r = await rawSocket(`/api/v1/namespaces/default/pods/web/portforward${query}`, ['v4.channel.k8s.io']);
+      assert.equal(r.status, 400, query);
+      assert.equal(JSON.parse(r.body!).message, message);
+    }
+  });
+
+  test('port-forward over v4.channel.k8s.io: each channel opens with the port, little-endian', async () => {
+    const r = await rawSocket(`/api/v1/namespaces/default/pods/web/portforward?ports=${FORWARDED_PORT}`, ['v4.channel.k8s.io'], {
+      send: (ws) => { ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('raw\n')])); setTimeout(() => ws.close(), 300); },
+    });
+    assert.equal(r.protocol, 'v4.channel.k8s.io');
+    const first = (ch: number) => r.messages.find((m) => m.data[0] === ch)?.data.subarray(1);
+    assert.deepEqual(first(0), Buffer.from([FORWARDED_PORT & 0xff, FORWARDED_PORT >> 8]));
+    assert.deepEqual(first(1), Buffer.from([FORWARDED_PORT & 0xff, FORWARDED_PORT >> 8]));
+    assert.equal(Buffer.concat(r.messages.filter((m) => m.data[0] === 0).slice(1).map((m) => m.data.subarray(1))).toString(), 'raw\n');
+  });
+});
+
+describe('closing the API server', () => {
+  test('ends open exec sessions and port-forwards, so close() returns', async () => {
+    const fx = await startFixture({ streams });
+    fx.api.create(fx.api.type('', 'pods'), pod('web', ['app']));
+    const execOpen = rawSocket('/api/v1/namespaces/default/pods/web/exec?container=app&stdin=true&stdout=true&command=cat', ['v5.channel.k8s.io'], { fixture: fx });
+    const forwardOpen = rawSocket(`/api/v1/namespaces/default/pods/web/portforward?ports=${FORWARDED_PORT}`, ['v4.channel.k8s.io'], { fixture: fx });
+    await new Promise((r) => setTimeout(r, 300));
+    await within(fx.close(), 'server close');
+    await execOpen;
+    await forwardOpen;
   });
 });
