@@ -41,6 +41,9 @@ class TestStreams implements PodStreamSource {
       case 'tty':
         io.stdout?.write(`tty=${io.tty} stderr=${io.stderr !== null}\n`);
         return 0;
+      case 'size':
+        // Prints the first terminal size the client reports.
+        return new Promise<number>((resolve) => io.onResize?.((size) => { io.stdout?.write(`${size.width}x${size.height}\n`); resolve(0); }));
       case 'container':
         io.stdout?.write(`${opts.container}\n`);
         return 0;
@@ -444,6 +447,17 @@ describe('the channel protocols on the wire', () => {
     const byChannel = (ch: number) => Buffer.concat(r.messages.filter((m) => m.data[0] === ch).map((m) => m.data.subarray(1))).toString();
     assert.equal(byChannel(1), 'to cat\n');
     assert.deepEqual(JSON.parse(byChannel(3)), { metadata: {}, status: 'Success' });
+  });
+
+  test('tty: resizes on channel 4 reach the command; no subprotocol at all is the binary v1 protocol', async () => {
+    const r = await rawSocket('/api/v1/namespaces/default/pods/web/exec?container=app&stdout=true&tty=true&command=size', ['v5.channel.k8s.io'], {
+      send: (ws) => { ws.send(Buffer.concat([Buffer.from([4]), Buffer.from('{"Width":"wide"}')])); ws.send(Buffer.concat([Buffer.from([4]), Buffer.from('{"Width":132,"Height":43}')])); },
+    });
+    assert.equal(Buffer.concat(r.messages.filter((m) => m.data[0] === 1).map((m) => m.data.subarray(1))).toString(), '132x43\n');
+    const bare = await rawSocket(`${execPath}&command=echo&command=bare`, []);
+    assert.equal(bare.protocol, '');
+    assert.equal(Buffer.concat(bare.messages.filter((m) => m.data[0] === 1).map((m) => m.data.subarray(1))).toString(), 'bare\n');
+    assert.equal(bare.messages.filter((m) => m.data[0] === 3).length, 0); // v1 reports success by saying nothing
   });
 
   test('refusals before the upgrade are plain HTTP Status responses', async () => {

@@ -112,8 +112,9 @@ export function createPodStreamUpgrader(api: ClusterApi, source: PodStreamSource
       return;
     }
     if (upgradeTo !== 'websocket') throw badRequest('unable to upgrade: missing upgrade headers in request');
-    const protocol = pickProtocol(offered, EXEC_PROTOCOLS);
-    if (!protocol) throw badRequest(`requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${EXEC_PROTOCOLS.join(' ')}]`);
+    // No Sec-WebSocket-Protocol at all is wsstream's "" protocol: the original binary channel protocol.
+    const protocol = offered.length ? pickProtocol(offered, EXEC_PROTOCOLS) : '';
+    if (protocol === undefined) throw badRequest(`requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${EXEC_PROTOCOLS.join(' ')}]`);
     return accept(req, socket, head, protocol, (ws) => {
       void serveRemoteCommand(new ChannelConnection(ws, protocol), request, run, refusal);
     });

@@ -4,7 +4,7 @@
 // its SYN_STREAMs carry no `:method`/`:path`, and it never sends WINDOW_UPDATE (it does no flow control), so
 // frames are written as SPDY/3 (same wire format, no send window) and we bound our own buffers instead.
 import { EventEmitter } from 'node:events';
-import { PassThrough, type Duplex } from 'node:stream';
+import { PassThrough, Transform, type Duplex, type TransformCallback } from 'node:stream';
 import transport, { type SpdyFrame, type SpdyWindowStub } from 'spdy-transport';
 
 const spdy = transport.protocol.spdy;
@@ -14,6 +14,45 @@ const NO_WINDOW: SpdyWindowStub = { send: { update() {} }, recv: { update() {} }
 const MAX_PENDING_BYTES = 1024 * 1024;
 /** Largest DATA frame we send (client-go reads 32 KiB at a time too). */
 const MAX_FRAME_DATA = 32 * 1024;
+/**
+ * Largest control frame accepted. The parser buffers a control frame whole and inflates its header block without
+ * limit; a client's SYN_STREAM is ~100 bytes, so this bounds both (a deflate bomb of 8 KiB stays a few MiB).
+ */
+const MAX_CONTROL_FRAME = 8 * 1024;
+
+/** Passes SPDY bytes through, refusing a control frame longer than MAX_CONTROL_FRAME before the parser buffers it. */
+class ControlFrameGuard extends Transform {
+  private header = Buffer.alloc(0);
+  private skip = 0;
+  /** While set, input waits (a stream's consumer is slow): backpressure reaches the socket through the pipe. */
+  gate: Promise<void> | null = null;
+
+  override _transform(chunk: Buffer, enc: BufferEncoding, callback: TransformCallback): void {
+    if (this.gate) {
+      void this.gate.then(() => this._transform(chunk, enc, callback));
+      return;
+    }
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - offset);
+        this.skip -= n;
+        offset += n;
+        continue;
+      }
+      const need = 8 - this.header.length;
+      this.header = Buffer.concat([this.header, chunk.subarray(offset, offset + need)]);
+      offset += Math.min(need, chunk.length - offset);
+      if (this.header.length < 8) break;
+      const control = (this.header[0] & 0x80) !== 0;
+      const length = this.header.readUIntBE(5, 3);
+      this.header = Buffer.alloc(0);
+      if (control && length > MAX_CONTROL_FRAME) return callback(new Error(`SPDY control frame of ${length} bytes refused`));
+      this.skip = length;
+    }
+    callback(null, chunk);
+  }
+}
 
 export interface SpdyStream {
   readonly id: number;
@@ -44,6 +83,7 @@ export class SpdyServerSession extends EventEmitter {
   private readonly parser = spdy.parser.create({ window: NO_WINDOW, isServer: true });
   private readonly framer = spdy.framer.create({ window: NO_WINDOW, timeout: null });
   private readonly streams = new Map<number, StreamState>();
+  private readonly guard: ControlFrameGuard;
   private lastId = 0;
   private pending = 0;
   private closed = false;
@@ -60,7 +100,10 @@ export class SpdyServerSession extends EventEmitter {
     this.parser.setCompression(pool.get(3));
     this.framer.setCompression(pool.get(3));
     this.acceptStreamsWithoutRequestLine();
-    socket.pipe(this.parser);
+    const guard = new ControlFrameGuard();
+    this.guard = guard;
+    guard.on('error', () => this.close());
+    socket.pipe(guard).pipe(this.parser);
     this.framer.pipe(socket);
     this.parser.on('data', (frame: SpdyFrame) => this.handle(frame));
     this.parser.on('error', () => this.close());
@@ -81,7 +124,7 @@ export class SpdyServerSession extends EventEmitter {
     this.closed = true;
     for (const state of [...this.streams.values()]) this.finish(state);
     this.streams.clear();
-    this.socket.unpipe(this.parser);
+    this.socket.unpipe();
     this.framer.unpipe(this.socket);
     this.socket.destroy();
     this.emit('close');
@@ -116,10 +159,13 @@ export class SpdyServerSession extends EventEmitter {
       case 'DATA': {
         const state = this.streams.get(frame.id);
         if (!state || state.remoteDone) return;
-        if (frame.data.length && !state.stream.incoming.write(frame.data)) {
+        if (frame.data.length && !state.stream.incoming.write(frame.data) && !this.guard.gate) {
           // The consumer is slow: stop reading the whole session until it catches up (spdystream has no windows).
-          this.socket.pause();
-          state.stream.incoming.once('drain', () => this.socket.resume());
+          this.guard.gate = new Promise<void>((resolve) => {
+            const open = () => { this.guard.gate = null; resolve(); };
+            state.stream.incoming.once('drain', open);
+            state.stream.incoming.once('close', open);
+          });
         }
         if (frame.fin) {
           state.remoteDone = true;
