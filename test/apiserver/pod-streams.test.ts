@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { Exec, KubeConfig, PortForward, type V1Status } from '@kubernetes/client-node';
 import WebSocket from 'ws';
@@ -499,6 +500,34 @@ describe('the channel protocols on the wire', () => {
     assert.deepEqual(first(0), Buffer.from([FORWARDED_PORT & 0xff, FORWARDED_PORT >> 8]));
     assert.deepEqual(first(1), Buffer.from([FORWARDED_PORT & 0xff, FORWARDED_PORT >> 8]));
     assert.equal(Buffer.concat(r.messages.filter((m) => m.data[0] === 0).slice(1).map((m) => m.data.subarray(1))).toString(), 'raw\n');
+  });
+});
+
+describe('a hostile SPDY client', () => {
+  /** A plain `Upgrade: SPDY/3.1` port-forward session; resolves what the server sent once it closes the socket. */
+  const session = (afterUpgrade: Buffer) => within(new Promise<string>((resolve, reject) => {
+    const { port } = new URL(f.url);
+    const socket = tlsConnect({ host: '127.0.0.1', port: Number(port), ca: f.ca, servername: 'localhost' });
+    let got = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('secureConnect', () => socket.write(`POST /api/v1/namespaces/default/pods/web/portforward HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\nContent-Length: 0\r\n\r\n`));
+    socket.on('data', (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (!upgraded && got.includes('\r\n\r\n')) {
+        upgraded = true;
+        socket.write(afterUpgrade);
+      }
+    });
+    socket.on('close', () => resolve(got.toString('latin1')));
+    socket.on('error', reject);
+  }), 'the server to end the SPDY session');
+
+  test('an oversized control frame or garbage ends the session, and the server carries on', async () => {
+    const oversized = Buffer.from([0x80, 0x03, 0x00, 0x01, 0x00, 0x10, 0x00, 0x00]); // SYN_STREAM of 1 MiB
+    assert.match(await session(Buffer.concat([oversized, Buffer.alloc(1024)])), /^HTTP\/1\.1 101 Switching Protocols/);
+    const garbage = Buffer.from([0x80, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x0c, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xde, 0xad]); // a SYN_STREAM whose header block is not zlib
+    assert.match(await session(garbage), /^HTTP\/1\.1 101 Switching Protocols/);
+    assert.equal((await f.kubectl(['exec', 'web', '--', 'echo', 'still', 'here'])).stdout, 'still here\n');
   });
 });
 
