@@ -2,7 +2,7 @@
 // request (from its URL, before routing), routing to discovery/OpenAPI/resource handlers, and Status errors
 // for everything that goes wrong. Enough of the real API for kubectl and
 // @kubernetes/client-node to work unchanged.
-import { createServer, ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
@@ -18,7 +18,7 @@ import type { LogSource } from './logs.js';
 import { parseLogOptions, serveLogs } from './logs.js';
 import { sendJson, sendStatus } from './http-io.js';
 import type { PodStreamSource } from './pod-streams.js';
-import { createPodStreamUpgrader, refuseWithoutUpgrade, STREAM_SUBRESOURCES } from './streams/pod-stream-upgrade.js';
+import { createPodStreamUpgrader, refuseUpgrade, refuseWithoutUpgrade, STREAM_SUBRESOURCES } from './streams/pod-stream-upgrade.js';
 import { parseRoute, resolveType, type ResourceTarget, type Route } from './routing.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
 import { OpenApiV3, openapiV2 } from './openapi.js';
@@ -91,7 +91,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   };
   // https.Server has every http.Server method the callers use; the cast keeps one return type.
   const server = options.tls ? (createHttpsServer(options.tls, onRequest) as unknown as Server) : createServer(onRequest);
-  const podStreams = createPodStreamUpgrader(api, options.streams);
+  const podStreams = createPodStreamUpgrader(api, options.streams, track);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
 
   /**
@@ -273,7 +273,6 @@ export function createApiServer(options: ApiServerOptions): Server {
   const close = server.close.bind(server);
   server.close = ((callback?: (err?: Error) => void) => {
     for (const stop of [...streams]) stop();
-    podStreams.closeAll();
     close(callback);
     server.closeIdleConnections();
     return server;
@@ -287,12 +286,4 @@ function safeRoute(pathname: string, served: (g: string, v: string, p: string) =
   } catch {
     return undefined;
   }
-}
-
-/** A failed upgrade is an ordinary HTTP response carrying the Status (client-go decodes it), then the socket ends. */
-function refuseUpgrade(socket: Duplex, status: StatusError): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify(status.toStatus());
-  const reason = STATUS_CODES[status.code] ?? 'Error';
-  socket.end(`HTTP/1.1 ${status.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

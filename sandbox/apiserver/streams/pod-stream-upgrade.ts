@@ -2,7 +2,7 @@
 // while a plain HTTP Status can still be answered, then upgrades — WebSocket (channel.k8s.io, or kubectl's
 // `SPDY/3.1+portforward.k8s.io` tunnel) or `Upgrade: SPDY/3.1` for port-forward — and hands the streams to the
 // PodStreamSource. Authentication and RBAC happened before (http-server.ts), as for every request.
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import type { ClusterApi } from '../api.js';
@@ -28,8 +28,14 @@ export const STREAM_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 export interface PodStreamUpgrader {
   /** Serves an upgrade for a stream subresource; throws a StatusError before upgrading when it cannot. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: ResourceTarget, query: URLSearchParams): void;
-  /** Ends every upgraded connection (the server is closing). */
-  closeAll(): void;
+}
+
+/** A failed upgrade is an ordinary HTTP response carrying the Status (client-go decodes it), then the socket ends. */
+export function refuseUpgrade(socket: Duplex, status: StatusError): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify(status.toStatus());
+  const reason = STATUS_CODES[status.code] ?? 'Error';
+  socket.end(`HTTP/1.1 ${status.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /**
@@ -44,7 +50,8 @@ export function refuseWithoutUpgrade(api: ClusterApi, source: PodStreamSource | 
   throw badRequest('Upgrade request required');
 }
 
-export function createPodStreamUpgrader(api: ClusterApi, source: PodStreamSource | undefined): PodStreamUpgrader {
+/** `track` registers how to end a connection when the server closes and returns how to forget it. */
+export function createPodStreamUpgrader(api: ClusterApi, source: PodStreamSource | undefined, trackStream: (stop: () => void) => () => void): PodStreamUpgrader {
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -52,10 +59,9 @@ export function createPodStreamUpgrader(api: ClusterApi, source: PodStreamSource
     perMessageDeflate: false,
     handleProtocols: (_offered, req) => chosen.get(req) ?? false,
   });
-  const open = new Set<() => void>();
   const track = (socket: Duplex, stop: () => void) => {
-    open.add(stop);
-    socket.once('close', () => open.delete(stop));
+    const untrack = trackStream(stop);
+    socket.once('close', untrack);
   };
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: ResourceTarget, query: URLSearchParams): void {
@@ -147,11 +153,5 @@ export function createPodStreamUpgrader(api: ClusterApi, source: PodStreamSource
     handler = servePortForwardOverSpdy(session, source!, namespace, pod);
   }
 
-  return {
-    upgrade,
-    closeAll() {
-      for (const stop of [...open]) stop();
-      open.clear();
-    },
-  };
+  return { upgrade };
 }
