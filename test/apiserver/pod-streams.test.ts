@@ -102,6 +102,21 @@ after(async () => {
   await new Promise<void>((resolve) => echo.close(() => resolve()));
 });
 
+/** The real kubectl with extra environment; stdin it does not read (it may exit first) is dropped quietly. */
+function kubectlWith(args: string[], o: { input?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(KUBECTL, ['--kubeconfig', f.kubeconfig, '--cache-dir', join(f.dir, 'cache'), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin', HOME: f.dir, ...o.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stdin.on('error', () => {});
+    const timer = setTimeout(() => child.kill(), 20_000);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.stdin.end(o.input ?? '');
+  });
+}
+
 describe('kubectl exec (WebSocket v5.channel.k8s.io)', () => {
   test('prints the command\'s output and exits 0', async () => {
     const r = await f.kubectl(['exec', 'web', '--', 'echo', 'hi', 'there']);
@@ -116,6 +131,10 @@ describe('kubectl exec (WebSocket v5.channel.k8s.io)', () => {
     const r = await f.kubectl(['exec', '-i', 'web', '--', 'cat'], { input });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, input);
+    // A command that never reads its stdin still finishes, though the client keeps sending.
+    const unread = await kubectlWith(['exec', '-i', 'web', '--', 'echo', 'done'], { input: 'u'.repeat(2_000_000) });
+    assert.equal(unread.code, 0, unread.stderr);
+    assert.equal(unread.stdout, 'done\n');
   });
 
   test('stderr stays separate; a non-zero exit is kubectl\'s exit code with upstream\'s message', async () => {
@@ -175,16 +194,7 @@ describe('kubectl exec (WebSocket v5.channel.k8s.io)', () => {
 
 describe('kubectl exec over SPDY/3.1 (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false, and the fallback)', () => {
   const spdy = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
-  const kubectlSpdy = (args: string[], input?: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(KUBECTL, ['--kubeconfig', f.kubeconfig, '--cache-dir', join(f.dir, 'cache'), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin', HOME: f.dir, ...spdy } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    const timer = setTimeout(() => child.kill(), 20_000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-    child.stdin.end(input ?? '');
-  });
+  const kubectlSpdy = (args: string[], input?: string) => kubectlWith(args, { input, env: spdy });
 
   test('output, stdin, stderr and the exit code', async () => {
     const ok = await kubectlSpdy(['exec', 'web', '--', 'echo', 'over', 'spdy']);

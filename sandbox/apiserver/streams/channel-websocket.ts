@@ -63,6 +63,8 @@ export class ChannelConnection {
   }
 
   close(code = 1000): void {
+    // Reading may be paused (a command that never read its stdin): the peer's close frame must still be read.
+    if (this.ws.isPaused) this.ws.resume();
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code);
   }
 
