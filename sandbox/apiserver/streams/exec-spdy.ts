@@ -35,6 +35,8 @@ export function serveRemoteCommandOverSpdy(socket: Duplex, protocol: string, req
   const timer = setTimeout(() => session.close(), STREAM_CREATION_TIMEOUT_MS);
 
   async function start(): Promise<void> {
+    // Only stdin and resize carry data from the client; anything sent on the others is dropped.
+    for (const type of ['error', 'stdout', 'stderr']) streams.get(type)?.incoming.resume();
     const stdinStream = streams.get('stdin');
     const stdin = stdinStream?.incoming ?? null;
     const stdout = writableOf(streams.get('stdout'));

@@ -55,6 +55,7 @@ export function servePortForwardOverSpdy(session: SpdyServerSession, source: Pod
 }
 
 async function forward(source: PodStreamSource, namespace: string, pod: string, data: SpdyStream, error: SpdyStream): Promise<void> {
+  error.incoming.resume(); // nothing is read from the error stream; what a client sends there is dropped
   const raw = data.headers.port ?? '';
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
   let conn: Duplex;
