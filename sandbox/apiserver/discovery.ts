@@ -83,6 +83,10 @@ export function resourceList(registry: ResourceRegistry, group: string, version:
     if (t.subresources.scale) sub('scale', ['get', 'patch', 'update'], { group: 'autoscaling', version: 'v1', kind: 'Scale' });
     if (t.subresources.log) sub('log', ['get']);
     if (t.subresources.proxy) sub('proxy', ['create', 'delete', 'get', 'patch', 'update'], { kind: `${t.kind}ProxyOptions` });
+    // pods/exec, attach, portforward: `create` (SPDY POST, and WebSocket GETs since 1.30) and `get`, as upstream lists them.
+    if (t.subresources.attach) sub('attach', ['create', 'get'], { kind: 'PodAttachOptions' });
+    if (t.subresources.exec) sub('exec', ['create', 'get'], { kind: 'PodExecOptions' });
+    if (t.subresources.portforward) sub('portforward', ['create', 'get'], { kind: 'PodPortForwardOptions' });
     if (t.subresources.token) sub('token', ['create'], { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };

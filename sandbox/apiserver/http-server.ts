@@ -2,7 +2,9 @@
 // request (from its URL, before routing), routing to discovery/OpenAPI/resource handlers, and Status errors
 // for everything that goes wrong. Enough of the real API for kubectl and
 // @kubernetes/client-node to work unchanged.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ClusterApi } from './api.js';
@@ -15,6 +17,8 @@ import { methodNotAllowed, StatusError, unauthorized } from './errors.js';
 import type { LogSource } from './logs.js';
 import { parseLogOptions, serveLogs } from './logs.js';
 import { sendJson, sendStatus } from './http-io.js';
+import type { PodStreamSource } from './pod-streams.js';
+import { createPodStreamUpgrader, refuseUpgrade, refuseWithoutUpgrade, STREAM_SUBRESOURCES } from './streams/pod-stream-upgrade.js';
 import { parseRoute, resolveType, type ResourceTarget, type Route } from './routing.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
 import { OpenApiV3, openapiV2 } from './openapi.js';
@@ -45,11 +49,14 @@ export interface ApiServerOptions {
    * pods and services proxies connect only to these; without it they answer 503.
    */
   proxyTargets?: ProxyTargets;
+  /** exec, attach and port-forward into pods (implemented by the runtime); without it those answer 404. */
+  streams?: PodStreamSource;
 }
 
 export type { Identity, Authenticator } from './auth.js';
 export { StaticTokenAuthenticator, adminIdentity, serviceAccountIdentity } from './auth.js';
 export type { LogSource, LogOptions } from './logs.js';
+export type { PodStreamSource } from './pod-streams.js';
 
 const isWatch = (q: URLSearchParams, t: ResourceTarget) => t.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
 
@@ -84,6 +91,36 @@ export function createApiServer(options: ApiServerOptions): Server {
   };
   // https.Server has every http.Server method the callers use; the cast keeps one return type.
   const server = options.tls ? (createHttpsServer(options.tls, onRequest) as unknown as Server) : createServer(onRequest);
+  const podStreams = createPodStreamUpgrader(api, options.streams, track);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
+
+  /**
+   * Upgrade requests: pods/exec, attach and portforward are authenticated and authorized like any request, and
+   * refused with a plain HTTP Status before upgrading. Any other upgrade is served as an ordinary request.
+   */
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      const served = (g: string, v: string, p: string) => !!api.registry.byResource(g, v, p);
+      const route = safeRoute(url.pathname, served);
+      if (route?.kind !== 'resource' || !STREAM_SUBRESOURCES.has(route.target.subresource ?? '')) {
+        const res = new ServerResponse(req);
+        res.shouldKeepAlive = false;
+        res.assignSocket(socket as Socket);
+        res.on('finish', () => socket.end());
+        return onRequest(req, res);
+      }
+      authenticateAndAuthorize(req, url);
+      const target = route.target;
+      resolveType(api.registry, target); // 404 for a kind without the subresource
+      if (req.method !== 'GET' && req.method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
+      podStreams.upgrade(req, socket, head, target, url.searchParams);
+    } catch (err) {
+      const status = err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+      refuseUpgrade(socket, status);
+    }
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
@@ -168,6 +205,10 @@ export function createApiServer(options: ApiServerOptions): Server {
       }
       return;
     }
+    if (STREAM_SUBRESOURCES.has(target.subresource ?? '')) {
+      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
+      refuseWithoutUpgrade(api, options.streams, target, query);
+    }
     if (target.subresource === 'proxy') {
       const untrack = track(() => res.destroy());
       try {
@@ -228,7 +269,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     sendJson(res, 200, { kind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1', metadata: { resourceVersion: '1' }, items });
   }
 
-  // Long-lived responses (watches, followed logs) would keep close() waiting forever: end them first.
+  // Long-lived responses (watches, followed logs, exec sessions) would keep close() waiting forever: end them first.
   const close = server.close.bind(server);
   server.close = ((callback?: (err?: Error) => void) => {
     for (const stop of [...streams]) stop();
@@ -237,4 +278,12 @@ export function createApiServer(options: ApiServerOptions): Server {
     return server;
   }) as Server['close'];
   return server;
+}
+
+function safeRoute(pathname: string, served: (g: string, v: string, p: string) => boolean): Route | undefined {
+  try {
+    return parseRoute(pathname, served);
+  } catch {
+    return undefined;
+  }
 }

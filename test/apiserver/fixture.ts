@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { ObjectStore } from '../../sandbox/apiserver/store.js';
 import { ResourceRegistry } from '../../sandbox/apiserver/resources.js';
 import { ClusterApi } from '../../sandbox/apiserver/api.js';
-import { adminIdentity, createApiServer, StaticTokenAuthenticator, type LogSource } from '../../sandbox/apiserver/http-server.js';
+import { adminIdentity, createApiServer, StaticTokenAuthenticator, type LogSource, type PodStreamSource } from '../../sandbox/apiserver/http-server.js';
 import { ensureBootstrapPolicy } from '../../sandbox/apiserver/rbac/bootstrap-policy.js';
 import type { PolicyRule } from '../../sandbox/apiserver/rbac/policy-rules.js';
 import { writeKubeconfig } from '../../sandbox/apiserver/kubeconfig.js';
@@ -60,7 +60,7 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(opts: { logs?: LogSource; namespaces?: string[]; proxyTargets?: ProxyTargets } = {}): Promise<Fixture> {
+export async function startFixture(opts: { logs?: LogSource; namespaces?: string[]; proxyTargets?: ProxyTargets; streams?: PodStreamSource } = {}): Promise<Fixture> {
   const store = new ObjectStore();
   const api = new ClusterApi(store, ResourceRegistry.default());
   const auth = new StaticTokenAuthenticator()
@@ -68,7 +68,7 @@ export async function startFixture(opts: { logs?: LogSource; namespaces?: string
     .add(SCOPED_TOKEN, { user: 'learner', groups: ['system:authenticated'] });
   ensureBootstrapPolicy(api);
   const cert = await createServingCertificate(['127.0.0.1', 'localhost']);
-  const server = createApiServer({ api, authenticator: auth, logs: opts.logs, proxyTargets: opts.proxyTargets, tokenIssuer: auth, tls: { key: cert.keyPem, cert: cert.certPem + cert.caPem } });
+  const server = createApiServer({ api, authenticator: auth, logs: opts.logs, proxyTargets: opts.proxyTargets, streams: opts.streams, tokenIssuer: auth, tls: { key: cert.keyPem, cert: cert.certPem + cert.caPem } });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `https://127.0.0.1:${port}`;

@@ -20,6 +20,8 @@ export interface RequestAttributes {
 }
 
 const SPECIAL_VERBS = new Set(['proxy', 'watch']);
+/** Pod subresources a WebSocket client reaches with GET: authorized as `create` (upstream since 1.30/1.31). */
+const STREAMING_POD_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 function methodVerb(method: string): string {
@@ -74,6 +76,9 @@ export function requestAttributes(user: Identity, method: string, pathname: stri
   if (parts.length >= 3 && a.verb !== 'proxy') a.subresource = parts[2];
   if (parts.length >= 2) a.name = parts[1];
   if (parts.length >= 1) a.resource = parts[0];
+  // A WebSocket GET to pods/exec (attach, portforward) does what the SPDY POST does: it needs `create`
+  // (feature AuthorizePodWebsocketUpgradeCreatePermission, on by default since 1.30).
+  if (a.verb === 'get' && a.apiGroup === '' && a.resource === 'pods' && STREAMING_POD_SUBRESOURCES.has(a.subresource)) a.verb = 'create';
   if (!a.name && a.verb === 'get') {
     const watch = query.get('watch');
     a.verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
