@@ -1,0 +1,89 @@
+// Starting a program of a container's image: look argv[0]'s basename up in the image's $PATH, give it its
+// ProcessContext (with spawn for sh and friends), and turn the outcome into an exit code as a runtime does —
+// 127 with the OCI runtime's words for a missing program, 1 for a thrown error, 137 when killed.
+import type { Readable, Writable } from 'node:stream';
+import type { WorkloadContext } from '../workload.js';
+import type { ContainerFilesystem, ProcessContext, ProgramSet } from './program.js';
+
+/** How deep programs may start programs (sh -c "sh -c …"): a fork bomb stops here. */
+export const MAX_SPAWN_DEPTH = 16;
+/** Longest argv accepted, in total bytes (Linux ARG_MAX is 2 MiB; learners need far less). */
+export const MAX_ARGV_BYTES = 128 * 1024;
+
+export interface ProcessHost {
+  programs: ProgramSet;
+  fs: ContainerFilesystem;
+  container: WorkloadContext;
+}
+
+export interface ProcessIO {
+  stdin: Readable | null;
+  stdout: Writable;
+  stderr: Writable;
+  env: Record<string, string>;
+  cwd: string;
+  tty: boolean;
+  signal: AbortSignal;
+}
+
+export const notFoundMessage = (name: string) =>
+  `OCI runtime exec failed: exec failed: unable to start container process: exec: "${name}": executable file not found in $PATH: unknown\n`;
+
+export function programName(argv0: string): string {
+  return argv0.slice(argv0.lastIndexOf('/') + 1);
+}
+
+export function hasProgram(programs: ProgramSet, argv0: string | undefined): boolean {
+  return argv0 !== undefined && Object.hasOwn(programs, programName(argv0));
+}
+
+/** Writes that never throw: a client gone away (or a closed pipe) just drops the output. */
+export function writeTo(stream: Writable, data: string | Buffer): void {
+  if (stream.destroyed || stream.writableEnded) return;
+  try {
+    stream.write(data);
+  } catch {
+    // The reader went away.
+  }
+}
+
+export async function runProgram(host: ProcessHost, argv: string[], io: ProcessIO, depth = 0): Promise<number> {
+  if (io.signal.aborted) return 137;
+  const name = argv.length ? programName(argv[0]) : '';
+  if (!name || !Object.hasOwn(host.programs, name)) {
+    writeTo(io.stderr, notFoundMessage(argv[0] ?? ''));
+    return 127;
+  }
+  if (argv.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0) > MAX_ARGV_BYTES) {
+    writeTo(io.stderr, `${name}: Argument list too long\n`);
+    return 126;
+  }
+  if (depth >= MAX_SPAWN_DEPTH) {
+    writeTo(io.stderr, `${name}: can't fork: Resource temporarily unavailable\n`);
+    return 126;
+  }
+  const program = host.programs[name];
+  const ctx: ProcessContext = {
+    argv: [...argv],
+    env: { ...io.env },
+    cwd: io.cwd,
+    stdin: io.stdin,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    tty: io.tty,
+    signal: io.signal,
+    fs: host.fs,
+    container: host.container,
+    spawn: (childArgv, childIO = {}) =>
+      runProgram(host, childArgv, { ...io, env: ctx.env, cwd: ctx.cwd, ...childIO, signal: io.signal, tty: io.tty }, depth + 1),
+  };
+  try {
+    const code = await program(ctx);
+    if (io.signal.aborted) return 137;
+    return Number.isInteger(code) ? code & 0xff : 1;
+  } catch (err) {
+    if (io.signal.aborted) return 137;
+    writeTo(io.stderr, `${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
