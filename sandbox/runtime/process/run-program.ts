@@ -26,8 +26,11 @@ export interface ProcessIO {
   signal: AbortSignal;
 }
 
+/** runc's words: a bare name is searched in $PATH; a path is stat'ed. */
 export const notFoundMessage = (name: string) =>
-  `OCI runtime exec failed: exec failed: unable to start container process: exec: "${name}": executable file not found in $PATH: unknown\n`;
+  name.includes('/')
+    ? `OCI runtime exec failed: exec failed: unable to start container process: exec: "${name}": stat ${name}: no such file or directory: unknown\n`
+    : `OCI runtime exec failed: exec failed: unable to start container process: exec: "${name}": executable file not found in $PATH: unknown\n`;
 
 export function programName(argv0: string): string {
   return argv0.slice(argv0.lastIndexOf('/') + 1);
