@@ -341,6 +341,7 @@ export class PodRunner {
           ctx: { ...ctx, env: this.processes.envOf(ctx) },
           cwd: typeof run.spec.workingDir === 'string' ? run.spec.workingDir : '/',
           stdin: run.spec.stdin === true,
+          stdinOnce: run.spec.stdinOnce === true,
           tty: run.spec.tty === true,
         });
       } else workload = image.factory(ctx, image.tag);

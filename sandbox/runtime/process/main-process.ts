@@ -52,6 +52,8 @@ export interface MainProcessOptions {
   cwd: string;
   /** The container's `stdin: true`: attach can write to the process's stdin. */
   stdin: boolean;
+  /** The container's `stdinOnce`: the process's stdin closes when the first attached client's input ends. */
+  stdinOnce: boolean;
   tty: boolean;
 }
 
@@ -70,6 +72,10 @@ export class MainProcess implements Workload {
 
   get tty(): boolean {
     return this.o.tty;
+  }
+
+  get stdinOnce(): boolean {
+    return this.o.stdinOnce;
   }
 
   async start(): Promise<void> {

@@ -4,7 +4,7 @@
 // are capped per pod and killed when their container or the pod stops.
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { Writable, type Duplex } from 'node:stream';
+import { Writable, type Duplex, type Readable } from 'node:stream';
 import { StatusError, badRequest } from '../../apiserver/errors.js';
 import type { AttachOptions, ExecOptions, PodStreamIO } from '../../apiserver/pod-streams.js';
 import type { ResolvedImage } from '../images.js';
@@ -141,21 +141,20 @@ export class PodProcesses {
         if (target) writeTo(target, io.tty ? Buffer.from(chunk.toString().replace(/\r?\n/g, '\r\n')) : chunk);
       });
       let forward: ((c: Buffer) => void) | undefined;
+      let source: Readable | undefined;
       if (io.stdin && main.stdin) {
         const into = main.stdin;
-        if (io.tty) {
-          // Echo and line editing as the container's pty would do; ^D ends the process's input.
-          const term = openTerminal(io.stdin, io.stdout);
-          term.input.pipe(into, { end: true });
-        } else {
-          forward = (c: Buffer) => writeTo(into, c);
-          io.stdin.on('data', forward);
-        }
+        // Echo and line editing as the container's pty would do (^D ends the line discipline's input).
+        source = io.tty ? openTerminal(io.stdin, io.stdout).input : io.stdin;
+        forward = (c: Buffer) => writeTo(into, c);
+        source.on('data', forward);
+        // stdinOnce (kubectl run -i): the process's stdin closes with the first client's.
+        if (main.stdinOnce) source.once('end', () => into.end());
       }
       const done = (code: number) => {
         onOutput();
         offExit();
-        if (forward) io.stdin?.off('data', forward);
+        if (forward) source?.off('data', forward);
         signal.removeEventListener('abort', onAbort);
         resolve(code);
       };

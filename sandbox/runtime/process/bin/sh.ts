@@ -5,7 +5,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { CONTAINER_FS_MAX_BYTES, FsError, normalizePath } from '../filesystem.js';
 import type { Program, ProcessContext } from '../program.js';
-import { err, out, readAll, readLines } from '../stdio.js';
+import { err, out, readLines } from '../stdio.js';
 import { writeTo } from '../run-program.js';
 import { parseScript, ShellSyntaxError, type Command, type List, type Redirect, type SimpleCommand, type Word } from './sh-parse.js';
 
@@ -357,6 +357,17 @@ class Shell {
   }
 }
 
+/** True when `src` only lacks its end (an open quote, a `for` without `done`): more lines may complete it. */
+function incomplete(src: string): boolean {
+  try {
+    parseScript(src);
+    return false;
+  } catch (e) {
+    if (!(e instanceof ShellSyntaxError)) throw e;
+    return /end of file|unterminated/.test(e.message);
+  }
+}
+
 /** `sh -c SCRIPT [NAME [ARGS…]]`, `sh` reading commands from stdin (a prompt when stdin is a terminal). */
 export const sh: Program = async (p) => {
   const name = p.argv[0]?.slice(p.argv[0].lastIndexOf('/') + 1) || 'sh';
@@ -384,27 +395,25 @@ export const sh: Program = async (p) => {
   }
   const shell = new Shell(p, name);
   const io: Io = { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr };
-  const run = async (src: string) => {
-    try {
-      return await shell.script(src, io);
-    } catch (e) {
-      if (e instanceof ShellExit) throw e;
-      throw e;
-    }
-  };
   try {
-    if (script !== undefined) return await run(script);
+    if (script !== undefined) return await shell.script(script, io);
     if (!p.stdin) return 0;
-    if (!p.tty) {
-      // A script piped in: read it whole, as `sh < script` does, then run it.
-      return await run((await readAll(p.stdin, p.signal)).toString());
-    }
-    const prompt = () => out(p, shell.cwd === (shell.vars.HOME ?? '/root') ? '~ # ' : `${shell.cwd} # `);
+    // Commands from stdin run as their lines arrive (a prompt first when stdin is a terminal); a construct
+    // left open (a quote, a for loop) waits for its next lines.
+    const prompt = () => p.tty && out(p, shell.cwd === (shell.vars.HOME ?? '/root') ? '~ # ' : `${shell.cwd} # `);
     prompt();
+    let pending = '';
     for await (const line of readLines(p.stdin, p.signal)) {
-      if (line.trim()) await run(line);
-      prompt();
+      pending = pending ? `${pending}\n${line}` : line;
+      if (pending.trim() && !incomplete(pending)) {
+        const src = pending;
+        pending = '';
+        await shell.script(src, io);
+      } else if (!pending.trim()) pending = '';
+      if (!pending) prompt();
+      else if (p.tty) out(p, '> ');
     }
+    if (pending.trim()) await shell.script(pending, io);
     return shell.status;
   } catch (e) {
     if (e instanceof ShellExit) return e.code;
