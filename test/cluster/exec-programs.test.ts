@@ -13,6 +13,9 @@ import { execIn } from './exec-helpers.js';
 import { isReady, startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
 const PLAIN = 'plain';
+const METER_HEADER =
+  '  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n' +
+  '                                 Dload  Upload   Total   Spent    Left  Speed\n';
 const MESHED = 'meshed';
 
 function clientPod(name: string, extra: Record<string, unknown> = {}): KubeObject {
@@ -91,8 +94,19 @@ describe('programs in pods (exec)', () => {
     });
 
     test(`${ns}: curl's errors are curl's: (6) unknown host, (7) refused, (2) bad option, -s hides them`, async () => {
+      // Not silent and not a terminal: curl's progress meter, then the error.
       const unknown = await run(ns, ['curl', 'http://no-such-service/']);
-      assert.deepEqual({ code: unknown.code, stderr: unknown.stderr, stdout: unknown.stdout }, { code: 6, stderr: 'curl: (6) Could not resolve host: no-such-service\n', stdout: '' });
+      const zero = '\r  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0';
+      assert.deepEqual(
+        { code: unknown.code, stderr: unknown.stderr, stdout: unknown.stdout },
+        { code: 6, stderr: `${METER_HEADER}${zero}${zero}\ncurl: (6) Could not resolve host: no-such-service\n`, stdout: '' },
+      );
+      const shown = await run(ns, ['curl', 'http://httpbin:8000/get']);
+      assert.equal(shown.code, 0);
+      assert.ok(shown.stderr.startsWith(METER_HEADER), shown.stderr);
+      assert.match(shown.stderr.slice(METER_HEADER.length), /^(\r[ 0-9kM.:-]{78})+\n$/);
+      assert.match(shown.stderr, /\r100 +\d+  100 +\d+    0     0 /);
+      assert.equal((JSON.parse(shown.stdout) as { url: string }).url, 'http://httpbin:8000/get');
       const quiet = await run(ns, ['curl', '-s', 'http://no-such-service/']);
       assert.deepEqual({ code: quiet.code, stderr: quiet.stderr }, { code: 6, stderr: '' });
       const refused = await run(ns, ['curl', '-sS', `http://localhost:9`]);
@@ -193,6 +207,18 @@ describe('programs in pods (exec)', () => {
     assert.equal(r.stdout, '6\nfallback 1\nsingle $NAME double world\nn2\nn3\nclient-sub\n3\nmissing\n');
     assert.equal(r.stderr, 'err\n');
     assert.equal((await run(PLAIN, ['sh', '-c', 'exit 3'])).code, 3);
+    const control = [
+      'i=0',
+      'while [ $i -lt 3 ]; do i=$((i + 1)); echo "w$i"; done',
+      'if test -f /tmp/list; then echo has-list; elif true; then echo no; else echo never; fi',
+      'if [ "$(cat /tmp/a)" = nope ]; then echo wrong; else echo right; fi',
+      'for n in $(seq 2 4); do echo s$n; done | sort -r | head -n 1',
+      'echo a,b,c | cut -d, -f2 | tr a-z A-Z',
+      'until [ $i -le 0 ]; do i=$((i-1)); done; echo "i=$i"',
+    ].join('\n');
+    const flow = await run(PLAIN, ['sh', '-c', control]);
+    assert.equal(flow.stderr, '');
+    assert.equal(flow.stdout, 'w1\nw2\nw3\nhas-list\nright\ns4\nB\ni=0\n');
     const syntax = await run(PLAIN, ['sh', '-c', 'echo "unclosed']);
     assert.deepEqual({ code: syntax.code, stderr: syntax.stderr }, { code: 2, stderr: 'sh: unterminated quoted string\n' });
     const piped = await run(PLAIN, ['sh'], { stdin: 'echo from-stdin\nexit 4\necho not-reached\n' });

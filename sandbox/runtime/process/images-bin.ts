@@ -6,6 +6,7 @@ import { curl } from './bin/curl.js';
 import { nslookup, wget } from './bin/net-tools.js';
 import { sh } from './bin/sh.js';
 import { tar } from './bin/tar.js';
+import * as text from './bin/text-tools.js';
 
 /** busybox's applets the sandbox implements (`ash` and `sh` are the same shell). */
 export const BASE_PROGRAMS: ProgramSet = Object.freeze({
@@ -35,6 +36,16 @@ export const BASE_PROGRAMS: ProgramSet = Object.freeze({
   nslookup,
   wget,
   tar,
+  test: text.test,
+  '[': text.test,
+  seq: text.seq,
+  tee: text.tee,
+  sort: text.sort,
+  uniq: text.uniq,
+  cut: text.cut,
+  tr: text.tr,
+  basename: text.basename,
+  dirname: text.dirname,
 });
 
 /** The base set plus curl (curlimages/curl, the playground's own images). */

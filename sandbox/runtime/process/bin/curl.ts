@@ -5,6 +5,7 @@
 import type { Program, ProcessContext } from '../program.js';
 import { FsError, normalizePath } from '../filesystem.js';
 import { err, out } from '../stdio.js';
+import { ProgressMeter } from './curl-progress.js';
 import { DialError, dialFromPod, exchange, resolveInPod, type ParsedResponse } from './http-exchange.js';
 
 export const CURL_VERSION = '8.5.0';
@@ -201,6 +202,9 @@ export const curl: Program = async (p) => {
     return e.code;
   }
   const showErrors = !o.silent || o.showError;
+  // The meter shows unless silenced, when the output is not the terminal (verbose mode shows its own lines).
+  const meter = !o.silent && !o.verbose && (!p.tty || o.output !== undefined) ? new ProgressMeter((text) => err(p, text)) : undefined;
+  meter?.update();
   const verbose = (line: string) => o.verbose && err(p, `${line}\n`);
   const t: Transfer = { url: new URL('http://invalid/'), code: 0, sizeDownload: 0, sizeHeader: 0, redirects: 0, method: 'GET', started: performance.now() };
   const deadline = AbortSignal.any([p.signal, AbortSignal.timeout(Math.min(o.maxTimeMs ?? CURL_MAX_MS, CURL_MAX_MS))]);
@@ -212,7 +216,7 @@ export const curl: Program = async (p) => {
     let method = o.method ?? (o.head ? 'HEAD' : o.data !== undefined ? 'POST' : 'GET');
     for (;;) {
       t.method = method;
-      await transfer(p, o, t, method, deadline, verbose, (chunk) => {
+      await transfer(p, o, t, method, deadline, verbose, meter, (chunk) => {
         if (o.output === undefined) out(p, chunk);
         else if (fileSize <= OUTPUT_FILE_LIMIT) {
           fileChunks.push(chunk);
@@ -232,8 +236,9 @@ export const curl: Program = async (p) => {
     if (!(e instanceof CurlError)) throw e;
     exit = e.exit;
     t.errorMessage = e.message;
-    if (showErrors) err(p, `curl: (${e.exit}) ${e.message}\n`);
   }
+  meter?.done();
+  if (exit && showErrors) err(p, `curl: (${exit}) ${t.errorMessage}\n`);
   if (o.output !== undefined && exit !== 3 && exit !== 1) {
     try {
       if (exit !== 6 && exit !== 7) p.fs.write(normalizePath(o.output, p.cwd), Buffer.concat(fileChunks));
@@ -254,6 +259,7 @@ async function transfer(
   method: string,
   signal: AbortSignal,
   verbose: (line: string) => void,
+  meter: ProgressMeter | undefined,
   onBody: (chunk: Buffer) => void,
 ): Promise<void> {
   const url = t.url;
@@ -326,6 +332,10 @@ async function transfer(
         onHead: (head) => {
           t.firstByte = performance.now();
           t.head = head;
+          if (meter) {
+            const length = head.headers.get('content-length');
+            meter.expected = method !== 'HEAD' && length && /^\d+$/.test(length) ? Number(length) : undefined;
+          }
           t.sizeHeader += head.rawHead.length;
           if (o.verbose) {
             err(p, `< HTTP/${head.httpVersion} ${head.status} ${head.statusText}`.trimEnd() + '\r\n');
@@ -339,6 +349,10 @@ async function transfer(
         },
         onBody: (chunk) => {
           t.sizeDownload += chunk.length;
+          if (meter) {
+            meter.downloaded = t.sizeDownload;
+            meter.update();
+          }
           if (o.fail && t.head!.status >= 400) return;
           onBody(chunk);
         },

@@ -2,7 +2,10 @@
 // expansion at run time; pipelines joined by |, lists by ; && || and newlines; redirections > >> < 2> 2>&1;
 // `for NAME in WORDS; do LIST; done`. What it does not know is a syntax error, as sh reports it.
 
-export type WordPart = { kind: 'text'; text: string; quoted: 0 | 1 | 2 } | { kind: 'command'; script: string; quoted: 0 | 2 };
+export type WordPart =
+  | { kind: 'text'; text: string; quoted: 0 | 1 | 2 }
+  | { kind: 'command'; script: string; quoted: 0 | 2 }
+  | { kind: 'arithmetic'; expression: string; quoted: 0 | 2 };
 export type Word = WordPart[];
 
 export interface Redirect {
@@ -24,7 +27,21 @@ export interface ForLoop {
   body: List;
 }
 
-export type Command = SimpleCommand | ForLoop;
+export interface WhileLoop {
+  type: 'while';
+  /** `until` runs the body while the condition fails. */
+  until: boolean;
+  condition: List;
+  body: List;
+}
+
+export interface IfClause {
+  type: 'if';
+  branches: { condition: List; body: List }[];
+  otherwise?: List;
+}
+
+export type Command = SimpleCommand | ForLoop | WhileLoop | IfClause;
 export type Pipeline = Command[];
 /** Pipelines with the operator that joins each to the one before it (the first has ';'). */
 export type List = { op: ';' | '&&' | '||'; pipeline: Pipeline }[];
@@ -77,6 +94,15 @@ function lex(src: string): Token[] {
     throw new ShellSyntaxError(close === ')' ? "unterminated $(" : 'unterminated `');
   };
   const dollar = (quoted: 0 | 2): boolean => {
+    if (src.startsWith('$((', i)) {
+      const end = src.indexOf('))', i + 3);
+      if (end < 0) throw new ShellSyntaxError('unterminated $((');
+      parts ??= [];
+      raw += src.slice(i, end + 2);
+      parts.push({ kind: 'arithmetic', expression: src.slice(i + 3, end), quoted });
+      i = end + 2;
+      return true;
+    }
     if (src[i] === '$' && src[i + 1] === '(' && src[i + 2] !== '(') {
       i += 2;
       parts ??= [];
@@ -170,7 +196,7 @@ function lex(src: string): Token[] {
   return tokens;
 }
 
-const RESERVED = new Set(['do', 'done', 'then', 'fi', 'in', 'esac']);
+const RESERVED = new Set(['do', 'done', 'then', 'fi', 'elif', 'else', 'esac']);
 
 export function parseScript(src: string): List {
   const tokens = lex(src);
@@ -222,6 +248,8 @@ export function parseScript(src: string): List {
   function command(): Command {
     const first = peek();
     if (isWord(first, 'for')) return forLoop();
+    if (isWord(first, 'while') || isWord(first, 'until')) return whileLoop();
+    if (isWord(first, 'if')) return ifClause();
     if (first?.t === 'word' && RESERVED.has(first.raw)) throw unexpected(first);
     const words: Word[] = [];
     const redirects: Redirect[] = [];
@@ -261,6 +289,44 @@ export function parseScript(src: string): List {
     if (!isWord(peek(), 'done')) throw unexpected(peek());
     pos++;
     return { type: 'for', name: name.raw, items, body };
+  }
+
+  function expect(word: string): void {
+    skipNewlines();
+    if (!isWord(peek(), word)) throw unexpected(peek());
+    pos++;
+  }
+
+  function whileLoop(): WhileLoop {
+    const until = isWord(peek(), 'until');
+    pos++;
+    const condition = list(['do']);
+    expect('do');
+    const body = list(['done']);
+    expect('done');
+    return { type: 'while', until, condition, body };
+  }
+
+  function ifClause(): IfClause {
+    pos++;
+    const branches: IfClause['branches'] = [];
+    let otherwise: List | undefined;
+    for (;;) {
+      const condition = list(['then']);
+      expect('then');
+      const body = list(['elif', 'else', 'fi']);
+      branches.push({ condition, body });
+      if (isWord(peek(), 'elif')) {
+        pos++;
+        continue;
+      }
+      if (isWord(peek(), 'else')) {
+        pos++;
+        otherwise = list(['fi']);
+      }
+      expect('fi');
+      return { type: 'if', branches, otherwise };
+    }
   }
 
   const result = list([]);

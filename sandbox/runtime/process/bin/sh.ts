@@ -7,6 +7,7 @@ import { CONTAINER_FS_MAX_BYTES, FsError, normalizePath } from '../filesystem.js
 import type { Program, ProcessContext } from '../program.js';
 import { err, out, readLines } from '../stdio.js';
 import { writeTo } from '../run-program.js';
+import { arithmetic } from './sh-arithmetic.js';
 import { parseScript, ShellSyntaxError, type Command, type List, type Redirect, type SimpleCommand, type Word } from './sh-parse.js';
 
 /** Longest a `$(…)` substitution's output may be. */
@@ -53,11 +54,32 @@ class Shell {
   async list(list: List, io: Io): Promise<number> {
     for (const { op, pipeline } of list) {
       if (this.p.signal.aborted) return 137;
+      await this.breathe(io);
       if (op === '&&' && this.status !== 0) continue;
       if (op === '||' && this.status === 0) continue;
       this.status = await this.pipeline(pipeline, io);
     }
     return this.status;
+  }
+
+  /**
+   * Between commands: let the rest of the sandbox run (a `while true; do :; done` must not hold the event loop)
+   * and wait while the reader of stdout is behind (a loop of echo must not buffer without bound).
+   */
+  private async breathe(io: Io): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+    if (!io.stdout.writableNeedDrain || io.stdout.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        io.stdout.off('drain', done);
+        io.stdout.off('close', done);
+        this.p.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      io.stdout.once('drain', done);
+      io.stdout.once('close', done);
+      this.p.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private async pipeline(cmds: Command[], io: Io): Promise<number> {
@@ -81,7 +103,28 @@ class Shell {
 
   private async command(cmd: Command, io: Io): Promise<number> {
     if (cmd.type === 'for') return this.forLoop(cmd, io);
+    if (cmd.type === 'while') return this.whileLoop(cmd, io);
+    if (cmd.type === 'if') return this.ifClause(cmd, io);
     return this.simple(cmd, io);
+  }
+
+  /** Runs until the condition says stop, `exit`, or the process is killed (sleep in the body honours the kill). */
+  private async whileLoop(cmd: Extract<Command, { type: 'while' }>, io: Io): Promise<number> {
+    let status = 0;
+    for (;;) {
+      if (this.p.signal.aborted) return 137;
+      const ok = (await this.list(cmd.condition, io)) === 0;
+      if (ok === cmd.until) break;
+      status = await this.list(cmd.body, io);
+    }
+    return (this.status = status);
+  }
+
+  private async ifClause(cmd: Extract<Command, { type: 'if' }>, io: Io): Promise<number> {
+    for (const branch of cmd.branches) {
+      if ((await this.list(branch.condition, io)) === 0) return this.list(branch.body, io);
+    }
+    return cmd.otherwise ? this.list(cmd.otherwise, io) : (this.status = 0);
   }
 
   private async forLoop(cmd: Extract<Command, { type: 'for' }>, io: Io): Promise<number> {
@@ -267,6 +310,16 @@ class Shell {
       });
     };
     for (const part of word) {
+      if (part.kind === 'arithmetic') {
+        const value = arithmetic(this.parameters(part.expression, true), this.vars);
+        if (value === undefined) {
+          writeTo(io.stderr, `${this.name}: arithmetic syntax error\n`);
+          throw new ShellExit(2);
+        }
+        current += String(value);
+        started = true;
+        continue;
+      }
       if (part.kind === 'command') {
         const value = (await this.substitute(part.script, io)).replace(/\n+$/, '');
         if (part.quoted) {
