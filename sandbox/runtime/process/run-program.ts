@@ -9,6 +9,11 @@ import type { ContainerFilesystem, ProcessContext, ProgramSet } from './program.
 export const MAX_SPAWN_DEPTH = 16;
 /** Longest argv accepted, in total bytes (Linux ARG_MAX is 2 MiB; learners need far less). */
 export const MAX_ARGV_BYTES = 128 * 1024;
+/** Most programs running at once in one container (`sh x | sh x` recursing would otherwise grow 2^depth). */
+export const MAX_PROCESSES_PER_CONTAINER = 64;
+
+/** Running programs per container, keyed by its filesystem (one per container instance). */
+const runningIn = new WeakMap<ContainerFilesystem, number>();
 
 export interface ProcessHost {
   programs: ProgramSet;
@@ -61,10 +66,12 @@ export async function runProgram(host: ProcessHost, argv: string[], io: ProcessI
     writeTo(io.stderr, `${name}: Argument list too long\n`);
     return 126;
   }
-  if (depth >= MAX_SPAWN_DEPTH) {
+  const running = runningIn.get(host.fs) ?? 0;
+  if (depth >= MAX_SPAWN_DEPTH || running >= MAX_PROCESSES_PER_CONTAINER) {
     writeTo(io.stderr, `${name}: can't fork: Resource temporarily unavailable\n`);
     return 126;
   }
+  runningIn.set(host.fs, running + 1);
   const program = host.programs[name];
   const ctx: ProcessContext = {
     argv: [...argv],
@@ -81,6 +88,8 @@ export async function runProgram(host: ProcessHost, argv: string[], io: ProcessI
       runProgram(host, childArgv, { ...io, env: ctx.env, cwd: ctx.cwd, ...childIO, signal: io.signal, tty: io.tty }, depth + 1),
   };
   try {
+    await new Promise<void>((r) => setImmediate(r)); // a new process: let the rest of the sandbox run first
+    if (io.signal.aborted) return 137;
     const code = await program(ctx);
     if (io.signal.aborted) return 137;
     return Number.isInteger(code) ? code & 0xff : 1;
@@ -88,5 +97,7 @@ export async function runProgram(host: ProcessHost, argv: string[], io: ProcessI
     if (io.signal.aborted) return 137;
     writeTo(io.stderr, `${name}: ${(err as Error).message}\n`);
     return 1;
+  } finally {
+    runningIn.set(host.fs, (runningIn.get(host.fs) ?? 1) - 1);
   }
 }

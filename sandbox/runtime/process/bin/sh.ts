@@ -14,6 +14,8 @@ import { parseScript, ShellSyntaxError, type Command, type List, type Redirect, 
 const SUBSTITUTION_LIMIT = 1024 * 1024;
 /** Most iterations of one for loop (its word list is bounded by the script anyway). */
 const MAX_FOR_ITEMS = 10_000;
+/** Longest word after expansion (X=$X$X doubling must stop long before memory does). */
+const MAX_WORD_CHARS = 256 * 1024;
 
 class ShellExit {
   constructor(readonly code: number) {}
@@ -353,6 +355,10 @@ class Shell {
       }
     }
     if (started || current) fields.push(current);
+    if (fields.some((f) => f.length > MAX_WORD_CHARS)) {
+      writeTo(io.stderr, `${this.name}: out of memory (a word longer than ${MAX_WORD_CHARS} characters)\n`);
+      throw new ShellExit(2);
+    }
     return fields;
   }
 
