@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { Pod } from '../../sandbox/runtime/kinds.js';
+import { MAX_EXECS_PER_POD } from '../../sandbox/runtime/process/pod-processes.js';
 import { execIn } from './exec-helpers.js';
 import { isReady, kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
@@ -39,7 +40,15 @@ describe('container commands (programs as main processes)', () => {
     const r = await execIn(c.sandbox.runtime, NS, 'sleeper', ['sh', '-c', 'echo $HOSTNAME; ls /bin >/dev/null && echo ok']);
     assert.deepEqual({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'sleeper\nok\n' });
     assert.match(await kubectlOk(c, ['-n', NS, 'get', 'pod', 'sleeper', '--no-headers']), /^sleeper\s+1\/1\s+Running\s+0\s+/);
+    // Exec'd processes are capped per pod, and killed when the pod goes.
+    const sessions = Array.from({ length: MAX_EXECS_PER_POD }, () => execIn(c.sandbox.runtime, NS, 'sleeper', ['sleep', '3600'], { timeoutMs: 60_000 }));
+    await assert.rejects(execIn(c.sandbox.runtime, NS, 'sleeper', ['true']), (e: Error & { code?: number }) => {
+      assert.equal(e.code, 429);
+      assert.match(e.message, new RegExp(`already runs ${MAX_EXECS_PER_POD} exec sessions`));
+      return true;
+    });
     await kubectlOk(c, ['-n', NS, 'delete', 'pod', 'sleeper', '--wait=true', '--timeout=20s'], undefined, 30_000);
+    for (const r of await Promise.all(sessions)) assert.equal(r.code, 137);
   });
 
   test('a failing command: its stderr in the log, its exit code in the status, the pod Failed', async () => {

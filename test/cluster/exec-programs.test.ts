@@ -261,6 +261,20 @@ describe('programs in pods (exec)', () => {
     });
     await assert.rejects(execIn(c.sandbox.runtime, MESHED, 'client', ['true']), /^Error: a container name must be specified for pod client, choose one of: \[client mesh-proxy\]/);
     await assert.rejects(execIn(c.sandbox.runtime, PLAIN, 'no-such-pod', ['true']), /pods "no-such-pod" not found/);
+    c.sandbox.api.create(c.sandbox.api.type('', 'pods'), {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'two', namespace: PLAIN, annotations: { 'kubectl.kubernetes.io/default-container': 'second' } },
+      spec: {
+        containers: [
+          { name: 'first', image: 'busybox', command: ['sleep', 'infinity'], env: [{ name: 'WHO', value: 'first' }] },
+          { name: 'second', image: 'busybox', command: ['sleep', 'infinity'], env: [{ name: 'WHO', value: 'second' }] },
+        ],
+      },
+    });
+    await waitFor('two running', () => pod(PLAIN, 'two')?.status?.phase === 'Running');
+    assert.equal((await execIn(c.sandbox.runtime, PLAIN, 'two', ['printenv', 'WHO'])).stdout, 'second\n');
+    assert.equal((await execIn(c.sandbox.runtime, PLAIN, 'two', ['printenv', 'WHO'], { container: 'first' })).stdout, 'first\n');
   });
 
   test('port-forward: a socket to the app\'s port inside the pod (meshed and not); a closed port is refused with the kubelet\'s words', async () => {
