@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { extract } from 'tar-stream';
 import type { KubeObject } from '../../sandbox/apiserver/store.js';
 import { applyObjects, parseManifest, readManifest } from '../../sandbox/manifests/load.js';
@@ -225,6 +226,21 @@ describe('programs in pods (exec)', () => {
     assert.deepEqual({ code: piped.code, stdout: piped.stdout }, { code: 4, stdout: 'from-stdin\n' });
     // Each container has its own filesystem: the meshed namespace's client did not get /tmp/a.
     assert.equal((await run(MESHED, ['cat', '/tmp/a'])).code, 1);
+  });
+
+  test('exec -it sh: a prompt, the terminal echoes what is typed, output lines end in CRLF, ^D ends the shell', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let screen = '';
+    stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    const done = c.sandbox.runtime.exec(PLAIN, 'client', { container: 'client', command: ['sh'] }, { stdin, stdout, stderr: null, tty: true, signal: AbortSignal.timeout(20_000) });
+    // Type each line once the shell shows its prompt, as a person would.
+    for (const keys of ['echo hi\r', 'cd /tmp\r', 'pwdd\x7f\r', '\x04']) {
+      await waitFor('a prompt', () => screen.endsWith(' # '));
+      stdin.write(keys);
+    }
+    assert.equal(await done, 0);
+    assert.equal(screen, '/ # echo hi\r\nhi\r\n/ # cd /tmp\r\n/tmp # pwdd\b \b\r\n/tmp\r\n/tmp # ');
   });
 
   test('tar: `tar cf - <path>` from one pod, `tar xmf - -C <dir>` into another (what kubectl cp runs)', async () => {
