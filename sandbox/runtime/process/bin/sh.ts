@@ -313,7 +313,7 @@ class Shell {
     };
     for (const part of word) {
       if (part.kind === 'arithmetic') {
-        const value = arithmetic(this.parameters(part.expression, true), this.vars);
+        const value = arithmetic(this.parameters(part.expression), this.vars);
         if (value === undefined) {
           writeTo(io.stderr, `${this.name}: arithmetic syntax error\n`);
           throw new ShellExit(2);
@@ -336,7 +336,7 @@ class Shell {
         continue;
       }
       if (part.quoted === 2) {
-        current += this.parameters(part.text, true);
+        current += this.parameters(part.text);
         started = true;
         continue;
       }
@@ -362,13 +362,13 @@ class Shell {
     return fields;
   }
 
-  private parameters(text: string, quoted: boolean): string {
+  private parameters(text: string): string {
     return text.replace(/\\\$|\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[?$#0-9@*!-])/g, (all, name: string | undefined) =>
-      all === '\\$' ? '$' : name === undefined ? all : this.parameter(name, quoted),
+      all === '\\$' ? '$' : name === undefined ? all : this.parameter(name),
     );
   }
 
-  private parameter(name: string, _quoted = false): string {
+  private parameter(name: string): string {
     let n = name;
     let fallback: string | undefined;
     if (n.startsWith('{')) {
@@ -405,13 +405,11 @@ class Shell {
         cb();
       },
     });
-    const saved = this.status;
     try {
       await this.script(script, { stdin: null, stdout: capture, stderr: io.stderr });
     } catch (e) {
       if (!(e instanceof ShellExit)) throw e;
     }
-    void saved;
     return Buffer.concat(chunks).toString();
   }
 }
