@@ -108,6 +108,8 @@ describe('sh', () => {
     const r = await sh('grep -n b | wc -l', { stdin: 'abc\nxyz\nb\n' });
     assert.equal(r.out, '2\n');
     assert.equal((await sh('tail -n 1', { stdin: '1\n2\n3\n' })).out, '3\n');
+    assert.equal((await sh('tail -c+3', { stdin: 'abcdef' })).out, 'cdef');
+    assert.equal((await sh('tail -n +2', { stdin: '1\n2\n3\n' })).out, '2\n3\n');
     assert.equal((await sh('grep -v x; echo $?', { stdin: 'x\n' })).out, '1\n');
   });
 });

@@ -163,13 +163,13 @@ export const uname: Program = async (p) => {
   return 0;
 };
 
-function lineCount(list: string[], prog: string): { n: number; rest: string[]; bytes: boolean } | string {
-  const { values, rest, flags } = flagsOf(list.map((a) => (/^-\d+$/.test(a) ? `-n${a.slice(1)}` : a)), 'nc');
+/** `-n N` / `-c N` / `-N`; `+N` (tail) counts from the start: what `kubectl cp --retries` sends (`tail -c+N`). */
+function lineCount(list: string[], prog: string): { n: number; rest: string[]; bytes: boolean; fromStart: boolean } | string {
+  const { values, rest } = flagsOf(list.map((a) => (/^-\d+$/.test(a) ? `-n${a.slice(1)}` : a)), 'nc');
   const raw = values.get('n') ?? values.get('c') ?? '10';
   const n = Number(raw.replace(/^\+/, ''));
   if (!Number.isInteger(n) || n < 0) return `${prog}: invalid number '${raw}'\n`;
-  void flags;
-  return { n, rest, bytes: values.has('c') };
+  return { n, rest, bytes: values.has('c'), fromStart: raw.startsWith('+') };
 }
 
 function headTail(which: 'head' | 'tail'): Program {
@@ -189,13 +189,15 @@ function headTail(which: 'head' | 'tail'): Program {
       }
       if (files.length > 1) out(p, `${i ? '\n' : ''}==> ${f === '-' ? 'standard input' : f} <==\n`);
       if (parsed.bytes) {
-        out(p, which === 'head' ? data.subarray(0, parsed.n) : data.subarray(Math.max(0, data.length - parsed.n)));
+        if (which === 'head') out(p, data.subarray(0, parsed.n));
+        else out(p, parsed.fromStart ? data.subarray(Math.max(0, parsed.n - 1)) : data.subarray(Math.max(0, data.length - parsed.n)));
         continue;
       }
       const text = data.toString();
       const lines = text.split('\n');
       if (text.endsWith('\n')) lines.pop();
-      const picked = which === 'head' ? lines.slice(0, parsed.n) : parsed.n ? lines.slice(-parsed.n) : [];
+      const picked =
+        which === 'head' ? lines.slice(0, parsed.n) : parsed.fromStart ? lines.slice(Math.max(0, parsed.n - 1)) : parsed.n ? lines.slice(-parsed.n) : [];
       if (picked.length) out(p, `${picked.join('\n')}\n`);
     }
     return code;
