@@ -63,6 +63,12 @@ describe('programs in pods (exec)', () => {
       assert.deepEqual(parsed.args, { x: '1' });
       const code = await run(ns, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/status/418']);
       assert.deepEqual({ code: code.code, stdout: code.stdout, stderr: code.stderr }, { code: 0, stdout: '418', stderr: '' });
+      const post = await run(ns, ['curl', '-s', '-u', 'ann:secret', '-H', 'Content-Type: application/json', '-d', '@-', 'http://httpbin:8000/anything'], { stdin: '{"a":1}\n' });
+      const echoed = JSON.parse(post.stdout) as { method: string; data: string; headers: Record<string, string> };
+      assert.deepEqual(
+        { method: echoed.method, data: echoed.data, auth: echoed.headers.Authorization, type: echoed.headers['Content-Type'] },
+        { method: 'POST', data: '{"a":1}', auth: `Basic ${Buffer.from('ann:secret').toString('base64')}`, type: 'application/json' },
+      );
       const failed = await run(ns, ['curl', '-sSf', 'http://httpbin:8000/status/503']);
       assert.deepEqual({ code: failed.code, stdout: failed.stdout, stderr: failed.stderr }, { code: 22, stdout: '', stderr: 'curl: (22) The requested URL returned error: 503\n' });
     });

@@ -4,7 +4,7 @@
 // network (cluster DNS, the sidecar in a meshed pod) and never anything outside the cluster's addresses.
 import type { Program, ProcessContext } from '../program.js';
 import { FsError, normalizePath } from '../filesystem.js';
-import { err, out } from '../stdio.js';
+import { err, out, readAll } from '../stdio.js';
 import { ProgressMeter } from './curl-progress.js';
 import { DialError, dialFromPod, exchange, resolveInPod, type ParsedResponse } from './http-exchange.js';
 
@@ -33,6 +33,8 @@ export interface CurlOptions {
   fail: boolean;
   resolve: { host: string; port: number; address: string }[];
   userAgent?: string;
+  /** -u user:password (Basic authentication). */
+  user?: string;
 }
 
 export class CurlUsageError extends Error {
@@ -52,7 +54,7 @@ const WITH_VALUE: Record<string, keyof CurlOptions | 'data' | 'resolve' | 'skip'
   '-X': 'method', '--request': 'method', '-d': 'data', '--data': 'data', '--data-raw': 'data', '--data-binary': 'data',
   '--data-ascii': 'data', '-m': 'maxTimeMs', '--max-time': 'maxTimeMs', '--connect-timeout': 'connectTimeoutMs',
   '--resolve': 'resolve', '-A': 'userAgent', '--user-agent': 'userAgent', '--retry': 'skip', '--retry-delay': 'skip',
-  '--url': 'url', '-e': 'skip', '--referer': 'skip', '--cacert': 'skip',
+  '--url': 'url', '-u': 'user', '--user': 'user', '-e': 'skip', '--referer': 'skip', '--cacert': 'skip',
 };
 const BOOLEAN: Record<string, keyof CurlOptions | 'skip'> = {
   '-s': 'silent', '--silent': 'silent', '-S': 'showError', '--show-error': 'showError', '-i': 'include', '--include': 'include',
@@ -71,7 +73,7 @@ export function parseCurlArgs(argv: string[]): CurlOptions {
   const set = (key: string, flag: string, value: string) => {
     switch (key) {
       case 'headers': o.headers.push(value); break;
-      case 'data': o.data = o.data === undefined ? value.replace(/^@-$/, '') : `${o.data}&${value}`; break;
+      case 'data': o.data = o.data === undefined ? value : `${o.data}&${value}`; break;
       case 'maxTimeMs': o.maxTimeMs = seconds(flag, value); break;
       case 'connectTimeoutMs': o.connectTimeoutMs = seconds(flag, value); break;
       case 'resolve': {
@@ -212,6 +214,15 @@ export const curl: Program = async (p) => {
   let fileSize = 0;
   let exit = 0;
   try {
+    // -d @file / -d @- : the body from a file of the container, or from stdin.
+    if (o.data?.startsWith('@')) {
+      const source = o.data.slice(1);
+      const body = source === '-' ? await readAll(p.stdin, p.signal) : p.fs.read(normalizePath(source, p.cwd));
+      if (!body) {
+        err(p, `Warning: Couldn't read data from file "${source}", this makes an empty POST.\n`);
+        o.data = '';
+      } else o.data = body.toString().replace(/[\r\n]/g, '');
+    }
     t.url = parseUrl(o.url!);
     let method = o.method ?? (o.head ? 'HEAD' : o.data !== undefined ? 'POST' : 'GET');
     for (;;) {
@@ -311,6 +322,7 @@ async function transfer(
     given.delete(name.toLowerCase());
   };
   add('Host', hostHeader);
+  if (o.user !== undefined) add('Authorization', `Basic ${Buffer.from(o.user.includes(':') ? o.user : `${o.user}:`).toString('base64')}`);
   add('User-Agent', o.userAgent ?? `curl/${CURL_VERSION}`);
   add('Accept', '*/*');
   const body = o.data !== undefined ? Buffer.from(o.data) : undefined;
