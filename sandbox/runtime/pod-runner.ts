@@ -19,7 +19,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, Pod
 import { timestamp } from './kinds.js';
 import { ContainerLog, type LogReadOptions } from './logs.js';
 import { runProbe } from './probes.js';
-import { mainCommand } from './process/container-command.js';
+import { ContainerStartError, mainCommand } from './process/container-command.js';
 import { runExecProbe } from './process/exec-probe.js';
 import { FsError } from './process/filesystem.js';
 import { MainProcess } from './process/main-process.js';
@@ -346,6 +346,15 @@ export class PodRunner {
         });
       } else workload = image.factory(ctx, image.tag);
     } catch (err) {
+      if (err instanceof ContainerStartError) {
+        // As containerd reports a process that cannot start: the container ran and ended at once (StartError,
+        // exit 128), then the restart policy applies (RunContainerError / CrashLoopBackOff, or Failed for Never).
+        events.record(this.pod, 'Warning', 'Failed', `Error: ${err.message}`, KUBELET, this.fieldPath(run));
+        run.everStarted = true;
+        run.runningSinceMs = Date.now();
+        run.state = { running: { startedAt: timestamp() } };
+        return this.exited(run, instance, 128, 'StartError', err.message);
+      }
       if (err instanceof FsError) (err as Error).message = `failed to mount the pod's volumes: ${err.message}`;
       run.state = { waiting: { reason: 'CreateContainerError', message: (err as Error).message } };
       events.record(this.pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`, KUBELET, this.fieldPath(run));

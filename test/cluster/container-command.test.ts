@@ -65,13 +65,18 @@ describe('container commands (programs as main processes)', () => {
     assert.equal(await kubectlOk(c, ['-n', NS, 'logs', 'curler']), '000\n');
   });
 
-  test('a command the image lacks does not start: the runtime\'s message in the waiting state', async () => {
+  test('a command the image lacks does not start: StartError, exit 128, the runtime\'s message; the pod Failed', async () => {
     await kubectlOk(c, ['-n', NS, 'run', 'nope', '--image=busybox', '--restart=Never', '--command', '--', 'bash', '-c', 'true']);
-    const waiting = await waitFor('nope waiting with an error', () => pod('nope')?.status?.containerStatuses?.[0]?.state?.waiting?.message);
-    assert.equal(
-      waiting,
-      'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown',
+    await waitFor('nope Failed', () => pod('nope')?.status?.phase === 'Failed');
+    assert.deepEqual(
+      { exitCode: terminated('nope')?.exitCode, reason: terminated('nope')?.reason, message: terminated('nope')?.message },
+      {
+        exitCode: 128,
+        reason: 'StartError',
+        message: 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown',
+      },
     );
+    assert.match(await kubectlOk(c, ['-n', NS, 'get', 'pod', 'nope', '--no-headers']), /^nope\s+0\/1\s+StartError\s+0\s+/);
   });
 
   test('attach: the main process\'s output from now on, stdin to it, its exit code', async () => {
