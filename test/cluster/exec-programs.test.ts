@@ -5,7 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { createServer as createHttpsServer } from 'node:https';
 import { extract } from 'tar-stream';
+import { createServingCertificate, type ServingCertificate } from '../../sandbox/apiserver/serving-certificate.js';
+import { registerImage, unregisterImage } from '../../sandbox/runtime/images.js';
 import type { KubeObject } from '../../sandbox/apiserver/store.js';
 import { applyObjects, parseManifest, readManifest } from '../../sandbox/manifests/load.js';
 import type { Pod } from '../../sandbox/runtime/kinds.js';
@@ -30,12 +33,23 @@ function clientPod(name: string, extra: Record<string, unknown> = {}): KubeObjec
 
 describe('programs in pods (exec)', () => {
   let c: ClusterFixture;
+  let tls: ServingCertificate | undefined;
   const pod = (ns: string, name: string) => c.pods(ns, (p) => p.metadata.name === name)[0] as Pod | undefined;
   const httpbinIP = (ns: string) => (c.sandbox.api.tryGet(c.sandbox.api.type('', 'services'), ns, 'httpbin')!.spec as { clusterIP: string }).clusterIP;
   /** exec in the client pod of a namespace (its app container: the meshed pod has a sidecar too). */
   const run = (ns: string, command: string[], opts: { stdin?: string | Buffer } = {}) => execIn(c.sandbox.runtime, ns, 'client', command, { container: 'client', ...opts });
 
   before(async () => {
+    // An in-cluster HTTPS server (Service tls-echo:443) with a certificate from a CA the test holds.
+    tls = await createServingCertificate(['tls-echo', `tls-echo.${PLAIN}`, `tls-echo.${PLAIN}.svc`, `tls-echo.${PLAIN}.svc.cluster.local`]);
+    const serving = tls;
+    registerImage('test/tls-echo', (ctx) => {
+      const server = ctx.network.guard(createHttpsServer({ key: serving.keyPem, cert: serving.certPem }, (req, res) => res.end(`tls:${req.url}`)));
+      return {
+        start: () => new Promise<void>((resolve) => server.listen(8443, ctx.listenHost, () => resolve())),
+        stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+      };
+    });
     c = await startCluster();
     const nsType = c.sandbox.api.type('', 'namespaces');
     c.sandbox.api.create(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: PLAIN } });
@@ -44,6 +58,15 @@ describe('programs in pods (exec)', () => {
       applyObjects(c.sandbox.api, parseManifest(readManifest('httpbin')), ns);
       applyObjects(c.sandbox.api, [clientPod('client')], ns);
     }
+    applyObjects(
+      c.sandbox.api,
+      [
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tls-echo', labels: { app: 'tls-echo' } }, spec: { containers: [{ name: 'tls', image: 'test/tls-echo', ports: [{ containerPort: 8443 }] }] } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'tls-echo' }, spec: { selector: { app: 'tls-echo' }, ports: [{ port: 443, targetPort: 8443 }] } },
+      ],
+      PLAIN,
+    );
+    await waitFor('tls-echo ready', () => { const p = pod(PLAIN, 'tls-echo'); return p && isReady(p); }, { timeoutMs: 30_000 });
     for (const ns of [PLAIN, MESHED]) {
       await waitFor(`httpbin ready in ${ns}`, () => c.pods(ns, (p) => p.metadata.labels?.app === 'httpbin' && isReady(p)).length === 1, { timeoutMs: 30_000 });
       await waitFor(`client ready in ${ns}`, () => { const p = pod(ns, 'client'); return p && isReady(p); }, { timeoutMs: 30_000 });
@@ -52,6 +75,7 @@ describe('programs in pods (exec)', () => {
   });
   after(async () => {
     await c?.close();
+    unregisterImage('test/tls-echo');
   });
 
   for (const ns of [PLAIN, MESHED]) {
@@ -184,6 +208,26 @@ describe('programs in pods (exec)', () => {
     const missing = await run(PLAIN, ['nslookup', 'nope']);
     assert.equal(missing.code, 1);
     assert.match(missing.stdout, /\*\* server can't find nope\.plain\.svc\.cluster\.local: NXDOMAIN/);
+  });
+
+  test('https: curl verifies a Service\'s certificate with --cacert, fails (60) without it, -k skips it', async () => {
+    const ca = tls!.caPem;
+    assert.equal((await run(PLAIN, ['sh', '-c', 'cat > /tmp/ca.pem'], { stdin: ca })).code, 0);
+    const ok = await run(PLAIN, ['curl', '-sS', '--cacert', '/tmp/ca.pem', 'https://tls-echo/hello']);
+    assert.deepEqual({ code: ok.code, stdout: ok.stdout, stderr: ok.stderr }, { code: 0, stdout: 'tls:/hello', stderr: '' });
+    const unverified = await run(PLAIN, ['curl', '-sS', 'https://tls-echo/hello']);
+    assert.equal(unverified.code, 60);
+    assert.match(unverified.stderr, /^curl: \(60\) SSL certificate problem: unable to get local issuer certificate\nMore details here: https:\/\/curl\.se\/docs\/sslcerts\.html\n/);
+    const wrongName = await run(PLAIN, ['curl', '-sS', '--cacert', '/tmp/ca.pem', `https://${(c.sandbox.api.tryGet(c.sandbox.api.type('', 'services'), PLAIN, 'tls-echo')!.spec as { clusterIP: string }).clusterIP}/`]);
+    assert.equal(wrongName.code, 60, wrongName.stderr);
+    const insecure = await run(PLAIN, ['curl', '-sk', '-w', ' %{http_code}', 'https://tls-echo/x']);
+    assert.deepEqual({ code: insecure.code, stdout: insecure.stdout }, { code: 0, stdout: 'tls:/x 200' });
+  });
+
+  test('the API server is not reachable from a pod (the kubernetes Service\'s endpoint is the host)', async () => {
+    const r = await run(PLAIN, ['curl', '-sSk', 'https://kubernetes.default.svc/api']);
+    assert.equal(r.code, 7);
+    assert.match(r.stderr, /^curl: \(7\) Failed to connect to kubernetes\.default\.svc port 443 after \d+ ms: Couldn't connect to server\n$/);
   });
 
   test('a program the image lacks: the OCI runtime\'s message and exit 127; a path runs its basename', async () => {

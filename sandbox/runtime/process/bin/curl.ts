@@ -2,6 +2,8 @@
 // -k -A --resolve. Output follows curl 8 byte for byte where it matters (the `-i` head as received, `-v`'s
 // `* `/`> `/`< ` lines on stderr, `curl: (N) …` errors and exit codes). It dials through the container's own
 // network (cluster DNS, the sidecar in a meshed pod) and never anything outside the cluster's addresses.
+import { isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { Program, ProcessContext } from '../program.js';
 import { FsError, normalizePath } from '../filesystem.js';
 import { err, out, readAll } from '../stdio.js';
@@ -35,6 +37,10 @@ export interface CurlOptions {
   userAgent?: string;
   /** -u user:password (Basic authentication). */
   user?: string;
+  /** --cacert: a PEM file of the container that verifies the server (the cluster CA at …/serviceaccount/ca.crt). */
+  cacert?: string;
+  /** -k: no verification of the server's certificate. */
+  insecure: boolean;
 }
 
 export class CurlUsageError extends Error {
@@ -54,12 +60,12 @@ const WITH_VALUE: Record<string, keyof CurlOptions | 'data' | 'resolve' | 'skip'
   '-X': 'method', '--request': 'method', '-d': 'data', '--data': 'data', '--data-raw': 'data', '--data-binary': 'data',
   '--data-ascii': 'data', '-m': 'maxTimeMs', '--max-time': 'maxTimeMs', '--connect-timeout': 'connectTimeoutMs',
   '--resolve': 'resolve', '-A': 'userAgent', '--user-agent': 'userAgent', '--retry': 'skip', '--retry-delay': 'skip',
-  '--url': 'url', '-u': 'user', '--user': 'user', '-e': 'skip', '--referer': 'skip', '--cacert': 'skip',
+  '--url': 'url', '-u': 'user', '--user': 'user', '-e': 'skip', '--referer': 'skip', '--cacert': 'cacert',
 };
 const BOOLEAN: Record<string, keyof CurlOptions | 'skip'> = {
   '-s': 'silent', '--silent': 'silent', '-S': 'showError', '--show-error': 'showError', '-i': 'include', '--include': 'include',
   '-I': 'head', '--head': 'head', '-v': 'verbose', '--verbose': 'verbose', '-L': 'location', '--location': 'location',
-  '-f': 'fail', '--fail': 'fail', '-k': 'skip', '--insecure': 'skip', '--http1.1': 'skip', '-4': 'skip', '-6': 'skip',
+  '-f': 'fail', '--fail': 'fail', '-k': 'insecure', '--insecure': 'insecure', '--http1.1': 'skip', '-4': 'skip', '-6': 'skip',
   '--compressed': 'skip', '-N': 'skip', '--no-buffer': 'skip', '-#': 'skip', '--fail-with-body': 'fail',
 };
 
@@ -69,7 +75,7 @@ function seconds(flag: string, v: string): number {
 }
 
 export function parseCurlArgs(argv: string[]): CurlOptions {
-  const o: CurlOptions = { silent: false, showError: false, include: false, head: false, headers: [], verbose: false, location: false, fail: false, resolve: [] };
+  const o: CurlOptions = { silent: false, showError: false, include: false, head: false, headers: [], verbose: false, location: false, fail: false, resolve: [], insecure: false };
   const set = (key: string, flag: string, value: string) => {
     switch (key) {
       case 'headers': o.headers.push(value); break;
@@ -149,8 +155,7 @@ function parseUrl(raw: string): URL {
   } catch {
     throw new CurlError(3, 'URL rejected: Malformed input to a URL function');
   }
-  if (url.protocol === 'https:') throw new CurlError(1, 'Protocol "https" not supported');
-  if (url.protocol !== 'http:') throw new CurlError(1, `Protocol "${url.protocol.slice(0, -1)}" not supported`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CurlError(1, `Protocol "${url.protocol.slice(0, -1)}" not supported`);
   if (!url.hostname) throw new CurlError(3, 'URL rejected: No host part in the URL');
   return url;
 }
@@ -263,6 +268,49 @@ export const curl: Program = async (p) => {
   return exit;
 };
 
+const SSL_HELP =
+  'More details here: https://curl.se/docs/sslcerts.html\n\n' +
+  'curl failed to verify the legitimacy of the server and therefore could not\n' +
+  'establish a secure connection to it. To learn more about this situation and\n' +
+  'how to fix it, please visit the web page mentioned above.';
+
+/**
+ * TLS over the dialled socket, verified against --cacert only (a container has no CA bundle that knows the
+ * cluster's CA, as a real one's does not): what reaching https://kubernetes.default.svc from a pod needs.
+ */
+async function startTls(p: ProcessContext, o: CurlOptions, socket: Socket, host: string, signal: AbortSignal, verbose: (line: string) => void): Promise<Socket> {
+  let ca: string[] = [];
+  if (o.cacert !== undefined) {
+    const pem = p.fs.read(normalizePath(o.cacert, p.cwd));
+    if (!pem) throw new CurlError(77, `error setting certificate file: ${o.cacert}`);
+    ca = [pem.toString()];
+  }
+  const bare = host.replace(/^\[|\]$/g, '');
+  const secure = tlsConnect({ socket, servername: isIP(bare) ? undefined : bare, ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['http/1.1'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(new CurlError(28, 'SSL connection timeout'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      secure.once('secureConnect', () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      secure.once('error', (e: NodeJS.ErrnoException) => {
+        signal.removeEventListener('abort', onAbort);
+        if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID') reject(new CurlError(60, `SSL: no alternative certificate subject name matches target host name '${bare}'\n${SSL_HELP}`));
+        else if (/certificate|issuer/i.test(e.message)) reject(new CurlError(60, `SSL certificate problem: unable to get local issuer certificate\n${SSL_HELP}`));
+        else reject(new CurlError(35, `OpenSSL SSL_connect: ${e.message} in connection to ${bare}:443`));
+      });
+    });
+  } catch (e) {
+    secure.destroy();
+    throw e;
+  }
+  verbose(`* SSL connection using ${secure.getProtocol() ?? 'TLSv1.3'} / ${secure.getCipher()?.standardName ?? ''}`);
+  verbose(`* ALPN: server accepted ${secure.alpnProtocol || 'http/1.1'}`);
+  return secure;
+}
+
 async function transfer(
   p: ProcessContext,
   o: CurlOptions,
@@ -274,7 +322,8 @@ async function transfer(
   onBody: (chunk: Buffer) => void,
 ): Promise<void> {
   const url = t.url;
-  const port = Number(url.port || 80);
+  const tls = url.protocol === 'https:';
+  const port = Number(url.port || (tls ? 443 : 80));
   const host = url.hostname;
   const pinned = o.resolve.find((r) => r.host === host.toLowerCase() && r.port === port)?.address;
   if (pinned) verbose(`* Added ${host}:${port}:${pinned} to DNS cache`);
@@ -307,8 +356,9 @@ async function transfer(
   t.connected = performance.now();
   t.remoteIp = address;
   verbose(`* Connected to ${host} (${address}) port ${port}`);
+  if (tls) dialled = { ...dialled, socket: await startTls(p, o, dialled.socket, host, signal, verbose) };
 
-  const hostHeader = url.port ? `${host}:${url.port}` : host;
+  const hostHeader = url.port ? `${host}:${url.port}` : host; // URL drops a scheme's default port
   const given = new Map<string, string>();
   for (const h of o.headers) {
     const colon = h.indexOf(':');
