@@ -21,10 +21,10 @@ import { ContainerLog, type LogReadOptions } from './logs.js';
 import { runProbe } from './probes.js';
 import { ContainerStartError, mainCommand } from './process/container-command.js';
 import { runExecProbe } from './process/exec-probe.js';
-import { FsError } from './process/filesystem.js';
+import { FsError, type MemoryFilesystem } from './process/filesystem.js';
 import { MainProcess } from './process/main-process.js';
 import { containerFilesystem } from './process/pod-files.js';
-import { PodProcesses } from './process/pod-processes.js';
+import { PodProcesses, type RunningContainer } from './process/pod-processes.js';
 import { SIDECAR_CONTAINER_NAME, type PodNetwork, type Workload, type WorkloadContext } from './workload.js';
 
 export interface RuntimeConfig {
@@ -92,7 +92,7 @@ class ContainerRun {
   /** Pending back-off timers of this container. */
   timers = new Set<NodeJS.Timeout>();
   /** The running instance's filesystem and context: what `kubectl exec` runs in. */
-  fs?: import('./process/filesystem.js').MemoryFilesystem;
+  fs?: MemoryFilesystem;
   ctx?: WorkloadContext;
 
   constructor(
@@ -256,7 +256,7 @@ export class PodRunner {
   }
 
   /** A container's running instance, for exec/attach: undefined when it is not running. */
-  runningContainer(name: string): { spec: Container; workload?: Workload; fs: import('./process/filesystem.js').MemoryFilesystem; ctx: WorkloadContext; image: ResolvedImage; log?: ContainerLog } | undefined {
+  runningContainer(name: string): RunningContainer | undefined {
     const run = [...this.runs, ...this.initRuns].find((r) => r.name === name);
     if (!run || this.stopped || !run.state.running || !run.fs || !run.ctx || !run.image) return undefined;
     return { spec: run.spec, workload: run.workload, fs: run.fs, ctx: run.ctx, image: run.image, log: run.log };
@@ -332,10 +332,9 @@ export class PodRunner {
       const ctx = this.context(run, instance, env);
       run.ctx = ctx;
       const main = mainCommand(run.spec, image);
-      if (main.kind === 'program' || !image.factory) {
-        const argv = main.kind === 'program' ? main.argv : [];
+      if (main.kind === 'program') {
         workload = new MainProcess({
-          argv,
+          argv: main.argv,
           programs: image.programs,
           fs: run.fs,
           ctx: { ...ctx, env: this.processes.envOf(ctx) },
@@ -344,7 +343,8 @@ export class PodRunner {
           stdinOnce: run.spec.stdinOnce === true,
           tty: run.spec.tty === true,
         });
-      } else workload = image.factory(ctx, image.tag);
+      } else if (image.factory) workload = image.factory(ctx, image.tag);
+      else throw new ContainerStartError('no command specified');
     } catch (err) {
       if (err instanceof ContainerStartError) {
         // As containerd reports a process that cannot start: the container ran and ended at once (StartError,
@@ -355,9 +355,9 @@ export class PodRunner {
         run.state = { running: { startedAt: timestamp() } };
         return this.exited(run, instance, 128, 'StartError', err.message);
       }
-      if (err instanceof FsError) (err as Error).message = `failed to mount the pod's volumes: ${err.message}`;
-      run.state = { waiting: { reason: 'CreateContainerError', message: (err as Error).message } };
-      events.record(this.pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`, KUBELET, this.fieldPath(run));
+      const message = err instanceof FsError ? `failed to mount the pod's volumes: ${err.message}` : (err as Error).message;
+      run.state = { waiting: { reason: 'CreateContainerError', message } };
+      events.record(this.pod, 'Warning', 'Failed', `Error: ${message}`, KUBELET, this.fieldPath(run));
       this.writeStatus();
       this.after(run, this.backoff(++run.crashes, this.deps.config.restartBackoffBaseMs), () => void this.startContainer(run));
       return;

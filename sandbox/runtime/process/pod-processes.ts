@@ -81,7 +81,7 @@ export class PodProcesses {
   }
 
   /** The kubelet's answer for a container that is not running (pkg/kubelet/kubelet_pods.go findContainer). */
-  private running_(name: string): RunningContainer {
+  private runningOrThrow(name: string): RunningContainer {
     const c = this.pod.runningContainer(name);
     if (!c) throw new StatusError(500, 'InternalError', `container not found ("${name}")`);
     return c;
@@ -89,7 +89,7 @@ export class PodProcesses {
 
   async exec(opts: ExecOptions, io: PodStreamIO): Promise<number> {
     const name = this.containerName(opts.container);
-    const c = this.running_(name);
+    const c = this.runningOrThrow(name);
     if (!Array.isArray(opts.command) || !opts.command.length || opts.command.some((a) => typeof a !== 'string'))
       throw badRequest('you must specify at least 1 command');
     if (this.running.size >= MAX_EXECS_PER_POD)
@@ -119,7 +119,7 @@ export class PodProcesses {
 
   async attach(opts: AttachOptions, io: PodStreamIO): Promise<number> {
     const name = this.containerName(opts.container);
-    const c = this.running_(name);
+    const c = this.runningOrThrow(name);
     const main = c.workload;
     const controller = new AbortController();
     this.running.set(controller, name);
