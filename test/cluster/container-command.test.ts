@@ -100,6 +100,40 @@ describe('container commands (programs as main processes)', () => {
     assert.equal(terminated('interactive')?.exitCode, 5);
   });
 
+  test('ConfigMap and Secret volumes appear at their mounts; automountServiceAccountToken: false mounts no token', async () => {
+    await kubectlOk(c, ['-n', NS, 'create', 'configmap', 'settings', '--from-literal=mode=fast', '--from-literal=level=3']);
+    await kubectlOk(c, ['-n', NS, 'create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
+    c.sandbox.api.create(c.sandbox.api.type('', 'pods'), {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'mounts', namespace: NS },
+      spec: {
+        automountServiceAccountToken: false,
+        volumes: [
+          { name: 'settings', configMap: { name: 'settings', items: [{ key: 'mode', path: 'conf/mode.txt' }] } },
+          { name: 'creds', secret: { secretName: 'creds' } },
+          { name: 'scratch', emptyDir: {} },
+        ],
+        containers: [
+          {
+            name: 'app',
+            image: 'busybox',
+            command: ['sleep', 'infinity'],
+            volumeMounts: [
+              { name: 'settings', mountPath: '/etc/settings' },
+              { name: 'creds', mountPath: '/etc/creds', readOnly: true },
+              { name: 'scratch', mountPath: '/scratch' },
+            ],
+          },
+        ],
+      },
+    });
+    await waitFor('mounts running', () => pod('mounts')?.status?.phase === 'Running');
+    const r = await execIn(c.sandbox.runtime, NS, 'mounts', ['sh', '-c', 'cat /etc/settings/conf/mode.txt; echo; cat /etc/creds/password; echo; ls /etc/settings /scratch; ls /var/run/secrets/kubernetes.io/serviceaccount; echo $?']);
+    assert.equal(r.stdout, 'fast\ns3cret\n/etc/settings:\nconf\n\n/scratch:\n1\n');
+    assert.equal(r.stderr, 'ls: /var/run/secrets/kubernetes.io/serviceaccount: No such file or directory\n');
+  });
+
   test('an exec readiness probe runs in the container: ready once the file it checks exists', async () => {
     c.sandbox.api.create(c.sandbox.api.type('', 'pods'), {
       apiVersion: 'v1',
