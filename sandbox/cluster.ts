@@ -172,6 +172,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const names = [host, '127.0.0.1', 'localhost', kubernetesIP, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
       const tls = await createServingCertificate(names);
       caCertificate = tls.caPem;
+      runtime.setServiceAccountTokens(authenticator, tls.caPem);
       const server = createApiServer({ api, authenticator, logs: runtime, proxyTargets: network.book, tokenIssuer: authenticator, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
       listener = await listen(server, host, opts.port ?? 0);
       url = listener.url;

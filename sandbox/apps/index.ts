@@ -1,5 +1,8 @@
-// The sample images the sandbox can run: bookinfo's four services, httpbin, sleep and curl.
-import { registerImage } from '../runtime/images.js';
+// The sample images the sandbox can run: bookinfo's four services, httpbin, sleep and curl (each with the
+// base programs plus curl on its $PATH), and the program-only base images busybox, alpine and curlimages/curl.
+import { registerImage, type ImageOptions } from '../runtime/images.js';
+import { registerBaseImages } from '../runtime/process/base-images.js';
+import { BASE_WITH_CURL } from '../runtime/process/images-bin.js';
 import { curlApp } from './curl.js';
 import { detailsApp } from './details.js';
 import { httpbinApp } from './httpbin.js';
@@ -9,11 +12,13 @@ import { REVIEWS_VERSIONS, reviewsApp } from './reviews.js';
 import { sleepApp } from './sleep.js';
 
 export function registerSampleImages(): void {
-  registerImage('playground/bookinfo-productpage', productpageApp, { tags: ['v1'] });
-  registerImage('playground/bookinfo-details', detailsApp, { tags: ['v1'] });
-  registerImage('playground/bookinfo-reviews', reviewsApp, { tags: REVIEWS_VERSIONS });
-  registerImage('playground/bookinfo-ratings', ratingsApp, { tags: ['v1'] });
-  registerImage('playground/httpbin', httpbinApp, { tags: ['v1', 'latest'] });
-  registerImage('playground/sleep', sleepApp, { tags: ['v1', 'latest'] });
-  registerImage('playground/curl', curlApp, { tags: ['v1', 'latest'] });
+  const withPrograms = (tags: string[]): ImageOptions => ({ tags, programs: BASE_WITH_CURL });
+  registerImage('playground/bookinfo-productpage', productpageApp, withPrograms(['v1']));
+  registerImage('playground/bookinfo-details', detailsApp, withPrograms(['v1']));
+  registerImage('playground/bookinfo-reviews', reviewsApp, withPrograms(REVIEWS_VERSIONS));
+  registerImage('playground/bookinfo-ratings', ratingsApp, withPrograms(['v1']));
+  registerImage('playground/httpbin', httpbinApp, withPrograms(['v1', 'latest']));
+  registerImage('playground/sleep', sleepApp, withPrograms(['v1', 'latest']));
+  registerImage('playground/curl', curlApp, withPrograms(['v1', 'latest']));
+  registerBaseImages();
 }

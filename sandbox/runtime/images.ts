@@ -1,7 +1,20 @@
-// The sandbox's image registry: an image name maps to a built-in workload; the tag selects its version
-// (`playground/bookinfo-reviews:v2`). There is no pulling: an image not registered here is an image the
-// sandbox cannot pull, and the pod shows ErrImagePull / ImagePullBackOff as a real cluster would.
+// The sandbox's image registry: an image name maps to a built-in workload and/or a set of programs; the tag
+// selects its version (`playground/bookinfo-reviews:v2`). There is no pulling: an image not registered here is
+// an image the sandbox cannot pull, and the pod shows ErrImagePull / ImagePullBackOff as a real cluster would.
+//
+// Registering an image (what a sample-image module does):
+//   registerImage('org/app', appFactory, { tags: ['v1'], programs: BASE_WITH_CURL });   // a server + sh, curl…
+//   registerImage('busybox', null, { tags: [...], programs: BASE_PROGRAMS, cmd: ['sh'] }); // programs only
+// - `factory` builds the image's server workload (runs when the container gives no `command`, or a command
+//   naming the image's entrypoint); `null` for an image that is only programs.
+// - `programs` is the image's $PATH (process/images-bin.ts has BASE_PROGRAMS and BASE_WITH_CURL): what
+//   `kubectl exec`, a container `command` and an exec probe can run.
+// - `entrypoint` / `cmd` are the image's ENTRYPOINT / CMD: Kubernetes' `command` replaces the first, `args`
+//   the second; with no factory, entrypoint + cmd (or args) is the container's main process.
+// - `files` are files the image carries (path → content), seeded into each container's filesystem.
 import { createHash } from 'node:crypto';
+import type { ProgramSet } from './process/program.js';
+import { BASE_WITH_CURL } from './process/images-bin.js';
 import type { Workload, WorkloadContext, WorkloadFactory } from './workload.js';
 
 /** Builds a container from an image; `tag` is the version asked for (already checked against `tags`). */
@@ -10,11 +23,23 @@ export type ImageFactory = (ctx: WorkloadContext, tag: string) => Workload;
 export interface ImageOptions {
   /** The tags this image has; absent means one tag, `latest`. */
   tags?: string[];
+  /** The image's $PATH: programs a container of it can run (none when absent). */
+  programs?: ProgramSet;
+  /** Files the image carries (absolute path → content). */
+  files?: Readonly<Record<string, string | Buffer>>;
+  /** The image's ENTRYPOINT (replaced by a container's `command`). */
+  entrypoint?: string[];
+  /** The image's CMD (replaced by a container's `args`). */
+  cmd?: string[];
 }
 
 interface RegisteredImage {
-  factory: ImageFactory;
+  factory: ImageFactory | null;
   tags: string[];
+  programs: ProgramSet;
+  files: Readonly<Record<string, string | Buffer>>;
+  entrypoint: string[];
+  cmd: string[];
 }
 
 export interface ResolvedImage {
@@ -24,17 +49,29 @@ export interface ResolvedImage {
   tag: string;
   /** A stable digest-like id, as containerStatuses[].imageID shows it. */
   imageID: string;
-  factory: ImageFactory;
+  /** The image's server workload; null for an image that is only programs. */
+  factory: ImageFactory | null;
+  programs: ProgramSet;
+  files: Readonly<Record<string, string | Buffer>>;
+  entrypoint: string[];
+  cmd: string[];
 }
 
 const images = new Map<string, RegisteredImage>();
 
 /** Register (or replace) an image. `nameWithoutTag` such as `playground/httpbin`. */
-export function registerImage(nameWithoutTag: string, factory: ImageFactory, opts: ImageOptions = {}): void {
+export function registerImage(nameWithoutTag: string, factory: ImageFactory | null, opts: ImageOptions = {}): void {
   if (!nameWithoutTag || nameWithoutTag.includes(':') || nameWithoutTag.includes('@'))
     throw new Error(`image name must have no tag or digest: "${nameWithoutTag}"`);
   const tags = opts.tags?.length ? [...opts.tags] : ['latest'];
-  images.set(nameWithoutTag, { factory, tags });
+  images.set(nameWithoutTag, {
+    factory,
+    tags,
+    programs: opts.programs ?? {},
+    files: opts.files ?? {},
+    entrypoint: [...(opts.entrypoint ?? [])],
+    cmd: [...(opts.cmd ?? [])],
+  });
 }
 
 /**
@@ -48,7 +85,7 @@ export function registerWorkloadImages(byReference: Record<string, WorkloadFacto
     if (!byName.has(name)) byName.set(name, new Map());
     byName.get(name)!.set(tag, factory);
   }
-  for (const [name, tags] of byName) registerImage(name, (ctx, tag) => tags.get(tag)!(ctx), { tags: [...tags.keys()] });
+  for (const [name, tags] of byName) registerImage(name, (ctx, tag) => tags.get(tag)!(ctx), { tags: [...tags.keys()], programs: BASE_WITH_CURL });
 }
 
 export function unregisterImage(nameWithoutTag: string): void {
@@ -77,7 +114,17 @@ export function resolveImage(reference: string): ResolvedImage | undefined {
   const image = images.get(name);
   if (!image || !image.tags.includes(tag)) return undefined;
   const digest = createHash('sha256').update(`${name}:${tag}`).digest('hex');
-  return { reference: `${name}:${tag}`, name, tag, imageID: `${name}@sha256:${digest}`, factory: image.factory };
+  return {
+    reference: `${name}:${tag}`,
+    name,
+    tag,
+    imageID: `${name}@sha256:${digest}`,
+    factory: image.factory,
+    programs: image.programs,
+    files: image.files,
+    entrypoint: image.entrypoint,
+    cmd: image.cmd,
+  };
 }
 
 /** Every `name:tag` the sandbox can run, sorted (for error messages and the UI). */

@@ -4,8 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Agent } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ClusterApi } from '../apiserver/api.js';
 import { badRequest } from '../apiserver/errors.js';
+import type { AttachOptions, ExecOptions, PodStreamIO } from '../apiserver/pod-streams.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 import type { AddressPool } from './addresses.js';
 import { connectTarget, directAgent, meshedAgent } from './agent.js';
@@ -17,6 +19,12 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, Pod
 import { timestamp } from './kinds.js';
 import { ContainerLog, type LogReadOptions } from './logs.js';
 import { runProbe } from './probes.js';
+import { ContainerStartError, mainCommand } from './process/container-command.js';
+import { runExecProbe } from './process/exec-probe.js';
+import { FsError, type MemoryFilesystem } from './process/filesystem.js';
+import { MainProcess } from './process/main-process.js';
+import { containerFilesystem } from './process/pod-files.js';
+import { PodProcesses, type RunningContainer } from './process/pod-processes.js';
 import { SIDECAR_CONTAINER_NAME, type PodNetwork, type Workload, type WorkloadContext } from './workload.js';
 
 export interface RuntimeConfig {
@@ -43,6 +51,8 @@ export interface PodRunnerDeps {
   /** Images already "pulled" on the node (IfNotPresent then skips pulling, as on a real node). */
   pulledImages: Set<string>;
   config: RuntimeConfig;
+  /** A token (and the cluster CA) for a pod's ServiceAccount, mounted when the pod automounts it. */
+  serviceAccountToken?: (namespace: string, serviceAccount: string) => { token: string; caPem: string } | undefined;
 }
 
 /** A container that ran this long is healthy again: its back-off starts over (kubelet: 2 × cap). */
@@ -81,6 +91,9 @@ class ContainerRun {
   liveness?: ProbeState;
   /** Pending back-off timers of this container. */
   timers = new Set<NodeJS.Timeout>();
+  /** The running instance's filesystem and context: what `kubectl exec` runs in. */
+  fs?: MemoryFilesystem;
+  ctx?: WorkloadContext;
 
   constructor(
     public spec: Container,
@@ -111,6 +124,8 @@ export class PodRunner {
   private lastWritten?: PodStatus;
   private agents?: { app: Agent; direct: Agent };
   private podNetwork?: PodNetwork;
+  /** exec / attach / port-forward into this pod (the kubelet's streaming side). */
+  private readonly processes = new PodProcesses(this);
 
   constructor(
     pod: Pod,
@@ -186,6 +201,7 @@ export class PodRunner {
   async terminate(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.processes.killAll();
     const stops: Promise<void>[] = [];
     for (const run of [...this.initRuns, ...this.runs]) {
       this.clearTimers(run);
@@ -220,6 +236,30 @@ export class PodRunner {
         this.writeStatus();
       }
     }
+  }
+
+  exec(opts: ExecOptions, io: PodStreamIO): Promise<number> {
+    return this.processes.exec(opts, io);
+  }
+
+  attach(opts: AttachOptions, io: PodStreamIO): Promise<number> {
+    return this.processes.attach(opts, io);
+  }
+
+  portForward(port: number): Promise<Duplex> {
+    return this.processes.portForward(port);
+  }
+
+  /** The pod as last seen (for the stream side's container choice). */
+  get spec(): Pod {
+    return this.pod;
+  }
+
+  /** A container's running instance, for exec/attach: undefined when it is not running. */
+  runningContainer(name: string): RunningContainer | undefined {
+    const run = [...this.runs, ...this.initRuns].find((r) => r.name === name);
+    if (!run || this.stopped || !run.state.running || !run.fs || !run.ctx || !run.image) return undefined;
+    return { spec: run.spec, workload: run.workload, fs: run.fs, ctx: run.ctx, image: run.image, log: run.log };
   }
 
   readLog(opts: LogReadOptions, signal: AbortSignal): AsyncIterable<string> {
@@ -281,10 +321,43 @@ export class PodRunner {
     events.record(this.pod, 'Normal', 'Created', `Created container ${run.name}`, KUBELET, this.fieldPath(run));
     let workload: Workload;
     try {
-      workload = image.factory(this.context(run, instance, env), image.tag);
+      run.fs = containerFilesystem({
+        api: this.deps.api,
+        pod: this.pod,
+        container: run.spec,
+        podIP: this.podIP!,
+        imageFiles: image.files,
+        serviceAccountToken: () => this.deps.serviceAccountToken?.(this.namespace, this.pod.spec.serviceAccountName ?? 'default'),
+      });
+      const ctx = this.context(run, instance, env);
+      run.ctx = ctx;
+      const main = mainCommand(run.spec, image);
+      if (main.kind === 'program') {
+        workload = new MainProcess({
+          argv: main.argv,
+          programs: image.programs,
+          fs: run.fs,
+          ctx: { ...ctx, env: this.processes.envOf(ctx) },
+          cwd: typeof run.spec.workingDir === 'string' ? run.spec.workingDir : '/',
+          stdin: run.spec.stdin === true,
+          stdinOnce: run.spec.stdinOnce === true,
+          tty: run.spec.tty === true,
+        });
+      } else if (image.factory) workload = image.factory(ctx, image.tag);
+      else throw new ContainerStartError('no command specified');
     } catch (err) {
-      run.state = { waiting: { reason: 'CreateContainerError', message: (err as Error).message } };
-      events.record(this.pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`, KUBELET, this.fieldPath(run));
+      if (err instanceof ContainerStartError) {
+        // As containerd reports a process that cannot start: the container ran and ended at once (StartError,
+        // exit 128), then the restart policy applies (RunContainerError / CrashLoopBackOff, or Failed for Never).
+        events.record(this.pod, 'Warning', 'Failed', `Error: ${err.message}`, KUBELET, this.fieldPath(run));
+        run.everStarted = true;
+        run.runningSinceMs = Date.now();
+        run.state = { running: { startedAt: timestamp() } };
+        return this.exited(run, instance, 128, 'StartError', err.message);
+      }
+      const message = err instanceof FsError ? `failed to mount the pod's volumes: ${err.message}` : (err as Error).message;
+      run.state = { waiting: { reason: 'CreateContainerError', message } };
+      events.record(this.pod, 'Warning', 'Failed', `Error: ${message}`, KUBELET, this.fieldPath(run));
       this.writeStatus();
       this.after(run, this.backoff(++run.crashes, this.deps.config.restartBackoffBaseMs), () => void this.startContainer(run));
       return;
@@ -359,6 +432,8 @@ export class PodRunner {
     };
     run.state = { terminated };
     run.log?.close();
+    // Exec'd processes die with their container.
+    this.processes.killIn(run.name);
     if (workload) run.stopping = this.stopWorkload(workload, run.starting);
 
     if (run.init && exitCode === 0) {
@@ -416,7 +491,11 @@ export class PodRunner {
     if (state.inFlight || now < state.nextAt) return;
     state.inFlight = true;
     state.nextAt = now + Math.max(1, probe.periodSeconds ?? 10) * 1000;
-    void runProbe(probe, this.listenHostOf(run), run.spec.ports ?? [], [this.podIP!, this.localHost!]).then((result) => {
+    const attempt =
+      probe.exec?.command?.length && run.image && run.fs && run.ctx
+        ? runExecProbe({ programs: run.image.programs, fs: run.fs, container: run.ctx }, probe.exec.command, run.ctx.env, probe.timeoutSeconds)
+        : runProbe(probe, this.listenHostOf(run), run.spec.ports ?? [], [this.podIP!, this.localHost!]);
+    void attempt.then((result) => {
       state.inFlight = false;
       if (this.stopped || instance !== run.instance) return;
       if (result.ok) {

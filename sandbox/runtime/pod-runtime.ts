@@ -1,6 +1,10 @@
 // The sandbox's only node: watches pods bound to it and runs each with a PodRunner (the kubelet's job),
-// serves their logs to the API server (LogSource) and lets the playground send requests from a pod.
+// serves their logs to the API server (LogSource), exec/attach/port-forward (PodStreamSource), and lets the
+// playground send requests from a pod.
+import type { Duplex } from 'node:stream';
 import type { ClusterApi } from '../apiserver/api.js';
+import { serviceAccountIdentity, type TokenIssuer } from '../apiserver/auth.js';
+import type { AttachOptions, ExecOptions, PodStreamIO, PodStreamSource } from '../apiserver/pod-streams.js';
 import { badRequest, notFound } from '../apiserver/errors.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 import { AddressPool, POD_CIDR, POD_LOCAL_CIDR } from './addresses.js';
@@ -37,7 +41,10 @@ export const DEFAULT_RUNTIME_CONFIG: RuntimeConfig = {
   stopTimeoutMs: 2_000,
 };
 
-export class PodRuntime implements LogSource {
+/** A mounted ServiceAccount token's lifetime (the kubelet's projected token: about an hour). */
+const MOUNTED_TOKEN_SECONDS = 3607;
+
+export class PodRuntime implements LogSource, PodStreamSource {
   private readonly config: RuntimeConfig;
   private readonly runners = new Map<string, PodRunner>(); // by uid
   private readonly byName = new Map<string, PodRunner>(); // by namespace/name
@@ -52,6 +59,7 @@ export class PodRuntime implements LogSource {
   /** Pods bound to this node but not started for lack of room, oldest first (by uid), with why. */
   private readonly waiting = new Map<string, { pod: Pod; reported?: Refusal }>();
   private admitScheduled = false;
+  private credentials?: { issuer: TokenIssuer; caPem: string };
 
   constructor(private readonly opts: PodRuntimeOptions) {
     const { api: _a, events: _e, dns: _d, network: _n, readinessIntervalMs: _r, capacity: _c, capacityRetryMs: _cr, ...config } = opts;
@@ -158,6 +166,26 @@ export class PodRuntime implements LogSource {
     }
   }
 
+  /**
+   * Lets the node mount ServiceAccount tokens into pods (token, ca.crt): tokens bound to the ServiceAccount's
+   * uid, valid for about an hour, as the kubelet's projected token is. Without it only `namespace` is mounted.
+   */
+  setServiceAccountTokens(issuer: TokenIssuer, caPem: string): void {
+    this.credentials = { issuer, caPem };
+  }
+
+  private mountedToken(namespace: string, serviceAccount: string): { token: string; caPem: string } | undefined {
+    if (!this.credentials) return undefined;
+    const sa = this.opts.api.tryGet(this.opts.api.type('', 'serviceaccounts'), namespace, serviceAccount);
+    if (!sa?.metadata.uid) return undefined;
+    const token = this.credentials.issuer.issue({
+      ...serviceAccountIdentity(namespace, serviceAccount, sa.metadata.uid),
+      boundTo: { namespace, serviceAccount, uid: sa.metadata.uid },
+      expiresAt: Date.now() + MOUNTED_TOKEN_SECONDS * 1000,
+    });
+    return { token, caPem: this.credentials.caPem };
+  }
+
   private startRunner(pod: Pod): void {
     const uid = pod.metadata.uid;
     this.guard.started();
@@ -170,6 +198,7 @@ export class PodRuntime implements LogSource {
       network: this.opts.network,
       pulledImages: this.pulledImages,
       config: this.config,
+      serviceAccountToken: (ns, sa) => this.mountedToken(ns, sa),
     });
     this.runners.set(uid, next);
     this.byName.set(`${next.namespace}/${next.name}`, next);
@@ -207,6 +236,21 @@ export class PodRuntime implements LogSource {
   /** LogSource: `kubectl logs` for a pod on this node. */
   read(namespace: string, pod: string, opts: LogReadOptions, signal: AbortSignal): AsyncIterable<string> {
     return this.runnerOf(namespace, pod).readLog(opts, signal);
+  }
+
+  /** PodStreamSource: `kubectl exec` into a running container of a pod on this node. */
+  exec(namespace: string, pod: string, opts: ExecOptions, io: PodStreamIO): Promise<number> {
+    return this.runnerOf(namespace, pod).exec(opts, io);
+  }
+
+  /** PodStreamSource: `kubectl attach` to a container's main process. */
+  attach(namespace: string, pod: string, opts: AttachOptions, io: PodStreamIO): Promise<number> {
+    return this.runnerOf(namespace, pod).attach(opts, io);
+  }
+
+  /** PodStreamSource: `kubectl port-forward`, one connection to a port inside the pod. */
+  portForward(namespace: string, pod: string, port: number): Promise<Duplex> {
+    return this.runnerOf(namespace, pod).portForward(port);
   }
 
   /** The pod's addresses while it runs on this node. */
