@@ -1,4 +1,5 @@
-// The sample images the sandbox can run: bookinfo's four services, httpbin, sleep and curl.
+// The sample images the sandbox can run: bookinfo's four services, httpbin, sleep and curl, and the upstream
+// tutorials' images (upstream-images.ts).
 import { registerImage } from '../runtime/images.js';
 import { curlApp } from './curl.js';
 import { detailsApp } from './details.js';
@@ -7,6 +8,7 @@ import { productpageApp } from './productpage.js';
 import { ratingsApp } from './ratings.js';
 import { REVIEWS_VERSIONS, reviewsApp } from './reviews.js';
 import { sleepApp } from './sleep.js';
+import { registerUpstreamImages } from './upstream-images.js';
 
 export function registerSampleImages(): void {
   registerImage('playground/bookinfo-productpage', productpageApp, { tags: ['v1'] });
@@ -16,4 +18,5 @@ export function registerSampleImages(): void {
   registerImage('playground/httpbin', httpbinApp, { tags: ['v1', 'latest'] });
   registerImage('playground/sleep', sleepApp, { tags: ['v1', 'latest'] });
   registerImage('playground/curl', curlApp, { tags: ['v1', 'latest'] });
+  registerUpstreamImages();
 }
