@@ -157,6 +157,17 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
     assert.ok(board.every((r) => r.shortcode !== ':doughnut:' && r.unicode), JSON.stringify(board));
     const logs = await kubectlOk(c, ['logs', '-n', 'emojivoto', 'deploy/vote-bot']);
     assert.match(logs, /✔ Voting for :[a-z0-9_]+:/);
+
+    // `emojivoto-vote-bot` is also a program of the web image (what `kubectl exec deploy/web -- emojivoto-vote-bot` runs); TTL ends it.
+    const web = pods.find((p) => p.metadata.name.startsWith('web-'))!;
+    const bot = UPSTREAM_IMAGE_PROGRAMS['ghcr.io/buoyantio/emojivoto-web']['emojivoto-vote-bot'];
+    const run = await runProgram(bot, ['emojivoto-vote-bot'], { WEB_HOST: `${web.status!.podIP}:8080`, TTL: '1', REQUEST_RATE: '5' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /✔ Voting for :[a-z0-9_]+:\n/);
+    assert.match(run.stdout, /Time to live of 1 seconds reached, completing\n$/);
+    const noHost = await runProgram(bot, ['emojivoto-vote-bot'], {});
+    assert.equal(noHost.code, 1);
+    assert.match(noHost.stderr, /WEB_HOST environment variable must me set/);
   });
 
   test("Linkerd's booksapp.yml: the webapp's pages over authors and books, and book forms failing about half the time", async () => {
@@ -189,6 +200,27 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
       if (res.status === 303) assert.match(String(res.headers.location), /\/books\/\d+$/);
     }
     assert.deepEqual([...statuses].sort(), [303, 500]);
+
+    // The traffic image as the manifest runs it, without its 30 s initial delay: it walks the app, and its log shows
+    // the book forms' 500s being retried until a 303.
+    const trafficPod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'traffic-now', namespace: 'booksapp' },
+      spec: { containers: [{ name: 'traffic', image: 'ghcr.io/buoyantio/booksapp-traffic:v0.0.3', args: ['-initial-delay=0s', '-sleep=50ms', 'webapp:7000'] }] },
+    };
+    await kubectlOk(c, ['apply', '-f', '-'], JSON.stringify(trafficPod));
+    const log = await waitFor(
+      "traffic's walk through the app, with failed book forms",
+      async () => {
+        const r = await c.kubectl(['logs', '-n', 'booksapp', 'traffic-now']);
+        return /\t500\tPOST\thttp:\/\/webapp:7000\/books/.test(r.stdout) && /\t303\tPOST\thttp:\/\/webapp:7000\/books\/\d+\/delete/.test(r.stdout) ? r.stdout : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    assert.match(log, /\t204\tGET\thttp:\/\/webapp:7000\/reset\n/);
+    assert.match(log, /\t303\tPOST\thttp:\/\/webapp:7000\/authors\n/);
+    assert.match(log, /\t200\tGET\thttp:\/\/webapp:7000\/authors\/\d+\n/);
   });
 
   test('Gateway API conformance/mesh/manifests.yaml: echo pods Ready, answering the echo protocol; the client prints it', async () => {
@@ -227,7 +259,7 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
 });
 
 /** Runs a Program with collected stdout/stderr in a container whose agent is a plain one. */
-async function runProgram(program: (p: ProcessContext) => Promise<number>, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runProgram(program: (p: ProcessContext) => Promise<number>, argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>
@@ -243,7 +275,7 @@ async function runProgram(program: (p: ProcessContext) => Promise<number>, argv:
   try {
     const code = await program({
       argv,
-      env: {},
+      env,
       cwd: '/',
       stdin: null,
       stdout: sink((s) => (stdout += s)),

@@ -116,11 +116,12 @@ function sendOne(p: ProcessContext, r: ClientRequest, id: number, active: { n: n
           size += c.length;
         });
         res.on('end', () => {
-          active.n--;
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
           out += lineForRequest(id, Field.SourceIP, sourceIP);
           out += lineForRequest(id, Field.Latency, goDuration(ms));
+          // Counted before this request is done, as upstream's executor reports it.
           out += lineForRequest(id, Field.ActiveRequests, String(active.n));
+          active.n--;
           out += lineForRequest(id, Field.StatusCode, String(res.statusCode ?? 0));
           for (const [k, values] of responseHeaders(res.headers)) for (const v of values) out += lineForRequest(id, Field.ResponseHeader, `${k}:${v}`);
           for (const text of Buffer.concat(chunks).toString('utf8').split('\n')) if (text) out += bodyLine(id, text);
