@@ -10,7 +10,7 @@ import { ECHO_ADVANCED_IMAGE_NAMES, ECHO_ADVANCED_PROGRAMS, GATEWAY_ECHO_IMAGES 
 import { GO_HTTPBIN_IMAGES } from './go-httpbin/images.js';
 import { HELLOWORLD_IMAGES } from './helloworld/helloworld.js';
 import { ISTIO_BOOKINFO_IMAGES } from './istio-bookinfo/images.js';
-import type { UpstreamImage } from './upstream-image.js';
+import type { ImageTools, UpstreamImage } from './upstream-image.js';
 
 export const UPSTREAM_IMAGES: readonly UpstreamImage[] = [
   ...ISTIO_BOOKINFO_IMAGES,
@@ -26,6 +26,9 @@ export const UPSTREAM_IMAGE_PROGRAMS: Record<string, ProgramSet> = Object.fromEn
   ...ECHO_ADVANCED_IMAGE_NAMES.map((name) => [name, ECHO_ADVANCED_PROGRAMS] as const),
   ...EMOJIVOTO_IMAGES.find((i) => i.names[0].endsWith('/emojivoto-web'))!.names.map((name) => [name, EMOJIVOTO_WEB_PROGRAMS] as const),
 ]);
+
+/** The base tools (shell, curl) of each upstream image, by name: which general ProgramSets the registry adds to it. */
+export const UPSTREAM_IMAGE_TOOLS: Record<string, ImageTools> = Object.fromEntries(UPSTREAM_IMAGES.flatMap((i) => i.names.map((n) => [n, i.tools] as const)));
 
 export function registerUpstreamImages(): void {
   for (const image of UPSTREAM_IMAGES) for (const name of image.names) registerImage(name, image.factory, { tags: image.tags });

@@ -12,7 +12,7 @@ import { resolveImage } from '../../sandbox/runtime/images.js';
 import type { ProcessContext } from '../../sandbox/runtime/process/program.js';
 import type { WorkloadContext } from '../../sandbox/runtime/workload.js';
 import type { Pod } from '../../sandbox/runtime/kinds.js';
-import { UPSTREAM_IMAGE_PROGRAMS, upstreamImageReferences } from '../../sandbox/apps/upstream-images.js';
+import { UPSTREAM_IMAGE_PROGRAMS, UPSTREAM_IMAGE_TOOLS, upstreamImageReferences } from '../../sandbox/apps/upstream-images.js';
 import { isReady, kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
 const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream');
@@ -60,6 +60,9 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
       assert.ok(resolveImage(ref), ref);
     assert.ok(upstreamImageReferences().length > refs.size);
     assert.ok(UPSTREAM_IMAGE_PROGRAMS['registry.k8s.io/gateway-api/conformance/echo-advanced']?.client, 'echo-advanced carries `client`');
+    // Istio's docs curl from the ratings pod; its image installs curl, productpage's does not.
+    assert.deepEqual(UPSTREAM_IMAGE_TOOLS['registry.istio.io/release/examples-bookinfo-ratings-v1'], { shell: true, curl: true });
+    assert.deepEqual(UPSTREAM_IMAGE_TOOLS['registry.istio.io/release/examples-bookinfo-productpage-v1'], { shell: true, curl: false });
   });
 
   test("Istio's bookinfo.yaml and bookinfo-versions.yaml in an injected namespace: 2/2 Ready, the productpage HTML, black and red stars", async () => {
@@ -200,6 +203,15 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
       if (res.status === 303) assert.match(String(res.headers.location), /\/books\/\d+$/);
     }
     assert.deepEqual([...statuses].sort(), [303, 500]);
+    // Bad input is refused as ActiveRecord's validations refuse it, and the webapp says so in its flash.
+    const long = await c.sandbox.runtime.requestFrom('booksapp', from, {
+      method: 'POST',
+      url: 'http://authors:7001/authors.json',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ first_name: 'x'.repeat(256), last_name: '' }),
+    });
+    assert.equal(long.status, 422);
+    assert.deepEqual(JSON.parse(long.body), { first_name: ['is too long (maximum is 255 characters)'], last_name: ["can't be blank"] });
 
     // The traffic image as the manifest runs it, without its 30 s initial delay: it walks the app, and its log shows
     // the book forms' 500s being retried until a 303.

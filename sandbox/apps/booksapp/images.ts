@@ -2,7 +2,7 @@
 // `prod:books`, as booksapp.yml passes them), buoyantio/booksapp-traffic the traffic generator; both under the
 // ghcr.io spelling of run.linkerd.io/booksapp.yml and the docker.io one of the repository's own manifests.
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
-import { spellings, type UpstreamImage } from '../upstream-image.js';
+import { SHELL_ONLY, spellings, type UpstreamImage } from '../upstream-image.js';
 import { authorsApp, booksApp } from './services.js';
 import { trafficWorkload } from './traffic.js';
 import { booksWebapp } from './webapp.js';
@@ -26,6 +26,6 @@ function booksappImage(ctx: WorkloadContext): Workload {
 }
 
 export const BOOKSAPP_IMAGES: UpstreamImage[] = [
-  { names: spellings(REGISTRIES, 'buoyantio/booksapp'), tags: ['v0.0.5', 'v0.0.3'], factory: (ctx) => booksappImage(ctx) },
-  { names: spellings(REGISTRIES, 'buoyantio/booksapp-traffic'), tags: ['v0.0.3'], factory: (ctx) => trafficWorkload(ctx) },
+  { names: spellings(REGISTRIES, 'buoyantio/booksapp'), tags: ['v0.0.5', 'v0.0.3'], factory: (ctx) => booksappImage(ctx), tools: SHELL_ONLY },
+  { names: spellings(REGISTRIES, 'buoyantio/booksapp-traffic'), tags: ['v0.0.3'], factory: (ctx) => trafficWorkload(ctx), tools: SHELL_ONLY },
 ];

@@ -29,6 +29,10 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 }
 
 const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
+/** The schema's `limit: 255` string columns (db/schema.rb), enforced here since memory is what they fill. */
+const MAX_STRING = 255;
+const tooLong = (v: unknown) => String(v ?? '').length > MAX_STRING;
+const TOO_LONG = `is too long (maximum is ${MAX_STRING} characters)`;
 
 /** Shared shape of both services: list, show, create, update, delete, ping. */
 function resourceService<T extends { id: number; created_at: string; updated_at: string }>(
@@ -110,6 +114,8 @@ export function authorsApp(ctx: WorkloadContext): Workload {
       const errors: Record<string, string[]> = {};
       if (blank(a.first_name)) errors.first_name = ["can't be blank"];
       if (blank(a.last_name)) errors.last_name = ["can't be blank"];
+      if (tooLong(a.first_name)) errors.first_name = [TOO_LONG];
+      if (tooLong(a.last_name)) errors.last_name = [TOO_LONG];
       if (!errors.first_name && rows.some((r) => r.id !== a.id && r.first_name === a.first_name && r.last_name === a.last_name))
         errors.first_name = ['and last name are not unique'];
       return errors;
@@ -132,6 +138,7 @@ export function booksApp(ctx: WorkloadContext): Workload {
     async validate(b) {
       const errors: Record<string, string[]> = {};
       if (blank(b.title)) errors.title = ["can't be blank"];
+      else if (tooLong(b.title)) errors.title = [TOO_LONG];
       const pages = toInt(b.pages);
       if (blank(b.pages)) errors.pages = ["can't be blank", 'is not a number'];
       else if (pages === undefined || !/^\s*-?\d+(\.\d+)?\s*$/.test(String(b.pages))) errors.pages = ['is not a number'];

@@ -15,16 +15,22 @@ export function voteMethod(shortcode: string): string {
   return `Vote${shortcode.replace(/:/g, '').split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
 }
 
+/** The gRPC-port server plus, when PROM_PORT is set, the Prometheus one; logs upstream's startup line. */
 function withMetrics(ctx: WorkloadContext, main: Workload, counters: () => Record<string, number>): Workload {
   const promPort = Number(ctx.env.PROM_PORT);
-  if (!Number.isInteger(promPort) || promPort <= 0) return main;
+  const startLine = () => ctx.log(`Starting grpc server on GRPC_PORT=[${rpcPort(ctx)}]`);
+  if (!Number.isInteger(promPort) || promPort <= 0) return { start: async () => (startLine(), main.start()), stop: () => main.stop() };
   const prom = httpWorkload(ctx, promPort, (req) => {
     if (req.path !== '/metrics') return { status: 404, body: '404 page not found\n' };
-    const lines = Object.entries(counters()).map(([method, n]) => `grpc_server_handled_total{grpc_code="OK",grpc_method="${method}"} ${n}`);
+    const lines = Object.entries(counters()).map(([key, n]) => {
+      const [method, code = 'OK'] = key.split(' ');
+      return `grpc_server_handled_total{grpc_code="${code}",grpc_method="${method}"} ${n}`;
+    });
     return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: ['# TYPE grpc_server_handled_total counter', ...lines, ''].join('\n') };
   });
   return {
     start: async () => {
+      startLine();
       await main.start();
       await prom.start();
     },
@@ -41,7 +47,6 @@ function rpcPort(ctx: WorkloadContext): number {
 
 export function emojiServiceApp(ctx: WorkloadContext): Workload {
   const handled: Record<string, number> = {};
-  ctx.log(`Starting grpc server on GRPC_PORT=[${rpcPort(ctx)}]`);
   const main = httpWorkload(ctx, rpcPort(ctx), (req): AppResponse => {
     const route = rpcRoute(req, EMOJI_SERVICE);
     if (!('method' in route)) return route;
@@ -60,7 +65,6 @@ export function votingServiceApp(ctx: WorkloadContext): Workload {
   const votes = new Map<string, number>();
   const handled: Record<string, number> = {};
   const byMethod = new Map(EMOJI.map((e) => [voteMethod(e.shortcode), e.shortcode]));
-  ctx.log(`Starting grpc server on GRPC_PORT=[${rpcPort(ctx)}]`);
   const main = httpWorkload(ctx, rpcPort(ctx), (req): AppResponse => {
     const route = rpcRoute(req, VOTING_SERVICE);
     if (!('method' in route)) return route;
@@ -74,6 +78,8 @@ export function votingServiceApp(ctx: WorkloadContext): Workload {
     if (!shortcode) return json(501, { error: `unknown method ${route.method}` });
     if (shortcode === ':doughnut:') {
       // emojivoto v11's VoteDoughnut: `return nil, fmt.Errorf("ERROR")`.
+      handled[route.method]--;
+      handled[`${route.method} Unknown`] = (handled[`${route.method} Unknown`] ?? 0) + 1;
       return json(500, { error: 'ERROR' });
     }
     votes.set(shortcode, (votes.get(shortcode) ?? 0) + 1);

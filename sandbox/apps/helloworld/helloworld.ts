@@ -3,7 +3,7 @@
 // healthy. Port 5000 as the image's gunicorn binds it. Upstream burns CPU on each request to make autoscaling
 // visible; the sandbox does not.
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
-import { spellings, type UpstreamImage } from '../upstream-image.js';
+import { SHELL_ONLY, spellings, type UpstreamImage } from '../upstream-image.js';
 import { appPort, httpWorkload, notFoundResponse } from '../http-workload.js';
 
 export const HELLOWORLD_PORT = 5000;
@@ -25,4 +25,5 @@ export const HELLOWORLD_IMAGES: UpstreamImage[] = ['v1', 'v2'].map((v) => ({
   names: spellings(REGISTRIES, `examples-helloworld-${v}`),
   tags: ['1.0', 'latest'],
   factory: (ctx: WorkloadContext) => helloworldApp(ctx, v),
+  tools: SHELL_ONLY, // python:3-slim
 }));
