@@ -98,6 +98,19 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
     assert.equal((JSON.parse(api.body) as { title: string }[])[0].title, 'The Comedy of Errors');
     const health = await c.sandbox.runtime.requestFrom('bookinfo', ratings, { url: 'http://productpage:9080/health' });
     assert.equal(health.body, 'Product page is healthy');
+
+    // Signing in (the page's form) names the user on the page, as Istio's request-routing task shows for "jason".
+    const login = await c.sandbox.runtime.requestFrom('bookinfo', ratings, {
+      method: 'POST',
+      url: 'http://productpage:9080/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=jason&passwd=',
+    });
+    assert.equal(login.status, 302);
+    const cookie = String(login.headers['set-cookie']).split(';')[0];
+    const signedIn = await c.sandbox.runtime.requestFrom('bookinfo', ratings, { url: 'http://productpage:9080/productpage', headers: { cookie } });
+    assert.match(signedIn.body, />jason<\/p>/);
+    assert.match(signedIn.body, /Sign out/);
   });
 
   test("Istio's helloworld.yaml and httpbin.yaml: /hello names the version and the pod; httpbin echoes", async () => {
@@ -264,10 +277,59 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
     assert.match(responses[1], new RegExp(`\\[1 body\\] Hostname=${v2.metadata.name}`));
     assert.match(out.stdout, /\tinfo\tAll 2 requests succeeded\n$/);
 
+    const withHost = await runProgram(client, ['client', `http://${v2.status!.podIP}:8080/`, '-H', 'Host: echo.example']);
+    assert.match(withHost.stdout, /\[0 body\] Host=echo\.example\n/);
+    assert.doesNotMatch(withHost.stdout, /\[0\] Header=Host/);
+
     const bad = await runProgram(client, ['client']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /accepts 1 arg\(s\), received 0/);
   });
+});
+
+test('the Gateway API echo-basic image answers the JSON the conformance suite parses, naming its pod and namespace', async () => {
+  const c = await startCluster();
+  try {
+    // A backend as conformance/base/manifests.yaml declares them (whose Gateways need an implementation's class).
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'infra-backend-v1', namespace: 'default', labels: { app: 'infra-backend-v1' } },
+      spec: {
+        containers: [
+          {
+            name: 'infra-backend-v1',
+            image: 'registry.k8s.io/gateway-api/conformance/echo-basic:v0.1.0',
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            ],
+          },
+        ],
+      },
+    };
+    await kubectlOk(c, ['apply', '-f', '-'], JSON.stringify(pod));
+    await allReady(c, 'default', 1);
+    const res = await c.sandbox.runtime.requestFrom('default', 'infra-backend-v1', {
+      method: 'PUT',
+      url: `http://${c.pods('default')[0].status!.podIP}:3000/echo/me?q=1`,
+      headers: { 'x-echo-set-header': 'X-Out: one', 'x-in': 'a' },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-out'], 'one');
+    const body = JSON.parse(res.body) as Record<string, unknown>;
+    assert.equal(body.path, '/echo/me?q=1');
+    assert.equal(body.method, 'PUT');
+    assert.equal(body.proto, 'HTTP/1.1');
+    assert.equal(body.pod, 'infra-backend-v1');
+    assert.equal(body.namespace, 'default');
+    assert.equal(body.httpPort, '3000');
+    assert.deepEqual((body.headers as Record<string, string[]>)['X-In'], ['a']);
+    const status = await c.sandbox.runtime.requestFrom('default', 'infra-backend-v1', { url: `http://${c.pods('default')[0].status!.podIP}:3000/status/503` });
+    assert.equal(status.status, 503);
+  } finally {
+    await c.close();
+  }
 });
 
 /** Runs a Program with collected stdout/stderr in a container whose agent is a plain one. */
