@@ -184,6 +184,27 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
     const noHost = await runProgram(bot, ['emojivoto-vote-bot'], {});
     assert.equal(noHost.code, 1);
     assert.match(noHost.stderr, /WEB_HOST environment variable must me set/);
+
+    // Meshed as Linkerd's tutorial meshes it (inject, then restart): 2/2, and the services still answer through the sidecars.
+    await kubectlOk(c, ['label', 'namespace', 'emojivoto', 'linkerd.io/inject=enabled']);
+    await kubectlOk(c, ['rollout', 'restart', 'deploy', '-n', 'emojivoto']);
+    await waitFor(
+      'emojivoto meshed: four pods 2/2 Ready',
+      () => {
+        const ps = c.pods('emojivoto').filter((p) => !p.metadata.deletionTimestamp);
+        return ps.length === 4 && ps.every((p) => isReady(p) && p.spec.containers.length === 2);
+      },
+      { timeoutMs: POD_WAIT_MS, intervalMs: 100 },
+    );
+    const meshedFrom = podOf(c.pods('emojivoto'), 'voting');
+    const meshedList = await c.sandbox.runtime.requestFrom('emojivoto', meshedFrom, { url: 'http://web-svc.emojivoto/api/list' });
+    assert.equal(meshedList.status, 200, meshedList.body);
+    const meshedVote = await c.sandbox.runtime.requestFrom('emojivoto', meshedFrom, { url: 'http://web-svc.emojivoto/api/vote?choice=:doughnut:' });
+    assert.equal(meshedVote.status, 500);
+    const voting = podOf(c.pods('emojivoto'), 'voting');
+    // What `linkerd viz stat` reads: the voting sidecar counts the failed votes it served to web.
+    const metrics = await kubectlOk(c, ['get', '--raw', `/api/v1/namespaces/emojivoto/pods/${voting}:4191/proxy/metrics`]);
+    assert.match(metrics, /response_total\{direction="inbound",authority="voting-svc\.emojivoto:8080",[^}]*client_id="spiffe:\/\/cluster\.local\/ns\/emojivoto\/sa\/web",status_code="500",classification="failure"\} [1-9]/);
   });
 
   test("Linkerd's booksapp.yml: the webapp's pages over authors and books, and book forms failing about half the time", async () => {
