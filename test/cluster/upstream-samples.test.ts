@@ -130,9 +130,13 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
     assert.deepEqual([...versions].sort(), ['v1', 'v2']);
     const get = await c.sandbox.runtime.requestFrom('samples', podOf(pods, 'helloworld-v1'), { url: 'http://httpbin:8000/get?x=1', headers: { 'x-probe': 'yes' } });
     assert.equal(get.status, 200);
-    const echoed = JSON.parse(get.body) as { args: Record<string, string>; headers: Record<string, string> };
-    assert.deepEqual(echoed.args, { x: '1' });
-    assert.equal(echoed.headers['X-Probe'], 'yes');
+    // go-httpbin's shape: lists of values, and the method.
+    const echoed = JSON.parse(get.body) as { args: Record<string, string[]>; headers: Record<string, string[]>; method: string };
+    assert.deepEqual(echoed.args, { x: ['1'] });
+    assert.deepEqual(echoed.headers['X-Probe'], ['yes']);
+    assert.equal(echoed.method, 'GET');
+    const teapot = await c.sandbox.runtime.requestFrom('samples', podOf(pods, 'helloworld-v1'), { url: 'http://httpbin:8000/status/418' });
+    assert.equal(teapot.status, 418);
   });
 
   test("Istio's curl.yaml and sleep.yaml run curlimages/curl `sleep infinity` (when that image is registered)", async (t) => {
