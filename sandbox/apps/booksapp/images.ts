@@ -14,7 +14,11 @@ const TASKS: Record<string, (ctx: WorkloadContext) => Workload> = { webapp: book
 function booksappImage(ctx: WorkloadContext): Workload {
   const task = ctx.args[0] ?? '';
   const app = TASKS[task.replace(/^(prod|dev):/, '')];
-  if (app) return app(ctx);
+  if (app) {
+    const w = app(ctx);
+    const env = task.startsWith('dev:') ? 'development' : 'production';
+    return { ...w, start: async () => (await w.start(), ctx.log(`== Sinatra has taken the stage for ${env} (rake ${task}; data kept in memory, DATABASE_URL is not used)`)) };
+  }
   // `bundle exec rake <task>` with an unknown task: rake's error, exit 1.
   return {
     start: async () => {

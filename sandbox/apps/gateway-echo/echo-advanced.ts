@@ -106,7 +106,10 @@ export function echoAdvancedApp(ctx: WorkloadContext): Workload {
   );
   return {
     start: async () => {
-      for (const s of servers) await s.start();
+      for (const [i, s] of servers.entries()) {
+        await s.start();
+        ctx.log(`${new Date().toISOString()}\tinfo\tListening HTTP/1.1 on ${flags.httpPorts[i]}`);
+      }
       if (flags.tlsPorts.length) ctx.log(`echo: TLS ports ${flags.tlsPorts.join(', ')} are not served in the sandbox`);
     },
     stop: async () => {
