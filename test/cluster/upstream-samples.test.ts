@@ -309,6 +309,18 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
     const bad = await runProgram(client, ['client']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /accepts 1 arg\(s\), received 0/);
+    // What the sandbox cannot or will not send is refused before anything is sent.
+    for (const [args, error] of [
+      [['client', 'grpc://echo-v2:7070'], /unsupported protocol grpc:\/\//],
+      [['client', 'http://echo-v2/', '--count=100000'], /--count: an integer from 1 to 1000/],
+      [['client', 'http://echo-v2/', '--http2'], /--http2 is not supported/],
+      [['client', 'http://echo-v2/', '-H', 'X-Bad:a\r\nInjected: b'], /invalid header/],
+    ] as const) {
+      const refused = await runProgram(client, [...args]);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, error);
+      assert.equal(refused.stdout, '');
+    }
   });
 });
 
