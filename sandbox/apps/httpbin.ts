@@ -8,12 +8,22 @@ export const HTTPBIN_PORT = 8080;
 /** `/delay/<s>` waits at most this long, as httpbin caps it. */
 export const MAX_DELAY_SECONDS = 10;
 
-export function httpbinApp(ctx: WorkloadContext, version: string): Workload {
+export interface HttpbinOptions {
+  /**
+   * Answer as mccutchen/go-httpbin does (Istio's httpbin sample today): header and query values are lists
+   * (`"Accept": ["*\/*"]`) and /get names the method. The default is the original httpbin's single strings.
+   */
+  goHttpbin?: boolean;
+}
+
+export function httpbinApp(ctx: WorkloadContext, version: string, opts: HttpbinOptions = {}): Workload {
   const failureRate = rate(ctx.env.FAILURE_RATE);
   const timers = new Set<NodeJS.Timeout>();
+  const headersOf = (req: AppRequest) => (opts.goHttpbin ? listValues(titleCase(req.headers), req.headers) : titleCase(req.headers));
   const echo = (req: AppRequest) => ({
-    args: Object.fromEntries(req.query),
-    headers: titleCase(req.headers),
+    args: opts.goHttpbin ? queryLists(req.query) : Object.fromEntries(req.query),
+    headers: headersOf(req),
+    ...(opts.goHttpbin ? { method: req.method } : {}),
     origin: req.remoteAddress,
     url: `http://${req.headers.host ?? 'httpbin'}${req.path}${req.query.size ? `?${req.query}` : ''}`,
   });
@@ -23,7 +33,18 @@ export function httpbinApp(ctx: WorkloadContext, version: string): Workload {
     if (p === '/health' || p === '/healthz') return json(200, { status: 'ok' }, headers);
     if (failureRate > 0 && Math.random() < failureRate) return json(503, { error: `injected failure (FAILURE_RATE=${failureRate})` }, headers);
     if (p === '/get') return json(200, echo(req), headers);
-    if (p === '/headers') return json(200, { headers: titleCase(req.headers) }, headers);
+    if (p === '/headers') return json(200, { headers: headersOf(req) }, headers);
+    if (p === '/user-agent') return json(200, { 'user-agent': String(req.headers['user-agent'] ?? '') }, headers);
+    if (p === '/post' || p === '/put' || p === '/patch' || p === '/delete') {
+      if (req.method !== p.slice(1).toUpperCase()) return { status: 405, headers: { ...headers, allow: p.slice(1).toUpperCase() }, body: '' };
+      let parsed: unknown = null;
+      try {
+        parsed = req.body ? JSON.parse(req.body) : null;
+      } catch {
+        parsed = null;
+      }
+      return json(200, { ...echo(req), data: req.body, json: parsed }, headers);
+    }
     if (p === '/ip') return json(200, { origin: req.remoteAddress }, headers);
     if (p === '/uuid') return json(200, { uuid: randomUUID() }, headers);
     if (p === '/hostname') return json(200, { hostname: ctx.podName }, headers);
@@ -76,6 +97,22 @@ export function httpbinApp(ctx: WorkloadContext, version: string): Workload {
 function rate(text: string | undefined): number {
   const r = Number(text ?? 0);
   return Number.isFinite(r) ? Math.min(1, Math.max(0, r)) : 0;
+}
+
+/** go-httpbin's header lists: each header's values as sent (node joins repeated ones; set-cookie stays a list). */
+function listValues(titled: Record<string, string>, raw: AppRequest['headers']): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(titled)) {
+    const original = raw[k.toLowerCase()];
+    out[k] = Array.isArray(original) ? original : [v];
+  }
+  return out;
+}
+
+function queryLists(q: URLSearchParams): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of q) (out[k] ??= []).push(v);
+  return out;
 }
 
 function titleCase(h: AppRequest['headers']): Record<string, string> {

@@ -1,5 +1,6 @@
 // The sample images the sandbox can run: bookinfo's four services, httpbin, sleep and curl (each with the
-// base programs plus curl on its $PATH), and the program-only base images busybox, alpine and curlimages/curl.
+// base programs plus curl on its $PATH), the program-only base images busybox, alpine and curlimages/curl, and the
+// upstream tutorials' images (upstream-images.ts).
 import { registerImage, type ImageOptions } from '../runtime/images.js';
 import { registerBaseImages } from '../runtime/process/base-images.js';
 import { BASE_WITH_CURL } from '../runtime/process/images-bin.js';
@@ -10,6 +11,7 @@ import { productpageApp } from './productpage.js';
 import { ratingsApp } from './ratings.js';
 import { REVIEWS_VERSIONS, reviewsApp } from './reviews.js';
 import { sleepApp } from './sleep.js';
+import { registerUpstreamImages } from './upstream-images.js';
 
 export function registerSampleImages(): void {
   const withPrograms = (tags: string[]): ImageOptions => ({ tags, programs: BASE_WITH_CURL });
@@ -21,4 +23,5 @@ export function registerSampleImages(): void {
   registerImage('playground/sleep', sleepApp, withPrograms(['v1', 'latest']));
   registerImage('playground/curl', curlApp, withPrograms(['v1', 'latest']));
   registerBaseImages();
+  registerUpstreamImages();
 }

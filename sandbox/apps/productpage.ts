@@ -7,6 +7,15 @@ import { BOOKINFO_PORT, POD_HEADER, VERSION_HEADER, servedBy, serviceUrl } from 
 import { bookDetails } from './details.js';
 import { appPort, httpWorkload, json, notFoundResponse, type AppRequest, type AppResponse } from './http-workload.js';
 import { getJson, propagate, type UpstreamResult } from './upstream.js';
+import { renderUpstreamProductPage } from './istio-bookinfo/productpage-html.js';
+
+export interface ProductpageOptions {
+  /**
+   * Answer as Istio's own productpage image does: `/productpage` is always the upstream HTML page (whatever the
+   * Accept header), `/health` is plain text. The playground's image keeps JSON for API clients.
+   */
+  upstream?: boolean;
+}
 
 export const PRODUCTS = [
   {
@@ -29,7 +38,7 @@ interface Served {
   error?: string;
 }
 
-export function productpageApp(ctx: WorkloadContext, version: string): Workload {
+export function productpageApp(ctx: WorkloadContext, version: string, opts: ProductpageOptions = {}): Workload {
   const headers = servedBy(ctx, version);
   const detailsUrl = serviceUrl(ctx, 'details');
   const reviewsUrl = serviceUrl(ctx, 'reviews');
@@ -52,7 +61,7 @@ export function productpageApp(ctx: WorkloadContext, version: string): Workload 
 
   return httpWorkload(ctx, appPort(ctx, BOOKINFO_PORT), async (req): Promise<AppResponse> => {
     const p = req.path;
-    if (p === '/health') return json(200, { status: 'Productpage is healthy' }, headers);
+    if (p === '/health') return opts.upstream ? { status: 200, headers, body: 'Product page is healthy' } : json(200, { status: 'Productpage is healthy' }, headers);
     if (p === '/' || p === '/index.html') return page(200, '<h1>Bookinfo</h1><p><a href="/productpage">Simple Bookstore App</a></p>', headers);
     if (p === '/login') {
       const user = req.query.get('username') ?? new URLSearchParams(req.body).get('username') ?? '';
@@ -79,6 +88,7 @@ export function productpageApp(ctx: WorkloadContext, version: string): Workload 
         details: describe(details, 'Sorry, product details are currently unavailable for this book.'),
         reviews: describe(reviews, 'Sorry, product reviews are currently unavailable for this book.'),
       };
+      if (opts.upstream) return { status: 200, headers: { ...headers, 'content-type': 'text/html; charset=utf-8' }, body: renderUpstreamProductPage(result) };
       if (String(req.headers.accept ?? '').includes('text/html')) return page(200, renderHtml(result), headers);
       return json(200, result, headers);
     }

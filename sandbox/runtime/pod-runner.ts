@@ -533,6 +533,7 @@ export class PodRunner {
       localHost: this.localHost!,
       ports: (run.spec.ports ?? []).map((p) => ({ ...p })),
       env,
+      command: [...(run.spec.command ?? [])],
       args: [...(run.spec.args ?? [])],
       agent: sidecar ? agents.direct : agents.app,
       resolve: (host) => this.deps.dns.resolve(host, this.namespace),

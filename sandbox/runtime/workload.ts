@@ -37,6 +37,8 @@ export interface WorkloadContext {
   /** Declared container ports. */
   ports: ContainerPort[];
   env: Record<string, string>;
+  /** The container's `command` as the pod spec gives it (empty: the image's entrypoint); images with several programs pick by it. */
+  command?: string[];
   args: string[];
   /** An HTTP agent for outbound calls: resolves cluster DNS names and, in a meshed pod, goes through the sidecar. */
   agent: Agent;
