@@ -173,7 +173,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const tls = await createServingCertificate(names);
       caCertificate = tls.caPem;
       runtime.setServiceAccountTokens(authenticator, tls.caPem);
-      const server = createApiServer({ api, authenticator, logs: runtime, proxyTargets: network.book, tokenIssuer: authenticator, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
+      const server = createApiServer({ api, authenticator, logs: runtime, streams: runtime, proxyTargets: network.book, tokenIssuer: authenticator, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
       listener = await listen(server, host, opts.port ?? 0);
       url = listener.url;
       registerKubernetesService(api, kubernetesIP, listener.host, listener.port);

@@ -3,6 +3,7 @@
 // (each app in its folder under sandbox/apps/). Istio's curl/sleep sample runs curlimages/curl, registered with the
 // other program-only images, not here.
 import { registerImage } from '../runtime/images.js';
+import { BASE_PROGRAMS, BASE_WITH_CURL } from '../runtime/process/images-bin.js';
 import type { ProgramSet } from '../runtime/process/program.js';
 import { BOOKSAPP_IMAGES } from './booksapp/images.js';
 import { EMOJIVOTO_IMAGES, EMOJIVOTO_WEB_PROGRAMS } from './emojivoto/images.js';
@@ -30,8 +31,14 @@ export const UPSTREAM_IMAGE_PROGRAMS: Record<string, ProgramSet> = Object.fromEn
 /** The base tools (shell, curl) of each upstream image, by name: which general ProgramSets the registry adds to it. */
 export const UPSTREAM_IMAGE_TOOLS: Record<string, ImageTools> = Object.fromEntries(UPSTREAM_IMAGES.flatMap((i) => i.names.map((n) => [n, i.tools] as const)));
 
+/** An image's $PATH: the base layer's tools (as its upstream Dockerfile has them) plus its own programs. */
+function programsOf(name: string, tools: ImageTools): ProgramSet {
+  const base = tools.curl ? BASE_WITH_CURL : tools.shell ? BASE_PROGRAMS : {};
+  return { ...base, ...(UPSTREAM_IMAGE_PROGRAMS[name] ?? {}) };
+}
+
 export function registerUpstreamImages(): void {
-  for (const image of UPSTREAM_IMAGES) for (const name of image.names) registerImage(name, image.factory, { tags: image.tags });
+  for (const image of UPSTREAM_IMAGES) for (const name of image.names) registerImage(name, image.factory, { tags: image.tags, programs: programsOf(name, image.tools) });
 }
 
 /** Every `name:tag` registered here (for docs and tests). */

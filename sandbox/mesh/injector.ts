@@ -66,6 +66,9 @@ export function injectSidecar(pod: KubeObject, why: string): void {
   annotations['linkerd.io/identity-mode'] = 'default';
   annotations['linkerd.io/created-by'] = `mesh-playground/proxy-injector ${PROXY_VERSION}`;
   annotations['mesh.playground.dev/injected'] = why;
+  // As Istio's and Linkerd's injectors do: `kubectl exec/logs` without -c pick the app, not the proxy.
+  const app = containers[0]?.name;
+  if (app && app !== SIDECAR_CONTAINER_NAME) annotations['kubectl.kubernetes.io/default-container'] ??= app;
 }
 
 export function sidecarInjector(api: ClusterApi): AdmissionPlugin {
