@@ -121,6 +121,33 @@ function validateVersion(v: Record<string, unknown>, path: string): StatusCause[
   return out;
 }
 
+const APPROVAL = 'api-approved.kubernetes.io';
+
+/** validateAPIApproval: CRDs in the community's groups (*.k8s.io, *.kubernetes.io) carry an approval annotation. */
+function validateApiApproval(crd: KubeObject, old: KubeObject | undefined, group: string): StatusCause[] {
+  const isProtected = group === 'k8s.io' || group.endsWith('.k8s.io') || group === 'kubernetes.io' || group.endsWith('.kubernetes.io');
+  if (!isProtected) return [];
+  const state = (o: KubeObject): { state: string; reason: string; value: string } => {
+    const value = o.metadata.annotations?.[APPROVAL] ?? '';
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!value) return { state: 'missing', value, reason: `protected groups must have approval annotation "${APPROVAL}", see https://github.com/kubernetes/enhancements/pull/1111` };
+    if (value.startsWith('unapproved')) return { state: 'bypassed', value, reason: '' };
+    if (url && url.host && url.protocol) return { state: 'approved', value, reason: '' };
+    return { state: 'invalid', value, reason: `protected groups must have approval annotation "${APPROVAL}" with either a URL or a reason starting with "unapproved", see https://github.com/kubernetes/enhancements/pull/1111` };
+  };
+  const now = state(crd);
+  if (old && state(old).state === now.state) return [];
+  const field = `metadata.annotations[${APPROVAL}]`;
+  if (now.state === 'missing') return [required(field, now.reason)];
+  if (now.state === 'invalid') return [invalidValue(field, now.value, now.reason)];
+  return [];
+}
+
 /** ValidateCustomResourceDefinition (and …Update when `old` is given), after defaulting. */
 export function validateCrd(crd: KubeObject, old?: KubeObject): StatusCause[] {
   const out: StatusCause[] = [];
@@ -162,6 +189,7 @@ export function validateCrd(crd: KubeObject, old?: KubeObject): StatusCause[] {
     out.push(notSupported('spec.conversion.strategy', conversion.strategy ?? '', ['None']));
   }
 
+  out.push(...validateApiApproval(crd, old, group));
   if (old) {
     const oldSpec = isPlainObject(old.spec) ? old.spec : {};
     const oldNames = isPlainObject(oldSpec.names) ? oldSpec.names : {};

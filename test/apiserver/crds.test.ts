@@ -1,0 +1,270 @@
+// CustomResourceDefinitions a user creates, with the real kubectl: the kind is served once the CRD is
+// Established, its custom resources are validated, defaulted and pruned by the CRD's schema, printed with its
+// printer columns and explained from the OpenAPI documents; updating the CRD takes effect and deleting it
+// removes its objects and its discovery. Invalid CRDs, name conflicts and learners are refused as upstream.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFixture, SCOPED_TOKEN, type Fixture } from './fixture.js';
+
+let f: Fixture;
+before(async () => {
+  f = await startFixture({ namespaces: ['default', 'team-a'] });
+});
+after(() => f.close());
+
+const widgetsCrd = (extraColumn = '') => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+    additionalPrinterColumns:
+    - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+${extraColumn}    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            description: What a widget should be.
+            required: [size]
+            properties:
+              replicas: {type: integer, minimum: 0, default: 1, description: How many copies of the widget to keep running.}
+              size: {type: string, enum: [small, large]}
+              color: {type: string, pattern: '^#[0-9a-f]{6}$'}
+              labels: {type: object, x-kubernetes-preserve-unknown-fields: true}
+          status:
+            type: object
+            properties:
+              ready: {type: boolean}
+`;
+
+const widget = (name: string, spec: string) => `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const r = await f.kubectl(args, { input });
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function refused(args: string[], input?: string): Promise<string> {
+  const r = await f.kubectl(args, { input });
+  assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should fail: ${r.stdout}`);
+  return r.stderr;
+}
+
+describe('a CustomResourceDefinition a user applies', () => {
+  before(async () => {
+    assert.match(await ok(['apply', '-f', '-'], widgetsCrd()), /customresourcedefinition.apiextensions.k8s.io\/widgets.example.com created/);
+  });
+
+  test('becomes Established, with upstream conditions and accepted names', async () => {
+    assert.match(await ok(['wait', '--for', 'condition=established', 'crd/widgets.example.com', '--timeout=20s']), /condition met/);
+    const crd = JSON.parse(await ok(['get', 'crd', 'widgets.example.com', '-o', 'json']));
+    const byType = Object.fromEntries(crd.status.conditions.map((c: any) => [c.type, [c.status, c.reason, c.message]]));
+    assert.deepEqual(byType.NamesAccepted, ['True', 'NoConflicts', 'no conflicts found']);
+    assert.deepEqual(byType.Established, ['True', 'InitialNamesAccepted', 'the initial names have been accepted']);
+    assert.deepEqual(crd.status.acceptedNames, { plural: 'widgets', singular: 'widget', shortNames: ['wd'], kind: 'Widget', listKind: 'WidgetList' });
+    assert.deepEqual(crd.status.storedVersions, ['v1']);
+    assert.equal(crd.spec.conversion.strategy, 'None');
+  });
+
+  test('is served: api-resources, discovery and the OpenAPI v3 root list it', async () => {
+    assert.match(await ok(['api-resources', '--api-group=example.com']), /widgets\s+wd\s+example.com\/v1\s+true\s+Widget/);
+    const groups = (await f.request('GET', '/apis')).json();
+    assert.ok(groups.groups.some((g: any) => g.name === 'example.com'));
+    const v3 = (await f.request('GET', '/openapi/v3')).json();
+    assert.ok(v3.paths['apis/example.com/v1'], 'openapi v3 lists apis/example.com/v1');
+  });
+
+  test('custom resources are created and printed with the printer columns', async () => {
+    await ok(['apply', '-f', '-'], widget('small-one', '{size: small, replicas: 3}'));
+    assert.match(await ok(['get', 'widgets']), /NAME\s+REPLICAS\s*\n\s*small-one\s+3\s*\n/);
+    assert.match(await ok(['get', 'wd', 'small-one', '-o', 'jsonpath={.spec.size}']), /^small$/);
+  });
+
+  test('a value of the wrong type is refused as upstream words it', async () => {
+    const err = await refused(['apply', '-f', '-'], widget('bad', '{size: small, replicas: "three"}'));
+    assert.match(err, /The Widget "bad" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"/);
+  });
+
+  test('enums, patterns, minimum and required are enforced', async () => {
+    const err = await refused(['apply', '-f', '-'], widget('bad2', "{size: huge, replicas: -1, color: 'red'}"));
+    assert.match(err, /spec.size: Unsupported value: "huge": supported values: "small", "large"/);
+    assert.match(err, /spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0/);
+    assert.match(err, /spec.color: Invalid value: "red": spec.color in body should match '\^#\[0-9a-f\]\{6\}\$'/);
+    const missing = await refused(['apply', '-f', '-'], widget('bad3', '{replicas: 1}'));
+    assert.match(missing, /spec.size: Required value/);
+  });
+
+  test('unknown fields are pruned, preserved where the schema says so, and defaults applied', async () => {
+    await ok(['apply', '--validate=false', '-f', '-'], widget('pruned', '{size: large, bogus: 1, labels: {anything: goes}}'));
+    const stored = JSON.parse(await ok(['get', 'widget', 'pruned', '-o', 'json']));
+    assert.deepEqual(stored.spec, { size: 'large', replicas: 1, labels: { anything: 'goes' } });
+  });
+
+  test('the status subresource: status in a main-resource write is ignored', async () => {
+    await ok(['apply', '-f', '-'], widget('with-status', '{size: small}') + 'status: {ready: true}\n');
+    const stored = JSON.parse(await ok(['get', 'widget', 'with-status', '-o', 'json']));
+    assert.equal(stored.status, undefined);
+    const res = await f.request('PUT', '/apis/example.com/v1/namespaces/default/widgets/with-status/status', {
+      body: JSON.stringify({ ...stored, status: { ready: true } }),
+      contentType: 'application/json',
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.match(await ok(['get', 'widget', 'with-status', '-o', 'jsonpath={.status.ready}']), /^true$/);
+  });
+
+  test('kubectl explain prints the field descriptions of the schema', async () => {
+    const kind = await ok(['explain', 'widgets']);
+    assert.match(kind, /KIND:\s+Widget/);
+    assert.match(kind, /spec\s+<Object>/);
+    const field = await ok(['explain', 'widget.spec.replicas']);
+    assert.match(field, /FIELD: replicas <integer>/);
+    assert.match(field, /How many copies of the widget to keep running\./);
+  });
+
+  test('a new printer column takes effect when the CRD is updated', async () => {
+    await ok(['apply', '-f', '-'], widgetsCrd('    - {name: Size, type: string, jsonPath: .spec.size}\n'));
+    assert.match(await ok(['get', 'widgets', 'small-one']), /NAME\s+REPLICAS\s+SIZE\s*\n\s*small-one\s+3\s+small/);
+  });
+
+  test('a second CRD claiming a kind already in use is not accepted (KindConflict) and not served', async () => {
+    await ok(['apply', '-f', '-'], widgetsCrd().replace(/widgets/g, 'gizmos').replace('singular: widget', 'singular: gizmo').replace('shortNames: [wd]', 'shortNames: [gz], listKind: GizmoList'));
+    const status = await waitFor(async () => {
+      const crd = JSON.parse(await ok(['get', 'crd', 'gizmos.example.com', '-o', 'json']));
+      return crd.status.conditions?.length ? crd.status : undefined;
+    });
+    const byType = Object.fromEntries(status.conditions.map((c: any) => [c.type, [c.status, c.reason, c.message]]));
+    assert.deepEqual(byType.NamesAccepted, ['False', 'KindConflict', '"Widget" is already in use']);
+    assert.deepEqual(byType.Established, ['False', 'NotAccepted', 'not all names are accepted']);
+    assert.doesNotMatch(await ok(['api-resources', '--api-group=example.com']), /gizmos/);
+    await ok(['delete', 'crd', 'gizmos.example.com']);
+  });
+
+  test('deleting the CRD deletes its custom resources and removes the kind from discovery', async () => {
+    await ok(['delete', 'crd', 'widgets.example.com', '--timeout=20s']);
+    const remaining = f.store.list({ group: 'example.com', version: 'v1', kind: 'Widget', plural: 'widgets', singular: 'widget', namespaced: true, shortNames: [], categories: [], verbs: [], subresources: {} }).items;
+    assert.deepEqual(remaining, []);
+    assert.equal((await f.request('GET', '/apis/example.com/v1')).status, 404);
+    assert.equal((await f.request('GET', '/apis/example.com/v1/namespaces/default/widgets')).status, 404);
+    assert.doesNotMatch(await ok(['api-resources']), /widgets/);
+    assert.match(await refused(['get', 'crd', 'widgets.example.com']), /NotFound/);
+  });
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, tries = 50): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not reached');
+}
+
+describe('invalid CustomResourceDefinitions are refused with upstream messages', () => {
+  const crd = (body: string) => `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n${body}`;
+
+  test('the name must be <plural>.<group>; exactly one storage version', async () => {
+    const err = await refused(['apply', '-f', '-'], crd(`metadata: {name: things.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, kind: Gadget}
+  versions:
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+  - {name: v2, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+`));
+    assert.match(err, /The CustomResourceDefinition "things.example.com" is invalid/);
+    assert.match(err, /metadata.name: Invalid value: "things.example.com": must be spec.names.plural\+"."\+spec.group/);
+    assert.match(err, /spec.versions: Invalid value: .*must have exactly one version marked as storage version/);
+  });
+
+  test('a v1 CRD needs a structural schema, a valid scope and a group with a dot', async () => {
+    const err = await refused(['apply', '-f', '-'], crd(`metadata: {name: gadgets.example}
+spec:
+  group: example
+  scope: Global
+  names: {plural: gadgets, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, properties: {spec: {properties: {size: {type: string}}}}}}
+  - {name: v2, served: true, storage: false}
+`));
+    assert.match(err, /spec.group: Invalid value: "example": should be a domain with at least one dot/);
+    assert.match(err, /spec.scope: Unsupported value: "Global": supported values: "Cluster", "Namespaced"/);
+    assert.match(err, /spec.versions\[0\].schema.openAPIV3Schema.properties\[spec\].type: Required value: must not be empty for specified object fields/);
+    assert.match(err, /spec.versions\[1\].schema.openAPIV3Schema: Required value/);
+  });
+
+  test('a CRD in a Kubernetes-owned group needs the api-approved annotation', async () => {
+    const err = await refused(['apply', '-f', '-'], crd(`metadata: {name: gadgets.things.k8s.io}
+spec:
+  group: things.k8s.io
+  scope: Cluster
+  names: {plural: gadgets, kind: Gadget}
+  versions:
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+`));
+    assert.match(err, /metadata.annotations\[api-approved.kubernetes.io\]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io"/);
+  });
+
+  test('a CRD whose plural is a built-in kind of its group is not accepted (PluralConflict)', async () => {
+    await ok(['apply', '-f', '-'], crd(`metadata: {name: roles.rbac.authorization.k8s.io, annotations: {api-approved.kubernetes.io: 'unapproved, testing'}}
+spec:
+  group: rbac.authorization.k8s.io
+  scope: Namespaced
+  names: {plural: roles, kind: MyRole}
+  versions:
+  - {name: v9, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+`));
+    const status = await waitFor(async () => {
+      const c = JSON.parse(await ok(['get', 'crd', 'roles.rbac.authorization.k8s.io', '-o', 'json']));
+      return c.status.conditions?.length ? c.status : undefined;
+    });
+    const names = status.conditions.find((c: any) => c.type === 'NamesAccepted');
+    assert.deepEqual([names.status, names.reason, names.message], ['False', 'PluralConflict', '"roles" is already in use']);
+    assert.equal((await f.request('GET', '/apis/rbac.authorization.k8s.io/v9')).status, 404);
+    await ok(['delete', 'crd', 'roles.rbac.authorization.k8s.io']);
+  });
+});
+
+describe('who may define kinds, and kinds that are not defined', () => {
+  test('a learner (scoped token) cannot create a CRD: 403 Forbidden', async () => {
+    const r = await f.kubectl(['create', '-f', '-'], { input: widgetsCrd().replace(/widgets/g, 'sneakies').replace('singular: widget', 'singular: sneaky').replace('kind: Widget', 'kind: Sneaky'), kubeconfig: f.scopedKubeconfig });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /customresourcedefinitions.apiextensions.k8s.io is forbidden: User "learner" cannot create resource "customresourcedefinitions" in API group "apiextensions.k8s.io" at the cluster scope/);
+    const res = await f.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { token: SCOPED_TOKEN, body: '{}', contentType: 'application/json' });
+    assert.equal(res.status, 403);
+    assert.equal(f.api.registry.types.some((t) => t.plural === 'sneakies'), false);
+  });
+
+  test('applying a kind no CRD defines gives kubectl\'s "no matches for kind" (not an OpenAPI download error)', async () => {
+    const err = await refused(['apply', '-f', '-'], 'apiVersion: nowhere.example.com/v1\nkind: Phantom\nmetadata: {name: p}\n');
+    assert.match(err, /resource mapping not found for name: "p" namespace: "" from "STDIN": no matches for kind "Phantom" in version "nowhere.example.com\/v1"/);
+    assert.match(err, /ensure CRDs are installed first/);
+    assert.doesNotMatch(err, /openapi|mime/);
+  });
+
+  test('/openapi/v2 protobuf answers carry a Content-Type Go can parse', async () => {
+    const res = await f.request('GET', '/openapi/v2', { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+  });
+
+  test('the shipped mesh CRDs are objects created at boot, Established', async () => {
+    const crd = JSON.parse(await ok(['get', 'crd', 'httproutes.gateway.networking.k8s.io', '-o', 'json']));
+    assert.ok(crd.metadata.uid);
+    assert.equal(crd.status.conditions.find((c: any) => c.type === 'Established')?.status, 'True');
+  });
+});
