@@ -26,6 +26,7 @@ spec:
     storage: true
     subresources:
       status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
     additionalPrinterColumns:
     - {name: Replicas, type: integer, jsonPath: .spec.replicas}
 ${extraColumn}    schema:
@@ -45,6 +46,7 @@ ${extraColumn}    schema:
             type: object
             properties:
               ready: {type: boolean}
+              replicas: {type: integer}
 `;
 
 const widget = (name: string, spec: string) => `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
@@ -121,6 +123,14 @@ describe('a CustomResourceDefinition a user applies', () => {
     });
     assert.equal(res.status, 200, res.text);
     assert.match(await ok(['get', 'widget', 'with-status', '-o', 'jsonpath={.status.ready}']), /^true$/);
+  });
+
+  test('the scale subresource: kubectl scale writes spec.replicas through it', async () => {
+    assert.match(await ok(['scale', 'widget', 'small-one', '--replicas=5']), /widget.example.com\/small-one scaled/);
+    assert.match(await ok(['get', 'widget', 'small-one', '-o', 'jsonpath={.spec.replicas}']), /^5$/);
+    const scale = (await f.request('GET', '/apis/example.com/v1/namespaces/default/widgets/small-one/scale')).json();
+    assert.deepEqual([scale.kind, scale.spec.replicas, scale.status.replicas], ['Scale', 5, 0]);
+    await ok(['scale', 'widget', 'small-one', '--replicas=3']);
   });
 
   test('kubectl explain prints the field descriptions of the schema', async () => {
