@@ -4,7 +4,11 @@
 // removes its objects and its discovery. Invalid CRDs, name conflicts and learners are refused as upstream.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startFixture, SCOPED_TOKEN, type Fixture } from './fixture.js';
+
+const SAMPLE_CONTROLLER = new URL('../fixtures/upstream/sample-controller/', import.meta.url);
+const upstream = (file: string) => readFileSync(new URL(file, SAMPLE_CONTROLLER), 'utf8');
 
 let f: Fixture;
 before(async () => {
@@ -179,6 +183,20 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, tries = 50): Prom
   }
   throw new Error('condition not reached');
 }
+
+describe("an upstream CRD (kubernetes/sample-controller's Foo, vendored unchanged)", () => {
+  test('is accepted, Established, and its example object is served and validated', async () => {
+    const crdPath = f.file('foo-crd.yaml', upstream('crd-status-subresource.yaml'));
+    assert.match(await ok(['apply', '-f', crdPath]), /foos.samplecontroller.k8s.io created/);
+    await ok(['wait', '--for', 'condition=established', 'crd/foos.samplecontroller.k8s.io', '--timeout=20s']);
+    assert.match(await ok(['apply', '-f', f.file('example-foo.yaml', upstream('example-foo.yaml'))]), /foo.samplecontroller.k8s.io\/example-foo created/);
+    assert.match(await ok(['get', 'foos']), /example-foo/);
+    const err = await refused(['patch', 'foo', 'example-foo', '--type=merge', '-p', '{"spec":{"replicas":11}}']);
+    assert.match(err, /The Foo "example-foo" is invalid: spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10/);
+    await ok(['delete', '-f', crdPath, '--timeout=20s']);
+    assert.equal(f.api.registry.types.some((t) => t.group === 'samplecontroller.k8s.io'), false);
+  });
+});
 
 describe('invalid CustomResourceDefinitions are refused with upstream messages', () => {
   const crd = (body: string) => `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n${body}`;
