@@ -16,7 +16,7 @@ before(async () => {
 });
 after(() => f.close());
 
-const widgetsCrd = (extraColumn = '') => `apiVersion: apiextensions.k8s.io/v1
+const widgetsCrd = (extraColumn = '', extraVersion = '') => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: widgets.example.com
@@ -51,7 +51,7 @@ ${extraColumn}    schema:
             properties:
               ready: {type: boolean}
               replicas: {type: integer}
-`;
+${extraVersion}`;
 
 const widget = (name: string, spec: string) => `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
 
@@ -68,6 +68,7 @@ async function refused(args: string[], input?: string): Promise<string> {
 }
 
 describe('a CustomResourceDefinition a user applies', () => {
+  // These steps build on each other (one CRD through its life), in order.
   before(async () => {
     assert.match(await ok(['apply', '-f', '-'], widgetsCrd()), /customresourcedefinition.apiextensions.k8s.io\/widgets.example.com created/);
   });
@@ -146,9 +147,23 @@ describe('a CustomResourceDefinition a user applies', () => {
     assert.match(field, /How many copies of the widget to keep running\./);
   });
 
-  test('a new printer column takes effect when the CRD is updated', async () => {
-    await ok(['apply', '-f', '-'], widgetsCrd('    - {name: Size, type: string, jsonPath: .spec.size}\n'));
+  test('an update of the CRD takes effect: a new printer column, a new version, a new schema field', async () => {
+    const v2 = `  - name: v2
+    served: true
+    storage: false
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: string}, replicas: {type: integer}, owner: {type: string}}}
+`;
+    await ok(['apply', '-f', '-'], widgetsCrd('    - {name: Size, type: string, jsonPath: .spec.size}\n', v2));
     assert.match(await ok(['get', 'widgets', 'small-one']), /NAME\s+REPLICAS\s+SIZE\s*\n\s*small-one\s+3\s+small/);
+    assert.match(await ok(['get', 'widgets.v2.example.com', 'small-one', '-o', 'jsonpath={.apiVersion}']), /^example.com\/v2$/);
+    await ok(['apply', '-f', '-'], 'apiVersion: example.com/v2\nkind: Widget\nmetadata: {name: owned}\nspec: {size: small, owner: ops}\n');
+    assert.match(await ok(['get', 'widgets.v2.example.com', 'owned', '-o', 'jsonpath={.spec.owner}']), /^ops$/);
+    const crd = JSON.parse(await ok(['get', 'crd', 'widgets.example.com', '-o', 'json']));
+    assert.equal(crd.metadata.generation, 2);
   });
 
   test('a second CRD claiming a kind already in use is not accepted (KindConflict) and not served', async () => {
@@ -165,7 +180,28 @@ describe('a CustomResourceDefinition a user applies', () => {
   });
 
   test('deleting the CRD deletes its custom resources and removes the kind from discovery', async () => {
-    await ok(['delete', 'crd', 'widgets.example.com', '--timeout=20s']);
+    // One instance holds a finalizer of its own: the CRD waits, Terminating, with the cleanup finalizer.
+    const widgets = f.api.registry.get('example.com', 'widgets');
+    const held = f.api.get(widgets, 'default', 'small-one');
+    f.api.update(widgets, { ...held, metadata: { ...held.metadata, finalizers: ['example.com/hold'] } });
+    assert.match(await ok(['delete', 'crd', 'widgets.example.com', '--wait=false']), /deleted/);
+    const terminating = await waitFor(async () => {
+      const crd = JSON.parse(await ok(['get', 'crd', 'widgets.example.com', '-o', 'json']));
+      const t = crd.status.conditions.find((c: any) => c.type === 'Terminating');
+      return t?.reason === 'InstanceDeletionInProgress' ? crd : undefined;
+    });
+    assert.deepEqual(terminating.metadata.finalizers, ['customresourcecleanup.apiextensions.k8s.io']);
+    assert.ok(terminating.metadata.deletionTimestamp);
+    // As upstream: still served for reads and deletes, but creates are refused.
+    const resources = (await f.request('GET', '/apis/example.com/v1')).json().resources;
+    assert.deepEqual(resources.find((r: any) => r.name === 'widgets').verbs, ['delete', 'deletecollection', 'get', 'list', 'watch']);
+    assert.match(await ok(['get', 'widgets']), /small-one/);
+    const createErr = await refused(['create', '-f', '-'], widget('late', '{size: small}'));
+    assert.match(createErr, /widgets.example.com "late" is forbidden: create not allowed while custom resource definition is terminating/);
+    const last = f.store.get(widgets, 'default', 'small-one');
+    assert.ok(last.metadata.deletionTimestamp);
+    f.store.update(widgets, { ...last, metadata: { ...last.metadata, finalizers: [] } });
+    await ok(['wait', '--for=delete', 'crd/widgets.example.com', '--timeout=20s']);
     const remaining = f.store.list({ group: 'example.com', version: 'v1', kind: 'Widget', plural: 'widgets', singular: 'widget', namespaced: true, shortNames: [], categories: [], verbs: [], subresources: {} }).items;
     assert.deepEqual(remaining, []);
     assert.equal((await f.request('GET', '/apis/example.com/v1')).status, 404);

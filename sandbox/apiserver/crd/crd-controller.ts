@@ -5,12 +5,13 @@
 //   kind of the group) holds, else NamesAccepted=False with upstream's reason and message;
 // - establishing (controller/establish): once the names are accepted the kind is Established and served —
 //   registry, discovery and OpenAPI follow the registry at once;
-// - finalizing (controller/finalizer/crd_finalizer.go): a deleted CRD stops being served, its custom
-//   resources are deleted, then the finalizer is removed and the CRD goes.
+// - finalizing (controller/finalizer/crd_finalizer.go): a deleted CRD's kind is still served for reads and
+//   deletes but refuses creates (customresource_handler.go's forbidCreateAdmission); its custom resources are
+//   deleted, then the finalizer is removed, the CRD goes and so does its kind.
 // The shipped mesh CRDs are created through the same path at boot.
 import { isDeepStrictEqual } from 'node:util';
 import type { AdmissionRequest, ClusterApi } from '../api.js';
-import { invalid } from '../errors.js';
+import { forbidden, invalid, qualifiedResource } from '../errors.js';
 import type { KubeObject } from '../store.js';
 import { CRD_TYPE, crdNameOf, crdTypes, loadCrdDocuments, type CrdDocument, type ResourceType } from '../resources.js';
 import { isPlainObject } from '../schema/structural.js';
@@ -34,6 +35,9 @@ interface Condition {
 }
 
 const installed = new WeakSet<ClusterApi>();
+
+/** What discovery lists for the kind of a terminating CRD (customresource_discovery_controller.go). */
+const TERMINATING_VERBS = ['delete', 'deletecollection', 'get', 'list', 'watch'];
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const isCrdType = (t: ResourceType) => t.group === CRD_TYPE.group && t.kind === CRD_TYPE.kind;
@@ -72,12 +76,17 @@ function servedTypes(crd: KubeObject, names: Names): ResourceType[] {
 export class CustomResourceDefinitionController {
   private pending = new Set<string>();
   private instanceWatches = new Map<string, () => void>();
+  /** group/plural of the kinds whose CRD is being deleted. */
+  private terminating = new Set<string>();
 
   constructor(private readonly api: ClusterApi) {}
 
   /** Admission for CRD writes: defaulting, validation, and the cleanup finalizer on first delete. */
   readonly admit = (request: AdmissionRequest): void => {
-    if (!isCrdType(request.type)) return;
+    const t = request.type;
+    if (request.operation === 'CREATE' && t.schema && this.terminating.has(`${t.group}/${t.plural}`))
+      throw forbidden(`${qualifiedResource(t.plural, t.group)} "${request.object.metadata.name ?? ''}" is forbidden: create not allowed while custom resource definition is terminating`);
+    if (!isCrdType(t)) return;
     const crd = request.object;
     if (request.operation === 'DELETE') {
       if (!request.dryRun && !crd.metadata.deletionTimestamp) this.markForDeletion(crd);
@@ -122,6 +131,7 @@ export class CustomResourceDefinitionController {
   private reconcile(name: string): void {
     const crd = this.api.tryGet(CRD_TYPE, undefined, name);
     if (!crd) {
+      for (const t of this.api.registry.customTypes(name)) this.terminating.delete(`${t.group}/${t.plural}`);
       this.api.registry.setCustomTypes(name, []);
       this.instanceWatches.get(name)?.();
       this.instanceWatches.delete(name);
@@ -230,8 +240,13 @@ export class CustomResourceDefinitionController {
   private finalize(crd: KubeObject): void {
     const name = crd.metadata.name ?? '';
     if (!crd.metadata.finalizers?.includes(CRD_CLEANUP_FINALIZER)) return;
-    const types = servedTypes(crd, specNames(crd));
-    this.api.registry.setCustomTypes(name, []);
+    const accepted = statusOf(crd).acceptedNames;
+    const established = conditionOf(crd, 'Established')?.status === 'True';
+    const types = servedTypes(crd, accepted?.plural ? accepted : specNames(crd));
+    for (const t of types) this.terminating.add(`${t.group}/${t.plural}`);
+    // Still served (reads, deletes) until the CRD is gone; never-established kinds were never served.
+    const readOnly = types.map((t) => ({ ...t, verbs: TERMINATING_VERBS }));
+    if (established && !isDeepStrictEqual(this.api.registry.customTypes(name), readOnly)) this.api.registry.setCustomTypes(name, readOnly);
     const type = types[0];
     const status = statusOf(crd);
     let conditions = setCondition(status.conditions ?? [], { type: 'Terminating', status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' });
