@@ -271,6 +271,19 @@ spec:
     assert.match(err, /spec.versions\[1\].schema.openAPIV3Schema: Required value/);
   });
 
+  test('a misspelt field is refused under strict validation, as for any built-in kind', async () => {
+    const err = await refused(['apply', '-f', '-'], crd(`metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  scop: Cluster
+  names: {plural: gadgets, kind: Gadget}
+  versions:
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+`));
+    assert.match(err, /CustomResourceDefinition in version "v1" cannot be handled as a CustomResourceDefinition: strict decoding error: unknown field "spec.scop"/);
+    assert.match(await ok(['explain', 'crd.spec.scope']), /Allowed values are `Cluster` and `Namespaced`/);
+  });
+
   test('a CRD in a Kubernetes-owned group needs the api-approved annotation', async () => {
     const err = await refused(['apply', '-f', '-'], crd(`metadata: {name: gadgets.things.k8s.io}
 spec:
