@@ -112,6 +112,11 @@ describe('a CustomResourceDefinition a user applies', () => {
     assert.match(missing, /spec.size: Required value/);
   });
 
+  test('an unknown field is refused under strict validation (kubectl\'s default)', async () => {
+    const err = await refused(['apply', '-f', '-'], widget('typo', '{size: small, colour: red}'));
+    assert.match(err, /Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.colour"/);
+  });
+
   test('unknown fields are pruned, preserved where the schema says so, and defaults applied', async () => {
     await ok(['apply', '--validate=false', '-f', '-'], widget('pruned', '{size: large, bogus: 1, labels: {anything: goes}}'));
     const stored = JSON.parse(await ok(['get', 'widget', 'pruned', '-o', 'json']));
