@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startFixture, SCOPED_TOKEN, type Fixture } from './fixture.js';
+import { GarbageCollector } from '../../sandbox/controllers/garbage-collector.js';
 
 const SAMPLE_CONTROLLER = new URL('../fixtures/upstream/sample-controller/', import.meta.url);
 const upstream = (file: string) => readFileSync(new URL(file, SAMPLE_CONTROLLER), 'utf8');
@@ -236,6 +237,31 @@ describe("an upstream CRD (kubernetes/sample-controller's Foo, vendored unchange
     assert.match(err, /The Foo "example-foo" is invalid: spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10/);
     await ok(['delete', '-f', crdPath, '--timeout=20s']);
     assert.equal(f.api.registry.types.some((t) => t.group === 'samplecontroller.k8s.io'), false);
+  });
+});
+
+describe('custom resources as owners', () => {
+  test('the garbage collector deletes the dependents of a deleted custom resource (a kind defined after it started)', async () => {
+    const gc = new GarbageCollector(f.api);
+    gc.start();
+    try {
+      await ok(['apply', '-f', '-'], widgetsCrd().replace(/widgets/g, 'pets').replace('singular: widget', 'singular: pet').replace('kind: Widget', 'kind: Pet').replace('shortNames: [wd]', 'shortNames: []'));
+      await ok(['wait', '--for', 'condition=established', 'crd/pets.example.com', '--timeout=20s']);
+      await ok(['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Pet\nmetadata: {name: rex}\nspec: {size: small}\n');
+      const pet = JSON.parse(await ok(['get', 'pet', 'rex', '-o', 'json']));
+      const configMaps = f.api.type('', 'configmaps');
+      f.api.create(configMaps, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'rex-food', namespace: 'default', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Pet', name: 'rex', uid: pet.metadata.uid }] },
+        data: { food: 'bones' },
+      });
+      await ok(['delete', 'pet', 'rex']);
+      await waitFor(async () => (f.api.tryGet(configMaps, 'default', 'rex-food') ? undefined : true));
+    } finally {
+      gc.stop();
+      await f.kubectl(['delete', 'crd', 'pets.example.com', '--timeout=20s']);
+    }
   });
 });
 
