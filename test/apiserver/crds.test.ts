@@ -355,6 +355,12 @@ describe('who may define kinds, and kinds that are not defined', () => {
     const res = await f.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { token: SCOPED_TOKEN, body: '{}', contentType: 'application/json' });
     assert.equal(res.status, 403);
     assert.equal(f.api.registry.types.some((t) => t.plural === 'sneakies'), false);
+    // Nor delete or change the shipped ones.
+    const del = await f.kubectl(['delete', 'crd', 'httproutes.gateway.networking.k8s.io'], { kubeconfig: f.scopedKubeconfig });
+    assert.match(del.stderr, /User "learner" cannot delete resource "customresourcedefinitions" in API group "apiextensions.k8s.io" at the cluster scope/);
+    const patch = await f.request('PATCH', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/httproutes.gateway.networking.k8s.io', { token: SCOPED_TOKEN, body: '{"spec":{"scope":"Cluster"}}', contentType: 'application/merge-patch+json' });
+    assert.equal(patch.status, 403);
+    assert.ok(f.api.registry.byResource('gateway.networking.k8s.io', 'v1', 'httproutes')?.namespaced);
   });
 
   test('applying a kind no CRD defines gives kubectl\'s "no matches for kind" (not an OpenAPI download error)', async () => {

@@ -197,7 +197,7 @@ export class CustomResourceDefinitionController {
     if (wasEstablished) Object.assign(established, conditionOf(crd, 'Established'));
 
     // Serve what is established, under the names accepted (a conflicting rename keeps the old names).
-    this.api.registry.setCustomTypes(crd.metadata.name ?? '', established.status === 'True' && next.plural && next.kind ? servedTypes(crd, next) : []);
+    this.serve(crd.metadata.name ?? '', established.status === 'True' && next.plural && next.kind ? servedTypes(crd, next) : []);
 
     let conditions = setCondition(statusOf(crd).conditions ?? [], namesAccepted);
     conditions = setCondition(conditions, established);
@@ -206,6 +206,14 @@ export class CustomResourceDefinitionController {
     const storedVersions = [...(statusOf(crd).storedVersions ?? [])];
     if (storage && !storedVersions.includes(storage)) storedVersions.push(storage);
     this.writeStatus(crd, { ...statusOf(crd), acceptedNames: next, conditions, storedVersions });
+  }
+
+  /**
+   * Replaces what a CRD serves only when it changed: new ResourceType objects mean new compiled validators
+   * and rebuilt OpenAPI documents, which a status-only change of the CRD must not cost.
+   */
+  private serve(name: string, types: ResourceType[]): void {
+    if (!isDeepStrictEqual(this.api.registry.customTypes(name), types)) this.api.registry.setCustomTypes(name, types);
   }
 
   private writeStatus(crd: KubeObject, status: Record<string, unknown>): void {
@@ -246,7 +254,7 @@ export class CustomResourceDefinitionController {
     for (const t of types) this.terminating.add(`${t.group}/${t.plural}`);
     // Still served (reads, deletes) until the CRD is gone; never-established kinds were never served.
     const readOnly = types.map((t) => ({ ...t, verbs: TERMINATING_VERBS }));
-    if (established && !isDeepStrictEqual(this.api.registry.customTypes(name), readOnly)) this.api.registry.setCustomTypes(name, readOnly);
+    if (established) this.serve(name, readOnly);
     const type = types[0];
     const status = statusOf(crd);
     let conditions = setCondition(status.conditions ?? [], { type: 'Terminating', status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' });
