@@ -170,6 +170,9 @@ describe('a CustomResourceDefinition a user applies', () => {
     assert.match(await ok(['get', 'widgets.v2.example.com', 'owned', '-o', 'jsonpath={.spec.owner}']), /^ops$/);
     const crd = JSON.parse(await ok(['get', 'crd', 'widgets.example.com', '-o', 'json']));
     assert.equal(crd.metadata.generation, 2);
+    // What clients rely on is frozen once Established.
+    const err = await refused(['apply', '-f', '-'], widgetsCrd('', v2).replace('scope: Namespaced', 'scope: Cluster'));
+    assert.match(err, /spec.scope: Invalid value: "Cluster": field is immutable/);
   });
 
   test('a second CRD claiming a kind already in use is not accepted (KindConflict) and not served', async () => {

@@ -196,6 +196,13 @@ export function validateCrd(crd: KubeObject, old?: KubeObject): StatusCause[] {
     const immutable = (field: string, now: unknown, before: unknown) => {
       if (now !== before) out.push(invalidValue(field, now, 'field is immutable'));
     };
+    // Once Established, clients rely on the scope and kind: they are frozen (requireImmutableNames).
+    const oldStatus = isPlainObject(old.status) ? old.status : {};
+    const established = Array.isArray(oldStatus.conditions) && oldStatus.conditions.some((c) => isPlainObject(c) && c.type === 'Established' && c.status === 'True');
+    if (established) {
+      immutable('spec.scope', spec.scope, oldSpec.scope);
+      immutable('spec.names.kind', names.kind, oldNames.kind);
+    }
     immutable('spec.group', spec.group, oldSpec.group);
     immutable('spec.names.plural', names.plural, oldNames.plural);
   }
