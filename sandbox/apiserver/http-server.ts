@@ -14,7 +14,7 @@ import { forbiddenError, requestAttributes } from './rbac/request-attributes.js'
 import { methodNotAllowed, StatusError, unauthorized } from './errors.js';
 import type { LogSource } from './logs.js';
 import { parseLogOptions, serveLogs } from './logs.js';
-import { sendJson, sendStatus } from './http-io.js';
+import { sendJson, sendStatus, warningHeader } from './http-io.js';
 import { parseRoute, resolveType, type ResourceTarget, type Route } from './routing.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
 import { OpenApiV3, openapiV2 } from './openapi.js';
@@ -147,6 +147,8 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (target.namespace !== undefined && !resolveType(api.registry, target).namespaced) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     if (isReviewTarget(target)) return handleReview(req, res, target, identity, authorizer);
     const type = resolveType(api.registry, target);
+    // A deprecated CRD version warns on every request (kubectl prints "Warning: …").
+    if (type.deprecationWarning) res.setHeader('Warning', warningHeader([type.deprecationWarning]));
     const verb = verbOf(method, target, query);
     // Roles and bindings written over the API are checked for privilege escalation (in-process writers are not).
     const ctx: RequestContext = { req, res, query, identity, api: escalationGuardedApi(api, authorizer, identity), target, type, logs: options.logs, track };

@@ -30,6 +30,8 @@ export interface ResourceType {
   printerColumns?: PrinterColumn[];
   /** CRD scale subresource: where replicas and the selector live in a custom resource. */
   scale?: CrdScale;
+  /** A deprecated CRD version: the Warning every request to it gets. */
+  deprecationWarning?: string;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -107,6 +109,8 @@ export interface CrdVersion {
   name: string;
   served: boolean;
   storage: boolean;
+  deprecated?: boolean;
+  deprecationWarning?: string;
   schema?: { openAPIV3Schema?: Record<string, unknown> };
   subresources?: { status?: unknown; scale?: CrdScale };
   additionalPrinterColumns?: PrinterColumn[];

@@ -166,10 +166,17 @@ describe('a CustomResourceDefinition a user applies', () => {
     await ok(['apply', '-f', '-'], widgetsCrd('    - {name: Size, type: string, jsonPath: .spec.size}\n', v2));
     assert.match(await ok(['get', 'widgets', 'small-one']), /NAME\s+REPLICAS\s+SIZE\s*\n\s*small-one\s+3\s+small/);
     assert.match(await ok(['get', 'widgets.v2.example.com', 'small-one', '-o', 'jsonpath={.apiVersion}']), /^example.com\/v2$/);
-    await ok(['apply', '-f', '-'], 'apiVersion: example.com/v2\nkind: Widget\nmetadata: {name: owned}\nspec: {size: small, owner: ops}\n');
+    const applied = await f.kubectl(['apply', '-f', '-'], { input: 'apiVersion: example.com/v2\nkind: Widget\nmetadata: {name: owned}\nspec: {size: small, owner: ops}\n' });
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.doesNotMatch(applied.stderr, /deprecated/);
     assert.match(await ok(['get', 'widgets.v2.example.com', 'owned', '-o', 'jsonpath={.spec.owner}']), /^ops$/);
     const crd = JSON.parse(await ok(['get', 'crd', 'widgets.example.com', '-o', 'json']));
     assert.equal(crd.metadata.generation, 2);
+    // A deprecated version warns, pointing at the newer one (upstream's default deprecation warning).
+    await ok(['apply', '-f', '-'], widgetsCrd('    - {name: Size, type: string, jsonPath: .spec.size}\n', v2).replace('    served: true\n    storage: true\n', '    served: true\n    storage: true\n    deprecated: true\n'));
+    const listed = await f.kubectl(['get', 'widgets.v1.example.com']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /Warning: example.com\/v1 Widget is deprecated; use example.com\/v2 Widget/);
     // What clients rely on is frozen once Established.
     const err = await refused(['apply', '-f', '-'], widgetsCrd('', v2).replace('scope: Namespaced', 'scope: Cluster'));
     assert.match(err, /spec.scope: Invalid value: "Cluster": field is immutable/);

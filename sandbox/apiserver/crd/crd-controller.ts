@@ -15,6 +15,7 @@ import { forbidden, invalid, qualifiedResource } from '../errors.js';
 import type { KubeObject } from '../store.js';
 import { CRD_TYPE, crdNameOf, crdTypes, loadCrdDocuments, type CrdDocument, type ResourceType } from '../resources.js';
 import { isPlainObject } from '../schema/structural.js';
+import { compareVersions } from '../discovery.js';
 import { CRD_CLEANUP_FINALIZER, defaultCrd, validateCrd } from './crd-validation.js';
 
 interface Names {
@@ -67,10 +68,22 @@ function groupOf(crd: KubeObject): string {
   return isPlainObject(crd.spec) && typeof crd.spec.group === 'string' ? crd.spec.group : '';
 }
 
+/** customresource_handler.go's defaultDeprecationWarning: points at the best served, non-deprecated, newer version. */
+function defaultDeprecationWarning(deprecated: string, spec: CrdDocument['spec']): string {
+  const msg = `${spec.group}/${deprecated} ${spec.names.kind} is deprecated`;
+  const better = spec.versions.filter((v) => v.served && !v.deprecated && compareVersions(v.name, deprecated) < 0).map((v) => v.name).sort(compareVersions);
+  return better.length ? `${msg}; use ${spec.group}/${better[0]} ${spec.names.kind}` : msg;
+}
+
 /** The kinds a CRD serves under the names it was granted (one ResourceType per served version). */
 function servedTypes(crd: KubeObject, names: Names): ResourceType[] {
   const spec = crd.spec as unknown as CrdDocument['spec'];
-  return crdTypes([{ kind: 'CustomResourceDefinition', spec: { ...spec, names: { ...names, shortNames: names.shortNames ?? [] } } }]);
+  const types = crdTypes([{ kind: 'CustomResourceDefinition', spec: { ...spec, names: { ...names, shortNames: names.shortNames ?? [] } } }]);
+  for (const t of types) {
+    const v = spec.versions.find((x) => x.name === t.version);
+    if (v?.deprecated) t.deprecationWarning = v.deprecationWarning ?? defaultDeprecationWarning(v.name, spec);
+  }
+  return types;
 }
 
 export class CustomResourceDefinitionController {
