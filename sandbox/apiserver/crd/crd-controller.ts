@@ -11,7 +11,7 @@
 // The shipped mesh CRDs are created through the same path at boot.
 import { isDeepStrictEqual } from 'node:util';
 import type { AdmissionRequest, ClusterApi } from '../api.js';
-import { forbidden, invalid, qualifiedResource } from '../errors.js';
+import { forbidden, invalid, qualifiedResource, StatusError } from '../errors.js';
 import type { KubeObject } from '../store.js';
 import { CRD_TYPE, crdNameOf, crdTypes, loadCrdDocuments, type CrdDocument, type ResourceType } from '../resources.js';
 import { isPlainObject } from '../schema/structural.js';
@@ -233,8 +233,10 @@ export class CustomResourceDefinitionController {
     if (isDeepStrictEqual(status, crd.status)) return;
     try {
       this.api.update(CRD_TYPE, { ...crd, status }, { subresource: 'status' });
-    } catch {
-      this.schedule(crd.metadata.name ?? ''); // changed meanwhile: the next event reconciles again
+    } catch (err) {
+      // Changed meanwhile (409): reconcile the newer object. Anything else is not retried in a loop; the
+      // CRD's next change reconciles it again.
+      if (err instanceof StatusError && err.code === 409) this.schedule(crd.metadata.name ?? '');
     }
   }
 
