@@ -89,15 +89,15 @@ function servedTypes(crd: KubeObject, names: Names): ResourceType[] {
 export class CustomResourceDefinitionController {
   private pending = new Set<string>();
   private instanceWatches = new Map<string, () => void>();
-  /** group/plural of the kinds whose CRD is being deleted. */
-  private terminating = new Set<string>();
+  /** group/plural of the kinds whose CRD is being deleted, by CRD name. */
+  private terminating = new Map<string, Set<string>>();
 
   constructor(private readonly api: ClusterApi) {}
 
   /** Admission for CRD writes: defaulting, validation, and the cleanup finalizer on first delete. */
   readonly admit = (request: AdmissionRequest): void => {
     const t = request.type;
-    if (request.operation === 'CREATE' && t.schema && this.terminating.has(`${t.group}/${t.plural}`))
+    if (request.operation === 'CREATE' && t.schema && [...this.terminating.values()].some((keys) => keys.has(`${t.group}/${t.plural}`)))
       throw forbidden(`${qualifiedResource(t.plural, t.group)} "${request.object.metadata.name ?? ''}" is forbidden: create not allowed while custom resource definition is terminating`);
     if (!isCrdType(t)) return;
     const crd = request.object;
@@ -144,7 +144,7 @@ export class CustomResourceDefinitionController {
   private reconcile(name: string): void {
     const crd = this.api.tryGet(CRD_TYPE, undefined, name);
     if (!crd) {
-      for (const t of this.api.registry.customTypes(name)) this.terminating.delete(`${t.group}/${t.plural}`);
+      this.terminating.delete(name);
       this.api.registry.setCustomTypes(name, []);
       this.instanceWatches.get(name)?.();
       this.instanceWatches.delete(name);
@@ -159,13 +159,13 @@ export class CustomResourceDefinitionController {
     const group = groupOf(crd);
     const resources = new Set<string>();
     const kinds = new Set<string>();
-    for (const other of this.api.list(CRD_TYPE).items) {
-      if (other.metadata.name === crd.metadata.name || groupOf(other) !== group) continue;
+    this.api.scan(CRD_TYPE, undefined, (other) => {
+      if (other.metadata.name === crd.metadata.name || groupOf(other) !== group) return;
       const n = statusOf(other).acceptedNames;
-      if (!n) continue;
+      if (!n) return;
       for (const r of [n.plural, n.singular, ...(n.shortNames ?? [])]) if (r) resources.add(r);
       for (const k of [n.kind, n.listKind]) if (k) kinds.add(k);
-    }
+    });
     const custom = new Set(this.api.registry.customTypes(crd.metadata.name ?? ''));
     for (const t of this.api.registry.types) {
       if (t.group !== group || custom.has(t) || t.schema) continue;
@@ -266,7 +266,7 @@ export class CustomResourceDefinitionController {
     const accepted = statusOf(crd).acceptedNames;
     const established = conditionOf(crd, 'Established')?.status === 'True';
     const types = servedTypes(crd, accepted?.plural ? accepted : specNames(crd));
-    for (const t of types) this.terminating.add(`${t.group}/${t.plural}`);
+    this.terminating.set(name, new Set(types.map((t) => `${t.group}/${t.plural}`)));
     // Still served (reads, deletes) until the CRD is gone; never-established kinds were never served.
     const readOnly = types.map((t) => ({ ...t, verbs: TERMINATING_VERBS }));
     if (established) this.serve(name, readOnly);
