@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ResourceRegistry, ResourceType } from './resources.js';
 import { StatusError } from './errors.js';
 import { schemaOf } from './schema/structural.js';
+import { describedSchema } from './openapi-descriptions.js';
 import { allTypes, KUBERNETES_VERSION } from './discovery.js';
 
 /**
@@ -110,8 +111,9 @@ export class OpenApiV3 {
       const schemas: Record<string, unknown> = {};
       for (const t of types) {
         Object.assign(paths, operations(t));
+        const schema = schemaOf(t);
         schemas[definitionName(t)] = {
-          ...(schemaOf(t) ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
+          ...(schema ? describedSchema(t.group, t.kind, schema) : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
           'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }],
         };
       }

@@ -148,6 +148,7 @@ describe('a CustomResourceDefinition a user applies', () => {
     const kind = await ok(['explain', 'widgets']);
     assert.match(kind, /KIND:\s+Widget/);
     assert.match(kind, /spec\s+<Object>/);
+    assert.match(kind, /apiVersion\s+<string>\n\s+APIVersion defines the versioned schema of this representation of an object/);
     const field = await ok(['explain', 'widget.spec.replicas']);
     assert.match(field, /FIELD: replicas <integer>/);
     assert.match(field, /How many copies of the widget to keep running\./);
@@ -378,6 +379,12 @@ describe('who may define kinds, and kinds that are not defined', () => {
     assert.match(err, /resource mapping not found for name: "p" namespace: "" from "STDIN": no matches for kind "Phantom" in version "nowhere.example.com\/v1"/);
     assert.match(err, /ensure CRDs are installed first/);
     assert.doesNotMatch(err, /openapi|mime/);
+  });
+
+  test('kubectl explain of built-in kinds prints their upstream kind description', async () => {
+    const out = await ok(['explain', 'deployment']);
+    assert.match(out, /DESCRIPTION:\n\s+Deployment enables declarative updates for Pods and ReplicaSets\./);
+    assert.match(await ok(['explain', 'pod.metadata']), /Standard object's metadata/);
   });
 
   test('/openapi/v2 protobuf answers carry a Content-Type Go can parse', async () => {
