@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startFixture, SCOPED_TOKEN, type Fixture } from './fixture.js';
+import https from 'node:https';
+import { startFixture, ADMIN_TOKEN, SCOPED_TOKEN, type Fixture } from './fixture.js';
 import { GarbageCollector } from '../../sandbox/controllers/garbage-collector.js';
 
 const SAMPLE_CONTROLLER = new URL('../fixtures/upstream/sample-controller/', import.meta.url);
@@ -248,6 +249,54 @@ describe("an upstream CRD (kubernetes/sample-controller's Foo, vendored unchange
     assert.match(err, /The Foo "example-foo" is invalid: spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10/);
     await ok(['delete', '-f', crdPath, '--timeout=20s']);
     assert.equal(f.api.registry.types.some((t) => t.group === 'samplecontroller.k8s.io'), false);
+  });
+});
+
+/** Watch events of `path` until one satisfies `done` (bounded: 20 s); the request is closed after. */
+function watchUntil(path: string, done: (e: { type: string; object: any }) => boolean): { events: Promise<{ type: string; object: any }[]> } {
+  const events: { type: string; object: any }[] = [];
+  return {
+    events: new Promise((resolve, reject) => {
+      const req = https.get(f.url + path, { ca: f.ca, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const e = JSON.parse(buffer.slice(0, nl));
+            buffer = buffer.slice(nl + 1);
+            events.push(e);
+            if (done(e)) {
+              clearTimeout(deadline);
+              req.destroy();
+              resolve(events);
+            }
+          }
+        });
+      });
+      const deadline = setTimeout(() => {
+        req.destroy();
+        reject(new Error(`watch ended without the awaited event: ${JSON.stringify(events.map((e) => [e.type, e.object?.metadata?.name]))}`));
+      }, 20_000);
+      req.on('error', () => undefined);
+    }),
+  };
+}
+
+describe('watching CustomResourceDefinitions', () => {
+  test('a watch sees a CRD added, its status written by the server, and its deletion', async () => {
+    const rv = (await f.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).json().metadata.resourceVersion;
+    const name = 'blobs.example.com';
+    const w = watchUntil(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions?watch=1&resourceVersion=${rv}`, (e) => e.type === 'DELETED' && e.object.metadata.name === name);
+    await ok(['apply', '-f', '-'], widgetsCrd().replace(/widgets/g, 'blobs').replace('singular: widget', 'singular: blob').replace('kind: Widget', 'kind: Blob').replace('shortNames: [wd]', 'shortNames: []'));
+    await ok(['wait', '--for', 'condition=established', `crd/${name}`, '--timeout=20s']);
+    await ok(['delete', 'crd', name, '--timeout=20s']);
+    const mine = (await w.events).filter((e) => e.object.metadata.name === name);
+    assert.equal(mine[0].type, 'ADDED');
+    assert.ok(mine.some((e) => e.type === 'MODIFIED' && e.object.status.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')));
+    assert.ok(mine.some((e) => e.type === 'MODIFIED' && e.object.metadata.finalizers?.includes('customresourcecleanup.apiextensions.k8s.io')));
+    assert.equal(mine[mine.length - 1].type, 'DELETED');
   });
 });
 
