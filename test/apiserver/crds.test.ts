@@ -348,6 +348,7 @@ spec:
 spec:
   group: example
   scope: Global
+  preserveUnknownFields: true
   names: {plural: gadgets, kind: Gadget}
   versions:
   - name: v1
@@ -360,6 +361,7 @@ spec:
     assert.match(err, /spec.scope: Unsupported value: "Global": supported values: "Cluster", "Namespaced"/);
     assert.match(err, /spec.versions\[0\].schema.openAPIV3Schema.properties\[spec\].type: Required value: must not be empty for specified object fields/);
     assert.match(err, /spec.versions\[1\].schema.openAPIV3Schema: Required value/);
+    assert.match(err, /spec.preserveUnknownFields: Invalid value: true: cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions\[\*\].schema instead/);
   });
 
   test('a misspelt field is refused under strict validation, as for any built-in kind', async () => {

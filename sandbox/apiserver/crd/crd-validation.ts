@@ -189,6 +189,10 @@ export function validateCrd(crd: KubeObject, old?: KubeObject): StatusCause[] {
     out.push(notSupported('spec.conversion.strategy', conversion.strategy ?? '', ['None']));
   }
 
+  // validatePreserveUnknownFields: v1 keeps unknown fields per schema node, never CRD-wide.
+  const oldPreserve = old && isPlainObject(old.spec) && old.spec.preserveUnknownFields === true;
+  if (spec.preserveUnknownFields === true && !oldPreserve)
+    out.push(invalidValue('spec.preserveUnknownFields', true, 'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead'));
   out.push(...validateApiApproval(crd, old, group));
   if (old) {
     const oldSpec = isPlainObject(old.spec) ? old.spec : {};
