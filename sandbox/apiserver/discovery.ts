@@ -3,7 +3,6 @@
 import type { ResourceRegistry, ResourceType } from './resources.js';
 import { apiVersionOf } from './resources.js';
 import { StatusError } from './errors.js';
-import { CRD_TYPE } from './crd-resource.js';
 import { REVIEW_TYPES } from './handlers/review-handlers.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0' };
@@ -34,7 +33,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 export function allTypes(registry: ResourceRegistry): ResourceType[] {
-  return [...registry.types, CRD_TYPE, ...REVIEW_TYPES];
+  return [...registry.types, ...REVIEW_TYPES];
 }
 
 export function coreVersions(serverAddress: string): Record<string, unknown> {

@@ -16,13 +16,13 @@ import { forbiddenError, requestAttributes } from './rbac/request-attributes.js'
 import { methodNotAllowed, StatusError, unauthorized } from './errors.js';
 import type { LogSource } from './logs.js';
 import { parseLogOptions, serveLogs } from './logs.js';
-import { sendJson, sendStatus } from './http-io.js';
+import { sendJson, sendStatus, warningHeader } from './http-io.js';
 import type { PodStreamSource } from './pod-streams.js';
 import { createPodStreamUpgrader, refuseUpgrade, refuseWithoutUpgrade, STREAM_SUBRESOURCES } from './streams/pod-stream-upgrade.js';
 import { parseRoute, resolveType, type ResourceTarget, type Route } from './routing.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
 import { OpenApiV3, openapiV2 } from './openapi.js';
-import { CRD_READ_ONLY_MESSAGE, CRD_TYPE, crdObjects } from './crd-resource.js';
+import { installCustomResourceDefinitions } from './crd/crd-controller.js';
 import { handleGet, handleList, handleWatch } from './handlers/read-handlers.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from './handlers/write-handlers.js';
 import { handlePatch } from './handlers/patch-handler.js';
@@ -31,9 +31,6 @@ import type { RequestContext } from './handlers/request-context.js';
 import { handleReview, isReviewTarget } from './handlers/review-handlers.js';
 import { handleProxy, type ProxyTargets } from './handlers/proxy-handler.js';
 import { handleTokenRequest } from './handlers/token-request-handler.js';
-import { toTable, tableVersion, wantsTable } from './tables/tables.js';
-import { objectFilter } from './field-selectors.js';
-import type { KubeObject } from './store.js';
 
 export interface ApiServerOptions {
   api: ClusterApi;
@@ -75,7 +72,8 @@ export function createApiServer(options: ApiServerOptions): Server {
   const { api, authenticator } = options;
   const authorizer = new RbacAuthorizer(api);
   const openapi = new OpenApiV3(api.registry);
-  const crds = crdObjects(new Date());
+  // CustomResourceDefinitions are objects like any other; creating one serves its kind (crd/).
+  installCustomResourceDefinitions(api);
   const streams = new Set<() => void>();
   const track = (stop: () => void) => {
     streams.add(stop);
@@ -125,7 +123,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const identity = authenticateAndAuthorize(req, url);
-    const served = (g: string, v: string, p: string) => !!api.registry.byResource(g, v, p) || (g === CRD_TYPE.group && v === CRD_TYPE.version && p === CRD_TYPE.plural);
+    const served = (g: string, v: string, p: string) => !!api.registry.byResource(g, v, p);
     const route: Route = parseRoute(url.pathname, served);
     switch (route.kind) {
       case 'health':
@@ -182,12 +180,12 @@ export function createApiServer(options: ApiServerOptions): Server {
   async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, identity: Identity, target: ResourceTarget): Promise<void> {
     const method = req.method ?? 'GET';
     const query = url.searchParams;
-    const isCrd = target.group === CRD_TYPE.group && target.version === CRD_TYPE.version && target.plural === CRD_TYPE.plural;
     // A cluster-scoped kind is not served under /namespaces/<ns>/ (RBAC authorized that URL in the namespace).
-    if (target.namespace !== undefined && (isCrd || !resolveType(api.registry, target).namespaced)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-    if (isCrd) return serveCrds(req, res, target, query);
+    if (target.namespace !== undefined && !resolveType(api.registry, target).namespaced) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     if (isReviewTarget(target)) return handleReview(req, res, target, identity, authorizer);
     const type = resolveType(api.registry, target);
+    // A deprecated CRD version warns on every request (kubectl prints "Warning: …").
+    if (type.deprecationWarning) res.setHeader('Warning', warningHeader([type.deprecationWarning]));
     const verb = verbOf(method, target, query);
     // Roles and bindings written over the API are checked for privilege escalation (in-process writers are not).
     const ctx: RequestContext = { req, res, query, identity, api: escalationGuardedApi(api, authorizer, identity), target, type, logs: options.logs, track };
@@ -240,33 +238,6 @@ export function createApiServer(options: ApiServerOptions): Server {
       case 'delete': return handleDelete(ctx);
       case 'deletecollection': return handleDeleteCollection(ctx);
     }
-  }
-
-  /** customresourcedefinitions: read-only (get, list, watch of the built-in CRDs). */
-  function serveCrds(req: IncomingMessage, res: ServerResponse, target: ResourceTarget, query: URLSearchParams): void {
-    const method = req.method ?? 'GET';
-    if (method !== 'GET') throw methodNotAllowed(CRD_READ_ONLY_MESSAGE);
-    const filter = objectFilter(CRD_TYPE, query.get('labelSelector'), query.get('fieldSelector'));
-    let items: KubeObject[] = structuredClone(crds).filter((c) => !filter || filter(c));
-    if (target.name) {
-      items = items.filter((c) => c.metadata.name === target.name);
-      if (!items.length && !isWatch(query, target)) throw new StatusError(404, 'NotFound', `customresourcedefinitions.apiextensions.k8s.io "${target.name}" not found`, { name: target.name, group: CRD_TYPE.group, kind: CRD_TYPE.plural });
-    }
-    if (isWatch(query, target)) {
-      // The set never changes: the initial ADDED events (unless resuming), then an idle stream.
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      if (!query.get('resourceVersion') || query.get('resourceVersion') === '0') for (const c of items) res.write(JSON.stringify({ type: 'ADDED', object: c }) + '\n');
-      const timeout = Number(query.get('timeoutSeconds')) || 1800;
-      const end = () => { clearTimeout(timer); if (!res.writableEnded) res.end(); };
-      const timer = setTimeout(end, Math.min(timeout, 3600) * 1000);
-      const untrack = track(end);
-      res.on('close', () => { end(); untrack(); });
-      return;
-    }
-    const accept = req.headers.accept;
-    if (wantsTable(accept)) return sendJson(res, 200, toTable(CRD_TYPE, items, { includeObject: 'Metadata', resourceVersion: '1' }, tableVersion(accept)));
-    if (target.name) return sendJson(res, 200, items[0]);
-    sendJson(res, 200, { kind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1', metadata: { resourceVersion: '1' }, items });
   }
 
   // Long-lived responses (watches, followed logs, exec sessions) would keep close() waiting forever: end them first.

@@ -1,13 +1,20 @@
 // OpenAPI documents. kubectl reads /openapi/v3/<group-version> to learn that PATCH of a kind accepts
 // `fieldValidation` (then it leaves validation to the server: Strict by default); `kubectl explain`
-// reads the schemas. /openapi/v2 is served empty (kubectl falls back to its compiled-in types).
+// reads the schemas. /openapi/v2 is served empty (kubectl 1.32 reads v3 for explain and field validation).
+// Custom kinds come and go with their CRDs: the documents are rebuilt when the registry changes.
 import { createHash } from 'node:crypto';
 import type { ResourceRegistry, ResourceType } from './resources.js';
 import { StatusError } from './errors.js';
 import { schemaOf } from './schema/structural.js';
+import { describedSchema } from './openapi-descriptions.js';
 import { allTypes, KUBERNETES_VERSION } from './discovery.js';
 
-const PROTOBUF_V2 = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/**
+ * What kube-openapi's handler answers for a protobuf request (pkg/handler/handler.go): clients ask for
+ * `…spec.v2@v1.0+protobuf`, but '@' is not a token character, so the reply says `…spec.v2.v1.0+protobuf`
+ * (with '@', Go's mime.ParseMediaType fails and kubectl reports "failed to download openapi").
+ */
+const PROTOBUF_V2 = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 /** /openapi/v2: an empty document, as protobuf (zero bytes is a valid empty message) or JSON. */
 export function openapiV2(accept: string | undefined): { contentType: string; body: string } {
@@ -78,8 +85,11 @@ function operations(t: ResourceType): Record<string, unknown> {
 
 export class OpenApiV3 {
   private docs = new Map<string, { body: string; hash: string }>();
+  private generation: number;
 
-  constructor(private registry: ResourceRegistry) {}
+  constructor(private registry: ResourceRegistry) {
+    this.generation = registry.generation;
+  }
 
   private groupVersions(): { group: string; version: string }[] {
     const seen = new Map<string, { group: string; version: string }>();
@@ -89,6 +99,10 @@ export class OpenApiV3 {
 
   private doc(group: string, version: string): { body: string; hash: string } {
     const key = gvPath(group, version);
+    if (this.generation !== this.registry.generation) {
+      this.docs.clear();
+      this.generation = this.registry.generation;
+    }
     let d = this.docs.get(key);
     if (!d) {
       const types = allTypes(this.registry).filter((t) => t.group === group && t.version === version);
@@ -97,8 +111,9 @@ export class OpenApiV3 {
       const schemas: Record<string, unknown> = {};
       for (const t of types) {
         Object.assign(paths, operations(t));
+        const schema = schemaOf(t);
         schemas[definitionName(t)] = {
-          ...(schemaOf(t) ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
+          ...(schema ? describedSchema(t.group, t.kind, schema) : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }),
           'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }],
         };
       }

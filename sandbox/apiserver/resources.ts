@@ -28,6 +28,10 @@ export interface ResourceType {
   schema?: Record<string, unknown>;
   /** CRD additionalPrinterColumns, used for Table output. */
   printerColumns?: PrinterColumn[];
+  /** CRD scale subresource: where replicas and the selector live in a custom resource. */
+  scale?: CrdScale;
+  /** A deprecated CRD version: the Warning every request to it gets. */
+  deprecationWarning?: string;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -95,21 +99,29 @@ export const BUILTIN_TYPES: ResourceType[] = [
 
 const CRD_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'crds');
 
-interface CrdVersion {
+export interface CrdScale {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+export interface CrdVersion {
   name: string;
   served: boolean;
   storage: boolean;
+  deprecated?: boolean;
+  deprecationWarning?: string;
   schema?: { openAPIV3Schema?: Record<string, unknown> };
-  subresources?: { status?: unknown; scale?: unknown };
+  subresources?: { status?: unknown; scale?: CrdScale };
   additionalPrinterColumns?: PrinterColumn[];
 }
 
-interface CrdDocument {
+export interface CrdDocument {
   kind: string;
   spec: {
     group: string;
     scope: 'Namespaced' | 'Cluster';
-    names: { kind: string; plural: string; singular?: string; shortNames?: string[]; categories?: string[] };
+    names: { kind: string; plural: string; singular?: string; listKind?: string; shortNames?: string[]; categories?: string[] };
     versions: CrdVersion[];
   };
 }
@@ -145,28 +157,79 @@ export function crdTypes(docs: CrdDocument[]): ResourceType[] {
         subresources: { status: v.subresources?.status !== undefined, scale: v.subresources?.scale !== undefined },
         schema: v.schema?.openAPIV3Schema,
         printerColumns: v.additionalPrinterColumns,
+        ...(v.subresources?.scale ? { scale: v.subresources.scale } : {}),
       });
     }
   }
   return types;
 }
 
-/** Lookup of the served kinds by group/version/plural and by apiVersion/kind. */
+/**
+ * apiextensions.k8s.io/v1 CustomResourceDefinition: a built-in kind whose objects add kinds to the registry
+ * (see crd/crd-controller.ts).
+ */
+export const CRD_TYPE: ResourceType = builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
+  shortNames: ['crd', 'crds'],
+  categories: ['api-extensions'],
+  subresources: { status: true },
+});
+
+/**
+ * Lookup of the served kinds by group/version/plural and by apiVersion/kind. The built-in kinds are fixed;
+ * the kinds of CustomResourceDefinitions come and go with their CRD objects (keyed by the CRD's name).
+ */
 export class ResourceRegistry {
-  readonly types: ResourceType[];
+  private readonly fixed: ResourceType[];
+  private custom = new Map<string, ResourceType[]>();
+  private all: ResourceType[] = [];
   private byPath = new Map<string, ResourceType>();
   private byKind = new Map<string, ResourceType>();
+  private listeners = new Set<() => void>();
+  /** Bumped on every change of the served kinds (caches of discovery and OpenAPI key on it). */
+  generation = 0;
 
   constructor(types: ResourceType[]) {
-    this.types = types;
-    for (const t of types) {
-      this.byPath.set(`${t.group}/${t.version}/${t.plural}`, t);
-      this.byKind.set(`${apiVersionOf(t)}/${t.kind}`, t);
-    }
+    this.fixed = types;
+    this.reindex();
   }
 
   static default(): ResourceRegistry {
-    return new ResourceRegistry([...BUILTIN_TYPES, ...crdTypes(loadCrdDocuments())]);
+    const registry = new ResourceRegistry([...BUILTIN_TYPES, CRD_TYPE]);
+    for (const doc of loadCrdDocuments()) registry.setCustomTypes(crdNameOf(doc), crdTypes([doc]));
+    return registry;
+  }
+
+  get types(): ResourceType[] {
+    return this.all;
+  }
+
+  /** The kinds served for the CRD `crdName` (replacing what it served before); [] stops serving them. */
+  setCustomTypes(crdName: string, types: ResourceType[]): void {
+    if (types.length) this.custom.set(crdName, types);
+    else if (!this.custom.delete(crdName)) return;
+    this.reindex();
+  }
+
+  customTypes(crdName: string): ResourceType[] {
+    return this.custom.get(crdName) ?? [];
+  }
+
+  /** Calls `listener` after every change of the served kinds; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private reindex(): void {
+    this.all = [...this.fixed, ...[...this.custom.values()].flat()];
+    this.byPath.clear();
+    this.byKind.clear();
+    for (const t of this.all) {
+      this.byPath.set(`${t.group}/${t.version}/${t.plural}`, t);
+      this.byKind.set(`${apiVersionOf(t)}/${t.kind}`, t);
+    }
+    this.generation++;
+    for (const l of [...this.listeners]) l();
   }
 
   byResource(group: string, version: string, plural: string): ResourceType | undefined {
@@ -179,16 +242,22 @@ export class ResourceRegistry {
 
   /** Shorthand for in-process callers: `registry.get('apps', 'deployments')` (the served version). */
   get(group: string, plural: string): ResourceType {
-    const t = this.types.find((x) => x.group === group && x.plural === plural);
+    const t = this.all.find((x) => x.group === group && x.plural === plural);
     if (!t) throw new Error(`no such resource type: ${group}/${plural}`);
     return t;
   }
 
   groupVersions(): { group: string; version: string }[] {
     const seen = new Map<string, { group: string; version: string }>();
-    for (const t of this.types) seen.set(`${t.group}/${t.version}`, { group: t.group, version: t.version });
+    for (const t of this.all) seen.set(`${t.group}/${t.version}`, { group: t.group, version: t.version });
     return [...seen.values()];
   }
+}
+
+/** A CRD's object name: <plural>.<group>. */
+export function crdNameOf(doc: CrdDocument): string {
+  const raw = doc as unknown as { metadata?: { name?: string } };
+  return raw.metadata?.name ?? `${doc.spec.names.plural}.${doc.spec.group}`;
 }
 
 export function apiVersionOf(t: Pick<ResourceType, 'group' | 'version'>): string {

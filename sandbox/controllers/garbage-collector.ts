@@ -7,6 +7,7 @@ import type { KubeObject } from '../apiserver/store.js';
 
 export class GarbageCollector {
   private unwatch: (() => void)[] = [];
+  private watched = new Set<string>();
   private pending: KubeObject[] = [];
   private scheduled = false;
   private stopped = false;
@@ -21,8 +22,16 @@ export class GarbageCollector {
   }
 
   start(): void {
+    this.watchKinds();
+    // Kinds defined later by CustomResourceDefinitions are watched from when they are served.
+    this.unwatch.push(this.api.registry.onChange(() => this.watchKinds()));
+  }
+
+  private watchKinds(): void {
     for (const t of this.kinds()) {
       if (t.group === '' && t.plural === 'events') continue;
+      if (this.watched.has(`${t.group}/${t.plural}`)) continue;
+      this.watched.add(`${t.group}/${t.plural}`);
       this.unwatch.push(
         this.api.watch(t, undefined, undefined, ({ type, object }) => {
           if (type !== 'DELETED') return;

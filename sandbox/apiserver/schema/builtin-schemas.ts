@@ -4,6 +4,7 @@
 // rarely-taught structures (probes' handlers, affinity, securityContext, volume sources) are kept open
 // (x-kubernetes-preserve-unknown-fields) so they are stored as given but not checked field by field.
 import type { JSONSchema } from './structural.js';
+import { CRD_SCHEMA } from '../crd/crd-schema.js';
 
 const str: JSONSchema = { type: 'string' };
 const bool: JSONSchema = { type: 'boolean' };
@@ -273,6 +274,7 @@ const roleBinding = top({ subjects: list(rbacSubject), roleRef });
 
 /** Schemas by `group/Kind` ('' group for core). */
 export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
+  'apiextensions.k8s.io/CustomResourceDefinition': CRD_SCHEMA,
   '/Namespace': top({
     spec: obj({ finalizers: list(str) }),
     status: obj({ phase: str, conditions: keyed('type', condition()) }),

@@ -61,8 +61,9 @@ export function handleUnknownFields(t: ResourceType, obj: KubeObject, mode: Fiel
   const unknown = pruneUnknownFields(obj, schemaOf(t));
   if (!unknown.length) return [];
   if (mode === 'Strict') {
-    const prefix = t.schema ? '' : `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: `;
-    throw badRequest(prefix + strictDecodingMessage(unknown));
+    // The handlers' transformDecodeError wording, for built-in and custom kinds alike (custom resources are
+    // decoded by the same generic create/update handlers).
+    throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${strictDecodingMessage(unknown)}`);
   }
   return mode === 'Warn' ? unknown.map((p) => `unknown field "${p}"`) : [];
 }
