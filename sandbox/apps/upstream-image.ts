@@ -6,6 +6,8 @@ export interface UpstreamImage {
   /** Names without tag, as parseImageReference normalises them (`docker.io/` and `library/` are dropped). */
   names: string[];
   tags: string[];
+  /** Upstream's release tags beyond `tags` (see ImageOptions.tagPattern). */
+  tagPattern?: RegExp;
   factory: ImageFactory;
   /**
    * The general tools the upstream image's base layer has, which tutorials use with `kubectl exec` (a shell and

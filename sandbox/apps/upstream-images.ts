@@ -38,7 +38,7 @@ function programsOf(name: string, tools: ImageTools): ProgramSet {
 }
 
 export function registerUpstreamImages(): void {
-  for (const image of UPSTREAM_IMAGES) for (const name of image.names) registerImage(name, image.factory, { tags: image.tags, programs: programsOf(name, image.tools) });
+  for (const image of UPSTREAM_IMAGES) for (const name of image.names) registerImage(name, image.factory, { tags: image.tags, tagPattern: image.tagPattern, programs: programsOf(name, image.tools) });
 }
 
 /** Every `name:tag` registered here (for docs and tests). */

@@ -23,6 +23,11 @@ export type ImageFactory = (ctx: WorkloadContext, tag: string) => Workload;
 export interface ImageOptions {
   /** The tags this image has; absent means one tag, `latest`. */
   tags?: string[];
+  /**
+   * Upstream's release tags, for images tutorials pin to many versions (`curlimages/curl:8.16.0`): any tag of
+   * this form resolves too, as every release exists in the upstream registry.
+   */
+  tagPattern?: RegExp;
   /** The image's $PATH: programs a container of it can run (none when absent). */
   programs?: ProgramSet;
   /** Files the image carries (absolute path → content). */
@@ -36,6 +41,7 @@ export interface ImageOptions {
 interface RegisteredImage {
   factory: ImageFactory | null;
   tags: string[];
+  tagPattern?: RegExp;
   programs: ProgramSet;
   files: Readonly<Record<string, string | Buffer>>;
   entrypoint: string[];
@@ -67,6 +73,7 @@ export function registerImage(nameWithoutTag: string, factory: ImageFactory | nu
   images.set(nameWithoutTag, {
     factory,
     tags,
+    tagPattern: opts.tagPattern,
     programs: opts.programs ?? {},
     files: opts.files ?? {},
     entrypoint: [...(opts.entrypoint ?? [])],
@@ -112,7 +119,7 @@ export function parseImageReference(reference: string): { name: string; tag: str
 export function resolveImage(reference: string): ResolvedImage | undefined {
   const { name, tag } = parseImageReference(reference);
   const image = images.get(name);
-  if (!image || !image.tags.includes(tag)) return undefined;
+  if (!image || !(image.tags.includes(tag) || image.tagPattern?.test(tag))) return undefined;
   const digest = createHash('sha256').update(`${name}:${tag}`).digest('hex');
   return {
     reference: `${name}:${tag}`,
@@ -125,6 +132,20 @@ export function resolveImage(reference: string): ResolvedImage | undefined {
     entrypoint: image.entrypoint,
     cmd: image.cmd,
   };
+}
+
+/**
+ * Why a reference cannot be pulled, for the kubelet's Failed event: a known image's tags, or the image names the
+ * sandbox has (names only: with every tag the list would run to thousands of characters).
+ */
+export function pullFailureReason(reference: string): string {
+  const { name, tag } = parseImageReference(reference);
+  const image = images.get(name);
+  if (image) {
+    const pattern = image.tagPattern ? ` or a release tag matching ${image.tagPattern.source}` : '';
+    return `${name}:${tag}: not found in the sandbox; ${name} has tags ${image.tags.join(', ')}${pattern}`;
+  }
+  return `image not found in the sandbox; available images: ${[...images.keys()].sort().join(', ')}`;
 }
 
 /** Every `name:tag` the sandbox can run, sorted (for error messages and the UI). */

@@ -14,7 +14,7 @@ import { connectTarget, directAgent, meshedAgent } from './agent.js';
 import { ContainerConfigError, resolveEnv } from './container-env.js';
 import type { ClusterDns } from './dns.js';
 import type { NodeNetwork } from './network/node-network.js';
-import { availableImages, resolveImage, type ResolvedImage } from './images.js';
+import { pullFailureReason, resolveImage, type ResolvedImage } from './images.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe } from './kinds.js';
 import { timestamp } from './kinds.js';
 import { ContainerLog, type LogReadOptions } from './logs.js';
@@ -399,7 +399,7 @@ export class PodRunner {
   private pullFailed(run: ContainerRun): void {
     const { events, config } = this.deps;
     const image = run.spec.image ?? '';
-    const reason = `image not found in the sandbox; available images: ${availableImages().join(', ')}`;
+    const reason = pullFailureReason(image);
     events.record(this.pod, 'Normal', 'Pulling', `Pulling image "${image}"`, KUBELET, this.fieldPath(run));
     events.record(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${reason}`, KUBELET, this.fieldPath(run));
     events.record(this.pod, 'Warning', 'Failed', 'Error: ErrImagePull', KUBELET, this.fieldPath(run));

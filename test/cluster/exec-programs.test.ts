@@ -325,7 +325,8 @@ describe('programs in pods (exec)', () => {
       assert.equal(e.message, 'container nope is not valid for pod client');
       return true;
     });
-    await assert.rejects(execIn(c.sandbox.runtime, MESHED, 'client', ['true']), /^Error: a container name must be specified for pod client, choose one of: \[client mesh-proxy\]/);
+    // The mesh injector names the app as the default container, as Istio's and Linkerd's injectors do.
+    assert.equal((await execIn(c.sandbox.runtime, MESHED, 'client', ['hostname'])).stdout, 'client\n');
     await assert.rejects(execIn(c.sandbox.runtime, PLAIN, 'no-such-pod', ['true']), /pods "no-such-pod" not found/);
     c.sandbox.api.create(c.sandbox.api.type('', 'pods'), {
       apiVersion: 'v1',
@@ -339,6 +340,14 @@ describe('programs in pods (exec)', () => {
       },
     });
     await waitFor('two running', () => pod(PLAIN, 'two')?.status?.phase === 'Running');
+    c.sandbox.api.create(c.sandbox.api.type('', 'pods'), {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'pair', namespace: PLAIN },
+      spec: { containers: ['a', 'b'].map((name) => ({ name, image: 'busybox', command: ['sleep', 'infinity'] })) },
+    });
+    await waitFor('pair running', () => pod(PLAIN, 'pair')?.status?.phase === 'Running');
+    await assert.rejects(execIn(c.sandbox.runtime, PLAIN, 'pair', ['true']), /^Error: a container name must be specified for pod pair, choose one of: \[a b\]/);
     assert.equal((await execIn(c.sandbox.runtime, PLAIN, 'two', ['printenv', 'WHO'])).stdout, 'second\n');
     assert.equal((await execIn(c.sandbox.runtime, PLAIN, 'two', ['printenv', 'WHO'], { container: 'first' })).stdout, 'first\n');
   });

@@ -50,7 +50,7 @@ describe('pod failures as kubectl shows them', () => {
     assert.ok(failed, JSON.stringify(events.map((e) => `${e.reason}: ${e.message}`)));
     assert.equal(failed.type, 'Warning');
     assert.equal(failed.involvedObject.name, pod.metadata.name);
-    assert.match(failed.message, /^Failed to pull image "playground\/does-not-exist:v9": image not found in the sandbox; available images: .*playground\/httpbin:v1/);
+    assert.match(failed.message, /^Failed to pull image "playground\/does-not-exist:v9": image not found in the sandbox; available images: .*playground\/httpbin,/);
     assert.ok(events.some((e) => e.reason === 'BackOff' && e.message === 'Back-off pulling image "playground/does-not-exist:v9"'));
 
     const describe = await c.kubectl(['describe', 'pod', '-n', NS, pod.metadata.name]);

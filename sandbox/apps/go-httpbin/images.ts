@@ -6,6 +6,6 @@ import { httpbinApp } from '../httpbin.js';
 import { DISTROLESS, SHELL_ONLY, type UpstreamImage } from '../upstream-image.js';
 
 export const GO_HTTPBIN_IMAGES: UpstreamImage[] = [
-  { names: ['mccutchen/go-httpbin', 'ghcr.io/mccutchen/go-httpbin'], tags: ['v2.15.0', 'v2', 'latest'], factory: (ctx, tag) => httpbinApp(ctx, tag, { goHttpbin: true }), tools: DISTROLESS },
+  { names: ['mccutchen/go-httpbin', 'ghcr.io/mccutchen/go-httpbin'], tags: ['v2.15.0', 'v2', 'latest'], tagPattern: /^v2\.\d+\.\d+$/, factory: (ctx, tag) => httpbinApp(ctx, tag, { goHttpbin: true }), tools: DISTROLESS },
   { names: ['kennethreitz/httpbin', 'kong/httpbin'], tags: ['latest'], factory: (ctx, tag) => httpbinApp(ctx, tag), tools: SHELL_ONLY },
 ];
