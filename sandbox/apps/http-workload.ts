@@ -16,7 +16,8 @@ export interface AppRequest {
 export interface AppResponse {
   status: number;
   headers?: Record<string, string>;
-  body?: string | object;
+  /** Text, JSON (an object), or raw bytes (a Buffer, sent as application/octet-stream). */
+  body?: string | Buffer | object;
 }
 
 export type Handler = (req: AppRequest) => AppResponse | Promise<AppResponse>;
@@ -83,10 +84,12 @@ async function serve(ctx: WorkloadContext, handler: Handler, req: IncomingMessag
       remoteAddress: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     });
     status = out.status;
+    const isBytes = Buffer.isBuffer(out.body);
     const isText = typeof out.body === 'string' || out.body === undefined;
-    const payload = out.body === undefined ? '' : isText ? (out.body as string) : JSON.stringify(out.body);
+    const payload = out.body === undefined ? '' : isBytes || isText ? (out.body as string | Buffer) : JSON.stringify(out.body);
     bytes = Buffer.byteLength(payload);
-    res.writeHead(status, { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json', ...out.headers, 'content-length': String(bytes) });
+    const type = isBytes ? 'application/octet-stream' : isText ? 'text/plain; charset=utf-8' : 'application/json';
+    res.writeHead(status, { 'content-type': type, ...out.headers, 'content-length': String(bytes) });
     res.end(payload);
   } catch (err) {
     status = (err as { status?: number }).status ?? 500;

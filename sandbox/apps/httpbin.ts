@@ -1,10 +1,12 @@
-// httpbin: an HTTP echo and failure toy for retries, timeouts and faults (`/status/<code>`, `/delay/<s>`,
+// httpbin: an HTTP echo and failure toy for retries, timeouts and faults (`/status/<code>`, `/delay/<s>`, `/bytes/<n>`,
 // `/unstable`, `/exit` to crash the container), plus FAILURE_RATE to make every request fail at random.
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { appPort, httpWorkload, json, notFoundResponse, type AppRequest, type AppResponse } from './http-workload.js';
 
 export const HTTPBIN_PORT = 8080;
+/** `/bytes/<n>` sends at most this many random bytes (go-httpbin's default body limit). */
+export const MAX_BYTES = 1024 * 1024;
 /** `/delay/<s>` waits at most this long, as httpbin caps it. */
 export const MAX_DELAY_SECONDS = 10;
 
@@ -62,6 +64,12 @@ export function httpbinApp(ctx: WorkloadContext, version: string, opts: HttpbinO
       const codes = status[1].split(',').map(Number).filter((c) => c >= 100 && c <= 599);
       if (codes.length === 0) return json(400, { error: 'status: give codes between 100 and 599, e.g. /status/503' }, headers);
       return { status: codes[Math.floor(Math.random() * codes.length)], headers, body: '' };
+    }
+    const bytes = p.match(/^\/bytes\/(\d{1,8})$/);
+    if (bytes) {
+      const n = Number(bytes[1]);
+      if (n > MAX_BYTES) return json(400, { error: `bytes: at most ${MAX_BYTES}, e.g. /bytes/1024` }, headers);
+      return { status: 200, headers, body: randomBytes(n) };
     }
     const delay = p.match(/^\/delay\/(\d+(?:\.\d+)?)$/);
     if (delay) {
