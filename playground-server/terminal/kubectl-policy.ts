@@ -73,6 +73,9 @@ const FLAGS: Record<string, FlagSpec[]> = {
   expose: [f('port'), f('target-port'), f('name'), f('type'), f('protocol'), f('selector'), f('labels', 'l'), f('cluster-ip'), f('session-affinity'), b('save-config'), ...WRITE],
   run: [f('image'), f('port'), f('env'), f('labels', 'l'), f('restart', undefined, oneOf('Always', 'OnFailure', 'Never')), b('command'), b('expose'), f('annotations'), f('overrides'), f('image-pull-policy'), f('serviceaccount'), b('privileged'), ...WRITE],
   'cluster-info': [],
+  // The command runs in the pod, through the API (pods/exec as the session's Role allows), never on the server;
+  // without -i/-t it is one request and its output, like any other line.
+  exec: [f('container', 'c'), f('pod-running-timeout'), b('quiet', 'q')],
 };
 
 /** Second words that are refused although the subcommand is allowed. */
@@ -182,8 +185,9 @@ export function checkKubectlArgs(args: string[]): string[] {
   const action = parsed.positionals[0];
   const refusedAction = action !== undefined && Object.hasOwn(REFUSED_ACTIONS[sub] ?? {}, action) ? REFUSED_ACTIONS[sub][action] : undefined;
   if (refusedAction) throw refuse(`"kubectl ${sub} ${action}" is not available in this terminal (it ${refusedAction})`);
-  if (parsed.afterDashes && sub !== 'run' && sub !== 'create')
-    throw refuse(`kubectl ${sub}: "--" passes a command to a container, which only "kubectl run" and "kubectl create" take here`);
+  if (parsed.afterDashes && sub !== 'run' && sub !== 'create' && sub !== 'exec')
+    throw refuse(`kubectl ${sub}: "--" passes a command to a container, which only "kubectl run", "kubectl create" and "kubectl exec" take here`);
+  if (sub === 'exec' && !parsed.afterDashes?.length) throw refuse('kubectl exec: give the command after "--", e.g. kubectl exec deploy/curl -- curl -sS httpbin:8000/get');
   const flags = parsed.flags.map(({ spec, value }) => (spec.bool ? (value === undefined ? `--${spec.long}` : `--${spec.long}=${value}`) : `--${spec.long}=${value}`));
   return [sub, ...parsed.positionals, ...flags, ...(parsed.afterDashes ? ['--', ...parsed.afterDashes] : [])];
 }

@@ -45,13 +45,15 @@ test('kubectl runs only safe subcommands and never reads files or switches crede
     [['delete', 'pod', 'x'], ['delete', 'pod', 'x']],
     [['auth', 'can-i', 'list', 'pods'], ['auth', 'can-i', 'list', 'pods']],
     [['create', 'deployment', 'd', '--image', 'playground/httpbin:v1', '--', 'x', '-f'], ['create', 'deployment', 'd', '--image=playground/httpbin:v1', '--', 'x', '-f']],
+    // exec runs its command in the pod (through pods/exec), so what follows `--` is the container's business.
+    [['exec', 'deploy/curl', '-c', 'curl', '--', 'curl', '-sS', 'httpbin:8000/get', '-o', '/dev/null'], ['exec', 'deploy/curl', '--container=curl', '--', 'curl', '-sS', 'httpbin:8000/get', '-o', '/dev/null']],
   ]) {
     assert.deepEqual(checkKubectlArgs(ok), canonical, ok.join(' '));
   }
   for (const bad of [
     ['apply', '-f', '/etc/passwd'], ['apply', '--filename=/etc/passwd'], ['create', 'configmap', 'x', '--from-file=/etc/passwd'], ['get', 'pods', '-o', 'jsonpath-file=/etc/passwd'],
     ['get', 'pods', '--kubeconfig=/root/.kube/config'], ['get', 'pods', '--token', 'x'], ['get', 'pods', '-s', 'https://evil'], ['get', 'pods', '--as', 'admin'],
-    ['exec', 'x', '--', 'sh'], ['proxy'], ['port-forward', 'x', '80'], ['cp', 'a', 'b'], ['config', 'view', '--raw'], ['--namespace', 'x', 'get', 'pods'], ['run', 'x', '-it', '--image', 'y'], ['get', 'pods', '-k', '.'], [],
+    ['exec', 'x', '-it', '--', 'sh'], ['exec', 'x', '--stdin', '--', 'sh'], ['exec', 'x'], ['exec', 'x', '--'], ['exec', '-f', '/etc/passwd', '--', 'ls'], ['proxy'], ['port-forward', 'x', '80'], ['cp', 'a', 'b'], ['config', 'view', '--raw'], ['--namespace', 'x', 'get', 'pods'], ['run', 'x', '-it', '--image', 'y'], ['get', 'pods', '-k', '.'], [],
     ['get', 'ns', 'x', '--output=go-template-file', '--template=/etc/passwd'], ['get', 'ns', '--output=templatefile', '--template=/etc/passwd'], ['get', 'ns', '--output=jsonpath-file', '--template=/etc/passwd'],
     ['get', 'ns', '-wo', 'go-template-file', '--template=/etc/passwd'], ['get', '-wf', '/etc/passwd'], ['delete', '-Af', '/etc/passwd'], ['get', 'pods', '-ocustom-columns-file=/etc/passwd'],
     ['get', 'pods', '-v=9'], ['get', 'pods', '--cache-dir=/tmp'], ['cluster-info', 'dump'], ['get', 'pods', '--', '-f', 'x'], ['get', 'pods', '--raw', 'file:///etc/passwd'],
