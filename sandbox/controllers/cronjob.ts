@@ -133,7 +133,10 @@ export class CronJobController {
 
   /** Finished Jobs beyond the history limits are deleted, oldest first (cleanupFinishedJobs). */
   private pruneHistory(cj: CronJob, jobs: Job[]): void {
-    const byStart = (a: Job, b: Job) => (a.status?.startTime ?? a.metadata.creationTimestamp ?? '').localeCompare(b.status?.startTime ?? b.metadata.creationTimestamp ?? '');
+    const byStart = (a: Job, b: Job) =>
+      (a.status?.startTime ?? a.metadata.creationTimestamp ?? '').localeCompare(b.status?.startTime ?? b.metadata.creationTimestamp ?? '') ||
+      (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+      Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0);
     const keep = (kind: 'Complete' | 'Failed', limit: number | undefined) => {
       if (limit === undefined) return;
       const finished = jobs.filter((j) => isJobFinished(j) === kind && !j.metadata.deletionTimestamp).sort(byStart);
