@@ -29,6 +29,7 @@ import { StatefulSetController } from './controllers/statefulset.js';
 import { DaemonSetController } from './controllers/daemonset.js';
 import type { ControllerClock } from './controllers/clock.js';
 import { NodeStatusReporter } from './runtime/node-status.js';
+import { ResourceMetrics } from './runtime/resource-metrics.js';
 import { ServiceAccountController } from './controllers/service-account.js';
 import { ClusterRoleAggregationController } from './controllers/cluster-role-aggregation.js';
 import { applyObjects, parseManifest, readManifest } from './manifests/load.js';
@@ -152,16 +153,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     new DaemonSetController(api, events, runtime.nodeName),
   ];
   const node = new NodeStatusReporter(api, { nodeName: runtime.nodeName, hostIP: runtime.hostIP, capacity: runtime.capacity });
+  const metrics = new ResourceMetrics(runtime, network.traffic, {
+    name: runtime.nodeName,
+    labels: () => api.tryGet(api.type('', 'nodes'), undefined, runtime.nodeName)?.metadata.labels ?? {},
+  });
   network.start();
   dns.start();
   proxy.start();
   for (const c of controllers) c.start();
   node.start();
+  metrics.start();
   runtime.start();
 
   const stopAll = async () => {
     for (const c of controllers) c.stop();
     node.stop();
+    metrics.stop();
     events.stop();
     await runtime.stop();
     await proxy.stop();
@@ -190,7 +197,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const names = [host, '127.0.0.1', 'localhost', kubernetesIP, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
       const tls = await createServingCertificate(names);
       caCertificate = tls.caPem;
-      const server = createApiServer({ api, authenticator, logs: runtime, proxyTargets: network.book, tokenIssuer: authenticator, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
+      const server = createApiServer({ api, authenticator, logs: runtime, proxyTargets: network.book, tokenIssuer: authenticator, metrics, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
       listener = await listen(server, host, opts.port ?? 0);
       url = listener.url;
       registerKubernetesService(api, kubernetesIP, listener.host, listener.port);

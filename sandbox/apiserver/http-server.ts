@@ -27,6 +27,7 @@ import type { RequestContext } from './handlers/request-context.js';
 import { handleReview, isReviewTarget } from './handlers/review-handlers.js';
 import { handleProxy, type ProxyTargets } from './handlers/proxy-handler.js';
 import { handleTokenRequest } from './handlers/token-request-handler.js';
+import { handleMetrics, type MetricsSource } from './handlers/metrics-handler.js';
 import { toTable, tableVersion, wantsTable } from './tables/tables.js';
 import { objectFilter } from './field-selectors.js';
 import type { KubeObject } from './store.js';
@@ -45,6 +46,8 @@ export interface ApiServerOptions {
    * pods and services proxies connect only to these; without it they answer 503.
    */
   proxyTargets?: ProxyTargets;
+  /** Pod and node usage for metrics.k8s.io (implemented by the runtime); without it that API answers 503. */
+  metrics?: MetricsSource;
 }
 
 export type { Identity, Authenticator } from './auth.js';
@@ -151,6 +154,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (isCrd) return serveCrds(req, res, target, query);
     if (isReviewTarget(target)) return handleReview(req, res, target, identity, authorizer);
     const type = resolveType(api.registry, target);
+    if (type.group === 'metrics.k8s.io') return handleMetrics({ req, res, query, identity, api, target, type, logs: options.logs, track }, options.metrics);
     const verb = verbOf(method, target, query);
     // Roles and bindings written over the API are checked for privilege escalation (in-process writers are not).
     const ctx: RequestContext = { req, res, query, identity, api: escalationGuardedApi(api, authorizer, identity), target, type, logs: options.logs, track };
