@@ -92,6 +92,10 @@ describe('Jobs and CronJobs', () => {
     await kubectlOk(c, ['-n', NS, 'wait', '--for=condition=complete', 'job/three', '--timeout=30s'], undefined, 40_000);
     assert.match(await k('get', 'job', 'three'), /^three\s+Complete\s+3\/3\s/m);
     assert.equal(c.pods(NS, (p) => p.metadata.labels?.['job-name'] === 'three' && p.status?.phase === 'Succeeded').length, 3);
+    const described = await k('describe', 'job', 'three');
+    assert.match(described, /^Completions:\s+3$/m);
+    assert.match(described, /^Pods Statuses:\s+0 Active \(0 Ready\) \/ 3 Succeeded \/ 0 Failed$/m);
+    assert.match(await k('get', 'all'), /^job\.batch\/three\s+Complete\s+3\/3\s/m);
   });
 
   test('backoffLimit: failing pods are replaced until more than backoffLimit failed, then Failed (BackoffLimitExceeded)', async () => {
@@ -152,6 +156,9 @@ describe('Jobs and CronJobs', () => {
       return obj.status?.lastSuccessfulTime && !obj.status.active ? obj : undefined;
     });
     assert.ok(cj.status?.lastScheduleTime);
+    const described = await k('describe', 'cronjob', 'tick');
+    assert.match(described, /^Schedule:\s+\*\/1 \* \* \* \*$/m);
+    assert.match(described, /^Last Schedule Time:\s+\S+/m);
 
     // A Job created from the CronJob is owned by it and counts towards its history: keep room for it.
     await k('patch', 'cronjob', 'tick', '-p', '{"spec":{"successfulJobsHistoryLimit":3}}');

@@ -87,6 +87,8 @@ describe('StatefulSets and DaemonSets', () => {
     assert.equal(rollout.code, 0, rollout.stderr);
     assert.match(rollout.stdout, /partitioned roll out complete: 2 new pods have been updated/);
     assert.match(await k('get', 'statefulset', 'web'), /^web\s+2\/2\s+\d+s$/m);
+    assert.match(await k('describe', 'sts', 'web'), /^Pods Status:\s+2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
+    assert.match(await k('get', 'all'), /^statefulset\.apps\/web\s+2\/2\s/m);
 
     const web0 = c.pods(NS).find((p) => p.metadata.name === 'web-0')!;
     const spec = web0.spec as { hostname?: string; subdomain?: string };
@@ -182,6 +184,7 @@ spec:
     assert.match(table, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE$/m);
     assert.match(table, /^agent\s+1\s+1\s+1\s+1\s+1\s+<none>\s+\d+s$/m);
     assert.equal(c.pods(NS, (p) => p.metadata.labels?.app === 'agent').length, 1);
+    assert.match(await k('describe', 'ds', 'agent'), /^Desired Number of Nodes Scheduled: 1$/m);
     // A nodeSelector no node matches: no pod (desired 0).
     await k('patch', 'ds', 'agent', '-p', '{"spec":{"template":{"spec":{"nodeSelector":{"disk":"ssd"}}}}}');
     await waitFor('no daemon pod', () => c.pods(NS, (p) => p.metadata.labels?.app === 'agent' && !p.metadata.deletionTimestamp).length === 0);
