@@ -12,6 +12,8 @@ import { kubectlOk, kubectlRefused, startCluster, waitFor, type ClusterFixture }
 
 const NS = 'batch-test';
 const IMAGE = 'test/job-step';
+/** A container that never exits by itself. */
+const FOREVER = 'test/job-forever';
 
 function jobYaml(name: string, opts: { exit?: number; backoffLimit?: number; completions?: number; parallelism?: number; restartPolicy?: string | null } = {}): string {
   const lines = [
@@ -50,12 +52,14 @@ describe('Jobs and CronJobs', () => {
       },
       stop: async () => undefined,
     }));
+    registerImage(FOREVER, (ctx) => ({ start: async () => ctx.log('working'), stop: async () => undefined }));
     c = await startCluster({ clock, mesh: false });
     await kubectlOk(c, ['create', 'namespace', NS]);
   });
   after(async () => {
     await c?.close();
     unregisterImage(IMAGE);
+    unregisterImage(FOREVER);
   });
 
   test('a Job runs to completion: Complete, COMPLETIONS 1/1, kubectl wait returns 0, pods labelled and owned', async () => {
@@ -110,6 +114,19 @@ describe('Jobs and CronJobs', () => {
     assert.equal(c.pods(NS, (p) => p.metadata.labels?.['job-name'] === 'fails').length, 2);
     const events = await k('get', 'events', '--field-selector', 'involvedObject.name=fails');
     assert.match(events, /BackoffLimitExceeded/);
+  });
+
+  test('activeDeadlineSeconds ends a running Job (DeadlineExceeded); ttlSecondsAfterFinished deletes a finished one', async () => {
+    const slow = jobYaml('slow').replace('  template:', '  activeDeadlineSeconds: 1\n  template:').replace(`image: ${IMAGE}`, `image: ${FOREVER}`);
+    await kubectlOk(c, ['-n', NS, 'apply', '-f', '-'], slow);
+    await kubectlOk(c, ['-n', NS, 'wait', '--for=condition=failed', 'job/slow', '--timeout=30s'], undefined, 40_000);
+    const job = JSON.parse(await k('get', 'job', 'slow', '-o', 'json')) as { status: { conditions: { type: string; reason: string; message: string }[] } };
+    assert.deepEqual(job.status.conditions.find((x) => x.type === 'Failed'), { ...job.status.conditions.find((x) => x.type === 'Failed'), reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
+    await waitFor('the running pod deleted', () => c.pods(NS, (p) => p.metadata.labels?.['job-name'] === 'slow').length === 0);
+
+    await kubectlOk(c, ['-n', NS, 'apply', '-f', '-'], jobYaml('shortlived').replace('  template:', '  ttlSecondsAfterFinished: 0\n  template:'));
+    await waitFor('the finished Job deleted', () => !jobs().some((j) => j.metadata.name === 'shortlived'), { timeoutMs: 30_000 });
+    await waitFor('its pod collected', () => c.pods(NS, (p) => p.metadata.labels?.['job-name'] === 'shortlived').length === 0);
   });
 
   test('invalid Jobs and CronJobs are refused with the API server messages', async () => {
