@@ -124,6 +124,25 @@ describe('StatefulSets and DaemonSets', () => {
     await waitFor('pods collected', () => webPods().length === 0);
   });
 
+  test('RollingUpdate: a new template replaces pods from the highest ordinal down; rollout status waits for it', async () => {
+    for (const n of ['roll-0', 'roll-1']) open.add(n);
+    const roll = statefulSet(2).replace(/name: web$/m, 'name: roll').replace(/app: web/g, 'app: roll');
+    await kubectlOk(c, ['-n', NS, 'apply', '-f', '-'], roll);
+    await kubectlOk(c, ['-n', NS, 'rollout', 'status', 'sts/roll', '--timeout=30s'], undefined, 40_000);
+    const before = new Map(c.pods(NS, (p) => p.metadata.labels?.app === 'roll').map((p) => [p.metadata.name, p.metadata.uid]));
+    await k('set', 'env', 'sts/roll', 'COLOUR=blue');
+    await kubectlOk(c, ['-n', NS, 'rollout', 'status', 'sts/roll', '--timeout=30s'], undefined, 40_000);
+    const after = c.pods(NS, (p) => p.metadata.labels?.app === 'roll');
+    assert.deepEqual(after.map((p) => p.metadata.name).sort(), ['roll-0', 'roll-1']);
+    for (const p of after) assert.notEqual(p.metadata.uid, before.get(p.metadata.name), `${p.metadata.name} was replaced`);
+    const events = await k('get', 'events', '--field-selector', 'involvedObject.name=roll', '--sort-by=.metadata.resourceVersion', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}');
+    assert.deepEqual(events.split('\n').filter((l) => l.startsWith('delete Pod')), ['delete Pod roll-1 in StatefulSet roll successful', 'delete Pod roll-0 in StatefulSet roll successful']);
+    const sts = JSON.parse(await k('get', 'sts', 'roll', '-o', 'json')) as { status: { currentRevision: string; updateRevision: string; updatedReplicas: number } };
+    assert.equal(sts.status.currentRevision, sts.status.updateRevision);
+    assert.equal(sts.status.updatedReplicas, 2);
+    await k('delete', 'sts', 'roll');
+  });
+
   test('Parallel creates every ordinal at once; volumeClaimTemplates are accepted and reported as not provisioned', async () => {
     const extra = `  podManagementPolicy: Parallel
   volumeClaimTemplates:
