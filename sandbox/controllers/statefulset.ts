@@ -20,6 +20,8 @@ const COMPONENT = 'statefulset-controller';
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 export const REVISION_LABEL = 'controller-revision-hash';
+/** Pods created per sync at most (a Parallel set of a million replicas is created in bounded steps). */
+const MAX_PODS_PER_SYNC = 500;
 
 export class StatefulSetController {
   private queue = new WorkQueue('statefulset', (key) => this.reconcile(key));
@@ -80,9 +82,11 @@ export class StatefulSetController {
     }
 
     // Create the missing ordinals, lowest first; OrderedReady waits for every lower one to be Running and Ready.
-    for (let ordinal = start; ordinal < start + replicas; ordinal++) {
+    let created = 0;
+    for (let ordinal = start; ordinal < start + replicas && created < MAX_PODS_PER_SYNC; ordinal++) {
       const existing = byOrdinal.get(ordinal);
       if (!existing) {
+        created++;
         const pod = this.createPod(sts, ordinal, revision);
         if (!pod) break;
         byOrdinal.set(ordinal, pod);
@@ -138,6 +142,7 @@ export class StatefulSetController {
       current.status = status;
       this.api.update(stsType, current, { subresource: 'status' });
     }
+    if (created >= MAX_PODS_PER_SYNC) return { requeueAfterMs: 10 };
     if (available.length < ready.length) return { requeueAfterMs: Math.max(10, minReadyMs) };
   }
 

@@ -152,13 +152,22 @@ export function validTimeZone(zone: string): boolean {
   }
 }
 
+/** Formatters per time zone (building one is far slower than using it); bounded, zones are few. */
+const FORMATS = new Map<string, Intl.DateTimeFormat>();
+const MAX_CACHED_FORMATS = 64;
+
 /** Wall-clock fields of `ms` in `timeZone` (UTC when absent). */
 function wallClock(ms: number, timeZone: string | undefined): { minute: number; hour: number; dom: number; month: number; dow: number } {
   if (!timeZone || timeZone === 'UTC') {
     const d = new Date(ms);
     return { minute: d.getUTCMinutes(), hour: d.getUTCHours(), dom: d.getUTCDate(), month: d.getUTCMonth() + 1, dow: d.getUTCDay() };
   }
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', minute: 'numeric', hour: 'numeric', day: 'numeric', month: 'numeric', weekday: 'short' }).formatToParts(new Date(ms));
+  let format = FORMATS.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', minute: 'numeric', hour: 'numeric', day: 'numeric', month: 'numeric', weekday: 'short' });
+    if (FORMATS.size < MAX_CACHED_FORMATS) FORMATS.set(timeZone, format);
+  }
+  const parts = format.formatToParts(new Date(ms));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return { minute: Number(get('minute')), hour: Number(get('hour')) % 24, dom: Number(get('day')), month: Number(get('month')), dow: DAYS[get('weekday').toLowerCase()] ?? 0 };
 }
@@ -178,8 +187,21 @@ const SEARCH_LIMIT_MINUTES = 5 * 366 * 24 * 60;
 /** The first scheduled time strictly after `afterMs` (epoch ms), or undefined if none within five years. */
 export function nextRun(s: CronSchedule, afterMs: number, timeZone?: string): number | undefined {
   if (s.everyMs) return Math.floor(afterMs / 1000) * 1000 + s.everyMs;
+  // Whole days and hours that cannot match are skipped, so a schedule that (almost) never fires, such as
+  // `0 0 30 2 *`, costs a few thousand steps, not millions. (Around a DST change a skip may land an hour off
+  // midnight; the hour and minute checks then continue from there.)
+  const limit = afterMs + SEARCH_LIMIT_MINUTES * MINUTE;
   let t = Math.floor(afterMs / MINUTE) * MINUTE + MINUTE;
-  for (let i = 0; i < SEARCH_LIMIT_MINUTES; i++, t += MINUTE) if (matches(s, t, timeZone)) return t;
+  while (t <= limit) {
+    const w = wallClock(t, timeZone);
+    const domOk = s.dom.has(w.dom);
+    const dowOk = s.dow.has(w.dow);
+    const dayOk = s.month.has(w.month) && (s.domStar || s.dowStar ? domOk && dowOk : domOk || dowOk);
+    if (!dayOk) t += ((24 - w.hour) * 60 - w.minute) * MINUTE;
+    else if (!s.hour.has(w.hour)) t += (60 - w.minute) * MINUTE;
+    else if (!s.minute.has(w.minute)) t += MINUTE;
+    else return t;
+  }
   return undefined;
 }
 
