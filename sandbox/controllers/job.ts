@@ -2,8 +2,9 @@
 // at most `parallelism` at a time, recreating failed pods after a growing back-off until more than
 // `backoffLimit` failed; finishes with the conditions 1.32 writes (SuccessCriteriaMet then Complete, or
 // FailureTarget then Failed with reason BackoffLimitExceeded / DeadlineExceeded), and deletes a finished Job
-// after ttlSecondsAfterFinished. Gaps, said here and in events: completionMode Indexed runs as NonIndexed
-// (a Warning event says so); podFailurePolicy/successPolicy are stored but not applied; pods carry no
+// after ttlSecondsAfterFinished. completionMode Indexed gives each pod an index (annotation, label,
+// JOB_COMPLETION_INDEX, hostname `<job>-<index>`) and completes when every index succeeded. Gaps:
+// podFailurePolicy/successPolicy/backoffLimitPerIndex are stored but not applied; pods carry no
 // batch.kubernetes.io/job-tracking finalizer (counts come from the pods still present, kept monotonic).
 import type { ClusterApi } from '../apiserver/api.js';
 import type { KubeObject } from '../apiserver/store.js';
@@ -15,6 +16,7 @@ import { WorkQueue, keyFor, splitKey } from './work-queue.js';
 import type { Job, JobCondition } from './workload-types.js';
 
 const COMPONENT = 'job-controller';
+export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 /** Upstream DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff. */
 export const JOB_POD_FAILURE_BACKOFF_BASE_MS = 10_000;
 export const JOB_POD_FAILURE_BACKOFF_CAP_MS = 360_000;
@@ -37,7 +39,6 @@ export class JobController {
   private queue = new WorkQueue('job', (key) => this.reconcile(key));
   private unwatch: (() => void)[] = [];
   private readonly backoffBaseMs: number;
-  private warnedIndexed = new Set<string>();
 
   constructor(
     private readonly api: ClusterApi,
@@ -86,10 +87,10 @@ export class JobController {
     const backoffLimit = spec.backoffLimit ?? 6;
     const parallelism = spec.parallelism ?? 1;
 
-    if (spec.completionMode === 'Indexed' && !this.warnedIndexed.has(job.metadata.uid!)) {
-      this.warnedIndexed.add(job.metadata.uid!);
-      this.events.record(job, 'Warning', 'IndexedCompletionNotSupported', 'The sandbox runs Indexed Jobs as NonIndexed: pods get no completion index', COMPONENT);
-    }
+    const indexed = spec.completionMode === 'Indexed' && spec.completions !== undefined;
+    const completedIndexes = new Set(indexed ? parseIndexes(prev.completedIndexes) : []);
+    if (indexed) for (const p of pods) if (p.status?.phase === 'Succeeded') completedIndexes.add(indexOf(p) ?? -1);
+    completedIndexes.delete(-1);
 
     let failure: { reason: string; message: string } | undefined;
     const restarts = spec.template.spec.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m, c) => m + c.restartCount, 0), 0) : 0;
@@ -98,7 +99,7 @@ export class JobController {
     else if (spec.activeDeadlineSeconds !== undefined && startTime && now - Date.parse(startTime) >= spec.activeDeadlineSeconds * 1000)
       failure = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
 
-    const complete = !failure && (spec.completions !== undefined ? succeeded >= spec.completions : succeeded > 0 && active.length === 0);
+    const complete = !failure && (indexed ? completedIndexes.size >= spec.completions! : spec.completions !== undefined ? succeeded >= spec.completions : succeeded > 0 && active.length === 0);
     let requeueAfterMs: number | undefined;
     const at = timestamp(new Date(now));
     let completionTime = prev.completionTime;
@@ -115,16 +116,21 @@ export class JobController {
         this.events.record(job, 'Normal', 'Completed', 'Job completed', COMPONENT);
       }
     } else {
-      let want = spec.completions !== undefined ? Math.min(parallelism, spec.completions - succeeded) : succeeded > 0 ? 0 : parallelism;
+      const done = indexed ? completedIndexes.size : succeeded;
+      let want = spec.completions !== undefined ? Math.min(parallelism, spec.completions - done) : succeeded > 0 ? 0 : parallelism;
       if (spec.suspend) want = 0;
       const diff = want - active.length;
       if (diff > 0) {
         const wait = this.failureBackoffLeft(failedPods, failed, now);
         if (wait > 0) requeueAfterMs = wait;
         else {
-          for (let i = 0; i < Math.min(diff, MAX_PODS_PER_SYNC); i++) {
+          // Indexed: the lowest indexes neither completed nor running.
+          const busy = new Set(active.map(indexOf));
+          const free: number[] = [];
+          for (let i = 0; indexed && i < spec.completions! && free.length < diff; i++) if (!completedIndexes.has(i) && !busy.has(i)) free.push(i);
+          for (let i = 0; i < Math.min(indexed ? free.length : diff, MAX_PODS_PER_SYNC); i++) {
             try {
-              const pod = this.api.create(podType, podFromJob(job)) as Pod;
+              const pod = this.api.create(podType, podFromJob(job, indexed ? free[i] : undefined)) as Pod;
               active.push(pod);
               this.events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, COMPONENT);
             } catch (err) {
@@ -151,7 +157,8 @@ export class JobController {
       ...(startTime ? { startTime } : {}),
       ...(completionTime ? { completionTime } : {}),
       ...(active.length ? { active: active.length } : {}),
-      ...(succeeded ? { succeeded } : {}),
+      ...(indexed ? { succeeded: completedIndexes.size } : succeeded ? { succeeded } : {}),
+      ...(indexed && completedIndexes.size ? { completedIndexes: formatIndexes(completedIndexes) } : {}),
       ...(failed ? { failed } : {}),
       terminating: 0,
       uncountedTerminatedPods: {},
@@ -203,19 +210,59 @@ function jobCondition(type: string, reason: string, message: string, at: string)
   return { type, status: 'True', lastProbeTime: at, lastTransitionTime: at, reason, message };
 }
 
-/** A pod of the Job's template, owned by the Job (named `<job>-<5 random>`). */
-export function podFromJob(job: Job): KubeObject {
+function indexOf(p: Pod): number | undefined {
+  const v = p.metadata.annotations?.[COMPLETION_INDEX];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/** `1,3-5,7` (status.completedIndexes) to the set of indexes. */
+function parseIndexes(text: string | undefined): number[] {
+  const out: number[] = [];
+  for (const part of (text ?? '').split(',').filter(Boolean)) {
+    const [a, b] = part.split('-').map(Number);
+    for (let i = a; i <= (b ?? a) && out.length < 1_000_000; i++) out.push(i);
+  }
+  return out;
+}
+
+function formatIndexes(set: Set<number>): string {
+  const sorted = [...set].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j;
+  }
+  return parts.join(',');
+}
+
+/**
+ * A pod of the Job's template, owned by the Job: `<job>-<5 random>`, or for an Indexed Job `<job>-<index>-<5
+ * random>` with the index as annotation, label, hostname and JOB_COMPLETION_INDEX (as upstream adds them).
+ */
+export function podFromJob(job: Job, index?: number): KubeObject {
   const template = job.spec.template;
+  const spec = structuredClone(template.spec) as Pod['spec'] & { hostname?: string };
+  const labels = { ...(template.metadata?.labels ?? {}) };
+  const annotations = { ...(template.metadata?.annotations ?? {}) };
+  if (index !== undefined) {
+    labels[COMPLETION_INDEX] = String(index);
+    annotations[COMPLETION_INDEX] = String(index);
+    spec.hostname = `${job.metadata.name}-${index}`;
+    const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } };
+    for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) c.env = [...(c.env ?? []).filter((e) => e.name !== env.name), env];
+  }
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      generateName: `${job.metadata.name}-`,
+      generateName: index === undefined ? `${job.metadata.name}-` : `${job.metadata.name}-${index}-`,
       namespace: job.metadata.namespace,
-      labels: { ...(template.metadata?.labels ?? {}) },
-      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+      labels,
+      ...(Object.keys(annotations).length ? { annotations } : {}),
       ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name!, uid: job.metadata.uid!, controller: true, blockOwnerDeletion: true }],
     },
-    spec: structuredClone(template.spec),
+    spec,
   };
 }

@@ -37,6 +37,7 @@ export interface Job extends KubeObject {
     failed?: number;
     terminating?: number;
     ready?: number;
+    completedIndexes?: string;
     uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
   };
 }

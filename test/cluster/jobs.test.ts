@@ -47,7 +47,8 @@ describe('Jobs and CronJobs', () => {
   before(async () => {
     registerImage(IMAGE, (ctx) => ({
       start: async () => {
-        ctx.log(`step of ${ctx.podName} exits ${ctx.env.EXIT_CODE ?? '0'}`);
+        const index = ctx.env.JOB_COMPLETION_INDEX;
+        ctx.log(`step of ${ctx.podName} exits ${ctx.env.EXIT_CODE ?? '0'}${index === undefined ? '' : ` index ${index}`}`);
         setTimeout(() => ctx.exit(Number(ctx.env.EXIT_CODE ?? '0')), 20);
       },
       stop: async () => undefined,
@@ -100,6 +101,25 @@ describe('Jobs and CronJobs', () => {
     assert.match(described, /^Completions:\s+3$/m);
     assert.match(described, /^Pods Statuses:\s+0 Active \(0 Ready\) \/ 3 Succeeded \/ 0 Failed$/m);
     assert.match(await k('get', 'all'), /^job\.batch\/three\s+Complete\s+3\/3\s/m);
+  });
+
+  test('Indexed: each index runs once with JOB_COMPLETION_INDEX, completedIndexes records them', async () => {
+    const manifest = jobYaml('indexed', { completions: 3, parallelism: 3 }).replace('  completions: 3', '  completions: 3\n  completionMode: Indexed');
+    await kubectlOk(c, ['-n', NS, 'apply', '-f', '-'], manifest);
+    await kubectlOk(c, ['-n', NS, 'wait', '--for=condition=complete', 'job/indexed', '--timeout=30s'], undefined, 40_000);
+    const job = JSON.parse(await k('get', 'job', 'indexed', '-o', 'json')) as { status: { completedIndexes: string; succeeded: number } };
+    assert.equal(job.status.completedIndexes, '0-2');
+    assert.equal(job.status.succeeded, 3);
+    const pods = c.pods(NS, (p) => p.metadata.labels?.['job-name'] === 'indexed');
+    assert.deepEqual(pods.map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']).sort(), ['0', '1', '2']);
+    for (const p of pods) {
+      const i = p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'];
+      assert.match(p.metadata.name, new RegExp(`^indexed-${i}-\\w{5}$`));
+      assert.equal((p.spec as { hostname?: string }).hostname, `indexed-${i}`);
+      assert.equal((await k('logs', p.metadata.name)).trim(), `step of ${p.metadata.name} exits 0 index ${i}`);
+    }
+    const noCompletions = jobYaml('badindexed').replace('spec:\n  template', 'spec:\n  completionMode: Indexed\n  parallelism: 2\n  template');
+    assert.match(await kubectlRefused(c, ['-n', NS, 'apply', '-f', '-'], noCompletions), /spec.completions: Required value: when completion mode is Indexed/);
   });
 
   test('backoffLimit: failing pods are replaced until more than backoffLimit failed, then Failed (BackoffLimitExceeded)', async () => {

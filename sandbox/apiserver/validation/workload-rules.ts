@@ -30,6 +30,7 @@ function validateJobSpecCommon(path: string, spec: Obj): StatusCause[] {
   for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished']) out.push(...nonNegative(`${path}.${f}`, spec[f]));
   if (spec.completionMode !== undefined && spec.completionMode !== 'NonIndexed' && spec.completionMode !== 'Indexed')
     out.push(notSupported(`${path}.completionMode`, spec.completionMode, ['NonIndexed', 'Indexed']));
+  if (spec.completionMode === 'Indexed' && spec.completions === undefined) out.push({ reason: 'FieldValueRequired', field: `${path}.completions`, message: 'Required value: when completion mode is Indexed' });
   const template = asObj(spec.template);
   out.push(...labels(`${path}.template.metadata.labels`, asObj(asObj(template.metadata).labels) as Record<string, string>));
   out.push(...validatePodSpec(`${path}.template.spec`, template.spec));
