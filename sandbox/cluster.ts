@@ -23,6 +23,13 @@ import { ResourceQuotaController } from './controllers/resource-quota.js';
 import { limitRangeAdmission } from './apiserver/admission/limit-range.js';
 import { resourceQuotaAdmission } from './apiserver/admission/resource-quota.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
+import { JobController } from './controllers/job.js';
+import { CronJobController } from './controllers/cronjob.js';
+import { StatefulSetController } from './controllers/statefulset.js';
+import { DaemonSetController } from './controllers/daemonset.js';
+import type { ControllerClock } from './controllers/clock.js';
+import { NodeStatusReporter } from './runtime/node-status.js';
+import { ResourceMetrics } from './runtime/resource-metrics.js';
 import { ServiceAccountController } from './controllers/service-account.js';
 import { ClusterRoleAggregationController } from './controllers/cluster-role-aggregation.js';
 import { applyObjects, parseManifest, readManifest } from './manifests/load.js';
@@ -52,7 +59,10 @@ export interface SandboxOptions {
   mesh?: boolean;
   /** Serve the Kubernetes REST API over HTTP; default true (false: in-process only, `url` is empty). */
   serveApi?: boolean;
-  /** First crash-restart back-off (kubelet: 10 s); tests make it short. */
+  /**
+   * First crash-restart back-off (kubelet: 10 s); tests make it short. The Job controller's delay before
+   * replacing a failed pod (upstream also 10 s, doubling) uses it too.
+   */
   restartBackoffBaseMs?: number;
   /** First image-pull back-off (kubelet: 10 s). */
   imagePullBackoffBaseMs?: number;
@@ -71,6 +81,8 @@ export interface SandboxOptions {
    * root passes them, since the sandbox imports nothing from the playground server.
    */
   images?: Record<string, WorkloadFactory>;
+  /** The CronJob controller's clock (default: real time); tests pass a ManualClock to run schedules. */
+  clock?: ControllerClock;
 }
 
 export interface Sandbox {
@@ -135,15 +147,28 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     new EndpointsController(api),
     new ResourceQuotaController(api),
     new ClusterRoleAggregationController(api),
+    new JobController(api, events, { podFailureBackoffBaseMs: opts.restartBackoffBaseMs }),
+    new CronJobController(api, events, opts.clock),
+    new StatefulSetController(api, events),
+    new DaemonSetController(api, events, runtime.nodeName),
   ];
+  const node = new NodeStatusReporter(api, { nodeName: runtime.nodeName, hostIP: runtime.hostIP, capacity: runtime.capacity });
+  const metrics = new ResourceMetrics(runtime, network.traffic, {
+    name: runtime.nodeName,
+    labels: () => api.tryGet(api.type('', 'nodes'), undefined, runtime.nodeName)?.metadata.labels ?? {},
+  });
   network.start();
   dns.start();
   proxy.start();
   for (const c of controllers) c.start();
+  node.start();
+  metrics.start();
   runtime.start();
 
   const stopAll = async () => {
     for (const c of controllers) c.stop();
+    node.stop();
+    metrics.stop();
     events.stop();
     await runtime.stop();
     await proxy.stop();
@@ -173,7 +198,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const tls = await createServingCertificate(names);
       caCertificate = tls.caPem;
       runtime.setServiceAccountTokens(authenticator, tls.caPem);
-      const server = createApiServer({ api, authenticator, logs: runtime, streams: runtime, proxyTargets: network.book, tokenIssuer: authenticator, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
+      const server = createApiServer({ api, authenticator, logs: runtime, streams: runtime, proxyTargets: network.book, tokenIssuer: authenticator, metrics, tls: { key: tls.keyPem, cert: tls.certPem + tls.caPem } });
       listener = await listen(server, host, opts.port ?? 0);
       url = listener.url;
       registerKubernetesService(api, kubernetesIP, listener.host, listener.port);

@@ -1,6 +1,7 @@
 // The API server's in-process face: every write goes through admission (defaulting, mutation such as
 // sidecar injection, validation) and then the store. The HTTP layer and the controllers both use this,
 // so an object created by a controller is treated exactly like one created by kubectl.
+import { randomUUID } from 'node:crypto';
 import type { ResourceType, ResourceRegistry } from './resources.js';
 import type { KubeObject, ObjectStore, WatchEvent } from './store.js';
 
@@ -75,6 +76,11 @@ export class ClusterApi {
 
   create(t: ResourceType, obj: KubeObject, opts: WriteOptions = {}): KubeObject {
     const object = structuredClone(obj);
+    // The uid exists before admission, as upstream's FillObjectMetaSystemFields runs before PrepareForCreate
+    // (a Job's generated selector names it). The HTTP write pipeline has already replaced a client's uid with
+    // a fresh one (prepareWrite); in-process writers are trusted.
+    object.metadata = { ...(object.metadata ?? {}) };
+    object.metadata.uid ||= randomUUID();
     this.admit({ operation: 'CREATE', type: t, object, dryRun: !!opts.dryRun, userInfo: opts.userInfo });
     return opts.dryRun ? object : this.store.create(t, object);
   }

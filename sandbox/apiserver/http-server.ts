@@ -31,6 +31,7 @@ import type { RequestContext } from './handlers/request-context.js';
 import { handleReview, isReviewTarget } from './handlers/review-handlers.js';
 import { handleProxy, type ProxyTargets } from './handlers/proxy-handler.js';
 import { handleTokenRequest } from './handlers/token-request-handler.js';
+import { handleMetrics, type MetricsSource } from './handlers/metrics-handler.js';
 
 export interface ApiServerOptions {
   api: ClusterApi;
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
   proxyTargets?: ProxyTargets;
   /** exec, attach and port-forward into pods (implemented by the runtime); without it those answer 404. */
   streams?: PodStreamSource;
+  /** Pod and node usage for metrics.k8s.io (implemented by the runtime); without it that API answers 503. */
+  metrics?: MetricsSource;
 }
 
 export type { Identity, Authenticator } from './auth.js';
@@ -186,6 +189,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     const type = resolveType(api.registry, target);
     // A deprecated CRD version warns on every request (kubectl prints "Warning: …").
     if (type.deprecationWarning) res.setHeader('Warning', warningHeader([type.deprecationWarning]));
+    if (type.group === 'metrics.k8s.io') return handleMetrics({ req, res, query, identity, api, target, type, logs: options.logs, track }, options.metrics);
     const verb = verbOf(method, target, query);
     // Roles and bindings written over the API are checked for privilege escalation (in-process writers are not).
     const ctx: RequestContext = { req, res, query, identity, api: escalationGuardedApi(api, authorizer, identity), target, type, logs: options.logs, track };

@@ -86,6 +86,20 @@ export const BUILTIN_TYPES: ResourceType[] = [
     categories: ['all'],
     subresources: { status: true, scale: true },
   }),
+  // Workload kinds learners meet in upstream tutorials (controllers in sandbox/controllers/).
+  builtin('apps', 'v1', 'StatefulSet', 'statefulsets', true, {
+    shortNames: ['sts'],
+    categories: ['all'],
+    subresources: { status: true, scale: true },
+  }),
+  builtin('apps', 'v1', 'DaemonSet', 'daemonsets', true, { shortNames: ['ds'], categories: ['all'], subresources: { status: true } }),
+  builtin('batch', 'v1', 'Job', 'jobs', true, { categories: ['all'], subresources: { status: true } }),
+  builtin('batch', 'v1', 'CronJob', 'cronjobs', true, { shortNames: ['cj'], categories: ['all'], subresources: { status: true } }),
+  // The one node (runtime/node-status.ts keeps it current).
+  builtin('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: { status: true } }),
+  // metrics.k8s.io as metrics-server serves it: read-only, computed per request (runtime/resource-metrics.ts).
+  builtin('metrics.k8s.io', 'v1beta1', 'PodMetrics', 'pods', true, { verbs: ['get', 'list'] }),
+  builtin('metrics.k8s.io', 'v1beta1', 'NodeMetrics', 'nodes', false, { verbs: ['get', 'list'] }),
   builtin('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   // Multi-tenancy: who may do what (RBAC), how much a namespace may use (quota, limits), who may talk to whom.
   builtin('', 'v1', 'ResourceQuota', 'resourcequotas', true, { shortNames: ['quota'], subresources: { status: true } }),

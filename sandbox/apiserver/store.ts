@@ -135,7 +135,7 @@ export class ObjectStore {
     if (c.objects.has(key)) throw alreadyExists(t.plural, t.group, meta.name);
     obj.apiVersion = apiVersionOf(t);
     obj.kind = t.kind;
-    meta.uid = randomUUID();
+    meta.uid ||= randomUUID(); // assigned by ClusterApi.create before admission
     meta.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     meta.generation = 1;
     delete meta.deletionTimestamp;

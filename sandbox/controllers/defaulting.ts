@@ -4,6 +4,7 @@
 import type { AdmissionPlugin, AdmissionRequest, ClusterApi } from '../apiserver/api.js';
 import { invalid } from '../apiserver/errors.js';
 import type { KubeObject } from '../apiserver/store.js';
+import { applyWorkloadDefaults, podSpecsOf } from '../apiserver/validation/workload-defaults.js';
 import type { AddressPool } from '../runtime/addresses.js';
 import type { Container, Probe } from '../runtime/kinds.js';
 
@@ -39,6 +40,8 @@ export function defaultingAdmission(api: ClusterApi, servicePool: AddressPool): 
       setDefault(spec, 'replicas', 1);
       setDefault(spec, 'minReadySeconds', 0);
       defaultPodSpec(objAt(objAt(spec, 'template'), 'spec'));
+    } else if (applyWorkloadDefaults(`${r.type.group}/${r.type.kind}`, obj, r.operation === 'CREATE')) {
+      for (const podSpec of podSpecsOf(r.type.kind, obj)) defaultPodSpec(podSpec);
     } else if (is(r, '', 'services')) {
       defaultService(obj, r.oldObject, serviceIPs);
     } else if (is(r, '', 'namespaces')) {

@@ -92,6 +92,9 @@ export class EndpointsController {
         nodeName: pod.spec.nodeName,
         targetRef: { kind: 'Pod', namespace, name: pod.metadata.name, uid: pod.metadata.uid },
       };
+      // A pod whose subdomain names this Service gets a DNS name under it (StatefulSet pods: web-0.nginx).
+      const podSpec = pod.spec as { hostname?: string; subdomain?: string };
+      if (podSpec.hostname && podSpec.subdomain === svc.metadata.name) address.hostname = podSpec.hostname;
       (readySince(pod) !== undefined ? group.ready : group.notReady).push(address);
     }
     const byIP = (a: EndpointAddress, b: EndpointAddress) => a.ip.localeCompare(b.ip, 'en', { numeric: true });
@@ -204,6 +207,7 @@ function sliceEndpoint(a: EndpointAddress, ready: boolean): Record<string, unkno
   return {
     addresses: [a.ip],
     conditions: { ready, serving: ready, terminating: false },
+    ...(a.hostname ? { hostname: a.hostname } : {}),
     nodeName: a.nodeName,
     targetRef: a.targetRef,
   };

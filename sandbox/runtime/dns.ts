@@ -19,6 +19,8 @@ interface ServiceRecord {
   clusterIP?: string; // undefined for headless
   externalName?: string; // ExternalName Services: a CNAME
   podIPs: string[]; // ready endpoint addresses (used for headless Services)
+  /** Ready endpoint addresses that carry a hostname: `<hostname>.<svc>.<ns>.svc.cluster.local` (StatefulSet pods). */
+  hosts: Map<string, string>;
 }
 
 export class ClusterDns {
@@ -37,7 +39,7 @@ export class ClusterDns {
         if (type === 'DELETED') return void this.records.delete(key);
         const spec = object.spec as { clusterIP?: string; type?: string; externalName?: string } | undefined;
         const ip = spec?.clusterIP;
-        const record = this.records.get(key) ?? { podIPs: [] };
+        const record = this.records.get(key) ?? { podIPs: [], hosts: new Map<string, string>() };
         const external = spec?.type === 'ExternalName';
         record.clusterIP = !external && ip && ip !== 'None' ? ip : undefined;
         record.externalName = external && typeof spec?.externalName === 'string' ? spec.externalName : undefined;
@@ -45,7 +47,9 @@ export class ClusterDns {
       }),
       this.api.watch(endpoints, undefined, undefined, ({ type, object }) => {
         const record = this.records.get(`${object.metadata.name}.${object.metadata.namespace}`);
-        if (record) record.podIPs = type === 'DELETED' ? [] : readyAddresses(object);
+        if (!record) return;
+        record.podIPs = type === 'DELETED' ? [] : readyAddresses(object);
+        record.hosts = type === 'DELETED' ? new Map() : readyHosts(object);
       }),
     );
   }
@@ -66,6 +70,17 @@ export class ClusterDns {
     else if (parts.length === 2) [svc, ns] = parts;
     else if (parts.length === 3 && parts[2] === 'svc') [svc, ns] = parts;
     else if (parts.length === 2 + suffix.length && parts.slice(2).join('.') === suffix.join('.')) [svc, ns] = parts;
+    // A pod's own name under a Service (its hostname.subdomain): `web-0.nginx` (search path), `web-0.nginx.ns`,
+    // `web-0.nginx.ns.svc`, `web-0.nginx.ns.svc.cluster.local`.
+    const podName =
+      (parts.length === 2 && !this.records.has(`${parts[0]}.${parts[1]}`) && [parts[0], parts[1], namespace]) ||
+      (parts.length === 3 && parts[2] !== 'svc' && parts) ||
+      (parts.length === 4 && parts[3] === 'svc' && parts) ||
+      (parts.length === 3 + suffix.length && parts.slice(3).join('.') === suffix.join('.') && parts);
+    if (podName) {
+      const ip = this.records.get(`${podName[1]}.${podName[2]}`)?.hosts.get(podName[0]);
+      if (ip) return ip;
+    }
     if (!svc || !ns) return undefined;
     const record = this.records.get(`${svc}.${ns}`);
     if (!record) return undefined;
@@ -98,6 +113,11 @@ export class ClusterDns {
       else process.nextTick(callback, null, address, 4);
     };
   }
+}
+
+function readyHosts(endpoints: KubeObject): Map<string, string> {
+  const subsets = (endpoints.subsets as { addresses?: { ip: string; hostname?: string }[] }[] | undefined) ?? [];
+  return new Map(subsets.flatMap((s) => (s.addresses ?? []).filter((a) => a.hostname).map((a) => [a.hostname!, a.ip] as [string, string])));
 }
 
 function readyAddresses(endpoints: KubeObject): string[] {

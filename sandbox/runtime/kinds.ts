@@ -137,6 +137,7 @@ export interface Service extends KubeObject {
 
 export interface EndpointAddress {
   ip: string;
+  hostname?: string;
   nodeName?: string;
   targetRef?: { kind: string; namespace: string; name: string; uid: string };
 }

@@ -144,6 +144,15 @@ export class PodRunner {
     return this.runs.some((r) => r.name === SIDECAR_CONTAINER_NAME);
   }
 
+  /** The pod's app containers by name (metrics report usage per container). */
+  get containerNames(): string[] {
+    return this.runs.map((r) => r.name);
+  }
+
+  get labels(): Record<string, string> {
+    return { ...(this.pod.metadata.labels ?? {}) };
+  }
+
   /** Assign addresses and start the containers (init containers first, one at a time). */
   async start(): Promise<void> {
     const { podIPs, localIPs, config, events } = this.deps;

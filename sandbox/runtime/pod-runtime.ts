@@ -76,6 +76,21 @@ export class PodRuntime implements LogSource, PodStreamSource {
     return this.runners.size;
   }
 
+  /** The node's address (pods' status.hostIP). */
+  get hostIP(): string {
+    return this.config.hostIP;
+  }
+
+  /** What the node offers (the capacity guard's limits): node status reports them as capacity. */
+  get capacity(): { maxPods: number; memoryBudgetBytes: number } {
+    return { maxPods: this.guard.maxPods, memoryBudgetBytes: this.guard.memoryBudgetBytes };
+  }
+
+  /** The pods running on this node, with their private loopback address (for per-pod accounting). */
+  runningPods(): { namespace: string; name: string; uid: string; localHost?: string; containers: string[]; labels: Record<string, string> }[] {
+    return [...this.runners.values()].map((r) => ({ namespace: r.namespace, name: r.name, uid: r.uid, localHost: r.localHost, containers: r.containerNames, labels: r.labels }));
+  }
+
   start(): void {
     const pods = this.opts.api.type('', 'pods');
     this.unwatch = this.opts.api.watch(pods, undefined, undefined, ({ type, object }) => {

@@ -157,3 +157,23 @@ MESSAGES['rbac.authorization.k8s.io/v1/Role'] = { 1: m('metadata', objectMeta), 
 MESSAGES['rbac.authorization.k8s.io/v1/ClusterRole'] = { 1: m('metadata', objectMeta), 2: m('rules', policyRule, { repeated: true }), 3: m('aggregationRule', { 1: m('clusterRoleSelectors', labelSelector, { repeated: true }) }) };
 MESSAGES['rbac.authorization.k8s.io/v1/RoleBinding'] = rbacBinding;
 MESSAGES['rbac.authorization.k8s.io/v1/ClusterRoleBinding'] = rbacBinding;
+
+// `kubectl create job` (also `--from=cronjob/<name>`) and `kubectl create cronjob` (batch/v1 generated.proto).
+// podFailurePolicy (11) and successPolicy (16) are not described: a body carrying them is refused (415).
+const jobSpec: MessageDesc = {
+  1: i32('parallelism', { ptr: true }), 2: i32('completions', { ptr: true }), 3: i64('activeDeadlineSeconds', { ptr: true }),
+  4: m('selector', labelSelector), 5: b('manualSelector', { ptr: true }), 6: m('template', podTemplateSpec),
+  7: i32('backoffLimit', { ptr: true }), 8: i32('ttlSecondsAfterFinished', { ptr: true }), 9: s('completionMode', { ptr: true }),
+  10: b('suspend', { ptr: true }), 12: i32('backoffLimitPerIndex', { ptr: true }), 13: i32('maxFailedIndexes', { ptr: true }),
+  14: s('podReplacementPolicy', { ptr: true }), 15: s('managedBy', { ptr: true }),
+};
+MESSAGES['batch/v1/Job'] = { 1: m('metadata', objectMeta), 2: m('spec', jobSpec), 3: ignored('status') };
+MESSAGES['batch/v1/CronJob'] = {
+  1: m('metadata', objectMeta),
+  2: m('spec', {
+    1: s('schedule'), 2: i64('startingDeadlineSeconds', { ptr: true }), 3: s('concurrencyPolicy'), 4: b('suspend', { ptr: true }),
+    5: m('jobTemplate', { 1: m('metadata', objectMeta), 2: m('spec', jobSpec) }),
+    6: i32('successfulJobsHistoryLimit', { ptr: true }), 7: i32('failedJobsHistoryLimit', { ptr: true }), 8: s('timeZone', { ptr: true }),
+  }),
+  3: ignored('status'),
+};

@@ -264,6 +264,41 @@ const deploymentStrategy = obj(
   { 'x-kubernetes-patch-strategy': 'retainKeys' },
 );
 
+const jobSpec: JSONSchema = obj(
+  {
+    parallelism: int32,
+    completions: int32,
+    activeDeadlineSeconds: int64,
+    podFailurePolicy: open,
+    successPolicy: open,
+    backoffLimit: int32,
+    backoffLimitPerIndex: int32,
+    maxFailedIndexes: int32,
+    selector: labelSelector,
+    manualSelector: bool,
+    template: podTemplateSpec,
+    ttlSecondsAfterFinished: int32,
+    completionMode: str,
+    suspend: bool,
+    podReplacementPolicy: str,
+    managedBy: str,
+  },
+  { required: ['template'] },
+);
+const jobStatus: JSONSchema = obj({
+  conditions: keyed('type', condition({ lastProbeTime: time })),
+  startTime: time,
+  completionTime: time,
+  active: int32,
+  succeeded: int32,
+  failed: int32,
+  terminating: int32,
+  completedIndexes: str,
+  failedIndexes: str,
+  uncountedTerminatedPods: obj({ succeeded: set(str), failed: set(str) }),
+  ready: int32,
+});
+
 // rbac.authorization.k8s.io/v1: rules and subjects are atomic lists, roleRef and subjects atomic maps, as upstream.
 // Required fields (verbs, roleRef and its kind/name, a subject's kind/name) are checked by validation/rbac-rules.ts
 // with the apiserver's messages, after roleRef.apiGroup and subjects' apiGroup are defaulted.
@@ -396,6 +431,99 @@ export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
       terminatingReplicas: int32,
       observedGeneration: int64,
       conditions: keyed('type', condition()),
+    }),
+  }),
+  // batch/v1 (k8s.io/api/batch/v1 types.go): defaults as SetDefaults_Job / SetDefaults_CronJob write them.
+  'batch/Job': top({ spec: jobSpec, status: jobStatus }),
+  'batch/CronJob': top({
+    spec: obj(
+      {
+        schedule: str,
+        timeZone: str,
+        startingDeadlineSeconds: int64,
+        concurrencyPolicy: withDefault(str, 'Allow'), // values checked by validation, with upstream's message
+        suspend: withDefault(bool, false),
+        jobTemplate: obj({ metadata: objectMeta, spec: jobSpec }),
+        successfulJobsHistoryLimit: withDefault(int32, 3),
+        failedJobsHistoryLimit: withDefault(int32, 1),
+      },
+      { required: ['schedule', 'jobTemplate'] },
+    ),
+    status: obj({ active: list(objectReference), lastScheduleTime: time, lastSuccessfulTime: time }),
+  }),
+  'apps/StatefulSet': top({
+    spec: obj(
+      {
+        replicas: withDefault(int32, 1),
+        selector: labelSelector,
+        template: podTemplateSpec,
+        volumeClaimTemplates: list(open),
+        serviceName: str,
+        podManagementPolicy: withDefault(str, 'OrderedReady'),
+        updateStrategy: withDefault(obj({ type: str, rollingUpdate: obj({ partition: int32, maxUnavailable: intOrString }) }), { type: 'RollingUpdate', rollingUpdate: { partition: 0 } }),
+        revisionHistoryLimit: withDefault(int32, 10),
+        minReadySeconds: int32,
+        persistentVolumeClaimRetentionPolicy: withDefault(obj({ whenDeleted: str, whenScaled: str }), { whenDeleted: 'Retain', whenScaled: 'Retain' }),
+        ordinals: obj({ start: int32 }),
+      },
+      { required: ['selector', 'template'] },
+    ),
+    status: obj({
+      observedGeneration: int64,
+      replicas: int32,
+      readyReplicas: int32,
+      currentReplicas: int32,
+      updatedReplicas: int32,
+      currentRevision: str,
+      updateRevision: str,
+      collisionCount: int32,
+      conditions: keyed('type', condition()),
+      availableReplicas: int32,
+    }),
+  }),
+  'apps/DaemonSet': top({
+    spec: obj(
+      {
+        selector: labelSelector,
+        template: podTemplateSpec,
+        updateStrategy: withDefault(obj({ type: str, rollingUpdate: obj({ maxUnavailable: intOrString, maxSurge: intOrString }) }), { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }),
+        minReadySeconds: int32,
+        revisionHistoryLimit: withDefault(int32, 10),
+      },
+      { required: ['selector', 'template'] },
+    ),
+    status: obj({
+      currentNumberScheduled: int32,
+      numberMisscheduled: int32,
+      desiredNumberScheduled: int32,
+      numberReady: int32,
+      observedGeneration: int64,
+      updatedNumberScheduled: int32,
+      numberAvailable: int32,
+      numberUnavailable: int32,
+      collisionCount: int32,
+      conditions: keyed('type', condition()),
+    }),
+  }),
+  '/Node': top({
+    spec: obj({ podCIDR: str, podCIDRs: list(str), providerID: str, unschedulable: bool, taints: list(obj({ key: str, value: str, effect: str, timeAdded: time })), configSource: open, externalID: str }),
+    status: obj({
+      capacity: mapOf(quantity),
+      allocatable: mapOf(quantity),
+      phase: str,
+      conditions: keyed('type', condition({ lastHeartbeatTime: time })),
+      addresses: keyed('type', obj({ type: str, address: str })),
+      daemonEndpoints: open,
+      nodeInfo: obj({
+        machineID: str, systemUUID: str, bootID: str, kernelVersion: str, osImage: str, containerRuntimeVersion: str,
+        kubeletVersion: str, kubeProxyVersion: str, operatingSystem: str, architecture: str,
+      }),
+      images: list(open),
+      volumesInUse: list(str),
+      volumesAttached: list(open),
+      config: open,
+      runtimeHandlers: list(open),
+      features: open,
     }),
   }),
   'discovery.k8s.io/EndpointSlice': top({

@@ -3,6 +3,7 @@
 import type { KubeObject } from '../store.js';
 import { isPlainObject } from '../schema/structural.js';
 import { Quantity } from '../admission/quantity.js';
+import { WORKLOAD_PRINTERS } from './workload-printers.js';
 
 export interface ColumnDefinition {
   name: string;
@@ -67,7 +68,7 @@ export function since(timestamp: unknown, now: number): string {
 
 const age = (obj: KubeObject, now: number) => since(obj.metadata.creationTimestamp, now);
 
-function selectorString(sel: unknown): string {
+export function selectorString(sel: unknown): string {
   const s = o(sel);
   const parts = Object.entries(o(s.matchLabels)).map(([k, v]) => `${k}=${v}`);
   for (const e of arr(s.matchExpressions)) {
@@ -449,6 +450,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
   'networking.k8s.io/NetworkPolicy': networkPolicyPrinter,
   '/ResourceQuota': resourceQuotaPrinter,
   '/LimitRange': limitRangePrinter,
+  ...WORKLOAD_PRINTERS,
 };
 
 /** The printer for kinds without one: Name and Created At, as the generic table convertor prints. */

@@ -2,6 +2,7 @@
 import type { KubeObject } from '../store.js';
 import type { ResourceType } from '../resources.js';
 import { isPlainObject } from '../schema/structural.js';
+import { applyWorkloadDefaults, podSpecsOf } from './workload-defaults.js';
 import { applyRbacDefaults, isRbacKind } from './rbac-rules.js';
 
 type Obj = Record<string, unknown>;
@@ -19,8 +20,12 @@ function defaultContainers(podSpec: unknown): void {
   }
 }
 
-export function applyBuiltinDefaults(t: ResourceType, obj: KubeObject): void {
+export function applyBuiltinDefaults(t: ResourceType, obj: KubeObject, creating = false): void {
   if (isRbacKind(t)) return applyRbacDefaults(t, obj);
+  if (applyWorkloadDefaults(`${t.group}/${t.kind}`, obj, creating)) {
+    for (const podSpec of podSpecsOf(t.kind, obj)) defaultContainers(podSpec);
+    return;
+  }
   const spec = isPlainObject(obj.spec) ? obj.spec : undefined;
   switch (`${t.group}/${t.kind}`) {
     case '/Pod':
@@ -54,6 +59,10 @@ export function initialStatus(t: ResourceType): unknown {
   switch (`${t.group}/${t.kind}`) {
     case '/Pod': return { phase: 'Pending', qosClass: 'BestEffort' };
     case '/Namespace': return { phase: 'Active' };
+    case 'batch/Job': return {};
+    case 'apps/StatefulSet': return { replicas: 0, availableReplicas: 0 };
+    case 'apps/DaemonSet': return { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+    case 'batch/CronJob': return {};
     case '/Service': return { loadBalancer: {} };
     default: return undefined;
   }

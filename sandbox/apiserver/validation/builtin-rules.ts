@@ -13,6 +13,7 @@ import { CONFIGMAP_SECRET_BYTES, QUOTA_SCOPES, STANDARD_QUOTA_RESOURCES, isInteg
 export const MAX_CONFIG_OBJECT_BYTES = 1024 * 1024;
 const QUANTITY_PATTERN = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 import { isRbacKind, validateRbac, validateRbacName } from './rbac-rules.js';
+import { validateWorkload } from './workload-rules.js';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
@@ -85,7 +86,7 @@ function validateResourceRequirements(path: string, value: unknown): StatusCause
   return out;
 }
 
-function validatePodSpec(path: string, spec: unknown): StatusCause[] {
+export function validatePodSpec(path: string, spec: unknown): StatusCause[] {
   const s = asObj(spec);
   const out = [
     ...validateContainers(`${path}.containers`, s.containers, true),
@@ -105,16 +106,16 @@ function validatePodSpec(path: string, spec: unknown): StatusCause[] {
   return out;
 }
 
-function validateReplicated(obj: KubeObject, old: KubeObject | undefined, kind: string): StatusCause[] {
+export function validateReplicated(obj: KubeObject, old: KubeObject | undefined, kind: string): StatusCause[] {
   const spec = asObj(obj.spec);
   const out: StatusCause[] = [];
   if (typeof spec.replicas === 'number' && spec.replicas < 0) out.push(invalid('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
   const selector = spec.selector as LabelSelector | undefined;
   if (!selector || (!Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length)) {
-    out.push(isPlainObject(selector) ? invalid('spec.selector', selector, 'empty selector is invalid for deployment') : required('spec.selector'));
+    out.push(isPlainObject(selector) ? invalid('spec.selector', selector, `empty selector is invalid for ${kind === 'ReplicaSet' ? 'deployment' : kind.toLowerCase()}`) : required('spec.selector'));
   }
   const template = asObj(spec.template);
-  if (kind === 'Deployment' || spec.template !== undefined) {
+  if (kind !== 'ReplicaSet' || spec.template !== undefined) {
     const tplLabels = asObj(asObj(template.metadata).labels) as Record<string, string>;
     if (selector && isPlainObject(selector) && !compileLabelSelector(selector)(tplLabels))
       out.push({ reason: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `Invalid value: ${JSON.stringify(tplLabels)}: \`selector\` does not match template \`labels\`` });
@@ -368,6 +369,7 @@ export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObje
   switch (`${t.group}/${t.kind}`) {
     case 'apps/Deployment': return validateReplicated(obj, old, 'Deployment');
     case 'apps/ReplicaSet': return validateReplicated(obj, old, 'ReplicaSet');
+    case 'batch/Job': case 'batch/CronJob': case 'apps/StatefulSet': case 'apps/DaemonSet': return validateWorkload(t.kind, obj, old);
     case '/Service': return validateService(obj, old);
     case '/Pod': return validatePod(obj, old);
     case '/ConfigMap': return validateConfigMap(obj, old);

@@ -1,6 +1,7 @@
 // Everything a written object goes through before admission and the store, in the apiserver's order:
 // decode checks and unknown fields (Strict/Warn/Ignore), status reset, defaulting, validation. Works on a
 // copy and throws before anything is stored, so a rejected object is never half-applied.
+import { randomUUID } from 'node:crypto';
 import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../store.js';
 import { badRequest, invalid, type StatusCause } from '../errors.js';
@@ -74,12 +75,14 @@ export function prepareWrite(t: ResourceType, input: KubeObject, ctx: WriteConte
   const old = ctx.old;
 
   if (ctx.operation === 'CREATE') {
+    // A fresh uid, whatever the client sent (FillObjectMetaSystemFields), before defaulting may use it.
+    obj.metadata.uid = randomUUID();
     if (t.subresources.status) {
       const status = initialStatus(t);
       if (status === undefined) delete obj.status;
       else obj.status = status;
     }
-    applyBuiltinDefaults(t, obj);
+    applyBuiltinDefaults(t, obj, true);
   } else if (old && ctx.subresource === 'status') {
     // Only status changes through /status; the rest is validated as it is stored.
     const status = obj.status;

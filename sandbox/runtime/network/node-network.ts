@@ -8,12 +8,15 @@ import type { PodNetwork } from '../workload.js';
 import { AddressBook } from './address-book.js';
 import { EgressGuard } from './egress-guard.js';
 import { IngressGate } from './ingress-gate.js';
+import { TrafficMeter } from './traffic-meter.js';
 import { NetworkPolicyEnforcer } from './policy-enforcer.js';
 
 export class NodeNetwork {
   readonly book = new AddressBook();
   readonly policy: NetworkPolicyEnforcer;
   readonly gate: IngressGate;
+  /** Bytes through each pod's accepted connections (the metrics API's per-pod share). */
+  readonly traffic = new TrafficMeter();
 
   constructor(
     private readonly api: ClusterApi,
@@ -39,9 +42,19 @@ export class NodeNetwork {
   forPod(localHost: string): PodNetwork {
     const egress = new EgressGuard(this.book, localHost);
     const gate = this.gate;
+    const traffic = this.traffic.start(localHost);
     return {
-      admit: (socket: Socket) => gate.admit(socket),
-      guard: <S extends Server>(server: S) => gate.guard(server),
+      admit: (socket: Socket) => {
+        const admitted = gate.admit(socket);
+        if (admitted) traffic.track(socket);
+        return admitted;
+      },
+      guard: <S extends Server>(server: S) => {
+        gate.guard(server);
+        // After the gate's own (prepended) listener: a refused socket is already destroyed and not counted.
+        server.on('connection', (socket: Socket) => traffic.track(socket));
+        return server;
+      },
       checkDial: (ip: string, port?: number) => egress.check(ip, port),
     };
   }
