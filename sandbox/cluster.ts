@@ -22,6 +22,7 @@ import { NamespaceController } from './controllers/namespace.js';
 import { ResourceQuotaController } from './controllers/resource-quota.js';
 import { limitRangeAdmission } from './apiserver/admission/limit-range.js';
 import { resourceQuotaAdmission } from './apiserver/admission/resource-quota.js';
+import { namespaceLifecycleAdmission } from './apiserver/admission/namespace-lifecycle.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { ServiceAccountController } from './controllers/service-account.js';
 import { ClusterRoleAggregationController } from './controllers/cluster-role-aggregation.js';
@@ -99,6 +100,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   await servicePool.claimBlock();
   // The `kubernetes` Service takes the first clusterIP, as 10.96.0.1 on a kubeadm cluster.
   const kubernetesIP = servicePool.firstAddress();
+  // The system namespaces cannot be deleted (upstream NamespaceLifecycle admission).
+  api.use(namespaceLifecycleAdmission());
   const defaulting = defaultingAdmission(api, servicePool);
   api.use(defaulting);
   const mesh = opts.mesh === false ? undefined : await installMesh(api);
