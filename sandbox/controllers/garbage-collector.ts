@@ -81,7 +81,7 @@ export class GarbageCollector {
       const remaining = refs.filter((r) => !uids.has(r.uid) && this.ownerExists(obj, r));
       try {
         if (remaining.length === 0) this.api.delete(t, obj.metadata.namespace, obj.metadata.name!);
-        else this.api.update(t, { ...obj, metadata: { ...obj.metadata, ownerReferences: remaining } });
+        else this.api.update(t, withOwners(obj, remaining));
       } catch {
         // Deleted meanwhile: nothing left to collect.
       }
@@ -102,7 +102,7 @@ export class GarbageCollector {
     if (finalizers.includes(ORPHAN_FINALIZER)) {
       for (const { t: dt, obj } of dependents) {
         try {
-          this.api.update(dt, { ...obj, metadata: { ...obj.metadata, ownerReferences: (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid) } });
+          this.api.update(dt, withOwners(obj, (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid)));
         } catch {
           // Changed or gone meanwhile: the next pass sees it again.
           return;
@@ -121,7 +121,7 @@ export class GarbageCollector {
       const others = (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid && this.ownerExists(obj, r));
       try {
         if (others.length) {
-          this.api.update(dt, { ...obj, metadata: { ...obj.metadata, ownerReferences: others } });
+          this.api.update(dt, withOwners(obj, others));
           if (ref?.blockOwnerDeletion) blocking--;
         } else {
           const hasOwn = this.dependents([obj], (r) => r.uid === obj.metadata.uid).length > 0;
@@ -170,6 +170,12 @@ export class GarbageCollector {
     const owner = this.api.tryGet(t, t.namespaced ? dependent.metadata.namespace : undefined, ref.name);
     return owner?.metadata.uid === ref.uid;
   }
+}
+
+/** The object with these ownerReferences; none leaves the field out (Go's omitempty), as upstream shows it. */
+function withOwners(obj: KubeObject, refs: OwnerReference[]): KubeObject {
+  const { ownerReferences: _old, ...metadata } = obj.metadata;
+  return { ...obj, metadata: refs.length ? { ...metadata, ownerReferences: refs } : metadata };
 }
 
 function hasGcFinalizer(obj: KubeObject): boolean {
