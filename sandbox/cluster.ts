@@ -61,6 +61,8 @@ export interface SandboxOptions {
   backoffCapMs?: number;
   /** How often readiness is re-checked (default 1 s). */
   readinessIntervalMs?: number;
+  /** Longest a stopping container is waited for before it counts as killed (default 2 s; a deleted pod's grace period bounds it too). */
+  stopTimeoutMs?: number;
   /** Most pods the sandbox runs at once (runtime/capacity-guard.ts DEFAULT_MAX_PODS); more wait Pending. */
   maxPods?: number;
   /** The process RSS beyond which new pods wait Pending (capacity-guard.ts DEFAULT_MEMORY_BUDGET_BYTES). */
@@ -126,6 +128,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     imagePullBackoffBaseMs: opts.imagePullBackoffBaseMs,
     backoffCapMs: opts.backoffCapMs,
     readinessIntervalMs: opts.readinessIntervalMs,
+    stopTimeoutMs: opts.stopTimeoutMs,
     capacity: { maxPods: opts.maxPods, memoryBudgetBytes: opts.memoryBudgetBytes },
     capacityRetryMs: opts.capacityRetryMs,
   });
