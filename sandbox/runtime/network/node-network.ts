@@ -8,6 +8,7 @@ import type { PodNetwork } from '../workload.js';
 import { AddressBook } from './address-book.js';
 import { EgressGuard } from './egress-guard.js';
 import { IngressGate } from './ingress-gate.js';
+import { AppListeners } from './app-listeners.js';
 import { NetworkPolicyEnforcer } from './policy-enforcer.js';
 
 export class NodeNetwork {
@@ -39,9 +40,14 @@ export class NodeNetwork {
   forPod(localHost: string): PodNetwork {
     const egress = new EgressGuard(this.book, localHost);
     const gate = this.gate;
+    const appListeners = new AppListeners(localHost);
     return {
       admit: (socket: Socket) => gate.admit(socket),
-      guard: <S extends Server>(server: S) => gate.guard(server),
+      guard: <S extends Server>(server: S) => {
+        appListeners.track(server);
+        return gate.guard(server);
+      },
+      appListeners,
       checkDial: (ip: string, port?: number) => egress.check(ip, port),
     };
   }
