@@ -57,7 +57,10 @@ export function planDeletion(t: ResourceType, object: KubeObject, opts: DeleteOp
  */
 function podGracePeriod(pod: KubeObject, requested: number | undefined): number {
   const spec = (pod.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  const status = (pod.status ?? {}) as { phase?: string; conditions?: { type?: string; status?: string }[] };
+  // The sandbox binds pods to its node at creation; one the node has not admitted (PodScheduled=False, waiting
+  // for room) is what upstream calls unscheduled.
+  const unscheduled = !spec.nodeName || !!status.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unscheduled || status.phase === 'Succeeded' || status.phase === 'Failed') return 0;
   return Math.max(0, requested ?? spec.terminationGracePeriodSeconds ?? 30);
 }
