@@ -2,7 +2,8 @@
 // `kubectl get pods` shows Terminating, the node stops its containers, writes their end into the status and only
 // then removes the object, so a watch sees MODIFIED (marked) and a DELETED that carries the final state. The
 // grace period bounds a container that will not stop; --force --grace-period=0 removes at once; controllers and
-// Endpoints stop counting a terminating pod at once; a namespace with pods still goes promptly.
+// Endpoints stop counting a terminating pod at once; a namespace with pods still goes promptly. Alongside:
+// a server-side dry run touches no pod, and --cascade=orphan leaves a running ReplicaSet and its pods alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -248,5 +249,36 @@ describe('namespace deletion', () => {
     const res = await c.kubectl(['delete', 'namespace', 'short-lived', '--timeout=30s']);
     assert.equal(res.code, 0, res.stderr);
     assert.equal((await c.kubectl(['get', 'namespace', 'short-lived'])).code, 1);
+  });
+});
+
+describe('deletes that must not stop pods', () => {
+  test('delete --dry-run=server: the pod keeps running, unmarked', async () => {
+    const before = await runningPod('dry');
+    const res = await c.kubectl(['-n', NS, 'delete', 'pod', 'dry', '--dry-run=server']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout.trim(), 'pod "dry" deleted (server dry run)');
+    await new Promise((r) => setTimeout(r, 200)); // the kubelet would have reacted by now
+    assert.ok(!stopping.has('dry'), 'the container was not stopped');
+    const table = await kubectlOk(c, ['-n', NS, 'get', 'pod', 'dry', '--no-headers']);
+    assert.match(table, /^dry\s+1\/1\s+Running\s/);
+    const after = c.pods(NS, (p) => p.metadata.name === 'dry')[0];
+    assert.equal(after.metadata.uid, before.metadata.uid);
+    assert.equal(after.metadata.deletionTimestamp, undefined);
+  });
+
+  test('delete deployment --cascade=orphan keeps the ReplicaSet and its running pods', async () => {
+    await kubectlOk(c, ['-n', NS, 'create', 'deployment', 'keeper', `--image=${IMAGE}:v1`, '--replicas=2']);
+    await kubectlOk(c, ['-n', NS, 'rollout', 'status', 'deploy/keeper', '--timeout=20s']);
+    const podsBefore = c.pods(NS, (p) => p.metadata.labels?.app === 'keeper').map((p) => p.metadata.uid).sort();
+    const res = await c.kubectl(['-n', NS, 'delete', 'deployment', 'keeper', '--cascade=orphan']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal((await c.kubectl(['-n', NS, 'get', 'deployment', 'keeper'])).code, 1, 'the Deployment is gone');
+    const rs = JSON.parse(await kubectlOk(c, ['-n', NS, 'get', 'rs', '-l', 'app=keeper', '-o', 'json'])).items as { metadata: { ownerReferences?: unknown[] }; status: { readyReplicas?: number } }[];
+    assert.equal(rs.length, 1);
+    assert.equal(rs[0].metadata.ownerReferences, undefined, 'no reference to the deleted Deployment');
+    await new Promise((r) => setTimeout(r, 200));
+    const podsAfter = c.pods(NS, (p) => p.metadata.labels?.app === 'keeper' && !p.metadata.deletionTimestamp && isReady(p)).map((p) => p.metadata.uid).sort();
+    assert.deepEqual(podsAfter, podsBefore, 'the same pods, still running');
   });
 });
