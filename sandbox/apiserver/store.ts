@@ -223,7 +223,7 @@ export class ObjectStore {
     if (current.metadata.deletionTimestamp) {
       const pending = current.metadata.deletionGracePeriodSeconds ?? 0;
       const shorter = opts.plan?.gracePeriodSeconds !== undefined && grace < pending;
-      if (shorter && grace === 0 && !finalizers.length) {
+      if ((shorter ? grace : pending) === 0 && !finalizers.length) {
         const gone = structuredClone(current);
         this.remove(c, key, gone);
         return gone;
@@ -242,8 +242,9 @@ export class ObjectStore {
       const marked = structuredClone(current);
       marked.metadata.deletionTimestamp = deletionTime(grace);
       marked.metadata.deletionGracePeriodSeconds = grace;
-      // A graceful deletion is a change of desired state (upstream BeforeDelete bumps the generation).
-      if (grace > 0) marked.metadata.generation = (marked.metadata.generation ?? 1) + 1;
+      // Entering deletion is a change of desired state: the generation moves (upstream rest.BeforeDelete for a
+      // graceful deletion, markAsDeleting for one held by finalizers).
+      marked.metadata.generation = (marked.metadata.generation ?? 1) + 1;
       setFinalizers(marked, finalizers);
       this.commit(c, key, marked, 'MODIFIED');
       return structuredClone(marked);
