@@ -19,6 +19,8 @@ const IMAGE = 'test/slow-stop';
 /** Per pod: lets the test decide when the container's stop() finishes (a SIGTERM handler that takes its time). */
 const releases = new Map<string, () => void>();
 const stopping = new Set<string>();
+/** Set when the file's cluster shuts down: containers then stop at once. */
+let closing = false;
 
 let c: ClusterFixture;
 before(async () => {
@@ -38,7 +40,7 @@ before(async () => {
             server?.closeAllConnections();
             server?.close(() => resolve());
           };
-          if (ctx.annotations['test/stop'] === 'hang') releases.set(ctx.podName, done);
+          if (ctx.annotations['test/stop'] === 'hang' && !closing) releases.set(ctx.podName, done);
           else done();
         }),
     };
@@ -48,6 +50,7 @@ before(async () => {
   await kubectlOk(c, ['create', 'namespace', NS]);
 });
 after(async () => {
+  closing = true;
   for (const release of releases.values()) release();
   await c?.close();
   unregisterImage(IMAGE);
