@@ -22,6 +22,7 @@ import { NamespaceController } from './controllers/namespace.js';
 import { ResourceQuotaController } from './controllers/resource-quota.js';
 import { limitRangeAdmission } from './apiserver/admission/limit-range.js';
 import { resourceQuotaAdmission } from './apiserver/admission/resource-quota.js';
+import { namespaceLifecycleAdmission } from './apiserver/admission/namespace-lifecycle.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { JobController } from './controllers/job.js';
 import { CronJobController } from './controllers/cronjob.js';
@@ -70,6 +71,8 @@ export interface SandboxOptions {
   backoffCapMs?: number;
   /** How often readiness is re-checked (default 1 s). */
   readinessIntervalMs?: number;
+  /** Longest a stopping container is waited for before it counts as killed (default 2 s; a deleted pod's grace period bounds it too). */
+  stopTimeoutMs?: number;
   /** Most pods the sandbox runs at once (runtime/capacity-guard.ts DEFAULT_MAX_PODS); more wait Pending. */
   maxPods?: number;
   /** The process RSS beyond which new pods wait Pending (capacity-guard.ts DEFAULT_MEMORY_BUDGET_BYTES). */
@@ -111,6 +114,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   await servicePool.claimBlock();
   // The `kubernetes` Service takes the first clusterIP, as 10.96.0.1 on a kubeadm cluster.
   const kubernetesIP = servicePool.firstAddress();
+  // The system namespaces cannot be deleted (upstream NamespaceLifecycle admission).
+  api.use(namespaceLifecycleAdmission());
   const defaulting = defaultingAdmission(api, servicePool);
   api.use(defaulting);
   const mesh = opts.mesh === false ? undefined : await installMesh(api);
@@ -135,6 +140,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     imagePullBackoffBaseMs: opts.imagePullBackoffBaseMs,
     backoffCapMs: opts.backoffCapMs,
     readinessIntervalMs: opts.readinessIntervalMs,
+    stopTimeoutMs: opts.stopTimeoutMs,
     capacity: { maxPods: opts.maxPods, memoryBudgetBytes: opts.memoryBudgetBytes },
     capacityRetryMs: opts.capacityRetryMs,
   });

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceType, ResourceRegistry } from './resources.js';
 import type { KubeObject, ObjectStore, WatchEvent } from './store.js';
+import { conflict } from './errors.js';
+import { planDeletion, type DeleteOptions } from './deletion.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -92,10 +94,27 @@ export class ClusterApi {
     return opts.dryRun ? object : this.store.update(t, object, { subresource: opts.subresource });
   }
 
-  delete(t: ResourceType, namespace: string | undefined, name: string, opts: { dryRun?: boolean; uid?: string; resourceVersion?: string } = {}): KubeObject {
+  /**
+   * Delete through admission. The propagation policy becomes the `orphan` / `foregroundDeletion` finalizer the
+   * garbage collector acts on; a pod on a node is deleted gracefully (the kubelet finishes it). A dry run
+   * returns the object as the deletion would leave it, and stores nothing.
+   */
+  delete(t: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions & { userInfo?: { username: string } } = {}): KubeObject {
     const object = this.store.get(t, namespace, name);
-    this.admit({ operation: 'DELETE', type: t, object, dryRun: !!opts.dryRun });
-    return opts.dryRun ? object : this.store.delete(t, namespace, name, opts);
+    this.admit({ operation: 'DELETE', type: t, object, dryRun: !!opts.dryRun, userInfo: opts.userInfo });
+    const plan = planDeletion(t, object, opts);
+    if (!opts.dryRun) return this.store.delete(t, namespace, name, { uid: opts.uid, resourceVersion: opts.resourceVersion, plan });
+    if (opts.uid && opts.uid !== object.metadata.uid)
+      throw conflict(t.plural, t.group, name, `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${object.metadata.uid}`);
+    if (opts.resourceVersion && opts.resourceVersion !== object.metadata.resourceVersion)
+      throw conflict(t.plural, t.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    const grace = plan.gracePeriodSeconds ?? 0;
+    if (!object.metadata.deletionTimestamp && (plan.finalizers.length || grace > 0)) {
+      object.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      object.metadata.deletionGracePeriodSeconds = grace;
+    }
+    if (plan.finalizers.length) object.metadata.finalizers = plan.finalizers;
+    return object;
   }
 
   private admit(request: AdmissionRequest): void {

@@ -174,6 +174,8 @@ export class ObjectStore {
       next.metadata.generation = current.metadata.generation;
       if (current.metadata.deletionTimestamp) next.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
       else delete next.metadata.deletionTimestamp;
+      if (current.metadata.deletionGracePeriodSeconds !== undefined) next.metadata.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
+      else delete next.metadata.deletionGracePeriodSeconds;
       if (!isDeepStrictEqual(specOf(current), specOf(next))) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     }
     next.apiVersion = apiVersionOf(t);
@@ -185,8 +187,9 @@ export class ObjectStore {
     const withoutRV = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
     if (isDeepStrictEqual(withoutRV(current), withoutRV(next))) return structuredClone(current);
 
-    // Removing the last finalizer of an object being deleted completes the deletion.
-    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
+    // Removing the last finalizer of an object being deleted completes the deletion; a graceful deletion
+    // (period > 0) waits for its own end instead (upstream ShouldDeleteDuringUpdate).
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && (current.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
       this.remove(c, key, next);
       return structuredClone(next);
     }
@@ -195,10 +198,17 @@ export class ObjectStore {
   }
 
   /**
-   * Delete an object. With finalizers it is only marked (deletionTimestamp) and goes when the last
-   * finalizer is removed. Returns the object as it was last stored.
+   * Delete an object. With finalizers (its own or `plan.finalizers`) or a graceful period it is only marked
+   * (deletionTimestamp, deletionGracePeriodSeconds) and goes when the last finalizer is removed or, for a
+   * graceful deletion, when it is deleted again with period 0 (the kubelet's last word). A second delete may
+   * shorten the period, never lengthen it (upstream rest.BeforeDelete). Returns the object as last stored.
    */
-  delete(t: ResourceType, namespace: string | undefined, name: string, opts: { uid?: string; resourceVersion?: string } = {}): KubeObject {
+  delete(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: { uid?: string; resourceVersion?: string; plan?: { finalizers: string[]; gracePeriodSeconds?: number } } = {},
+  ): KubeObject {
     const c = this.collection(t);
     const key = keyOf(t.namespaced ? namespace : undefined, name);
     const current = c.objects.get(key);
@@ -207,11 +217,35 @@ export class ObjectStore {
       throw conflict(t.plural, t.group, name, `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${current.metadata.uid}`);
     if (opts.resourceVersion && opts.resourceVersion !== current.metadata.resourceVersion)
       throw conflict(t.plural, t.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
-    if (current.metadata.finalizers?.length) {
-      if (current.metadata.deletionTimestamp) return structuredClone(current);
+    const finalizers = opts.plan?.finalizers ?? current.metadata.finalizers ?? [];
+    const grace = opts.plan?.gracePeriodSeconds ?? 0;
+    const sameFinalizers = isDeepStrictEqual(finalizers, current.metadata.finalizers ?? []);
+    if (current.metadata.deletionTimestamp) {
+      const pending = current.metadata.deletionGracePeriodSeconds ?? 0;
+      const shorter = opts.plan?.gracePeriodSeconds !== undefined && grace < pending;
+      if ((shorter ? grace : pending) === 0 && !finalizers.length) {
+        const gone = structuredClone(current);
+        this.remove(c, key, gone);
+        return gone;
+      }
+      if (!shorter && sameFinalizers) return structuredClone(current);
       const marked = structuredClone(current);
-      marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      marked.metadata.deletionGracePeriodSeconds = 0;
+      if (shorter) {
+        marked.metadata.deletionGracePeriodSeconds = grace;
+        marked.metadata.deletionTimestamp = deletionTime(grace);
+      }
+      setFinalizers(marked, finalizers);
+      this.commit(c, key, marked, 'MODIFIED');
+      return structuredClone(marked);
+    }
+    if (finalizers.length || grace > 0) {
+      const marked = structuredClone(current);
+      marked.metadata.deletionTimestamp = deletionTime(grace);
+      marked.metadata.deletionGracePeriodSeconds = grace;
+      // Entering deletion is a change of desired state: the generation moves (upstream rest.BeforeDelete for a
+      // graceful deletion, markAsDeleting for one held by finalizers).
+      marked.metadata.generation = (marked.metadata.generation ?? 1) + 1;
+      setFinalizers(marked, finalizers);
       this.commit(c, key, marked, 'MODIFIED');
       return structuredClone(marked);
     }
@@ -265,6 +299,16 @@ export class ObjectStore {
       if (namespace === undefined || event.object.metadata.namespace === namespace) listener(out);
     }
   }
+}
+
+/** When a deletion with this grace period is due, in the apiserver's RFC 3339 seconds form. */
+function deletionTime(graceSeconds: number): string {
+  return new Date(Date.now() + graceSeconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function setFinalizers(obj: KubeObject, finalizers: string[]): void {
+  if (finalizers.length) obj.metadata.finalizers = [...finalizers];
+  else delete obj.metadata.finalizers;
 }
 
 /** What counts as a change of desired state: everything but metadata and status. */

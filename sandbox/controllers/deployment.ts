@@ -13,6 +13,16 @@ export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
 export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
+export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
+/** Deployment annotations the new ReplicaSet does not inherit (upstream deployment/util annotationsToSkip). */
+const ANNOTATIONS_NOT_COPIED = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+  DESIRED_REPLICAS_ANNOTATION,
+  MAX_REPLICAS_ANNOTATION,
+  'deprecated.deployment.rollback.to',
+]);
 const COMPONENT = 'deployment-controller';
 /** After a refused ReplicaSet create, the next attempt waits this long, doubling per failure up to the cap. */
 export const FAILED_RS_CREATE_BACKOFF_BASE_MS = 1000;
@@ -88,9 +98,11 @@ export class DeploymentController {
         }
         this.createFailures.delete(key);
         created = true;
-      } else if (revisionOf(newRS) < maxRevision) {
-        // Rolling back to an older template makes its ReplicaSet the newest revision again.
-        newRS = this.setRevision(newRS, maxRevision + 1);
+      } else {
+        // The new ReplicaSet follows the Deployment's annotations (kubernetes.io/change-cause among them), and
+        // going back to an older template makes its ReplicaSet the newest revision again
+        // (upstream SetNewReplicaSetAnnotations).
+        newRS = this.syncNewReplicaSetAnnotations(d, newRS, revisionOf(newRS) < maxRevision ? maxRevision + 1 : undefined);
       }
       if (d.spec.strategy?.type === 'Recreate') this.recreate(d, newRS, olds);
       else this.rollingUpdate(d, newRS, olds, maxSurge, maxUnavailable);
@@ -123,6 +135,7 @@ export class DeploymentController {
         namespace: d.metadata.namespace,
         labels: { ...(template.metadata.labels ?? {}) },
         annotations: {
+          ...copiedAnnotations(d),
           [DESIRED_REPLICAS_ANNOTATION]: String(d.spec.replicas ?? 1),
           [MAX_REPLICAS_ANNOTATION]: String((d.spec.replicas ?? 1) + maxSurge),
           [REVISION_ANNOTATION]: String(revision),
@@ -230,10 +243,21 @@ export class DeploymentController {
     return updated;
   }
 
-  private setRevision(rs: ReplicaSet, revision: number): ReplicaSet {
+  /** Copies the Deployment's annotations onto its new ReplicaSet and, when given, moves it to a new revision. */
+  private syncNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, revision: number | undefined): ReplicaSet {
+    const annotations = { ...(rs.metadata.annotations ?? {}), ...copiedAnnotations(d) };
+    if (revision !== undefined) {
+      const old = rs.metadata.annotations?.[REVISION_ANNOTATION];
+      if (old) {
+        const history = rs.metadata.annotations?.[REVISION_HISTORY_ANNOTATION];
+        annotations[REVISION_HISTORY_ANNOTATION] = history ? `${history},${old}` : old;
+      }
+      annotations[REVISION_ANNOTATION] = String(revision);
+    }
+    if (isDeepStrictEqual(annotations, rs.metadata.annotations ?? {})) return rs;
     const rsType = this.api.type('apps', 'replicasets');
     const current = this.api.get(rsType, rs.metadata.namespace, rs.metadata.name!) as ReplicaSet;
-    current.metadata.annotations = { ...(current.metadata.annotations ?? {}), [REVISION_ANNOTATION]: String(revision) };
+    current.metadata.annotations = { ...(current.metadata.annotations ?? {}), ...annotations };
     return this.api.update(rsType, current) as ReplicaSet;
   }
 
@@ -372,6 +396,11 @@ function sameTemplate(rsTemplate: PodTemplate, dTemplate: PodTemplate): boolean 
   const a = { ...rsTemplate, metadata: { ...(rsTemplate.metadata ?? {}), labels } };
   const b = { ...dTemplate, metadata: { ...(dTemplate.metadata ?? {}), labels: { ...(dTemplate.metadata?.labels ?? {}) } } };
   return stableJson(a) === stableJson(b);
+}
+
+/** The Deployment's annotations a ReplicaSet carries (all but the apply and revision bookkeeping ones). */
+function copiedAnnotations(d: Deployment): Record<string, string> {
+  return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !ANNOTATIONS_NOT_COPIED.has(k)));
 }
 
 function revisionOf(rs: ReplicaSet): number {

@@ -19,7 +19,6 @@ export function resolveEnv(api: ClusterApi, pod: Pod, container: Container, podI
     const s = api.tryGet(api.type('', 'secrets'), ns, name);
     const data: Record<string, string> = {};
     for (const [k, v] of Object.entries((s?.data as Record<string, string> | undefined) ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
-    Object.assign(data, (s?.stringData as Record<string, string> | undefined) ?? {});
     return { data, exists: !!s };
   };
 

@@ -206,8 +206,11 @@ export class PodRunner {
     }
   }
 
-  /** Pod deleted: stop every container (Killing events) and give back the addresses. */
-  async terminate(): Promise<void> {
+  /**
+   * Pod deleted: stop every container (Killing events) and give back the addresses. `graceMs` bounds how long a
+   * container may take to stop (the pod's deletion grace period) before it counts as killed.
+   */
+  async terminate(graceMs = this.deps.config.stopTimeoutMs): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.processes.killAll();
@@ -217,9 +220,24 @@ export class PodRunner {
       const log = run.log;
       if (run.workload) {
         this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${run.name}`, KUBELET, this.fieldPath(run));
+        const startedAt = run.state.running?.startedAt;
         // Like SIGTERM with a grace period: what the container writes while stopping still reaches its log.
-        stops.push(this.stopWorkload(run.workload, run.starting).finally(() => log?.close()));
+        // A container that stops in time exits 0; one that does not is killed (137), as after SIGKILL.
+        const stopped = this.stopWorkload(run.workload, run.starting, Math.min(graceMs, this.deps.config.stopTimeoutMs)).then((clean) => {
+          run.state = {
+            terminated: {
+              exitCode: clean ? 0 : 137,
+              reason: clean ? 'Completed' : 'Error',
+              ...(startedAt ? { startedAt } : {}),
+              finishedAt: timestamp(),
+              ...(run.containerID ? { containerID: run.containerID } : {}),
+            },
+          };
+        });
+        stops.push(stopped.finally(() => log?.close()));
         run.workload = undefined;
+        run.started = false;
+        run.ready = false;
       } else log?.close();
       stops.push(run.stopping);
     }
@@ -229,6 +247,29 @@ export class PodRunner {
     if (this.podIP) this.deps.network.book.removePod(this.podIP);
     if (this.podIP) this.deps.podIPs.release(this.podIP);
     if (this.localHost) this.deps.localIPs.release(this.localHost);
+  }
+
+  /**
+   * After terminate() for a gracefully deleted pod: the kubelet's last status (containers terminated, a terminal
+   * phase) and then the delete with grace period 0 that removes the object, so its DELETED event carries that
+   * final state (upstream kubelet status_manager: canBeDeleted → Delete with GracePeriodSeconds 0 and a UID precondition).
+   */
+  finishDeletion(): void {
+    const pods = this.deps.api.type('', 'pods');
+    const current = this.deps.api.tryGet(pods, this.namespace, this.name);
+    if (!current || current.metadata.uid !== this.uid) return;
+    current.status = this.computeStatus(true);
+    delete current.metadata.resourceVersion;
+    try {
+      this.deps.api.update(pods, current, { subresource: 'status' });
+    } catch {
+      // Gone meanwhile (a forced delete); nothing left to finish.
+    }
+    try {
+      this.deps.api.delete(pods, this.namespace, this.name, { gracePeriodSeconds: 0, uid: this.uid });
+    } catch {
+      // Already gone.
+    }
   }
 
   /** One readiness/liveness pass: called periodically by the runtime. */
@@ -443,7 +484,7 @@ export class PodRunner {
     run.log?.close();
     // Exec'd processes die with their container.
     this.processes.killIn(run.name);
-    if (workload) run.stopping = this.stopWorkload(workload, run.starting);
+    if (workload) run.stopping = this.stopWorkload(workload, run.starting).then(() => undefined);
 
     if (run.init && exitCode === 0) {
       run.completed = true;
@@ -575,16 +616,20 @@ export class PodRunner {
     return this.agents;
   }
 
-  private stopWorkload(workload: Workload, starting: Promise<void>): Promise<void> {
+  /** Stops a workload; resolves true when it stopped within `timeoutMs`, false when it was abandoned. */
+  private stopWorkload(workload: Workload, starting: Promise<void>, timeoutMs = this.deps.config.stopTimeoutMs): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.deps.config.stopTimeoutMs);
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
       timer.unref();
     });
     const stop = starting
       .catch(() => undefined)
       .then(() => workload.stop())
-      .catch(() => undefined);
+      .then(
+        () => true,
+        () => true,
+      );
     return Promise.race([stop, timeout]).finally(() => clearTimeout(timer));
   }
 
@@ -635,7 +680,7 @@ export class PodRunner {
     });
   }
 
-  private computeStatus(): PodStatus {
+  private computeStatus(terminal = false): PodStatus {
     const statusOf = (run: ContainerRun): ContainerStatus => {
       const s: ContainerStatus = {
         name: run.name,
@@ -651,7 +696,7 @@ export class PodRunner {
       return s;
     };
     const containerStatuses = this.runs.map(statusOf);
-    const phase = this.phase();
+    const phase = this.phase(terminal);
     const unready = this.runs.filter((r) => !r.ready).map((r) => r.name);
     const initPending = this.initRuns.filter((r) => !r.completed).map((r) => r.name);
     const completed = phase === 'Succeeded' || phase === 'Failed';
@@ -680,8 +725,11 @@ export class PodRunner {
     return status;
   }
 
-  /** The kubelet's getPhase: waiting-never-started → Pending; any running → Running; all ended → by policy. */
-  private phase(): NonNullable<PodStatus['phase']> {
+  /**
+   * The kubelet's getPhase: waiting-never-started → Pending; any running → Running; all ended → by policy, or
+   * for a pod being deleted (`terminal`) Succeeded when every container exited 0, else Failed (kubelet_pods.go).
+   */
+  private phase(terminal = false): NonNullable<PodStatus['phase']> {
     if (!this.initialized) return 'Pending';
     let waiting = 0;
     let running = 0;
@@ -697,6 +745,7 @@ export class PodRunner {
     }
     if (waiting > 0) return 'Pending';
     if (running > 0) return 'Running';
+    if (terminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
     if ((this.pod.spec.restartPolicy ?? 'Always') === 'Always') return 'Running';
     if (this.runs.some((r) => r.state.waiting)) return 'Running'; // about to restart (OnFailure)
     return stopped === succeeded ? 'Succeeded' : 'Failed';

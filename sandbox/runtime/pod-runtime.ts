@@ -52,6 +52,8 @@ export class PodRuntime implements LogSource, PodStreamSource {
   private readonly localIPs = new AddressPool(POD_LOCAL_CIDR);
   private readonly pulledImages = new Set<string>();
   private readonly terminating = new Set<Promise<void>>();
+  /** Pods (by uid) whose containers are stopping after a graceful delete; their object goes when they have. */
+  private readonly finishing = new Set<string>();
   private unwatch?: () => void;
   private ticker?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
@@ -97,9 +99,17 @@ export class PodRuntime implements LogSource, PodStreamSource {
       const pod = object as Pod;
       const uid = pod.metadata.uid;
       const runner = this.runners.get(uid);
-      if (type === 'DELETED' || pod.metadata.deletionTimestamp) {
+      if (type === 'DELETED') {
         this.waiting.delete(uid);
         if (runner) this.terminate(runner);
+        return;
+      }
+      if (pod.metadata.deletionTimestamp) {
+        if (pod.spec?.nodeName && pod.spec.nodeName !== this.config.nodeName) return;
+        this.waiting.delete(uid);
+        // Graceful deletion: stop the containers, report their end, then remove the object (the kubelet's job).
+        if (runner) this.terminate(runner, (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000);
+        else if (!this.finishing.has(uid)) this.deleteNotRunning(pod);
         return;
       }
       if (runner) return runner.updateSpec(pod);
@@ -238,14 +248,40 @@ export class PodRuntime implements LogSource, PodStreamSource {
     await Promise.all([this.podIPs.close(), this.localIPs.close()]);
   }
 
-  private terminate(runner: PodRunner): void {
+  /**
+   * Stops a runner. With `graceMs` the pod was deleted gracefully: once its containers have stopped (not after
+   * the whole period: the kubelet deletes as soon as they are down) its final status is written and it is removed.
+   */
+  private terminate(runner: PodRunner, graceMs?: number): void {
     this.runners.delete(runner.uid);
     const key = `${runner.namespace}/${runner.name}`;
     if (this.byName.get(key) === runner) this.byName.delete(key);
-    const done = runner.terminate().finally(() => this.terminating.delete(done));
+    const finish = graceMs !== undefined && !!this.unwatch;
+    if (finish) this.finishing.add(runner.uid);
+    const done = runner
+      .terminate(graceMs)
+      .then(() => {
+        if (finish && this.unwatch) runner.finishDeletion();
+      })
+      .finally(() => {
+        this.terminating.delete(done);
+        this.finishing.delete(runner.uid);
+      });
     this.terminating.add(done);
     // A pod gone makes room: waiting pods need not wait for the next retry.
     if (this.waiting.size) this.scheduleAdmit();
+  }
+
+  /** A deleted pod this node never started (waiting for room, already finished): nothing to stop, it goes now. */
+  private deleteNotRunning(pod: Pod): void {
+    const podType = this.opts.api.type('', 'pods');
+    setImmediate(() => {
+      try {
+        this.opts.api.delete(podType, pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0, uid: pod.metadata.uid });
+      } catch {
+        // Already gone.
+      }
+    });
   }
 
   /** LogSource: `kubectl logs` for a pod on this node. */

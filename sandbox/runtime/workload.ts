@@ -3,6 +3,7 @@
 // through what its WorkloadContext gives it, the way a real container only has its network namespace.
 import type { Agent } from 'node:http';
 import type { Server, Socket } from 'node:net';
+import type { AppListeners } from './network/app-listeners.js';
 
 export interface ContainerPort {
   name?: string;
@@ -67,6 +68,8 @@ export interface PodNetwork {
   guard<S extends Server>(server: S): S;
   /** Undefined when the pod may dial `ip` (a cluster address), else the error the dial fails with. */
   checkDial(ip: string, port?: number): NodeJS.ErrnoException | undefined;
+  /** Ports the pod's guarded listeners bind on its private localHost (what a meshed pod's sidecar captures). */
+  appListeners?: AppListeners;
 }
 
 export interface Workload {

@@ -8,6 +8,7 @@ import { isPlainObject, schemaOf } from '../schema/structural.js';
 import { recordUpdate } from '../patch/managed-fields.js';
 import { decodeObject, parseFieldValidation, prepareWrite } from '../validation/write-pipeline.js';
 import { apiVersionOf } from '../resources.js';
+import type { DeleteOptions } from '../deletion.js';
 import { acceptedApiVersions, checkNameAndNamespace, fieldManager, isDryRun, present, readDecodedBody, type RequestContext } from './request-context.js';
 
 function respond(ctx: RequestContext, code: number, obj: KubeObject, warnings: string[]): void {
@@ -51,38 +52,53 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
   respond(ctx, 200, updated, warnings);
 }
 
-interface DeleteOptions {
-  uid?: string;
-  resourceVersion?: string;
-}
-
-/** DeleteOptions from the body (kubectl sends one) and query; propagationPolicy is accepted as given. */
+/**
+ * DeleteOptions from the query and the body (kubectl sends a body: `{"kind":"DeleteOptions","dryRun":["All"],
+ * "propagationPolicy":"Orphan","gracePeriodSeconds":0}`), validated as upstream's ValidateDeleteOptions.
+ */
 async function deleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
   const body = await readBody(ctx.req);
-  const opts: DeleteOptions = {};
-  const policy = ctx.query.get('propagationPolicy');
-  const check = (p: unknown) => {
-    if (p !== undefined && p !== null && !['Orphan', 'Background', 'Foreground'].includes(String(p)))
-      throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(p)}: supported values: "Foreground", "Background", "Orphan"`);
-  };
-  check(policy ?? undefined);
+  let options: Record<string, unknown> = {};
   if (body.length && body.toString('utf8').trim()) {
-    const options = decodeBody(body, ctx.req.headers['content-type'] ? bodyFormat(ctx.req) : 'json');
-    if (!isPlainObject(options)) throw badRequest('DeleteOptions: expected an object');
-    check(options.propagationPolicy);
-    const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
-    if (typeof pre.uid === 'string' && pre.uid) opts.uid = pre.uid;
-    if (typeof pre.resourceVersion === 'string' && pre.resourceVersion) opts.resourceVersion = pre.resourceVersion;
+    const decoded = decodeBody(body, ctx.req.headers['content-type'] ? bodyFormat(ctx.req) : 'json');
+    if (!isPlainObject(decoded)) throw badRequest('DeleteOptions: expected an object');
+    options = decoded;
   }
+  const q = ctx.query;
+  const opts: DeleteOptions = {};
+  const policy = q.get('propagationPolicy') ?? options.propagationPolicy;
+  if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(String(policy)))
+    throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+  const orphanRaw = q.get('orphanDependents') ?? options.orphanDependents;
+  const orphan = orphanRaw === undefined || orphanRaw === null ? undefined : orphanRaw === true || orphanRaw === 'true';
+  if (orphan !== undefined && policy !== undefined && policy !== null)
+    throw invalid('DeleteOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueInvalid', field: 'propagationPolicy', message: `Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set` }]);
+  if (policy) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  // The deprecated orphanDependents: true is Orphan; false is the default propagation.
+  else if (orphan) opts.propagationPolicy = 'Orphan';
+  const graceRaw = q.get('gracePeriodSeconds') ?? options.gracePeriodSeconds;
+  if (graceRaw !== undefined && graceRaw !== null) {
+    const grace = Number(graceRaw);
+    if (!Number.isInteger(grace)) throw badRequest(`gracePeriodSeconds: invalid value ${JSON.stringify(graceRaw)}: expected an integer`);
+    // "Negative values will be treated as the value `1s` on the delete path" (registry/rest/delete.go).
+    opts.gracePeriodSeconds = grace < 0 ? 1 : grace;
+  }
+  const dryRun = [...q.getAll('dryRun'), ...(Array.isArray(options.dryRun) ? options.dryRun : options.dryRun === undefined || options.dryRun === null ? [] : [options.dryRun])];
+  for (const v of dryRun) if (v !== 'All') throw badRequest(`Invalid dryRun value: ${String(v)}. Valid values are: All`);
+  opts.dryRun = dryRun.length > 0;
+  const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
+  if (typeof pre.uid === 'string' && pre.uid) opts.uid = pre.uid;
+  if (typeof pre.resourceVersion === 'string' && pre.resourceVersion) opts.resourceVersion = pre.resourceVersion;
   return opts;
 }
 
 export async function handleDelete(ctx: RequestContext): Promise<void> {
   const opts = await deleteOptions(ctx);
   const { type, target } = ctx;
-  const result = ctx.api.delete(type, target.namespace, target.name!, { ...opts, dryRun: isDryRun(ctx.query) });
-  // Deletion still pending (finalizers) or a Namespace (it goes Terminating): the object; otherwise a Status.
-  const stillThere = ctx.api.tryGet(type, target.namespace, target.name!);
+  const result = ctx.api.delete(type, target.namespace, target.name!, { ...opts, userInfo: { username: ctx.identity.user } });
+  // Deletion still pending (finalizers, a graceful pod deletion) or a Namespace (it goes Terminating): the
+  // object; otherwise a Status. A dry run answers what the deletion would have done.
+  const stillThere = opts.dryRun ? (result.metadata.deletionTimestamp ? result : undefined) : ctx.api.tryGet(type, target.namespace, target.name!);
   if (stillThere || (type.group === '' && type.kind === 'Namespace')) {
     sendJson(ctx.res, 200, present(ctx, stillThere ?? result));
     return;
@@ -91,13 +107,13 @@ export async function handleDelete(ctx: RequestContext): Promise<void> {
 }
 
 export async function handleDeleteCollection(ctx: RequestContext): Promise<void> {
-  await deleteOptions(ctx);
+  const opts = await deleteOptions(ctx);
   const filter = objectFilter(ctx.type, ctx.query.get('labelSelector'), ctx.query.get('fieldSelector'));
-  const dryRun = isDryRun(ctx.query);
   const { items } = ctx.api.list(ctx.type, ctx.target.namespace);
   const deleted: KubeObject[] = [];
   for (const obj of filter ? items.filter(filter) : items) {
-    deleted.push(present(ctx, ctx.api.delete(ctx.type, obj.metadata.namespace, obj.metadata.name!, { dryRun })));
+    const { uid: _u, resourceVersion: _r, ...each } = opts;
+    deleted.push(present(ctx, ctx.api.delete(ctx.type, obj.metadata.namespace, obj.metadata.name!, { ...each, userInfo: { username: ctx.identity.user } })));
   }
   sendJson(ctx.res, 200, { kind: `${ctx.type.kind}List`, apiVersion: apiVersionOf(ctx.type), metadata: { resourceVersion: ctx.api.store.resourceVersion }, items: deleted });
 }

@@ -191,11 +191,33 @@ function validateConfigMap(obj: KubeObject, old: KubeObject | undefined): Status
 
 const tooLong = (field: string): StatusCause => ({ reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${MAX_CONFIG_OBJECT_BYTES} bytes` });
 
-function validateSecret(obj: KubeObject): StatusCause[] {
+/** Required keys per Secret type (upstream ValidateSecret). */
+const SECRET_TYPE_KEYS: Record<string, string[]> = {
+  'kubernetes.io/tls': ['tls.crt', 'tls.key'],
+  'kubernetes.io/dockercfg': ['.dockercfg'],
+  'kubernetes.io/dockerconfigjson': ['.dockerconfigjson'],
+  'kubernetes.io/ssh-auth': ['ssh-privatekey'],
+};
+
+function validateSecret(obj: KubeObject, old: KubeObject | undefined): StatusCause[] {
+  const out: StatusCause[] = [];
+  const data = asObj(obj.data);
   let size = 0;
-  for (const v of Object.values(asObj(obj.data))) if (typeof v === 'string') size += Buffer.from(v, 'base64').length;
-  for (const v of Object.values(asObj(obj.stringData))) if (typeof v === 'string') size += Buffer.byteLength(v);
-  return size > MAX_CONFIG_OBJECT_BYTES ? [tooLong('data')] : [];
+  for (const [k, v] of Object.entries(data)) {
+    if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253)
+      out.push(invalid(`data[${k}]`, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+    if (typeof v === 'string') size += Buffer.from(v, 'base64').length;
+  }
+  if (size > MAX_CONFIG_OBJECT_BYTES) out.push(tooLong('data'));
+  const type = typeof obj.type === 'string' ? obj.type : 'Opaque';
+  for (const key of SECRET_TYPE_KEYS[type] ?? []) if (!(key in data)) out.push({ reason: 'FieldValueRequired', field: `data[${key}]`, message: 'Required value' });
+  if (old) {
+    const oldType = typeof old.type === 'string' ? old.type : 'Opaque';
+    if (oldType !== type) out.push(immutable('type', type));
+    if (old.immutable === true && JSON.stringify(old.data ?? {}) !== JSON.stringify(obj.data ?? {}))
+      out.push({ reason: 'FieldValueForbidden', field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' });
+  }
+  return out;
 }
 
 /** A quota resource name: a standard one, `count/<resource>[.<group>]`, or a domain-qualified name. */
@@ -373,7 +395,7 @@ export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObje
     case '/Service': return validateService(obj, old);
     case '/Pod': return validatePod(obj, old);
     case '/ConfigMap': return validateConfigMap(obj, old);
-    case '/Secret': return validateSecret(obj);
+    case '/Secret': return validateSecret(obj, old);
     case '/ResourceQuota': return validateResourceQuota(obj);
     case '/LimitRange': return validateLimitRange(obj);
     case '/Event': return obj.involvedObject ? [] : [required('involvedObject')];

@@ -10,6 +10,7 @@ import { pruneUnknownFields, strictDecodingMessage } from '../schema/unknown-fie
 import { validateAgainstSchema } from '../schema/schema-validator.js';
 import { applyBuiltinDefaults, initialStatus } from './builtin-defaults.js';
 import { validateBuiltin, validateMetadata, validateName } from './builtin-rules.js';
+import { normalizeSecretData } from './secret-data.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -73,6 +74,7 @@ export function prepareWrite(t: ResourceType, input: KubeObject, ctx: WriteConte
   const obj = structuredClone(input);
   const warnings = handleUnknownFields(t, obj, ctx.fieldValidation);
   const old = ctx.old;
+  if (t.group === '' && t.kind === 'Secret' && ctx.subresource === undefined) normalizeSecretData(obj);
 
   if (ctx.operation === 'CREATE') {
     // A fresh uid, whatever the client sent (FillObjectMetaSystemFields), before defaulting may use it.

@@ -1,4 +1,4 @@
-// The inbound half of a sidecar: it owns podIP:<each app port>, tells TLS from plaintext by the first byte
+// The inbound half of a sidecar: it owns podIP:<each app port> (declared, or found listening), tells TLS from plaintext by the first byte
 // (a TLS record starts with 0x16, like Linkerd's protocol detection), terminates mTLS with the workload
 // certificate (client certificate required and verified), enforces policy (mTLS required; SMI
 // TrafficTarget allow-list by source identity and route), and forwards to the app on localHost:<port>.
@@ -36,7 +36,7 @@ interface ConnInfo {
 const connInfo = new WeakMap<Socket, ConnInfo>();
 
 export class InboundProxy {
-  private servers: NetServer[] = [];
+  private servers = new Map<number, NetServer>();
   private http: HttpServer;
   private sockets = new Set<Socket>();
   private agent = plainAgent();
@@ -49,8 +49,20 @@ export class InboundProxy {
   }
 
   async listen(ports: number[]): Promise<void> {
-    for (const port of ports) {
-      const server = createNetServer({ pauseOnConnect: false }, (socket) => this.accept(socket, port));
+    for (const port of ports) await this.listenPort(port);
+  }
+
+  /** Whether podIP:<port> is captured. */
+  has(port: number): boolean {
+    return this.servers.has(port);
+  }
+
+  /** Captures podIP:<port> (forwarding to localHost:<port>). */
+  async listenPort(port: number): Promise<void> {
+    if (this.servers.has(port)) return;
+    const server = createNetServer({ pauseOnConnect: false }, (socket) => this.accept(socket, port));
+    this.servers.set(port, server);
+    try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host: this.ctx.podIP, port }, () => {
@@ -58,14 +70,28 @@ export class InboundProxy {
           resolve();
         });
       });
-      this.servers.push(server);
+    } catch (err) {
+      if (this.servers.get(port) === server) this.servers.delete(port);
+      throw err;
     }
+    // Closed (or the port released) while binding: do not leave a listener behind.
+    if (this.servers.get(port) !== server) await new Promise((r) => server.close(r));
+  }
+
+  /** Stops capturing podIP:<port> (the app no longer listens there). */
+  async closePort(port: number): Promise<void> {
+    const server = this.servers.get(port);
+    if (!server) return;
+    this.servers.delete(port);
+    await new Promise((r) => server.close(r));
   }
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     this.http.closeAllConnections();
-    await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
+    const servers = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     this.agent.destroy();
     this.pool.destroy();
   }

@@ -120,7 +120,8 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
       this.inbound = new InboundProxy(ctx);
       const ports = this.inboundPorts();
       await this.inbound.listen(ports);
-      w.log(`mesh-proxy ${id}: inbound ${w.podIP}:{${ports.join(',')}} → ${w.localHost}, outbound ${w.localHost}:${SIDECAR_OUTBOUND_PORT}, admin ${w.podIP}:${SIDECAR_ADMIN_PORT}`);
+      this.captureAppPorts(new Set(ports));
+      w.log(`mesh-proxy ${id}: inbound ${w.podIP}:{${ports.join(',')}} and any port the app listens on → ${w.localHost}, outbound ${w.localHost}:${SIDECAR_OUTBOUND_PORT}, admin ${w.podIP}:${SIDECAR_ADMIN_PORT}`);
     } catch (err) {
       await this.stop();
       throw err;
@@ -138,6 +139,28 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
     if (this.metrics.certRefreshes !== this.identity.generation) this.outbound?.onCertificateRotated(this.identity.generation);
     this.metrics.certExpiry = Math.floor(this.identity.certificate.notAfter.getTime() / 1000);
     this.metrics.certRefreshes = this.identity.generation;
+  }
+
+  /**
+   * Beyond the declared ports, every port the app listens on at the pod's localHost is captured on the pod IP
+   * while it listens, as iptables redirection does for any port in Istio and Linkerd: a pod without a declared
+   * containerPort is still reachable through its sidecar (policy and mTLS apply the same).
+   */
+  private captureAppPorts(declared: Set<number>): void {
+    const listeners = this.wctx.network.appListeners;
+    const inbound = this.inbound;
+    if (!listeners || !inbound) return;
+    const change = (port: number, listening: boolean) => {
+      if (declared.has(port) || port === SIDECAR_ADMIN_PORT || port === SIDECAR_OUTBOUND_PORT) return;
+      if (listening && !inbound.has(port)) {
+        inbound.listenPort(port).then(
+          () => this.wctx.log(`mesh-proxy: inbound ${this.wctx.podIP}:${port} → ${this.wctx.localHost}:${port} (the app listens there)`),
+          (err: Error) => this.wctx.log(`mesh-proxy: cannot capture inbound port ${port}: ${err.message}`),
+        );
+      } else if (!listening) void inbound.closePort(port);
+    };
+    this.cleanups.push(listeners.subscribe(change));
+    for (const port of listeners.current()) change(port, true);
   }
 
   private inboundPorts(): number[] {

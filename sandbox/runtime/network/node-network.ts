@@ -9,6 +9,7 @@ import { AddressBook } from './address-book.js';
 import { EgressGuard } from './egress-guard.js';
 import { IngressGate } from './ingress-gate.js';
 import { TrafficMeter } from './traffic-meter.js';
+import { AppListeners } from './app-listeners.js';
 import { NetworkPolicyEnforcer } from './policy-enforcer.js';
 
 export class NodeNetwork {
@@ -43,6 +44,7 @@ export class NodeNetwork {
     const egress = new EgressGuard(this.book, localHost);
     const gate = this.gate;
     const traffic = this.traffic.start(localHost);
+    const appListeners = new AppListeners(localHost);
     return {
       admit: (socket: Socket) => {
         const admitted = gate.admit(socket);
@@ -50,11 +52,13 @@ export class NodeNetwork {
         return admitted;
       },
       guard: <S extends Server>(server: S) => {
+        appListeners.track(server);
         gate.guard(server);
         // After the gate's own (prepended) listener: a refused socket is already destroyed and not counted.
         server.on('connection', (socket: Socket) => traffic.track(socket));
         return server;
       },
+      appListeners,
       checkDial: (ip: string, port?: number) => egress.check(ip, port),
     };
   }
