@@ -102,8 +102,13 @@ export class ClusterApi {
   delete(t: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions & { userInfo?: { username: string } } = {}): KubeObject {
     const object = this.store.get(t, namespace, name);
     this.admit({ operation: 'DELETE', type: t, object, dryRun: !!opts.dryRun, userInfo: opts.userInfo });
+    if (!opts.dryRun) {
+      // Planned from the object as admission left it: a kind's delete strategy may have added a finalizer
+      // (a CRD's customresourcecleanup), which the plan must keep.
+      const admitted = this.store.get(t, namespace, name);
+      return this.store.delete(t, namespace, name, { uid: opts.uid, resourceVersion: opts.resourceVersion, plan: planDeletion(t, admitted, opts) });
+    }
     const plan = planDeletion(t, object, opts);
-    if (!opts.dryRun) return this.store.delete(t, namespace, name, { uid: opts.uid, resourceVersion: opts.resourceVersion, plan });
     if (opts.uid && opts.uid !== object.metadata.uid)
       throw conflict(t.plural, t.group, name, `Precondition failed: UID in precondition: ${opts.uid}, UID in object meta: ${object.metadata.uid}`);
     if (opts.resourceVersion && opts.resourceVersion !== object.metadata.resourceVersion)
