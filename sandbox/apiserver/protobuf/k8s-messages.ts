@@ -66,12 +66,28 @@ const container: MessageDesc = {
   20: s('terminationMessagePolicy'), 24: s('restartPolicy', { ptr: true }),
 };
 
+// Volume (k8s.io/api core/v1 generated.proto): name, then the VolumeSource inlined in JSON. The sources the
+// sandbox knows (configMap, secret, emptyDir, persistentVolumeClaim) and hostPath, which `kubectl debug node/…`
+// sends and admission then refuses (admission/no-host-access.ts); other sources are refused as undescribed (415).
+const keyToPath: MessageDesc = { 1: s('key'), 2: s('path'), 3: i32('mode', { ptr: true }) };
+const volumeSource: MessageDesc = {
+  1: m('hostPath', { 1: s('path'), 2: s('type', { ptr: true }) }, { ptr: true }),
+  2: m('emptyDir', { 1: s('medium'), 2: { name: 'sizeLimit', type: 'quantity', ptr: true } }, { ptr: true }),
+  6: m('secret', { 1: s('secretName'), 2: m('items', keyToPath, { repeated: true }), 3: i32('defaultMode', { ptr: true }), 4: b('optional', { ptr: true }) }, { ptr: true }),
+  10: m('persistentVolumeClaim', { 1: s('claimName'), 2: b('readOnly') }, { ptr: true }),
+  19: m('configMap', { 1: m('', localObjectReference), 2: m('items', keyToPath, { repeated: true }), 3: i32('defaultMode', { ptr: true }), 4: b('optional', { ptr: true }) }, { ptr: true }),
+};
+const volume: MessageDesc = { 1: s('name'), 2: m('', volumeSource) };
+const toleration: MessageDesc = { 1: s('key'), 2: s('operator'), 3: s('value'), 4: s('effect'), 5: i64('tolerationSeconds', { ptr: true }) };
+
 const podSpec: MessageDesc = {
+  1: m('volumes', volume, { repeated: true }),
   2: m('containers', container, { repeated: true }), 3: s('restartPolicy'), 4: i64('terminationGracePeriodSeconds', { ptr: true }),
   5: i64('activeDeadlineSeconds', { ptr: true }), 6: s('dnsPolicy'), 7: strMap('nodeSelector'), 8: s('serviceAccountName'),
   9: s('serviceAccount'), 10: s('nodeName'), 11: b('hostNetwork'), 12: b('hostPID'), 13: b('hostIPC'),
   15: m('imagePullSecrets', localObjectReference, { repeated: true }), 16: s('hostname'), 17: s('subdomain'), 19: s('schedulerName'),
   20: m('initContainers', container, { repeated: true }), 21: b('automountServiceAccountToken', { ptr: true }), 24: s('priorityClassName'),
+  22: m('tolerations', toleration, { repeated: true }),
   25: i32('priority', { ptr: true }), 27: b('shareProcessNamespace', { ptr: true }), 30: b('enableServiceLinks', { ptr: true }),
 };
 
