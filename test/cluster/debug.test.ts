@@ -150,6 +150,10 @@ describe('kubectl debug', () => {
     assert.equal(copy.spec.shareProcessNamespace, true);
     assert.equal(copy.spec.ephemeralContainers, undefined);
     assert.equal(await kubectlOk(c, ['exec', 'web-copy', '-c', 'dbgc', '--', 'echo', 'copied']), 'copied\n');
+    // A profile's securityContext travels in kubectl's protobuf body.
+    await kubectlOk(c, ['debug', 'web', '--copy-to=web-restricted', '--profile=restricted', '--image=busybox', '-c', 'dbgr', '--', 'sleep', '3600']);
+    const sc = await kubectlOk(c, ['get', 'pod', 'web-restricted', '-o', 'jsonpath={.spec.containers[1].securityContext}']);
+    assert.deepEqual(JSON.parse(sc), { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
   });
 
   test('debug node/sandbox is refused: the sandbox has no host, and nothing is created', async () => {

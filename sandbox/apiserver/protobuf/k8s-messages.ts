@@ -55,13 +55,23 @@ const envVar: MessageDesc = {
 
 const resources: MessageDesc = { 1: { name: 'limits', type: { map: 'quantity' } }, 2: { name: 'requests', type: { map: 'quantity' } } };
 
+// SecurityContext (every field a Go pointer), which `kubectl debug --copy-to --profile=…` sets on the debug container.
+const profileRef: MessageDesc = { 1: s('type'), 2: s('localhostProfile', { ptr: true }) };
+const securityContext: MessageDesc = {
+  1: m('capabilities', { 1: s('add', { repeated: true }), 2: s('drop', { repeated: true }) }, { ptr: true }),
+  2: b('privileged', { ptr: true }), 3: m('seLinuxOptions', { 1: s('user'), 2: s('role'), 3: s('type'), 4: s('level') }, { ptr: true }),
+  4: i64('runAsUser', { ptr: true }), 5: b('runAsNonRoot', { ptr: true }), 6: b('readOnlyRootFilesystem', { ptr: true }),
+  7: b('allowPrivilegeEscalation', { ptr: true }), 8: i64('runAsGroup', { ptr: true }), 9: s('procMount', { ptr: true }),
+  11: m('seccompProfile', profileRef, { ptr: true }), 12: m('appArmorProfile', profileRef, { ptr: true }),
+};
+
 const container: MessageDesc = {
   1: s('name'), 2: s('image'), 3: s('command', { repeated: true }), 4: s('args', { repeated: true }), 5: s('workingDir'),
   6: m('ports', { 1: s('name'), 2: i32('hostPort'), 3: i32('containerPort'), 4: s('protocol'), 5: s('hostIP') }, { repeated: true }),
   7: m('env', envVar, { repeated: true }),
   8: m('resources', resources),
   9: m('volumeMounts', { 1: s('name'), 2: b('readOnly'), 3: s('mountPath'), 4: s('subPath'), 5: s('mountPropagation', { ptr: true }), 6: s('subPathExpr'), 7: s('recursiveReadOnly', { ptr: true }) }, { repeated: true }),
-  13: s('terminationMessagePath'), 14: s('imagePullPolicy'), 16: b('stdin'), 17: b('stdinOnce'), 18: b('tty'),
+  13: s('terminationMessagePath'), 14: s('imagePullPolicy'), 15: m('securityContext', securityContext, { ptr: true }), 16: b('stdin'), 17: b('stdinOnce'), 18: b('tty'),
   19: m('envFrom', { 1: s('prefix'), 2: m('configMapRef', envSource), 3: m('secretRef', envSource) }, { repeated: true }),
   20: s('terminationMessagePolicy'), 24: s('restartPolicy', { ptr: true }),
 };
