@@ -75,7 +75,7 @@ export function validateEphemeralContainersUpdate(next: KubeObject, old: KubeObj
     // The trailing newline (and the diff after "may not be changed") are upstream's message as it is.
     if (!after) out.push({ reason: 'FieldValueForbidden', field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers ${JSON.stringify(name)} may not be removed\n` });
     else if (!isDeepStrictEqual(before, after))
-      out.push({ reason: 'FieldValueForbidden', field: `spec.ephemeralContainers[${name}]`, message: `Forbidden: existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${fieldDiff(before, after)}` });
+      out.push({ reason: 'FieldValueForbidden', field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${fieldDiff(before, after)}` });
   }
   return out;
 }
