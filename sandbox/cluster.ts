@@ -23,6 +23,7 @@ import { ResourceQuotaController } from './controllers/resource-quota.js';
 import { limitRangeAdmission } from './apiserver/admission/limit-range.js';
 import { resourceQuotaAdmission } from './apiserver/admission/resource-quota.js';
 import { namespaceLifecycleAdmission } from './apiserver/admission/namespace-lifecycle.js';
+import { noHostAccessAdmission } from './apiserver/admission/no-host-access.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { JobController } from './controllers/job.js';
 import { CronJobController } from './controllers/cronjob.js';
@@ -116,6 +117,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const kubernetesIP = servicePool.firstAddress();
   // The system namespaces cannot be deleted (upstream NamespaceLifecycle admission).
   api.use(namespaceLifecycleAdmission());
+  // No pod gets host namespaces or hostPath: there is no host behind the simulated node (kubectl debug node/…).
+  api.use(noHostAccessAdmission());
   const defaulting = defaultingAdmission(api, servicePool);
   api.use(defaulting);
   const mesh = opts.mesh === false ? undefined : await installMesh(api);

@@ -25,6 +25,8 @@ export const LEARNER_RULES: PolicyRule[] = [
   { apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'secrets', 'serviceaccounts', 'persistentvolumeclaims'], verbs: WRITE },
   { apiGroups: [''], resources: ['pods/log'], verbs: READ },
   { apiGroups: [''], resources: ['pods/proxy', 'services/proxy', 'pods/exec', 'pods/attach', 'pods/portforward'], verbs: CONNECT },
+  // kubectl debug adds an ephemeral container with a PATCH of this subresource (PUT for older clients).
+  { apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: [''], resources: ['endpoints', 'events', 'resourcequotas', 'limitranges'], verbs: READ },
   { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: WRITE },
   { apiGroups: ['apps'], resources: ['deployments/scale', 'replicasets/scale', 'statefulsets/scale'], verbs: ['get', 'update', 'patch'] },

@@ -86,6 +86,8 @@ export function resourceList(registry: ResourceRegistry, group: string, version:
     if (t.subresources.attach) sub('attach', ['create', 'get'], { kind: 'PodAttachOptions' });
     if (t.subresources.exec) sub('exec', ['create', 'get'], { kind: 'PodExecOptions' });
     if (t.subresources.portforward) sub('portforward', ['create', 'get'], { kind: 'PodPortForwardOptions' });
+    // pods/ephemeralcontainers: the Pod, read and written for its spec.ephemeralContainers only (kubectl debug).
+    if (t.subresources.ephemeralcontainers) sub('ephemeralcontainers', ['get', 'patch', 'update']);
     if (t.subresources.token) sub('token', ['create'], { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };

@@ -32,6 +32,7 @@ import { handleReview, isReviewTarget } from './handlers/review-handlers.js';
 import { handleProxy, type ProxyTargets } from './handlers/proxy-handler.js';
 import { handleTokenRequest } from './handlers/token-request-handler.js';
 import { handleMetrics, type MetricsSource } from './handlers/metrics-handler.js';
+import { handleEphemeralContainers } from './handlers/ephemeral-containers-handler.js';
 
 export interface ApiServerOptions {
   api: ClusterApi;
@@ -230,6 +231,7 @@ export function createApiServer(options: ApiServerOptions): Server {
       if (method === 'PUT' || method === 'PATCH') return handleWriteScale(ctx, method);
       throw methodNotAllowed('the server does not allow this method on the requested resource');
     }
+    if (target.subresource === 'ephemeralcontainers') return handleEphemeralContainers(ctx, method);
     if (target.subresource === 'status' && !['GET', 'PUT', 'PATCH'].includes(method))
       throw methodNotAllowed('the server does not allow this method on the requested resource');
     switch (verb) {

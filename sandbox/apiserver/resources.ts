@@ -23,7 +23,7 @@ export interface ResourceType {
   categories: string[];
   verbs: string[];
   /** Subresources served under /<plural>/<name>/<sub>. */
-  subresources: { status?: boolean; scale?: boolean; log?: boolean; proxy?: boolean; token?: boolean; exec?: boolean; attach?: boolean; portforward?: boolean };
+  subresources: { status?: boolean; scale?: boolean; log?: boolean; proxy?: boolean; token?: boolean; exec?: boolean; attach?: boolean; portforward?: boolean; ephemeralcontainers?: boolean };
   /** OpenAPI v3 schema of the whole object (CRDs only; built-in kinds are validated in code). */
   schema?: Record<string, unknown>;
   /** CRD additionalPrinterColumns, used for Table output. */
@@ -64,7 +64,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
   builtin('', 'v1', 'Pod', 'pods', true, {
     shortNames: ['po'],
     categories: ['all'],
-    subresources: { status: true, log: true, proxy: true, exec: true, attach: true, portforward: true },
+    subresources: { status: true, log: true, proxy: true, exec: true, attach: true, portforward: true, ephemeralcontainers: true },
   }),
   builtin('', 'v1', 'Service', 'services', true, {
     shortNames: ['svc'],

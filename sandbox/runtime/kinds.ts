@@ -47,6 +47,8 @@ export interface Container {
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
+  /** Added through pods/ephemeralcontainers (kubectl debug); targetContainerName is recorded, not enforced. */
+  ephemeralContainers?: (Container & { targetContainerName?: string })[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   nodeName?: string;
   serviceAccountName?: string;
@@ -101,6 +103,7 @@ export interface PodStatus {
   startTime?: string;
   containerStatuses?: ContainerStatus[];
   initContainerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   qosClass?: string;
 }
 

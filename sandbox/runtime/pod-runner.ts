@@ -98,6 +98,8 @@ class ContainerRun {
   constructor(
     public spec: Container,
     readonly init: boolean,
+    /** An ephemeral container (kubectl debug): started once in the running pod, never restarted. */
+    readonly ephemeral = false,
   ) {
     this.state = { waiting: { reason: init ? 'PodInitializing' : 'ContainerCreating' } };
   }
@@ -116,6 +118,8 @@ export class PodRunner {
   private pod: Pod;
   private readonly runs: ContainerRun[];
   private readonly initRuns: ContainerRun[];
+  /** Ephemeral containers, in the order they were added to spec.ephemeralContainers. */
+  private readonly ephemeralRuns: ContainerRun[];
   private initialized: boolean;
   private startTime?: string;
   private stopped = false;
@@ -138,6 +142,7 @@ export class PodRunner {
     this.runs = pod.spec.containers.map((c) => new ContainerRun(c, false));
     this.initRuns = (pod.spec.initContainers ?? []).map((c) => new ContainerRun(c, true));
     this.initialized = this.initRuns.length === 0;
+    this.ephemeralRuns = (pod.spec.ephemeralContainers ?? []).map((c) => new ContainerRun(c, false, true));
   }
 
   get meshed(): boolean {
@@ -180,6 +185,7 @@ export class PodRunner {
     this.writeStatus();
     if (this.initialized) for (const run of this.runs) void this.startContainer(run);
     else void this.startContainer(this.initRuns[0]);
+    for (const run of this.ephemeralRuns) void this.startContainer(run);
   }
 
   /** The pod's outbound HTTP agent for its app containers (through the sidecar in a meshed pod). */
@@ -191,6 +197,13 @@ export class PodRunner {
   updateSpec(pod: Pod): void {
     this.pod = structuredClone(pod);
     if (this.podIP && !this.stopped) this.deps.network.book.relabelPod(this.podIP, pod.metadata.labels ?? {});
+    // A new ephemeral container (pods/ephemeralcontainers) starts in the running pod; existing ones never change.
+    for (const spec of pod.spec.ephemeralContainers ?? []) {
+      if (this.ephemeralRuns.some((r) => r.name === spec.name)) continue;
+      const run = new ContainerRun(spec, false, true);
+      this.ephemeralRuns.push(run);
+      if (this.podIP && !this.stopped) void this.startContainer(run);
+    }
     for (const run of this.runs) {
       const next = pod.spec.containers.find((c) => c.name === run.name);
       if (!next || next.image === run.spec.image) continue;
@@ -215,7 +228,7 @@ export class PodRunner {
     this.stopped = true;
     this.processes.killAll();
     const stops: Promise<void>[] = [];
-    for (const run of [...this.initRuns, ...this.runs]) {
+    for (const run of [...this.initRuns, ...this.runs, ...this.ephemeralRuns]) {
       this.clearTimers(run);
       const log = run.log;
       if (run.workload) {
@@ -307,7 +320,7 @@ export class PodRunner {
 
   /** A container's running instance, for exec/attach: undefined when it is not running. */
   runningContainer(name: string): RunningContainer | undefined {
-    const run = [...this.runs, ...this.initRuns].find((r) => r.name === name);
+    const run = [...this.runs, ...this.initRuns, ...this.ephemeralRuns].find((r) => r.name === name);
     if (!run || this.stopped || !run.state.running || !run.fs || !run.ctx || !run.image) return undefined;
     return { spec: run.spec, workload: run.workload, fs: run.fs, ctx: run.ctx, image: run.image, log: run.log };
   }
@@ -316,7 +329,7 @@ export class PodRunner {
     const names = this.runs.map((r) => r.name);
     let run: ContainerRun | undefined;
     if (opts.container) {
-      run = [...this.runs, ...this.initRuns].find((r) => r.name === opts.container);
+      run = [...this.runs, ...this.initRuns, ...this.ephemeralRuns].find((r) => r.name === opts.container);
       if (!run) throw badRequest(`container ${opts.container} is not valid for pod ${this.name}`);
     } else if (this.runs.length === 1) {
       run = this.runs[0];
@@ -486,6 +499,12 @@ export class PodRunner {
     this.processes.killIn(run.name);
     if (workload) run.stopping = this.stopWorkload(workload, run.starting).then(() => undefined);
 
+    // Ephemeral containers are never restarted, whatever the pod's restartPolicy (upstream kubelet).
+    if (run.ephemeral) {
+      this.writeStatus();
+      return;
+    }
+
     if (run.init && exitCode === 0) {
       run.completed = true;
       this.writeStatus();
@@ -651,7 +670,7 @@ export class PodRunner {
   }
 
   private fieldPath(run: ContainerRun): string {
-    const list = run.init ? 'initContainers' : 'containers';
+    const list = run.ephemeral ? 'ephemeralContainers' : run.init ? 'initContainers' : 'containers';
     return `spec.${list}{${run.name}}`;
   }
 
@@ -722,6 +741,7 @@ export class PodRunner {
       qosClass: 'BestEffort',
     };
     if (this.initRuns.length) status.initContainerStatuses = this.initRuns.map(statusOf);
+    if (this.ephemeralRuns.length) status.ephemeralContainerStatuses = this.ephemeralRuns.map(statusOf);
     return status;
   }
 

@@ -55,23 +55,49 @@ const envVar: MessageDesc = {
 
 const resources: MessageDesc = { 1: { name: 'limits', type: { map: 'quantity' } }, 2: { name: 'requests', type: { map: 'quantity' } } };
 
+// SecurityContext (every field a Go pointer), which `kubectl debug --copy-to --profile=…` sets on the debug container.
+const profileRef: MessageDesc = { 1: s('type'), 2: s('localhostProfile', { ptr: true }) };
+const securityContext: MessageDesc = {
+  1: m('capabilities', { 1: s('add', { repeated: true }), 2: s('drop', { repeated: true }) }, { ptr: true }),
+  2: b('privileged', { ptr: true }), 3: m('seLinuxOptions', { 1: s('user'), 2: s('role'), 3: s('type'), 4: s('level') }, { ptr: true }),
+  4: i64('runAsUser', { ptr: true }), 5: b('runAsNonRoot', { ptr: true }), 6: b('readOnlyRootFilesystem', { ptr: true }),
+  7: b('allowPrivilegeEscalation', { ptr: true }), 8: i64('runAsGroup', { ptr: true }), 9: s('procMount', { ptr: true }),
+  11: m('seccompProfile', profileRef, { ptr: true }), 12: m('appArmorProfile', profileRef, { ptr: true }),
+};
+
 const container: MessageDesc = {
   1: s('name'), 2: s('image'), 3: s('command', { repeated: true }), 4: s('args', { repeated: true }), 5: s('workingDir'),
   6: m('ports', { 1: s('name'), 2: i32('hostPort'), 3: i32('containerPort'), 4: s('protocol'), 5: s('hostIP') }, { repeated: true }),
   7: m('env', envVar, { repeated: true }),
   8: m('resources', resources),
   9: m('volumeMounts', { 1: s('name'), 2: b('readOnly'), 3: s('mountPath'), 4: s('subPath'), 5: s('mountPropagation', { ptr: true }), 6: s('subPathExpr'), 7: s('recursiveReadOnly', { ptr: true }) }, { repeated: true }),
-  13: s('terminationMessagePath'), 14: s('imagePullPolicy'), 16: b('stdin'), 17: b('stdinOnce'), 18: b('tty'),
+  13: s('terminationMessagePath'), 14: s('imagePullPolicy'), 15: m('securityContext', securityContext, { ptr: true }), 16: b('stdin'), 17: b('stdinOnce'), 18: b('tty'),
   19: m('envFrom', { 1: s('prefix'), 2: m('configMapRef', envSource), 3: m('secretRef', envSource) }, { repeated: true }),
   20: s('terminationMessagePolicy'), 24: s('restartPolicy', { ptr: true }),
 };
 
+// Volume (k8s.io/api core/v1 generated.proto): name, then the VolumeSource inlined in JSON. The sources the
+// sandbox knows (configMap, secret, emptyDir, persistentVolumeClaim) and hostPath, which `kubectl debug node/…`
+// sends and admission then refuses (admission/no-host-access.ts); other sources are refused as undescribed (415).
+const keyToPath: MessageDesc = { 1: s('key'), 2: s('path'), 3: i32('mode', { ptr: true }) };
+const volumeSource: MessageDesc = {
+  1: m('hostPath', { 1: s('path'), 2: s('type', { ptr: true }) }, { ptr: true }),
+  2: m('emptyDir', { 1: s('medium'), 2: { name: 'sizeLimit', type: 'quantity', ptr: true } }, { ptr: true }),
+  6: m('secret', { 1: s('secretName'), 2: m('items', keyToPath, { repeated: true }), 3: i32('defaultMode', { ptr: true }), 4: b('optional', { ptr: true }) }, { ptr: true }),
+  10: m('persistentVolumeClaim', { 1: s('claimName'), 2: b('readOnly') }, { ptr: true }),
+  19: m('configMap', { 1: m('', localObjectReference), 2: m('items', keyToPath, { repeated: true }), 3: i32('defaultMode', { ptr: true }), 4: b('optional', { ptr: true }) }, { ptr: true }),
+};
+const volume: MessageDesc = { 1: s('name'), 2: m('', volumeSource) };
+const toleration: MessageDesc = { 1: s('key'), 2: s('operator'), 3: s('value'), 4: s('effect'), 5: i64('tolerationSeconds', { ptr: true }) };
+
 const podSpec: MessageDesc = {
+  1: m('volumes', volume, { repeated: true }),
   2: m('containers', container, { repeated: true }), 3: s('restartPolicy'), 4: i64('terminationGracePeriodSeconds', { ptr: true }),
   5: i64('activeDeadlineSeconds', { ptr: true }), 6: s('dnsPolicy'), 7: strMap('nodeSelector'), 8: s('serviceAccountName'),
   9: s('serviceAccount'), 10: s('nodeName'), 11: b('hostNetwork'), 12: b('hostPID'), 13: b('hostIPC'),
   15: m('imagePullSecrets', localObjectReference, { repeated: true }), 16: s('hostname'), 17: s('subdomain'), 19: s('schedulerName'),
   20: m('initContainers', container, { repeated: true }), 21: b('automountServiceAccountToken', { ptr: true }), 24: s('priorityClassName'),
+  22: m('tolerations', toleration, { repeated: true }),
   25: i32('priority', { ptr: true }), 27: b('shareProcessNamespace', { ptr: true }), 30: b('enableServiceLinks', { ptr: true }),
 };
 

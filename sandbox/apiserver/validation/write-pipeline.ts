@@ -11,6 +11,7 @@ import { validateAgainstSchema } from '../schema/schema-validator.js';
 import { applyBuiltinDefaults, initialStatus } from './builtin-defaults.js';
 import { validateBuiltin, validateMetadata, validateName } from './builtin-rules.js';
 import { normalizeSecretData } from './secret-data.js';
+import { ephemeralContainersOnCreate } from './ephemeral-containers.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -105,6 +106,7 @@ export function prepareWrite(t: ResourceType, input: KubeObject, ctx: WriteConte
   if (ctx.operation === 'CREATE' && typeof name === 'string' && name) causes.push(...validateName(t, name));
   causes.push(...validateMetadata(obj));
   if (!t.schema) causes.push(...validateBuiltin(t, obj, ctx.subresource ? undefined : old));
+  if (ctx.operation === 'CREATE' && t.group === '' && t.kind === 'Pod') causes.push(...ephemeralContainersOnCreate(obj.spec));
   if (causes.length) throw invalid(t.kind, t.group, name ?? obj.metadata.generateName ?? '', causes);
   return { object: obj, warnings };
 }

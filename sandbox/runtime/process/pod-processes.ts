@@ -69,8 +69,9 @@ export class PodProcesses {
     const pod = this.pod.spec;
     const containers = pod.spec.containers.map((c) => c.name);
     const inits = (pod.spec.initContainers ?? []).map((c) => c.name);
+    const ephemerals = (pod.spec.ephemeralContainers ?? []).map((c) => c.name);
     if (given) {
-      if (!containers.includes(given) && !inits.includes(given)) throw badRequest(`container ${given} is not valid for pod ${this.pod.name}`);
+      if (!containers.includes(given) && !inits.includes(given) && !ephemerals.includes(given)) throw badRequest(`container ${given} is not valid for pod ${this.pod.name}`);
       return given;
     }
     const annotated = pod.metadata.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
