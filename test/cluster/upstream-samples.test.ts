@@ -19,13 +19,21 @@ const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtu
 const fixture = (...p: string[]) => join(UPSTREAM, ...p);
 const POD_WAIT_MS = 30_000;
 
-/** Every pod of the namespace Running, with all its containers ready; at least `count` of them. */
+/**
+ * Every pod of the namespace Running, with all its containers ready; at least `count` of them; and every Service
+ * with a selector has ready addresses (Endpoints follow readiness a moment later, as on a real cluster).
+ */
 async function allReady(c: ClusterFixture, ns: string, count: number): Promise<Pod[]> {
+  const { api } = c.sandbox;
+  const servicesServed = () =>
+    (api.list(api.type('', 'services'), ns).items as { metadata: { name: string }; spec?: { selector?: Record<string, string> } }[])
+      .filter((s) => Object.keys(s.spec?.selector ?? {}).length)
+      .every((s) => ((api.tryGet(api.type('', 'endpoints'), ns, s.metadata.name) as { subsets?: { addresses?: unknown[] }[] } | undefined)?.subsets ?? []).some((ss) => ss.addresses?.length));
   return waitFor(
     `${count} pods Running and Ready in ${ns}`,
     () => {
       const pods = c.pods(ns).filter((p) => !p.metadata.deletionTimestamp);
-      const ok = pods.length >= count && pods.every((p) => p.status?.phase === 'Running' && isReady(p) && (p.status?.containerStatuses ?? []).every((s) => s.ready));
+      const ok = pods.length >= count && pods.every((p) => p.status?.phase === 'Running' && isReady(p) && (p.status?.containerStatuses ?? []).every((s) => s.ready)) && servicesServed();
       return ok ? pods : undefined;
     },
     { timeoutMs: POD_WAIT_MS, intervalMs: 100 },
