@@ -14,6 +14,8 @@ import { Exec, KubeConfig, PortForward, type V1Status } from '@kubernetes/client
 import WebSocket from 'ws';
 import { startFixture, ADMIN_TOKEN, KUBECTL, type Fixture } from './fixture.js';
 import type { AttachOptions, ExecOptions, PodStreamIO, PodStreamSource } from '../../sandbox/apiserver/pod-streams.js';
+import { MAX_PENDING_BYTES, SpdyServerSession } from '../../sandbox/apiserver/streams/spdy-session.js';
+import transport, { type SpdyFramer } from 'spdy-transport';
 
 const FORWARDED_PORT = 8080;
 const refusedMessage = (port: number) =>
@@ -551,5 +553,89 @@ describe('closing the API server', () => {
     await within(fx.close(), 'server close');
     await execOpen;
     await forwardOpen;
+  });
+});
+
+describe('SPDY session backpressure', () => {
+  /** A SYN_STREAM from a client framer (spdy-transport's, as a client): what client-go's spdystream sends first. */
+  async function synStream(id: number): Promise<Buffer> {
+    const spdy = transport.protocol.spdy;
+    const framer = spdy.framer.create({ window: null, timeout: null }) as SpdyFramer & { requestFrame(frame: object, cb?: () => void): void };
+    framer.setVersion(3);
+    framer.setCompression(spdy.compressionPool.create(false).get(3));
+    const chunks: Buffer[] = [];
+    framer.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise<void>((resolve) => framer.requestFrame({ id, path: '/', headers: { streamtype: 'data' } }, () => resolve()));
+    await new Promise((r) => setImmediate(r));
+    return Buffer.concat(chunks);
+  }
+
+  test('a client that does not read: the server stops producing and holds at most its bound, then all bytes arrive', async () => {
+    const TOTAL = 64 * 1024 * 1024;
+    const CHUNK = 64 * 1024;
+    let session: SpdyServerSession | undefined;
+    let produced = 0;
+    let producing: Promise<void> | undefined;
+    const server = createServer((socket) => {
+      session = new SpdyServerSession(socket, (stream) => {
+        // A producer as pipe.ts is: the next chunk only once write() says the session can take more.
+        producing = (async () => {
+          const chunk = Buffer.alloc(CHUNK, 7);
+          while (produced < TOTAL) {
+            produced += CHUNK;
+            await stream.write(chunk);
+          }
+          stream.end();
+        })();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    try {
+      await once(client, 'connect');
+      client.pause(); // reads nothing yet
+      client.write(await synStream(1));
+      // Let the producer start (header decompression is asynchronous), then run until it stalls: `produced` stops
+      // growing across many turns of the event loop.
+      await within(new Promise<void>((resolve) => { const check = () => (produced > 0 ? resolve() : setImmediate(check)); check(); }), 'the stream to open');
+      let last = -1;
+      for (let turns = 0, still = 0; still < 200 && turns < 100_000; turns++) {
+        await new Promise((r) => setImmediate(r));
+        still = produced === last ? still + 1 : 0;
+        last = produced;
+      }
+      assert.ok(session, 'the session started');
+      assert.ok(produced < TOTAL, `the producer was held back (it wrote ${produced} of ${TOTAL} bytes)`);
+      assert.ok(session.pendingBytes <= MAX_PENDING_BYTES + CHUNK + 8, `the session holds ${session.pendingBytes} bytes, bound ${MAX_PENDING_BYTES}`);
+      assert.ok(session.congested, `congested at ${session.pendingBytes} bytes after ${produced}`);
+      // Now read: every DATA byte arrives, then the FIN.
+      let buffered: Buffer = Buffer.alloc(0);
+      let data = 0;
+      let fin = false;
+      await within(new Promise<void>((resolve, reject) => {
+        client.on('data', (c: Buffer) => {
+          buffered = buffered.length ? Buffer.concat([buffered, c]) : c;
+          while (buffered.length >= 8) {
+            const length = buffered.readUIntBE(5, 3);
+            if (buffered.length < 8 + length) break;
+            const control = (buffered[0] & 0x80) !== 0;
+            if (!control) {
+              data += length;
+              if (buffered[4] & 0x01) fin = true;
+            }
+            buffered = buffered.subarray(8 + length);
+          }
+          if (fin) resolve();
+        });
+        client.on('error', reject);
+        client.resume();
+      }), 'all data to arrive', 60_000);
+      assert.equal(data, TOTAL);
+      await producing;
+    } finally {
+      client.destroy();
+      session?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

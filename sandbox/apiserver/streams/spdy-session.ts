@@ -11,14 +11,19 @@ const spdy = transport.protocol.spdy;
 /** The framer and parser account flow-control windows; spdystream has none, so nothing is accounted. */
 const NO_WINDOW: SpdyWindowStub = { send: { update() {} }, recv: { update() {} } };
 /** Bytes written to the client but not yet on the socket before a producer is asked to wait. */
-const MAX_PENDING_BYTES = 1024 * 1024;
-/** Largest DATA frame we send (client-go reads 32 KiB at a time too). */
-const MAX_FRAME_DATA = 32 * 1024;
+export const MAX_PENDING_BYTES = 1024 * 1024;
+/**
+ * Largest DATA frame we send: a pod connection's reads (64 KiB) go out whole. spdystream takes frames of any length
+ * (24-bit length) and client-go's WebSocket tunnel reads messages of any size (TunnelingConnection.Read).
+ */
+const MAX_FRAME_DATA = 64 * 1024;
 /**
  * Largest control frame accepted. The parser buffers a control frame whole and inflates its header block without
  * limit; a client's SYN_STREAM is ~100 bytes, so this bounds both (a deflate bomb of 8 KiB stays a few MiB).
  */
 const MAX_CONTROL_FRAME = 8 * 1024;
+const RESOLVED = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
 
 /** Passes SPDY bytes through, refusing a control frame longer than MAX_CONTROL_FRAME before the parser buffers it. */
 class ControlFrameGuard extends Transform {
@@ -85,7 +90,7 @@ export class SpdyServerSession extends EventEmitter {
   private readonly streams = new Map<number, StreamState>();
   private readonly guard: ControlFrameGuard;
   private lastId = 0;
-  private pending = 0;
+  private readonly drainWaiters: Array<() => void> = [];
   private closed = false;
 
   constructor(
@@ -104,19 +109,25 @@ export class SpdyServerSession extends EventEmitter {
     this.guard = guard;
     guard.on('error', () => this.close());
     socket.pipe(guard).pipe(this.parser);
-    this.framer.pipe(socket);
+    // Control frames are few and small: written as the framer produces them, so they keep their order with DATA.
+    this.framer.on('data', (chunk: Buffer) => { if (!this.closed) socket.write(chunk); });
     this.parser.on('data', (frame: SpdyFrame) => this.handle(frame));
     this.parser.on('error', () => this.close());
     this.framer.on('error', () => this.close());
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
     socket.on('end', () => this.close());
-    socket.on('drain', () => this.emit('drain'));
+    socket.on('drain', () => { this.wakeDrainWaiters(); this.emit('drain'); });
+  }
+
+  /** Bytes written towards the client that the socket has not taken yet; bounded by MAX_PENDING_BYTES plus a frame. */
+  get pendingBytes(): number {
+    return this.framer.readableLength + this.socket.writableLength;
   }
 
   /** True while what we sent has not reached the socket beyond MAX_PENDING_BYTES. */
   get congested(): boolean {
-    return this.pending + this.framer.readableLength + this.socket.writableLength > MAX_PENDING_BYTES;
+    return this.pendingBytes > MAX_PENDING_BYTES;
   }
 
   close(): void {
@@ -125,8 +136,8 @@ export class SpdyServerSession extends EventEmitter {
     for (const state of [...this.streams.values()]) this.finish(state);
     this.streams.clear();
     this.socket.unpipe();
-    this.framer.unpipe(this.socket);
     this.socket.destroy();
+    this.wakeDrainWaiters();
     this.emit('close');
   }
 
@@ -181,6 +192,8 @@ export class SpdyServerSession extends EventEmitter {
       }
       case 'PING':
         if (!frame.ack) this.framer.pingFrame({ opaque: frame.opaque, ack: true });
+        // A client that pings but does not read would grow our output without end: stop reading it meanwhile.
+        if (this.congested && !this.guard.gate) this.guard.gate = this.drained().then(() => { this.guard.gate = null; });
         return;
       case 'GOAWAY': return this.close();
       default: return; // SETTINGS, WINDOW_UPDATE: nothing to do without flow control
@@ -203,8 +216,27 @@ export class SpdyServerSession extends EventEmitter {
     for (const [k, v] of Object.entries(frame.headers)) if (!k.startsWith(':')) headers[k.toLowerCase()] = String(v);
     const incoming = new PassThrough({ highWaterMark: 64 * 1024 });
     incoming.on('error', () => {});
-    let chain: Promise<void>;
     const session = this;
+    // Until the SYN_REPLY has gone out, data waits behind it; after that frames are written at once, in order.
+    let queued: Promise<void> | null = null;
+    const writeNow = (data: Buffer): Promise<void> => {
+      for (let offset = 0; offset < data.length && !state.closed && !state.localDone; offset += MAX_FRAME_DATA) {
+        session.writeData(id, data.subarray(offset, offset + MAX_FRAME_DATA), false);
+      }
+      return session.drained();
+    };
+    /** Runs `op` after what is queued; the queue empties (back to writing at once) when its last op is done. */
+    const enqueue = (op: () => void | Promise<void>): Promise<void> => {
+      const next: Promise<void> = queued!.then(op).then(() => { if (queued === next) queued = null; });
+      queued = next;
+      return next;
+    };
+    const endNow = (): void => {
+      if (state.closed || state.localDone) return;
+      state.localDone = true;
+      session.writeData(id, EMPTY, true);
+      if (state.remoteDone) session.finish(state);
+    };
     const state: StreamState = {
       replied: new Promise<void>((resolve) => this.framer.responseFrame({ id, status: 200, headers: {} }, () => resolve())),
       localDone: false,
@@ -216,23 +248,11 @@ export class SpdyServerSession extends EventEmitter {
         headers,
         incoming,
         write(data: Buffer): Promise<void> {
-          chain = chain.then(async () => {
-            for (let offset = 0; offset < data.length && !state.closed && !state.localDone; offset += MAX_FRAME_DATA) {
-              const piece = data.subarray(offset, offset + MAX_FRAME_DATA);
-              session.pending += piece.length;
-              session.framer.dataFrame({ id, priority: 0, fin: false, data: piece }, () => { session.pending -= piece.length; });
-              if (session.congested) await session.drained();
-            }
-          });
-          return chain;
+          return queued ? enqueue(() => writeNow(data)) : writeNow(data);
         },
         end(): void {
-          chain = chain.then(() => {
-            if (state.closed || state.localDone) return;
-            state.localDone = true;
-            session.framer.dataFrame({ id, priority: 0, fin: true, data: Buffer.alloc(0) });
-            if (state.remoteDone) session.finish(state);
-          });
+          if (queued) void enqueue(endNow);
+          else endNow();
         },
         reset(): void {
           if (state.closed) return;
@@ -245,7 +265,8 @@ export class SpdyServerSession extends EventEmitter {
         },
       },
     };
-    chain = state.replied;
+    queued = state.replied;
+    void enqueue(() => {});
     if (frame.fin) {
       state.remoteDone = true;
       incoming.end();
@@ -254,21 +275,29 @@ export class SpdyServerSession extends EventEmitter {
     this.onStream(state.stream);
   }
 
+  /**
+   * One DATA frame, straight onto the socket: 8 header bytes and the payload in one buffer (one WebSocket message
+   * when tunnelled). Control frames come from spdy-transport's framer, whose output is written as it is produced,
+   * so a stream's SYN_REPLY (pushed before `replied` resolves) is always ahead of its data.
+   */
+  private writeData(id: number, data: Buffer, fin: boolean): void {
+    if (this.closed) return;
+    const frame = Buffer.allocUnsafe(8 + data.length);
+    frame.writeUInt32BE(id & 0x7fffffff, 0);
+    frame.writeUInt32BE(((fin ? 0x01 : 0) << 24) | data.length, 4);
+    data.copy(frame, 8);
+    this.socket.write(frame);
+  }
+
+  /** Resolves at once unless congested, then at the socket's next `drain` (or when the session ends). */
   private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.closed || !this.congested) {
-          clearInterval(timer);
-          this.off('drain', check);
-          this.off('close', check);
-          resolve();
-        }
-      };
-      // `pending` shrinks as the framer hands frames on, which fires no event: look again now and then.
-      const timer = setInterval(check, 10);
-      this.on('drain', check);
-      this.on('close', check);
-    });
+    if (this.closed || !this.congested) return RESOLVED;
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wakeDrainWaiters(): void {
+    if (!this.closed && this.congested) return;
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 
   private finish(state: StreamState, reset = false): void {
