@@ -59,6 +59,67 @@ class ControlFrameGuard extends Transform {
   }
 }
 
+/**
+ * SYN_REPLY frames, built synchronously. spdy-transport's framer compresses header blocks on zlib's thread pool, a
+ * hop per stream while kubectl waits for each reply (client-go's CreateStream does, twice per forwarded
+ * connection). Our header blocks are a few constant bytes, so this direction's zlib stream (RFC 1950, with SPDY's
+ * dictionary) is written by hand as stored deflate blocks: valid for any inflater, and nothing to compute.
+ */
+export class SynReplyWriter {
+  private started = false;
+  /** `:status` and `:version`, as spdy-transport's responseFrame wrote them for a 200, as one stored block. */
+  private readonly block: Buffer;
+
+  constructor() {
+    const pairs: Array<[string, string]> = [[':status', '200 OK'], [':version', 'HTTP/1.1']];
+    const parts: Buffer[] = [u32(pairs.length)];
+    for (const [name, value] of pairs) parts.push(u32(name.length), Buffer.from(name), u32(value.length), Buffer.from(value));
+    const raw = Buffer.concat(parts);
+    const stored = Buffer.alloc(5);
+    stored[0] = 0x00; // BFINAL 0, BTYPE 00 (stored); the rest of the byte is padding
+    stored.writeUInt16LE(raw.length, 1);
+    stored.writeUInt16LE(~raw.length & 0xffff, 3);
+    // zlib's Z_SYNC_FLUSH marker (an empty stored block) closes each block, as spdy-transport's zlib stream did;
+    // kubectl drops the connection without it (Go's flate reader reads on to the next block header).
+    this.block = Buffer.concat([stored, raw, Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff])]);
+  }
+
+  frame(id: number): Buffer {
+    const headers = this.started ? this.block : Buffer.concat([zlibHeaderWithDictionary(spdy.dictionary[3]), this.block]);
+    this.started = true;
+    const frame = Buffer.allocUnsafe(12 + headers.length);
+    frame.writeUInt32BE(0x80030002, 0); // control, version 3, SYN_REPLY
+    frame.writeUInt32BE(4 + headers.length, 4); // flags 0, length
+    frame.writeUInt32BE(id & 0x7fffffff, 8);
+    headers.copy(frame, 12);
+    return frame;
+  }
+}
+
+/** RFC 1950 stream header: deflate with a 32 KiB window, FDICT set, then the dictionary's Adler-32. */
+function zlibHeaderWithDictionary(dictionary: Buffer): Buffer {
+  const cmf = 0x78;
+  let flg = 0x20;
+  flg += (31 - ((cmf * 256 + flg) % 31)) % 31;
+  let a = 1;
+  let b = 0;
+  for (const byte of dictionary) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  const header = Buffer.alloc(6);
+  header[0] = cmf;
+  header[1] = flg;
+  header.writeUInt32BE(((b << 16) | a) >>> 0, 2);
+  return header;
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n, 0);
+  return b;
+}
+
 export interface SpdyStream {
   readonly id: number;
   /** The SYN_STREAM's headers, names lower-cased. */
@@ -77,7 +138,6 @@ export interface SpdyStream {
 
 interface StreamState {
   stream: SpdyStream;
-  replied: Promise<void>;
   localDone: boolean;
   remoteDone: boolean;
   closed: boolean;
@@ -89,6 +149,7 @@ export class SpdyServerSession extends EventEmitter {
   private readonly framer = spdy.framer.create({ window: NO_WINDOW, timeout: null });
   private readonly streams = new Map<number, StreamState>();
   private readonly guard: ControlFrameGuard;
+  private readonly replies = new SynReplyWriter();
   private lastId = 0;
   private readonly drainWaiters: Array<() => void> = [];
   private closed = false;
@@ -217,20 +278,6 @@ export class SpdyServerSession extends EventEmitter {
     const incoming = new PassThrough({ highWaterMark: 64 * 1024 });
     incoming.on('error', () => {});
     const session = this;
-    // Until the SYN_REPLY has gone out, data waits behind it; after that frames are written at once, in order.
-    let queued: Promise<void> | null = null;
-    const writeNow = (data: Buffer): Promise<void> => {
-      for (let offset = 0; offset < data.length && !state.closed && !state.localDone; offset += MAX_FRAME_DATA) {
-        session.writeData(id, data.subarray(offset, offset + MAX_FRAME_DATA), false);
-      }
-      return session.drained();
-    };
-    /** Runs `op` after what is queued; the queue empties (back to writing at once) when its last op is done. */
-    const enqueue = (op: () => void | Promise<void>): Promise<void> => {
-      const next: Promise<void> = queued!.then(op).then(() => { if (queued === next) queued = null; });
-      queued = next;
-      return next;
-    };
     const endNow = (): void => {
       if (state.closed || state.localDone) return;
       state.localDone = true;
@@ -238,7 +285,6 @@ export class SpdyServerSession extends EventEmitter {
       if (state.remoteDone) session.finish(state);
     };
     const state: StreamState = {
-      replied: new Promise<void>((resolve) => this.framer.responseFrame({ id, status: 200, headers: {} }, () => resolve())),
       localDone: false,
       remoteDone: false,
       closed: false,
@@ -248,12 +294,12 @@ export class SpdyServerSession extends EventEmitter {
         headers,
         incoming,
         write(data: Buffer): Promise<void> {
-          return queued ? enqueue(() => writeNow(data)) : writeNow(data);
+          for (let offset = 0; offset < data.length && !state.closed && !state.localDone; offset += MAX_FRAME_DATA) {
+            session.writeData(id, data.subarray(offset, offset + MAX_FRAME_DATA), false);
+          }
+          return session.drained();
         },
-        end(): void {
-          if (queued) void enqueue(endNow);
-          else endNow();
-        },
+        end: endNow,
         reset(): void {
           if (state.closed) return;
           session.framer.rstFrame({ id, code: 'CANCEL' });
@@ -265,8 +311,8 @@ export class SpdyServerSession extends EventEmitter {
         },
       },
     };
-    queued = state.replied;
-    void enqueue(() => {});
+    // The reply goes out now, so everything written on the stream afterwards follows it on the socket.
+    this.socket.write(this.replies.frame(id));
     if (frame.fin) {
       state.remoteDone = true;
       incoming.end();
@@ -275,11 +321,7 @@ export class SpdyServerSession extends EventEmitter {
     this.onStream(state.stream);
   }
 
-  /**
-   * One DATA frame, straight onto the socket: 8 header bytes and the payload in one buffer (one WebSocket message
-   * when tunnelled). Control frames come from spdy-transport's framer, whose output is written as it is produced,
-   * so a stream's SYN_REPLY (pushed before `replied` resolves) is always ahead of its data.
-   */
+  /** One DATA frame, straight onto the socket: 8 header bytes and the payload in one buffer (one WebSocket message when tunnelled). */
   private writeData(id: number, data: Buffer, fin: boolean): void {
     if (this.closed) return;
     const frame = Buffer.allocUnsafe(8 + data.length);
