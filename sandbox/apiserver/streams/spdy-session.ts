@@ -126,7 +126,7 @@ export interface SpdyStream {
   readonly headers: Record<string, string>;
   /** What the client sends on this stream; ends at its FIN, is destroyed at a reset. */
   readonly incoming: PassThrough;
-  /** Sends data (after the SYN_REPLY). Resolves when the session can take more. */
+  /** Sends data: framed and copied before it returns (the caller may reuse `data`). Resolves when the session can take more. */
   write(data: Buffer): Promise<void>;
   /** Our half-close (FIN). */
   end(): void;
