@@ -14,7 +14,8 @@ import { Exec, KubeConfig, PortForward, type V1Status } from '@kubernetes/client
 import WebSocket from 'ws';
 import { startFixture, ADMIN_TOKEN, KUBECTL, type Fixture } from './fixture.js';
 import type { AttachOptions, ExecOptions, PodStreamIO, PodStreamSource } from '../../sandbox/apiserver/pod-streams.js';
-import { MAX_PENDING_BYTES, SpdyServerSession } from '../../sandbox/apiserver/streams/spdy-session.js';
+import { MAX_PENDING_BYTES, SpdyServerSession, SynReplyWriter } from '../../sandbox/apiserver/streams/spdy-session.js';
+import { constants as zlibConstants, createInflate } from 'node:zlib';
 import transport, { type SpdyFramer } from 'spdy-transport';
 
 const FORWARDED_PORT = 8080;
@@ -281,6 +282,20 @@ for (const [transport, env] of [['SPDY/3.1 tunnelled in WebSocket', {}], ['plain
         const big = 'y'.repeat(300_000);
         assert.equal(await roundTrip(Number(local), big), big);
         assert.equal(pf.child.exitCode, null);
+      } finally {
+        pf.child.kill();
+      }
+    });
+
+    test('4 MiB each way arrive whole and in order (more than the session buffers: its backpressure is exercised)', async () => {
+      const pf = background(['port-forward', 'pod/web', `:${FORWARDED_PORT}`], env);
+      try {
+        const [, local] = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+        let text = '';
+        for (let i = 0; text.length < 4 * 1024 * 1024; i++) text += `${i},`;
+        const back = await roundTrip(Number(local), text);
+        assert.equal(back.length, text.length);
+        assert.ok(back === text, 'the echo differs from what was sent');
       } finally {
         pf.child.kill();
       }
@@ -553,6 +568,30 @@ describe('closing the API server', () => {
     await within(fx.close(), 'server close');
     await execOpen;
     await forwardOpen;
+  });
+});
+
+describe('SPDY session framing', () => {
+  test('SYN_REPLY header blocks are one zlib stream with SPDY\'s dictionary: each inflates to :status and :version', async () => {
+    const writer = new SynReplyWriter();
+    const frames = [writer.frame(1), writer.frame(3), writer.frame(0x7fffffff)];
+    const inflate = createInflate({ dictionary: transport.protocol.spdy.dictionary[3], flush: zlibConstants.Z_SYNC_FLUSH });
+    const blocks: Buffer[] = [];
+    for (const frame of frames) {
+      assert.equal(frame.readUInt32BE(0), 0x80030002); // control, version 3, SYN_REPLY
+      assert.equal(frame.readUInt32BE(4), frame.length - 8); // flags 0, length
+      const out = new Promise<Buffer>((resolve, reject) => { inflate.once('data', resolve); inflate.once('error', reject); });
+      inflate.write(frame.subarray(12));
+      blocks.push(await within(out, 'the header block to inflate'));
+    }
+    assert.deepEqual(frames.map((f) => f.readUInt32BE(8)), [1, 3, 0x7fffffff]);
+    const expected = Buffer.concat([
+      Buffer.from([0, 0, 0, 2]),
+      Buffer.from([0, 0, 0, 7]), Buffer.from(':status'), Buffer.from([0, 0, 0, 6]), Buffer.from('200 OK'),
+      Buffer.from([0, 0, 0, 8]), Buffer.from(':version'), Buffer.from([0, 0, 0, 8]), Buffer.from('HTTP/1.1'),
+    ]);
+    for (const block of blocks) assert.deepEqual(block, expected);
+    inflate.destroy();
   });
 });
 
