@@ -1,5 +1,6 @@
 // The server end of a SPDY/3.1 session (what kubectl's port-forward speaks, over a WebSocket tunnel or a plain
-// `Upgrade: SPDY/3.1` connection). Framing and header compression come from spdy-transport's parser and framer;
+// `Upgrade: SPDY/3.1` connection). Parsing comes from spdy-transport's parser, RST/PING/GOAWAY from its framer; the
+// frames on the hot path (SYN_REPLY, DATA) we write ourselves, synchronously and straight onto the socket;
 // the session logic is ours because client-go's spdystream differs from what spdy-transport's Connection expects:
 // its SYN_STREAMs carry no `:method`/`:path`, and it never sends WINDOW_UPDATE (it does no flow control), so
 // frames are written as SPDY/3 (same wire format, no send window) and we bound our own buffers instead.
