@@ -14,6 +14,9 @@ import { Exec, KubeConfig, PortForward, type V1Status } from '@kubernetes/client
 import WebSocket from 'ws';
 import { startFixture, ADMIN_TOKEN, KUBECTL, type Fixture } from './fixture.js';
 import type { AttachOptions, ExecOptions, PodStreamIO, PodStreamSource } from '../../sandbox/apiserver/pod-streams.js';
+import { MAX_PENDING_BYTES, SpdyServerSession, SynReplyWriter } from '../../sandbox/apiserver/streams/spdy-session.js';
+import { constants as zlibConstants, createInflate } from 'node:zlib';
+import transport, { type SpdyFramer } from 'spdy-transport';
 
 const FORWARDED_PORT = 8080;
 const refusedMessage = (port: number) =>
@@ -279,6 +282,20 @@ for (const [transport, env] of [['SPDY/3.1 tunnelled in WebSocket', {}], ['plain
         const big = 'y'.repeat(300_000);
         assert.equal(await roundTrip(Number(local), big), big);
         assert.equal(pf.child.exitCode, null);
+      } finally {
+        pf.child.kill();
+      }
+    });
+
+    test('4 MiB each way arrive whole and in order (more than the session buffers: its backpressure is exercised)', async () => {
+      const pf = background(['port-forward', 'pod/web', `:${FORWARDED_PORT}`], env);
+      try {
+        const [, local] = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+        let text = '';
+        for (let i = 0; text.length < 4 * 1024 * 1024; i++) text += `${i},`;
+        const back = await roundTrip(Number(local), text);
+        assert.equal(back.length, text.length);
+        assert.ok(back === text, 'the echo differs from what was sent');
       } finally {
         pf.child.kill();
       }
@@ -551,5 +568,113 @@ describe('closing the API server', () => {
     await within(fx.close(), 'server close');
     await execOpen;
     await forwardOpen;
+  });
+});
+
+describe('SPDY session framing', () => {
+  test('SYN_REPLY header blocks are one zlib stream with SPDY\'s dictionary: each inflates to :status and :version', async () => {
+    const writer = new SynReplyWriter();
+    const frames = [writer.frame(1), writer.frame(3), writer.frame(0x7fffffff)];
+    const inflate = createInflate({ dictionary: transport.protocol.spdy.dictionary[3], flush: zlibConstants.Z_SYNC_FLUSH });
+    const blocks: Buffer[] = [];
+    for (const frame of frames) {
+      assert.equal(frame.readUInt32BE(0), 0x80030002); // control, version 3, SYN_REPLY
+      assert.equal(frame.readUInt32BE(4), frame.length - 8); // flags 0, length
+      const out = new Promise<Buffer>((resolve, reject) => { inflate.once('data', resolve); inflate.once('error', reject); });
+      inflate.write(frame.subarray(12));
+      blocks.push(await within(out, 'the header block to inflate'));
+    }
+    assert.deepEqual(frames.map((f) => f.readUInt32BE(8)), [1, 3, 0x7fffffff]);
+    const expected = Buffer.concat([
+      Buffer.from([0, 0, 0, 2]),
+      Buffer.from([0, 0, 0, 7]), Buffer.from(':status'), Buffer.from([0, 0, 0, 6]), Buffer.from('200 OK'),
+      Buffer.from([0, 0, 0, 8]), Buffer.from(':version'), Buffer.from([0, 0, 0, 8]), Buffer.from('HTTP/1.1'),
+    ]);
+    for (const block of blocks) assert.deepEqual(block, expected);
+    inflate.destroy();
+  });
+});
+
+describe('SPDY session backpressure', () => {
+  /** A SYN_STREAM from a client framer (spdy-transport's, as a client): what client-go's spdystream sends first. */
+  async function synStream(id: number): Promise<Buffer> {
+    const spdy = transport.protocol.spdy;
+    const framer = spdy.framer.create({ window: null, timeout: null }) as SpdyFramer & { requestFrame(frame: object, cb?: () => void): void };
+    framer.setVersion(3);
+    framer.setCompression(spdy.compressionPool.create(false).get(3));
+    const chunks: Buffer[] = [];
+    framer.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise<void>((resolve) => framer.requestFrame({ id, path: '/', headers: { streamtype: 'data' } }, () => resolve()));
+    await new Promise((r) => setImmediate(r));
+    return Buffer.concat(chunks);
+  }
+
+  test('a client that does not read: the server stops producing and holds at most its bound, then all bytes arrive', async () => {
+    const TOTAL = 64 * 1024 * 1024;
+    const CHUNK = 64 * 1024;
+    let session: SpdyServerSession | undefined;
+    let produced = 0;
+    let producing: Promise<void> | undefined;
+    const server = createServer((socket) => {
+      session = new SpdyServerSession(socket, (stream) => {
+        // A producer as pipe.ts is: the next chunk only once write() says the session can take more.
+        producing = (async () => {
+          const chunk = Buffer.alloc(CHUNK, 7);
+          while (produced < TOTAL) {
+            produced += CHUNK;
+            await stream.write(chunk);
+          }
+          stream.end();
+        })();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    try {
+      await once(client, 'connect');
+      client.pause(); // reads nothing yet
+      client.write(await synStream(1));
+      // Let the producer start (header decompression is asynchronous), then run until it stalls: `produced` stops
+      // growing across many turns of the event loop.
+      await within(new Promise<void>((resolve) => { const check = () => (produced > 0 ? resolve() : setImmediate(check)); check(); }), 'the stream to open');
+      let last = -1;
+      for (let turns = 0, still = 0; still < 200 && turns < 100_000; turns++) {
+        await new Promise((r) => setImmediate(r));
+        still = produced === last ? still + 1 : 0;
+        last = produced;
+      }
+      assert.ok(session, 'the session started');
+      assert.ok(produced < TOTAL, `the producer was held back (it wrote ${produced} of ${TOTAL} bytes)`);
+      assert.ok(session.pendingBytes <= MAX_PENDING_BYTES + CHUNK + 8, `the session holds ${session.pendingBytes} bytes, bound ${MAX_PENDING_BYTES}`);
+      assert.ok(session.congested, `congested at ${session.pendingBytes} bytes after ${produced}`);
+      // Now read: every DATA byte arrives, then the FIN.
+      let buffered: Buffer = Buffer.alloc(0);
+      let data = 0;
+      let fin = false;
+      await within(new Promise<void>((resolve, reject) => {
+        client.on('data', (c: Buffer) => {
+          buffered = buffered.length ? Buffer.concat([buffered, c]) : c;
+          while (buffered.length >= 8) {
+            const length = buffered.readUIntBE(5, 3);
+            if (buffered.length < 8 + length) break;
+            const control = (buffered[0] & 0x80) !== 0;
+            if (!control) {
+              data += length;
+              if (buffered[4] & 0x01) fin = true;
+            }
+            buffered = buffered.subarray(8 + length);
+          }
+          if (fin) resolve();
+        });
+        client.on('error', reject);
+        client.resume();
+      }), 'all data to arrive', 60_000);
+      assert.equal(data, TOTAL);
+      await producing;
+    } finally {
+      client.destroy();
+      session?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -86,7 +86,8 @@ function writableOf(stream: SpdyStream | undefined): Writable | null {
   if (!stream) return null;
   const w = new Writable({
     highWaterMark: 64 * 1024,
-    write: (chunk: Buffer, _enc, callback) => { void stream.write(Buffer.from(chunk)).then(() => callback()); },
+    // SpdyStream.write copies the bytes into its frames before it returns: no copy of our own.
+    write: (chunk: Buffer, _enc, callback) => { void stream.write(chunk).then(() => callback()); },
     final: (callback) => { stream.end(); callback(); },
   });
   w.on('error', () => {});

@@ -45,6 +45,8 @@ declare module 'spdy-transport' {
     parser: { create(options: { window: SpdyWindowStub | null; isServer: boolean }): SpdyParser };
     framer: { create(options: { window: SpdyWindowStub | null; timeout: unknown }): SpdyFramer };
     compressionPool: { create(compression: boolean): { get(version: number): CompressionPair } };
+    /** The zlib dictionary of SPDY header blocks, by version. */
+    dictionary: Record<number, Buffer>;
   }
 
   const transport: { protocol: { spdy: SpdyProtocol } };
