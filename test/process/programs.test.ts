@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { parseCurlArgs, CurlUsageError } from '../../sandbox/runtime/process/bin/curl.js';
+import { SHELL_COMMANDS_PER_SECOND } from '../../sandbox/runtime/process/bin/sh.js';
 import { arithmetic } from '../../sandbox/runtime/process/bin/sh-arithmetic.js';
 import { parseScript, ShellSyntaxError } from '../../sandbox/runtime/process/bin/sh-parse.js';
 import { MemoryFilesystem } from '../../sandbox/runtime/process/filesystem.js';
@@ -95,6 +96,24 @@ describe('sh', () => {
     clearInterval(timer);
     assert.equal(r.code, 137);
     assert.equal(ticks, 5);
+  });
+
+  test('a busy loop is paced per container, as a CPU limit would throttle it (an upper bound, whatever the machine speed)', async () => {
+    const paced = { podName: 'paced', namespace: 'default' } as WorkloadContext;
+    const stdout = new PassThrough();
+    let lines = 0;
+    stdout.on('data', (d: Buffer) => (lines += d.toString().split('\n').length - 1));
+    const started = Date.now();
+    const code = await runProgram(
+      { programs: BASE_PROGRAMS, fs: new MemoryFilesystem(), container: paced },
+      ['sh', '-c', 'while true; do echo x; done'],
+      { stdin: null, stdout, stderr: new PassThrough(), env: {}, cwd: '/', tty: false, signal: AbortSignal.timeout(1500) },
+    );
+    const windows = Math.ceil((Date.now() - started) / 1000) + 1;
+    assert.equal(code, 137);
+    assert.ok(lines > 0, 'the loop ran');
+    // Each line costs two commands (`true`, then echo), so this bound is loose by half; it still fails unpaced.
+    assert.ok(lines <= SHELL_COMMANDS_PER_SECOND * windows, `${lines} lines in ${windows} pacing windows`);
   });
 
   test('sleep honours the kill; `sleep infinity` is accepted', async () => {

@@ -16,6 +16,32 @@ const SUBSTITUTION_LIMIT = 1024 * 1024;
 const MAX_FOR_ITEMS = 10_000;
 /** Longest word after expansion (X=$X$X doubling must stop long before memory does). */
 const MAX_WORD_CHARS = 256 * 1024;
+/**
+ * Commands the shells of one container may run per second, together. A real node throttles a busy loop with the
+ * container's CPU limit; here every container shares one process, so `while true; do :; done` is paced instead
+ * (a loop of curls, paced by the network, never reaches it).
+ */
+export const SHELL_COMMANDS_PER_SECOND = 2000;
+
+/** One pacing window per container (keyed by its context, so all its shells and exec sessions share it). */
+const pacing = new WeakMap<object, { windowStart: number; commands: number }>();
+
+async function pace(container: object, signal: AbortSignal): Promise<void> {
+  const now = Date.now();
+  let w = pacing.get(container);
+  if (!w || now - w.windowStart >= 1000) pacing.set(container, (w = { windowStart: now, commands: 0 }));
+  if (++w.commands <= SHELL_COMMANDS_PER_SECOND) return;
+  const wait = w.windowStart + 1000 - now;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, wait);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 class ShellExit {
   constructor(readonly code: number) {}
@@ -70,6 +96,7 @@ class Shell {
    */
   private async breathe(io: Io): Promise<void> {
     await new Promise<void>((r) => setImmediate(r));
+    await pace(this.p.container, this.p.signal);
     if (!io.stdout.writableNeedDrain || io.stdout.destroyed) return;
     await new Promise<void>((resolve) => {
       const done = () => {
