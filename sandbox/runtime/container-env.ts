@@ -1,8 +1,9 @@
-// A container's environment as the kubelet builds it: literal values, the downward API (fieldRef) and
-// keys of ConfigMaps and Secrets (env and envFrom). A missing non-optional source is an error the
-// kubelet reports as CreateContainerConfigError.
+// A container's environment as the kubelet builds it: literal values, the downward API (fieldRef), keys of
+// ConfigMaps and Secrets (env and envFrom), then the Services' link variables where the container set none
+// (service-env.ts). A missing non-optional source is an error the kubelet reports as CreateContainerConfigError.
 import type { ClusterApi } from '../apiserver/api.js';
 import type { Container, Pod } from './kinds.js';
+import { serviceEnv } from './service-env.js';
 
 export class ContainerConfigError extends Error {}
 
@@ -11,6 +12,7 @@ type DataSource = { data: Record<string, string>; exists: boolean };
 export function resolveEnv(api: ClusterApi, pod: Pod, container: Container, podIP: string, hostIP: string): Record<string, string> {
   const ns = pod.metadata.namespace;
   const env: Record<string, string> = { HOSTNAME: pod.metadata.name };
+  const services = serviceEnv(api, pod);
   const configMap = (name: string): DataSource => {
     const cm = api.tryGet(api.type('', 'configmaps'), ns, name);
     return { data: (cm?.data as Record<string, string> | undefined) ?? {}, exists: !!cm };
@@ -36,7 +38,7 @@ export function resolveEnv(api: ClusterApi, pod: Pod, container: Container, podI
 
   for (const e of container.env ?? []) {
     if (e.value !== undefined || !e.valueFrom) {
-      env[e.name] = expand(e.value ?? '', env);
+      env[e.name] = expand(e.value ?? '', env, services);
       continue;
     }
     const { fieldRef, configMapKeyRef, secretKeyRef } = e.valueFrom;
@@ -56,6 +58,7 @@ export function resolveEnv(api: ClusterApi, pod: Pod, container: Container, podI
       env[e.name] = src.data[keyRef.key];
     }
   }
+  for (const [k, v] of Object.entries(services)) if (!(k in env)) env[k] = v;
   return env;
 }
 
@@ -74,8 +77,8 @@ function fieldValue(pod: Pod, path: string, podIP: string, hostIP: string): stri
   }
 }
 
-/** `$(VAR)` references to earlier variables, as Kubernetes expands them; `$$` escapes. */
-function expand(value: string, env: Record<string, string>): string {
+/** `$(VAR)` references to earlier variables (then the Services' variables), as Kubernetes expands them; `$$` escapes. */
+function expand(value: string, env: Record<string, string>, services: Record<string, string>): string {
   return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name: string | undefined) =>
-    all === '$$' ? '$' : name !== undefined && name in env ? env[name] : all);
+    all === '$$' ? '$' : name !== undefined && name in env ? env[name] : name !== undefined && name in services ? services[name] : all);
 }

@@ -51,6 +51,18 @@ describe('container commands (programs as main processes)', () => {
     for (const r of await Promise.all(sessions)) assert.equal(r.code, 137);
   });
 
+  test("Services' link variables are in the environment, as the kubelet writes them (and enableServiceLinks: false drops the namespace's)", async () => {
+    await kubectlOk(c, ['-n', NS, 'create', 'service', 'clusterip', 'web-api', '--tcp=8080:80']);
+    const ip = (await kubectlOk(c, ['-n', NS, 'get', 'svc', 'web-api', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const master = (await kubectlOk(c, ['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    await kubectlOk(c, ['-n', NS, 'run', 'links', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo $WEB_API_SERVICE_HOST $WEB_API_SERVICE_PORT $WEB_API_SERVICE_PORT_8080_80 $WEB_API_PORT $WEB_API_PORT_8080_TCP_ADDR $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT']);
+    await waitFor('pod links Succeeded', () => pod('links')?.status?.phase === 'Succeeded');
+    assert.equal(await kubectlOk(c, ['-n', NS, 'logs', 'links']), `${ip} 8080 8080 tcp://${ip}:8080 ${ip} ${master} 443\n`);
+    await kubectlOk(c, ['-n', NS, 'run', 'nolinks', '--image=busybox', '--restart=Never', '--overrides={"spec":{"enableServiceLinks":false}}', '--', 'sh', '-c', 'echo "[$WEB_API_SERVICE_HOST]" $KUBERNETES_SERVICE_HOST']);
+    await waitFor('pod nolinks Succeeded', () => pod('nolinks')?.status?.phase === 'Succeeded');
+    assert.equal(await kubectlOk(c, ['-n', NS, 'logs', 'nolinks']), `[] ${master}\n`);
+  });
+
   test('a failing command: its stderr in the log, its exit code in the status, the pod Failed', async () => {
     await kubectlOk(c, ['-n', NS, 'run', 'fails', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo bye >&2; exit 3']);
     await waitFor('pod fails Failed', () => pod('fails')?.status?.phase === 'Failed');
