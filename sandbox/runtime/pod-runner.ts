@@ -24,6 +24,7 @@ import { runExecProbe } from './process/exec-probe.js';
 import { FsError, type MemoryFilesystem } from './process/filesystem.js';
 import { MainProcess } from './process/main-process.js';
 import { containerFilesystem } from './process/pod-files.js';
+import type { NodeDisk } from './process/node-disk.js';
 import { PodProcesses, type RunningContainer } from './process/pod-processes.js';
 import { SIDECAR_CONTAINER_NAME, type PodNetwork, type Workload, type WorkloadContext } from './workload.js';
 
@@ -53,6 +54,8 @@ export interface PodRunnerDeps {
   config: RuntimeConfig;
   /** A token (and the cluster CA) for a pod's ServiceAccount, mounted when the pod automounts it. */
   serviceAccountToken?: (namespace: string, serviceAccount: string) => { token: string; caPem: string } | undefined;
+  /** The node's disk for container filesystems (bounded per namespace and in total). */
+  disk?: NodeDisk;
 }
 
 /** A container that ran this long is healthy again: its back-off starts over (kubelet: 2 × cap). */
@@ -230,6 +233,7 @@ export class PodRunner {
     const stops: Promise<void>[] = [];
     for (const run of [...this.initRuns, ...this.runs, ...this.ephemeralRuns]) {
       this.clearTimers(run);
+      run.fs?.dispose();
       const log = run.log;
       if (run.workload) {
         this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${run.name}`, KUBELET, this.fieldPath(run));
@@ -384,6 +388,7 @@ export class PodRunner {
     events.record(this.pod, 'Normal', 'Created', `Created container ${run.name}`, KUBELET, this.fieldPath(run));
     let workload: Workload;
     try {
+      run.fs?.dispose(); // the previous instance's writable layer goes with it
       run.fs = containerFilesystem({
         api: this.deps.api,
         pod: this.pod,
@@ -391,6 +396,7 @@ export class PodRunner {
         podIP: this.podIP!,
         imageFiles: image.files,
         serviceAccountToken: () => this.deps.serviceAccountToken?.(this.namespace, this.pod.spec.serviceAccountName ?? 'default'),
+        disk: this.deps.disk?.quotaFor(this.namespace),
       });
       const ctx = this.context(run, instance, env);
       run.ctx = ctx;

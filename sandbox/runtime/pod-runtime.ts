@@ -13,6 +13,7 @@ import type { NodeNetwork } from './network/node-network.js';
 import type { Pod } from './kinds.js';
 import type { LogReadOptions, LogSource } from './logs.js';
 import { PodRunner, type RuntimeConfig } from './pod-runner.js';
+import { NodeDisk } from './process/node-disk.js';
 import { sendFromPod, type PodRequest, type PodResponse } from './request-from.js';
 import { SIDECAR_CONTAINER_NAME } from './workload.js';
 import { CapacityGuard, DEFAULT_CAPACITY_RETRY_MS, type CapacityOptions, type Refusal } from './capacity-guard.js';
@@ -51,6 +52,8 @@ export class PodRuntime implements LogSource, PodStreamSource {
   private readonly podIPs = new AddressPool(POD_CIDR);
   private readonly localIPs = new AddressPool(POD_LOCAL_CIDR);
   private readonly pulledImages = new Set<string>();
+  /** What containers' filesystems hold, bounded per namespace and for the node (process/node-disk.ts). */
+  readonly disk = new NodeDisk();
   private readonly terminating = new Set<Promise<void>>();
   /** Pods (by uid) whose containers are stopping after a graceful delete; their object goes when they have. */
   private readonly finishing = new Set<string>();
@@ -224,6 +227,7 @@ export class PodRuntime implements LogSource, PodStreamSource {
       pulledImages: this.pulledImages,
       config: this.config,
       serviceAccountToken: (ns, sa) => this.mountedToken(ns, sa),
+      disk: this.disk,
     });
     this.runners.set(uid, next);
     this.byName.set(`${next.namespace}/${next.name}`, next);

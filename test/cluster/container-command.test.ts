@@ -63,6 +63,19 @@ describe('container commands (programs as main processes)', () => {
     assert.equal(await kubectlOk(c, ['-n', NS, 'logs', 'nolinks']), `[] ${master}\n`);
   });
 
+  test("what a container writes is charged to the node's disk and given back when its pod goes", async () => {
+    await kubectlOk(c, ['-n', NS, 'run', 'writer', '--image=busybox', '--restart=Never', '--command', '--', 'sleep', '3600']);
+    await waitFor('writer running', () => pod('writer')?.status?.phase === 'Running');
+    const before = c.sandbox.runtime.disk.usedBy(NS);
+    const r = await execIn(c.sandbox.runtime, NS, 'writer', ['sh', '-c', 'seq 1 20000 > /tmp/numbers; wc -c < /tmp/numbers']);
+    assert.equal(r.code, 0, r.stderr);
+    const size = Number(r.stdout.trim());
+    assert.ok(size > 100_000, r.stdout);
+    assert.equal(c.sandbox.runtime.disk.usedBy(NS) - before, size);
+    await kubectlOk(c, ['-n', NS, 'delete', 'pod', 'writer', '--wait=true', '--timeout=20s'], undefined, 30_000);
+    assert.ok(c.sandbox.runtime.disk.usedBy(NS) <= before, `${c.sandbox.runtime.disk.usedBy(NS)} bytes still charged after the pod went (was ${before})`);
+  });
+
   test('a failing command: its stderr in the log, its exit code in the status, the pod Failed', async () => {
     await kubectlOk(c, ['-n', NS, 'run', 'fails', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo bye >&2; exit 3']);
     await waitFor('pod fails Failed', () => pod('fails')?.status?.phase === 'Failed');

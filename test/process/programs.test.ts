@@ -8,6 +8,7 @@ import { SHELL_COMMANDS_PER_SECOND } from '../../sandbox/runtime/process/bin/sh.
 import { arithmetic } from '../../sandbox/runtime/process/bin/sh-arithmetic.js';
 import { parseScript, ShellSyntaxError } from '../../sandbox/runtime/process/bin/sh-parse.js';
 import { MemoryFilesystem } from '../../sandbox/runtime/process/filesystem.js';
+import { NodeDisk } from '../../sandbox/runtime/process/node-disk.js';
 import { BASE_PROGRAMS } from '../../sandbox/runtime/process/images-bin.js';
 import { runProgram } from '../../sandbox/runtime/process/run-program.js';
 import type { WorkloadContext } from '../../sandbox/runtime/workload.js';
@@ -146,5 +147,27 @@ describe('curl arguments', () => {
     assert.throws(() => parseCurlArgs(['-Z', 'http://x/']), (e: unknown) => e instanceof CurlUsageError && e.message.startsWith('curl: option -Z: is unknown\n'));
     assert.throws(() => parseCurlArgs(['-m', 'soon', 'http://x/']), /curl: option -m: expected a proper numerical parameter/);
     assert.throws(() => parseCurlArgs(['-s']), /curl: no URL specified/);
+  });
+});
+
+describe("the node's disk", () => {
+  test('container filesystems are bounded per namespace and for the node, and give their bytes back', () => {
+    const disk = new NodeDisk(3000, 2000);
+    const a1 = new MemoryFilesystem(undefined, undefined, disk.quotaFor('a'));
+    const a2 = new MemoryFilesystem(undefined, undefined, disk.quotaFor('a'));
+    const b = new MemoryFilesystem(undefined, undefined, disk.quotaFor('b'));
+    a1.write('/tmp/x', Buffer.alloc(1500));
+    // The namespace's share is spent across its containers: a second container of `a` cannot take 600 more.
+    assert.throws(() => a2.write('/tmp/y', Buffer.alloc(600)), /No space left on device/);
+    b.write('/tmp/z', Buffer.alloc(1400));
+    // The node is nearly full (2900 of 3000): even `b`, under its own share, gets ENOSPC.
+    assert.throws(() => b.write('/tmp/w', Buffer.alloc(200)), /No space left on device/);
+    assert.equal(disk.usedBytes, 2900);
+    a1.write('/tmp/x', Buffer.alloc(500)); // shrinking gives back
+    a1.remove('/tmp/x');
+    assert.equal(disk.usedBy('a'), 0);
+    b.dispose(); // the container is gone
+    assert.equal(disk.usedBytes, 0);
+    a2.write('/tmp/y', Buffer.alloc(1999));
   });
 });

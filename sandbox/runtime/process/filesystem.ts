@@ -2,6 +2,7 @@
 // the limit fails with ENOSPC, as a full overlay would). Nothing here ever touches the host disk: paths are
 // keys of a Map, normalised so `..` cannot climb above `/`.
 import type { ContainerFilesystem } from './program.js';
+import type { DiskQuota } from './node-disk.js';
 
 /** Per-container limits: what a learner's `dd`-style loop can fill before writes fail with ENOSPC. */
 export const CONTAINER_FS_MAX_BYTES = 16 * 1024 * 1024;
@@ -47,11 +48,14 @@ function parentOf(path: string): string {
 export class MemoryFilesystem implements ContainerFilesystem {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  private quota?: DiskQuota;
 
   constructor(
     private readonly maxBytes = CONTAINER_FS_MAX_BYTES,
     private readonly maxEntries = CONTAINER_FS_MAX_ENTRIES,
+    quota?: DiskQuota,
   ) {
+    this.quota = quota;
     this.entries.set('/', { type: 'directory', data: Buffer.alloc(0), mode: 0o755, mtimeMs: Date.now() });
     for (const dir of ['/bin', '/etc', '/home', '/root', '/tmp', '/usr/bin', '/var', '/proc', '/dev']) this.mkdir(dir);
   }
@@ -77,8 +81,9 @@ export class MemoryFilesystem implements ContainerFilesystem {
     if (!parent) throw new FsError('ENOENT', p, `can't create '${p}': No such file or directory`);
     if (parent.type !== 'directory') throw new FsError('ENOTDIR', p, `can't create '${p}': Not a directory`);
     const grow = data.length - (existing?.data.length ?? 0);
-    if (this.bytes + grow > this.maxBytes || (!existing && this.entries.size >= this.maxEntries))
+    if (this.bytes + grow > this.maxBytes || (!existing && this.entries.size >= this.maxEntries) || (grow > 0 && this.quota && !this.quota.charge(grow)))
       throw new FsError('ENOSPC', p, `write error: No space left on device`);
+    if (grow < 0) this.quota?.release(-grow);
     this.bytes += grow;
     this.entries.set(p, { type: 'file', data: Buffer.from(data), mode: existing?.mode ?? mode, mtimeMs: Date.now() });
   }
@@ -111,8 +116,15 @@ export class MemoryFilesystem implements ContainerFilesystem {
     if (!e) return false;
     if (e.type === 'directory' && this.list(p)!.length > 0) throw new FsError('ENOTEMPTY', p, `can't remove '${p}': Directory not empty`);
     this.bytes -= e.data.length;
+    this.quota?.release(e.data.length);
     this.entries.delete(p);
     return true;
+  }
+
+  /** The container is gone: its bytes go back to the node's disk (later writes, by processes being killed, are not charged). */
+  dispose(): void {
+    this.quota?.release(this.bytes);
+    this.quota = undefined;
   }
 
   /** `mkdir -p`: makes the directory and its missing parents. */

@@ -3,6 +3,7 @@
 // volumeMounts — plus the image's own files. All content comes from the API, never from the host disk.
 import type { ClusterApi } from '../../apiserver/api.js';
 import type { Container, Pod } from '../kinds.js';
+import type { DiskQuota } from './node-disk.js';
 import { CLUSTER_DOMAIN } from '../dns.js';
 import { MemoryFilesystem, normalizePath } from './filesystem.js';
 
@@ -19,6 +20,8 @@ export interface PodFilesInput {
   imageFiles?: Readonly<Record<string, string | Buffer>>;
   /** A token for the pod's ServiceAccount and the cluster CA, when the node can mint one. */
   serviceAccountToken?: () => { token: string; caPem: string } | undefined;
+  /** The node's disk the container's writes are charged to (node-disk.ts). */
+  disk?: DiskQuota;
 }
 
 interface Volume {
@@ -54,7 +57,7 @@ export function clusterNameserver(api: ClusterApi): string {
 
 export function containerFilesystem(input: PodFilesInput): MemoryFilesystem {
   const { api, pod, container, podIP } = input;
-  const fs = new MemoryFilesystem();
+  const fs = new MemoryFilesystem(undefined, undefined, input.disk);
   const put = (path: string, content: string | Buffer, mode?: number) => {
     const p = normalizePath(path);
     fs.mkdir(p.slice(0, p.lastIndexOf('/')) || '/');
