@@ -377,6 +377,30 @@ spec:
     assert.match(await ok(['explain', 'crd.spec.scope']), /Allowed values are `Cluster` and `Namespaced`/);
   });
 
+  test('CEL rules (x-kubernetes-validations) are accepted with a warning that the sandbox does not evaluate them', async () => {
+    const r = await f.kubectl(['apply', '-f', '-'], { input: crd(`metadata: {name: gauges.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gauges, kind: Gauge}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations: [{rule: "self.min <= self.max"}]
+            properties: {min: {type: integer}, max: {type: integer}}
+`) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: x-kubernetes-validations \(CEL\) rules are stored but not evaluated by the sandbox's API server \(spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\.spec\); a real cluster enforces them/);
+    await ok(['delete', 'crd', 'gauges.example.com']);
+  });
+
   test('a CRD in a Kubernetes-owned group needs the api-approved annotation', async () => {
     const err = await refused(['apply', '-f', '-'], crd(`metadata: {name: gadgets.things.k8s.io}
 spec:

@@ -12,6 +12,7 @@ import { applyBuiltinDefaults, initialStatus } from './builtin-defaults.js';
 import { validateBuiltin, validateMetadata, validateName } from './builtin-rules.js';
 import { normalizeSecretData } from './secret-data.js';
 import { ephemeralContainersOnCreate } from './ephemeral-containers.js';
+import { crdWarnings } from '../crd/crd-warnings.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -108,5 +109,6 @@ export function prepareWrite(t: ResourceType, input: KubeObject, ctx: WriteConte
   if (!t.schema) causes.push(...validateBuiltin(t, obj, ctx.subresource ? undefined : old));
   if (ctx.operation === 'CREATE' && t.group === '' && t.kind === 'Pod') causes.push(...ephemeralContainersOnCreate(obj.spec));
   if (causes.length) throw invalid(t.kind, t.group, name ?? obj.metadata.generateName ?? '', causes);
+  if (t.group === 'apiextensions.k8s.io' && t.kind === 'CustomResourceDefinition' && ctx.subresource === undefined) warnings.push(...crdWarnings(obj));
   return { object: obj, warnings };
 }
