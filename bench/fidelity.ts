@@ -7,9 +7,7 @@
 // Ratios are measured in the same run; the machine is shared and noisy.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +17,7 @@ import { Exec, KubeConfig } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../sandbox/cluster.js';
 import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/load.js';
 import type { Pod } from '../sandbox/runtime/kinds.js';
+import { download, freePort } from './lib/byte-download.js';
 
 const ROUND_TRIPS = Number(process.env.FIDELITY_BENCH_ROUND_TRIPS ?? 60);
 const FORWARD_MIB = Number(process.env.FIDELITY_BENCH_FORWARD_MIB ?? 64);
@@ -77,33 +76,6 @@ async function proxyFetch(kc: KubeConfig, pod: string, url: string): Promise<voi
     req.on('error', reject);
     req.end();
   });
-}
-
-/** Bytes of `count` GETs of /bytes/1048576 from host:port, one connection at a time; MiB/s. */
-async function download(host: string, port: number, count: number): Promise<number> {
-  const t0 = performance.now();
-  let bytes = 0;
-  for (let i = 0; i < count; i++) {
-    bytes += await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host, port, path: '/bytes/1048576', agent: false }, (res) => {
-        let n = 0;
-        res.on('data', (d: Buffer) => (n += d.length));
-        res.on('end', () => resolve(n));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
-  if (bytes !== count * 1048576) throw new Error(`downloaded ${bytes} bytes, expected ${count * 1048576}`);
-  return bytes / 1048576 / ((performance.now() - t0) / 1000);
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function portForwardThroughput(sb: Sandbox, kubeconfig: string, dir: string): Promise<{ direct: number; forwarded: number }> {

@@ -5,45 +5,17 @@
 // Run: PF_BENCH_MIB=16 PF_BENCH_ROUNDS=3 node --import tsx bench/portforward.ts
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../sandbox/cluster.js';
 import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/load.js';
 import type { Pod } from '../sandbox/runtime/kinds.js';
+import { download, freePort } from './lib/byte-download.js';
 
 const MIB = Number(process.env.PF_BENCH_MIB ?? 16);
 const ROUNDS = Number(process.env.PF_BENCH_ROUNDS ?? 3);
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const NS = 'bench';
-
-/** `count` sequential GETs of /bytes/1048576, a new connection each; MiB/s. */
-export async function download(host: string, port: number, count: number): Promise<number> {
-  const t0 = performance.now();
-  let bytes = 0;
-  for (let i = 0; i < count; i++) {
-    bytes += await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host, port, path: '/bytes/1048576', agent: false }, (res) => {
-        let n = 0;
-        res.on('data', (d: Buffer) => (n += d.length));
-        res.on('end', () => resolve(n));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
-  if (bytes !== count * 1048576) throw new Error(`downloaded ${bytes} bytes, expected ${count * 1048576}`);
-  return bytes / 1048576 / ((performance.now() - t0) / 1000);
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function startForward(kubeconfig: string, dir: string, pod: string, env: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();

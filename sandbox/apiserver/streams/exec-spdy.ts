@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import type { Duplex } from 'node:stream';
 import type { StatusError } from '../errors.js';
 import type { PodStreamIO, TerminalSize } from '../pod-streams.js';
-import { outcomeOf, parseResize, statusOf } from './exec-websocket.js';
+import { commandOutcome, parseResize, statusOf } from './exec-websocket.js';
 import { SpdyServerSession, type SpdyStream } from './spdy-session.js';
 import type { StreamRequest } from './stream-options.js';
 
@@ -58,15 +58,7 @@ export function serveRemoteCommandOverSpdy(socket: Duplex, protocol: string, req
       });
     }
     const io: PodStreamIO = { stdin, stdout, stderr, tty: req.tty, signal: abort.signal, onResize: (l) => { resizeListeners.push(l); } };
-    let outcome: StatusError | number;
-    if (refusal) outcome = refusal;
-    else {
-      try {
-        outcome = await run(io);
-      } catch (err) {
-        outcome = outcomeOf(err);
-      }
-    }
+    const outcome = await commandOutcome(run, io, refusal);
     await Promise.all([stdout, stderr].map(async (w) => {
       if (!w) return;
       if (!w.writableEnded) w.end();

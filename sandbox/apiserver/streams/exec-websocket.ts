@@ -14,11 +14,17 @@ const STDERR = 2;
 const ERROR = 3;
 const RESIZE = 4;
 
-/** Runs `run` with the connection's streams, then reports its outcome on the error channel and closes. */
-export function outcomeOf(err: unknown): StatusError {
-  return err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+/** What a remote command came to: the refusal made before it ran, its exit code, or the Status of its failure. */
+export async function commandOutcome(run: (io: PodStreamIO) => Promise<number>, io: PodStreamIO, refusal?: StatusError): Promise<StatusError | number> {
+  if (refusal) return refusal;
+  try {
+    return await run(io);
+  } catch (err) {
+    return err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+  }
 }
 
+/** Runs `run` with the connection's streams, then reports its outcome on the error channel and closes. */
 export async function serveRemoteCommand(conn: ChannelConnection, req: StreamRequest, run: (io: PodStreamIO) => Promise<number>, refusal?: StatusError): Promise<void> {
   const abort = new AbortController();
   conn.ws.on('close', () => abort.abort());
@@ -54,15 +60,7 @@ export async function serveRemoteCommand(conn: ChannelConnection, req: StreamReq
     onResize: (listener) => { resizeListeners.push(listener); },
   };
 
-  let outcome: StatusError | number;
-  if (refusal) outcome = refusal;
-  else {
-    try {
-      outcome = await run(io);
-    } catch (err) {
-      outcome = outcomeOf(err);
-    }
-  }
+  const outcome = await commandOutcome(run, io, refusal);
   await Promise.all([flush(stdout), flush(stderr)]);
   if (!abort.signal.aborted) {
     const status = statusOf(outcome);
