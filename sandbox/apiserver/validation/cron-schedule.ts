@@ -3,6 +3,7 @@
 // descriptors @yearly @annually @monthly @weekly @daily @midnight @hourly @every <duration>), with its error
 // texts, which the API server puts in the validation message. Written here because no npm cron library
 // reproduces robfig's messages, and the messages are what a learner reads.
+import { parseGoDuration } from './go-duration.js';
 
 interface Bounds {
   min: number;
@@ -87,17 +88,10 @@ function field(expr: string, b: Bounds): { values: Set<number>; star: boolean } 
   return { values, star };
 }
 
-/** Go's time.ParseDuration for the units a schedule uses (h, m, s, ms); robfig's @every error otherwise. */
+/** robfig's @every: a Go duration, rounded down to whole seconds and at least one. */
 function parseEvery(text: string): number {
-  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
-  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * unit[m[2]];
-    matched = re.lastIndex;
-  }
-  if (!text || matched !== text.length) throw new CronParseError(`failed to parse duration @every ${text}: time: invalid duration ${JSON.stringify(text)}`);
+  const total = parseGoDuration(text);
+  if (total === undefined) throw new CronParseError(`failed to parse duration @every ${text}: time: invalid duration ${JSON.stringify(text)}`);
   return Math.max(1000, Math.floor(total / 1000) * 1000);
 }
 

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cappedExchange, type CappedResponse } from '../../runtime/capped-exchange.js';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../apiserver/validation/go-duration.js';
 
 /** The shortest pause between requests the sandbox allows, whatever -sleep says (the sandbox is shared). */
 export const TRAFFIC_MIN_SLEEP_MS = 50;

@@ -7,7 +7,7 @@
 // grpc://, tcp://, https:// and websockets are not supported in the sandbox and fail with an error.
 import { request, type IncomingHttpHeaders } from 'node:http';
 import type { Program, ProcessContext } from '../../runtime/process/program.js';
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../apiserver/validation/go-duration.js';
 import { Field, bodyLine, goDuration, lineForRequest } from './echo-protocol.js';
 import { canonicalHeaderKey } from './headers.js';
 

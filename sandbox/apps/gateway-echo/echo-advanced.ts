@@ -9,7 +9,7 @@ import type { Workload, WorkloadContext } from '../../runtime/workload.js';
 import { httpWorkload, type AppRequest, type AppResponse } from '../http-workload.js';
 import { Field, line } from './echo-protocol.js';
 import { canonicalHeaderKey } from './headers.js';
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../apiserver/validation/go-duration.js';
 
 /** The longest `?delay=` the sandbox waits (upstream has no cap). */
 export const MAX_ECHO_DELAY_MS = 30_000;

@@ -1,4 +1,4 @@
-// Go's duration syntax, which the upstream samples' flags and query parameters use (`30s`, `100ms`, `1m30s`).
+// Go's duration syntax (`30s`, `100ms`, `1m30s`): CronJob `@every` schedules and the upstream samples' flags and query parameters use it.
 /** Go's time.ParseDuration for the units the flags use (h, m, s, ms, us, ns). */
 export function parseGoDuration(text: string): number | undefined {
   if (text === '0') return 0;
