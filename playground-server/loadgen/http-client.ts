@@ -15,7 +15,7 @@ export interface RequestTemplate {
   /** Skip TLS certificate verification (self-signed targets such as the sandbox's mTLS gateways). */
   insecure?: boolean;
   /** Dial here instead of the URL's host (the Host header and TLS name stay the URL's). */
-  connectTo?: { host: string; port: number; localAddress?: string };
+  connectTo?: { host: string; port: number; localAddress?: string; preamble?: string };
 }
 
 /** Why a request failed without a status code. */
@@ -90,6 +90,7 @@ export class HttpConnection {
             },
           });
     socket.setNoDelay(true);
+    if (connectTo?.preamble && url.protocol !== 'https:') socket.write(connectTo.preamble, 'latin1'); // ahead of every request
     this.socket = socket;
     this.connecting = new Promise<void>((resolve, reject) => {
       const ready = url.protocol === 'https:' ? 'secureConnect' : 'connect';

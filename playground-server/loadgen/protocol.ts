@@ -37,6 +37,8 @@ export interface ConnectTo {
   port: number;
   /** Local address to dial from (the pod's own address). */
   localAddress?: string;
+  /** Sent first on each connection: the PROXY line a meshed pod's sidecar reads its original destination from. */
+  preamble?: string;
 }
 
 /** Per-second progress of one generator (the histogram is that second's corrected latencies). */
@@ -169,5 +171,11 @@ function parseConnectTo(input: unknown): ConnectTo {
   const port = c.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) fail('connectTo.port', `must be a port 1-65535 (got ${JSON.stringify(port)})`);
   if (c.localAddress !== undefined && (typeof c.localAddress !== 'string' || c.localAddress === '')) fail('connectTo.localAddress', 'must be a non-empty string');
-  return { host: c.host, port, ...(c.localAddress !== undefined ? { localAddress: c.localAddress as string } : {}) };
+  if (c.preamble !== undefined && (typeof c.preamble !== 'string' || !/^PROXY TCP4 [\d. ]+\r\n$/.test(c.preamble))) fail('connectTo.preamble', 'must be a PROXY TCP4 line');
+  return {
+    host: c.host,
+    port,
+    ...(c.localAddress !== undefined ? { localAddress: c.localAddress as string } : {}),
+    ...(c.preamble !== undefined ? { preamble: c.preamble as string } : {}),
+  };
 }

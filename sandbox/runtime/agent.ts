@@ -1,7 +1,7 @@
-// Outbound HTTP for a pod. Un-meshed: connect straight to what cluster DNS resolves (the Service's
+// Outbound connections of a pod. Un-meshed: connect straight to what cluster DNS resolves (the Service's
 // clusterIP, where the service proxy listens). Meshed: every connection goes to the sidecar's outbound
-// port on the pod's private loopback address, with the Host header left as the original `host:port`,
-// which is what iptables REDIRECT + Envoy's outbound listener give a real meshed pod. Either way the pod
+// port on the pod's private loopback address, preceded by the original destination (a PROXY line), which is
+// what iptables REDIRECT + SO_ORIGINAL_DST give a real meshed pod's proxy. Either way the pod
 // dials only cluster addresses (the egress allow-list, runtime/network/egress-guard.ts).
 import { Agent, type AgentOptions } from 'node:http';
 import { connect, isIP, type Socket } from 'node:net';
@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { LookupFunction } from './dns.js';
 import { refusedSocket } from './network/egress-guard.js';
 import { SIDECAR_OUTBOUND_PORT, type ConnectTarget, type PodNetwork } from './workload.js';
+import { proxyProtocolHeader } from './network/original-destination.js';
 
 /**
  * No keep-alive: each request opens its own connection, so the L4 service proxy balances requests across
@@ -39,34 +40,68 @@ export function directAgent(lookup: LookupFunction, localAddress: string | undef
   return new PodDirectAgent(lookup, localAddress, checkDial);
 }
 
-class SidecarRedirectAgent extends Agent {
-  constructor(private readonly sidecarHost: string) {
-    super(AGENT_OPTIONS);
-  }
-
-  override createConnection(): Socket {
-    return connect({ host: this.sidecarHost, port: SIDECAR_OUTBOUND_PORT, localAddress: this.sidecarHost });
-  }
+/** What a pod's dialler needs: whether a sidecar captures its traffic, its addresses, DNS and egress rules. */
+export interface PodDialContext {
+  meshed: boolean;
+  podIP: string;
+  localHost: string;
+  resolve(host: string): string | undefined;
+  checkDial: PodNetwork['checkDial'];
 }
 
-export function meshedAgent(localHost: string): Agent {
-  return new SidecarRedirectAgent(localHost);
+function notFound(host: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${host}`);
+  err.code = 'ENOTFOUND';
+  err.syscall = 'getaddrinfo';
+  return err;
 }
 
 /**
- * The raw-socket form of the agents above: where a connection to host:port from this pod is dialled.
- * Undefined when the name is unknown to cluster DNS; throws the dial's error (EHOSTUNREACH) when the
- * address is not a cluster address.
+ * Where a connection to `host:port` from the pod goes: cluster DNS resolves the name, the egress allow-list checks
+ * the address, and in a meshed pod the sidecar's outbound port captures it, told the original destination first
+ * (`preamble`, a PROXY line: runtime/network/original-destination.ts) — so the sidecar routes by the Service the app
+ * dialled, as iptables + SO_ORIGINAL_DST give a real proxy. Undefined for a name cluster DNS does not know; throws
+ * the dial's error (EHOSTUNREACH) for an address outside the cluster.
  */
-export function connectTarget(
-  pod: { meshed: boolean; podIP: string; localHost: string; resolve(host: string): string | undefined; checkDial: PodNetwork['checkDial'] },
-  host: string,
-  port: number,
-): ConnectTarget | undefined {
-  if (pod.meshed) return { host: pod.localHost, port: SIDECAR_OUTBOUND_PORT, localAddress: pod.localHost };
-  const address = pod.resolve(host.replace(/^\[|\]$/g, ''));
+export function connectTarget(pod: PodDialContext, host: string, port: number): ConnectTarget | undefined {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost') return { host: pod.localHost, port, localAddress: pod.localHost };
+  const address = isIP(name) ? name : pod.resolve(name);
   if (address === undefined) return undefined;
+  if (address === pod.localHost) return { host: address, port, localAddress: pod.localHost };
   const refused = pod.checkDial(address, port);
   if (refused) throw refused;
-  return { host: address, port, localAddress: pod.podIP };
+  if (!pod.meshed) return { host: address, port, localAddress: pod.podIP };
+  const preamble = proxyProtocolHeader({ ip: pod.localHost, port: 0 }, { ip: address, port }).toString('latin1');
+  return { host: pod.localHost, port: SIDECAR_OUTBOUND_PORT, localAddress: pod.localHost, preamble };
+}
+
+/** A TCP connection to `host:port` as a process in the pod opens it (see connectTarget); failures arrive as 'error'. */
+export function dialFromPod(pod: PodDialContext, host: string, port: number): Socket {
+  let target: ConnectTarget | undefined;
+  try {
+    target = connectTarget(pod, host, port);
+  } catch (err) {
+    return refusedSocket(err as Error);
+  }
+  if (!target) return refusedSocket(notFound(host));
+  const socket = connect({ host: target.host, port: target.port, localAddress: target.localAddress, noDelay: true });
+  if (target.preamble) socket.write(target.preamble, 'latin1'); // queued ahead of the app's bytes
+  return socket;
+}
+
+/** A meshed pod's HTTP agent: every connection is dialled as above (captured by the sidecar). */
+class SidecarRedirectAgent extends Agent {
+  constructor(private readonly pod: PodDialContext) {
+    super(AGENT_OPTIONS);
+  }
+
+  override createConnection(options: Parameters<Agent['createConnection']>[0]): Socket {
+    const { host, port } = options as { host?: string; port?: number | string };
+    return dialFromPod(this.pod, host ?? 'localhost', Number(port ?? 80));
+  }
+}
+
+export function meshedAgent(pod: PodDialContext): Agent {
+  return new SidecarRedirectAgent(pod);
 }

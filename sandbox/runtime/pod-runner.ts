@@ -10,7 +10,7 @@ import { badRequest } from '../apiserver/errors.js';
 import type { AttachOptions, ExecOptions, PodStreamIO } from '../apiserver/pod-streams.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 import type { AddressPool } from './addresses.js';
-import { connectTarget, directAgent, meshedAgent } from './agent.js';
+import { connectTarget, dialFromPod, directAgent, meshedAgent, type PodDialContext } from './agent.js';
 import { ContainerConfigError, resolveEnv } from './container-env.js';
 import type { ClusterDns } from './dns.js';
 import type { NodeNetwork } from './network/node-network.js';
@@ -612,12 +612,8 @@ export class PodRunner {
       args: [...(run.spec.args ?? [])],
       agent: sidecar ? agents.direct : agents.app,
       resolve: (host) => this.deps.dns.resolve(host, this.namespace),
-      connectAddress: (host, port) =>
-        connectTarget(
-          { meshed: this.meshed && !sidecar, podIP: this.podIP!, localHost: this.localHost!, resolve: (h) => this.deps.dns.resolve(h, this.namespace), checkDial: this.podNetwork!.checkDial },
-          host,
-          port,
-        ),
+      dial: (host, port) => dialFromPod(sidecar ? { ...this.dialContext(), meshed: false } : this.dialContext(), host, port),
+      connectAddress: (host, port) => connectTarget(sidecar ? { ...this.dialContext(), meshed: false } : this.dialContext(), host, port),
       network: this.podNetwork!,
       log: (line) => {
         if (instance === run.instance) run.log?.write(line);
@@ -632,11 +628,21 @@ export class PodRunner {
     return this.meshed && run.name !== SIDECAR_CONTAINER_NAME ? this.localHost! : this.podIP!;
   }
 
+  private dialContext(): PodDialContext {
+    return {
+      meshed: this.meshed,
+      podIP: this.podIP!,
+      localHost: this.localHost!,
+      resolve: (h) => this.deps.dns.resolve(h, this.namespace),
+      checkDial: this.podNetwork!.checkDial,
+    };
+  }
+
   private ensureAgents(): { app: Agent; direct: Agent } {
     if (!this.agents) {
       const checkDial = this.podNetwork!.checkDial;
       const direct = directAgent(this.deps.dns.lookupFor(this.namespace, checkDial, this.localHost), this.podIP, checkDial);
-      this.agents = { direct, app: this.meshed ? meshedAgent(this.localHost!) : direct };
+      this.agents = { direct, app: this.meshed ? meshedAgent(this.dialContext()) : direct };
     }
     return this.agents;
   }

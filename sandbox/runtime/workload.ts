@@ -12,10 +12,13 @@ export interface ContainerPort {
 }
 
 /** Where a TCP connection goes: the address to dial and the local address to dial from. */
+/** Where a pod's connection to some `host:port` is dialled (see runtime/agent.ts). */
 export interface ConnectTarget {
   host: string;
   port: number;
   localAddress?: string;
+  /** Bytes to send before the client's own (latin1): the original destination, for the sidecar that captures it. */
+  preamble?: string;
 }
 
 export interface WorkloadContext {
@@ -46,10 +49,16 @@ export interface WorkloadContext {
   /** Resolve a cluster DNS name (`reviews`, `reviews.ns`, `reviews.ns.svc.cluster.local`) to an address. */
   resolve(host: string): string | undefined;
   /**
-   * Where a TCP connection to `host:port` from this container goes, for clients that dial sockets themselves
-   * (and send `Host: host:port` as usual): in a meshed pod the sidecar's outbound port, otherwise the address
-   * cluster DNS gives (a Service's clusterIP). Undefined when an un-meshed pod cannot resolve the name; throws
-   * (EHOSTUNREACH) when it resolves to an address that is not a cluster address.
+   * A TCP connection to `host:port` as this container opens it, for clients that dial sockets themselves (curl,
+   * gRPC, the echo client): cluster DNS, the egress allow-list and, in a meshed pod, capture by the sidecar with the
+   * original destination (runtime/agent.ts). Failures (ENOTFOUND, EHOSTUNREACH, ECONNREFUSED) arrive as the
+   * socket's 'error'.
+   */
+  dial(host: string, port: number): Socket;
+  /**
+   * The same decision as `dial` as data, for clients that dial from another thread (the load generator): connect to
+   * `host:port` from `localAddress` and send `preamble` first. Undefined for a name cluster DNS does not know; throws
+   * (EHOSTUNREACH) for an address outside the cluster.
    */
   connectAddress(host: string, port: number): ConnectTarget | undefined;
   /** The pod's network rules: every listener and every raw dial of the container goes through them. */

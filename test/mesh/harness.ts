@@ -143,6 +143,7 @@ export class MeshHarness {
         args: [],
         agent: new Agent(),
         resolve: () => undefined,
+        dial: () => { throw new Error("the mesh harness runs sidecars only") },
         connectAddress: () => undefined,
         // This harness runs sidecars without the node runtime: no address book, so no policy either.
         network: { admit: () => true, guard: (server) => server, checkDial: () => undefined },

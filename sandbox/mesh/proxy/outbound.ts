@@ -118,6 +118,12 @@ export class OutboundProxy {
     return new OutboundPlan(this, head, start, dest, rule, target);
   };
 
+  /** An app connection that opened with HTTP/2's preface (h2c with prior knowledge: gRPC). */
+  serveHttp2(socket: Socket): void {
+    this.ctx.log('mesh-proxy outbound: HTTP/2 from the app is not supported yet; connection closed');
+    socket.destroy();
+  }
+
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
     const snap = this.ctx.snapshot();

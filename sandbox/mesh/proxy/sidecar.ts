@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { serveFast } from './fast-relay.js';
+import { readPrelude } from './connection-prelude.js';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
 import type { MeshSnapshot } from '../config/snapshot.js';
 import { EMPTY_SNAPSHOT } from '../config/snapshot.js';
@@ -114,7 +115,14 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
           t.open--;
           this.outboundSockets.delete(s);
         });
-        serveFast(s, outbound.pool, outbound.fastPlan, (c) => slow.emit('connection', c));
+        readPrelude(s).then(
+          ({ protocol }) => {
+            if (protocol === 'h2') outbound.serveHttp2(s);
+            else serveFast(s, outbound.pool, outbound.fastPlan, (c) => slow.emit('connection', c));
+            s.resume();
+          },
+          () => s.destroy(),
+        );
       });
       await listenNet(this.outboundListener, w.localHost, SIDECAR_OUTBOUND_PORT);
       this.inbound = new InboundProxy(ctx);

@@ -80,9 +80,8 @@ export async function dialFromPod(container: WorkloadContext, host: string, addr
   }
   const refused = container.network.checkDial(address, port);
   if (refused) throw new DialError('connect', refused.message, address);
-  // In a meshed pod the connection goes to the sidecar (iptables REDIRECT), with Host naming the original target.
-  const target = container.connectAddress(isIP(host.replace(/^\[|\]$/g, '')) ? address : host, port) ?? { host: address, port, localAddress: container.podIP };
-  const socket = connect({ host: target.host, port: target.port, localAddress: target.localAddress });
+  // In a meshed pod the connection goes to the sidecar (iptables REDIRECT), told the address curl resolved.
+  const socket = container.dial(address, port);
   await once(socket, timeoutMs, signal);
   return { socket, address };
 }
