@@ -2,6 +2,13 @@
 import { defineConfig, passthroughImageService } from 'astro/config';
 import react from '@astrojs/react';
 import { remarkLessonBlocks } from './src/lib/lessons/remark-lesson-blocks.ts';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The conformance page's data: the generated file, or another one (a test fixture) named by the environment.
+const conformanceData = process.env.PLAYGROUND_CONFORMANCE_DATA
+  ? resolve(process.env.PLAYGROUND_CONFORMANCE_DATA)
+  : fileURLToPath(new URL('./src/data/conformance.json', import.meta.url));
 
 export default defineConfig({
   outDir: '../dist/site',
@@ -11,6 +18,6 @@ export default defineConfig({
   // No image processing: the site ships no raster images, so sharp (a native install) is not needed.
   image: { service: passthroughImageService() },
   // Monaco's and monaco-yaml's workers split their code, which only ES-module workers allow.
-  vite: { worker: { format: 'es' } },
+  vite: { worker: { format: 'es' }, define: { __PLAYGROUND_CONFORMANCE_DATA__: JSON.stringify(conformanceData) } },
   telemetry: false,
 });

@@ -1,7 +1,7 @@
 // Site-wide behaviour every page ships: the theme toggle and the search box (its index loads on first focus).
 
 export interface SearchEntry {
-  kind: 'lesson' | 'operation' | 'schema';
+  kind: 'lesson' | 'operation' | 'schema' | 'page' | 'conformance test';
   title: string;
   text: string;
   href: string;

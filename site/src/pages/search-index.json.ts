@@ -1,7 +1,9 @@
-// The site search's index, built at build time: lessons, operations and schemas.
+// The site search's index, built at build time: lessons, operations, schemas and the conformance page's tests.
 import { getCollection } from 'astro:content';
 import { SPECS, operationHref, schemaHref } from '../lib/openapi/spec-model.ts';
 import type { SearchEntry } from '../client/site-chrome.ts';
+import { conformanceData } from '../lib/conformance/site-data.ts';
+import { testAnchor } from '../lib/conformance/present.ts';
 
 export async function GET(): Promise<Response> {
   const lessons = await getCollection('lessons');
@@ -9,6 +11,24 @@ export async function GET(): Promise<Response> {
     ...lessons.map((l) => ({ kind: 'lesson' as const, title: l.data.title, text: `${l.data.summary} ${l.body ?? ''}`.slice(0, 4000), href: `/lessons/${l.id}/` })),
     ...SPECS.flatMap((s) => s.operations.map((op) => ({ kind: 'operation' as const, title: `${op.id} (${op.method} ${op.path})`, text: `${op.summary} ${op.description ?? ''} ${op.tags.join(' ')} ${s.title}`, href: operationHref(op) }))),
     ...SPECS.flatMap((s) => s.schemaNames.map((n) => ({ kind: 'schema' as const, title: n, text: `${s.title} schema ${JSON.stringify(s.doc.components?.schemas?.[n] ?? {}).slice(0, 500)}`, href: schemaHref(s.id, n) }))),
+    ...conformanceEntries(),
   ];
   return new Response(JSON.stringify(entries), { headers: { 'content-type': 'application/json' } });
+}
+
+function conformanceEntries(): SearchEntry[] {
+  const data = conformanceData();
+  const page: SearchEntry = {
+    kind: 'page',
+    title: 'Conformance: Gateway API Mesh (GAMMA) and SMI',
+    text: `conformance report ConformanceReport GAMMA mesh SMI playground conformance ${data.report.profiles.map((p) => `${p.name} ${p.summary ?? ''}`).join(' ')} ${data.smi.map((c) => c.capability).join(' ')}`,
+    href: '/conformance/',
+  };
+  const tests = data.tests.map((t): SearchEntry => ({
+    kind: 'conformance test',
+    title: `${t.name} (${t.profile}, ${t.result})`,
+    text: `${t.description} ${t.features.join(' ')} ${t.checks.join(' ')} ${t.reason ?? ''}`,
+    href: `/conformance/#${testAnchor(t)}`,
+  }));
+  return [page, ...tests];
 }
