@@ -87,8 +87,9 @@ export function mirrorSelected(mirror: MirrorSpec, random: number = Math.random(
 
 /**
  * The Host a mirrored copy carries. Envoy (Istio, Envoy Gateway, every Envoy-based GAMMA mesh) appends `-shadow` to the
- * host, before any port (Http::Utility's shadow-appended host: `echo:80` → `echo-shadow:80`), so the mirror's
- * logs and metrics tell copies from live traffic; the sandbox does the same.
+ * host, before any port (envoyproxy/envoy source/common/router/shadow_writer_impl.cc shadowAppendedHost:
+ * `echo:80` → `echo-shadow:80`), so the mirror's logs and metrics tell copies from live traffic; the sandbox does the
+ * same. Linkerd has no request mirroring.
  */
 export function shadowAuthority(authority: string): string {
   const host = authorityHost(authority);
