@@ -86,10 +86,10 @@ export function mirrorSelected(mirror: MirrorSpec, random: number = Math.random(
 }
 
 /**
- * The Host a mirrored copy carries. Envoy (Istio, Envoy Gateway, every Envoy-based GAMMA mesh) appends `-shadow` to the
+ * The Host a mirrored copy carries. Envoy (so Istio, Kuma, Envoy Gateway: every Envoy-based mesh) appends `-shadow` to the
  * host, before any port (envoyproxy/envoy source/common/router/shadow_writer_impl.cc shadowAppendedHost:
  * `echo:80` → `echo-shadow:80`), so the mirror's logs and metrics tell copies from live traffic; the sandbox does the
- * same (Kuma, also Envoy-based, too).
+ * same.
  */
 export function shadowAuthority(authority: string): string {
   const host = authorityHost(authority);
