@@ -180,7 +180,9 @@ export class OutboundProxy {
       }
     }
 
-    let path = req.url ?? '/';
+    const requestPath = req.url ?? '/';
+    const requestAuthority = rawHeader(req.rawHeaders, 'host') ?? '';
+    let path = requestPath;
     if (rule.redirect) return this.redirect(req, res, start, dest, rule, rule.redirect, rule.responseHeaders, path);
 
     // Without header filters, headers go through as raw pairs (see raw-headers.ts); with them, as an object.
@@ -252,7 +254,8 @@ export class OutboundProxy {
         const h: OutgoingHttpHeaders = { ...(headers as OutgoingHttpHeaders) };
         if (own.requestHeaders) applyModifier(h, own.requestHeaders);
         if (own.rewrite) {
-          const t = rewriteTarget(String(h.host ?? ''), path, own.rewrite);
+          // The rule's and the backendRef's rewrites merged (the backendRef's fields win), from the caller's request.
+          const t = rewriteTarget(requestAuthority, requestPath, all.rewrite);
           h.host = t.authority;
           sendPath = t.pathWithQuery;
         }

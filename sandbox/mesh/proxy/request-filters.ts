@@ -2,6 +2,12 @@
 // (outbound.ts) and the HTTP/2 path share them: the Location of a RequestRedirect, the :path/:authority of a
 // URLRewrite, whether a request is mirrored and the mirror's Host, and header modifiers. The rules quoted are the
 // field docs of apis/v1/httproute_types.go (HTTPPathModifier, HTTPRequestRedirectFilter, HTTPURLRewriteFilter).
+//
+// A data path uses them in this order (outbound.ts does, for HTTP/1): the rule's `redirect` → answer with
+// redirectLocation(); else pick a backend, take `filtersFor(rule, backend)`: its `redirect` → answer; else
+// applyModifier(requestHeaders), rewriteTarget(:authority, :path, rewrite), send, and for each of `mirrors` with
+// mirrorSelected() a copy with shadowAuthority() (the rule's mirrors once per request, not per retry);
+// applyModifier(responseHeaders) on the answer. hasRoutingFilters() says whether a rule needs any of it.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { CompiledBackend, CompiledRule, HeaderModifier, HttpFilters, MirrorSpec, PathModifier, RedirectSpec, RewriteSpec } from '../config/snapshot.js';
 
