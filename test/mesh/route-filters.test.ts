@@ -1,4 +1,5 @@
-// The Gateway API Mesh conformance tests for HTTPRoute filters, run the way upstream's suite runs them against the
+// The Gateway API Mesh conformance tests for HTTPRoute filters (and the rule-level header modifier one, whose cases
+// the backendRef test shares), run the way upstream's suite runs them against the
 // sandbox: conformance/mesh/manifests.yaml and each test's YAML applied unchanged with the real kubectl, the test
 // namespaces labelled for injection first (upstream's --namespace-labels), requests sent from the echo-v1 pod with
 // `kubectl exec … -c echo -- client http://echo/<path> --method=GET [-H k:v]…` as conformance/utils/echo/pod.go
@@ -211,29 +212,31 @@ describe('Gateway API Mesh conformance: HTTPRoute filters', { timeout: 600_000 }
     ]);
   });
 
-  test('MeshHTTPRouteBackendRequestHeaderModifier', () =>
-    // MeshHTTPRouteRequestHeaderModifier.Test's cases, against the backendRef-filter manifest.
-    runUpstream('httproute-request-header-modifier-backend.yaml', 'mesh-request-header-modifier', [
-      { path: '/set', headers: { 'Some-Other-Header': 'val' }, expectPath: '/set', expectHeaders: { 'Some-Other-Header': 'val', 'X-Header-Set': 'set-overwrites-values' }, backend: 'echo-v1' },
-      { path: '/set', headers: { 'Some-Other-Header': 'val', 'X-Header-Set': 'some-other-value' }, expectHeaders: { 'Some-Other-Header': 'val', 'X-Header-Set': 'set-overwrites-values' }, backend: 'echo-v1' },
-      { path: '/add', headers: { 'Some-Other-Header': 'val' }, expectHeaders: { 'Some-Other-Header': 'val', 'X-Header-Add': 'add-appends-values' }, backend: 'echo-v1' },
-      { path: '/add', headers: { 'Some-Other-Header': 'val', 'X-Header-Add': 'some-other-value' }, expectHeaders: { 'Some-Other-Header': 'val', 'X-Header-Add': 'some-other-value,add-appends-values' }, backend: 'echo-v1' },
-      { path: '/remove', headers: { 'X-Header-Remove': 'val' }, absent: ['X-Header-Remove'], backend: 'echo-v1' },
-      {
-        path: '/multiple',
-        headers: { 'X-Header-Set-2': 'set-val-2', 'X-Header-Add-2': 'add-val-2', 'X-Header-Remove-2': 'remove-val-2', 'Another-Header': 'another-header-val' },
-        expectHeaders: { 'X-Header-Set-1': 'header-set-1', 'X-Header-Set-2': 'header-set-2', 'X-Header-Add-1': 'header-add-1', 'X-Header-Add-2': 'add-val-2,header-add-2', 'X-Header-Add-3': 'header-add-3', 'Another-Header': 'another-header-val' },
-        absent: ['X-Header-Remove-1', 'X-Header-Remove-2'],
-        backend: 'echo-v1',
-      },
-      {
-        path: '/case-insensitivity',
-        headers: { 'x-header-set': 'original-val-set', 'x-header-add': 'original-val-add', 'x-header-remove': 'original-val-remove', 'Another-Header': 'another-header-val' },
-        expectHeaders: { 'X-Header-Set': 'header-set', 'X-Header-Add': 'original-val-add,header-add', 'Another-Header': 'another-header-val' },
-        absent: ['x-header-remove', 'X-Header-Remove'],
-        backend: 'echo-v1',
-      },
-    ]));
+  /** MeshHTTPRouteRequestHeaderModifier.Test's cases (conformance/tests/mesh/httproute-request-header-modifier.go), shared by both tests. */
+  const headerModifierCases: Case[] = [
+    { path: '/set', headers: { 'Some-Other-Header': 'val' }, expectPath: '/set', expectHeaders: { 'Some-Other-Header': 'val', 'X-Header-Set': 'set-overwrites-values' }, backend: 'echo-v1' },
+    { path: '/set', headers: { 'Some-Other-Header': 'val', 'X-Header-Set': 'some-other-value' }, expectHeaders: { 'Some-Other-Header': 'val', 'X-Header-Set': 'set-overwrites-values' }, backend: 'echo-v1' },
+    { path: '/add', headers: { 'Some-Other-Header': 'val' }, expectHeaders: { 'Some-Other-Header': 'val', 'X-Header-Add': 'add-appends-values' }, backend: 'echo-v1' },
+    { path: '/add', headers: { 'Some-Other-Header': 'val', 'X-Header-Add': 'some-other-value' }, expectHeaders: { 'Some-Other-Header': 'val', 'X-Header-Add': 'some-other-value,add-appends-values' }, backend: 'echo-v1' },
+    { path: '/remove', headers: { 'X-Header-Remove': 'val' }, absent: ['X-Header-Remove'], backend: 'echo-v1' },
+    {
+      path: '/multiple',
+      headers: { 'X-Header-Set-2': 'set-val-2', 'X-Header-Add-2': 'add-val-2', 'X-Header-Remove-2': 'remove-val-2', 'Another-Header': 'another-header-val' },
+      expectHeaders: { 'X-Header-Set-1': 'header-set-1', 'X-Header-Set-2': 'header-set-2', 'X-Header-Add-1': 'header-add-1', 'X-Header-Add-2': 'add-val-2,header-add-2', 'X-Header-Add-3': 'header-add-3', 'Another-Header': 'another-header-val' },
+      absent: ['X-Header-Remove-1', 'X-Header-Remove-2'],
+      backend: 'echo-v1',
+    },
+    {
+      path: '/case-insensitivity',
+      headers: { 'x-header-set': 'original-val-set', 'x-header-add': 'original-val-add', 'x-header-remove': 'original-val-remove', 'Another-Header': 'another-header-val' },
+      expectHeaders: { 'X-Header-Set': 'header-set', 'X-Header-Add': 'original-val-add,header-add', 'Another-Header': 'another-header-val' },
+      absent: ['x-header-remove', 'X-Header-Remove'],
+      backend: 'echo-v1',
+    },
+  ];
+
+  test('MeshHTTPRouteRequestHeaderModifier', () => runUpstream('httproute-request-header-modifier.yaml', 'mesh-request-header-modifier', headerModifierCases));
+  test('MeshHTTPRouteBackendRequestHeaderModifier', () => runUpstream('httproute-request-header-modifier-backend.yaml', 'mesh-request-header-modifier', headerModifierCases));
 
   test('the echo client prints the Location and follows a redirect only with --follow-redirects', async () => {
     const file = c.file(
