@@ -47,3 +47,9 @@ export const DEBUG_PEER_IDENTITY_HEADER = 'x-mesh-peer-identity';
 export const RETRY_BODY_LIMIT_BYTES = 64 * 1024;
 export const MAX_RETRY_ATTEMPTS = 10;
 export const MAX_FAULT_DELAY_MS = 60_000;
+/** RequestMirror: a body larger than this is not copied (the request is still served, unmirrored). */
+export const MIRROR_BODY_LIMIT_BYTES = 64 * 1024;
+/** RequestMirror: copies one sidecar keeps on the wire at once; past it copies are dropped, never queued. */
+export const MIRROR_MAX_IN_FLIGHT = 32;
+/** RequestMirror: a copy still unanswered after this is abandoned. */
+export const MIRROR_TIMEOUT_MS = 10_000;

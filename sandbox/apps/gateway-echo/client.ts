@@ -3,7 +3,9 @@
 // It sends the request(s) from the pod (its agent: cluster DNS and, in a meshed pod, the sidecar) and prints, per
 // request, the echo protocol — `[0] Url=…`, `[0] Header=k:v`, `[0] SourceIP=…`, `[0] Latency=…`,
 // `[0] ActiveRequests=…`, `[0] StatusCode=200`, `[0] ResponseHeader=K:V`, then the server's lines as `[0 body] …` —
-// each response followed by a blank line, as upstream's fmt.Println of each output does. Only http:// is sent;
+// each response followed by a blank line, as upstream's fmt.Println of each output does. Redirects are not followed
+// (the 3xx and its Location are printed) unless `--follow-redirects` / `-L` is given, as upstream's
+// checkRedirectFunc returns http.ErrUseLastResponse; when followed, at most 10, as Go's client. Only http:// is sent;
 // grpc://, tcp://, https:// and websockets are not supported in the sandbox and fail with an error.
 import { request, type IncomingHttpHeaders } from 'node:http';
 import type { Program, ProcessContext } from '../../runtime/process/program.js';
@@ -26,7 +28,11 @@ interface ClientRequest {
   count: number;
   qps: number;
   timeoutMs: number;
+  followRedirects: boolean;
 }
+
+/** Go's http.Client gives up after 10 redirects ("stopped after 10 redirects"). */
+const MAX_REDIRECTS = 10;
 
 class UsageError extends Error {}
 
@@ -40,6 +46,7 @@ export function parseClientArgs(argv: string[]): ClientRequest {
   let qps = 0;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   let method = '';
+  let followRedirects = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const m = a.match(/^(?:--([\w-]+)|-(\w))(?:=(.*))?$/);
@@ -50,6 +57,7 @@ export function parseClientArgs(argv: string[]): ClientRequest {
     const name = m[1] ?? m[2];
     if (BOOL_FLAGS.has(name)) {
       if (['http2', 'http3'].includes(name)) throw new UsageError(`--${name} is not supported in the sandbox (its mesh relays HTTP/1.1)`);
+      if (name === 'follow-redirects' || name === 'L') followRedirects = m[3] === undefined || m[3] === 'true';
       continue;
     }
     if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown flag: ${a}`);
@@ -87,11 +95,63 @@ export function parseClientArgs(argv: string[]): ClientRequest {
     throw new UsageError(`invalid URL ${positional[0]}`);
   }
   if (url.protocol !== 'http:') throw new UsageError(`unsupported protocol ${url.protocol.replace(/:$/, '')}:// in the sandbox (only http:// is sent)`);
-  return { url, rawUrl, method: method.toUpperCase() || 'GET', headers, count, qps, timeoutMs };
+  return { url, rawUrl, method: method.toUpperCase() || 'GET', headers, count, qps, timeoutMs, followRedirects };
+}
+
+interface RoundTrip {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  sourceIP: string;
+}
+
+/** One HTTP exchange from the pod (its agent: cluster DNS and, in a meshed pod, the sidecar). */
+function roundTrip(p: ProcessContext, url: URL, method: string, headers: Record<string, string | string[]>, signal: AbortSignal): Promise<RoundTrip> {
+  return new Promise((resolve, reject) => {
+    let sourceIP = '';
+    const req = request({ agent: p.container.agent, host: url.hostname, port: url.port || 80, path: url.pathname + url.search, method, headers, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < BODY_LIMIT) chunks.push(c.subarray(0, BODY_LIMIT - size));
+        size += c.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), sourceIP }));
+      res.on('error', reject);
+    });
+    req.on('socket', (s) => s.once('connect', () => (sourceIP = s.localAddress ?? '')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * The request, and with --follow-redirects the redirects after it as Go's client follows them: 301/302/303 turn
+ * into GET (HEAD stays HEAD), 307/308 keep the method; the Host is the new URL's.
+ */
+async function exchange(p: ProcessContext, r: ClientRequest, headers: Record<string, string | string[]>, signal: AbortSignal): Promise<RoundTrip> {
+  let url = r.url;
+  let method = r.method;
+  for (let hops = 0; ; hops++) {
+    const res = await roundTrip(p, url, method, headers, signal);
+    const location = res.headers.location;
+    if (!r.followRedirects || ![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
+    if (hops + 1 > MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new Error(`failed to parse Location header ${JSON.stringify(location)}`);
+    }
+    if (next.protocol !== 'http:') throw new Error(`redirect to ${next.protocol}// is not supported in the sandbox (only http:// is sent)`);
+    if (res.status !== 307 && res.status !== 308 && method !== 'HEAD') method = 'GET';
+    headers = { ...headers, host: next.host };
+    url = next;
+  }
 }
 
 /** One request: its echo-protocol output, or an error. */
-function sendOne(p: ProcessContext, r: ClientRequest, id: number, active: { n: number }, signal: AbortSignal): Promise<string> {
+async function sendOne(p: ProcessContext, r: ClientRequest, id: number, active: { n: number }, signal: AbortSignal): Promise<string> {
   const started = process.hrtime.bigint();
   let out = lineForRequest(id, Field.ForwarderURL, r.rawUrl);
   const hostHeader = r.headers.find(([k]) => k.toLowerCase() === 'host')?.[1] ?? r.url.host;
@@ -103,43 +163,25 @@ function sendOne(p: ProcessContext, r: ClientRequest, id: number, active: { n: n
     const prev = headers[key];
     headers[key] = prev === undefined || key === 'user-agent' ? v : ([] as string[]).concat(prev, v);
   }
-  return new Promise((resolve, reject) => {
-    active.n++;
-    let sourceIP = '';
-    const req = request(
-      { agent: p.container.agent, host: r.url.hostname, port: r.url.port || 80, path: r.url.pathname + r.url.search, method: r.method, headers, signal },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if (size < BODY_LIMIT) chunks.push(c.subarray(0, BODY_LIMIT - size));
-          size += c.length;
-        });
-        res.on('end', () => {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          out += lineForRequest(id, Field.SourceIP, sourceIP);
-          out += lineForRequest(id, Field.Latency, goDuration(ms));
-          // Counted before this request is done, as upstream's executor reports it.
-          out += lineForRequest(id, Field.ActiveRequests, String(active.n));
-          active.n--;
-          out += lineForRequest(id, Field.StatusCode, String(res.statusCode ?? 0));
-          for (const [k, values] of responseHeaders(res.headers)) for (const v of values) out += lineForRequest(id, Field.ResponseHeader, `${k}:${v}`);
-          for (const text of Buffer.concat(chunks).toString('utf8').split('\n')) if (text) out += bodyLine(id, text);
-          resolve(out);
-        });
-        res.on('error', (e) => {
-          active.n--;
-          reject(e);
-        });
-      },
-    );
-    req.on('socket', (s) => s.once('connect', () => (sourceIP = s.localAddress ?? '')));
-    req.on('error', (e) => {
-      active.n--;
-      reject(e);
-    });
-    req.end();
-  });
+  active.n++;
+  let res: RoundTrip;
+  try {
+    res = await exchange(p, r, headers, signal);
+  } catch (e) {
+    active.n--;
+    throw e;
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  out += lineForRequest(id, Field.SourceIP, res.sourceIP);
+  out += lineForRequest(id, Field.Latency, goDuration(ms));
+  // Counted before this request is done, as upstream's executor reports it.
+  out += lineForRequest(id, Field.ActiveRequests, String(active.n));
+  active.n--;
+  out += lineForRequest(id, Field.StatusCode, String(res.status));
+  // Every response header, Location included: a redirect not followed shows where it points.
+  for (const [k, values] of responseHeaders(res.headers)) for (const v of values) out += lineForRequest(id, Field.ResponseHeader, `${k}:${v}`);
+  for (const text of res.body.toString('utf8').split('\n')) if (text) out += bodyLine(id, text);
+  return out;
 }
 
 /** Response headers as net/http holds them: canonical names, sorted, with the Date and Content-Length it sees. */

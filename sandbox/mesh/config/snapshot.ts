@@ -67,6 +67,45 @@ export interface FaultSpec {
   delay?: { ms: number; percentage: number };
 }
 
+/** How a redirect or rewrite changes the path (Gateway API HTTPPathModifier). */
+export type PathModifier =
+  | { type: 'ReplaceFullPath'; value: string }
+  /** `prefix` is the rule's one PathPrefix match (trailing `/` trimmed, "/" kept): the part replaced. */
+  | { type: 'ReplacePrefixMatch'; value: string; prefix: string };
+
+/** RequestRedirect: the proxy answers with `status` and a Location composed from these (request-filters.ts). */
+export interface RedirectSpec {
+  scheme?: 'http' | 'https';
+  hostname?: string;
+  path?: PathModifier;
+  port?: number;
+  status: 301 | 302 | 303 | 307 | 308;
+}
+
+/** URLRewrite: the Host and/or path sent upstream instead of the caller's. */
+export interface RewriteSpec {
+  hostname?: string;
+  path?: PathModifier;
+}
+
+/** RequestMirror: a copy of `numerator / denominator` of the requests goes to this Service, answer discarded. */
+export interface MirrorSpec {
+  namespace: string;
+  service: string;
+  port: number;
+  numerator: number;
+  denominator: number;
+}
+
+/** The Gateway API filters a rule or a backendRef carries (a backendRef's apply only when it is chosen). */
+export interface HttpFilters {
+  requestHeaders?: HeaderModifier;
+  responseHeaders?: HeaderModifier;
+  redirect?: RedirectSpec;
+  rewrite?: RewriteSpec;
+  mirrors?: MirrorSpec[];
+}
+
 export interface CompiledBackend {
   namespace: string;
   service: string;
@@ -74,6 +113,8 @@ export interface CompiledBackend {
   weight: number;
   /** Why this backend cannot be used (requests to it get 500, as the Gateway API spec says). */
   invalid?: string;
+  /** backendRefs[].filters: applied after the rule's, only to requests sent to this backend. */
+  filters?: HttpFilters;
 }
 
 export interface RetryPolicy {
@@ -82,7 +123,7 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
-export interface CompiledRule {
+export interface CompiledRule extends HttpFilters {
   /** Metrics/tap label: `<route name>` or `<route name>/<rule name>`. */
   label: string;
   kind: 'HTTPRoute' | 'TrafficSplit' | 'default';
@@ -93,8 +134,6 @@ export interface CompiledRule {
   requestTimeoutMs?: number;
   backendTimeoutMs?: number;
   retry?: RetryPolicy;
-  requestHeaders?: HeaderModifier;
-  responseHeaders?: HeaderModifier;
   fault?: FaultSpec;
   /** A rule that must answer with an error instead of routing (e.g. unsupported filter), with the reason. */
   reject?: { status: number; reason: string };

@@ -2,9 +2,10 @@
 // status.parents[] conditions. Pure: everything it needs from the cluster comes through RouteLookups.
 // A bad route is reported in its status and contributes nothing; it never throws.
 import type { KubeObject } from '../../apiserver/store.js';
-import type { CompiledBackend, CompiledMatch, CompiledRule, FaultSpec, HeaderModifier, ValueMatch } from '../config/snapshot.js';
+import type { CompiledBackend, CompiledMatch, CompiledRule, FaultSpec, ValueMatch } from '../config/snapshot.js';
 import { CONTROLLER_NAME, MAX_FAULT_DELAY_MS, MAX_RETRY_ATTEMPTS } from '../constants.js';
 import { parseGatewayDuration } from './duration.js';
+import { compileFilters, type FilterContext } from './http-filter-compiler.js';
 import type { RankedEntry } from './route-precedence.js';
 
 export interface ServiceFacts {
@@ -214,8 +215,6 @@ function compileRule(rule: Obj, field: string, ns: string, routeName: string, lo
     compiled.backends.push(backend);
   });
   compiled.totalWeight = compiled.backends.reduce((s, b) => s + b.weight, 0);
-  // No backendRefs (or all weights zero): the spec says such requests get a 500.
-  if (compiled.totalWeight === 0) rejectWith(500, compiled.backends.length ? 'all backendRefs have weight 0' : 'rule has no backendRefs');
 
   const timeouts = isObj(rule.timeouts) ? rule.timeouts : {};
   for (const [key, prop] of [['request', 'requestTimeoutMs'], ['backendRequest', 'backendTimeoutMs']] as const) {
@@ -245,32 +244,39 @@ function compileRule(rule: Obj, field: string, ns: string, routeName: string, lo
     }
   }
 
-  arr(rule.filters).forEach((raw, j) => {
-    const flt = isObj(raw) ? raw : {};
-    const f = `${field}.filters[${j}]`;
-    const type = str(flt.type);
-    if (type === 'RequestHeaderModifier' || type === 'ResponseHeaderModifier') {
-      const mod = headerModifier(flt[type === 'RequestHeaderModifier' ? 'requestHeaderModifier' : 'responseHeaderModifier']);
-      if (type === 'RequestHeaderModifier') compiled.requestHeaders = mod;
-      else compiled.responseHeaders = mod;
-    } else if (type === 'ExtensionRef') {
-      const ref = isObj(flt.extensionRef) ? flt.extensionRef : {};
-      const fault = resolveFaultFilter(ref, ns, `${f}.extensionRef`, lookups, problems);
-      if (fault) compiled.fault = fault;
-      else rejectWith(500, `filter ${f} could not be resolved`);
-    } else {
-      problems.accepted.push({ reason: 'UnsupportedValue', message: `${f}.type: ${JSON.stringify(type)} is not supported by the sandbox mesh (supported: RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef to a fault ConfigMap)` });
-      rejectWith(500, `unsupported filter ${type}`);
-    }
+  const filterCtx: FilterContext = { namespace: ns, lookups, problems, prefixMatch: singlePrefixMatch(rule), hasBackendRefs: compiled.backends.length > 0 };
+  const ruleFilters = compileFilters(rule.filters, `${field}.filters`, filterCtx, 'rule');
+  Object.assign(compiled, ruleFilters.filters);
+  for (const { ref, field: f } of ruleFilters.extensionRefs) {
+    const fault = resolveFaultFilter(ref, ns, f, lookups, problems);
+    if (fault) compiled.fault = fault;
+    else rejectWith(500, `filter ${f} could not be resolved`);
+  }
+  if (ruleFilters.unsupported) rejectWith(500, ruleFilters.unsupported);
+  arr(rule.backendRefs).forEach((raw, j) => {
+    if (!isObj(raw) || raw.filters === undefined) return;
+    const backendFilters = compileFilters(raw.filters, `${field}.backendRefs[${j}].filters`, filterCtx, 'backendRef');
+    if (Object.keys(backendFilters.filters).length) compiled.backends[j].filters = backendFilters.filters;
+    // A backendRef whose filter the mesh cannot apply: requests sent to it get a 500, as to an invalid backend.
+    if (backendFilters.unsupported) compiled.backends[j].invalid ??= backendFilters.unsupported;
   });
+  // No backendRefs (or all weights zero): the spec says such requests get a 500 — unless a redirect answers them.
+  if (compiled.totalWeight === 0 && !compiled.redirect) rejectWith(500, compiled.backends.length ? 'all backendRefs have weight 0' : 'rule has no backendRefs');
   return compiled;
 }
 
-function headerModifier(v: unknown): HeaderModifier {
-  const m = isObj(v) ? v : {};
-  const pairs = (list: unknown): [string, string][] =>
-    arr(list).flatMap((h) => (isObj(h) && typeof h.name === 'string' && typeof h.value === 'string' ? [[h.name.toLowerCase(), h.value] as [string, string]] : []));
-  return { set: pairs(m.set), add: pairs(m.add), remove: arr(m.remove).filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) };
+/**
+ * The rule's PathPrefix when it has exactly one match and that match is a PathPrefix (a rule without matches has the
+ * CRD's default, PathPrefix "/"): what ReplacePrefixMatch replaces. Trailing "/" trimmed, as the matcher does.
+ */
+function singlePrefixMatch(rule: Obj): string | undefined {
+  const matches = arr(rule.matches);
+  if (matches.length > 1) return undefined;
+  const m = isObj(matches[0]) ? matches[0] : {};
+  const path = isObj(m.path) ? m.path : {};
+  if ((str(path.type) ?? 'PathPrefix') !== 'PathPrefix') return undefined;
+  const value = str(path.value) ?? '/';
+  return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
 }
 
 /**

@@ -1,17 +1,22 @@
 // The outbound half of a sidecar: the app's calls arrive on localHost:15001 with their original Host; the
-// proxy resolves the Service, picks the rule (HTTPRoute / TrafficSplit / default), applies faults, header
-// filters, timeouts and retries, balances over the Service's endpoints, and sends over mTLS to meshed pods
+// proxy resolves the Service, picks the rule (HTTPRoute / TrafficSplit / default), applies faults, the HTTPRoute
+// filters (header modifiers, redirects, URL rewrites, mirrors; the rule's, then the chosen backendRef's),
+// timeouts and retries, balances over the Service's endpoints, and sends over mTLS to meshed pods
 // (plain HTTP to the rest). A snapshot swap only affects requests that start after it.
-import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, PodInfo } from '../config/snapshot.js';
+import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, MirrorSpec, PodInfo, RedirectSpec } from '../config/snapshot.js';
 import {
   DEBUG_ATTEMPTS_HEADER,
   DEBUG_ENDPOINT_HEADER,
   DEBUG_PEER_IDENTITY_HEADER,
   DEBUG_REQUEST_HEADER,
   DEBUG_ROUTE_HEADER,
+  MIRROR_BODY_LIMIT_BYTES,
+  MIRROR_MAX_IN_FLIGHT,
+  MIRROR_TIMEOUT_MS,
   RETRY_BODY_LIMIT_BYTES,
 } from '../constants.js';
+import { applyModifier, filtersFor, hasRoutingFilters, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from './request-filters.js';
 import { canonical, resolveDestination, type Destination } from './destination.js';
 import { proxyError, stripHopByHop, type ProxyContext } from './proxy-context.js';
 import { defaultRule, matchRule, pickBackend, tableFor } from './route-matcher.js';
@@ -46,6 +51,8 @@ interface Target {
   serviceNamespace: string;
   service: string;
   identity?: string; // expected peer identity when mTLS is used
+  /** The rule's backendRef chosen (absent for a direct pod address). */
+  backend?: CompiledBackend;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -54,6 +61,8 @@ export class OutboundProxy {
   readonly tlsAgent: MeshTlsAgent;
   private readonly agent: Agent;
   private statsCache = new Map<string, TrafficStats>();
+  /** Mirrored copies on the wire; past MIRROR_MAX_IN_FLIGHT further copies are dropped, never queued. */
+  private mirrorsInFlight = 0;
   /** The fast path's upstream connections; TLS ones made with an old certificate are not reused. */
   readonly pool: UpstreamPool;
 
@@ -82,7 +91,7 @@ export class OutboundProxy {
 
   /**
    * The fast path's choice for a parsed request: a plan when the rule needs nothing beyond choosing an
-   * endpoint (no retries, timeouts, faults, header filters, header-based matching), else undefined.
+   * endpoint (no retries, timeouts, faults, filters of any kind, header-based matching), else undefined.
    */
   fastPlan = (head: RequestHead): RelayPlan | undefined => {
     const start = performance.now();
@@ -112,7 +121,7 @@ export class OutboundProxy {
     } else {
       rule = { label: '', kind: 'default', routeNamespace: '', routeName: '', backends: [], totalWeight: 0 };
     }
-    if (rule.reject || rule.fault || rule.retry || rule.requestHeaders || rule.responseHeaders || rule.requestTimeoutMs || rule.backendTimeoutMs) return undefined;
+    if (rule.reject || rule.fault || rule.retry || rule.requestHeaders || rule.responseHeaders || rule.requestTimeoutMs || rule.backendTimeoutMs || hasRoutingFilters(rule)) return undefined;
     const target = this.pickTarget(snap, dest, rule);
     if (target instanceof AttemptError) return undefined;
     return new OutboundPlan(this, head, start, dest, rule, target);
@@ -171,24 +180,39 @@ export class OutboundProxy {
       }
     }
 
+    const requestPath = req.url ?? '/';
+    const requestAuthority = rawHeader(req.rawHeaders, 'host') ?? '';
+    let path = requestPath;
+    if (rule.redirect) return this.redirect(req, res, start, dest, rule, rule.redirect, rule.responseHeaders, path);
+
     // Without header filters, headers go through as raw pairs (see raw-headers.ts); with them, as an object.
+    const filtered = hasRoutingFilters(rule);
     let headers: OutgoingHttpHeaders | string[];
-    if (rule.requestHeaders) {
+    if (rule.requestHeaders || filtered) {
       headers = req.headers;
       stripHopByHop(headers);
-      applyModifier(headers, rule.requestHeaders);
+      if (rule.requestHeaders) applyModifier(headers, rule.requestHeaders);
+      if (rule.rewrite) {
+        const t = rewriteTarget(String(headers.host ?? ''), path, rule.rewrite);
+        headers.host = t.authority;
+        path = t.pathWithQuery;
+      }
     } else {
       headers = forwardableHeaders(req.rawHeaders);
     }
 
-    // A retry needs the body again: buffer small bodies (like Linkerd, 64 KiB); stream the rest, unretried.
+    // A retry or a mirror needs the body again: buffer small bodies (like Linkerd, 64 KiB); stream the rest,
+    // unretried and unmirrored.
+    const mirrored = !!rule.mirrors || rule.backends.some((b) => b.filters?.mirrors);
     const length = Number(rawHeader(req.rawHeaders, 'content-length') ?? 0);
     const hasBody = length > 0 || rawHeader(req.rawHeaders, 'transfer-encoding') !== undefined;
     let body: Buffer | 'stream' | undefined;
     if (!hasBody) body = undefined;
     else if (rule.retry && length > 0 && length <= RETRY_BODY_LIMIT_BYTES) body = await readBody(req, length);
+    else if (mirrored && length > 0 && length <= MIRROR_BODY_LIMIT_BYTES) body = await readBody(req, length);
     else body = 'stream';
     const maxAttempts = rule.retry && body !== 'stream' ? rule.retry.attempts + 1 : 1;
+    if (rule.mirrors && body !== 'stream') this.mirror(snap, rule.mirrors, req.method ?? 'GET', path, headers as OutgoingHttpHeaders, body);
 
     let inFlight: ReturnType<typeof httpRequest> | undefined;
     let timedOut = false;
@@ -217,10 +241,31 @@ export class OutboundProxy {
         continue;
       }
       lastTarget = target;
+      // The chosen backendRef's own filters, on a copy of the rule's request.
+      let sendHeaders = headers;
+      let sendPath = path;
+      const own = target.backend?.filters;
+      if (own) {
+        const all = filtersFor(rule, target.backend);
+        if (own.redirect) {
+          clearTimeout(deadline);
+          return this.redirect(req, res, start, dest, rule, own.redirect, all.responseHeaders, path);
+        }
+        const h: OutgoingHttpHeaders = { ...(headers as OutgoingHttpHeaders) };
+        if (own.requestHeaders) applyModifier(h, own.requestHeaders);
+        if (own.rewrite) {
+          // The rule's and the backendRef's rewrites merged (the backendRef's fields win), from the caller's request.
+          const t = rewriteTarget(requestAuthority, requestPath, all.rewrite);
+          h.host = t.authority;
+          sendPath = t.pathWithQuery;
+        }
+        sendHeaders = h;
+        if (own.mirrors && attempt === 1 && body !== 'stream') this.mirror(snap, own.mirrors, req.method ?? 'GET', sendPath, h, body);
+      }
       const done = this.ctx.balancer.start(target.endpoint);
       const sent = performance.now();
       try {
-        const upstream = await this.attempt(req, target, headers, body, rule.backendTimeoutMs, (r) => (inFlight = r));
+        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, rule.backendTimeoutMs, (r) => (inFlight = r));
         done(performance.now() - sent);
         if (timedOut || res.destroyed) {
           upstream.resume();
@@ -233,10 +278,11 @@ export class OutboundProxy {
           continue;
         }
         let out: OutgoingHttpHeaders | string[];
-        if (rule.responseHeaders) {
+        const responseHeaders = own ? filtersFor(rule, target.backend).responseHeaders : rule.responseHeaders;
+        if (responseHeaders) {
           out = upstream.headers;
           stripHopByHop(out);
-          applyModifier(out, rule.responseHeaders);
+          applyModifier(out, responseHeaders);
         } else {
           out = forwardableHeaders(upstream.rawHeaders);
         }
@@ -274,7 +320,53 @@ export class OutboundProxy {
     if (!port) return new AttemptError(500, `backend Service ${backend.namespace}/${backend.service} has no port ${portNumber}`, false);
     if (port.endpoints.length === 0) return new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true);
     const endpoint = this.ctx.balancer.pick(port.endpoints);
-    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod) };
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod), backend };
+  }
+
+  /** A RequestRedirect: the proxy answers itself, with the Location request-filters.ts composes. */
+  private redirect(req: IncomingMessage, res: ServerResponse, start: number, dest: Destination, rule: CompiledRule, redirect: RedirectSpec, responseHeaders: HeaderModifier | undefined, path: string): void {
+    const location = redirectLocation(
+      // The app speaks plain HTTP to its sidecar; the "listener" is the Service port (or pod port) it dialled.
+      { scheme: 'http', authority: rawHeader(req.rawHeaders, 'host') ?? '', pathWithQuery: path, listenerPort: dest.kind === 'service' ? dest.port.port : dest.port },
+      redirect,
+    );
+    const out: OutgoingHttpHeaders = { location, 'content-length': 0 };
+    if (responseHeaders) applyModifier(out, responseHeaders);
+    res.writeHead(redirect.status, out);
+    res.end();
+    req.resume();
+    this.record(req, start, redirect.status, undefined, dest, rule.label, undefined);
+  }
+
+  /**
+   * RequestMirror: fire-and-forget copies to one endpoint of each selected mirror Service, through the same mesh path
+   * as real requests (balancer, mTLS to meshed pods), with the Host marked `-shadow` as Envoy marks it. The answer is
+   * read and discarded; errors, timeouts and a full in-flight budget only drop the copy, never touch the caller's
+   * request (which does not wait for it).
+   */
+  private mirror(snap: MeshSnapshot, mirrors: MirrorSpec[], method: string, path: string, headers: OutgoingHttpHeaders, body: Buffer | undefined): void {
+    for (const m of mirrors) {
+      if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
+      const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
+      if (!port || port.endpoints.length === 0) continue;
+      const endpoint = this.ctx.balancer.pick(port.endpoints);
+      const identity = this.peerIdentity(endpoint.pod);
+      const copy: OutgoingHttpHeaders = { ...headers, host: shadowAuthority(String(headers.host ?? `${m.service}:${m.port}`)) };
+      const options: RequestOptions & MeshRequestOptions = { host: endpoint.ip, port: endpoint.port, method, path, headers: copy, agent: identity ? this.tlsAgent : this.agent, meshIdentity: identity };
+      this.mirrorsInFlight++;
+      const settle = this.ctx.balancer.start(endpoint);
+      const sent = performance.now();
+      const request = httpRequest(options);
+      const timer = setTimeout(() => request.destroy(new Error(`mirror timeout of ${MIRROR_TIMEOUT_MS}ms`)), MIRROR_TIMEOUT_MS).unref();
+      request.once('close', () => {
+        clearTimeout(timer);
+        this.mirrorsInFlight--;
+        settle(performance.now() - sent);
+      });
+      request.on('error', () => {}); // a lost copy is not the caller's problem
+      request.once('response', (r) => r.resume());
+      request.end(body);
+    }
   }
 
   /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
@@ -285,6 +377,7 @@ export class OutboundProxy {
   private attempt(
     req: IncomingMessage,
     target: Target,
+    path: string,
     headers: OutgoingHttpHeaders | string[],
     body: Buffer | 'stream' | undefined,
     timeoutMs: number | undefined,
@@ -295,7 +388,7 @@ export class OutboundProxy {
         host: target.endpoint.ip,
         port: target.endpoint.port,
         method: req.method,
-        path: req.url,
+        path,
         headers,
         agent: target.identity ? this.tlsAgent : this.agent,
         meshIdentity: target.identity,
@@ -443,14 +536,6 @@ function describeService(out: OutgoingHttpHeaders | string[], target: Target, at
   if (target.identity) set(DEBUG_PEER_IDENTITY_HEADER, target.identity);
 }
 
-export function applyModifier(headers: OutgoingHttpHeaders | IncomingHttpHeaders, m: HeaderModifier): void {
-  for (const name of m.remove) delete headers[name];
-  for (const [name, value] of m.set) headers[name] = value;
-  for (const [name, value] of m.add) {
-    const prev = headers[name];
-    headers[name] = prev === undefined ? value : `${Array.isArray(prev) ? prev.join(',') : prev},${value}`;
-  }
-}
 
 function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -461,4 +546,4 @@ function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
   });
 }
 
-export { canonical };
+export { canonical, applyModifier };
