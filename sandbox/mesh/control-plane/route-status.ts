@@ -6,7 +6,7 @@ import type { ResourceType } from '../../apiserver/resources.js';
 import type { KubeObject } from '../../apiserver/store.js';
 import { StatusError } from '../../apiserver/errors.js';
 import { CONTROLLER_NAME } from '../constants.js';
-import type { RouteParentStatus } from './http-route-compiler.js';
+import type { RouteParentStatus } from './route-parents.js';
 import { isDeepStrictEqual } from 'node:util';
 
 interface StoredCondition {

@@ -1,5 +1,5 @@
-// The outbound half of a sidecar: the app's calls arrive on localHost:15001 with their original Host; the
-// proxy resolves the Service, picks the rule (HTTPRoute / TrafficSplit / default), applies faults, header
+// The outbound half of a sidecar: the app's calls arrive on localHost:15001, each connection led by the address
+// the app dialled (its original destination; the Host header only when there is none); the proxy resolves the Service, picks the rule (HTTPRoute / TrafficSplit / default), applies faults, header
 // filters, timeouts and retries, balances over the Service's endpoints, and sends over mTLS to meshed pods
 // (plain HTTP to the rest). A snapshot swap only affects requests that start after it.
 import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
@@ -12,7 +12,7 @@ import {
   DEBUG_ROUTE_HEADER,
   RETRY_BODY_LIMIT_BYTES,
 } from '../constants.js';
-import { canonical, resolveDestination, type Destination } from './destination.js';
+import { canonical, requestDestination, type Destination } from './destination.js';
 import { proxyError, stripHopByHop, type ProxyContext } from './proxy-context.js';
 import { defaultRule, matchRule, pickBackend, tableFor } from './route-matcher.js';
 import type { TrafficStats } from './traffic-stats.js';
@@ -84,10 +84,10 @@ export class OutboundProxy {
    * The fast path's choice for a parsed request: a plan when the rule needs nothing beyond choosing an
    * endpoint (no retries, timeouts, faults, header filters, header-based matching), else undefined.
    */
-  fastPlan = (head: RequestHead): RelayPlan | undefined => {
+  fastPlan = (head: RequestHead, client: Socket): RelayPlan | undefined => {
     const start = performance.now();
     const snap = this.ctx.snapshot();
-    const dest = resolveDestination(rawHeader(head.rawHeaders, 'host'), this.ctx.namespace, snap);
+    const dest = requestDestination(client, rawHeader(head.rawHeaders, 'host'), this.ctx.namespace, snap);
     if ('error' in dest) return undefined;
     let rule: CompiledRule;
     if (dest.kind === 'service') {
@@ -127,7 +127,7 @@ export class OutboundProxy {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
     const snap = this.ctx.snapshot();
-    const dest = resolveDestination(rawHeader(req.rawHeaders, 'host'), this.ctx.namespace, snap);
+    const dest = requestDestination(req.socket, rawHeader(req.rawHeaders, 'host'), this.ctx.namespace, snap);
     if ('error' in dest) {
       this.finish(req, res, start, 502, dest.error, undefined, '', undefined);
       return;
