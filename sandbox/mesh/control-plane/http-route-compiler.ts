@@ -70,12 +70,26 @@ export function compileHttpRoute(route: KubeObject, lookups: RouteLookups): Comp
   const parents = parentStatuses(resolved, problems);
   const attachments: RouteAttachment[] = [];
   resolved.forEach((p, i) => {
-    if (p.service && parents[i].conditions[0].status === 'True') {
-      const { port } = p.service;
-      attachments.push({ namespace: p.service.namespace, service: p.service.name, port, entries: ranked.map((e) => ({ ...e, port })) });
-    }
+    if (p.service && parents[i].conditions[0].status === 'True') attachments.push(attachTo(p.service, ranked));
   });
   return { attachments, parents };
+}
+
+/**
+ * A route's entries on one parent Service port. A rule without backendRefs sends to the parent Service itself, as
+ * Linkerd and Istio do for mesh routes (Linkerd's docs attach such routes to a Service for per-route metrics).
+ */
+export function attachTo(parent: { namespace: string; name: string; port?: number }, ranked: Omit<RankedEntry, 'port'>[]): RouteAttachment {
+  const toParent = new Map<CompiledRule, CompiledRule>();
+  const entries = ranked.map((e): RankedEntry => {
+    let rule = e.rule;
+    if (rule.backends.length === 0 && !rule.reject) {
+      rule = toParent.get(e.rule) ?? { ...e.rule, backends: [{ namespace: parent.namespace, service: parent.name, port: parent.port ?? 0, weight: 1 }], totalWeight: 1 };
+      toParent.set(e.rule, rule);
+    }
+    return { ...e, rule, port: parent.port };
+  });
+  return { namespace: parent.namespace, service: parent.name, port: parent.port, entries };
 }
 
 export function compileMatch(m: Obj, field: string, problems: Problems): CompiledMatch | undefined {
@@ -172,8 +186,8 @@ function compileRule(rule: Obj, field: string, ns: string, routeName: string, lo
     compiled.backends.push(backend);
   });
   compiled.totalWeight = compiled.backends.reduce((s, b) => s + b.weight, 0);
-  // No backendRefs (or all weights zero): the spec says such requests get a 500.
-  if (compiled.totalWeight === 0) rejectWith(500, compiled.backends.length ? 'all backendRefs have weight 0' : 'rule has no backendRefs');
+  // All weights zero: the spec says such requests get a 500. No backendRefs at all: the parent Service (attachTo).
+  if (compiled.totalWeight === 0 && compiled.backends.length) rejectWith(500, 'all backendRefs have weight 0');
 
   const timeouts = isObj(rule.timeouts) ? rule.timeouts : {};
   for (const [key, prop] of [['request', 'requestTimeoutMs'], ['backendRequest', 'backendTimeoutMs']] as const) {
