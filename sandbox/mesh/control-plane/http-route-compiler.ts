@@ -143,7 +143,7 @@ export function compileMatch(m: Obj, field: string, problems: Problems): Compile
   return ok ? { path: compiledPath, method, headers, query } : undefined;
 }
 
-function compileRule(rule: Obj, field: string, ns: string, routeName: string, lookups: RouteLookups, problems: Problems): CompiledRule {
+export function compileRule(rule: Obj, field: string, ns: string, routeName: string, lookups: RouteLookups, problems: Problems): CompiledRule {
   const ruleName = str(rule.name);
   const compiled: CompiledRule = {
     label: ruleName ? `${routeName}/${ruleName}` : routeName,

@@ -1,4 +1,4 @@
-// Writes HTTPRoute status.parents[] for the parents this mesh owns, through the status subresource.
+// Writes a route's status.parents[] (HTTPRoute and GRPCRoute alike: the same RouteStatus) for the parents this mesh owns, through the status subresource.
 // Entries of other controllers are kept; lastTransitionTime only moves when a condition's status changes,
 // and nothing is written when nothing changed (so the write does not feed back into another write).
 import type { ClusterApi } from '../../apiserver/api.js';
