@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
+import { matchRule } from '../../sandbox/mesh/proxy/route-matcher.js';
 
 const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream');
 const WAIT = ['--timeout=60s'];
@@ -162,5 +163,40 @@ describe('GAMMA routes on the sandbox', () => {
     const out = await kubectlOk(c, ['exec', '-n', MESH_NS, v1, '-c', 'echo', '--', 'client', 'http://echo/', '--count=6']);
     assert.match(out, /All 6 requests succeeded/);
     await kubectlOk(c, ['delete', 'httproute', '-n', MESH_NS, 'no-group', 'to-gateway', 'odd-kind', 'no-such-service']);
+  });
+
+  test("the upstream mesh suite's GRPCRoutes: served (get, explain), Accepted, and compiled into echo's table for port 7070", async () => {
+    const out = await kubectlOk(c, ['apply', '-f', join(UPSTREAM, 'gateway-api', 'grpcroute-weight.yaml'), '-f', join(UPSTREAM, 'gateway-api', 'grpcroute-request-header-modifier.yaml')]);
+    assert.match(out, /grpcroute.gateway.networking.k8s.io\/mesh-grpc-weighted-backends created/);
+    assert.match(out, /grpcroute.gateway.networking.k8s.io\/grpc-request-header-modifier created/);
+
+    const [weighted] = await routeParents(c, 'grpcroute', MESH_NS, 'mesh-grpc-weighted-backends');
+    // echo-v3 is not in the suite's manifests: its weight is 0, so it never gets traffic; the route is Accepted and
+    // says the reference does not resolve (the suite only checks the 70/30 split between echo-v1 and echo-v2).
+    assert.deepEqual([cond(weighted, 'Accepted')?.status, cond(weighted, 'ResolvedRefs')?.status, cond(weighted, 'ResolvedRefs')?.reason], ['True', 'False', 'BackendNotFound']);
+    assert.match(cond(weighted, 'ResolvedRefs')!.message, /Service "gateway-conformance-mesh\/echo-v3" not found/);
+    const [modifier] = await routeParents(c, 'grpcroute', MESH_NS, 'grpc-request-header-modifier');
+    assert.deepEqual(modifier.conditions.map((x) => [x.type, x.status]), [['Accepted', 'True'], ['ResolvedRefs', 'True']]);
+
+    const table = await kubectlOk(c, ['get', 'grpcroutes', '-n', MESH_NS]);
+    assert.match(table, /^NAME\s+HOSTNAMES\s+AGE\n/);
+    assert.match(table, /^grpc-request-header-modifier\s+\d+s\n/m);
+    assert.match(table, /^mesh-grpc-weighted-backends\s+\d+s\n/m);
+    const explain = await kubectlOk(c, ['explain', 'grpcroute.spec.rules.matches.method']);
+    assert.match(explain, /GROUP:\s+gateway\.networking\.k8s\.io\nKIND:\s+GRPCRoute\nVERSION:\s+v1/);
+    assert.match(explain, /^\s+service\s+<string>/m);
+
+    // The compiled snapshot: a gRPC call's path and headers pick the rule as the suite intends.
+    const snap = c.sandbox.mesh!.controlPlane.snapshot;
+    const echo = snap.namespaces.get(MESH_NS)?.producerRoutes.get('echo');
+    assert.ok(echo, "echo's route table");
+    const call = (headers: Record<string, string>) => matchRule(echo, 7070, { method: 'POST', path: '/proto.EchoTestService/Echo', query: '', headers });
+    const multi = call({ 'x-test-case': 'multi' })!;
+    assert.deepEqual([multi.kind, multi.routeName, multi.backends.map((b) => b.service)], ['GRPCRoute', 'grpc-request-header-modifier', ['echo-v2']]);
+    assert.deepEqual(multi.requestHeaders?.remove, ['x-header-remove-1', 'x-header-remove-2']);
+    const plain = call({})!;
+    assert.deepEqual([plain.routeName, plain.backends.map((b) => [b.service, b.weight])], ['mesh-grpc-weighted-backends', [['echo-v1', 70], ['echo-v2', 30], ['echo-v3', 0]]]);
+    assert.equal(matchRule(echo, 80, { method: 'GET', path: '/', query: '', headers: {} }), undefined, 'port 80 is not covered by the GRPCRoutes');
+    await kubectlOk(c, ['delete', '-f', join(UPSTREAM, 'gateway-api', 'grpcroute-weight.yaml'), '-f', join(UPSTREAM, 'gateway-api', 'grpcroute-request-header-modifier.yaml')]);
   });
 });
