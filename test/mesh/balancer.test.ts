@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PeakEwmaBalancer } from '../../sandbox/mesh/proxy/balancer.js';
 import type { MeshEndpoint } from '../../sandbox/mesh/config/snapshot.js';
+import { BALANCER_DECAY_ENV } from '../../sandbox/mesh/proxy/sidecar.js';
+import { MeshHarness, whoami } from './harness.js';
 
 const A: MeshEndpoint = { ip: '10.0.0.1', port: 9080 };
 const B: MeshEndpoint = { ip: '10.0.0.2', port: 9080 };
@@ -53,4 +55,32 @@ test('an idle endpoint is not starved: with no traffic for a while, the formerly
   clock.t += 120_000; // two minutes with no traffic: the slow sample is forgotten
   const picks = drive(b, clock, 1_000, 10, () => 1);
   assert.ok(picks.get(slow)! >= 350, `the once-slow endpoint gets its share (${picks.get(slow)}/1000)`);
+});
+
+test('through real sidecars: an endpoint that was slow for a moment gets its share again once the decay time has passed', async () => {
+  const h = await MeshHarness.start();
+  try {
+    let slow = true;
+    const fast = whoami('b');
+    const sometimesSlow = whoami('a');
+    h.service('api', 8080, { app: 'api' });
+    await h.pod({ name: 'api-a', app: 'api', handler: (req, res) => (slow ? setTimeout(() => sometimesSlow(req, res), 200) : sometimesSlow(req, res)) });
+    await h.pod({ name: 'api-b', app: 'api', handler: fast });
+    // The client's balancer forgets over 300 ms instead of 10 s, so the test need not wait a minute.
+    const client = await h.pod({ name: 'client', app: 'client', port: 8081, sidecarEnv: { [BALANCER_DECAY_ENV]: '300' } });
+
+    // Until api-a has answered slowly at least once (both start neutral, so it is picked soon).
+    let slowSeen = false;
+    for (let i = 0; i < 50 && !slowSeen; i++) slowSeen = JSON.parse((await h.send(client, 'api:8080', '/')).body).pod === 'a';
+    assert.ok(slowSeen, 'api-a answered (slowly) once');
+    slow = false;
+
+    // Ten decay times later, with no request to api-a since: sequential requests are shared.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const replies = await h.sendMany(client, 'api:8080', '/', 100, 1);
+    const a = replies.filter((r) => JSON.parse(r.body).pod === 'a').length;
+    assert.ok(a >= 20 && a <= 80, `api-a got ${a}/100 after the decay (starved before the fix: 0)`);
+  } finally {
+    await h.stop();
+  }
 });

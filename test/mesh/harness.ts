@@ -32,6 +32,8 @@ export interface PodSpec {
   handler?: RequestListener;
   /** The sidecar runs as this ServiceAccount while the Pod object says `serviceAccount` (an impostor). */
   sidecarServiceAccount?: string;
+  /** Extra env for the sidecar (e.g. MESH_PROXY_BALANCER_DECAY_MS). */
+  sidecarEnv?: Record<string, string>;
 }
 
 export interface TestPod {
@@ -139,7 +141,7 @@ export class MeshHarness {
         listenHost: podIP,
         localHost,
         ports: [],
-        env: { MESH_PROXY_INBOUND_PORTS: String(port) },
+        env: { MESH_PROXY_INBOUND_PORTS: String(port), ...(spec.sidecarEnv ?? {}) },
         args: [],
         agent: new Agent(),
         resolve: () => undefined,
