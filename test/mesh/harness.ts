@@ -34,6 +34,8 @@ export interface PodSpec {
   sidecarServiceAccount?: string;
   /** Extra env for the sidecar (e.g. MESH_PROXY_BALANCER_DECAY_MS). */
   sidecarEnv?: Record<string, string>;
+  /** The pod's egress check (default: everything allowed — the harness has no node address book). */
+  checkDial?: WorkloadContext['network']['checkDial'];
 }
 
 export interface TestPod {
@@ -148,7 +150,7 @@ export class MeshHarness {
         dial: () => { throw new Error("the mesh harness runs sidecars only") },
         connectAddress: () => undefined,
         // This harness runs sidecars without the node runtime: no address book, so no policy either.
-        network: { admit: () => true, guard: (server) => server, checkDial: () => undefined },
+        network: { admit: () => true, guard: (server) => server, checkDial: spec.checkDial ?? (() => undefined) },
         log: process.env.MESH_DEBUG ? (line) => console.error(`[${spec.name}] ${line}`) : () => {},
         exit: () => {},
       };
