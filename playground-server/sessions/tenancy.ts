@@ -71,6 +71,7 @@ export const SESSION_QUOTA_HARD: Record<string, string> = {
   'count/statefulsets.apps': '10',
   'count/daemonsets.apps': '5',
   'count/httproutes.gateway.networking.k8s.io': '30',
+  'count/grpcroutes.gateway.networking.k8s.io': '30',
   'count/trafficsplits.split.smi-spec.io': '30',
   'count/traffictargets.access.smi-spec.io': '30',
   'count/httproutegroups.specs.smi-spec.io': '30',

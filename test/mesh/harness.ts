@@ -32,6 +32,10 @@ export interface PodSpec {
   handler?: RequestListener;
   /** The sidecar runs as this ServiceAccount while the Pod object says `serviceAccount` (an impostor). */
   sidecarServiceAccount?: string;
+  /** Extra env for the sidecar (e.g. MESH_PROXY_BALANCER_DECAY_MS). */
+  sidecarEnv?: Record<string, string>;
+  /** The pod's egress check (default: everything allowed — the harness has no node address book). */
+  checkDial?: WorkloadContext['network']['checkDial'];
 }
 
 export interface TestPod {
@@ -139,14 +143,14 @@ export class MeshHarness {
         listenHost: podIP,
         localHost,
         ports: [],
-        env: { MESH_PROXY_INBOUND_PORTS: String(port) },
+        env: { MESH_PROXY_INBOUND_PORTS: String(port), ...(spec.sidecarEnv ?? {}) },
         args: [],
         agent: new Agent(),
         resolve: () => undefined,
         dial: () => { throw new Error("the mesh harness runs sidecars only") },
         connectAddress: () => undefined,
         // This harness runs sidecars without the node runtime: no address book, so no policy either.
-        network: { admit: () => true, guard: (server) => server, checkDial: () => undefined },
+        network: { admit: () => true, guard: (server) => server, checkDial: spec.checkDial ?? (() => undefined) },
         log: process.env.MESH_DEBUG ? (line) => console.error(`[${spec.name}] ${line}`) : () => {},
         exit: () => {},
       };

@@ -126,7 +126,7 @@ export interface RetryPolicy {
 export interface CompiledRule extends HttpFilters {
   /** Metrics/tap label: `<route name>` or `<route name>/<rule name>`. */
   label: string;
-  kind: 'HTTPRoute' | 'TrafficSplit' | 'default';
+  kind: 'HTTPRoute' | 'GRPCRoute' | 'TrafficSplit' | 'default';
   routeNamespace: string;
   routeName: string;
   backends: CompiledBackend[];

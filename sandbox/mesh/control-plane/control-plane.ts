@@ -30,6 +30,7 @@ const WATCHED: { kind: Kind | 'namespaces'; group: string; plural: string }[] = 
   { kind: 'pods', group: '', plural: 'pods' },
   { kind: 'configmaps', group: '', plural: 'configmaps' },
   { kind: 'httproutes', group: 'gateway.networking.k8s.io', plural: 'httproutes' },
+  { kind: 'grpcroutes', group: 'gateway.networking.k8s.io', plural: 'grpcroutes' },
   { kind: 'trafficsplits', group: 'split.smi-spec.io', plural: 'trafficsplits' },
   { kind: 'traffictargets', group: 'access.smi-spec.io', plural: 'traffictargets' },
   { kind: 'httproutegroups', group: 'specs.smi-spec.io', plural: 'httproutegroups' },
@@ -40,6 +41,7 @@ const emptyObjects = (): NamespaceObjects => ({
   endpoints: new Map(),
   pods: new Map(),
   httproutes: new Map(),
+  grpcroutes: new Map(),
   trafficsplits: new Map(),
   traffictargets: new Map(),
   httproutegroups: new Map(),
@@ -58,6 +60,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private proxies = new Set<MeshProxyHandle>();
   private unwatch: (() => void)[] = [];
   private httpRouteType?: ResourceType;
+  private grpcRouteType?: ResourceType;
   private stopped = false;
   /** SMI/route problems of the last compile per namespace (shown by diagnostics; never fatal). */
   readonly problems = new Map<string, string[]>();
@@ -167,6 +170,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         continue;
       }
       if (w.kind === 'httproutes') this.httpRouteType = type;
+      if (w.kind === 'grpcroutes') this.grpcRouteType = type;
       this.unwatch.push(this.api.watch(type, undefined, undefined, (e) => this.onEvent(w.kind, e)));
     }
   }
@@ -221,6 +225,10 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
           const route = objs.httproutes.get(name);
           if (route && this.httpRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.httpRouteType!, route, parents));
         }
+        for (const [name, parents] of result.grpcRouteStatus) {
+          const route = objs.grpcroutes.get(name);
+          if (route && this.grpcRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.grpcRouteType!, route, parents));
+        }
       } catch (err) {
         // A compile bug must not take the mesh down: keep serving the namespace's last good config.
         this.options.log?.(`mesh control plane: compiling namespace ${ns} failed: ${(err as Error).stack}`);
@@ -232,7 +240,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       try {
         write();
       } catch (err) {
-        this.options.log?.(`mesh control plane: writing HTTPRoute status failed: ${(err as Error).message}`);
+        this.options.log?.(`mesh control plane: writing route status failed: ${(err as Error).message}`);
       }
     }
   }

@@ -108,7 +108,7 @@ export function compileFilters(list: unknown, field: string, ctx: FilterContext,
   return out;
 }
 
-function headerModifier(v: unknown): HeaderModifier {
+export function headerModifier(v: unknown): HeaderModifier {
   const m = isObj(v) ? v : {};
   const pairs = (list: unknown): [string, string][] =>
     arr(list).flatMap((h) => (isObj(h) && typeof h.name === 'string' && typeof h.value === 'string' ? [[h.name.toLowerCase(), h.value] as [string, string]] : []));

@@ -3,10 +3,11 @@
 // A bad route is reported in its status and contributes nothing; it never throws.
 import type { KubeObject } from '../../apiserver/store.js';
 import type { CompiledBackend, CompiledMatch, CompiledRule, FaultSpec, ValueMatch } from '../config/snapshot.js';
-import { CONTROLLER_NAME, MAX_FAULT_DELAY_MS, MAX_RETRY_ATTEMPTS } from '../constants.js';
+import { MAX_FAULT_DELAY_MS, MAX_RETRY_ATTEMPTS } from '../constants.js';
 import { parseGatewayDuration } from './duration.js';
 import { compileFilters, type FilterContext } from './http-filter-compiler.js';
 import type { RankedEntry } from './route-precedence.js';
+import { parentStatuses, resolveParents, type RouteParentStatus } from './route-parents.js';
 
 export interface ServiceFacts {
   ports: { port: number; name?: string }[];
@@ -17,27 +18,7 @@ export interface RouteLookups {
   configMap(namespace: string, name: string): Record<string, string> | undefined;
 }
 
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-}
-
-export interface ParentRef {
-  group?: string;
-  kind?: string;
-  namespace?: string;
-  name: string;
-  port?: number;
-  sectionName?: string;
-}
-
-export interface RouteParentStatus {
-  parentRef: ParentRef;
-  controllerName: string;
-  conditions: Condition[];
-}
+export type { Condition, ParentRef, RouteParentStatus } from './route-parents.js';
 
 export interface RouteAttachment {
   namespace: string;
@@ -55,10 +36,10 @@ export interface CompiledHttpRoute {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** Collects problems by the condition they affect, with the field path in each message. */
-class Problems {
+export class Problems {
   accepted: { reason: string; message: string }[] = [];
   refs: { reason: string; message: string }[] = [];
 }
@@ -86,42 +67,33 @@ export function compileHttpRoute(route: KubeObject, lookups: RouteLookups): Comp
     });
   });
 
+  const resolved = resolveParents('HTTPRoute', ns, spec.parentRefs, (n, svc) => lookups.service(n, svc));
+  const parents = parentStatuses(resolved, problems);
   const attachments: RouteAttachment[] = [];
-  const parents: RouteParentStatus[] = [];
-  arr(spec.parentRefs).forEach((raw, i) => {
-    if (!isObj(raw)) return;
-    const ref: ParentRef = { name: str(raw.name) ?? '' };
-    if (raw.group !== undefined) ref.group = str(raw.group);
-    if (raw.kind !== undefined) ref.kind = str(raw.kind);
-    if (raw.namespace !== undefined) ref.namespace = str(raw.namespace);
-    if (typeof raw.port === 'number') ref.port = raw.port;
-    if (raw.sectionName !== undefined) ref.sectionName = str(raw.sectionName);
-    // Only Service parents (GAMMA) belong to the mesh; Gateway parents are some gateway controller's.
-    if ((ref.group ?? 'gateway.networking.k8s.io') !== '' || (ref.kind ?? 'Gateway') !== 'Service') return;
-    const parentNs = ref.namespace ?? ns;
-    const svc = lookups.service(parentNs, ref.name);
-    let parentProblem: string | undefined;
-    if (!svc) parentProblem = `spec.parentRefs[${i}]: Service "${parentNs}/${ref.name}" not found`;
-    else if (ref.port !== undefined && !svc.ports.some((p) => p.port === ref.port))
-      parentProblem = `spec.parentRefs[${i}].port: Service "${parentNs}/${ref.name}" has no port ${ref.port} (ports: ${svc.ports.map((p) => p.port).join(', ') || 'none'})`;
-
-    const accepted: Condition = parentProblem
-      ? { type: 'Accepted', status: 'False', reason: 'NoMatchingParent', message: parentProblem }
-      : problems.accepted.length
-        ? { type: 'Accepted', status: 'False', reason: problems.accepted[0].reason, message: problems.accepted.map((p) => p.message).join('; ') }
-        : { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Route is attached to the Service' };
-    const resolved: Condition = problems.refs.length
-      ? { type: 'ResolvedRefs', status: 'False', reason: problems.refs[0].reason, message: problems.refs.map((p) => p.message).join('; ') }
-      : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'All references resolved' };
-    parents.push({ parentRef: ref, controllerName: CONTROLLER_NAME, conditions: [accepted, resolved] });
-    if (accepted.status === 'True') {
-      attachments.push({ namespace: parentNs, service: ref.name, port: ref.port, entries: ranked.map((e) => ({ ...e, port: ref.port })) });
-    }
+  resolved.forEach((p, i) => {
+    if (p.service && parents[i].conditions[0].status === 'True') attachments.push(attachTo(p.service, ranked));
   });
   return { attachments, parents };
 }
 
-function compileMatch(m: Obj, field: string, problems: Problems): CompiledMatch | undefined {
+/**
+ * A route's entries on one parent Service port. A rule without backendRefs sends to the parent Service itself, as
+ * Linkerd and Istio do for mesh routes (Linkerd's docs attach such routes to a Service for per-route metrics).
+ */
+export function attachTo(parent: { namespace: string; name: string; port?: number }, ranked: Omit<RankedEntry, 'port'>[]): RouteAttachment {
+  const toParent = new Map<CompiledRule, CompiledRule>();
+  const entries = ranked.map((e): RankedEntry => {
+    let rule = e.rule;
+    if (rule.backends.length === 0 && !rule.reject && !rule.redirect) {
+      rule = toParent.get(e.rule) ?? { ...e.rule, backends: [{ namespace: parent.namespace, service: parent.name, port: parent.port ?? 0, weight: 1 }], totalWeight: 1 };
+      toParent.set(e.rule, rule);
+    }
+    return { ...e, rule, port: parent.port };
+  });
+  return { namespace: parent.namespace, service: parent.name, port: parent.port, entries };
+}
+
+export function compileMatch(m: Obj, field: string, problems: Problems): CompiledMatch | undefined {
   let ok = true;
   const bad = (message: string) => {
     problems.accepted.push({ reason: 'UnsupportedValue', message });
@@ -172,7 +144,7 @@ function compileMatch(m: Obj, field: string, problems: Problems): CompiledMatch 
   return ok ? { path: compiledPath, method, headers, query } : undefined;
 }
 
-function compileRule(rule: Obj, field: string, ns: string, routeName: string, lookups: RouteLookups, problems: Problems): CompiledRule {
+export function compileRule(rule: Obj, field: string, ns: string, routeName: string, lookups: RouteLookups, problems: Problems): CompiledRule {
   const ruleName = str(rule.name);
   const compiled: CompiledRule = {
     label: ruleName ? `${routeName}/${ruleName}` : routeName,
@@ -260,8 +232,9 @@ function compileRule(rule: Obj, field: string, ns: string, routeName: string, lo
     // A backendRef whose filter the mesh cannot apply: requests sent to it get a 500, as to an invalid backend.
     if (backendFilters.unsupported) compiled.backends[j].invalid ??= backendFilters.unsupported;
   });
-  // No backendRefs (or all weights zero): the spec says such requests get a 500 — unless a redirect answers them.
-  if (compiled.totalWeight === 0 && !compiled.redirect) rejectWith(500, compiled.backends.length ? 'all backendRefs have weight 0' : 'rule has no backendRefs');
+  // All weights zero: the spec says such requests get a 500 — unless a redirect answers them. No backendRefs at all:
+  // the parent Service (attachTo).
+  if (compiled.totalWeight === 0 && compiled.backends.length && !compiled.redirect) rejectWith(500, 'all backendRefs have weight 0');
   return compiled;
 }
 

@@ -4,7 +4,9 @@ import type { KubeObject } from '../../apiserver/store.js';
 import type { MeshEndpoint, NamespaceConfig, PodInfo, RouteTable, ServiceEntry, ServicePortEntry } from '../config/snapshot.js';
 import { DEFAULT_INBOUND_POLICY, MTLS_ANNOTATION, SIDECAR_CONTAINER_NAME } from '../constants.js';
 import { spiffeId } from '../identity/spiffe.js';
-import { compileHttpRoute, type RouteLookups, type RouteParentStatus, type ServiceFacts } from './http-route-compiler.js';
+import { compileHttpRoute, type CompiledHttpRoute, type RouteLookups, type RouteParentStatus, type ServiceFacts } from './http-route-compiler.js';
+import { compileGrpcRoute } from './grpc-route-compiler.js';
+import { isAccepted } from './route-parents.js';
 import { compareEntries, type RankedEntry } from './route-precedence.js';
 import { compileRouteGroup, compileTrafficSplit, compileTrafficTargets } from './smi-compiler.js';
 
@@ -15,6 +17,7 @@ export interface NamespaceObjects {
   endpoints: Map<string, KubeObject>;
   pods: Map<string, KubeObject>;
   httproutes: Map<string, KubeObject>;
+  grpcroutes: Map<string, KubeObject>;
   trafficsplits: Map<string, KubeObject>;
   traffictargets: Map<string, KubeObject>;
   httproutegroups: Map<string, KubeObject>;
@@ -25,6 +28,8 @@ export interface NamespaceCompileResult {
   config: NamespaceConfig;
   /** Desired status.parents (this mesh's entries only) by HTTPRoute name. */
   routeStatus: Map<string, RouteParentStatus[]>;
+  /** The same for GRPCRoutes. */
+  grpcRouteStatus: Map<string, RouteParentStatus[]>;
   /** Namespaces the HTTPRoutes here depend on (parents and backends elsewhere). */
   dependsOn: Set<string>;
   problems: string[];
@@ -94,14 +99,32 @@ export function compileNamespace(
   const consumer = new Map<string, RankedEntry[]>();
   const portsOf = new Map<string, Set<number> | 'all'>();
   const routeStatus = new Map<string, RouteParentStatus[]>();
+  const grpcRouteStatus = new Map<string, RouteParentStatus[]>();
   const dependsOn = new Set<string>();
-  for (const route of objs.httproutes.values()) {
-    const compiled = compileHttpRoute(route, lookups);
-    routeStatus.set(route.metadata.name!, compiled.parents);
+  // GRPCRoutes first: on a Service port both kinds attach to, the GRPCRoute wins and the HTTPRoute is rejected
+  // (GEP-1294 "Route types": only one route type applies per Service and port; GRPCRoute comes first).
+  const grpcPorts = new Map<string, Set<number> | 'all'>();
+  const attach = (compiled: CompiledHttpRoute, kind: 'HTTPRoute' | 'GRPCRoute') => {
     for (const p of compiled.parents) if (p.parentRef.namespace && p.parentRef.namespace !== name) dependsOn.add(p.parentRef.namespace);
-    for (const a of compiled.attachments) {
-      for (const e of a.entries) for (const b of e.rule.backends) if (b.namespace !== name) dependsOn.add(b.namespace);
+    const accepted = compiled.parents.filter(isAccepted); // attachments are made in this order, one per accepted parent
+    compiled.attachments.forEach((a, i) => {
       const key = a.namespace === name ? a.service : `${a.namespace}/${a.service}`;
+      const scope = `${a.namespace === name ? 'producer' : 'consumer'}|${key}`;
+      const grpc = grpcPorts.get(scope);
+      if (kind === 'GRPCRoute') {
+        grpcPorts.set(scope, a.port === undefined || grpc === 'all' ? 'all' : new Set([...(grpc ?? []), a.port]));
+      } else if (grpc && (grpc === 'all' || a.port === undefined || grpc.has(a.port))) {
+        const cond = accepted[i]?.conditions.find((c) => c.type === 'Accepted');
+        if (cond) {
+          Object.assign(cond, {
+            status: 'False',
+            reason: 'Conflicted',
+            message: `a GRPCRoute is attached to Service "${a.namespace}/${a.service}" ${a.port === undefined ? 'on a port this route covers' : `port ${a.port}`}: only one route type applies per Service port, and GRPCRoute takes precedence over HTTPRoute (GEP-1294); attach this route to another port (parentRefs[].port) or remove the GRPCRoute`,
+          });
+        }
+        return;
+      }
+      for (const e of a.entries) for (const b of e.rule.backends) if (b.namespace !== name) dependsOn.add(b.namespace);
       const target = a.namespace === name ? producer : consumer;
       const list = target.get(key) ?? [];
       list.push(...a.entries);
@@ -109,7 +132,17 @@ export function compileNamespace(
       const prev = portsOf.get(key);
       if (a.port === undefined || prev === 'all') portsOf.set(key, 'all');
       else portsOf.set(key, new Set([...(prev ?? []), a.port]));
-    }
+    });
+  };
+  for (const route of objs.grpcroutes.values()) {
+    const compiled = compileGrpcRoute(route, lookups);
+    grpcRouteStatus.set(route.metadata.name!, compiled.parents);
+    attach(compiled, 'GRPCRoute');
+  }
+  for (const route of objs.httproutes.values()) {
+    const compiled = compileHttpRoute(route, lookups);
+    routeStatus.set(route.metadata.name!, compiled.parents);
+    attach(compiled, 'HTTPRoute');
   }
   const tables = (m: Map<string, RankedEntry[]>) =>
     new Map<string, RouteTable>([...m].map(([k, entries]) => [k, { entries: entries.sort(compareEntries), ports: portsOf.get(k) ?? 'all' }]));
@@ -133,7 +166,7 @@ export function compileNamespace(
     splits,
     access,
   };
-  return { config, routeStatus, dependsOn, problems };
+  return { config, routeStatus, grpcRouteStatus, dependsOn, problems };
 }
 
 /** The mTLS opt-out annotation's value: 'enabled', 'disabled', or undefined when absent (invalid values are reported and ignored). */

@@ -1,4 +1,4 @@
-// Writes HTTPRoute status.parents[] for the parents this mesh owns, through the status subresource.
+// Writes a route's status.parents[] (HTTPRoute and GRPCRoute alike: the same RouteStatus) for the parents this mesh owns, through the status subresource.
 // Entries of other controllers are kept; lastTransitionTime only moves when a condition's status changes,
 // and nothing is written when nothing changed (so the write does not feed back into another write).
 import type { ClusterApi } from '../../apiserver/api.js';
@@ -6,7 +6,7 @@ import type { ResourceType } from '../../apiserver/resources.js';
 import type { KubeObject } from '../../apiserver/store.js';
 import { StatusError } from '../../apiserver/errors.js';
 import { CONTROLLER_NAME } from '../constants.js';
-import type { RouteParentStatus } from './http-route-compiler.js';
+import type { RouteParentStatus } from './route-parents.js';
 import { isDeepStrictEqual } from 'node:util';
 
 interface StoredCondition {

@@ -1,7 +1,8 @@
-// The outbound half of a sidecar: the app's calls arrive on localHost:15001 with their original Host; the
-// proxy resolves the Service, picks the rule (HTTPRoute / TrafficSplit / default), applies faults, the HTTPRoute
-// filters (header modifiers, redirects, URL rewrites, mirrors; the rule's, then the chosen backendRef's),
-// timeouts and retries, balances over the Service's endpoints, and sends over mTLS to meshed pods
+// The outbound half of a sidecar: the app's calls arrive on localHost:15001, each connection led by the address
+// the app dialled (its original destination; the Host header only when there is none); the proxy resolves the
+// Service, picks the rule (HTTPRoute / GRPCRoute / TrafficSplit / default), applies faults, the route filters (header
+// modifiers, redirects, URL rewrites, mirrors; the rule's, then the chosen backendRef's), timeouts and retries,
+// balances over the Service's endpoints, and sends over mTLS to meshed pods
 // (plain HTTP to the rest). A snapshot swap only affects requests that start after it.
 import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, MirrorSpec, PodInfo, RedirectSpec } from '../config/snapshot.js';
@@ -17,7 +18,7 @@ import {
   RETRY_BODY_LIMIT_BYTES,
 } from '../constants.js';
 import { applyModifier, filtersFor, hasRoutingFilters, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from './request-filters.js';
-import { canonical, resolveDestination, type Destination } from './destination.js';
+import { canonical, requestDestination, type Destination } from './destination.js';
 import { proxyError, stripHopByHop, type ProxyContext } from './proxy-context.js';
 import { defaultRule, matchRule, pickBackend, tableFor } from './route-matcher.js';
 import type { TrafficStats } from './traffic-stats.js';
@@ -93,10 +94,10 @@ export class OutboundProxy {
    * The fast path's choice for a parsed request: a plan when the rule needs nothing beyond choosing an
    * endpoint (no retries, timeouts, faults, filters of any kind, header-based matching), else undefined.
    */
-  fastPlan = (head: RequestHead): RelayPlan | undefined => {
+  fastPlan = (head: RequestHead, client: Socket): RelayPlan | undefined => {
     const start = performance.now();
     const snap = this.ctx.snapshot();
-    const dest = resolveDestination(rawHeader(head.rawHeaders, 'host'), this.ctx.namespace, snap);
+    const dest = requestDestination(client, rawHeader(head.rawHeaders, 'host'), this.ctx.namespace, snap);
     if ('error' in dest) return undefined;
     let rule: CompiledRule;
     if (dest.kind === 'service') {
@@ -136,7 +137,7 @@ export class OutboundProxy {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
     const snap = this.ctx.snapshot();
-    const dest = resolveDestination(rawHeader(req.rawHeaders, 'host'), this.ctx.namespace, snap);
+    const dest = requestDestination(req.socket, rawHeader(req.rawHeaders, 'host'), this.ctx.namespace, snap);
     if ('error' in dest) {
       this.finish(req, res, start, 502, dest.error, undefined, '', undefined);
       return;

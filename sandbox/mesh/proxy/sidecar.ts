@@ -20,6 +20,8 @@ import { ProxyMetrics } from './proxy-metrics.js';
 
 /** The env var the injector fills with the app's container ports (Linkerd: LINKERD2_PROXY_INBOUND_PORTS). */
 export const INBOUND_PORTS_ENV = 'MESH_PROXY_INBOUND_PORTS';
+/** The balancer's EWMA decay in ms (Linkerd's default 10 s; bounded 100 ms – 10 min), as Linkerd's proxy takes it from env. */
+export const BALANCER_DECAY_ENV = 'MESH_PROXY_BALANCER_DECAY_MS';
 
 /** What a sidecar needs from the control plane (in-process, so no network API between them). */
 export interface SidecarControlPlane extends IdentityIssuer {
@@ -89,7 +91,7 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
       deployment: () => this.deployment(),
       metrics: this.metrics,
       tap: this.cp.tap,
-      balancer: new PeakEwmaBalancer(),
+      balancer: new PeakEwmaBalancer({ decayMs: balancerDecayMs(w.env[BALANCER_DECAY_ENV], (line) => w.log(line)) }),
       network: w.network,
       log: (line) => w.log(line),
     };
@@ -223,4 +225,12 @@ function closeServer(server: Server | undefined): Promise<void> {
   server?.closeAllConnections();
   if (!server?.listening) return Promise.resolve();
   return new Promise((r) => server.close(() => r()));
+}
+
+function balancerDecayMs(value: string | undefined, log: (line: string) => void): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (Number.isInteger(ms) && ms >= 100 && ms <= 600_000) return ms;
+  log(`mesh-proxy: ${BALANCER_DECAY_ENV}=${JSON.stringify(value)} is not an integer from 100 to 600000; using the default`);
+  return undefined;
 }
