@@ -3,13 +3,15 @@
 // It sends the request(s) from the pod (its agent: cluster DNS and, in a meshed pod, the sidecar) and prints, per
 // request, the echo protocol — `[0] Url=…`, `[0] Header=k:v`, `[0] SourceIP=…`, `[0] Latency=…`,
 // `[0] ActiveRequests=…`, `[0] StatusCode=200`, `[0] ResponseHeader=K:V`, then the server's lines as `[0 body] …` —
-// each response followed by a blank line, as upstream's fmt.Println of each output does. Only http:// is sent;
-// grpc://, tcp://, https:// and websockets are not supported in the sandbox and fail with an error.
+// each response followed by a blank line, as upstream's fmt.Println of each output does. http:// and grpc:// are sent
+// (grpc-client.ts: the unary Echo over h2c, printed as upstream's gRPC forwarder prints it); tcp://, https:// and
+// websockets are not supported in the sandbox and fail with an error.
 import { request, type IncomingHttpHeaders } from 'node:http';
 import type { Program, ProcessContext } from '../../runtime/process/program.js';
 import { parseGoDuration } from '../../apiserver/validation/go-duration.js';
 import { Field, bodyLine, goDuration, lineForRequest } from './echo-protocol.js';
 import { canonicalHeaderKey } from './headers.js';
+import { grpcEcho, grpcTarget, openGrpcSession } from './grpc-client.js';
 
 /** Bounds on what one `client` run may send (upstream has none; the sandbox is shared). */
 export const CLIENT_MAX_COUNT = 1000;
@@ -26,6 +28,8 @@ interface ClientRequest {
   count: number;
   qps: number;
   timeoutMs: number;
+  /** --msg: the EchoRequest message of grpc:// calls (upstream's default). */
+  message: string;
 }
 
 class UsageError extends Error {}
@@ -40,6 +44,7 @@ export function parseClientArgs(argv: string[]): ClientRequest {
   let qps = 0;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   let method = '';
+  let message = 'HelloWorld';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const m = a.match(/^(?:--([\w-]+)|-(\w))(?:=(.*))?$/);
@@ -62,6 +67,7 @@ export function parseClientArgs(argv: string[]): ClientRequest {
       if (ms === undefined) throw new UsageError(`invalid argument "${value}" for "--timeout" flag: time: invalid duration "${value}"`);
       timeoutMs = ms;
     } else if (name === 'method') method = value;
+    else if (name === 'msg') message = value;
     else if (name === 'header' || name === 'H') {
       // pflag's string slices split on commas, as `-H a:b,c:d` does upstream.
       for (const h of value.split(',')) {
@@ -86,8 +92,8 @@ export function parseClientArgs(argv: string[]): ClientRequest {
   } catch {
     throw new UsageError(`invalid URL ${positional[0]}`);
   }
-  if (url.protocol !== 'http:') throw new UsageError(`unsupported protocol ${url.protocol.replace(/:$/, '')}:// in the sandbox (only http:// is sent)`);
-  return { url, rawUrl, method: method.toUpperCase() || 'GET', headers, count, qps, timeoutMs };
+  if (url.protocol !== 'http:' && url.protocol !== 'grpc:') throw new UsageError(`unsupported protocol ${url.protocol.replace(/:$/, '')}:// in the sandbox (only http:// and grpc:// are sent)`);
+  return { url, rawUrl, method: method.toUpperCase() || 'GET', headers, count, qps, timeoutMs, message };
 }
 
 /** One request: its echo-protocol output, or an error. */
@@ -167,13 +173,21 @@ export const echoClientProgram: Program = async (p) => {
   const active = { n: 0 };
   const outputs: string[] = [];
   const errors: string[] = [];
-  for (let i = 0; i < r.count && !signal.aborted; i++) {
-    if (r.qps > 0 && i > 0) await new Promise((res) => setTimeout(res, 1000 / r.qps));
-    try {
-      outputs.push(await sendOne(p, r, i, active, signal));
-    } catch (e) {
-      errors.push(timeout.aborted ? `context deadline exceeded` : `${r.method} ${r.rawUrl}: ${(e as Error).message}`);
+  // grpc:// reuses one connection for the whole run, as upstream's forwarder does by default.
+  const grpc = r.url.protocol === 'grpc:' ? grpcTarget(r.url, r.headers, r.message, r.timeoutMs) : undefined;
+  const session = grpc ? openGrpcSession(p, grpc) : undefined;
+  try {
+    for (let i = 0; i < r.count && !signal.aborted; i++) {
+      if (r.qps > 0 && i > 0) await new Promise((res) => setTimeout(res, 1000 / r.qps));
+      try {
+        outputs.push(grpc && session ? await grpcEcho(session, grpc, i, active, signal) : await sendOne(p, r, i, active, signal));
+      } catch (e) {
+        if (grpc) errors.push((e as Error).message);
+        else errors.push(timeout.aborted ? `context deadline exceeded` : `${r.method} ${r.rawUrl}: ${(e as Error).message}`);
+      }
     }
+  } finally {
+    session?.destroy();
   }
   if (p.signal.aborted) return 137;
   if (errors.length || outputs.length < r.count) {
