@@ -54,7 +54,7 @@ export function parseClientArgs(argv: string[]): ClientRequest {
     }
     const name = m[1] ?? m[2];
     if (BOOL_FLAGS.has(name)) {
-      if (['http2', 'http3'].includes(name)) throw new UsageError(`--${name} is not supported in the sandbox (its mesh relays HTTP/1.1)`);
+      if (['http2', 'http3'].includes(name)) throw new UsageError(`--${name} is not supported in the sandbox (http:// is sent as HTTP/1.1; grpc:// goes over HTTP/2)`);
       continue;
     }
     if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown flag: ${a}`);

@@ -1,7 +1,8 @@
 // The inbound half of a sidecar: it owns podIP:<each app port> (declared, or found listening), tells TLS from plaintext by the first byte
 // (a TLS record starts with 0x16, like Linkerd's protocol detection), terminates mTLS with the workload
 // certificate (client certificate required and verified), enforces policy (mTLS required; SMI
-// TrafficTarget allow-list by source identity and route), and forwards to the app on localHost:<port>.
+// TrafficTarget allow-list by source identity and route), and forwards to the app on localHost:<port>. HTTP/2 (ALPN h2
+// inside the mTLS, or h2c prior knowledge in plaintext) goes to inbound-h2.ts under the same policy.
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';

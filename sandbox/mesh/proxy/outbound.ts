@@ -1,7 +1,8 @@
 // The outbound half of a sidecar: the app's calls arrive on localHost:15001 with their original Host; the
 // proxy resolves the Service, picks the rule (HTTPRoute / TrafficSplit / default), applies faults, header
 // filters, timeouts and retries, balances over the Service's endpoints, and sends over mTLS to meshed pods
-// (plain HTTP to the rest). A snapshot swap only affects requests that start after it.
+// (plain HTTP to the rest). A snapshot swap only affects requests that start after it. Connections that open with
+// HTTP/2's preface (gRPC) are served by outbound-h2.ts through the same rule pipeline.
 import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, PodInfo } from '../config/snapshot.js';
 import {
