@@ -9,6 +9,12 @@ import { PROXY_ERROR_HEADER } from '../constants.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = constants;
 
+/**
+ * Streams one client connection may have open at once on the sidecar's HTTP/2 listeners (node's default is 2^32-1):
+ * multiplexing must not let one connection hold more requests than a shared sandbox should carry.
+ */
+export const H2_SERVER_SETTINGS = { maxConcurrentStreams: 256 };
+
 /** An idle pooled session is closed after this long (as the HTTP/1 pools' keep-alive timeout). */
 const SESSION_IDLE_MS = 60_000;
 

@@ -6,7 +6,7 @@ import { createServer as createH2Server, type Http2Server, type IncomingHttpHead
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { CLIENT_ID_HEADER } from '../constants.js';
-import { forwardableH2Headers, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request } from './h2-common.js';
+import { forwardableH2Headers, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request } from './h2-common.js';
 import { connInfo, normalizeIP, type InboundProxy, type InboundRequestInfo } from './inbound.js';
 
 export class InboundH2 {
@@ -14,7 +14,7 @@ export class InboundH2 {
   private readonly sessions = new H2SessionPool();
 
   constructor(private readonly proxy: InboundProxy) {
-    this.server = createH2Server();
+    this.server = createH2Server({ settings: H2_SERVER_SETTINGS });
     this.server.on('stream', (stream, headers) => this.handle(stream, headers));
     this.server.on('sessionError', () => {});
   }

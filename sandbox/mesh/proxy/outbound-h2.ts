@@ -13,7 +13,7 @@ import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import { resolveDestination, type Destination } from './destination.js';
 import { AttemptError, applyModifier, describeService, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
 import { defaultRule, matchRule, tableFor } from './route-matcher.js';
-import { forwardableH2Headers, H2SessionPool, serveH2Connection, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
+import { forwardableH2Headers, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
 import type { MeshTlsAgent } from './upstream-pool.js';
 
 type Body = Buffer | ServerHttp2Stream | undefined;
@@ -30,7 +30,7 @@ export class OutboundH2 {
 
   constructor(private readonly proxy: OutboundProxy) {
     const ctx = proxy.ctx;
-    this.server = createH2Server();
+    this.server = createH2Server({ settings: H2_SERVER_SETTINGS });
     this.server.on('stream', (stream, headers) => this.handle(stream, headers));
     this.server.on('sessionError', () => {}); // a broken client connection: its streams are already gone
     // Sessions made with an old certificate are closed after a rotation (their streams finish first).
