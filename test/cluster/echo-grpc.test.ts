@@ -91,7 +91,7 @@ describe('gRPC through the mesh with the echo client', () => {
   });
 
   test('HTTPRoute rules on the echo Service port 7070 apply to gRPC: weights, request header modifiers, and a proxy error as grpc-status 14', async () => {
-    await kubectlOk(c, ['apply', '-f', '-'], `apiVersion: v1
+    const rules = (v1Weight: number, v2Weight: number) => `apiVersion: v1
 kind: Service
 metadata: {name: nobody, namespace: ${NS}}
 spec:
@@ -115,9 +115,10 @@ spec:
   - matches: [{headers: [{name: x-test-case, value: down}]}]
     backendRefs: [{name: nobody, port: 7070}]
   - backendRefs:
-    - {name: echo-v1, port: 7070, weight: 0}
-    - {name: echo-v2, port: 7070, weight: 1}
-`);
+    - {name: echo-v1, port: 7070, weight: ${v1Weight}}
+    - {name: echo-v2, port: 7070, weight: ${v2Weight}}
+`;
+    await kubectlOk(c, ['apply', '-f', '-'], rules(0, 1));
     // Without the route `echo` spreads over v1 and v2; with it every call goes to v2 (weight 0 is never chosen).
     const split = await waitFor('the route to apply to gRPC', async () => {
       const r = await client(v1, ['grpc://echo:7070', '--count=20']);
@@ -125,6 +126,15 @@ spec:
       return r.code === 0 && hosts.length === 20 && hosts.every((h) => v2Pods.includes(h)) ? hosts : undefined;
     }, { timeoutMs: 20_000, intervalMs: 300 });
     assert.equal(split.length, 20);
+    // 70/30 (the conformance test's split): both backends serve, echo-v1 the most.
+    await kubectlOk(c, ['apply', '-f', '-'], rules(70, 30));
+    const mixed = await waitFor('the 70/30 split', async () => {
+      const r = await client(v1, ['grpc://echo:7070', '--count=60']);
+      const hosts = hostnames(r.stdout);
+      return r.code === 0 && hosts.length === 60 && hosts.some((h) => h.startsWith('echo-v1-')) ? hosts : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 300 });
+    const toV1 = mixed.filter((h) => h.startsWith('echo-v1-')).length;
+    assert.ok(toV1 > 25 && toV1 < 60, `echo-v1 served ${toV1}/60 (expected ≈42)`);
 
     const mod = await client(v1, ['grpc://echo:7070', '-H', 'x-test-case:set', '-H', 'x-header-set:original', '-H', 'x-header-add:first', '-H', 'x-header-remove:gone']);
     assert.equal(mod.code, 0, mod.stderr + mod.stdout);
