@@ -60,7 +60,7 @@ export class OutboundH2 {
    * the app dialled can be resolved here instead, for every stream at once.
    */
   private destination(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, snap: MeshSnapshot): Destination | { error: string } {
-    void stream;
+    void stream; // the original destination's key: socketOf(stream)
     const authority = headers[':authority'] ?? headers.host;
     return resolveDestination(authority === undefined ? undefined : String(authority), this.proxy.ctx.namespace, snap);
   }
@@ -110,7 +110,8 @@ export class OutboundH2 {
     else body = stream;
     if (stream.destroyed) return;
     if (body === undefined && !stream.endAfterHeaders) body = stream; // too large to buffer
-    const maxAttempts = rule.retry && !(body && !(body instanceof Buffer)) ? rule.retry.attempts + 1 : 1;
+    const replayable = body === undefined || Buffer.isBuffer(body);
+    const maxAttempts = rule.retry && replayable ? rule.retry.attempts + 1 : 1;
 
     let inFlight: ClientHttp2Stream | undefined;
     let timedOut = false;
