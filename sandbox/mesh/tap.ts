@@ -27,6 +27,8 @@ export interface TapEvent {
   status: number;
   latencyMs: number;
   tls: boolean;
+  /** 'HTTP/2' when the proxy served the request over HTTP/2 (gRPC, h2c); absent for HTTP/1.x. */
+  protocol?: 'HTTP/2';
   error?: string;
 }
 

@@ -319,7 +319,7 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
     assert.match(bad.stderr, /accepts 1 arg\(s\), received 0/);
     // What the sandbox cannot or will not send is refused before anything is sent.
     for (const [args, error] of [
-      [['client', 'grpc://echo-v2:7070'], /unsupported protocol grpc:\/\//],
+      [['client', 'tcp://echo-v2:9090'], /unsupported protocol tcp:\/\//],
       [['client', 'http://echo-v2/', '--count=100000'], /--count: an integer from 1 to 1000/],
       [['client', 'http://echo-v2/', '--http2'], /--http2 is not supported/],
       [['client', 'http://echo-v2/', '-H', 'X-Bad:a\r\nInjected: b'], /invalid header/],

@@ -5,13 +5,15 @@
 // `[0] ActiveRequests=…`, `[0] StatusCode=200`, `[0] ResponseHeader=K:V`, then the server's lines as `[0 body] …` —
 // each response followed by a blank line, as upstream's fmt.Println of each output does. Redirects are not followed
 // (the 3xx and its Location are printed) unless `--follow-redirects` / `-L` is given, as upstream's
-// checkRedirectFunc returns http.ErrUseLastResponse; when followed, at most 10, as Go's client. Only http:// is sent;
-// grpc://, tcp://, https:// and websockets are not supported in the sandbox and fail with an error.
+// checkRedirectFunc returns http.ErrUseLastResponse; when followed, at most 10, as Go's client. http:// and grpc://
+// are sent (grpc-client.ts: the unary Echo over h2c, printed as upstream's gRPC forwarder prints it); tcp://, https://
+// and websockets are not supported in the sandbox and fail with an error.
 import { request, type IncomingHttpHeaders } from 'node:http';
 import type { Program, ProcessContext } from '../../runtime/process/program.js';
 import { parseGoDuration } from '../../apiserver/validation/go-duration.js';
 import { Field, bodyLine, goDuration, lineForRequest } from './echo-protocol.js';
 import { canonicalHeaderKey } from './headers.js';
+import { grpcEcho, grpcTarget, openGrpcSession } from './grpc-client.js';
 
 /** Bounds on what one `client` run may send (upstream has none; the sandbox is shared). */
 export const CLIENT_MAX_COUNT = 1000;
@@ -29,6 +31,8 @@ interface ClientRequest {
   qps: number;
   timeoutMs: number;
   followRedirects: boolean;
+  /** --msg: the EchoRequest message of grpc:// calls (upstream's default). */
+  message: string;
 }
 
 /** Go's http.Client gives up after 10 redirects ("stopped after 10 redirects"). */
@@ -47,6 +51,7 @@ export function parseClientArgs(argv: string[]): ClientRequest {
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   let method = '';
   let followRedirects = false;
+  let message = 'HelloWorld';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const m = a.match(/^(?:--([\w-]+)|-(\w))(?:=(.*))?$/);
@@ -56,7 +61,7 @@ export function parseClientArgs(argv: string[]): ClientRequest {
     }
     const name = m[1] ?? m[2];
     if (BOOL_FLAGS.has(name)) {
-      if (['http2', 'http3'].includes(name)) throw new UsageError(`--${name} is not supported in the sandbox (its mesh relays HTTP/1.1)`);
+      if (['http2', 'http3'].includes(name)) throw new UsageError(`--${name} is not supported in the sandbox (http:// is sent as HTTP/1.1; grpc:// goes over HTTP/2)`);
       if (name === 'follow-redirects' || name === 'L') followRedirects = m[3] === undefined || m[3] === 'true';
       continue;
     }
@@ -70,6 +75,7 @@ export function parseClientArgs(argv: string[]): ClientRequest {
       if (ms === undefined) throw new UsageError(`invalid argument "${value}" for "--timeout" flag: time: invalid duration "${value}"`);
       timeoutMs = ms;
     } else if (name === 'method') method = value;
+    else if (name === 'msg') message = value;
     else if (name === 'header' || name === 'H') {
       // pflag's string slices split on commas, as `-H a:b,c:d` does upstream.
       for (const h of value.split(',')) {
@@ -94,8 +100,8 @@ export function parseClientArgs(argv: string[]): ClientRequest {
   } catch {
     throw new UsageError(`invalid URL ${positional[0]}`);
   }
-  if (url.protocol !== 'http:') throw new UsageError(`unsupported protocol ${url.protocol.replace(/:$/, '')}:// in the sandbox (only http:// is sent)`);
-  return { url, rawUrl, method: method.toUpperCase() || 'GET', headers, count, qps, timeoutMs, followRedirects };
+  if (url.protocol !== 'http:' && url.protocol !== 'grpc:') throw new UsageError(`unsupported protocol ${url.protocol.replace(/:$/, '')}:// in the sandbox (only http:// and grpc:// are sent)`);
+  return { url, rawUrl, method: method.toUpperCase() || 'GET', headers, count, qps, timeoutMs, followRedirects, message };
 }
 
 interface RoundTrip {
@@ -209,13 +215,21 @@ export const echoClientProgram: Program = async (p) => {
   const active = { n: 0 };
   const outputs: string[] = [];
   const errors: string[] = [];
-  for (let i = 0; i < r.count && !signal.aborted; i++) {
-    if (r.qps > 0 && i > 0) await new Promise((res) => setTimeout(res, 1000 / r.qps));
-    try {
-      outputs.push(await sendOne(p, r, i, active, signal));
-    } catch (e) {
-      errors.push(timeout.aborted ? `context deadline exceeded` : `${r.method} ${r.rawUrl}: ${(e as Error).message}`);
+  // grpc:// reuses one connection for the whole run, as upstream's forwarder does by default.
+  const grpc = r.url.protocol === 'grpc:' ? grpcTarget(r.url, r.headers, r.message, r.timeoutMs) : undefined;
+  const session = grpc ? openGrpcSession(p, grpc) : undefined;
+  try {
+    for (let i = 0; i < r.count && !signal.aborted; i++) {
+      if (r.qps > 0 && i > 0) await new Promise((res) => setTimeout(res, 1000 / r.qps));
+      try {
+        outputs.push(grpc && session ? await grpcEcho(session, grpc, i, active, signal) : await sendOne(p, r, i, active, signal));
+      } catch (e) {
+        if (grpc) errors.push((e as Error).message);
+        else errors.push(timeout.aborted ? `context deadline exceeded` : `${r.method} ${r.rawUrl}: ${(e as Error).message}`);
+      }
     }
+  } finally {
+    session?.destroy();
   }
   if (p.signal.aborted) return 137;
   if (errors.length || outputs.length < r.count) {

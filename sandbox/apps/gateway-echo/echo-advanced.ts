@@ -2,14 +2,16 @@
 // HTTP port from `--port` (default 8080) answers every request with the echo protocol (echo-protocol.ts) —
 // ServiceVersion (--version), ServicePort, Host, URL, Cluster (--cluster), Namespace (env NAMESPACE), Method, Proto,
 // IP, one RequestHeader line per header, and Hostname (the pod) — honouring `?codes=500:1,200:1`, `?headers=k:v`
-// and `?delay=1s` as upstream does. Not done: the `--tls` ports (8443 in the manifests), `--grpc` (7070; the sandbox
-// mesh has no HTTP/2), `--tcp` (9090) and websockets; the ports are declared but nothing listens on them.
+// and `?delay=1s` as upstream does. Each `--grpc` port (7070 in the manifests) serves the unary
+// proto.EchoTestService/Echo over h2c (grpc-server.ts). Not done: the `--tls` ports (8443 in the manifests), `--tcp`
+// (9090) and websockets; those ports are declared but nothing listens on them.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
 import { httpWorkload, type AppRequest, type AppResponse } from '../http-workload.js';
 import { Field, line } from './echo-protocol.js';
 import { canonicalHeaderKey } from './headers.js';
 import { parseGoDuration } from '../../apiserver/validation/go-duration.js';
+import { grpcEchoWorkload } from './grpc-server.js';
 
 /** The longest `?delay=` the sandbox waits (upstream has no cap). */
 export const MAX_ECHO_DELAY_MS = 30_000;
@@ -17,6 +19,7 @@ export const MAX_ECHO_DELAY_MS = 30_000;
 export interface EchoServerFlags {
   httpPorts: number[];
   tlsPorts: number[];
+  grpcPorts: number[];
   version: string;
   cluster: string;
   istioVersion: string;
@@ -42,6 +45,7 @@ export function parseEchoServerArgs(args: string[]): EchoServerFlags {
   return {
     httpPorts: [...new Set(http.filter((p) => !tls.includes(p)))],
     tlsPorts: tls,
+    grpcPorts: [...new Set(ints.get('grpc') ?? [])],
     version: strings.get('version') ?? '',
     cluster: strings.get('cluster') ?? '',
     istioVersion: strings.get('istio-version') ?? '',
@@ -104,16 +108,23 @@ export function echoAdvancedApp(ctx: WorkloadContext): Workload {
       return { status: picked.code, headers: { ...headers, 'content-type': 'application/text' }, body };
     }),
   );
+  const grpcServers = flags.grpcPorts.map((port) =>
+    grpcEchoWorkload(ctx, { port, version: flags.version, cluster: flags.cluster, istioVersion: flags.istioVersion, namespace: ctx.env.NAMESPACE ?? '', hostname }),
+  );
   return {
     start: async () => {
       for (const [i, s] of servers.entries()) {
         await s.start();
         ctx.log(`${new Date().toISOString()}\tinfo\tListening HTTP/1.1 on ${flags.httpPorts[i]}`);
       }
+      for (const [i, s] of grpcServers.entries()) {
+        await s.start();
+        ctx.log(`${new Date().toISOString()}\tinfo\tListening GRPC on ${flags.grpcPorts[i]}`);
+      }
       if (flags.tlsPorts.length) ctx.log(`echo: TLS ports ${flags.tlsPorts.join(', ')} are not served in the sandbox`);
     },
     stop: async () => {
-      await Promise.all(servers.map((s) => s.stop()));
+      await Promise.all([...servers, ...grpcServers].map((s) => s.stop()));
     },
   };
 }

@@ -1,8 +1,9 @@
 // The inbound half of a sidecar: it owns podIP:<each app port> (declared, or found listening), tells TLS from plaintext by the first byte
 // (a TLS record starts with 0x16, like Linkerd's protocol detection), terminates mTLS with the workload
 // certificate (client certificate required and verified), enforces policy (mTLS required; SMI
-// TrafficTarget allow-list by source identity and route), and forwards to the app on localHost:<port>.
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+// TrafficTarget allow-list by source identity and route), and forwards to the app on localHost:<port>. HTTP/2 (ALPN h2
+// inside the mTLS, or h2c prior knowledge in plaintext) goes to inbound-h2.ts under the same policy.
+import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { AccessRule, PodInfo } from '../config/snapshot.js';
@@ -17,23 +18,27 @@ import { relayBody } from './relay-body.js';
 import { connect as tcpConnect } from 'node:net';
 import { serveFast, UpstreamPool, type RelayPlan } from './fast-relay.js';
 import type { RequestHead } from './http1-head.js';
+import { H2_PREFACE } from './connection-prelude.js';
+import { InboundH2 } from './inbound-h2.js';
 
-/** What metrics and tap need from a request, from node:http or the fast path. */
-interface InboundRequestInfo {
+/** What metrics and tap need from a request, from node:http, the fast path or the HTTP/2 path. */
+export interface InboundRequestInfo {
   method?: string;
   url?: string;
   rawHeaders: string[];
   socket: { remoteAddress?: string };
+  protocol?: 'HTTP/2';
 }
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 const DETECT_TIMEOUT_MS = 10_000;
 
-interface ConnInfo {
+export interface ConnInfo {
   tls: boolean;
   peerIdentity?: string;
 }
-const connInfo = new WeakMap<Socket, ConnInfo>();
+/** What the listener learnt about each accepted connection (TLS, the verified client identity). */
+export const connInfo = new WeakMap<Socket, ConnInfo>();
 
 export class InboundProxy {
   private servers = new Map<number, NetServer>();
@@ -42,6 +47,8 @@ export class InboundProxy {
   private agent = plainAgent();
   private pool = new UpstreamPool();
   private statsCache = new Map<string, TrafficStats>();
+  /** The HTTP/2 path (h2 over mTLS by ALPN, h2c prior knowledge), made on the first such connection. */
+  private h2?: InboundH2;
 
   constructor(readonly ctx: ProxyContext) {
     this.http = createHttpServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, this.handle);
@@ -94,6 +101,7 @@ export class InboundProxy {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     this.agent.destroy();
     this.pool.destroy();
+    this.h2?.close();
   }
 
   /** Hands a connection to the fast path, which passes it to node:http for anything it declines. */
@@ -130,16 +138,17 @@ export class InboundProxy {
       socket.unshift(first);
       (socket as Socket & { meshPort?: number }).meshPort = port;
       if (first[0] === TLS_HANDSHAKE_RECORD) this.acceptTls(socket);
-      else this.acceptPlain(socket);
+      else this.acceptPlain(socket, startsLikeH2(first));
     });
   }
 
-  private acceptPlain(socket: Socket): void {
+  private acceptPlain(socket: Socket, h2: boolean): void {
     const t = this.ctx.metrics.tcp.inbound.plain;
     t.open++;
     t.total++;
     socket.once('close', () => t.open--);
     connInfo.set(socket, { tls: false });
+    if (h2) return (this.h2 ??= new InboundH2(this)).serve(socket); // the session reads the socket itself
     this.serve(socket);
     socket.resume();
   }
@@ -150,7 +159,8 @@ export class InboundProxy {
       socket.destroy();
       return;
     }
-    const tls = new TLSSocket(socket, { isServer: true, secureContext: identity.secureContext, requestCert: true, rejectUnauthorized: true });
+    // ALPN: meshed HTTP/2 clients (gRPC) offer h2; HTTP/1 clients offer nothing and are served as before.
+    const tls = new TLSSocket(socket, { isServer: true, secureContext: identity.secureContext, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2', 'http/1.1'] });
     tls.on('error', () => tls.destroy()); // failed handshakes (untrusted or missing client certificate)
     tls.once('secure', () => {
       const t = this.ctx.metrics.tcp.inbound.tls;
@@ -162,7 +172,8 @@ export class InboundProxy {
       (tls as TLSSocket & { meshPort?: number }).meshPort = (socket as Socket & { meshPort?: number }).meshPort;
       this.sockets.add(tls);
       tls.once('close', () => this.sockets.delete(tls));
-      this.serve(tls);
+      if (tls.alpnProtocol === 'h2') (this.h2 ??= new InboundH2(this)).serve(tls);
+      else this.serve(tls);
     });
   }
 
@@ -207,8 +218,8 @@ export class InboundProxy {
     }
   };
 
-  /** Returns why the request is denied, or undefined when allowed. */
-  private authorize(req: IncomingMessage, conn: ConnInfo, self: PodInfo | undefined, rules: AccessRule[] | undefined): string | undefined {
+  /** Returns why the request is denied, or undefined when allowed (HTTP/1 and HTTP/2 alike). */
+  authorize(req: { method?: string; url?: string; headers: IncomingHttpHeaders }, conn: ConnInfo, self: PodInfo | undefined, rules: AccessRule[] | undefined): string | undefined {
     if (rules?.length) {
       if (!conn.tls || !conn.peerIdentity) return `unauthorized: ${this.ctx.serviceAccount} is governed by TrafficTarget(s) ${rules.map((r) => r.target).join(', ')}; plaintext clients are refused (mTLS required)`;
       const path = (req.url ?? '/').split('?')[0];
@@ -257,6 +268,7 @@ export class InboundProxy {
         status,
         latencyMs: latency,
         tls: conn.tls,
+        protocol: req.protocol,
         error,
       });
     }
@@ -296,4 +308,13 @@ class InboundPlan implements RelayPlan {
   cancelled(): void {}
 }
 
-const normalizeIP = (ip: string | undefined) => (ip?.startsWith('::ffff:') ? ip.slice(7) : ip ?? '');
+export const normalizeIP = (ip: string | undefined) => (ip?.startsWith('::ffff:') ? ip.slice(7) : ip ?? '');
+
+/**
+ * Whether a plaintext connection's first bytes are HTTP/2's preface: h2c with prior knowledge. Three bytes ("PRI")
+ * already rule out every HTTP/1 method; a shorter first read is left to HTTP/1, which rejects the preface.
+ */
+function startsLikeH2(first: Buffer): boolean {
+  const n = Math.min(first.length, H2_PREFACE.length);
+  return n >= 3 && first.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+}

@@ -3,7 +3,8 @@
 // Service, picks the rule (HTTPRoute / GRPCRoute / TrafficSplit / default), applies faults, the route filters (header
 // modifiers, redirects, URL rewrites, mirrors; the rule's, then the chosen backendRef's), timeouts and retries,
 // balances over the Service's endpoints, and sends over mTLS to meshed pods
-// (plain HTTP to the rest). A snapshot swap only affects requests that start after it.
+// (plain HTTP to the rest). A snapshot swap only affects requests that start after it. Connections that open with
+// HTTP/2's preface (gRPC) are served by outbound-h2.ts through the same rule pipeline.
 import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, MirrorSpec, PodInfo, RedirectSpec } from '../config/snapshot.js';
 import {
@@ -29,15 +30,18 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { UpstreamPool, type RelayPlan } from './fast-relay.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import type { RequestHead } from './http1-head.js';
+import { OutboundH2 } from './outbound-h2.js';
 
 /** What metrics and tap need from a request, from node:http or the fast path. */
 export interface RequestInfo {
   method?: string;
   url?: string;
   rawHeaders: string[];
+  /** 'HTTP/2' for requests served by the HTTP/2 path (shown in tap); absent for HTTP/1.x. */
+  protocol?: 'HTTP/2';
 }
 
-class AttemptError extends Error {
+export class AttemptError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -47,7 +51,7 @@ class AttemptError extends Error {
   }
 }
 
-interface Target {
+export interface Target {
   endpoint: MeshEndpoint;
   serviceNamespace: string;
   service: string;
@@ -56,7 +60,7 @@ interface Target {
   backend?: CompiledBackend;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export class OutboundProxy {
   readonly tlsAgent: MeshTlsAgent;
@@ -66,6 +70,8 @@ export class OutboundProxy {
   private mirrorsInFlight = 0;
   /** The fast path's upstream connections; TLS ones made with an old certificate are not reused. */
   readonly pool: UpstreamPool;
+  /** The HTTP/2 path, made on the first h2c connection. */
+  private h2?: OutboundH2;
 
   constructor(readonly ctx: ProxyContext) {
     // Outbound connections leave from the pod IP so the peer's proxy knows which pod is calling.
@@ -82,12 +88,14 @@ export class OutboundProxy {
     this.tlsAgent.destroy();
     this.agent.destroy();
     this.pool.destroy();
+    this.h2?.close();
   }
 
   /** After a certificate rotation: idle connections made with the old certificate are closed. */
   onCertificateRotated(generation: number): void {
     retireOldConnections(this.tlsAgent, generation);
     this.pool.prune();
+    this.h2?.onCertificateRotated();
   }
 
   /**
@@ -128,10 +136,9 @@ export class OutboundProxy {
     return new OutboundPlan(this, head, start, dest, rule, target);
   };
 
-  /** An app connection that opened with HTTP/2's preface (h2c with prior knowledge: gRPC). */
+  /** An app connection that opened with HTTP/2's preface (h2c with prior knowledge: gRPC): see outbound-h2.ts. */
   serveHttp2(socket: Socket): void {
-    this.ctx.log('mesh-proxy outbound: HTTP/2 from the app is not supported yet; connection closed');
-    socket.destroy();
+    (this.h2 ??= new OutboundH2(this)).serve(socket);
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -307,7 +314,8 @@ export class OutboundProxy {
     this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget);
   }
 
-  private pickTarget(snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Target | AttemptError {
+  /** One endpoint for an attempt (also used by the HTTP/2 path, outbound-h2.ts). */
+  pickTarget(snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Target | AttemptError {
     if (dest.kind === 'endpoint') {
       const pod = dest.pod;
       return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod) };
@@ -371,7 +379,7 @@ export class OutboundProxy {
   }
 
   /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
-  private peerIdentity(pod: PodInfo | undefined): string | undefined {
+  peerIdentity(pod: PodInfo | undefined): string | undefined {
     return pod?.meshed && pod.identity && !pod.mtlsDisabled && this.ctx.identity() ? pod.identity : undefined;
   }
 
@@ -470,6 +478,7 @@ export class OutboundProxy {
         status,
         latencyMs: latency,
         tls: !!target?.identity,
+        protocol: req.protocol,
         error,
       });
     }
@@ -529,7 +538,7 @@ class OutboundPlan implements RelayPlan {
 }
 
 /** The opt-in debug headers: which pod answered, after how many attempts, on which route, with which peer identity. */
-function describeService(out: OutgoingHttpHeaders | string[], target: Target, attempts: number, route: string): void {
+export function describeService(out: OutgoingHttpHeaders | string[], target: Target, attempts: number, route: string): void {
   const set = Array.isArray(out) ? (name: string, value: string) => void out.push(name, value) : (name: string, value: string) => void (out[name] = value);
   set(DEBUG_ENDPOINT_HEADER, target.endpoint.pod?.name ?? `${target.endpoint.ip}:${target.endpoint.port}`);
   set(DEBUG_ATTEMPTS_HEADER, String(attempts));

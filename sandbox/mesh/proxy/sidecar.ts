@@ -119,8 +119,10 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
         });
         readPrelude(s).then(
           ({ protocol }) => {
-            if (protocol === 'h2') outbound.serveHttp2(s);
-            else serveFast(s, outbound.pool, outbound.fastPlan, (c) => slow.emit('connection', c));
+            // The HTTP/2 session reads the socket itself (and the bytes read back onto it): resuming it here
+            // would hand those bytes to nobody.
+            if (protocol === 'h2') return outbound.serveHttp2(s);
+            serveFast(s, outbound.pool, outbound.fastPlan, (c) => slow.emit('connection', c));
             s.resume();
           },
           () => s.destroy(),

@@ -18,6 +18,8 @@ export type DialCheck = (ip: string, port?: number) => Error | undefined;
 /** Extra request option read by the TLS agent: the SPIFFE ID the server must present. */
 export interface MeshRequestOptions {
   meshIdentity?: string;
+  /** ALPN protocols to offer (the HTTP/2 path offers ['h2']); none for HTTP/1.1, as before. */
+  meshAlpn?: string[];
 }
 
 const POOL: AgentOptions = { keepAlive: true, keepAliveMsecs: 30_000, maxSockets: Infinity, maxFreeSockets: 256, scheduling: 'lifo', timeout: 60_000 };
@@ -46,10 +48,10 @@ export class MeshTlsAgent extends Agent {
   }
 
   override createConnection(args: Parameters<Agent['createConnection']>[0], callback?: (err: Error | null, stream: Duplex) => void): Duplex {
-    const options = args as { host?: string; port?: number; meshIdentity?: string };
+    const options = args as { host?: string; port?: number; meshIdentity?: string; meshAlpn?: string[] };
     const expected = options.meshIdentity;
     const id = this.identity();
-    const key = `${options.host}:${options.port}:${expected}`;
+    const key = `${options.host}:${options.port}:${expected}${options.meshAlpn ? `:${options.meshAlpn.join(',')}` : ''}`;
     // The proxies only choose mTLS once their identity exists; reaching this is a bug, reported to the caller.
     if (!id || !expected) throw new Error('mTLS requested without a workload identity or an expected peer identity');
     void callback;
@@ -63,6 +65,7 @@ export class MeshTlsAgent extends Agent {
       servername: serverNameOf(expected),
       session: this.sessions.get(key),
       minVersion: 'TLSv1.3',
+      ALPNProtocols: options.meshAlpn,
       checkServerIdentity: (_name: string, cert: PeerCertificate) => {
         const got = spiffeIdOfSubjectAltName(cert.subjectaltname);
         return got === expected ? undefined : new Error(`peer identity mismatch: expected ${expected}, server presented ${got ?? 'no SPIFFE ID'}`);
