@@ -95,7 +95,9 @@ export function compileNamespace(
   const portsOf = new Map<string, Set<number> | 'all'>();
   const routeStatus = new Map<string, RouteParentStatus[]>();
   const dependsOn = new Set<string>();
-  for (const route of objs.httproutes.values()) {
+  const brokenFilter = brokenMeshFeature();
+  for (const stored of objs.httproutes.values()) {
+    const route = brokenFilter ? withoutFilter(stored, brokenFilter) : stored;
     const compiled = compileHttpRoute(route, lookups);
     routeStatus.set(route.metadata.name!, compiled.parents);
     for (const p of compiled.parents) if (p.parentRef.namespace && p.parentRef.namespace !== name) dependsOn.add(p.parentRef.namespace);
@@ -134,6 +136,31 @@ export function compileNamespace(
     access,
   };
   return { config, routeStatus, dependsOn, problems };
+}
+
+/**
+ * TEST-ONLY: `PLAYGROUND_TEST_BREAK_MESH_FEATURE=<HTTPRoute filter type>` (e.g. RequestHeaderModifier) makes the
+ * control plane ignore that filter wherever a route has it (rules and backendRefs), so a test can prove the
+ * conformance runner turns the matching tests red. Never set it outside tests: the mesh then misbehaves on purpose.
+ */
+export const BREAK_MESH_FEATURE_ENV = 'PLAYGROUND_TEST_BREAK_MESH_FEATURE';
+
+function brokenMeshFeature(): string | undefined {
+  const value = process.env[BREAK_MESH_FEATURE_ENV];
+  return value && /^[A-Za-z]{1,64}$/.test(value) ? value : undefined;
+}
+
+function withoutFilter(route: KubeObject, filterType: string): KubeObject {
+  const copy = structuredClone(route);
+  const strip = (holder: unknown) => {
+    if (isObj(holder) && Array.isArray(holder.filters)) holder.filters = holder.filters.filter((f) => !(isObj(f) && f.type === filterType));
+  };
+  const spec = isObj(copy.spec) ? copy.spec : {};
+  for (const rule of arr(spec.rules)) {
+    strip(rule);
+    if (isObj(rule)) for (const backend of arr(rule.backendRefs)) strip(backend);
+  }
+  return copy;
 }
 
 /** The mTLS opt-out annotation's value: 'enabled', 'disabled', or undefined when absent (invalid values are reported and ignored). */
