@@ -28,7 +28,8 @@ Commands:
                         --report FILE (a Gateway API ConformanceReport, YAML), --keep (leave the test namespaces),
                         --namespace-labels k=v,… (default istio-injection=enabled), --namespace-annotations k=v,…
                         (e.g. linkerd.io/inject=enabled), --organization/--project/--url/--version/--contact (the
-                        report's implementation)
+                        report's implementation), --max-time-to-consistency SECONDS (per request check;
+                        default 15, upstream's 30)
   help                  this text
 `;
 

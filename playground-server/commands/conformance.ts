@@ -45,6 +45,7 @@ export async function conformance(flags: ConformanceFlags): Promise<number> {
       signal: abort.signal,
       progress: display,
       implementation: flags.implementation,
+      convergence: flags.convergence,
     }).finally(() => display.done());
     process.stdout.write(`\n${resultsTable(run.results, run.report)}`);
     if (flags.report && run.report) {

@@ -3,6 +3,7 @@
 // usage error naming the flag and what it accepts.
 import { parseArgs } from 'node:util';
 import { ALL_FEATURES, PROFILE_NAMES, SANDBOX_SUPPORTED_FEATURES, isFeatureName, type FeatureName, type ProfileName } from './features.js';
+import { DEFAULT_CONVERGENCE, type ConvergenceConfig } from './convergence.js';
 import type { ConformanceReport } from './report.js';
 import { DEFAULT_IMPLEMENTATION, knownTestNames } from './run-conformance.js';
 
@@ -22,7 +23,11 @@ export interface ConformanceFlags {
   namespaceLabels: Record<string, string>;
   namespaceAnnotations: Record<string, string>;
   implementation: ConformanceReport['implementation'];
+  convergence: ConvergenceConfig;
 }
+
+/** Bounds of --max-time-to-consistency (seconds). */
+export const MAX_CONSISTENCY_SECONDS = 300;
 
 const list = (v: string | string[] | undefined): string[] => ([] as string[]).concat(v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -61,6 +66,7 @@ export function parseConformanceFlags(args: string[]): ConformanceFlags {
       url: { type: 'string' },
       version: { type: 'string' },
       contact: { type: 'string' },
+      'max-time-to-consistency': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -77,6 +83,10 @@ export function parseConformanceFlags(args: string[]): ConformanceFlags {
   for (const f of features) if (!isFeatureName(f)) throw new ConformanceUsageError(`--supported-features: unknown feature "${f}"; the mesh tests use: ${ALL_FEATURES.join(', ')}`);
   if (values.kubeconfig === '') throw new ConformanceUsageError('--kubeconfig needs a file');
   const contact = list(values.contact);
+  const consistencyText = values['max-time-to-consistency'];
+  const consistency = consistencyText === undefined ? undefined : Number(consistencyText);
+  if (consistency !== undefined && !(Number.isFinite(consistency) && consistency >= 1 && consistency <= MAX_CONSISTENCY_SECONDS))
+    throw new ConformanceUsageError(`--max-time-to-consistency takes seconds from 1 to ${MAX_CONSISTENCY_SECONDS} (upstream's default is 30); got "${consistencyText}"`);
   return {
     kubeconfig: values.kubeconfig,
     profiles: (profiles.length ? [...new Set(profiles)] : [...PROFILE_NAMES]) as ProfileName[],
@@ -94,5 +104,6 @@ export function parseConformanceFlags(args: string[]): ConformanceFlags {
       version: values.version || DEFAULT_IMPLEMENTATION.version,
       contact: contact.length ? contact : DEFAULT_IMPLEMENTATION.contact,
     },
+    convergence: consistency === undefined ? DEFAULT_CONVERGENCE : { ...DEFAULT_CONVERGENCE, maxTimeToConsistencyMs: Math.round(consistency * 1000) },
   };
 }
