@@ -85,7 +85,7 @@ async function runOne(cluster: ConformanceCluster, test: MeshConformanceTest, op
 }
 
 async function checkCases(cluster: ConformanceCluster, test: MeshConformanceTest, opts: MeshRunOptions): Promise<string[]> {
-  const failures: string[] = [];
+  const failures: { i: number; text: string }[] = [];
   const queue = test.cases.map((c, i) => ({ c, i }));
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
@@ -95,12 +95,13 @@ async function checkCases(cluster: ConformanceCluster, test: MeshConformanceTest
       try {
         await checkCase(cluster, c, opts);
       } catch (err) {
-        failures.push(`${name}: ${(err as Error).message}`);
+        failures.push({ i, text: `${name}: ${(err as Error).message}` });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CASE_CONCURRENCY, queue.length) }, worker));
-  return failures;
+  // In case order, whichever finished first: the reason a run reports does not depend on timing.
+  return failures.sort((a, b) => a.i - b.i).map((f) => f.text);
 }
 
 async function clientPod(cluster: ConformanceCluster, app: EchoApp, namespace: string): Promise<{ namespace: string; pod: string; container: string }> {
