@@ -108,7 +108,9 @@ describe('playground conformance --kubeconfig against a second `playground sandb
       });
     });
     child.kill('SIGINT');
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 90_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), 90_000)))]);
+    clearTimeout(timer);
     assert.equal(code, 130, out);
     assert.match(out, /SIGINT: stopping; deleting the test namespaces/);
     assert.match(out, /interrupted/, 'the tests not run are reported as interrupted');
