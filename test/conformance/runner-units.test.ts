@@ -142,3 +142,27 @@ test('flags: defaults, lists, and the namespace labels', () => {
   assert.throws(() => parseConformanceFlags(['--namespace-labels', 'a=b c']), /not a valid label value/);
   assert.throws(() => parseConformanceFlags(['--max-time-to-consistency', '0']), /seconds from 1 to 300/);
 });
+
+test('progress: one line rewritten in place on a TTY, plain lines otherwise', async () => {
+  const { progressDisplay } = await import('../../playground-server/conformance/progress-display.js');
+  const { Writable } = await import('node:stream');
+  const capture = () => {
+    let text = '';
+    const out = new Writable({ write: (chunk: Buffer, _e, done) => ((text += chunk), done()) });
+    return { out, text: () => text };
+  };
+  const result: TestResult = { suite: 'mesh', name: 'MeshBasic', outcome: 'failed', reason: 'wanted 200, got 503', durationMs: 1200 };
+  const tty = capture();
+  const onTty = progressDisplay(tty.out, true);
+  onTty({ type: 'test-start', suite: 'mesh', name: 'MeshBasic', index: 0, total: 2 });
+  onTty({ type: 'step', name: 'MeshBasic', step: 'request' });
+  onTty({ type: 'test-end', result, index: 0, total: 2 });
+  assert.equal(tty.text(), '[1/2] MeshBasic\r\x1b[2K[1/2] MeshBasic — request\r\x1b[2KFAIL MeshBasic 1.2s — wanted 200, got 503\n');
+  const plain = capture();
+  const onPlain = progressDisplay(plain.out, false);
+  onPlain({ type: 'test-start', suite: 'mesh', name: 'MeshBasic', index: 0, total: 2 });
+  onPlain({ type: 'step', name: 'MeshBasic', step: 'request' });
+  onPlain({ type: 'test-end', result, index: 0, total: 2 });
+  onPlain({ type: 'test-end', result: { ...result, name: 'MeshPorts', outcome: 'skipped' }, index: 1, total: 2 });
+  assert.equal(plain.text(), 'FAIL MeshBasic 1.2s — wanted 200, got 503\nSKIP MeshPorts\n');
+});
