@@ -2,7 +2,6 @@
 // namespaces get the injection labels, as upstream's Applier.prepareNamespace adds --namespace-labels), delete,
 // pods Ready in a namespace (kubernetes.MeshNamespacesMustBeReady), a pod by label selector, exec, and the Gateway
 // API CRDs' bundle version and channel for the report.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError } from '../api/errors.js';
 import { ClusterConnection } from '../kube/cluster-connection.js';
 import { parseManifestText, type ApplyObject } from '../kube/apply.js';
@@ -36,7 +35,7 @@ export class ConformanceCluster {
     /** Labels and annotations every Namespace the runner applies gets (injection). */
     private readonly namespaceMeta: { labels: Record<string, string>; annotations: Record<string, string> },
   ) {
-    this.exec = new PodExec(connection.kubeconfig as KubeConfig);
+    this.exec = new PodExec(connection.kubeconfig);
   }
 
   static fromKubeconfigFile(path: string, namespaceMeta: { labels: Record<string, string>; annotations: Record<string, string> }): ConformanceCluster {
