@@ -1,4 +1,5 @@
-// `playground <command>`: up (everything), sandbox (only the cluster), bench (the load generator), generator (one Job pod).
+// `playground <command>`: up (everything), sandbox (only the cluster), bench (the load generator), generator (one Job pod),
+// conformance (the Gateway API mesh profiles and the SMI suite against a cluster).
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: playground <command> [flags]
@@ -18,6 +19,17 @@ Commands:
   generator             one load generator of a distributed run (a Job pod's command): reads a GeneratorSpec
                         JSON from $LOADGEN_SPEC (or the first argument), prints the generator protocol's JSON
                         lines; --interactive waits for {"type":"start"} on stdin
+  conformance [flags]   the Gateway API Mesh conformance profiles (MESH-HTTP, MESH-GRPC) and the SMI suite against
+                        the embedded sandbox (started for the run) or --kubeconfig FILE's cluster, through the
+                        Kubernetes API and pod exec only; prints a table, exits 1 if a test failed.  Flags:
+                        --profile MESH-HTTP|MESH-GRPC|SMI (comma-separated or repeated; default all three),
+                        --only T1,T2 / --skip T1,T2 (test names, e.g. MeshBasic, traffic-split),
+                        --supported-features F1,F2 (default: every feature the sandbox mesh claims),
+                        --report FILE (a Gateway API ConformanceReport, YAML), --keep (leave the test namespaces),
+                        --namespace-labels k=v,… (default istio-injection=enabled), --namespace-annotations k=v,…
+                        (e.g. linkerd.io/inject=enabled), --organization/--project/--url/--version/--contact (the
+                        report's implementation), --max-time-to-consistency SECONDS (per request check;
+                        default 15, upstream's 30)
   help                  this text
 `;
 
@@ -37,6 +49,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'bench': {
         const { runBenchCommand } = await import('./loadgen/cli.js');
         return await runBenchCommand(rest);
+      }
+      case 'conformance': {
+        const { parseConformanceFlags, ConformanceUsageError } = await import('./conformance/flags.js');
+        let flags;
+        try {
+          flags = parseConformanceFlags(rest);
+        } catch (err) {
+          if (err instanceof ConformanceUsageError) throw new UsageError(err.message);
+          throw err;
+        }
+        return await (await import('./commands/conformance.js')).conformance(flags);
       }
       case 'generator': {
         const { generatorMain } = await import('./loadgen/generator-main.js');

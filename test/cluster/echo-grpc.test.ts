@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { TapEvent } from '../../sandbox/mesh/tap.js';
 import { kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
-const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream');
+const GATEWAY_API = fileURLToPath(new URL('../../playground-server/conformance/upstream/gateway-api/', import.meta.url)); // the runner's vendored copy
 const NS = 'gateway-conformance-mesh';
 const CONSUMER = 'gateway-conformance-mesh-consumer';
 
@@ -36,7 +36,7 @@ before(async () => {
   // manifests (applied unchanged) create its pods. The consumer namespace stays un-meshed: a plaintext client.
   await kubectlOk(c, ['create', 'namespace', NS]);
   await kubectlOk(c, ['label', 'namespace', NS, 'istio-injection=enabled']);
-  await kubectlOk(c, ['apply', '-f', join(UPSTREAM, 'gateway-api', 'mesh-manifests.yaml')]);
+  await kubectlOk(c, ['apply', '-f', join(GATEWAY_API, 'mesh', 'manifests.yaml')]);
   await kubectlOk(c, ['wait', '-n', NS, '--for=condition=Available', 'deploy/echo-v1', 'deploy/echo-v2', '--timeout=60s'], undefined, 70_000);
   await kubectlOk(c, ['wait', '-n', CONSUMER, '--for=condition=Available', 'deploy/echo-v1', '--timeout=60s'], undefined, 70_000);
   [v1] = await podNames(NS, 'app=echo,version=v1');

@@ -14,6 +14,7 @@ import { kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture
 import { matchRule } from '../../sandbox/mesh/proxy/route-matcher.js';
 
 const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream');
+const GATEWAY_API = fileURLToPath(new URL('../../playground-server/conformance/upstream/gateway-api/', import.meta.url)); // the runner's vendored copy
 const WAIT = ['--timeout=60s'];
 const MESH_NS = 'gateway-conformance-mesh';
 
@@ -61,7 +62,7 @@ describe('GAMMA routes on the sandbox', () => {
       await kubectlOk(c, ['create', 'namespace', ns]);
       await kubectlOk(c, ['label', 'namespace', ns, 'istio-injection=enabled']);
     }
-    await kubectlOk(c, ['apply', '-f', join(UPSTREAM, 'gateway-api', 'mesh-manifests.yaml')]);
+    await kubectlOk(c, ['apply', '-f', join(GATEWAY_API, 'mesh', 'manifests.yaml')]);
     await kubectlOk(c, ['wait', '-n', MESH_NS, '--for=condition=Available', 'deploy/echo-v1', 'deploy/echo-v2', ...WAIT], undefined, 70_000);
   });
   after(async () => {
@@ -69,7 +70,7 @@ describe('GAMMA routes on the sandbox', () => {
   });
 
   test('MeshFrontendHostname: the route of the Service the client dialled applies, whatever the Host header says', async () => {
-    await kubectlOk(c, ['apply', '-f', join(UPSTREAM, 'gateway-api', 'mesh-frontend.yaml')]);
+    await kubectlOk(c, ['apply', '-f', join(GATEWAY_API, 'tests', 'mesh', 'mesh-frontend.yaml')]);
     const [parent] = await routeParents(c, 'httproute', MESH_NS, 'mesh-split-v1');
     assert.equal(cond(parent, 'Accepted')?.status, 'True', JSON.stringify(parent));
     const v1 = (await kubectlOk(c, ['get', 'pods', '-n', MESH_NS, '-l', 'app=echo,version=v1', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
@@ -166,7 +167,7 @@ describe('GAMMA routes on the sandbox', () => {
   });
 
   test("the upstream mesh suite's GRPCRoutes: served (get, explain), Accepted, and compiled into echo's table for port 7070", async () => {
-    const out = await kubectlOk(c, ['apply', '-f', join(UPSTREAM, 'gateway-api', 'grpcroute-weight.yaml'), '-f', join(UPSTREAM, 'gateway-api', 'grpcroute-request-header-modifier.yaml')]);
+    const out = await kubectlOk(c, ['apply', '-f', join(GATEWAY_API, 'tests', 'mesh', 'grpcroute-weight.yaml'), '-f', join(GATEWAY_API, 'tests', 'mesh', 'grpcroute-request-header-modifier.yaml')]);
     assert.match(out, /grpcroute.gateway.networking.k8s.io\/mesh-grpc-weighted-backends created/);
     assert.match(out, /grpcroute.gateway.networking.k8s.io\/grpc-request-header-modifier created/);
 
@@ -197,6 +198,6 @@ describe('GAMMA routes on the sandbox', () => {
     const plain = call({})!;
     assert.deepEqual([plain.routeName, plain.backends.map((b) => [b.service, b.weight])], ['mesh-grpc-weighted-backends', [['echo-v1', 70], ['echo-v2', 30], ['echo-v3', 0]]]);
     assert.equal(matchRule(echo, 80, { method: 'GET', path: '/', query: '', headers: {} }), undefined, 'port 80 is not covered by the GRPCRoutes');
-    await kubectlOk(c, ['delete', '-f', join(UPSTREAM, 'gateway-api', 'grpcroute-weight.yaml'), '-f', join(UPSTREAM, 'gateway-api', 'grpcroute-request-header-modifier.yaml')]);
+    await kubectlOk(c, ['delete', '-f', join(GATEWAY_API, 'tests', 'mesh', 'grpcroute-weight.yaml'), '-f', join(GATEWAY_API, 'tests', 'mesh', 'grpcroute-request-header-modifier.yaml')]);
   });
 });

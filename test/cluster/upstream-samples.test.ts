@@ -15,6 +15,9 @@ import type { Pod } from '../../sandbox/runtime/kinds.js';
 import { UPSTREAM_IMAGE_PROGRAMS, UPSTREAM_IMAGE_TOOLS, upstreamImageReferences } from '../../sandbox/apps/upstream-images.js';
 import { isReady, kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
+// The Gateway API mesh base manifests ship with the conformance runner (vendored once, unchanged).
+import { MESH_BASE_MANIFESTS_PATH } from '../../playground-server/conformance/upstream-files.js';
+
 const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream');
 const fixture = (...p: string[]) => join(UPSTREAM, ...p);
 const POD_WAIT_MS = 30_000;
@@ -282,7 +285,7 @@ describe('upstream sample manifests, applied unchanged with the real kubectl', (
   });
 
   test('Gateway API conformance/mesh/manifests.yaml: echo pods Ready, answering the echo protocol; the client prints it', async () => {
-    await kubectlOk(c, ['apply', '-f', fixture('gateway-api', 'mesh-manifests.yaml')]);
+    await kubectlOk(c, ['apply', '-f', MESH_BASE_MANIFESTS_PATH]);
     const pods = await allReady(c, 'gateway-conformance-mesh', 2);
     await allReady(c, 'gateway-conformance-mesh-consumer', 1);
     const v1 = podOf(pods, 'echo-v1');

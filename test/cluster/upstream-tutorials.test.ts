@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KUBECTL, kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
+// The Gateway API mesh base manifests ship with the conformance runner (vendored once, unchanged).
+import { MESH_BASE_MANIFESTS_PATH } from '../../playground-server/conformance/upstream-files.js';
+
 const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream');
 const WAIT = ['--timeout=60s'];
 
@@ -104,7 +107,7 @@ describe('upstream tutorials run as written', () => {
   });
 
   test("the Gateway API mesh suite's echo client, through exec, names the serving pod", async () => {
-    await kubectlOk(c, ['apply', '-f', join(UPSTREAM, 'gateway-api', 'mesh-manifests.yaml')]);
+    await kubectlOk(c, ['apply', '-f', MESH_BASE_MANIFESTS_PATH]);
     const ns = 'gateway-conformance-mesh';
     await kubectlOk(c, ['wait', '-n', ns, '--for=condition=Available', 'deploy/echo-v1', 'deploy/echo-v2', ...WAIT], undefined, 70_000);
     const v1 = (await kubectlOk(c, ['get', 'pods', '-n', ns, '-l', 'app=echo,version=v1', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();

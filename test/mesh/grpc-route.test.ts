@@ -14,7 +14,7 @@ import type { KubeObject } from '../../sandbox/apiserver/store.js';
 
 const NS = 'gateway-conformance-mesh';
 const GW = 'gateway.networking.k8s.io';
-const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream', 'gateway-api');
+const UPSTREAM = fileURLToPath(new URL('../../playground-server/conformance/upstream/gateway-api/tests/mesh/', import.meta.url)); // the runner's vendored copy
 const upstream = (file: string) => parse(readFileSync(join(UPSTREAM, file), 'utf8')) as KubeObject;
 const ECHO = '/proto.EchoTestService/Echo';
 

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectlOk, startCluster, waitFor, type ClusterFixture } from '../cluster/fixture.js';
 
-const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream', 'gateway-api');
+const UPSTREAM = fileURLToPath(new URL('../../playground-server/conformance/upstream/gateway-api/tests/mesh/', import.meta.url)); // the runner's vendored copy
+const BASE_MANIFESTS = fileURLToPath(new URL('../../playground-server/conformance/upstream/gateway-api/mesh/manifests.yaml', import.meta.url));
 const NS = 'gateway-conformance-mesh';
 /** Bounds on "eventually consistent" (upstream waits up to its MaxTimeToConsistency; the sandbox converges faster). */
 const CONSISTENCY_TIMEOUT_MS = 20_000;
@@ -150,7 +151,7 @@ describe('Gateway API Mesh conformance: HTTPRoute filters', { timeout: 600_000 }
       await kubectlOk(c, ['create', 'namespace', ns]);
       await kubectlOk(c, ['label', 'namespace', ns, 'istio-injection=enabled']);
     }
-    await kubectlOk(c, ['apply', '-f', join(UPSTREAM, 'mesh-manifests.yaml')]);
+    await kubectlOk(c, ['apply', '-f', BASE_MANIFESTS]);
     await kubectlOk(c, ['wait', '-n', NS, '--for=condition=Available', 'deploy/echo-v1', 'deploy/echo-v2', '--timeout=90s'], undefined, 100_000);
     await kubectlOk(c, ['wait', '-n', NS, '--for=condition=Ready', 'pods', '--all', '--timeout=60s'], undefined, 70_000);
     v1Pod = (await kubectlOk(c, ['get', 'pods', '-n', NS, '-l', 'app=echo,version=v1', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();

@@ -101,6 +101,7 @@ export function compileNamespace(
   const routeStatus = new Map<string, RouteParentStatus[]>();
   const grpcRouteStatus = new Map<string, RouteParentStatus[]>();
   const dependsOn = new Set<string>();
+  const brokenFilter = brokenMeshFeature();
   // GRPCRoutes first: on a Service port both kinds attach to, the GRPCRoute wins and the HTTPRoute is rejected
   // (GEP-1294 "Route types": only one route type applies per Service and port; GRPCRoute comes first).
   const grpcPorts = new Map<string, Set<number> | 'all'>();
@@ -134,12 +135,14 @@ export function compileNamespace(
       else portsOf.set(key, new Set([...(prev ?? []), a.port]));
     });
   };
-  for (const route of objs.grpcroutes.values()) {
+  for (const stored of objs.grpcroutes.values()) {
+    const route = brokenFilter ? withoutFilter(stored, brokenFilter) : stored;
     const compiled = compileGrpcRoute(route, lookups);
     grpcRouteStatus.set(route.metadata.name!, compiled.parents);
     attach(compiled, 'GRPCRoute');
   }
-  for (const route of objs.httproutes.values()) {
+  for (const stored of objs.httproutes.values()) {
+    const route = brokenFilter ? withoutFilter(stored, brokenFilter) : stored;
     const compiled = compileHttpRoute(route, lookups);
     routeStatus.set(route.metadata.name!, compiled.parents);
     attach(compiled, 'HTTPRoute');
@@ -167,6 +170,31 @@ export function compileNamespace(
     access,
   };
   return { config, routeStatus, grpcRouteStatus, dependsOn, problems };
+}
+
+/**
+ * TEST-ONLY: `PLAYGROUND_TEST_BREAK_MESH_FEATURE=<HTTPRoute filter type>` (e.g. RequestHeaderModifier) makes the
+ * control plane ignore that filter wherever a route has it (rules and backendRefs), so a test can prove the
+ * conformance runner turns the matching tests red. Never set it outside tests: the mesh then misbehaves on purpose.
+ */
+export const BREAK_MESH_FEATURE_ENV = 'PLAYGROUND_TEST_BREAK_MESH_FEATURE';
+
+function brokenMeshFeature(): string | undefined {
+  const value = process.env[BREAK_MESH_FEATURE_ENV];
+  return value && /^[A-Za-z]{1,64}$/.test(value) ? value : undefined;
+}
+
+function withoutFilter(route: KubeObject, filterType: string): KubeObject {
+  const copy = structuredClone(route);
+  const strip = (holder: unknown) => {
+    if (isObj(holder) && Array.isArray(holder.filters)) holder.filters = holder.filters.filter((f) => !(isObj(f) && f.type === filterType));
+  };
+  const spec = isObj(copy.spec) ? copy.spec : {};
+  for (const rule of arr(spec.rules)) {
+    strip(rule);
+    if (isObj(rule)) for (const backend of arr(rule.backendRefs)) strip(backend);
+  }
+  return copy;
 }
 
 /** The mTLS opt-out annotation's value: 'enabled', 'disabled', or undefined when absent (invalid values are reported and ignored). */

@@ -1,0 +1,131 @@
+// `playground conformance --kubeconfig FILE` against a second process, `playground sandbox`, started with the
+// test-only switch that makes its control plane ignore RequestHeaderModifier filters: the code path a real cluster
+// takes. The matching test turns red with a reason naming the missing header, the others pass, the report file is
+// a valid ConformanceReport that lists the failure, Ctrl-C mid-run still deletes the namespaces, and bad flags
+// are usage errors.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { reportSchemaErrors } from './report-schema.js';
+
+const BIN = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
+const BREAK_ENV = 'PLAYGROUND_TEST_BREAK_MESH_FEATURE';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function playground(args: string[], timeoutMs = 240_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, [BREAK_ENV]: '' } }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function kubectl(kubeconfig: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+async function conformanceNamespaces(kubeconfig: string): Promise<string[]> {
+  const r = await kubectl(kubeconfig, ['get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}']);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split(' ').filter((n) => n.startsWith('gateway-conformance') || n === 'smi-conformance');
+}
+
+describe('playground conformance --kubeconfig against a second `playground sandbox` process', { timeout: 360_000 }, () => {
+  let dir: string;
+  let kubeconfig: string;
+  let sandbox: ChildProcess;
+  let sandboxOut = '';
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'conformance-cli-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    sandbox = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [BREAK_ENV]: 'RequestHeaderModifier' } });
+    sandbox.stdout!.on('data', (d) => (sandboxOut += d));
+    sandbox.stderr!.on('data', (d) => (sandboxOut += d));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${sandboxOut}`)), 60_000);
+      sandbox.stdout!.on('data', () => {
+        if (/sandbox ready at https:/.test(sandboxOut)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      sandbox.once('exit', (code) => reject(new Error(`sandbox exited early (${code}):\n${sandboxOut}`)));
+    });
+  });
+  after(async () => {
+    if (sandbox && sandbox.exitCode === null) {
+      const exited = new Promise((r) => sandbox.once('exit', r));
+      sandbox.kill('SIGTERM');
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the broken feature turns its test red with a reason; the others pass; the report says so', async () => {
+    const reportPath = join(dir, 'report.yaml');
+    const only = 'MeshBasic,MeshHTTPRouteMatching,MeshHTTPRouteRequestHeaderModifier,MeshConsumerRoute';
+    const r = await playground(['conformance', '--kubeconfig', kubeconfig, '--profile', 'MESH-HTTP', '--only', only, '--report', reportPath, '--max-time-to-consistency', '5']);
+    assert.equal(r.code, 1, `a failed test exits 1:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^GAMMA\s+MeshHTTPRouteRequestHeaderModifier\s+FAILED\s+.*expected X-Header-Set header to be set/m, r.stdout);
+    for (const name of ['MeshBasic', 'MeshHTTPRouteMatching', 'MeshConsumerRoute']) assert.match(r.stdout, new RegExp(`^GAMMA\\s+${name}\\s+passed\\s*$`, 'm'), r.stdout);
+    assert.match(r.stdout, /^MESH-HTTP: Core tests failed with 1 test failures\./m);
+    assert.match(r.stderr, /FAIL MeshHTTPRouteRequestHeaderModifier/, 'plain progress lines when stderr is not a TTY');
+
+    const report = parseYaml(readFileSync(reportPath, 'utf8')) as { profiles: { name: string; core: { result: string; failedTests?: string[] } }[] };
+    assert.deepEqual(reportSchemaErrors(report), []);
+    const http = report.profiles.find((p) => p.name === 'MESH-HTTP')!;
+    assert.equal(http.core.result, 'failure');
+    assert.deepEqual(http.core.failedTests, ['MeshHTTPRouteRequestHeaderModifier']);
+    assert.deepEqual(await conformanceNamespaces(kubeconfig), [], 'the run deleted its namespaces');
+  });
+
+  test('Ctrl-C mid-run stops it and still deletes the test namespaces', async () => {
+    const child = spawn(process.execPath, [BIN, 'conformance', '--kubeconfig', kubeconfig, '--profile', 'MESH-HTTP'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [BREAK_ENV]: '' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no test finished within 90 s:\n${out}`)), 90_000);
+      child.stderr.on('data', () => {
+        if (/PASS MeshBasic/.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), 90_000)))]);
+    clearTimeout(timer);
+    assert.equal(code, 130, out);
+    assert.match(out, /SIGINT: stopping; deleting the test namespaces/);
+    assert.match(out, /interrupted/, 'the tests not run are reported as interrupted');
+    assert.deepEqual(await conformanceNamespaces(kubeconfig), []);
+  });
+
+  test('bad flags are usage errors (exit 2) that name the flag', async () => {
+    const unknown = await playground(['conformance', '--kubeconfig', kubeconfig, '--only', 'MeshNope']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--only: no test named "MeshNope"; the tests are: MeshBasic,/);
+    const profile = await playground(['conformance', '--profile', 'GATEWAY-HTTP']);
+    assert.equal(profile.code, 2);
+    assert.match(profile.stderr, /--profile takes MESH-HTTP, MESH-GRPC, SMI/);
+    const labels = await playground(['conformance', '--namespace-labels', 'istio-injection']);
+    assert.equal(labels.code, 2);
+    assert.match(labels.stderr, /--namespace-labels takes name=value pairs/);
+  });
+});
