@@ -52,6 +52,10 @@ export async function conformance(flags: ConformanceFlags): Promise<number> {
       writeFileSync(flags.report, stringifyYaml(run.report), { mode: 0o644 });
       process.stdout.write(`report written to ${flags.report}\n`);
     } else if (flags.report) process.stdout.write(`no report written: a ConformanceReport covers the MESH-HTTP and MESH-GRPC profiles, and neither was run\n`);
+    if (flags.json) {
+      writeFileSync(flags.json, `${JSON.stringify({ results: run.results, report: run.report ?? null }, null, 2)}\n`, { mode: 0o644 });
+      process.stdout.write(`results written to ${flags.json}\n`);
+    }
     if (flags.keep && run.namespaces.length) process.stdout.write(`kept namespaces: ${run.namespaces.join(', ')}\n`);
     if (abort.signal.aborted) return 130;
     return run.results.some((r) => r.outcome === 'failed') ? 1 : 0;

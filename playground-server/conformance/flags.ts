@@ -19,6 +19,8 @@ export interface ConformanceFlags {
   skip: Set<string>;
   supportedFeatures: Set<FeatureName>;
   report?: string;
+  /** Every test's result (SMI grades included) and the report, as JSON (for the site and scripts). */
+  json?: string;
   keep: boolean;
   namespaceLabels: Record<string, string>;
   namespaceAnnotations: Record<string, string>;
@@ -58,6 +60,7 @@ export function parseConformanceFlags(args: string[]): ConformanceFlags {
       skip: { type: 'string', multiple: true },
       'supported-features': { type: 'string' },
       report: { type: 'string' },
+      json: { type: 'string' },
       keep: { type: 'boolean' },
       'namespace-labels': { type: 'string' },
       'namespace-annotations': { type: 'string' },
@@ -94,6 +97,7 @@ export function parseConformanceFlags(args: string[]): ConformanceFlags {
     skip: names('--skip', values.skip),
     supportedFeatures: new Set(features as FeatureName[]),
     report: values.report,
+    json: values.json,
     keep: values.keep ?? false,
     namespaceLabels: parseKeyValuePairs(values['namespace-labels'] ?? DEFAULT_NAMESPACE_LABELS, '--namespace-labels', true),
     namespaceAnnotations: parseKeyValuePairs(values['namespace-annotations'] ?? '', '--namespace-annotations', false),

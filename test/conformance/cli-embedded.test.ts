@@ -18,7 +18,7 @@ test('playground conformance without --kubeconfig runs against an embedded sandb
   try {
     const reportPath = join(dir, 'report.yaml');
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, 'conformance', '--profile', 'MESH-HTTP,SMI', '--only', 'MeshBasic,traffic-spec', '--report', reportPath], { timeout: 150_000, env: { ...process.env, PLAYGROUND_TEST_BREAK_MESH_FEATURE: '' } }, (err, stdout, stderr) =>
+      execFile(process.execPath, [BIN, 'conformance', '--profile', 'MESH-HTTP,SMI', '--only', 'MeshBasic,traffic-spec', '--report', reportPath, '--json', join(dir, 'results.json')], { timeout: 150_000, env: { ...process.env, PLAYGROUND_TEST_BREAK_MESH_FEATURE: '' } }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
       ),
     );
@@ -30,6 +30,9 @@ test('playground conformance without --kubeconfig runs against an embedded sandb
     const report = parseYaml(readFileSync(reportPath, 'utf8')) as { profiles: { name: string; core: { statistics: { Passed: number } } }[] };
     assert.deepEqual(reportSchemaErrors(report), []);
     assert.deepEqual(report.profiles.map((p) => [p.name, p.core.statistics.Passed]), [['MESH-HTTP', 1]]);
+    const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { results: { name: string; outcome: string; grade?: string }[]; report: unknown };
+    assert.deepEqual(json.results.find((x) => x.name === 'traffic-spec'), { ...json.results.find((x) => x.name === 'traffic-spec'), outcome: 'passed', grade: 'Full' });
+    assert.deepEqual(json.report, report);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
