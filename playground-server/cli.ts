@@ -25,7 +25,7 @@ Commands:
                         --profile MESH-HTTP|MESH-GRPC|SMI (comma-separated or repeated; default all three),
                         --only T1,T2 / --skip T1,T2 (test names, e.g. MeshBasic, traffic-split),
                         --supported-features F1,F2 (default: every feature the sandbox mesh claims),
-                        --report FILE (a Gateway API ConformanceReport, YAML), --json FILE (every result, SMI
+                        --report FILE (a Gateway API ConformanceReport, YAML), --site-data FILE (the site's conformance page data), --json FILE (every result, SMI
                         grades included, and the report), --keep (leave the test namespaces),
                         --namespace-labels k=v,… (default istio-injection=enabled), --namespace-annotations k=v,…
                         (e.g. linkerd.io/inject=enabled), --organization/--project/--url/--version/--contact (the

@@ -11,6 +11,7 @@ import { ConformanceCluster } from '../conformance/cluster-client.js';
 import { progressDisplay } from '../conformance/progress-display.js';
 import { resultsTable } from '../conformance/results-table.js';
 import { runConformance } from '../conformance/run-conformance.js';
+import { conformanceSiteData } from '../conformance/site-data.js';
 import type { ConformanceFlags } from '../conformance/flags.js';
 
 export async function conformance(flags: ConformanceFlags): Promise<number> {
@@ -55,6 +56,11 @@ export async function conformance(flags: ConformanceFlags): Promise<number> {
     if (flags.json) {
       writeFileSync(flags.json, `${JSON.stringify({ results: run.results, report: run.report ?? null }, null, 2)}\n`, { mode: 0o644 });
       process.stdout.write(`results written to ${flags.json}\n`);
+    }
+    if (flags.siteData && run.report) {
+      // The command line as a reader can repeat it (paths and the sandbox-only break switch are not part of it).
+      writeFileSync(flags.siteData, `${JSON.stringify(conformanceSiteData(run, 'npx playground conformance'), null, 2)}\n`, { mode: 0o644 });
+      process.stdout.write(`site data written to ${flags.siteData}\n`);
     }
     if (flags.keep && run.namespaces.length) process.stdout.write(`kept namespaces: ${run.namespaces.join(', ')}\n`);
     if (abort.signal.aborted) return 130;

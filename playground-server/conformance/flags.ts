@@ -21,6 +21,8 @@ export interface ConformanceFlags {
   report?: string;
   /** Every test's result (SMI grades included) and the report, as JSON (for the site and scripts). */
   json?: string;
+  /** The site's conformance page data (site/src/data/conformance.json). */
+  siteData?: string;
   keep: boolean;
   namespaceLabels: Record<string, string>;
   namespaceAnnotations: Record<string, string>;
@@ -61,6 +63,7 @@ export function parseConformanceFlags(args: string[]): ConformanceFlags {
       'supported-features': { type: 'string' },
       report: { type: 'string' },
       json: { type: 'string' },
+      'site-data': { type: 'string' },
       keep: { type: 'boolean' },
       'namespace-labels': { type: 'string' },
       'namespace-annotations': { type: 'string' },
@@ -98,6 +101,7 @@ export function parseConformanceFlags(args: string[]): ConformanceFlags {
     supportedFeatures: new Set(features as FeatureName[]),
     report: values.report,
     json: values.json,
+    siteData: values['site-data'],
     keep: values.keep ?? false,
     namespaceLabels: parseKeyValuePairs(values['namespace-labels'] ?? DEFAULT_NAMESPACE_LABELS, '--namespace-labels', true),
     namespaceAnnotations: parseKeyValuePairs(values['namespace-annotations'] ?? '', '--namespace-annotations', false),

@@ -15,6 +15,14 @@ export interface TestResult {
   grade?: 'Full' | 'Partial' | 'None';
   /** SMI: assertions that passed / all assertions. */
   assertions?: { passed: number; total: number };
+  /** SMI: each assertion's outcome, in the scenario's order. */
+  checks?: SmiCheckResult[];
+}
+
+export interface SmiCheckResult {
+  name: string;
+  passed: boolean;
+  reason?: string;
 }
 
 export type ProgressEvent =

@@ -5,7 +5,7 @@ import { awaitConvergence, type ConvergenceConfig } from '../convergence.js';
 import { parseEchoBatch, parseEchoResponse } from '../echo-output.js';
 import { clientCommand } from '../echo-request.js';
 import type { ConformanceCluster, ObjectRef } from '../cluster-client.js';
-import type { ProgressListener, TestResult } from '../results.js';
+import type { ProgressListener, SmiCheckResult, TestResult } from '../results.js';
 import { WEIGHT_MAX_TRIES, WEIGHT_SAMPLE_SIZE, checkDistribution, describeShares } from '../weighted.js';
 import { BATCH_EXEC_TIMEOUT_MS, REQUEST_EXEC_TIMEOUT_MS } from '../mesh-suite.js';
 import { SMI_CLIENT_APP, SMI_NAMESPACE, smiBaseObjects } from './smi-manifests.js';
@@ -43,9 +43,9 @@ export async function runSmiScenarios(cluster: ConformanceCluster, opts: SmiRunO
     if (!selected || opts.signal.aborted) result = { suite: 'smi', name: scenario.name, outcome: 'skipped', reason: opts.signal.aborted ? 'interrupted' : 'test explicitly skipped', durationMs: 0 };
     else {
       const started = Date.now();
-      const { passed, total: assertions, failures } = await runScenario(cluster, target, scenario, opts);
+      const { passed, total: assertions, failures, checks } = await runScenario(cluster, target, scenario, opts);
       const grade = smiGrade(passed, assertions);
-      result = { suite: 'smi', name: scenario.name, outcome: failures.length ? 'failed' : 'passed', reason: failures.join('; '), durationMs: Date.now() - started, grade, assertions: { passed, total: assertions } };
+      result = { suite: 'smi', name: scenario.name, outcome: failures.length ? 'failed' : 'passed', reason: failures.join('; '), durationMs: Date.now() - started, grade, assertions: { passed, total: assertions }, checks };
     }
     results.push(result);
     opts.progress({ type: 'test-end', result, index: i, total });
@@ -55,12 +55,13 @@ export async function runSmiScenarios(cluster: ConformanceCluster, opts: SmiRunO
 
 type Target = { namespace: string; pod: string; container: string };
 
-async function runScenario(cluster: ConformanceCluster, target: Target, scenario: SmiScenario, opts: SmiRunOptions): Promise<{ passed: number; total: number; failures: string[] }> {
+async function runScenario(cluster: ConformanceCluster, target: Target, scenario: SmiScenario, opts: SmiRunOptions): Promise<{ passed: number; total: number; failures: string[]; checks: SmiCheckResult[] }> {
   const applied = new Map<string, ObjectRef>();
   const key = (r: ObjectRef) => `${r.kind}/${r.name}`;
   let passed = 0;
   let total = 0;
   const failures: string[] = [];
+  const checks: SmiCheckResult[] = [];
   try {
     for (const step of scenario.steps) {
       if (opts.signal.aborted) break;
@@ -76,6 +77,7 @@ async function runScenario(cluster: ConformanceCluster, target: Target, scenario
         const failure = await assertStep(cluster, target, step, opts);
         if (failure === undefined) passed++;
         else failures.push(`${step.name}: ${failure}`);
+        checks.push({ name: step.name, passed: failure === undefined, ...(failure === undefined ? {} : { reason: failure }) });
       }
     }
   } catch (err) {
@@ -84,7 +86,7 @@ async function runScenario(cluster: ConformanceCluster, target: Target, scenario
   } finally {
     if (applied.size) await cluster.delete([...applied.values()]).catch(() => undefined);
   }
-  return { passed, total, failures };
+  return { passed, total, failures, checks };
 }
 
 async function assertStep(cluster: ConformanceCluster, target: Target, step: Exclude<SmiStep, { kind: 'apply' | 'delete' }>, opts: SmiRunOptions): Promise<string | undefined> {
