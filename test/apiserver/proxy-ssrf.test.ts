@@ -226,14 +226,17 @@ spec:
 });
 
 describe('a pod’s own dials reach only cluster addresses', () => {
-  test('the curl workload refuses the host by address and by name, and a Host header cannot steer a sidecar there', async () => {
+  test('the curl workload refuses the host by address and by name, and a Host header cannot steer a sidecar there (it routes by the dialled Service)', async () => {
     const byIP = await fetchFrom('ssrf-a', `http://127.0.0.1:${hostPort}/`);
     assert.equal(byIP.status, 400);
     assert.match(String(byIP.json.error), /IP address/);
     const byName = await fetchFrom('ssrf-a', `http://localhost:${hostPort}/`);
     assert.notEqual(byName.json.status, 200);
+    // The sidecar routes by the Service the app dialled (its original destination), so the Host header only rides
+    // along: httpbin answers, the host never sees a connection.
     const steered = await fetchFrom('ssrf-ma', 'http://httpbin:8000/get', { host: `127.0.0.1:${hostPort}` });
-    assert.notEqual(steered.json.status, 200, JSON.stringify(steered.json));
+    assert.equal(steered.json.status, 200, JSON.stringify(steered.json));
+    assert.match(String((steered.json.headers as Record<string, string>)['x-httpbin-pod']), /^httpbin-/);
     assert.equal(hostConnections, 0);
   });
 

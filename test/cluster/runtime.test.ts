@@ -1,9 +1,11 @@
 // The node runtime on its own terms: a meshed pod's wiring (app on the pod's private address, its outbound
-// calls redirected to the sidecar with the Host header intact), container logs through the LogSource, a
+// calls redirected to the sidecar, led by the original destination, with the Host header intact), container logs through the LogSource, a
 // container waiting for its ConfigMap, and addresses given back when a pod goes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { originalDestinationOf, readPrelude } from '../../sandbox/mesh/proxy/connection-prelude.js';
 import type { KubeObject } from '../../sandbox/apiserver/store.js';
 import { registerImage, unregisterImage } from '../../sandbox/runtime/images.js';
 import type { Pod } from '../../sandbox/runtime/kinds.js';
@@ -14,7 +16,7 @@ const NS = 'rt';
 
 /** Contexts handed to the test images, by pod/container. */
 const contexts = new Map<string, WorkloadContext>();
-const sidecarSaw: { host?: string; path?: string }[] = [];
+const sidecarSaw: { host?: string; path?: string; dialled?: string }[] = [];
 
 function pod(name: string, containers: Record<string, unknown>[]): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app: name } }, spec: { containers } };
@@ -36,12 +38,17 @@ describe('the pod runtime', () => {
     registerImage('test/fake-sidecar', (ctx) => {
       contexts.set(`${ctx.podName}/${ctx.containerName}`, ctx);
       const outbound = createServer((req, res) => {
-        sidecarSaw.push({ host: req.headers.host, path: req.url });
+        const dialled = originalDestinationOf(req.socket);
+        sidecarSaw.push({ host: req.headers.host, path: req.url, dialled: dialled && `${dialled.ip}:${dialled.port}` });
         res.end('via-sidecar');
       });
+      const listener = createNetServer((s) => {
+        readPrelude(s).then(() => { outbound.emit('connection', s); s.resume(); }, () => s.destroy());
+      });
       return {
-        start: () => new Promise<void>((resolve) => outbound.listen(SIDECAR_OUTBOUND_PORT, ctx.localHost, resolve)),
-        stop: () => new Promise<void>((resolve) => { outbound.closeAllConnections(); outbound.close(() => resolve()); }),
+        // As the real sidecar's listener: the PROXY line first (where the app dialled), then HTTP.
+        start: () => new Promise<void>((resolve) => listener.listen(SIDECAR_OUTBOUND_PORT, ctx.localHost, resolve)),
+        stop: () => new Promise<void>((resolve) => { outbound.closeAllConnections(); listener.close(() => resolve()); }),
       };
     });
     registerImage('test/chatty', (ctx) => {
@@ -57,7 +64,7 @@ describe('the pod runtime', () => {
     unregisterImage('test/chatty');
   });
 
-  test('a meshed pod: the app binds the private address, its calls go to the sidecar with the original Host', async () => {
+  test('a meshed pod: the app binds the private address, its calls go to the sidecar with the original destination and Host', async () => {
     c.sandbox.api.create(t('', 'pods'), pod('meshed', [
       { name: 'app', image: 'test/chatty' },
       { name: SIDECAR_CONTAINER_NAME, image: 'test/fake-sidecar' },
@@ -70,9 +77,14 @@ describe('the pod runtime', () => {
     assert.equal(app.listenHost, app.localHost, 'the app listens on the pod-private address');
     assert.equal(sidecar.listenHost, p.status?.podIP, 'the sidecar owns the pod IP');
 
+    // Cluster DNS resolves the name first, as in a real pod; the sidecar learns the cluster IP the app dialled.
+    const svc = c.sandbox.api.create(t('', 'services'), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: NS }, spec: { selector: { app: 'reviews' }, ports: [{ port: 9080 }] } });
+    const clusterIP = (svc.spec as { clusterIP: string }).clusterIP;
     const res = await c.sandbox.runtime.requestFrom(NS, 'meshed', { url: 'http://reviews:9080/reviews/0' });
     assert.equal(res.body, 'via-sidecar');
-    assert.deepEqual(sidecarSaw.at(-1), { host: 'reviews:9080', path: '/reviews/0' });
+    assert.deepEqual(sidecarSaw.at(-1), { host: 'reviews:9080', path: '/reviews/0', dialled: `${clusterIP}:9080` });
+    // A name cluster DNS does not know fails in the pod, as getaddrinfo does, before any sidecar is asked.
+    await assert.rejects(c.sandbox.runtime.requestFrom(NS, 'meshed', { url: 'http://nosuch:9080/' }), /ENOTFOUND nosuch/);
   });
 
   test('logs: tail, timestamps, container choice and the errors kubectl shows', async () => {
