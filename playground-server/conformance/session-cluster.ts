@@ -10,7 +10,7 @@ import { ClusterConnection } from '../kube/cluster-connection.js';
 import { resourcePath } from '../kube/discovery.js';
 import { CONFORMANCE_FIELD_MANAGER, ConformanceCluster, PODS_READY_TIMEOUT_MS, type ObjectRef } from './cluster-client.js';
 import type { ExecTarget } from './pod-exec.js';
-import { OutsideSessionError, mapNamespace, scopeObjects } from './session-scope.js';
+import { OutsideSessionError, UNAVAILABLE_NAMESPACES, mapNamespace, scopeObjects } from './session-scope.js';
 
 const POLL_MS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,13 +83,14 @@ export class SessionConformanceCluster extends ConformanceCluster {
     }
   }
 
-  override exists(ref: ObjectRef): Promise<boolean> {
+  override async exists(ref: ObjectRef): Promise<boolean> {
     return super.exists(this.mapRef(ref));
   }
 
   /** Every pod of the run's Deployments Ready (and at least one each); the learner's other pods are not waited for. */
   override async waitPodsReady(namespaces: readonly string[], timeoutMs = PODS_READY_TIMEOUT_MS, signal?: AbortSignal): Promise<void> {
-    for (const ns of namespaces) mapNamespace(ns, this.namespace);
+    // The consumer namespace has nothing of this run's (its objects are dropped); any other is refused.
+    for (const ns of namespaces) if (!UNAVAILABLE_NAMESPACES.includes(ns)) mapNamespace(ns, this.namespace);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let waitingFor = '';
@@ -108,11 +109,11 @@ export class SessionConformanceCluster extends ConformanceCluster {
     }
   }
 
-  override podFor(namespace: string, labelSelector: string): Promise<{ name: string; ip: string }> {
+  override async podFor(namespace: string, labelSelector: string): Promise<{ name: string; ip: string }> {
     return super.podFor(mapNamespace(namespace, this.namespace), labelSelector);
   }
 
-  override run(target: ExecTarget, command: string[], timeoutMs: number): Promise<string> {
+  override async run(target: ExecTarget, command: string[], timeoutMs: number): Promise<string> {
     return super.run({ ...target, namespace: mapNamespace(target.namespace, this.namespace) }, command, timeoutMs);
   }
 
