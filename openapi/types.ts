@@ -19,6 +19,7 @@ type ContentOf<R> = R extends { content: infer C } ? C[keyof C] : never;
 export interface StreamSchemas {
   tapMesh: { event: Schemas['TapEvent']; result: Schemas['TapSummary'] };
   startBenchmark: { event: Schemas['BenchmarkProgress']; result: Schemas['Benchmark'] };
+  runConformance: { event: Schemas['ConformanceProgress']; result: Schemas['ConformanceRun'] };
   runTerminal: { event: Schemas['TerminalOutput']; result: Schemas['TerminalExit'] };
   createSession: { event: Schemas['SessionProgressEvent']; result: Schemas['SessionCreated'] };
 }

@@ -20,6 +20,7 @@ import { CheckRegistry } from './checks/registry.js';
 import { ClusterConnection } from './kube/cluster-connection.js';
 import { ServerMetrics } from './observability/metrics.js';
 import { registerBenchmarkOps } from './ops/benchmarks.js';
+import { registerConformanceOps } from './ops/conformance.js';
 import type { OpDeps } from './ops/deps.js';
 import { registerHealthOps } from './ops/health.js';
 import { registerLessonOps } from './ops/lessons.js';
@@ -121,6 +122,7 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
   registerMeshOps(dispatcher, deps);
   registerLessonOps(dispatcher, deps);
   const benchBuiltins = registerBenchmarkOps(dispatcher, deps);
+  registerConformanceOps(dispatcher, deps);
   registerTerminalOps(dispatcher, deps, benchBuiltins ?? {});
   dispatcher.assertComplete();
 

@@ -244,6 +244,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/conformance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the Gateway API Mesh conformance profiles and the SMI suite in the session's namespace (streams progress).
+         * @description Session mode of `playground conformance`: the upstream manifests are applied with the suite's namespaces
+         *     (`gateway-conformance-mesh`, `smi-conformance`) mapped to the session's namespace, through the session's own
+         *     Kubernetes credentials (never the server's). Namespace objects are not applied; tests that need a second
+         *     namespace (MeshConsumerRoute) are reported `skipped` ("needs a second namespace; a session has one"). Objects
+         *     the learner already has are never taken over (the run fails instead). Everything the run applied is deleted
+         *     when it ends, also on failure or cancel; the namespace stays. The echo Deployments run at 1 replica each and
+         *     fit the session's ResourceQuota and LimitRange. One run per session at a time (409).
+         */
+        post: operations["runConformance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/session/benchmarks/compare": {
         parameters: {
             query?: never;
@@ -784,6 +810,64 @@ export interface components {
             errors: number;
             rps?: number;
             p99Ms?: number;
+        };
+        /**
+         * @description A Gateway API mesh test's ShortName or an SMI scenario's name (as `playground conformance --only` takes).
+         * @enum {string}
+         */
+        ConformanceTestName: "MeshBasic" | "MeshConsumerRoute" | "MeshFrontend" | "MeshFrontendHostname" | "MeshGRPCRouteRequestHeaderModifier" | "MeshGRPCRouteWeight" | "MeshHTTPRoute303Redirect" | "MeshHTTPRoute307Redirect" | "MeshHTTPRoute308Redirect" | "MeshHTTPRouteBackendRequestHeaderModifier" | "MeshHTTPRouteMatching" | "MeshHTTPRouteNamedRule" | "MeshHTTPRouteQueryParamMatching" | "MeshHTTPRouteRedirectHostAndStatus" | "MeshHTTPRouteRedirectPath" | "MeshHTTPRouteRedirectPort" | "MeshHTTPRouteRequestHeaderModifier" | "MeshHTTPRouteRewritePath" | "MeshHTTPRouteSchemeRedirect" | "MeshHTTPRouteSimpleSameNamespace" | "MeshHTTPRouteWeight" | "MeshPorts" | "MeshTrafficSplit" | "traffic-access" | "traffic-spec" | "traffic-split";
+        RunConformanceRequest: {
+            /** @description Default: all three. */
+            profiles?: ("MESH-HTTP" | "MESH-GRPC" | "SMI")[];
+            /** @description Run only these tests (the others of the chosen profiles are reported skipped). Default: all. */
+            only?: components["schemas"]["ConformanceTestName"][];
+        };
+        ConformanceTestResult: {
+            /** @enum {string} */
+            suite: "mesh" | "smi";
+            name: string;
+            /** @enum {string} */
+            outcome: "passed" | "failed" | "skipped" | "not-supported";
+            /** @description Why it failed or was not run (empty when it passed). */
+            reason: string;
+            durationMs: number;
+            provisional?: boolean;
+            /**
+             * @description SMI: the capability grade.
+             * @enum {string}
+             */
+            grade?: "Full" | "Partial" | "None";
+            assertions?: {
+                passed: number;
+                total: number;
+            };
+            checks?: {
+                name: string;
+                passed: boolean;
+                reason?: string;
+            }[];
+        };
+        /** @description `phase` (setup / cleanup message), `test-start`, `step` (a case being checked), `test-end` (with its result). */
+        ConformanceProgress: {
+            /** @enum {string} */
+            type: "phase" | "test-start" | "step" | "test-end";
+            message?: string;
+            /** @enum {string} */
+            suite?: "mesh" | "smi";
+            name?: string;
+            step?: string;
+            index?: number;
+            total?: number;
+            result?: components["schemas"]["ConformanceTestResult"];
+        };
+        ConformanceRun: {
+            /** @description The session's namespace the run used. */
+            namespace: string;
+            results: components["schemas"]["ConformanceTestResult"][];
+            /** @description The Gateway API ConformanceReport (gateway.networking.k8s.io/v1alpha1) when a MESH profile ran. */
+            report?: {
+                [key: string]: unknown;
+            };
         };
         BenchmarkComparison: {
             a: components["schemas"]["Benchmark"];
@@ -1450,6 +1534,45 @@ export interface operations {
         };
         responses: {
             /** @description NDJSON frames; events are `BenchmarkProgress`, the result is `Benchmark`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["StreamFrame"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    runConformance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "profiles": [
+                 *         "MESH-HTTP"
+                 *       ],
+                 *       "only": [
+                 *         "MeshBasic",
+                 *         "MeshHTTPRouteWeight"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RunConformanceRequest"];
+            };
+        };
+        responses: {
+            /** @description NDJSON frames; events are `ConformanceProgress`, the result is `ConformanceRun`. */
             200: {
                 headers: {
                     [name: string]: unknown;

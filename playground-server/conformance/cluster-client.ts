@@ -104,7 +104,7 @@ export class ConformanceCluster {
     }
   }
 
-  private async pods(namespace: string, labelSelector?: string): Promise<PodList['items']> {
+  protected async pods(namespace: string, labelSelector?: string): Promise<PodList['items']> {
     const list = await this.connection.admin.json<PodList>({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, query: { labelSelector } });
     return list.items;
   }

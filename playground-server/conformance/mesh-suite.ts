@@ -25,6 +25,8 @@ export interface MeshRunOptions {
   /** Names to run (empty: all in `tests`); the rest are skipped. */
   only: ReadonlySet<string>;
   skip: ReadonlySet<string>;
+  /** Tests that cannot run where the run is (name → reason; session mode: a second namespace); reported skipped. */
+  unavailable?: ReadonlyMap<string, string>;
   convergence: ConvergenceConfig;
   signal: AbortSignal;
   progress: ProgressListener;
@@ -51,6 +53,7 @@ export async function runMeshTests(cluster: ConformanceCluster, opts: MeshRunOpt
     const missing = test.features.filter((f) => !opts.supportedFeatures.has(f));
     if (missing.length) result = { ...base, outcome: 'not-supported', reason: `suite does not support ${missing.join(', ')}`, durationMs: 0 };
     else if (opts.skip.has(test.shortName) || (opts.only.size > 0 && !opts.only.has(test.shortName))) result = { ...base, outcome: 'skipped', reason: 'test explicitly skipped', durationMs: 0 };
+    else if (opts.unavailable?.has(test.shortName)) result = { ...base, outcome: 'skipped', reason: opts.unavailable.get(test.shortName) ?? '', durationMs: 0 };
     else if (opts.signal.aborted) result = { ...base, outcome: 'skipped', reason: 'interrupted', durationMs: 0 };
     else {
       const failure = await runOne(cluster, test, opts);

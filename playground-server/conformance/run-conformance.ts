@@ -16,6 +16,8 @@ export interface ConformanceRunOptions {
   profiles: readonly ProfileName[];
   only: ReadonlySet<string>;
   skip: ReadonlySet<string>;
+  /** Tests that cannot run on this cluster (name → reason), reported skipped with it (session mode). */
+  unavailable?: ReadonlyMap<string, string>;
   supportedFeatures: ReadonlySet<FeatureName>;
   /** Leave the test namespaces in place (to look around after a failure). */
   keep: boolean;
@@ -54,7 +56,7 @@ export async function runConformance(cluster: ConformanceCluster, opts: Conforma
   const convergence = opts.convergence ?? DEFAULT_CONVERGENCE;
   const meshTests = meshTestsInScope(opts.profiles);
   const selected = (name: string) => !opts.skip.has(name) && (opts.only.size === 0 || opts.only.has(name));
-  const meshToRun = meshTests.filter((t) => selected(t.shortName) && t.features.every((f) => opts.supportedFeatures.has(f)));
+  const meshToRun = meshTests.filter((t) => selected(t.shortName) && !opts.unavailable?.has(t.shortName) && t.features.every((f) => opts.supportedFeatures.has(f)));
   const smiToRun = opts.profiles.includes('SMI') ? SMI_SCENARIOS.filter((s) => selected(s.name)) : [];
   const created: ObjectRef[] = [];
   const results: TestResult[] = [];
@@ -71,7 +73,7 @@ export async function runConformance(cluster: ConformanceCluster, opts: Conforma
       if (setupError) {
         for (const t of meshTests) results.push({ suite: 'mesh', name: t.shortName, outcome: meshToRun.includes(t) ? 'failed' : 'skipped', reason: meshToRun.includes(t) ? setupError : 'test explicitly skipped', durationMs: 0, provisional: t.provisional });
       } else {
-        results.push(...(await runMeshTests(cluster, { tests: meshTests, supportedFeatures: opts.supportedFeatures, only: opts.only, skip: opts.skip, convergence, signal: opts.signal, progress: opts.progress })));
+        results.push(...(await runMeshTests(cluster, { tests: meshTests, supportedFeatures: opts.supportedFeatures, only: opts.only, skip: opts.skip, unavailable: opts.unavailable, convergence, signal: opts.signal, progress: opts.progress })));
       }
     }
     if (opts.profiles.includes('SMI')) {

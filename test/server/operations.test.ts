@@ -303,6 +303,18 @@ test('operations of the server itself: REST only', async () => {
   }
 });
 
+test('conformance: a run in the session over WS; over REST a run that selects nothing', { timeout: 120_000 }, async () => {
+  const r = await rest(fx.url, 'POST', '/api/session/conformance', { token: a.token, body: { profiles: ['SMI'], only: ['MeshBasic'] } });
+  assert.equal(r.status, 200, r.text);
+  viaRest.add('runConformance');
+  const restResult = ndjson(r.text).find((f) => f.result)?.result as { results: { outcome: string }[] };
+  checkResult('runConformance', restResult);
+  assert.ok(restResult.results.length > 0 && restResult.results.every((x) => x.outcome === 'skipped'));
+  const answer = await w('runConformance', { profiles: ['MESH-HTTP'], only: ['MeshBasic'] });
+  const basic = (answer.result as { results: { name: string; outcome: string; reason: string }[] }).results.find((x) => x.name === 'MeshBasic');
+  assert.equal(basic?.outcome, 'passed', basic?.reason);
+});
+
 test('ending a session deletes its namespace (both transports)', async () => {
   const b = await createSession(fx.url);
   const ended = await r('endSession', 'DELETE', '/api/session', { token: b.token });
