@@ -41,6 +41,9 @@ export class PodExec {
     const err = collector(64 * 1024);
     let socket: Awaited<ReturnType<Exec['exec']>> | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let finished = false;
+    // A WebSocket that arrives after the run settled (a timeout) is closed at once: nothing may keep it open.
+    const shut = (ws: NonNullable<typeof socket>) => ((ws as { terminate?: () => void }).terminate ?? ws.close).call(ws);
     try {
       return await new Promise<string>((resolve, reject) => {
         timer = setTimeout(() => reject(new ExecError(`exec in ${target.namespace}/${target.pod} did not finish within ${timeoutMs} ms`)), timeoutMs);
@@ -58,14 +61,16 @@ export class PodExec {
         this.exec
           .exec(target.namespace, target.pod, target.container, command, out.sink, err.sink, null, false, done)
           .then((ws) => {
+            if (finished) return shut(ws);
             socket = ws;
-            ws.on('close', () => setTimeout(() => reject(new ExecError(`exec in ${target.namespace}/${target.pod} closed without a status`)), 50));
+            ws.on('close', () => setTimeout(() => reject(new ExecError(`exec in ${target.namespace}/${target.pod} closed without a status`)), 50).unref());
           })
           .catch((e: unknown) => reject(new ExecError(`exec in ${target.namespace}/${target.pod} failed: ${describe(e)}`)));
       });
     } finally {
+      finished = true;
       clearTimeout(timer);
-      socket?.close();
+      if (socket) shut(socket);
     }
   }
 }
