@@ -5,9 +5,7 @@
 // mirrors, on rules and backendRefs) are the HTTPRoute compiler's. Pure, like compileHttpRoute: a bad route is reported in its status, never thrown.
 import type { KubeObject } from '../../apiserver/store.js';
 import type { CompiledMatch, CompiledRule } from '../config/snapshot.js';
-import { attachTo, compileMatch, compileRule, Problems, safeRegex, str, type CompiledHttpRoute, type RouteAttachment, type RouteLookups } from './http-route-compiler.js';
-import { parentStatuses, resolveParents } from './route-parents.js';
-import type { RankedEntry } from './route-precedence.js';
+import { compileMatch, compileRouteOf, compileRule, Problems, safeRegex, str, type CompiledHttpRoute, type RouteKindCompiler, type RouteLookups } from './http-route-compiler.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -17,31 +15,17 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const EXACT_SERVICE = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i;
 const EXACT_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
 
+const GRPC_ROUTE: RouteKindCompiler = {
+  kind: 'GRPCRoute',
+  rule: (rule, field, ns, name, lookups, problems) => compileGrpcRule(rule, field, ns, name, lookups, problems),
+  match: (m, field, problems) => {
+    const compiled = compileGrpcMatch(m, field, problems);
+    return compiled && { match: compiled.match, grpc: compiled.rank };
+  },
+};
+
 export function compileGrpcRoute(route: KubeObject, lookups: RouteLookups): CompiledHttpRoute {
-  const ns = route.metadata.namespace ?? 'default';
-  const name = route.metadata.name ?? '';
-  const spec = isObj(route.spec) ? route.spec : {};
-  const problems = new Problems();
-  const ranked: Omit<RankedEntry, 'port'>[] = [];
-
-  arr(spec.rules).forEach((rawRule, ruleIndex) => {
-    const rule = isObj(rawRule) ? rawRule : {};
-    const field = `spec.rules[${ruleIndex}]`;
-    const compiled = compileGrpcRule(rule, field, ns, name, lookups, problems);
-    const matches = arr(rule.matches).length ? arr(rule.matches) : [{}];
-    matches.forEach((m, matchIndex) => {
-      const match = compileGrpcMatch(isObj(m) ? m : {}, `${field}.matches[${matchIndex}]`, problems);
-      if (match) ranked.push({ match: match.match, grpc: match.rank, rule: compiled, created: route.metadata.creationTimestamp ?? '', key: `${ns}/${name}`, ruleIndex, matchIndex });
-    });
-  });
-
-  const resolved = resolveParents('GRPCRoute', ns, spec.parentRefs, (n, svc) => lookups.service(n, svc));
-  const parents = parentStatuses(resolved, problems);
-  const attachments: RouteAttachment[] = [];
-  resolved.forEach((p, i) => {
-    if (p.service && parents[i].conditions[0].status === 'True') attachments.push(attachTo(p.service, ranked));
-  });
-  return { attachments, parents };
+  return compileRouteOf(GRPC_ROUTE, route, lookups);
 }
 
 /** A GRPCRouteMatch as a path match plus header matches, and its precedence (characters of service and method). */

@@ -47,7 +47,15 @@ export class Problems {
 export const DEFAULT_RETRY_CODES = [500, 502, 503, 504];
 const DEFAULT_RETRY_BACKOFF_MS = 25;
 
-export function compileHttpRoute(route: KubeObject, lookups: RouteLookups): CompiledHttpRoute {
+/** What differs between route kinds: how one rule and one match compile (GRPCRoute adds its method rank). */
+export interface RouteKindCompiler {
+  kind: 'HTTPRoute' | 'GRPCRoute';
+  rule(rule: Obj, field: string, ns: string, routeName: string, lookups: RouteLookups, problems: Problems): CompiledRule;
+  match(m: Obj, field: string, problems: Problems): Pick<RankedEntry, 'match' | 'grpc'> | undefined;
+}
+
+/** A route of either kind → its entries per accepted parent Service, and status.parents[]. */
+export function compileRouteOf(k: RouteKindCompiler, route: KubeObject, lookups: RouteLookups): CompiledHttpRoute {
   const ns = route.metadata.namespace ?? 'default';
   const name = route.metadata.name ?? '';
   const spec = isObj(route.spec) ? route.spec : {};
@@ -57,23 +65,34 @@ export function compileHttpRoute(route: KubeObject, lookups: RouteLookups): Comp
   arr(spec.rules).forEach((rawRule, ruleIndex) => {
     const rule = isObj(rawRule) ? rawRule : {};
     const field = `spec.rules[${ruleIndex}]`;
-    const compiled = compileRule(rule, field, ns, name, lookups, problems);
+    const compiled = k.rule(rule, field, ns, name, lookups, problems);
     const matches = arr(rule.matches).length ? arr(rule.matches) : [{}];
     matches.forEach((m, matchIndex) => {
-      const match = compileMatch(isObj(m) ? m : {}, `${field}.matches[${matchIndex}]`, problems);
-      if (match) {
-        ranked.push({ match, rule: compiled, created: route.metadata.creationTimestamp ?? '', key: `${ns}/${name}`, ruleIndex, matchIndex });
-      }
+      const match = k.match(isObj(m) ? m : {}, `${field}.matches[${matchIndex}]`, problems);
+      if (match) ranked.push({ ...match, rule: compiled, created: route.metadata.creationTimestamp ?? '', key: `${ns}/${name}`, ruleIndex, matchIndex });
     });
   });
 
-  const resolved = resolveParents('HTTPRoute', ns, spec.parentRefs, (n, svc) => lookups.service(n, svc));
+  const resolved = resolveParents(k.kind, ns, spec.parentRefs, (n, svc) => lookups.service(n, svc));
   const parents = parentStatuses(resolved, problems);
   const attachments: RouteAttachment[] = [];
   resolved.forEach((p, i) => {
     if (p.service && parents[i].conditions[0].status === 'True') attachments.push(attachTo(p.service, ranked));
   });
   return { attachments, parents };
+}
+
+const HTTP_ROUTE: RouteKindCompiler = {
+  kind: 'HTTPRoute',
+  rule: compileRule,
+  match: (m, field, problems) => {
+    const match = compileMatch(m, field, problems);
+    return match && { match };
+  },
+};
+
+export function compileHttpRoute(route: KubeObject, lookups: RouteLookups): CompiledHttpRoute {
+  return compileRouteOf(HTTP_ROUTE, route, lookups);
 }
 
 /**
