@@ -22,6 +22,11 @@ export interface AdmissionRequest {
    * user info). Absent for the sandbox's own in-process components (controllers, the kubelet, bootstrap).
    */
   userInfo?: { username: string };
+  /**
+   * Warnings for the client (upstream: admission webhooks' `warnings`, sent as `Warning: 299 - "…"` headers that
+   * kubectl prints). A plugin pushes here to say it accepted the object but will not honour part of it.
+   */
+  warnings: string[];
 }
 
 /**
@@ -35,6 +40,8 @@ export interface WriteOptions {
   subresource?: 'status';
   /** The client a write is made for (see AdmissionRequest.userInfo). */
   userInfo?: { username: string };
+  /** Filled with admission's warnings for the client (the HTTP layer sends them as Warning headers). */
+  warnings?: string[];
 }
 
 export class ClusterApi {
@@ -83,14 +90,14 @@ export class ClusterApi {
     // a fresh one (prepareWrite); in-process writers are trusted.
     object.metadata = { ...(object.metadata ?? {}) };
     object.metadata.uid ||= randomUUID();
-    this.admit({ operation: 'CREATE', type: t, object, dryRun: !!opts.dryRun, userInfo: opts.userInfo });
+    this.admit({ operation: 'CREATE', type: t, object, dryRun: !!opts.dryRun, userInfo: opts.userInfo, warnings: opts.warnings ?? [] });
     return opts.dryRun ? object : this.store.create(t, object);
   }
 
   update(t: ResourceType, obj: KubeObject, opts: WriteOptions = {}): KubeObject {
     const object = structuredClone(obj);
     const oldObject = this.store.get(t, object.metadata?.namespace, object.metadata?.name ?? '');
-    this.admit({ operation: 'UPDATE', type: t, object, oldObject, subresource: opts.subresource, dryRun: !!opts.dryRun, userInfo: opts.userInfo });
+    this.admit({ operation: 'UPDATE', type: t, object, oldObject, subresource: opts.subresource, dryRun: !!opts.dryRun, userInfo: opts.userInfo, warnings: opts.warnings ?? [] });
     return opts.dryRun ? object : this.store.update(t, object, { subresource: opts.subresource });
   }
 
@@ -101,7 +108,7 @@ export class ClusterApi {
    */
   delete(t: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions & { userInfo?: { username: string } } = {}): KubeObject {
     const object = this.store.get(t, namespace, name);
-    this.admit({ operation: 'DELETE', type: t, object, dryRun: !!opts.dryRun, userInfo: opts.userInfo });
+    this.admit({ operation: 'DELETE', type: t, object, dryRun: !!opts.dryRun, userInfo: opts.userInfo, warnings: [] });
     if (!opts.dryRun) {
       // Planned from the object as admission left it: a kind's delete strategy may have added a finalizer
       // (a CRD's customresourcecleanup), which the plan must keep.

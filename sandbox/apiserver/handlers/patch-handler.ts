@@ -62,7 +62,7 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
     const operation = live ? 'UPDATE' : 'CREATE';
     const { object, warnings } = prepareWrite(type, merged, { operation, old: live, subresource, fieldValidation: 'Ignore', acceptedApiVersions: acceptedApiVersions(ctx) });
     const userInfo = { username: ctx.identity.user };
-    const stored = live ? ctx.api.update(type, object, { dryRun, subresource, userInfo }) : ctx.api.create(type, object, { dryRun, userInfo });
+    const stored = live ? ctx.api.update(type, object, { dryRun, subresource, userInfo, warnings }) : ctx.api.create(type, object, { dryRun, userInfo, warnings });
     const all = [...applyWarnings, ...warnings];
     sendJson(ctx.res, live ? 200 : 201, present(ctx, stored), all.length ? { Warning: warningHeader(all) } : {});
     return;
@@ -74,6 +74,6 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
   checkNameAndNamespace(ctx, obj, true);
   const { object, warnings } = prepareWrite(type, obj, { operation: 'UPDATE', old: live, subresource, fieldValidation, acceptedApiVersions: acceptedApiVersions(ctx) });
   recordUpdate(live, object, { manager: fieldManager(ctx), apiVersion, schema, subresource });
-  const stored = ctx.api.update(type, object, { dryRun, subresource, userInfo: { username: ctx.identity.user } });
+  const stored = ctx.api.update(type, object, { dryRun, subresource, userInfo: { username: ctx.identity.user }, warnings });
   sendJson(ctx.res, 200, present(ctx, stored), warnings.length ? { Warning: warningHeader(warnings) } : {});
 }

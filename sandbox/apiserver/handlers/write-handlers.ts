@@ -35,7 +35,7 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
   const { object, warnings } = prepareWrite(ctx.type, obj, { operation: 'CREATE', fieldValidation, acceptedApiVersions: acceptedApiVersions(ctx) });
   recordUpdate(undefined, object, { manager: fieldManager(ctx), apiVersion: apiVersionOf(ctx.type), schema: schemaOf(ctx.type) });
   const dryRun = isDryRun(ctx.query);
-  const created = ctx.api.create(ctx.type, object, { dryRun, userInfo: { username: ctx.identity.user } });
+  const created = ctx.api.create(ctx.type, object, { dryRun, userInfo: { username: ctx.identity.user }, warnings });
   respond(ctx, 201, dryRun ? asIfCreated(created) : created, warnings);
 }
 
@@ -48,7 +48,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
   const fieldValidation = parseFieldValidation(ctx.query.get('fieldValidation'));
   const { object, warnings } = prepareWrite(ctx.type, obj, { operation: 'UPDATE', old, subresource, fieldValidation, acceptedApiVersions: acceptedApiVersions(ctx) });
   recordUpdate(old, object, { manager: fieldManager(ctx), apiVersion: apiVersionOf(ctx.type), schema: schemaOf(ctx.type), subresource });
-  const updated = ctx.api.update(ctx.type, object, { dryRun: isDryRun(ctx.query), subresource, userInfo: { username: ctx.identity.user } });
+  const updated = ctx.api.update(ctx.type, object, { dryRun: isDryRun(ctx.query), subresource, userInfo: { username: ctx.identity.user }, warnings });
   respond(ctx, 200, updated, warnings);
 }
 

@@ -1,6 +1,7 @@
 // The compiled mesh configuration the control plane pushes to every sidecar (the sandbox's in-process xDS).
 // A snapshot is immutable: a config change builds a new one and swaps the reference, so a request in flight
 // keeps the view it started with. Compiled per namespace; unchanged namespaces are shared between snapshots.
+import type { InboundPolicy } from './inbound-policy.js';
 
 export interface PodInfo {
   namespace: string;
@@ -12,10 +13,16 @@ export interface PodInfo {
   meshed: boolean;
   /** Owning Deployment (from the ReplicaSet owner and pod-template-hash), else the pod's `app` label. */
   deployment?: string;
-  /** Inbound policy requires mTLS (all-authenticated, or a TrafficTarget governs the pod). */
-  requireMtls: boolean;
   /** Opted out of mTLS (`mesh.playground.dev/mtls: disabled`): clients send plaintext to its sidecar. */
   mtlsDisabled?: boolean;
+  /** The pod's labels (DestinationRule subsets, Istio workload selectors, Linkerd Server podSelectors). */
+  labels: Record<string, string>;
+  /**
+   * Everything that decides who may talk to this pod's sidecar (SMI TrafficTarget, default-inbound-policy,
+   * Istio PeerAuthentication and AuthorizationPolicy, Linkerd Server and AuthorizationPolicy), composed by the
+   * control plane; the inbound proxy asks only this. Absent: allow everything (an un-meshed pod).
+   */
+  inbound?: InboundPolicy;
 }
 
 export interface MeshEndpoint {
@@ -111,6 +118,8 @@ export interface CompiledBackend {
   service: string;
   port: number;
   weight: number;
+  /** A DestinationRule subset: only endpoints whose pod carries all these labels (Istio `route.destination.subset`). */
+  subset?: { name: string; labels: Record<string, string> };
   /** Why this backend cannot be used (requests to it get 500, as the Gateway API spec says). */
   invalid?: string;
   /** backendRefs[].filters: applied after the rule's, only to requests sent to this backend. */
@@ -118,15 +127,22 @@ export interface CompiledBackend {
 }
 
 export interface RetryPolicy {
+  /** Retries after the first try (Gateway API, Istio and Linkerd all count retries, not tries). */
   attempts: number;
+  /** Response statuses that are retried. */
   codes: Set<number>;
   backoffMs: number;
+  /** Istio `retryOn` / Linkerd `retry.linkerd.io/http` conditions beyond status codes; absent = statuses only. */
+  on?: { connectFailure?: boolean; reset?: boolean; gatewayError?: boolean; any5xx?: boolean; grpc?: Set<number> };
+  /** Timeout of each try (Istio `perTryTimeout`, Linkerd `retry.linkerd.io/timeout`). */
+  perTryTimeoutMs?: number;
 }
 
 export interface CompiledRule extends HttpFilters {
   /** Metrics/tap label: `<route name>` or `<route name>/<rule name>`. */
   label: string;
-  kind: 'HTTPRoute' | 'GRPCRoute' | 'TrafficSplit' | 'default';
+  /** The API the rule came from (`LinkerdHTTPRoute` is policy.linkerd.io's HTTPRoute). */
+  kind: 'HTTPRoute' | 'GRPCRoute' | 'TrafficSplit' | 'VirtualService' | 'LinkerdHTTPRoute' | 'default';
   routeNamespace: string;
   routeName: string;
   backends: CompiledBackend[];
@@ -182,6 +198,46 @@ export interface NamespaceConfig {
   splits: Map<string, RouteTable>;
   /** SMI TrafficTargets by destination ServiceAccount name: deny by default once any exists. */
   access: Map<string, AccessRule[]>;
+  /**
+   * Istio DestinationRules declared in this namespace, by the `<namespace>/<service>` of their host. A client looks
+   * in its own namespace first, then in the Service's (Istio's lookup order, root namespace aside).
+   */
+  destinationRules: Map<string, CompiledDestinationRule>;
+}
+
+/** What a client sidecar does for one destination (Istio `trafficPolicy`; Linkerd has no equivalent kind). */
+export interface TrafficPolicy {
+  loadBalancer?: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'PASSTHROUGH';
+  /** Envoy circuit breakers, per client sidecar and destination (subset), as Istio's connectionPool sets them. */
+  connectionPool?: {
+    maxConnections?: number;
+    /** http1MaxPendingRequests: requests queued for a connection; one more is an overflow answered 503. */
+    maxPendingRequests?: number;
+    /** http2MaxRequests: requests in flight at once. */
+    maxRequests?: number;
+    maxRequestsPerConnection?: number;
+    connectTimeoutMs?: number;
+  };
+  outlierDetection?: {
+    consecutive5xxErrors?: number;
+    consecutiveGatewayErrors?: number;
+    intervalMs: number;
+    baseEjectionTimeMs: number;
+    maxEjectionPercent: number;
+  };
+  /** ISTIO_MUTUAL / DISABLE (client-side TLS towards the destination); SIMPLE and MUTUAL are reported unsupported. */
+  tls?: 'ISTIO_MUTUAL' | 'DISABLE';
+}
+
+export interface CompiledDestinationRule {
+  namespace: string;
+  name: string;
+  /** The destination Service. */
+  host: { namespace: string; service: string };
+  policy?: TrafficPolicy;
+  /** Per-port overrides (`trafficPolicy.portLevelSettings`). */
+  portPolicies?: Map<number, TrafficPolicy>;
+  subsets: Map<string, { labels: Record<string, string>; policy?: TrafficPolicy }>;
 }
 
 export interface MeshSnapshot {

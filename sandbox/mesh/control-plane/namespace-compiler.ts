@@ -9,6 +9,9 @@ import { compileGrpcRoute } from './grpc-route-compiler.js';
 import { isAccepted } from './route-parents.js';
 import { compareEntries, type RankedEntry } from './route-precedence.js';
 import { compileRouteGroup, compileTrafficSplit, compileTrafficTargets } from './smi-compiler.js';
+import { podInboundPolicy, type InboundLayerSource } from './inbound/pod-inbound-policy.js';
+import { smiAccessLayer } from './inbound/smi-access-layer.js';
+import { defaultInboundLayer } from './inbound/default-inbound-layer.js';
 
 /** The objects of one namespace, by kind then name (what the control plane's watches keep). */
 export interface NamespaceObjects {
@@ -56,7 +59,6 @@ export function compileNamespace(
 ): NamespaceCompileResult {
   const problems: string[] = [];
   const nsAnnotations = objs.namespace?.metadata.annotations ?? {};
-  const nsAllAuthenticated = nsAnnotations[DEFAULT_INBOUND_POLICY] === 'all-authenticated';
   const nsMtls = mtlsSetting(nsAnnotations[MTLS_ANNOTATION], `namespace ${name}`, problems);
 
   const groupCache = new Map<string, ReturnType<typeof compileRouteGroup>>();
@@ -71,9 +73,18 @@ export function compileNamespace(
   const access = compileTrafficTargets([...objs.traffictargets.values()], groups, problems);
 
   const pods = new Map<string, PodInfo>();
+  const inboundSources: InboundLayerSource[] = [
+    (p) => defaultInboundLayer(objs.pods.get(p.name)?.metadata.annotations?.[DEFAULT_INBOUND_POLICY] ?? nsAnnotations[DEFAULT_INBOUND_POLICY] ?? ''),
+    (p) => {
+      const rules = access.get(p.serviceAccount);
+      return rules?.length ? smiAccessLayer(name, p.serviceAccount, rules) : undefined;
+    },
+  ];
   for (const pod of objs.pods.values()) {
-    const info = podInfo(pod, nsAllAuthenticated, nsMtls, access, problems);
-    if (info) pods.set(info.name, info);
+    const info = podInfo(pod, nsMtls, problems);
+    if (!info) continue;
+    info.inbound = podInboundPolicy(info, inboundSources);
+    pods.set(info.name, info);
   }
   const podByIP = new Map<string, PodInfo>();
   for (const p of pods.values()) podByIP.set(p.ip, p);
@@ -168,6 +179,7 @@ export function compileNamespace(
     consumerRoutes: tables(consumer),
     splits,
     access,
+    destinationRules: new Map(),
   };
   return { config, routeStatus, grpcRouteStatus, dependsOn, problems };
 }
@@ -205,7 +217,7 @@ function mtlsSetting(value: string | undefined, where: string, problems: string[
   return undefined;
 }
 
-function podInfo(pod: KubeObject, nsAllAuthenticated: boolean, nsMtls: 'enabled' | 'disabled' | undefined, access: Map<string, unknown[]>, problems: string[]): PodInfo | undefined {
+function podInfo(pod: KubeObject, nsMtls: 'enabled' | 'disabled' | undefined, problems: string[]): PodInfo | undefined {
   const status = isObj(pod.status) ? pod.status : {};
   const spec = isObj(pod.spec) ? pod.spec : {};
   const ip = typeof status.podIP === 'string' ? status.podIP : undefined;
@@ -213,8 +225,6 @@ function podInfo(pod: KubeObject, nsAllAuthenticated: boolean, nsMtls: 'enabled'
   const ns = pod.metadata.namespace!;
   const sa = typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : 'default';
   const meshed = arr(spec.containers).some((c) => isObj(c) && c.name === SIDECAR_CONTAINER_NAME);
-  const podPolicy = pod.metadata.annotations?.[DEFAULT_INBOUND_POLICY];
-  const allAuthenticated = podPolicy ? podPolicy === 'all-authenticated' : nsAllAuthenticated;
   const mtls = mtlsSetting(pod.metadata.annotations?.[MTLS_ANNOTATION], `pod ${ns}/${pod.metadata.name}`, problems) ?? nsMtls;
   return {
     namespace: ns,
@@ -224,8 +234,8 @@ function podInfo(pod: KubeObject, nsAllAuthenticated: boolean, nsMtls: 'enabled'
     identity: meshed ? spiffeId(ns, sa) : undefined,
     meshed,
     deployment: deploymentOf(pod),
-    requireMtls: meshed && (allAuthenticated || access.has(sa)),
     mtlsDisabled: meshed && mtls === 'disabled',
+    labels: { ...(pod.metadata.labels ?? {}) },
   };
 }
 

@@ -90,7 +90,7 @@ export function encodeGrpcMessage(message: string): string {
  * A response the proxy makes itself on an HTTP/2 stream. gRPC calls get HTTP 200 trailers-only with grpc-status /
  * grpc-message; other requests the HTTP status and the reason as text. Both name the reason in l5d-proxy-error.
  */
-export function respondProxyErrorH2(stream: ServerHttp2Stream, request: IncomingHttpHeaders, status: number, reason: string, extra: OutgoingHttpHeaders = {}): void {
+export function respondProxyErrorH2(stream: ServerHttp2Stream, request: IncomingHttpHeaders, status: number, reason: string, extra: OutgoingHttpHeaders = {}, upstreamBody?: string): void {
   if (stream.destroyed || stream.closed) return;
   if (stream.headersSent) {
     stream.close(NGHTTP2_INTERNAL_ERROR);
@@ -104,7 +104,7 @@ export function respondProxyErrorH2(stream: ServerHttp2Stream, request: Incoming
     );
     return;
   }
-  const body = `${reason}\n`;
+  const body = upstreamBody ?? `${reason}\n`;
   stream.respond({ ...extra, ':status': status, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), [PROXY_ERROR_HEADER]: header });
   stream.end(body);
 }

@@ -51,11 +51,11 @@ export class InboundH2 {
     const nsConfig = snap.namespaces.get(ctx.namespace);
     const source = snap.podsByIP.get(normalizeIP(remoteAddress));
 
-    const deny = this.proxy.authorize({ method: info.method, url: info.url, headers }, conn, nsConfig?.pods.get(ctx.pod), nsConfig?.access.get(ctx.serviceAccount));
-    if (deny) {
-      respondProxyErrorH2(stream, headers, 403, deny);
+    const denial = this.proxy.authorize({ method: info.method, url: info.url, headers }, conn, port, remoteAddress, nsConfig?.pods.get(ctx.pod)?.inbound);
+    if (denial) {
+      respondProxyErrorH2(stream, headers, denial.status, denial.message, denial.headers, denial.body);
       if (!stream.endAfterHeaders) stream.resume();
-      this.proxy.record(info, start, 403, conn, source, deny);
+      this.proxy.record(info, start, denial.status, conn, source, denial.message);
       return;
     }
 

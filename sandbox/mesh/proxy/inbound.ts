@@ -1,14 +1,14 @@
 // The inbound half of a sidecar: it owns podIP:<each app port> (declared, or found listening), tells TLS from plaintext by the first byte
 // (a TLS record starts with 0x16, like Linkerd's protocol detection), terminates mTLS with the workload
-// certificate (client certificate required and verified), enforces policy (mTLS required; SMI
-// TrafficTarget allow-list by source identity and route), and forwards to the app on localHost:<port>. HTTP/2 (ALPN h2
+// certificate (client certificate required and verified), enforces the pod's compiled InboundPolicy (per connection,
+// then per request: SMI, Linkerd and Istio policy alike), and forwards to the app on localHost:<port>. HTTP/2 (ALPN h2
 // inside the mTLS, or h2c prior knowledge in plaintext) goes to inbound-h2.ts under the same policy.
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import type { AccessRule, PodInfo } from '../config/snapshot.js';
+import type { PodInfo } from '../config/snapshot.js';
+import type { InboundDenial, InboundPolicy } from '../config/inbound-policy.js';
 import { CLIENT_ID_HEADER } from '../constants.js';
-import { routeGroupMatches } from '../control-plane/smi-compiler.js';
 import { spiffeIdOfSubjectAltName } from '../identity/spiffe.js';
 import { proxyError, type ProxyContext } from './proxy-context.js';
 import { forwardableHeaders, hasRequestBody, rawHeader } from './raw-headers.js';
@@ -109,16 +109,19 @@ export class InboundProxy {
     serveFast(socket, this.pool, this.fastPlan, (s) => this.http.emit('connection', s));
   }
 
-  /** The fast path's plan: only when no TrafficTarget governs this pod and the mTLS requirement is met. */
+  /** The pod's inbound policy in the current snapshot (absent: allow all). */
+  policy(): InboundPolicy | undefined {
+    return this.ctx.snapshot().namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.inbound;
+  }
+
+  /** The fast path's plan: only when no policy layer looks at requests (connections were checked on accept). */
   private fastPlan = (head: RequestHead, client: Socket): RelayPlan | undefined => {
     const start = performance.now();
     const socket = client as Socket & { meshPort?: number };
     const conn = connInfo.get(socket) ?? { tls: false };
     const port = socket.meshPort ?? socket.localPort ?? 0;
     const snap = this.ctx.snapshot();
-    const nsConfig = snap.namespaces.get(this.ctx.namespace);
-    if (nsConfig?.access.get(this.ctx.serviceAccount)?.length) return undefined;
-    if (nsConfig?.pods.get(this.ctx.pod)?.requireMtls && !conn.tls) return undefined;
+    if (snap.namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.inbound?.perRequest) return undefined;
     const remoteAddress = socket.remoteAddress;
     const source = snap.podsByIP.get(normalizeIP(remoteAddress));
     const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress } };
@@ -148,6 +151,7 @@ export class InboundProxy {
     t.total++;
     socket.once('close', () => t.open--);
     connInfo.set(socket, { tls: false });
+    if (this.refused(socket, { tls: false })) return;
     if (h2) return (this.h2 ??= new InboundH2(this)).serve(socket); // the session reads the socket itself
     this.serve(socket);
     socket.resume();
@@ -170,11 +174,23 @@ export class InboundProxy {
       const peer = spiffeIdOfSubjectAltName(tls.getPeerCertificate().subjectaltname);
       connInfo.set(tls, { tls: true, peerIdentity: peer });
       (tls as TLSSocket & { meshPort?: number }).meshPort = (socket as Socket & { meshPort?: number }).meshPort;
+      if (this.refused(tls, { tls: true, peerIdentity: peer })) return;
       this.sockets.add(tls);
       tls.once('close', () => this.sockets.delete(tls));
       if (tls.alpnProtocol === 'h2') (this.h2 ??= new InboundH2(this)).serve(tls);
       else this.serve(tls);
     });
+  }
+
+  /** Closes a connection the policy refuses outright (no HTTP answer, as Envoy resets it); true when refused. */
+  private refused(socket: Socket, conn: ConnInfo): boolean {
+    const port = (socket as Socket & { meshPort?: number }).meshPort ?? socket.localPort ?? 0;
+    const why = this.policy()?.refuseConnection({ port, tls: conn.tls, peerIdentity: conn.peerIdentity, sourceIP: normalizeIP(socket.remoteAddress) });
+    if (!why) return false;
+    this.ctx.metrics.tcp.inbound.refused++;
+    this.ctx.log(`inbound: refused a connection from ${normalizeIP(socket.remoteAddress)} to port ${port}: ${why}`);
+    socket.destroy();
+    return true;
   }
 
   private handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -187,11 +203,11 @@ export class InboundProxy {
     const self = nsConfig?.pods.get(this.ctx.pod);
     const source = snap.podsByIP.get(normalizeIP(socket.remoteAddress));
 
-    const deny = this.authorize(req, conn, self, nsConfig?.access.get(this.ctx.serviceAccount));
-    if (deny) {
-      proxyError(res, 403, deny);
+    const denial = this.authorize(req, conn, port, socket.remoteAddress, self?.inbound);
+    if (denial) {
+      proxyError(res, denial.status, denial.message, denial.body, denial.headers);
       req.resume();
-      this.record(req, start, 403, conn, source, deny);
+      this.record(req, start, denial.status, conn, source, denial.message);
       return;
     }
 
@@ -218,18 +234,21 @@ export class InboundProxy {
     }
   };
 
-  /** Returns why the request is denied, or undefined when allowed (HTTP/1 and HTTP/2 alike). */
-  authorize(req: { method?: string; url?: string; headers: IncomingHttpHeaders }, conn: ConnInfo, self: PodInfo | undefined, rules: AccessRule[] | undefined): string | undefined {
-    if (rules?.length) {
-      if (!conn.tls || !conn.peerIdentity) return `unauthorized: ${this.ctx.serviceAccount} is governed by TrafficTarget(s) ${rules.map((r) => r.target).join(', ')}; plaintext clients are refused (mTLS required)`;
-      const path = (req.url ?? '/').split('?')[0];
-      const ok = rules.some(
-        (r) => r.sources.has(conn.peerIdentity!) && (r.matches === 'all' || r.matches.some((m) => routeGroupMatches(m, req.method ?? 'GET', path, req.headers))),
-      );
-      return ok ? undefined : `unauthorized: no TrafficTarget allows ${conn.peerIdentity} to ${req.method} ${path} on ${this.ctx.namespace}/${this.ctx.serviceAccount}`;
-    }
-    if (self?.requireMtls && !conn.tls) return 'unauthorized: this pod requires mTLS (default-inbound-policy all-authenticated); plaintext connection refused';
-    return undefined;
+  /** The policy's denial of a request, or undefined when allowed (HTTP/1 and HTTP/2 alike). */
+  authorize(req: { method?: string; url?: string; headers: IncomingHttpHeaders }, conn: ConnInfo, port: number, remoteAddress: string | undefined, policy: InboundPolicy | undefined): InboundDenial | undefined {
+    if (!policy?.perRequest) return undefined;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    return policy.authorize({
+      port,
+      tls: conn.tls,
+      peerIdentity: conn.peerIdentity,
+      sourceIP: normalizeIP(remoteAddress),
+      method: req.method ?? 'GET',
+      path: q < 0 ? url : url.slice(0, q),
+      headers: req.headers,
+      authority: String(req.headers[':authority'] ?? req.headers.host ?? ''),
+    });
   }
 
   /** Metrics and tap for one finished request (also called by the fast path's plans). */

@@ -25,16 +25,19 @@ export interface ProxyContext {
   log(line: string): void;
 }
 
-/** A response the proxy makes itself: the status, a header saying why, and the reason as text. */
-export function proxyError(res: ServerResponse, status: number, reason: string): void {
+/**
+ * A response the proxy makes itself: the status, a header saying why, and the reason as text — or, where a mesh's
+ * tutorials read the body (Istio's `RBAC: access denied`), the body upstream sends.
+ */
+export function proxyError(res: ServerResponse, status: number, reason: string, upstreamBody?: string, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = `${reason}\n`;
+  const body = upstreamBody ?? `${reason}\n`;
   // Header values must be visible ASCII; the reason can quote user input.
   const header = reason.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512);
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), [PROXY_ERROR_HEADER]: header });
+  res.writeHead(status, { ...extraHeaders, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), [PROXY_ERROR_HEADER]: header });
   res.end(body);
 }
 

@@ -18,7 +18,8 @@ export class ProxyMetrics {
   private stats = new Map<string, TrafficStats>();
   private overflow?: TrafficStats;
   readonly tcp = {
-    inbound: { tls: { open: 0, total: 0 }, plain: { open: 0, total: 0 } },
+    /** refused: connections the inbound policy closed before any request (Linkerd's inbound_tcp_authz_deny_total). */
+    inbound: { tls: { open: 0, total: 0 }, plain: { open: 0, total: 0 }, refused: 0 },
     outbound: { tls: { open: 0, total: 0 }, plain: { open: 0, total: 0 } },
   };
   certExpiry = 0;
@@ -85,6 +86,8 @@ export class ProxyMetrics {
         lines.push(`tcp_open_total{direction="${dir}",peer="${dir === 'inbound' ? 'src' : 'dst'}",tls="${tls === 'tls' ? 'true' : 'no_identity'}"} ${this.tcp[dir][tls].total}`);
       }
     }
+    lines.push('# HELP inbound_tcp_authz_deny_total Connections the inbound policy refused.', '# TYPE inbound_tcp_authz_deny_total counter');
+    lines.push(`inbound_tcp_authz_deny_total ${this.tcp.inbound.refused}`);
     lines.push('# HELP identity_cert_expiration_timestamp_seconds Time when this proxy\'s current certificate expires.', '# TYPE identity_cert_expiration_timestamp_seconds gauge');
     lines.push(`identity_cert_expiration_timestamp_seconds ${this.certExpiry}`);
     lines.push('# HELP identity_cert_refresh_count Number of times this proxy obtained a certificate.', '# TYPE identity_cert_refresh_count counter');
