@@ -6,6 +6,7 @@ import { registerImage, unregisterImage } from '../runtime/images.js';
 import { PROXY_VERSION, SIDECAR_IMAGE_NAME } from './constants.js';
 import { MeshControlPlane, type ControlPlaneOptions } from './control-plane/control-plane.js';
 import { sidecarInjector } from './injector.js';
+import { meshSupportWarnings } from './support/support-admission.js';
 import { MeshSidecar } from './proxy/sidecar.js';
 
 export interface Mesh {
@@ -16,6 +17,7 @@ export interface Mesh {
 export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {}): Promise<Mesh> {
   const controlPlane = await MeshControlPlane.start(api, opts);
   api.use(sidecarInjector(api));
+  api.use(meshSupportWarnings());
   registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION] });
   return {
     controlPlane,

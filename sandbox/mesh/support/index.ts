@@ -1,0 +1,13 @@
+// The mesh support registry: every kind the sandbox mesh reads, with what it honours (see support-registry.ts).
+// Each API's entries live in kinds/<api>.ts, written by whoever implements that API's compiler.
+import type { KindSupport } from './support-registry.js';
+import { ISTIO_KINDS } from './kinds/istio.js';
+import { LINKERD_KINDS } from './kinds/linkerd.js';
+
+export const MESH_API_SUPPORT: readonly KindSupport[] = [...ISTIO_KINDS, ...LINKERD_KINDS];
+
+export function kindSupport(group: string, kind: string): KindSupport | undefined {
+  return MESH_API_SUPPORT.find((k) => k.group === group && k.kind === kind);
+}
+
+export * from './support-registry.js';
