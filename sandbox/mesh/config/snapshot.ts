@@ -118,8 +118,11 @@ export interface CompiledBackend {
   service: string;
   port: number;
   weight: number;
-  /** A DestinationRule subset: only endpoints whose pod carries all these labels (Istio `route.destination.subset`). */
-  subset?: { name: string; labels: Record<string, string> };
+  /**
+   * A DestinationRule subset name (Istio `route.destination.subset`): only endpoints whose pod carries the subset's
+   * labels. Resolved per request through destinationRuleFor() (the client's namespace first, then the Service's).
+   */
+  subset?: string;
   /** Why this backend cannot be used (requests to it get 500, as the Gateway API spec says). */
   invalid?: string;
   /** backendRefs[].filters: applied after the rule's, only to requests sent to this backend. */
