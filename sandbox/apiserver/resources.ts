@@ -1,7 +1,9 @@
 // The kinds this cluster serves: the built-in ones it implements and the mesh CRDs it loads from crds/.
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
 export interface PrinterColumn {
@@ -144,13 +146,46 @@ export interface CrdDocument {
 export function loadCrdDocuments(dir = CRD_DIR): CrdDocument[] {
   const docs: CrdDocument[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
-    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
-      const value = doc.toJS() as CrdDocument | null;
-      if (value?.kind === 'CustomResourceDefinition') docs.push(value);
+    for (const value of parsedYamlFile(join(dir, file))) {
+      if ((value as CrdDocument | null)?.kind === 'CustomResourceDefinition') docs.push(value as CrdDocument);
     }
   }
+  return structuredClone(docs);
+}
+
+/**
+ * A YAML file's documents, parsed once per content: Istio's CRD file is ~1 MB and takes the `yaml` parser ~0.7 s,
+ * paid by every process that boots a sandbox. The parse is kept in memory and as JSON in the temp directory, named
+ * by the content's hash (a changed file is a new name; a damaged cache file is ignored and rewritten).
+ */
+function parsedYamlFile(path: string): unknown[] {
+  const text = readFileSync(path, 'utf8');
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  const cached = parsedYaml.get(hash);
+  if (cached) return cached;
+  const cacheFile = join(tmpdir(), 'mesh-playground-yaml-cache', `${hash}.json`);
+  let docs: unknown[] | undefined;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(cacheFile, 'utf8'));
+    if (Array.isArray(parsed)) docs = parsed;
+  } catch {
+    // no cache yet, or unreadable: parse below
+  }
+  if (!docs) {
+    docs = parseAllDocuments(text).map((d) => d.toJS() as unknown);
+    try {
+      mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(docs), { mode: 0o600 });
+      renameSync(tmp, cacheFile);
+    } catch {
+      // a read-only temp directory only costs the next process the parse
+    }
+  }
+  parsedYaml.set(hash, docs);
   return docs;
 }
+const parsedYaml = new Map<string, unknown[]>();
 
 /** One ResourceType per served version of each CRD. */
 export function crdTypes(docs: CrdDocument[]): ResourceType[] {
