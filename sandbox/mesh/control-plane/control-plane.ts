@@ -34,6 +34,16 @@ const WATCHED: { kind: Kind | 'namespaces'; group: string; plural: string }[] = 
   { kind: 'trafficsplits', group: 'split.smi-spec.io', plural: 'trafficsplits' },
   { kind: 'traffictargets', group: 'access.smi-spec.io', plural: 'traffictargets' },
   { kind: 'httproutegroups', group: 'specs.smi-spec.io', plural: 'httproutegroups' },
+  { kind: 'virtualservices', group: 'networking.istio.io', plural: 'virtualservices' },
+  { kind: 'destinationrules', group: 'networking.istio.io', plural: 'destinationrules' },
+  { kind: 'peerauthentications', group: 'security.istio.io', plural: 'peerauthentications' },
+  { kind: 'istioAuthorizationPolicies', group: 'security.istio.io', plural: 'authorizationpolicies' },
+  { kind: 'linkerdServers', group: 'policy.linkerd.io', plural: 'servers' },
+  { kind: 'linkerdAuthorizationPolicies', group: 'policy.linkerd.io', plural: 'authorizationpolicies' },
+  { kind: 'linkerdServerAuthorizations', group: 'policy.linkerd.io', plural: 'serverauthorizations' },
+  { kind: 'meshTlsAuthentications', group: 'policy.linkerd.io', plural: 'meshtlsauthentications' },
+  { kind: 'networkAuthentications', group: 'policy.linkerd.io', plural: 'networkauthentications' },
+  { kind: 'linkerdHttpRoutes', group: 'policy.linkerd.io', plural: 'httproutes' },
 ];
 
 const emptyObjects = (): NamespaceObjects => ({
@@ -46,6 +56,16 @@ const emptyObjects = (): NamespaceObjects => ({
   traffictargets: new Map(),
   httproutegroups: new Map(),
   configmaps: new Map(),
+  virtualservices: new Map(),
+  destinationrules: new Map(),
+  peerauthentications: new Map(),
+  istioAuthorizationPolicies: new Map(),
+  linkerdServers: new Map(),
+  linkerdAuthorizationPolicies: new Map(),
+  linkerdServerAuthorizations: new Map(),
+  meshTlsAuthentications: new Map(),
+  networkAuthentications: new Map(),
+  linkerdHttpRoutes: new Map(),
 });
 
 export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {

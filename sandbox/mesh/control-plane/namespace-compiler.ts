@@ -25,6 +25,18 @@ export interface NamespaceObjects {
   traffictargets: Map<string, KubeObject>;
   httproutegroups: Map<string, KubeObject>;
   configmaps: Map<string, KubeObject>;
+  // Istio (networking.istio.io, security.istio.io)
+  virtualservices: Map<string, KubeObject>;
+  destinationrules: Map<string, KubeObject>;
+  peerauthentications: Map<string, KubeObject>;
+  istioAuthorizationPolicies: Map<string, KubeObject>;
+  // Linkerd (policy.linkerd.io)
+  linkerdServers: Map<string, KubeObject>;
+  linkerdAuthorizationPolicies: Map<string, KubeObject>;
+  linkerdServerAuthorizations: Map<string, KubeObject>;
+  meshTlsAuthentications: Map<string, KubeObject>;
+  networkAuthentications: Map<string, KubeObject>;
+  linkerdHttpRoutes: Map<string, KubeObject>;
 }
 
 export interface NamespaceCompileResult {
