@@ -12,7 +12,8 @@ import { DEBUG_REQUEST_HEADER, MIRROR_MAX_IN_FLIGHT, MIRROR_TIMEOUT_MS, RETRY_BO
 import { filtersFor, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from './request-filters.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import { requestDestination, type Destination } from './destination.js';
-import { AttemptError, applyModifier, describeService, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
+import { AttemptError, applyModifier, describeService, grpcStatusOf, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
+import { failureOf, retriesFailure, retriesStatus, tryTimeoutMs } from './retry-policy.js';
 import { defaultRule, matchRule, tableFor } from './route-matcher.js';
 import { forwardableH2Headers, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
 import type { MeshTlsAgent } from './upstream-pool.js';
@@ -159,11 +160,12 @@ export class OutboundH2 {
         if (own.mirrors && attempt === 1 && body !== stream) this.mirror(snap, own.mirrors, send, body as Buffer | undefined);
       }
       try {
-        head = await this.attempt(target, send, body, rule.backendTimeoutMs, (s) => (inFlight = s));
+        head = await this.attempt(target, send, body, tryTimeoutMs(rule), (s) => (inFlight = s));
       } catch (err) {
         settle(performance.now() - sent);
         if (timedOut) return;
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
+        if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
         continue;
       }
       settle(performance.now() - sent);
@@ -172,7 +174,7 @@ export class OutboundH2 {
         return;
       }
       const status = Number(head.headers[':status'] ?? 502);
-      if (attempt < maxAttempts && rule.retry!.codes.has(status)) {
+      if (attempt < maxAttempts && retriesStatus(rule.retry!, status, grpcStatusOf(head.headers['grpc-status']))) {
         head.upstream.destroy();
         lastError = new AttemptError(status, `upstream answered ${status}`, true);
         continue;

@@ -5,6 +5,8 @@
 // balances over the Service's endpoints, and sends over mTLS to meshed pods
 // (plain HTTP to the rest). A snapshot swap only affects requests that start after it. Connections that open with
 // HTTP/2's preface (gRPC) are served by outbound-h2.ts through the same rule pipeline.
+import { AttemptError } from './attempt-error.js';
+import { failureOf, retriesFailure, retriesStatus, tryTimeoutMs } from './retry-policy.js';
 import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, MirrorSpec, PodInfo, RedirectSpec } from '../config/snapshot.js';
 import {
@@ -41,15 +43,7 @@ export interface RequestInfo {
   protocol?: 'HTTP/2';
 }
 
-export class AttemptError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
+export { AttemptError };
 
 export interface Target {
   endpoint: MeshEndpoint;
@@ -273,14 +267,14 @@ export class OutboundProxy {
       const done = this.ctx.balancer.start(target.endpoint);
       const sent = performance.now();
       try {
-        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, rule.backendTimeoutMs, (r) => (inFlight = r));
+        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, tryTimeoutMs(rule), (r) => (inFlight = r));
         done(performance.now() - sent);
         if (timedOut || res.destroyed) {
           upstream.resume();
           return;
         }
         const status = upstream.statusCode ?? 502;
-        if (attempt < maxAttempts && rule.retry!.codes.has(status)) {
+        if (attempt < maxAttempts && retriesStatus(rule.retry!, status, grpcStatusOf(upstream.headers['grpc-status']))) {
           upstream.resume(); // drain so the pooled connection can be reused
           lastError = new AttemptError(status, `upstream answered ${status}`, true);
           continue;
@@ -306,6 +300,7 @@ export class OutboundProxy {
         done(performance.now() - sent);
         if (timedOut) return;
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
+        if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
       }
     }
     clearTimeout(deadline);
@@ -557,3 +552,9 @@ function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
 }
 
 export { canonical, applyModifier };
+
+/** A gRPC status from a trailers-only answer's headers, for `retryOn` gRPC conditions. */
+export function grpcStatusOf(value: string | string[] | undefined): number | undefined {
+  const n = Number(Array.isArray(value) ? value[0] : value);
+  return value === undefined || !Number.isInteger(n) ? undefined : n;
+}
