@@ -56,7 +56,7 @@ export function compileVirtualService(vs: KubeObject, lookups: RouteLookups, pro
     if (http.corsPolicy !== undefined) local.push(`${field}.corsPolicy: not supported by the sandbox mesh (CORS matters to browsers, not to sidecar-to-sidecar calls); ignored`);
     const matches = arr(http.match);
     if (!matches.length) {
-      entries.push({ match: { path: { type: 'PathPrefix', value: '/' }, headers: [], query: [] }, rule: route.rule });
+      entries.push({ match: { path: { type: 'PathPrefix', value: '/' }, headers: [], query: [] }, rule: withUriRewrite(route, '/') });
       return;
     }
     matches.forEach((rawMatch, j) => {

@@ -15,7 +15,7 @@ export interface CompiledIstioMatch {
   match: CompiledMatch;
   /** `port`: only requests to this Service port. */
   port?: number;
-  /** The uri prefix matched (for `rewrite.uri`, which replaces the matched prefix). */
+  /** The uri prefix matched, "/" without a uri condition (for `rewrite.uri`, which replaces the matched prefix). */
   uriPrefix?: string;
 }
 
@@ -80,7 +80,9 @@ export function compileIstioMatch(m: Obj, field: string, problems: string[]): Co
   const istio: IstioMatchConditions = {};
   const ignoreCase = m.ignoreUriCase === true;
 
-  if (m.uri !== undefined) {
+  // Without a uri condition Istio's route matches prefix "/", which a rewrite.uri replaces.
+  if (m.uri === undefined) out.uriPrefix = '/';
+  else {
     const uri = isObj(m.uri) ? m.uri : {};
     const exact = str(uri.exact);
     const prefix = str(uri.prefix);
