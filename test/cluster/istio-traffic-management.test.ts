@@ -230,4 +230,36 @@ describe("istio.io traffic management tasks with Istio's own manifests", () => {
     assert.equal((await inbound(v1)) - v1Start, CALLS);
     await waitFor(`${CALLS} copies at v2`, async () => (await inbound(v2)) - v2Start >= CALLS, { timeoutMs: 10_000, intervalMs: 50 });
   });
+
+  test('retries as retryOn says (Istio default: a 503 is not retried), an unknown subset answers 503 no healthy upstream, unsupported fields warn on apply', async () => {
+    const ns = 'mirror';
+    const curl = (...args: string[]) => kubectlOk(c, ['exec', '-n', ns, 'deploy/sleep', '-c', 'sleep', '--', 'curl', '-sS', ...args]);
+    const attempts = async () => /x-mesh-attempts: (\d+)/.exec(await curl('-i', '-H', 'x-mesh-debug: 1', 'http://httpbin:8000/status/503'))?.[1];
+    const applyVs = async (yaml: string) => {
+      const r = await c.kubectl(['apply', '-n', ns, '-f', '-'], { input: yaml });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stderr;
+    };
+    const vsYaml = (http: string) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: httpbin\nspec:\n  hosts: [httpbin]\n  http:\n${http}`;
+
+    // Istio's default retry policy (no `retries`): connect-failure, refused-stream, unavailable, cancelled — not 503.
+    await applyVs(vsYaml('  - route:\n    - destination: {host: httpbin, subset: v1}\n'));
+    await waitFor('the route without mirror', async () => (await attempts()) === '1', { timeoutMs: 20_000 });
+    assert.equal(await applyVs(vsYaml('  - route:\n    - destination: {host: httpbin, subset: v1}\n    retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx"}\n')), '');
+    await waitFor('3 retries on 5xx', async () => (await attempts()) === '4', { timeoutMs: 20_000 });
+    await applyVs(vsYaml('  - route:\n    - destination: {host: httpbin, subset: v1}\n    retries: {attempts: 2, retryOn: "gateway-error,retriable-4xx"}\n'));
+    await waitFor('2 retries on gateway errors', async () => (await attempts()) === '3', { timeoutMs: 20_000 });
+    const notRetried = await curl('-i', '-H', 'x-mesh-debug: 1', 'http://httpbin:8000/status/500');
+    assert.match(notRetried, /x-mesh-attempts: 1\r\n/, 'gateway-error is 502, 503, 504: a 500 is not retried');
+
+    // A subset no DestinationRule defines: Envoy's 503 `no healthy upstream`.
+    await applyVs(vsYaml('  - route:\n    - destination: {host: httpbin, subset: v3}\n'));
+    await waitFor('the unknown subset', async () => (await curl('-s', '-w', '\n%{http_code}', 'http://httpbin:8000/get')) === 'no healthy upstream\n503', { timeoutMs: 20_000 });
+
+    // Fields the sandbox does not honour: kubectl prints the API server's warnings; the object is stored anyway.
+    const warned = await applyVs(vsYaml('  - route:\n    - destination: {host: httpbin, subset: v1}\n    corsPolicy:\n      allowOrigins: [{exact: "https://example.com"}]\n  tcp:\n  - route:\n    - destination: {host: httpbin}\n'));
+    assert.match(warned, /Warning: VirtualService "httpbin": spec\.http\[0\]\.corsPolicy is not supported by the sandbox mesh and is ignored/);
+    assert.match(warned, /Warning: VirtualService "httpbin": spec\.tcp is not supported by the sandbox mesh/);
+    await waitFor('routing by the warned VirtualService', async () => (await curl('-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/get')) === '200', { timeoutMs: 20_000 });
+  });
 });
