@@ -119,6 +119,11 @@ describe("istio.io traffic management tasks with Istio's own manifests", () => {
     // kubectl reads the stored VirtualService back through the served CRD (v1 is the storage version).
     const stored = await kubectlOk(c, ['get', 'virtualservice', 'reviews', '-n', NS, '-o', 'jsonpath={.spec.http[0].match[0].headers.end-user.exact}']);
     assert.equal(stored, 'jason');
+    const status = await waitFor('the Reconciled condition', async () => {
+      const out = await kubectlOk(c, ['get', 'virtualservice', 'reviews', '-n', NS, '-o', 'jsonpath={.status.conditions[?(@.type=="Reconciled")].reason}={.status.conditions[?(@.type=="Reconciled")].message}']);
+      return out.startsWith("Applied=") ? out : undefined;
+    });
+    assert.equal(status, `Applied=applied by the sandbox mesh's sidecars for ${NS}/reviews`);
   });
 
   test('fault injection: ratings-test-delay gives jason the 7s delay (productpage gives up on reviews); ratings-test-abort gives jason HTTP 500 from ratings', async () => {
@@ -261,5 +266,16 @@ describe("istio.io traffic management tasks with Istio's own manifests", () => {
     assert.match(warned, /Warning: VirtualService "httpbin": spec\.http\[0\]\.corsPolicy is not supported by the sandbox mesh and is ignored/);
     assert.match(warned, /Warning: VirtualService "httpbin": spec\.tcp is not supported by the sandbox mesh/);
     await waitFor('routing by the warned VirtualService', async () => (await curl('-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/get')) === '200', { timeoutMs: 20_000 });
+
+    // A Gateway API HTTPRoute on the same Service port applies; the VirtualService's status says why it does not.
+    await applyVs(vsYaml('  - route:\n    - destination: {host: httpbin, subset: v3}\n'));
+    const route = `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: httpbin\nspec:\n  parentRefs:\n  - {group: "", kind: Service, name: httpbin, port: 8000}\n  rules:\n  - backendRefs:\n    - {name: httpbin, port: 8000}\n`;
+    await kubectlOk(c, ['apply', '-n', ns, '-f', '-'], route);
+    await waitFor('the HTTPRoute applying', async () => (await curl('-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/get')) === '200', { timeoutMs: 20_000 });
+    const reason = await waitFor('the NotApplied condition', async () => {
+      const out = await kubectlOk(c, ['get', 'virtualservice', 'httpbin', '-n', ns, '-o', 'jsonpath={.status.conditions[?(@.type=="Reconciled")].status} {.status.conditions[?(@.type=="Reconciled")].reason}: {.status.conditions[?(@.type=="Reconciled")].message}']);
+      return out.startsWith("False NotApplied") ? out : undefined;
+    });
+    assert.match(reason, /an HTTPRoute or GRPCRoute is attached to Service mirror\/httpbin \(port 8000\): the Gateway API route applies there and this VirtualService does not/);
   });
 });

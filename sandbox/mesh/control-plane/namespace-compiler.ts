@@ -12,7 +12,7 @@ import { compileRouteGroup, compileTrafficSplit, compileTrafficTargets } from '.
 import { podInboundPolicy, type InboundLayerSource } from './inbound/pod-inbound-policy.js';
 import { smiAccessLayer } from './inbound/smi-access-layer.js';
 import { defaultInboundLayer } from './inbound/default-inbound-layer.js';
-import { attachVirtualServices } from './istio/virtual-service-tables.js';
+import { attachVirtualServices, type VirtualServiceReport } from './istio/virtual-service-tables.js';
 import { compileDestinationRules } from './istio/destination-rule-compiler.js';
 
 /** The objects of one namespace, by kind then name (what the control plane's watches keep). */
@@ -47,6 +47,8 @@ export interface NamespaceCompileResult {
   routeStatus: Map<string, RouteParentStatus[]>;
   /** The same for GRPCRoutes. */
   grpcRouteStatus: Map<string, RouteParentStatus[]>;
+  /** What became of each VirtualService, by name (written to its status). */
+  virtualServiceReports: Map<string, VirtualServiceReport>;
   /** Namespaces the HTTPRoutes here depend on (parents and backends elsewhere). */
   dependsOn: Set<string>;
   problems: string[];
@@ -186,7 +188,7 @@ export function compileNamespace(
   const producerRoutes = tables(producer);
   const consumerRoutes = tables(consumer);
   // Istio: VirtualServices after the Gateway API routes (which win on a Service port both attach to).
-  attachVirtualServices(name, objs.virtualservices.values(), lookups, { producer: producerRoutes, consumer: consumerRoutes }, problems, dependsOn);
+  const virtualServiceReports = attachVirtualServices(name, objs.virtualservices.values(), lookups, { producer: producerRoutes, consumer: consumerRoutes }, problems, dependsOn);
   const destinationRules = compileDestinationRules(objs.destinationrules.values(), lookups, problems, dependsOn);
 
   const config: NamespaceConfig = {
@@ -201,7 +203,7 @@ export function compileNamespace(
     access,
     destinationRules,
   };
-  return { config, routeStatus, grpcRouteStatus, dependsOn, problems };
+  return { config, routeStatus, grpcRouteStatus, virtualServiceReports, dependsOn, problems };
 }
 
 /**
