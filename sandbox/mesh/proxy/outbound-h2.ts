@@ -233,7 +233,7 @@ export class OutboundH2 {
       const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
       if (!port || port.endpoints.length === 0) continue;
       const endpoint = this.proxy.ctx.balancer.pick(port.endpoints);
-      const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.peerIdentity(endpoint.pod) };
+      const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.peerIdentity(endpoint.pod, endpoint.port) };
       const copy: OutgoingHttpHeaders = { ...headers, ':authority': shadowAuthority(String(headers[':authority'] ?? `${m.service}:${m.port}`)) };
       this.mirrorsInFlight++;
       const settle = this.proxy.ctx.balancer.start(endpoint);

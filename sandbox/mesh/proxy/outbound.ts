@@ -318,7 +318,7 @@ export class OutboundProxy {
   pickTarget(snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Target | AttemptError {
     if (dest.kind === 'endpoint') {
       const pod = dest.pod;
-      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod) };
+      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod, dest.port) };
     }
     const backend: CompiledBackend = pickBackend(rule);
     if (backend.invalid) return new AttemptError(500, backend.invalid, false);
@@ -329,7 +329,7 @@ export class OutboundProxy {
     if (!port) return new AttemptError(500, `backend Service ${backend.namespace}/${backend.service} has no port ${portNumber}`, false);
     if (port.endpoints.length === 0) return new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true);
     const endpoint = this.ctx.balancer.pick(port.endpoints);
-    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod), backend };
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod, endpoint.port), backend };
   }
 
   /** A RequestRedirect: the proxy answers itself, with the Location request-filters.ts composes. */
@@ -359,7 +359,7 @@ export class OutboundProxy {
       const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
       if (!port || port.endpoints.length === 0) continue;
       const endpoint = this.ctx.balancer.pick(port.endpoints);
-      const identity = this.peerIdentity(endpoint.pod);
+      const identity = this.peerIdentity(endpoint.pod, endpoint.port);
       const copy: OutgoingHttpHeaders = { ...headers, host: shadowAuthority(String(headers.host ?? `${m.service}:${m.port}`)) };
       const options: RequestOptions & MeshRequestOptions = { host: endpoint.ip, port: endpoint.port, method, path, headers: copy, agent: identity ? this.tlsAgent : this.agent, meshIdentity: identity };
       this.mirrorsInFlight++;
@@ -379,8 +379,9 @@ export class OutboundProxy {
   }
 
   /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
-  peerIdentity(pod: PodInfo | undefined): string | undefined {
-    return pod?.meshed && pod.identity && !pod.mtlsDisabled && this.ctx.identity() ? pod.identity : undefined;
+  peerIdentity(pod: PodInfo | undefined, port?: number): string | undefined {
+    const disabled = (port !== undefined ? pod?.mtlsDisabledByPort?.get(port) : undefined) ?? pod?.mtlsDisabled;
+    return pod?.meshed && pod.identity && !disabled && this.ctx.identity() ? pod.identity : undefined;
   }
 
   private attempt(
