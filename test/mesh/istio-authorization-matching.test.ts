@@ -91,6 +91,9 @@ describe('Istio AuthorizationPolicy', () => {
     assert.equal(decide([ns], req({ peerIdentity: 'spiffe://cluster.local/ns/foo/sa/curl' })), 'allow');
     assert.equal(decide([ns], req({ peerIdentity: 'spiffe://cluster.local/ns/foo/sa/sleep' })), DENIED);
     assert.equal(decide([ns], req({ peerIdentity: 'spiffe://cluster.local/ns/bar/sa/curl' })), DENIED);
+    const td = ap('foo', 'td', { rules: [{ from: [{ source: { trustDomains: ['cluster.local'] } }] }] });
+    assert.equal(decide([td], req()), 'allow');
+    assert.equal(decide([td], req({ peerIdentity: 'spiffe://other.domain/ns/foo/sa/sleep' })), DENIED);
     // notPrincipals: ["*"] matches exactly the requests without a principal.
     const denyPlain = ap('foo', 'deny-plain', { action: 'DENY', rules: [{ from: [{ source: { notPrincipals: ['*'] } }] }] });
     assert.equal(decide([denyPlain], req({ tls: false, peerIdentity: undefined })), DENIED);

@@ -51,6 +51,11 @@ export function compileAuthorizationPolicy(obj: KubeObject): CompiledAuthzPolicy
   return compiled;
 }
 
+/** The problems of an object not (yet) stored, e.g. at admission: compiled without caching (the object may still change). */
+export function authorizationPolicyProblems(obj: KubeObject): string[] {
+  return compile(obj).problems;
+}
+
 function compile(obj: KubeObject): CompiledAuthzPolicy {
   const namespace = obj.metadata.namespace ?? '';
   const name = obj.metadata.name ?? '';
@@ -141,6 +146,7 @@ function ipList(values: string[], where: string, problems: string[]): ValueTest 
 const principalOf = (r: AuthzFacts) => r.principal;
 const namespaceOf = (r: AuthzFacts) => r.sourceNamespace;
 const sourceIPOf = (r: AuthzFacts) => r.sourceIP;
+const trustDomainOf = (r: AuthzFacts) => (r.principal ? r.principal.slice(0, r.principal.indexOf('/')) : '');
 // No RequestAuthentication (JWT) in the sandbox: a request never carries a request principal, as in Istio without one.
 const noRequestPrincipal = () => '';
 
@@ -148,6 +154,7 @@ function compileSource(s: Obj, action: AuthzAction, where: string, problems: str
   const out: RequestTest[] = [];
   field(s.principals, s.notPrincipals, principalOf, (v) => anyOfStrings(v), out);
   field(s.namespaces, s.notNamespaces, namespaceOf, (v) => anyOfStrings(v), out);
+  field(s.trustDomains, s.notTrustDomains, trustDomainOf, (v) => anyOfStrings(v), out);
   field(s.requestPrincipals, s.notRequestPrincipals, noRequestPrincipal, (v) => anyOfStrings(v), out);
   // remoteIpBlocks use X-Forwarded-For only where trusted hops are configured (gateways); at a sidecar the remote
   // address is the peer's, as for ipBlocks.
