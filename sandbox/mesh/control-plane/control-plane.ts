@@ -10,6 +10,7 @@ import type { IdentityIssuer } from '../identity/workload-identity.js';
 import { TapHub } from '../tap.js';
 import { writeVirtualServiceStatus } from './istio/virtual-service-status.js';
 import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
+import { ISTIO_ROOT_NAMESPACE } from './istio/istio-root-namespace.js';
 import { writeRouteStatus } from './route-status.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
 import { SIDECAR_CONTAINER_NAME } from '../constants.js';
@@ -211,6 +212,8 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       objs[kind].set(obj.metadata.name!, obj);
     }
     this.markDirty(ns);
+    // Istio's root namespace's security policies apply mesh-wide: every namespace recompiles.
+    if (ns === ISTIO_ROOT_NAMESPACE && (kind === 'peerauthentications' || kind === 'istioAuthorizationPolicies')) for (const other of this.objects.keys()) this.markDirty(other);
     if (kind === 'services') for (const d of this.dependents.get(ns) ?? []) this.markDirty(d);
   }
 
@@ -235,7 +238,9 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         continue;
       }
       try {
-        const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name));
+        const root = this.objects.get(ISTIO_ROOT_NAMESPACE);
+        const istioRoot = root && { peerAuthentications: [...root.peerauthentications.values()], authorizationPolicies: [...root.istioAuthorizationPolicies.values()] };
+        const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name), istioRoot);
         this.compiled.set(ns, result.config);
         for (const dep of result.dependsOn) {
           const set = this.dependents.get(dep) ?? new Set();

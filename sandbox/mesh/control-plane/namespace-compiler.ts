@@ -14,6 +14,8 @@ import { smiAccessLayer } from './inbound/smi-access-layer.js';
 import { defaultInboundLayer } from './inbound/default-inbound-layer.js';
 import { attachVirtualServices, type VirtualServiceReport } from './istio/virtual-service-tables.js';
 import { compileDestinationRules } from './istio/destination-rule-compiler.js';
+import { istioSecurity } from './istio/istio-security.js';
+import type { IstioRootObjects } from './istio/istio-root-namespace.js';
 
 /** The objects of one namespace, by kind then name (what the control plane's watches keep). */
 export interface NamespaceObjects {
@@ -72,6 +74,8 @@ export function compileNamespace(
   objs: NamespaceObjects,
   /** Services of other namespaces (for consumer routes and cross-namespace backends). */
   serviceElsewhere: (namespace: string, name: string) => KubeObject | undefined,
+  /** Istio's root namespace's PeerAuthentications and AuthorizationPolicies (they apply mesh-wide). */
+  istioRoot?: IstioRootObjects,
 ): NamespaceCompileResult {
   const problems: string[] = [];
   const nsAnnotations = objs.namespace?.metadata.annotations ?? {};
@@ -88,8 +92,10 @@ export function compileNamespace(
   };
   const access = compileTrafficTargets([...objs.traffictargets.values()], groups, problems);
 
+  const istio = istioSecurity(name, objs.peerauthentications, objs.istioAuthorizationPolicies, istioRoot, problems);
   const pods = new Map<string, PodInfo>();
   const inboundSources: InboundLayerSource[] = [
+    ...istio.sources,
     (p) => defaultInboundLayer(objs.pods.get(p.name)?.metadata.annotations?.[DEFAULT_INBOUND_POLICY] ?? nsAnnotations[DEFAULT_INBOUND_POLICY] ?? ''),
     (p) => {
       const rules = access.get(p.serviceAccount);
@@ -99,6 +105,7 @@ export function compileNamespace(
   for (const pod of objs.pods.values()) {
     const info = podInfo(pod, nsMtls, problems);
     if (!info) continue;
+    istio.applyMtls(info);
     info.inbound = podInboundPolicy(info, inboundSources);
     pods.set(info.name, info);
   }

@@ -317,7 +317,7 @@ export class OutboundProxy {
   pickTarget(snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Target | AttemptError {
     if (dest.kind === 'endpoint') {
       const pod = dest.pod;
-      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod) };
+      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod, dest.port) };
     }
     const backend: CompiledBackend = pickBackend(rule);
     if (backend.invalid) return new AttemptError(500, backend.invalid, false);
@@ -334,7 +334,7 @@ export class OutboundProxy {
         : new AttemptError(503, `no ready endpoints in subset ${JSON.stringify(backend.subset)} of ${backend.namespace}/${backend.service}:${portNumber}`, true, NO_HEALTHY_UPSTREAM);
     }
     const endpoint = this.ctx.balancer.pick(endpoints);
-    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod), backend };
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod, endpoint.port), backend };
   }
 
   /** A RequestRedirect: the proxy answers itself, with the Location request-filters.ts composes. */
@@ -365,7 +365,7 @@ export class OutboundProxy {
       const endpoints = port && subsetEndpoints(snap, this.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
       if (!endpoints?.length) continue;
       const endpoint = this.ctx.balancer.pick(endpoints);
-      const identity = this.peerIdentity(endpoint.pod);
+      const identity = this.peerIdentity(endpoint.pod, endpoint.port);
       const copy: OutgoingHttpHeaders = { ...headers, host: shadowAuthority(String(headers.host ?? `${m.service}:${m.port}`)) };
       const options: RequestOptions & MeshRequestOptions = { host: endpoint.ip, port: endpoint.port, method, path, headers: copy, agent: identity ? this.tlsAgent : this.agent, meshIdentity: identity };
       this.mirrorsInFlight++;
@@ -390,8 +390,9 @@ export class OutboundProxy {
   }
 
   /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
-  peerIdentity(pod: PodInfo | undefined): string | undefined {
-    return pod?.meshed && pod.identity && !pod.mtlsDisabled && this.ctx.identity() ? pod.identity : undefined;
+  peerIdentity(pod: PodInfo | undefined, port?: number): string | undefined {
+    const disabled = (port !== undefined ? pod?.mtlsDisabledByPort?.get(port) : undefined) ?? pod?.mtlsDisabled;
+    return pod?.meshed && pod.identity && !disabled && this.ctx.identity() ? pod.identity : undefined;
   }
 
   private attempt(
