@@ -35,7 +35,7 @@ export const ISTIO_VIRTUAL_SERVICE: KindSupport = {
     { path: 'spec.http[].route[].weight', support: 'full' },
     { path: 'spec.http[].route[].headers', support: 'full' },
     { path: 'spec.http[].redirect.uri', support: 'full' },
-    { path: 'spec.http[].redirect.authority', support: 'full' },
+    { path: 'spec.http[].redirect.authority', support: 'partial', note: 'the Location keeps the Service port the client dialled unless redirect.port is set' },
     { path: 'spec.http[].redirect.redirectCode', support: 'partial', note: '301, 302, 303, 307 and 308' },
     { path: 'spec.http[].redirect.scheme', support: 'full' },
     { path: 'spec.http[].redirect.port', support: 'full' },
