@@ -183,6 +183,7 @@ test('rewrite.uri replaces the matched prefix; retries.attempts 0 turns retries 
     http: [
       { match: [{ uri: { prefix: '/old' } }, { uri: { exact: '/exact' } }], rewrite: { uri: '/new' }, retries: { attempts: 0 }, route: [{ destination: { host: 'productpage' } }] },
       { match: [{ uri: { regex: '(' } }], route: [{ destination: { host: 'productpage' } }] },
+      { match: [{ headers: { 'x-evil': { regex: '(a+)+$' } } }], route: [{ destination: { host: 'productpage' } }] },
       { route: [{ destination: { host: 'nowhere' } }], fault: { abort: { grpcStatus: 'UNAVAILABLE' } } },
     ],
   }));
@@ -191,11 +192,14 @@ test('rewrite.uri replaces the matched prefix; retries.attempts 0 turns retries 
   assert.deepEqual(prefixed.rewrite?.path, { type: 'ReplacePrefixMatch', value: '/new', prefix: '/old' });
   assert.equal(prefixed.retry, undefined);
   assert.deepEqual(route(config, 'productpage', req('/exact'))!.rewrite?.path, { type: 'ReplaceFullPath', value: '/new' });
+  // The catastrophic regex is refused (never run per request), so its match never matches.
+  assert.equal(route(config, 'productpage', req('/', { 'x-evil': 'aaaa' }))!.fault?.abort?.grpcStatus, 14);
+  assert.ok(problems.some((p) => /spec\.http\[2\]\.match\[0\]\.headers\.x-evil\.regex: "\(a\+\)\+\$" is refused: a repeated group/.test(p)), problems.join('\n'));
   const last = route(config, 'productpage', req('/('))!;
   assert.match(last.backends[0].invalid ?? '', /Service "bookinfo\/nowhere" not found/);
   assert.deepEqual(last.fault?.abort, { status: 503, grpcStatus: 14, percentage: 100, body: 'fault filter abort' });
   assert.ok(problems.some((p) => /VirtualService bookinfo\/p: spec\.http\[1\]\.match\[0\]\.uri\.regex: invalid regular expression/.test(p)), problems.join('\n'));
-  assert.ok(problems.some((p) => /spec\.http\[2\]\.route\[0\]\.destination\.host: .*nowhere/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /spec\.http\[3\]\.route\[0\]\.destination\.host: .*nowhere/.test(p)), problems.join('\n'));
 });
 
 test('hosts: short, name.namespace and FQDN names; wildcards, external hosts, gateway-only VirtualServices and a second VirtualService for a host are reported', () => {
