@@ -124,6 +124,8 @@ describe("istio.io traffic management tasks with Istio's own manifests", () => {
       return out.startsWith('Applied=') ? out : undefined;
     });
     assert.equal(status, `Applied=applied by the sandbox mesh's sidecars for ${NS}/reviews`);
+    const drStatus = await kubectlOk(c, ['get', 'destinationrule', 'ratings', '-n', NS, '-o', 'jsonpath={.status.conditions[?(@.type=="Reconciled")].status}']);
+    assert.equal(drStatus, 'True');
   });
 
   test('fault injection: ratings-test-delay gives jason the 7s delay (productpage gives up on reviews); ratings-test-abort gives jason HTTP 500 from ratings', async () => {
