@@ -6,6 +6,11 @@
 
 /** Longest regex accepted (Envoy's default RE2 program size limit also bounds Istio's regexes). */
 export const MAX_REGEX_LENGTH = 1024;
+/**
+ * Unbounded repetitions (`*`, `+`, `{n,}`) per regex: k of them in a row cost O(n^k) on a failing subject of n
+ * characters (up to node's 16 KiB of headers), so more than 2 could stall a sidecar for minutes.
+ */
+export const MAX_UNBOUNDED_REPETITIONS = 2;
 
 /** Why the pattern is refused, or undefined when it is safe to compile. */
 export function unsafeRegexReason(source: string): string | undefined {
@@ -15,6 +20,7 @@ export function unsafeRegexReason(source: string): string | undefined {
   // Walk the pattern: for each group, whether it holds a repetition or an alternation; such a group repeated is refused.
   const stack: { risky: boolean }[] = [{ risky: false }];
   let inClass = false;
+  let unbounded = 0;
   for (let i = 0; i < source.length; i++) {
     const ch = source[i];
     if (ch === '\\') {
@@ -28,7 +34,10 @@ export function unsafeRegexReason(source: string): string | undefined {
     if (ch === '[') inClass = true;
     else if (ch === '(') stack.push({ risky: false });
     else if (ch === '|') stack[stack.length - 1].risky = true;
-    else if (ch === '*' || ch === '+' || (ch === '{' && /^\{\d*,?\d*\}/.test(source.slice(i)))) stack[stack.length - 1].risky = true;
+    else if (ch === '*' || ch === '+' || (ch === '{' && /^\{\d*,?\d*\}/.test(source.slice(i)))) {
+      stack[stack.length - 1].risky = true;
+      if (ch !== '{' || /^\{\d*,\}/.test(source.slice(i))) unbounded++;
+    }
     else if (ch === ')') {
       const group = stack.length > 1 ? stack.pop()! : { risky: false };
       const next = source[i + 1];
@@ -37,5 +46,6 @@ export function unsafeRegexReason(source: string): string | undefined {
       if (group.risky) stack[stack.length - 1].risky = true;
     }
   }
+  if (unbounded > MAX_UNBOUNDED_REPETITIONS) return `more than ${MAX_UNBOUNDED_REPETITIONS} unbounded repetitions (*, +, {n,}) can take polynomial time in the sandbox's backtracking engine on a long header`;
   return undefined;
 }
