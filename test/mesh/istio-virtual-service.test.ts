@@ -14,6 +14,7 @@ import { compileNamespace, type NamespaceObjects } from '../../sandbox/mesh/cont
 import { matchRule, tableFor, type RequestFacts } from '../../sandbox/mesh/proxy/route-matcher.js';
 import { subsetEndpoints } from '../../sandbox/mesh/proxy/subset-endpoints.js';
 import { kindSupport, unsupportedFields } from '../../sandbox/mesh/support/index.js';
+import { unsafeRegexReason } from '../../sandbox/mesh/control-plane/istio/istio-regex.js';
 
 const NETWORKING = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream', 'istio', 'networking');
 
@@ -306,4 +307,9 @@ test("the support registry honours every field of Istio's Bookinfo networking ma
     },
   }).map((f) => f.path);
   assert.deepEqual(found, ['spec.exportTo', 'spec.http[0].corsPolicy', 'spec.http[0].match[0].scheme', 'spec.http[0].unknownField', 'spec.tcp']);
+});
+
+test('learner regexes: what RE2 refuses and what would backtrack for long is refused; ordinary ones pass', () => {
+  for (const ok of ['v[0-9]+', '^/productpage.*', '.*jason.*', '/api/v[12]/.*', '(foo|bar)', '^(ab)+$', 'a{2,5}b']) assert.equal(unsafeRegexReason(ok), undefined, ok);
+  for (const bad of ['(a+)+$', '(a|a)*b', '(?:x*)*', '(x{2,})+', '(\\d+)\\1', 'a(?=b)', '(?<!a)b', '.*a.*b.*c', 'x'.repeat(1025)]) assert.ok(unsafeRegexReason(bad), bad.slice(0, 20));
 });
