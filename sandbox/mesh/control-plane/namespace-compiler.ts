@@ -51,6 +51,8 @@ export interface NamespaceCompileResult {
   grpcRouteStatus: Map<string, RouteParentStatus[]>;
   /** What became of each VirtualService, by name (written to its status). */
   virtualServiceReports: Map<string, VirtualServiceReport>;
+  /** The same for DestinationRules. */
+  destinationRuleReports: Map<string, VirtualServiceReport>;
   /** Namespaces the HTTPRoutes here depend on (parents and backends elsewhere). */
   dependsOn: Set<string>;
   problems: string[];
@@ -196,7 +198,7 @@ export function compileNamespace(
   const consumerRoutes = tables(consumer);
   // Istio: VirtualServices after the Gateway API routes (which win on a Service port both attach to).
   const virtualServiceReports = attachVirtualServices(name, objs.virtualservices.values(), lookups, { producer: producerRoutes, consumer: consumerRoutes }, problems, dependsOn);
-  const destinationRules = compileDestinationRules(objs.destinationrules.values(), lookups, problems, dependsOn);
+  const { rules: destinationRules, reports: destinationRuleReports } = compileDestinationRules(objs.destinationrules.values(), lookups, problems, dependsOn);
 
   const config: NamespaceConfig = {
     name,
@@ -210,7 +212,7 @@ export function compileNamespace(
     access,
     destinationRules,
   };
-  return { config, routeStatus, grpcRouteStatus, virtualServiceReports, dependsOn, problems };
+  return { config, routeStatus, grpcRouteStatus, virtualServiceReports, destinationRuleReports, dependsOn, problems };
 }
 
 /**
