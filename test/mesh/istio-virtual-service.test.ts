@@ -14,7 +14,7 @@ import { compileNamespace, type NamespaceObjects } from '../../sandbox/mesh/cont
 import { matchRule, tableFor, type RequestFacts } from '../../sandbox/mesh/proxy/route-matcher.js';
 import { subsetEndpoints } from '../../sandbox/mesh/proxy/subset-endpoints.js';
 import { kindSupport, unsupportedFields } from '../../sandbox/mesh/support/index.js';
-import { unsafeRegexReason } from '../../sandbox/mesh/control-plane/istio/istio-regex.js';
+import { unsafeRegexReason } from '../../sandbox/mesh/control-plane/safe-regex.js';
 
 const NETWORKING = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream', 'istio', 'networking');
 
@@ -312,4 +312,14 @@ test("the support registry honours every field of Istio's Bookinfo networking ma
 test('learner regexes: what RE2 refuses and what would backtrack for long is refused; ordinary ones pass', () => {
   for (const ok of ['v[0-9]+', '^/productpage.*', '.*jason.*', '/api/v[12]/.*', '(foo|bar)', '^(ab)+$', 'a{2,5}b']) assert.equal(unsafeRegexReason(ok), undefined, ok);
   for (const bad of ['(a+)+$', '(a|a)*b', '(?:x*)*', '(x{2,})+', '(\\d+)\\1', 'a(?=b)', '(?<!a)b', '.*a.*b.*c', 'x'.repeat(1025)]) assert.ok(unsafeRegexReason(bad), bad.slice(0, 20));
+});
+
+test('HTTPRoute and SMI regexes get the same backtracking guard as VirtualService ones', async () => {
+  const { safeRegex } = await import('../../sandbox/mesh/control-plane/http-route-compiler.js');
+  assert.equal(typeof safeRegex('(a+)+$'), 'string', 'a nested repetition is refused for HTTPRoute');
+  assert.ok(safeRegex('/v2/.*') instanceof RegExp);
+  const { compileRouteGroup } = await import('../../sandbox/mesh/control-plane/smi-compiler.js');
+  const problems: string[] = [];
+  compileRouteGroup({ apiVersion: 'specs.smi-spec.io/v1alpha4', kind: 'HTTPRouteGroup', metadata: { name: 'g', namespace: 'n' }, spec: { matches: [{ name: 'm', pathRegex: '(x|x)*y' }] } }, problems);
+  assert.match(problems.join('\n'), /pathRegex/);
 });

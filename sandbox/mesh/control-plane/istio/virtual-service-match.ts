@@ -4,7 +4,7 @@
 // a full-string match (RE2 in Envoy, JavaScript's syntax here). A condition the sandbox cannot check makes the
 // match unusable and is reported, so a match never silently matches more than it says.
 import type { CompiledMatch, IstioMatchConditions, ValueMatch } from '../../config/snapshot.js';
-import { unsafeRegexReason } from './istio-regex.js';
+import { unsafeRegexReason } from '../safe-regex.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

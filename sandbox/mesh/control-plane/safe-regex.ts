@@ -1,4 +1,4 @@
-// A learner's regular expression (VirtualService uri/header/query/method `regex`) made safe to run per request.
+// A learner's regular expression (HTTPRoute, GRPCRoute, VirtualService, HTTPRouteGroup `regex`) made safe to run per request.
 // Envoy runs Istio's regexes with RE2, in linear time, and refuses what RE2 lacks (backreferences, lookaround) and
 // programs over its size limit. JavaScript's engine backtracks: a nested or alternating repetition such as `(a+)+$` or
 // `(a|a)*b` takes exponential time on a crafted header, which in the sandbox would stall every tenant's sidecars.
