@@ -10,6 +10,7 @@ import type { IdentityIssuer } from '../identity/workload-identity.js';
 import { TapHub } from '../tap.js';
 import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
 import { writeRouteStatus } from './route-status.js';
+import { isServerParent } from './linkerd/linkerd-http-route-compiler.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
 import { SIDECAR_CONTAINER_NAME } from '../constants.js';
 import { deploymentStats, formatDeploymentStats, formatRouteStats, routeStats, type DeploymentStat, type RouteStat, type StatOptions } from './stat-view.js';
@@ -81,6 +82,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private unwatch: (() => void)[] = [];
   private httpRouteType?: ResourceType;
   private grpcRouteType?: ResourceType;
+  private linkerdRouteType?: ResourceType;
   private stopped = false;
   /** SMI/route problems of the last compile per namespace (shown by diagnostics; never fatal). */
   readonly problems = new Map<string, string[]>();
@@ -191,6 +193,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       }
       if (w.kind === 'httproutes') this.httpRouteType = type;
       if (w.kind === 'grpcroutes') this.grpcRouteType = type;
+      if (w.kind === 'linkerdHttpRoutes') this.linkerdRouteType = type;
       this.unwatch.push(this.api.watch(type, undefined, undefined, (e) => this.onEvent(w.kind, e)));
     }
   }
@@ -248,6 +251,11 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         for (const [name, parents] of result.grpcRouteStatus) {
           const route = objs.grpcroutes.get(name);
           if (route && this.grpcRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.grpcRouteType!, route, parents));
+        }
+        for (const [name, parents] of result.linkerdRouteStatus) {
+          const route = objs.linkerdHttpRoutes.get(name);
+          const serverParent = (ref: Record<string, unknown>) => isServerParent({ name: String(ref.name ?? ''), kind: ref.kind as string | undefined, group: ref.group as string | undefined });
+          if (route && this.linkerdRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.linkerdRouteType!, route, parents, serverParent));
         }
       } catch (err) {
         // A compile bug must not take the mesh down: keep serving the namespace's last good config.
