@@ -13,7 +13,7 @@ import { writeRouteStatus } from './route-status.js';
 import { isServerParent } from './linkerd/linkerd-http-route-compiler.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
 import { SIDECAR_CONTAINER_NAME } from '../constants.js';
-import { deploymentStats, formatDeploymentStats, formatRouteStats, routeStats, type DeploymentStat, type RouteStat, type StatOptions } from './stat-view.js';
+import { deploymentStats, formatDeploymentStats, formatOutboundRouteStats, formatRouteStats, outboundRouteStats, routeStats, type DeploymentStat, type OutboundRouteStat, type RouteStat, type StatOptions } from './stat-view.js';
 
 export interface ControlPlaneOptions {
   /** Workload certificate lifetime (default 24h, as Linkerd). */
@@ -164,6 +164,15 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   /** Golden metrics per route, from the clients' side (`linkerd viz routes`). */
   statRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): RouteStat[] {
     return routeStats(this.proxies, filter, opts);
+  }
+
+  /** Per route after retries, with timeouts and retries (`linkerd viz stat-outbound`, Linkerd 2.16+'s route metrics). */
+  statOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): OutboundRouteStat[] {
+    return outboundRouteStats(this.proxies, filter, opts);
+  }
+
+  formatStatOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): string {
+    return formatOutboundRouteStats(this.statOutbound(filter, opts));
   }
 
   formatStat(namespace: string, opts: StatOptions = {}): string {
