@@ -109,3 +109,29 @@ test('compiled: a group-less Service parent, a missing port, an unsupported filt
   assert.match(m.conditions[0].message, /has no port 9/);
   assert.equal(out.config.producerRoutes.size, 0);
 });
+
+test('support registry: Linkerd HTTPRoute fields the sandbox does not honour are reported, the honoured ones are not', async () => {
+  const { kindSupport, unsupportedFields } = await import('../../sandbox/mesh/support/index.js');
+  const kind = kindSupport('policy.linkerd.io', 'HTTPRoute')!;
+  assert.ok(kind.warnOnApply);
+  const fields = unsupportedFields(kind, {
+    spec: {
+      parentRefs: [{ group: 'core', kind: 'Service', name: 'books', port: 7002 }],
+      hostnames: ['books.example'],
+      rules: [{ matches: [{ path: { type: 'Exact', value: '/books.json' }, method: 'POST' }], filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'a', value: 'b' }] } }], backendRefs: [{ name: 'books', port: 7002 }], timeouts: { request: '1s', backendRequest: '500ms' } }],
+    },
+  });
+  assert.deepEqual(fields.map((f) => f.path), ['spec.hostnames', 'spec.rules[0].timeouts.backendRequest']);
+  assert.ok(kind.fields.some((f) => f.path === 'metadata.annotations["retry.linkerd.io/http"]'), 'the annotations are listed for the docs table');
+});
+
+test("route status: a policy.linkerd.io HTTPRoute's Server-parent entries (the inbound compiler's) are kept when the outbound one writes", async () => {
+  const { desiredRouteStatus } = await import('../../sandbox/mesh/control-plane/route-status.js');
+  const { isServerParent } = await import('../../sandbox/mesh/control-plane/linkerd/linkerd-http-route-compiler.js');
+  const server = { parentRef: { group: 'policy.linkerd.io', kind: 'Server', name: 'books-http' }, controllerName: 'mesh.playground.dev/sandbox-mesh', conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '' }] };
+  const route = obj('policy.linkerd.io/v1beta3', 'HTTPRoute', 'r', { status: { parents: [server] } });
+  const mine = [{ parentRef: { group: 'core', kind: 'Service', namespace: 'books', name: 'books', port: 7002 }, controllerName: 'mesh.playground.dev/sandbox-mesh', conditions: [{ type: 'Accepted' as const, status: 'True' as const, reason: 'Accepted', message: 'ok' }] }];
+  const owns = (ref: Record<string, unknown>) => isServerParent({ name: String(ref.name), kind: ref.kind as string, group: ref.group as string });
+  assert.deepEqual(desiredRouteStatus(route, mine, owns).parents.map((p) => p.parentRef.kind), ['Server', 'Service']);
+  assert.deepEqual(desiredRouteStatus(route, mine).parents.map((p) => p.parentRef.kind), ['Service'], 'without the filter the entry would be replaced');
+});
