@@ -32,6 +32,10 @@ export interface DeploymentStat extends GoldenFigures {
 export interface RouteStat extends GoldenFigures {
   route: string;
   service: string;
+  /** Retries sent for this route in the window (from the per-route families; a rule's route shares its route's). */
+  retries: number;
+  /** retries / (requests + retries), as stat-outbound computes it; undefined with no requests. */
+  retryRate?: number;
 }
 
 /**
@@ -120,9 +124,14 @@ export function routeStats(
   const windowS = checkWindow(opts);
   const now = Date.now();
   const groups = new Map<string, { route: string; service: string; stats: TrafficStats[] }>();
+  const retries = new Map<string, number>(); // `<route name>|<service>` → retries in the window
   for (const p of proxies) {
     if (p.namespace !== filter.namespace) continue;
     if (filter.fromDeployment && p.deployment() !== filter.fromDeployment) continue;
+    for (const r of p.metrics.routes.all()) {
+      const key = `${r.route.kind === 'default' ? '[DEFAULT]' : r.route.name}|${r.parent.name}`;
+      retries.set(key, (retries.get(key) ?? 0) + r.retriesWindow.sum(windowS, now));
+    }
     for (const s of p.metrics.all()) {
       if (s.labels.direction !== 'outbound') continue;
       const service = s.labels.authority.split(':')[0].split('.')[0];
@@ -135,7 +144,13 @@ export function routeStats(
     }
   }
   return [...groups.values()]
-    .map((g) => ({ route: g.route, service: g.service, ...figures(summarize(g.stats, windowS, now), windowS) }))
+    .map((g) => {
+      const f = figures(summarize(g.stats, windowS, now), windowS);
+      // A rule's label is `<route>` or `<route>/<rule>`; retries are counted per route, as Linkerd's metrics are.
+      const routeName = g.route === '[DEFAULT]' ? g.route : g.route.split('/')[0];
+      const n = retries.get(`${routeName}|${g.service}`) ?? 0;
+      return { route: g.route, service: g.service, ...f, retries: n, retryRate: f.requests ? n / (f.requests + n) : undefined };
+    })
     .sort((a, b) => a.service.localeCompare(b.service) || a.route.localeCompare(b.route));
 }
 
@@ -163,8 +178,8 @@ export function formatDeploymentStats(rows: DeploymentStat[]): string {
 /** Text shaped like `linkerd viz routes`. */
 export function formatRouteStats(rows: RouteStat[]): string {
   return table(
-    ['ROUTE', 'SERVICE', 'SUCCESS', 'RPS', 'LATENCY_P50', 'LATENCY_P95', 'LATENCY_P99'],
-    rows.map((r) => [r.route, r.service, pct(r.successRate), rps(r.rps, true), ms(r.latencyP50Ms), ms(r.latencyP95Ms), ms(r.latencyP99Ms)]),
+    ['ROUTE', 'SERVICE', 'SUCCESS', 'RPS', 'LATENCY_P50', 'LATENCY_P95', 'LATENCY_P99', 'RETRIES'],
+    rows.map((r) => [r.route, r.service, pct(r.successRate), rps(r.rps, true), ms(r.latencyP50Ms), ms(r.latencyP95Ms), ms(r.latencyP99Ms), pct(r.retryRate)]),
   );
 }
 
