@@ -128,17 +128,20 @@ export class RouteStats {
 
 export class RouteMetrics {
   private readonly series = new Map<string, RouteStats>();
-  /** Per compiled rule (a new snapshot makes new rules; the series above outlive them). */
-  private readonly byRule = new WeakMap<CompiledRule, Map<string, RouteStats>>();
+  /** Per compiled rule, Service and port, without building a key per request (a new snapshot makes new rules and
+   * Service entries; the series above outlive them). */
+  private readonly byRule = new WeakMap<CompiledRule, WeakMap<ServiceEntry, Map<number, RouteStats>>>();
   private overflow?: RouteStats;
 
   /** The series of a request to `service:port` served by `rule`. */
   statsFor(rule: CompiledRule, service: ServiceEntry, port: number): RouteStats {
-    let perParent = this.byRule.get(rule);
-    if (!perParent) this.byRule.set(rule, (perParent = new Map()));
-    const parentKey = `${service.namespace}/${service.name}:${port}`;
-    let s = perParent.get(parentKey);
+    let perService = this.byRule.get(rule);
+    if (!perService) this.byRule.set(rule, (perService = new WeakMap()));
+    let perPort = perService.get(service);
+    if (!perPort) perService.set(service, (perPort = new Map()));
+    let s = perPort.get(port);
     if (s) return s;
+    const parentKey = `${service.namespace}/${service.name}:${port}`;
     const route = routeResource(rule);
     const key = `${parentKey}|${route.group}|${route.kind}|${route.namespace}|${route.name}`;
     s = this.series.get(key);
@@ -154,7 +157,7 @@ export class RouteMetrics {
       s = new RouteStats(labels, parent, route);
       this.series.set(key, s);
     }
-    perParent.set(parentKey, s);
+    perPort.set(port, s);
     return s;
   }
 
