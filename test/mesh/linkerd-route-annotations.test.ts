@@ -135,3 +135,23 @@ test("route status: a policy.linkerd.io HTTPRoute's Server-parent entries (the i
   assert.deepEqual(desiredRouteStatus(route, mine, owns).parents.map((p) => p.parentRef.kind), ['Server', 'Service']);
   assert.deepEqual(desiredRouteStatus(route, mine).parents.map((p) => p.parentRef.kind), ['Service'], 'without the filter the entry would be replaced');
 });
+
+test('both groups on one Service port rank together (Gateway API precedence, then the oldest); a GRPCRoute on the port makes them Conflicted', () => {
+  const objs = empty();
+  objs.services.set('books', obj('v1', 'Service', 'books', { spec: { ports: [{ port: 7002 }, { port: 9090 }] } }));
+  const parent = (port: number) => ({ group: 'core', kind: 'Service', name: 'books', port });
+  const at = (t: string) => ({ name: '', namespace: 'books', creationTimestamp: t });
+  objs.linkerdHttpRoutes.set('linkerd-prefix', obj('policy.linkerd.io/v1beta3', 'HTTPRoute', 'linkerd-prefix', { metadata: { ...at('2026-01-01T00:00:00Z'), name: 'linkerd-prefix' }, spec: { parentRefs: [parent(7002)], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/books' } }] }] } }));
+  objs.httproutes.set('gateway-exact', obj('gateway.networking.k8s.io/v1', 'HTTPRoute', 'gateway-exact', { metadata: { ...at('2026-01-02T00:00:00Z'), name: 'gateway-exact' }, spec: { parentRefs: [parent(7002)], rules: [{ matches: [{ path: { type: 'Exact', value: '/books.json' } }] }] } }));
+  objs.httproutes.set('gateway-prefix-newer', obj('gateway.networking.k8s.io/v1', 'HTTPRoute', 'gateway-prefix-newer', { metadata: { ...at('2026-01-03T00:00:00Z'), name: 'gateway-prefix-newer' }, spec: { parentRefs: [parent(7002)], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/books' } }] }] } }));
+  objs.linkerdHttpRoutes.set('on-grpc-port', obj('policy.linkerd.io/v1beta3', 'HTTPRoute', 'on-grpc-port', { spec: { parentRefs: [parent(9090)], rules: [{}] } }));
+  objs.grpcroutes.set('grpc', obj('gateway.networking.k8s.io/v1', 'GRPCRoute', 'grpc', { spec: { parentRefs: [{ group: '', kind: 'Service', name: 'books', port: 9090 }], rules: [{}] } }));
+  const out = compileNamespace('books', objs, () => undefined);
+  const table = out.config.producerRoutes.get('books')!;
+  const pick = (path: string) => matchRule(table, 7002, { method: 'GET', path, query: '', headers: {} })?.routeName;
+  assert.equal(pick('/books.json'), 'gateway-exact', 'an Exact match beats a prefix, whatever the group');
+  assert.equal(pick('/books/1.json'), 'linkerd-prefix', 'equal prefixes: the oldest route wins');
+  const [conflicted] = out.linkerdRouteStatus.get('on-grpc-port')!;
+  assert.deepEqual([conflicted.conditions[0].status, conflicted.conditions[0].reason], ['False', 'Conflicted']);
+  assert.equal(matchRule(table, 9090, { method: 'GET', path: '/', query: '', headers: {} })?.kind, 'GRPCRoute');
+});
