@@ -8,6 +8,7 @@ import type { MeshSnapshot, NamespaceConfig, PodInfo, ServiceEntry } from '../co
 import { SandboxCA, type IssuedCertificate } from '../identity/ca.js';
 import type { IdentityIssuer } from '../identity/workload-identity.js';
 import { TapHub } from '../tap.js';
+import { writeVirtualServiceStatus } from './istio/virtual-service-status.js';
 import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
 import { writeRouteStatus } from './route-status.js';
 import { isServerParent } from './linkerd/linkerd-http-route-compiler.js';
@@ -83,6 +84,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private httpRouteType?: ResourceType;
   private grpcRouteType?: ResourceType;
   private linkerdRouteType?: ResourceType;
+  private virtualServiceType?: ResourceType;
   private stopped = false;
   /** SMI/route problems of the last compile per namespace (shown by diagnostics; never fatal). */
   readonly problems = new Map<string, string[]>();
@@ -203,6 +205,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       if (w.kind === 'httproutes') this.httpRouteType = type;
       if (w.kind === 'grpcroutes') this.grpcRouteType = type;
       if (w.kind === 'linkerdHttpRoutes') this.linkerdRouteType = type;
+      if (w.kind === 'virtualservices') this.virtualServiceType = type;
       this.unwatch.push(this.api.watch(type, undefined, undefined, (e) => this.onEvent(w.kind, e)));
     }
   }
@@ -265,6 +268,10 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
           const route = objs.linkerdHttpRoutes.get(name);
           const serverParent = (ref: Record<string, unknown>) => isServerParent({ name: String(ref.name ?? ''), kind: ref.kind as string | undefined, group: ref.group as string | undefined });
           if (route && this.linkerdRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.linkerdRouteType!, route, parents, serverParent));
+        }
+        for (const [name, report] of result.virtualServiceReports) {
+          const vs = objs.virtualservices.get(name);
+          if (vs && this.virtualServiceType) statusWrites.push(() => writeVirtualServiceStatus(this.api, this.virtualServiceType!, vs, report));
         }
       } catch (err) {
         // A compile bug must not take the mesh down: keep serving the namespace's last good config.

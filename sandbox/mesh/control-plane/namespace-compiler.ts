@@ -15,6 +15,8 @@ import { defaultInboundLayer } from './inbound/default-inbound-layer.js';
 import { compileLinkerdHttpRoute, hasOutboundParents } from './linkerd/linkerd-http-route-compiler.js';
 import { linkerdRoutePolicy, NO_LINKERD_POLICY, type LinkerdRoutePolicy } from './linkerd/route-annotations.js';
 import { defaultRulePolicy, withLinkerdPolicy } from './linkerd/route-policy.js';
+import { attachVirtualServices, type VirtualServiceReport } from './istio/virtual-service-tables.js';
+import { compileDestinationRules } from './istio/destination-rule-compiler.js';
 
 /** The objects of one namespace, by kind then name (what the control plane's watches keep). */
 export interface NamespaceObjects {
@@ -50,6 +52,8 @@ export interface NamespaceCompileResult {
   grpcRouteStatus: Map<string, RouteParentStatus[]>;
   /** The same for policy.linkerd.io HTTPRoutes (their Service parents only; Server parents are inbound routes). */
   linkerdRouteStatus: Map<string, RouteParentStatus[]>;
+  /** What became of each VirtualService, by name (written to its status). */
+  virtualServiceReports: Map<string, VirtualServiceReport>;
   /** Namespaces the HTTPRoutes here depend on (parents and backends elsewhere). */
   dependsOn: Set<string>;
   problems: string[];
@@ -222,19 +226,25 @@ export function compileNamespace(
     else splits.set(compiled.apex, compiled.table);
   }
 
+  const producerRoutes = tables(producer);
+  const consumerRoutes = tables(consumer);
+  // Istio: VirtualServices after the Gateway API routes (which win on a Service port both attach to).
+  const virtualServiceReports = attachVirtualServices(name, objs.virtualservices.values(), lookups, { producer: producerRoutes, consumer: consumerRoutes }, problems, dependsOn);
+  const destinationRules = compileDestinationRules(objs.destinationrules.values(), lookups, problems, dependsOn);
+
   const config: NamespaceConfig = {
     name,
     labels: objs.namespace?.metadata.labels ?? {},
     annotations: nsAnnotations,
     services,
     pods,
-    producerRoutes: tables(producer),
-    consumerRoutes: tables(consumer),
+    producerRoutes,
+    consumerRoutes,
     splits,
     access,
-    destinationRules: new Map(),
+    destinationRules,
   };
-  return { config, routeStatus, grpcRouteStatus, linkerdRouteStatus, dependsOn, problems };
+  return { config, routeStatus, grpcRouteStatus, linkerdRouteStatus, virtualServiceReports, dependsOn, problems };
 }
 
 /**

@@ -34,6 +34,8 @@ import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import type { RequestHead } from './http1-head.js';
 import { OutboundH2 } from './outbound-h2.js';
 import { backendOf, type RetryOutcome, type RouteError } from './route-metrics.js';
+import { NO_HEALTHY_UPSTREAM, subsetEndpoints } from './subset-endpoints.js';
+import type { ClientFacts } from './istio-match.js';
 
 /** What metrics and tap need from a request, from node:http or the fast path. */
 export interface RequestInfo {
@@ -110,6 +112,7 @@ export class OutboundProxy {
         let needsHeaders = false;
         const q = head.url.indexOf('?');
         matched = matchRule(table, dest.port.port, {
+          client: this.clientFacts(snap),
           method: head.method,
           path: q === -1 ? head.url : head.url.slice(0, q),
           query: q === -1 ? '' : head.url.slice(q + 1),
@@ -151,6 +154,7 @@ export class OutboundProxy {
       const q = url.indexOf('?');
       const matched = table
         ? matchRule(table, dest.port.port, {
+            client: this.clientFacts(snap),
             method: req.method ?? 'GET',
             path: q === -1 ? url : url.slice(0, q),
             query: q === -1 ? '' : url.slice(q + 1),
@@ -175,12 +179,12 @@ export class OutboundProxy {
 
   private async route(req: IncomingMessage, res: ServerResponse, start: number, snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Promise<void> {
     const outcome: RetryOutcome = { retries: 0, limitExceeded: false }; // for the route metrics
-    if (rule.reject) return this.finish(req, res, start, rule.reject.status, `route ${rule.label}: ${rule.reject.reason}`, dest, rule.label, undefined, rule, outcome);
+    if (rule.reject) return this.finish(req, res, start, rule.reject.status, `route ${rule.label}: ${rule.reject.reason}`, dest, rule.label, undefined, undefined, rule, outcome);
     if (rule.fault) {
       const { abort, delay } = rule.fault;
       if (delay && Math.random() * 100 < delay.percentage) await sleep(delay.ms);
       if (abort && Math.random() * 100 < abort.percentage) {
-        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, rule, outcome);
+        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, abort.body, rule, outcome);
       }
     }
 
@@ -226,7 +230,7 @@ export class OutboundProxy {
           timedOut = true;
           outcome.error = 'REQUEST_TIMEOUT';
           inFlight?.destroy(new AttemptError(504, `request timeout of ${rule.requestTimeoutMs}ms (route ${rule.label}) exceeded`, false));
-          if (!res.headersSent) this.finish(req, res, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget, rule, outcome);
+          if (!res.headersSent) this.finish(req, res, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget, undefined, rule, outcome);
           else res.destroy();
         }, rule.requestTimeoutMs)
       : undefined;
@@ -316,7 +320,7 @@ export class OutboundProxy {
     if (timedOut || res.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
     outcome.error = routeErrorOf(e);
-    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, rule, outcome);
+    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e.body, rule, outcome);
   }
 
   /** One endpoint for an attempt (also used by the HTTP/2 path, outbound-h2.ts). */
@@ -332,8 +336,14 @@ export class OutboundProxy {
     const portNumber = backend.port || dest.port.port;
     const port = svc.ports.find((p) => p.port === portNumber);
     if (!port) return new AttemptError(500, `backend Service ${backend.namespace}/${backend.service} has no port ${portNumber}`, false);
-    if (port.endpoints.length === 0) return new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true);
-    const endpoint = this.ctx.balancer.pick(port.endpoints);
+    const endpoints = subsetEndpoints(snap, this.ctx.namespace, svc, port.endpoints, backend.subset);
+    if (!endpoints) return new AttemptError(503, `no DestinationRule defines subset ${JSON.stringify(backend.subset)} of ${backend.namespace}/${backend.service}`, false, NO_HEALTHY_UPSTREAM);
+    if (endpoints.length === 0) {
+      return backend.subset === undefined
+        ? new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true)
+        : new AttemptError(503, `no ready endpoints in subset ${JSON.stringify(backend.subset)} of ${backend.namespace}/${backend.service}:${portNumber}`, true, NO_HEALTHY_UPSTREAM);
+    }
+    const endpoint = this.ctx.balancer.pick(endpoints);
     return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod), backend };
   }
 
@@ -362,8 +372,9 @@ export class OutboundProxy {
     for (const m of mirrors) {
       if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
       const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
-      if (!port || port.endpoints.length === 0) continue;
-      const endpoint = this.ctx.balancer.pick(port.endpoints);
+      const endpoints = port && subsetEndpoints(snap, this.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
+      if (!endpoints?.length) continue;
+      const endpoint = this.ctx.balancer.pick(endpoints);
       const identity = this.peerIdentity(endpoint.pod);
       const copy: OutgoingHttpHeaders = { ...headers, host: shadowAuthority(String(headers.host ?? `${m.service}:${m.port}`)) };
       const options: RequestOptions & MeshRequestOptions = { host: endpoint.ip, port: endpoint.port, method, path, headers: copy, agent: identity ? this.tlsAgent : this.agent, meshIdentity: identity };
@@ -381,6 +392,11 @@ export class OutboundProxy {
       request.once('response', (r) => r.resume());
       request.end(body);
     }
+  }
+
+  /** The calling pod, for Istio's sourceLabels / sourceNamespace matches. */
+  clientFacts(snap: MeshSnapshot): ClientFacts {
+    return { namespace: this.ctx.namespace, labels: snap.namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.labels ?? {} };
   }
 
   /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
@@ -435,13 +451,14 @@ export class OutboundProxy {
     dest: Destination | undefined,
     route: string,
     target: Target | undefined,
+    body?: string,
     rule?: CompiledRule,
     outcome?: RetryOutcome,
   ): void {
     if (res.headersSent || res.destroyed) {
       res.destroy();
     } else {
-      proxyError(res, status, reason);
+      proxyError(res, status, reason, body);
     }
     req.resume();
     this.record(req, start, status, reason, dest, route, target, rule, outcome);
