@@ -114,15 +114,19 @@ export class InboundProxy {
     return this.ctx.snapshot().namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.inbound;
   }
 
-  /** The fast path's plan: only when no policy layer looks at requests (connections were checked on accept). */
+  /**
+   * The fast path's plan (connections were checked on accept). Requests the policy looks at are authorized here
+   * too: allowed ones stay on the fast path, a denial is left to the slow path, which answers it.
+   */
   private fastPlan = (head: RequestHead, client: Socket): RelayPlan | undefined => {
     const start = performance.now();
     const socket = client as Socket & { meshPort?: number };
     const conn = connInfo.get(socket) ?? { tls: false };
     const port = socket.meshPort ?? socket.localPort ?? 0;
     const snap = this.ctx.snapshot();
-    if (snap.namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.inbound?.perRequest) return undefined;
+    const policy = snap.namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.inbound;
     const remoteAddress = socket.remoteAddress;
+    if (policy?.perRequest && this.authorize({ method: head.method, url: head.url, headers: headersOf(head.rawHeaders) }, conn, port, remoteAddress, policy)) return undefined;
     const source = snap.podsByIP.get(normalizeIP(remoteAddress));
     const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress } };
     return new InboundPlan(this, info, start, conn, source, port);
@@ -329,6 +333,16 @@ class InboundPlan implements RelayPlan {
   }
 
   cancelled(): void {}
+}
+
+/** Raw header pairs as node:http presents them (names lower-cased, repeated values joined with ", "). */
+function headersOf(raw: string[]): IncomingHttpHeaders {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    out[name] = out[name] === undefined ? raw[i + 1] : `${out[name]}, ${raw[i + 1]}`;
+  }
+  return out;
 }
 
 export const normalizeIP = (ip: string | undefined) => (ip?.startsWith('::ffff:') ? ip.slice(7) : ip ?? '');
