@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as h2connect, createServer as createH2Server, type Http2Server, type IncomingHttpHeaders } from 'node:http2';
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { MeshHarness, type TestPod } from './harness.js';
 import { SIDECAR_OUTBOUND_PORT } from '../../sandbox/mesh/constants.js';
 
@@ -80,6 +80,23 @@ test('HTTP/1: a denied request gets 403 "RBAC: access denied" as text/plain; all
   assert.deepEqual(new Set(replies.map((r) => r.status)), new Set([200]));
   assert.equal((await h.send(client, 'server:7000', '/secret')).status, 403);
   assert.equal((await h.send(client, 'server:7000', '/public')).status, 200);
+});
+
+test('one keep-alive connection: a denied request, then an allowed one, both answered in order (the denial does not close it)', async () => {
+  const server = h.pods.get('default/server-1')!;
+  const socket: Socket = tcpConnect({ host: server.podIP, port: 7000 });
+  socket.on('error', () => {});
+  let got = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (d: string) => (got += d));
+  await new Promise((r) => socket.once('connect', r));
+  socket.write('GET /secret HTTP/1.1\r\nHost: server:7000\r\n\r\nGET /public HTTP/1.1\r\nHost: server:7000\r\n\r\n');
+  const deadline = Date.now() + 5000;
+  while (!got.endsWith('hello') && Date.now() < deadline && !socket.destroyed) await new Promise((r) => setTimeout(r, 20));
+  socket.destroy();
+  assert.match(got, /^HTTP\/1\.1 403 Forbidden\r\n(?:[^\r]+\r\n)*content-type: text\/plain\r\n/i);
+  assert.match(got, /\r\n\r\nRBAC: access denied(?=HTTP\/1\.1 200 )/);
+  assert.match(got, /HTTP\/1\.1 200 [^\r]*\r\n(?:[^\r]+\r\n)*\r\nhello$/);
 });
 
 test('gRPC: a denied call ends with grpc-status 7 (PERMISSION_DENIED) and grpc-message "RBAC: access denied"; plain HTTP/2 gets the 403', async () => {
