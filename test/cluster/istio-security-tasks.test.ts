@@ -3,6 +3,7 @@
 // the PeerAuthentication and AuthorizationPolicy heredocs are applied byte for byte and the outputs are compared with
 // the tasks' own expected output (`snip_…_out`). `istioctl kube-inject` is the one step done differently: the
 // namespace is labelled istio-injection=enabled instead (the sandbox injects on that label).
+// The tests run in order on one sandbox: the later ones use the namespaces and workloads the first one sets up.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
