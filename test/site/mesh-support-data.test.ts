@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { MESH_SUPPORT_JSON, meshSupportJsonText } from '../../scripts/mesh-support-site.ts';
 import { MeshSupportDataError, parseMeshSupportData } from '../../site/src/lib/mesh-support/data-contract.ts';
-import { MESH_API_SUPPORT } from '../../sandbox/mesh/support/index.js';
+import { MESH_API_SUPPORT, type KindSupport } from '../../sandbox/mesh/support/index.js';
+import { kindLevel } from '../../sandbox/mesh/support/site-data.js';
 
 test('the shipped mesh support data is what the registry produces now', () => {
   const shipped = readFileSync(MESH_SUPPORT_JSON, 'utf8');
@@ -44,4 +45,12 @@ test('a file that drifts from the contract is refused, naming the field and the 
       return true;
     },
   );
+});
+
+test('a kind is full only when every listed field is, none when the whole kind is not read, partial otherwise', () => {
+  const k = (fields: KindSupport['fields']): KindSupport => ({ api: 'Istio', group: 'example.io', kind: 'Thing', versions: ['v1'], summary: 's', docs: 'https://example.io', warnOnApply: true, fields });
+  assert.equal(kindLevel(k([{ path: 'spec.a', support: 'full' }, { path: 'spec.b', support: 'full' }])), 'full');
+  assert.equal(kindLevel(k([{ path: 'spec.a', support: 'full' }, { path: 'spec.b', support: 'none' }])), 'partial');
+  assert.equal(kindLevel(k([{ path: 'spec', support: 'none' }])), 'none');
+  assert.equal(kindLevel(k([])), 'partial', 'a kind with nothing listed yet claims nothing in full');
 });

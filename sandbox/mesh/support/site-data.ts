@@ -15,7 +15,7 @@ export interface SupportSiteKind {
   versions: string[];
   summary: string;
   docs: string;
-  /** full: every listed field honoured; none: the kind is served but not read; partial otherwise. */
+  /** full: every listed field honoured in full; none: the kind is served but not read; partial otherwise. */
   support: SupportLevel;
   /** How what is not honoured is reported: Warning lines on apply, or only the object's status / the docs. */
   warnOnApply: boolean;
@@ -37,6 +37,7 @@ export interface SupportSiteData {
 
 export function kindLevel(k: KindSupport): SupportLevel {
   if (wholeKindEntry(k)) return 'none';
+  if (k.fields.length === 0) return 'partial'; // nothing listed yet: claim nothing in full
   return k.fields.every((f) => f.support === 'full') ? 'full' : 'partial';
 }
 

@@ -75,7 +75,6 @@ export const MESH_SUPPORT_DATA_SCHEMA = {
                 warnOnApply: { type: 'boolean' },
                 fields: {
                   type: 'array',
-                  minItems: 1,
                   items: {
                     type: 'object',
                     required: ['path', 'support'],
