@@ -36,3 +36,4 @@ export { MeshControlPlane, MeshSidecar };
 export type { TapEvent, TapFilter, TapSubscription } from './tap.js';
 export type { DeploymentStat, OutboundRouteStat, RouteStat, StatOptions } from './control-plane/stat-view.js';
 export { injectionDecision, sidecarInjector } from './injector.js';
+export { ISTIO_ROOT_NAMESPACE } from './control-plane/istio/istio-root-namespace.js';
