@@ -171,3 +171,9 @@ test('the Gateway API, SMI and stored-only Istio / Linkerd entries name kinds, v
     assert.equal(unsupportedFields(k, { spec: { anything: 1 } }).length, 1);
   }
 });
+
+test("an empty spec whose fields are listed warns about nothing (Istio's allow-nothing AuthorizationPolicy is `spec: {}`)", () => {
+  const kind = kindSupport('security.istio.io', 'AuthorizationPolicy')!;
+  assert.deepEqual(unsupportedFields(kind, { spec: {} }), []);
+  assert.deepEqual(unsupportedFields(kind, { spec: { rules: [] } }), []);
+});

@@ -92,6 +92,9 @@ export function unsupportedFields(kind: KindSupport, object: { spec?: unknown })
       for (const [k, v] of Object.entries(value)) walk(v, `${pattern}.${k}`, `${concrete}.${k}`);
       return;
     }
+    // An empty list or object whose fields the registry lists sets nothing unsupported (AuthorizationPolicy `spec: {}`
+    // is Istio's allow-nothing).
+    if (typeof value === 'object' && value !== null && !entry) return;
     // A leaf (or an empty list or object): honoured only when some entry covers it with full or partial support.
     if (!entry || entry.support === 'none') out.push({ path: concrete, note: entry?.note });
   };
