@@ -185,7 +185,7 @@ export class InboundProxy {
   /** Closes a connection the policy refuses outright (no HTTP answer, as Envoy resets it); true when refused. */
   private refused(socket: Socket, conn: ConnInfo): boolean {
     const port = (socket as Socket & { meshPort?: number }).meshPort ?? socket.localPort ?? 0;
-    const why = this.policy()?.refuseConnection({ port, tls: conn.tls, peerIdentity: conn.peerIdentity, sourceIP: normalizeIP(socket.remoteAddress) });
+    const why = this.policy()?.refuseConnection({ port, tls: conn.tls, peerIdentity: conn.peerIdentity, sourceIP: normalizeIP(socket.remoteAddress), metrics: this.ctx.metrics.authz });
     if (!why) return false;
     this.ctx.metrics.tcp.inbound.refused++;
     this.ctx.log(`inbound: refused a connection from ${normalizeIP(socket.remoteAddress)} to port ${port}: ${why}`);
@@ -246,7 +246,9 @@ export class InboundProxy {
       sourceIP: normalizeIP(remoteAddress),
       method: req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
+      query: q < 0 ? '' : url.slice(q + 1),
       headers: req.headers,
+      metrics: this.ctx.metrics.authz,
       authority: String(req.headers[':authority'] ?? req.headers.host ?? ''),
     });
   }

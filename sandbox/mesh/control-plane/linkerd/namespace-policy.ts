@@ -1,0 +1,40 @@
+// One namespace's Linkerd inbound policy, compiled once per namespace compile: its policy.linkerd.io objects and the
+// HTTPRoutes (Linkerd's and the Gateway API's) whose parent is one of its Servers. Pods ask it for their layer.
+import type { KubeObject } from '../../../apiserver/store.js';
+import { DEFAULT_INBOUND_POLICY } from '../../constants.js';
+import type { LinkerdNamespacePolicy } from './linkerd-inbound-layer.js';
+import { GATEWAY_GROUP, POLICY_GROUP, readPolicyObjects } from './policy-objects.js';
+import { compileServerRoutes, serverParents } from './server-routes.js';
+
+export interface LinkerdPolicySources {
+  linkerdServers: Map<string, KubeObject>;
+  linkerdAuthorizationPolicies: Map<string, KubeObject>;
+  linkerdServerAuthorizations: Map<string, KubeObject>;
+  meshTlsAuthentications: Map<string, KubeObject>;
+  networkAuthentications: Map<string, KubeObject>;
+  linkerdHttpRoutes: Map<string, KubeObject>;
+  httproutes: Map<string, KubeObject>;
+}
+
+export function compileLinkerdPolicy(ns: string, objs: LinkerdPolicySources, nsAnnotations: Record<string, string>, problems: string[]): LinkerdNamespacePolicy {
+  const objects = readPolicyObjects(
+    ns,
+    {
+      servers: objs.linkerdServers.values(),
+      authorizationPolicies: objs.linkerdAuthorizationPolicies.values(),
+      serverAuthorizations: objs.linkerdServerAuthorizations.values(),
+      meshTls: objs.meshTlsAuthentications,
+      networks: objs.networkAuthentications,
+    },
+    problems,
+  );
+  const routes = [
+    ...[...objs.linkerdHttpRoutes.values()].map((route) => ({ group: POLICY_GROUP, route })),
+    ...[...objs.httproutes.values()].map((route) => ({ group: GATEWAY_GROUP, route })),
+  ].filter((r) => serverParents(r.route).length > 0);
+  return {
+    objects,
+    routes: routes.length ? compileServerRoutes(ns, routes, new Set(objects.servers.map((s) => s.name)), problems) : new Map(),
+    namespaceDefault: nsAnnotations[DEFAULT_INBOUND_POLICY],
+  };
+}
