@@ -11,6 +11,7 @@ import type { PodInfo } from '../../sandbox/mesh/config/snapshot.js';
 import { compileLinkerdPolicy, type LinkerdPolicySources } from '../../sandbox/mesh/control-plane/linkerd/namespace-policy.js';
 import { linkerdInboundLayer } from '../../sandbox/mesh/control-plane/linkerd/linkerd-inbound-layer.js';
 import { AuthzMetrics } from '../../sandbox/mesh/proxy/authz-metrics.js';
+import { inheritDefaultInboundPolicy } from '../../sandbox/mesh/injector.js';
 
 const NS = 'emojivoto';
 const WEB = 'spiffe://cluster.local/ns/emojivoto/sa/web';
@@ -64,8 +65,11 @@ function layerOf(w: World) {
     sources[key].set(o.metadata.name!, o);
   }
   const problems: string[] = [];
-  const policy = compileLinkerdPolicy(NS, sources, w.nsAnnotations ?? {}, problems);
-  const layer = linkerdInboundLayer(info, w.pod ?? votingPod(), policy, problems);
+  const policy = compileLinkerdPolicy(NS, sources, problems);
+  const pod = w.pod ?? votingPod();
+  // The namespace's annotation reaches the pod as Linkerd's injector puts it there, at creation.
+  if (w.nsAnnotations) inheritDefaultInboundPolicy(pod, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, annotations: w.nsAnnotations } } as KubeObject);
+  const layer = linkerdInboundLayer(info, pod, policy, problems);
   return { layer, problems };
 }
 
@@ -75,7 +79,7 @@ const status = (l: ReturnType<typeof layerOf>['layer'], r: Partial<InboundReques
 
 const SERVER = obj('policy.linkerd.io/v1beta1', 'Server', 'voting-grpc', { podSelector: { matchLabels: { app: 'voting-svc' } }, port: 'grpc', proxyProtocol: 'gRPC' });
 
-test('default-inbound-policy: every value, from the pod annotation, else the namespace, else all-unauthenticated', () => {
+test('default-inbound-policy: every value, from the pod annotation (the namespace\'s copied at injection), else all-unauthenticated', () => {
   assert.equal(layerOf({}).layer, undefined, 'all-unauthenticated with no Server: no layer (the proxy keeps its fast path)');
   const plain = { tls: false, peerIdentity: undefined };
   const cases: [string, Partial<InboundRequestFacts>, number][] = [

@@ -86,7 +86,7 @@ export function compileNamespace(
   const access = compileTrafficTargets([...objs.traffictargets.values()], groups, problems);
 
   const pods = new Map<string, PodInfo>();
-  const linkerd = compileLinkerdPolicy(name, objs, nsAnnotations, problems);
+  const linkerd = compileLinkerdPolicy(name, objs, problems);
   const inboundSources: InboundLayerSource[] = [
     (p) => linkerdInboundLayer(p, objs.pods.get(p.name), linkerd, problems),
     (p) => {

@@ -23,23 +23,23 @@ const UNAUTHORIZED: InboundDenial = { status: 403, message: 'unauthorized reques
 export interface LinkerdNamespacePolicy {
   objects: NamespacePolicyObjects;
   routes: Map<string, ServerRoutes>;
-  /** The namespace's `config.linkerd.io/default-inbound-policy`, if set. */
-  namespaceDefault?: string;
 }
 
-/** The pod's default-inbound-policy: its annotation, else its namespace's, else the cluster's. */
-export function podDefaultPolicy(pod: KubeObject | undefined, namespaceDefault: string | undefined, problems: string[]): DefaultPolicy {
-  const own = pod?.metadata.annotations?.[DEFAULT_INBOUND_POLICY];
-  const value = own ?? namespaceDefault;
+/**
+ * The pod's default-inbound-policy: its annotation (the injector copies the namespace's there at creation, as
+ * Linkerd's does; workload.rs reads only the pod's), else the cluster's.
+ */
+export function podDefaultPolicy(pod: KubeObject | undefined, problems: string[]): DefaultPolicy {
+  const value = pod?.metadata.annotations?.[DEFAULT_INBOUND_POLICY];
   if (value === undefined) return CLUSTER_DEFAULT_POLICY;
   if (isDefaultPolicy(value)) return value;
-  problems.push(`${own !== undefined ? `pod ${pod?.metadata.namespace}/${pod?.metadata.name}` : 'namespace'}: ${DEFAULT_INBOUND_POLICY} ${JSON.stringify(value)} is not one of all-unauthenticated, all-authenticated, cluster-unauthenticated, cluster-authenticated, deny, audit; the cluster default (${CLUSTER_DEFAULT_POLICY}) applies`);
+  problems.push(`pod ${pod?.metadata.namespace}/${pod?.metadata.name}: ${DEFAULT_INBOUND_POLICY} ${JSON.stringify(value)} is not one of all-unauthenticated, all-authenticated, cluster-unauthenticated, cluster-authenticated, deny, audit; the cluster default (${CLUSTER_DEFAULT_POLICY}) applies`);
   return CLUSTER_DEFAULT_POLICY;
 }
 
 /** The pod's layer; undefined when it allows everything unobserved (no Server, all-unauthenticated: the fast path). */
 export function linkerdInboundLayer(pod: PodInfo, podObj: KubeObject | undefined, policy: LinkerdNamespacePolicy, problems: string[]): InboundLayer | undefined {
-  const fallback = podDefaultPolicy(podObj, policy.namespaceDefault, problems);
+  const fallback = podDefaultPolicy(podObj, problems);
   const { byName, probes } = podObj ? podPorts(podObj) : { byName: new Map<string, number[]>(), probes: new Map<number, Set<string>>() };
   const servers = new Map<number, InboundServer>();
   for (const s of policy.objects.servers) {

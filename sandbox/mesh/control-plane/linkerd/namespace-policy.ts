@@ -1,7 +1,6 @@
 // One namespace's Linkerd inbound policy, compiled once per namespace compile: its policy.linkerd.io objects and the
 // HTTPRoutes (Linkerd's and the Gateway API's) whose parent is one of its Servers. Pods ask it for their layer.
 import type { KubeObject } from '../../../apiserver/store.js';
-import { DEFAULT_INBOUND_POLICY } from '../../constants.js';
 import type { LinkerdNamespacePolicy } from './linkerd-inbound-layer.js';
 import { GATEWAY_GROUP, POLICY_GROUP, readPolicyObjects } from './policy-objects.js';
 import { compileServerRoutes, serverParents } from './server-routes.js';
@@ -16,7 +15,7 @@ export interface LinkerdPolicySources {
   httproutes: Map<string, KubeObject>;
 }
 
-export function compileLinkerdPolicy(ns: string, objs: LinkerdPolicySources, nsAnnotations: Record<string, string>, problems: string[]): LinkerdNamespacePolicy {
+export function compileLinkerdPolicy(ns: string, objs: LinkerdPolicySources, problems: string[]): LinkerdNamespacePolicy {
   const objects = readPolicyObjects(
     ns,
     {
@@ -35,6 +34,5 @@ export function compileLinkerdPolicy(ns: string, objs: LinkerdPolicySources, nsA
   return {
     objects,
     routes: routes.length ? compileServerRoutes(ns, routes, new Set(objects.servers.map((s) => s.name)), problems) : new Map(),
-    namespaceDefault: nsAnnotations[DEFAULT_INBOUND_POLICY],
   };
 }
