@@ -3,7 +3,9 @@
 // every client, web's ServerAuthorization lets web vote again while another meshed client (Istio's curl sample,
 // ServiceAccount curl) stays denied with 403 `l5d-proxy-error: unauthorized request on route`; the same with an
 // AuthorizationPolicy + MeshTLSAuthentication; Linkerd's authz metrics through the pods proxy; the
-// default-inbound-policy `deny` and `all-authenticated` annotations, fixed on pods at creation.
+// default-inbound-policy `deny` and `all-authenticated` annotations, fixed on pods at creation; then the
+// "Configuring Per-Route Authorization Policy" task's YAML (vendored unchanged) on the books app: 404 off the routes,
+// per-route authorization; and apply-time warnings for fields the sandbox does not honour.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -21,7 +23,7 @@ function heredocs(page: string): string[] {
   return [...text.matchAll(/kubectl apply -f - <<EOF\n([\s\S]*?)\nEOF\n/g)].map((m) => m[1] + '\n');
 }
 
-describe("Linkerd's restricting-access task on emojivoto", () => {
+describe("Linkerd's authorization policy tasks (emojivoto, books app)", () => {
   let c: ClusterFixture;
   const [serverYaml, serverAuthorizationYaml] = heredocs('restricting-access.md');
 
@@ -140,5 +142,71 @@ spec:
     await settles('plaintext denied', async () => (await voteDog('plain')).status === 403);
     assert.match((await voteDog('plain')).head, /^l5d-proxy-error: unauthorized request on route\r$/m);
     assert.equal((await voteDog()).status, 200, 'the meshed curl pod (mTLS) is admitted');
+  });
+
+  test("Linkerd's per-route policy task on the books app: 404 off the routes, each route authorizes its own clients", async () => {
+    const B = 'booksapp';
+    const blocks = heredocs('configuring-per-route-policy.md');
+    assert.deepEqual(blocks.map((b) => [...b.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).join('+')), [
+      'Server',
+      'HTTPRoute',
+      'AuthorizationPolicy+MeshTLSAuthentication',
+      'HTTPRoute+NetworkAuthentication+AuthorizationPolicy',
+      'HTTPRoute',
+      'AuthorizationPolicy+MeshTLSAuthentication',
+    ]);
+    // `kubectl create ns booksapp && curl … booksapp.yml | linkerd inject - | kubectl -n booksapp apply -f -`
+    await kubectlOk(c, ['create', 'namespace', B]);
+    await kubectlOk(c, ['annotate', 'namespace', B, 'linkerd.io/inject=enabled']);
+    await kubectlOk(c, ['-n', B, 'apply', '-f', join(UPSTREAM, 'linkerd-website', 'booksapp.yml')]);
+    await kubectlOk(c, ['wait', '-n', B, '--for=condition=Available', 'deploy', '--all', ...WAIT], undefined, 70_000);
+    const podOf = (app: string) => c.pods(B, (p) => p.metadata.labels?.app === app && p.status?.phase === 'Running')[0]!.metadata.name!;
+    const send = (app: string, method: string, path: string) => c.sandbox.runtime.requestFrom(B, podOf(app), { method, url: `http://authors.${B}:7001${path}` });
+    const proxyError = (r: { headers: Record<string, string | string[]> }) => r.headers['l5d-proxy-error'];
+    const apply = (yaml: string) => kubectlOk(c, ['apply', '-f', '-'], yaml);
+
+    await apply(blocks[0]); // the Server: every request to authors is unauthorized
+    await settles('authors denies webapp', async () => (await send('webapp', 'GET', '/authors.json')).status === 403);
+
+    await apply(blocks[1]);
+    await apply(blocks[2]); // GET routes, for books and webapp
+    await settles('webapp reads authors', async () => proxyError(await send('webapp', 'GET', '/authors.json')) === undefined);
+    assert.equal(proxyError(await send('books', 'GET', '/authors/1.json')), undefined, 'books reads an author');
+    const del = await send('webapp', 'DELETE', '/authors/1.json');
+    assert.equal(del.status, 404, 'DELETE matches no route: "not found"');
+    assert.equal(proxyError(del), 'no route found for request');
+
+    await apply(blocks[3]); // the probe route, from any network
+    const ping = await c.sandbox.runtime.requestFrom(B, podOf('webapp'), { url: `http://authors.${B}:7001/ping` });
+    assert.equal(proxyError(ping), undefined);
+    assert.equal(ping.status, 200);
+
+    await apply(blocks[4]); // the modify route: matched now, but not authorized
+    await settles('DELETE is unauthorized', async () => (await send('webapp', 'DELETE', '/authors/1.json')).status === 403);
+    assert.equal(proxyError(await send('webapp', 'DELETE', '/authors/1.json')), 'unauthorized request on route');
+
+    await apply(blocks[5]); // …for webapp only
+    await settles('webapp may delete', async () => proxyError(await send('webapp', 'DELETE', '/authors/1.json')) === undefined);
+    const booksDelete = await send('books', 'DELETE', '/authors/2.json');
+    assert.equal(booksDelete.status, 403, 'books is not in authors-modify-authn');
+    assert.equal(proxyError(await send('books', 'GET', '/authors.json')), undefined, 'books still reads');
+  });
+
+  test('fields the sandbox does not honour are warned about on apply', async () => {
+    const r = await c.kubectl(['apply', '-f', '-'], {
+      input: `apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata:
+  name: external
+  namespace: ${NS}
+spec:
+  externalWorkloadSelector:
+    matchLabels:
+      app: legacy
+  port: 8080
+`,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: Server "external": spec\.externalWorkloadSelector is not supported by the sandbox mesh and is ignored \(the sandbox has no ExternalWorkloads; the Server selects nothing\)/);
   });
 });

@@ -12,6 +12,7 @@ import { compileLinkerdPolicy, type LinkerdPolicySources } from '../../sandbox/m
 import { linkerdInboundLayer } from '../../sandbox/mesh/control-plane/linkerd/linkerd-inbound-layer.js';
 import { AuthzMetrics } from '../../sandbox/mesh/proxy/authz-metrics.js';
 import { inheritDefaultInboundPolicy } from '../../sandbox/mesh/injector.js';
+import { parentStatuses, resolveParents } from '../../sandbox/mesh/control-plane/route-parents.js';
 
 const NS = 'emojivoto';
 const WEB = 'spiffe://cluster.local/ns/emojivoto/sa/web';
@@ -248,4 +249,14 @@ test("decisions count in Linkerd's authz metrics, labelled by server, route, aut
   const m = new AuthzMetrics();
   for (let i = 0; i < 2100; i++) m.count('inbound_http_authz_deny_total' as AuthzMetricName, `client_id="c${i}"`);
   assert.match(m.lines(0).join('\n'), /inbound_http_authz_deny_total\{overflow="true"\} 100/, 'series are bounded');
+});
+
+test('a Gateway API HTTPRoute whose parent is a Server is accepted as an inbound route (a missing Server is not)', () => {
+  const refs = [{ group: 'policy.linkerd.io', kind: 'Server', name: 'voting-grpc' }, { group: 'policy.linkerd.io', kind: 'Server', name: 'nope' }];
+  const parents = resolveParents('HTTPRoute', NS, refs, () => undefined, (ns, name) => ns === NS && name === 'voting-grpc');
+  assert.deepEqual(parents[0].server, { namespace: NS, name: 'voting-grpc' });
+  assert.equal(parents[1].problem?.reason, 'NoMatchingParent');
+  const [accepted] = parentStatuses(parents, { accepted: [], refs: [] });
+  assert.equal(accepted.conditions[0].status, 'True');
+  assert.match(accepted.conditions[0].message, /Linkerd Server/);
 });
