@@ -62,7 +62,8 @@ export function podPorts(pod: KubeObject): { byName: Map<string, number[]>; prob
   return { byName, probes };
 }
 
-const label = (k: string, v: string) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/** One Prometheus label, its value escaped (exposition format 0.0.4: backslash, quote, newline). */
+const label = (k: string, v: string) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 const routeLabels = (r: InboundRouteRef) => [label('route_group', r.group), label('route_kind', r.kind), label('route_name', r.name)].join(',');
 
 const PREFIX_ALL: CompiledMatch = { path: { type: 'PathPrefix', value: '/' }, headers: [], query: [] };
