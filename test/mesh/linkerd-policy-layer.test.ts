@@ -12,6 +12,7 @@ import { compileLinkerdPolicy, type LinkerdPolicySources } from '../../sandbox/m
 import { linkerdInboundLayer } from '../../sandbox/mesh/control-plane/linkerd/linkerd-inbound-layer.js';
 import { AuthzMetrics } from '../../sandbox/mesh/proxy/authz-metrics.js';
 import { inheritDefaultInboundPolicy } from '../../sandbox/mesh/injector.js';
+import { compileNetwork, isAuthorized, type CompiledNetwork } from '../../sandbox/mesh/control-plane/linkerd/client-authorization.js';
 import { parentStatuses, resolveParents } from '../../sandbox/mesh/control-plane/route-parents.js';
 
 const NS = 'emojivoto';
@@ -259,4 +260,23 @@ test('a Gateway API HTTPRoute whose parent is a Server is accepted as an inbound
   const [accepted] = parentStatuses(parents, { accepted: [], refs: [] });
   assert.equal(accepted.conditions[0].status, 'True');
   assert.match(accepted.conditions[0].message, /Linkerd Server/);
+});
+
+test('networks: IPv4 and IPv6 CIDRs with exceptions, invalid CIDRs refused', () => {
+  const authz = (cidr: string, except: string[] = []) => {
+    const net = compileNetwork(cidr, except);
+    assert.notEqual(typeof net, 'string', cidr);
+    return { ref: { group: '', kind: 'default' as const, name: 't' }, authentication: { kind: 'unauthenticated' as const }, networks: [net as CompiledNetwork] };
+  };
+  const from = (sourceIP: string) => conn({ sourceIP });
+  assert.ok(isAuthorized(authz('0.0.0.0/0'), from('127.1.2.3')));
+  assert.ok(!isAuthorized(authz('0.0.0.0/0'), from('fd00::1')), 'an IPv4 network does not admit IPv6 clients');
+  assert.ok(isAuthorized(authz('127.1.0.0/16', ['127.1.9.0/24']), from('127.1.8.255')));
+  assert.ok(!isAuthorized(authz('127.1.0.0/16', ['127.1.9.0/24']), from('127.1.9.1')));
+  assert.ok(isAuthorized(authz('10.0.0.7/32'), from('10.0.0.7')));
+  assert.ok(!isAuthorized(authz('10.0.0.7/32'), from('10.0.0.8')));
+  assert.ok(isAuthorized(authz('255.255.255.0/24'), from('255.255.255.255')), 'the top of the IPv4 space (unsigned arithmetic)');
+  assert.ok(isAuthorized(authz('fd00::/8', ['fd00::1/128']), from('fd00::2')));
+  assert.ok(!isAuthorized(authz('fd00::/8', ['fd00::1/128']), from('fd00::1')));
+  for (const bad of ['10.0.0.0/33', '10.0.0/8', 'example.com/8', '10.0.0.0/8/1', '']) assert.equal(typeof compileNetwork(bad), 'string', bad);
 });

@@ -14,10 +14,18 @@ export type ClientAuthentication =
   | { kind: 'tlsUnauthenticated' }
   | { kind: 'tlsAuthenticated'; identities: IdentityMatch[] };
 
+/** A network with its exceptions: IPv4 as integer ranges (checked per request, so cheap), IPv6 through node's BlockList. */
 export interface CompiledNetwork {
   text: string;
-  net: BlockList;
-  except: BlockList;
+  v4: Range4[];
+  v4Except: Range4[];
+  v6: BlockList;
+  v6Except: BlockList;
+}
+
+interface Range4 {
+  base: number;
+  mask: number;
 }
 
 /** What the proxy's authz metrics call the authorization: `authz_group`, `authz_kind`, `authz_name`. */
@@ -40,10 +48,17 @@ export const namespaceIdentity = (namespace: string) => `*.${namespace}.servicea
 
 const SPIFFE = /^spiffe:\/\/([^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/;
 
+const NAME_CACHE_LIMIT = 4096;
+const names = new Map<string, string | undefined>();
+
 /** The sandbox's SPIFFE identity as Linkerd names it (Linkerd's certificates carry both; policy matches the DNS form). */
 export function linkerdName(spiffeId: string): string | undefined {
+  if (names.has(spiffeId)) return names.get(spiffeId);
   const m = SPIFFE.exec(spiffeId);
-  return m ? serviceAccountIdentity(m[2], m[3]) : undefined;
+  const name = m ? serviceAccountIdentity(m[2], m[3]) : undefined;
+  if (names.size >= NAME_CACHE_LIMIT) names.clear();
+  names.set(spiffeId, name);
+  return name;
 }
 
 /** IdentityMatch::from_str: `*` is every identity, `*.a.b` a suffix, anything else exact. */
@@ -63,30 +78,49 @@ function identityMatches(m: IdentityMatch, spiffeId: string, dnsName: string | u
   return tail.every((l, i) => l === m.suffix[i]);
 }
 
+/** An IPv4 address as an unsigned 32-bit number, or undefined. */
+function ipv4(ip: string): number | undefined {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+    n = n * 256 + Number(p);
+  }
+  return n;
+}
+
+const maskOf = (prefix: number) => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+
 /** One `cidr` (+ `except`) entry; a bad CIDR is an error naming it. */
 export function compileNetwork(cidr: string, except: string[] = []): CompiledNetwork | string {
-  const net = new BlockList();
-  const ex = new BlockList();
-  const add = (list: BlockList, text: string): string | undefined => {
+  const n: CompiledNetwork = { text: except.length ? `${cidr} except ${except.join(', ')}` : cidr, v4: [], v4Except: [], v6: new BlockList(), v6Except: new BlockList() };
+  const add = (text: string, excepted: boolean): string | undefined => {
     const [addr, bits, extra] = text.split('/');
     const family = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : undefined;
     const max = family === 'ipv4' ? 32 : 128;
     const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
     if (!family || extra !== undefined || !(prefix >= 0 && prefix <= max)) return `invalid CIDR ${JSON.stringify(text)}`;
-    list.addSubnet(addr, prefix, family);
+    if (family === 'ipv4') {
+      const mask = maskOf(prefix);
+      (excepted ? n.v4Except : n.v4).push({ base: (ipv4(addr)! & mask) >>> 0, mask });
+    } else (excepted ? n.v6Except : n.v6).addSubnet(addr, prefix, 'ipv6');
     return undefined;
   };
-  const bad = add(net, cidr) ?? except.map((e) => add(ex, e)).find((e) => e);
-  return bad ?? { text: except.length ? `${cidr} except ${except.join(', ')}` : cidr, net, except: ex };
+  const bad = add(cidr, false) ?? except.map((e) => add(e, true)).find((e) => e);
+  return bad ?? n;
 }
 
 /** 0.0.0.0/0 and ::/0: what an authorization without networks allows (policy_client_authz). */
 export const ALL_NETWORKS: CompiledNetwork[] = [compileNetwork('0.0.0.0/0') as CompiledNetwork, compileNetwork('::/0') as CompiledNetwork];
 
+const inRanges = (ranges: Range4[], ip: number) => ranges.some((r) => ((ip & r.mask) >>> 0) === r.base);
+
 function inNetworks(networks: CompiledNetwork[], ip: string): boolean {
-  const family = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : undefined;
-  if (!family) return false;
-  return networks.some((n) => n.net.check(ip, family) && !n.except.check(ip, family));
+  const v4 = ipv4(ip);
+  if (v4 !== undefined) return networks.some((n) => inRanges(n.v4, v4) && !inRanges(n.v4Except, v4));
+  if (!isIPv6(ip)) return false;
+  return networks.some((n) => n.v6.check(ip, 'ipv6') && !n.v6Except.check(ip, 'ipv6'));
 }
 
 /** The proxy's is_authorized: the client's address is in a network, and its TLS identity (if required) matches. */

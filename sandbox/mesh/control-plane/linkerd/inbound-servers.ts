@@ -116,13 +116,24 @@ export function linkerdServer(server: LinkerdServer, objs: NamespacePolicyObject
   return { ...base, entries: routes.entries, routes: inbound };
 }
 
-/** The label text of a server on a port: `srv_group=…,srv_kind=…,srv_name=…,srv_port=…`. */
+const serverLabelCache = new WeakMap<InboundServer, Map<number, string>>();
+/** The label text of a server on a port: `srv_group=…,srv_kind=…,srv_name=…,srv_port=…` (made once per server and port). */
 export function serverLabels(s: InboundServer, port: number): string {
-  return [label('srv_group', s.kind === 'server' ? POLICY_GROUP : ''), label('srv_kind', s.kind), label('srv_name', s.name), label('srv_port', String(port))].join(',');
+  let byPort = serverLabelCache.get(s);
+  if (!byPort) serverLabelCache.set(s, (byPort = new Map()));
+  let text = byPort.get(port);
+  if (text === undefined) {
+    text = [label('srv_group', s.kind === 'server' ? POLICY_GROUP : ''), label('srv_kind', s.kind), label('srv_name', s.name), label('srv_port', String(port))].join(',');
+    byPort.set(port, text);
+  }
+  return text;
 }
 
+const authzLabelCache = new WeakMap<ClientAuthorization, string>();
 export function authzLabels(a: ClientAuthorization): string {
-  return [label('authz_group', a.ref.group), label('authz_kind', a.ref.kind), label('authz_name', a.ref.name)].join(',');
+  let text = authzLabelCache.get(a);
+  if (text === undefined) authzLabelCache.set(a, (text = [label('authz_group', a.ref.group), label('authz_kind', a.ref.kind), label('authz_name', a.ref.name)].join(',')));
+  return text;
 }
 
 export { label as promLabel };

@@ -19,6 +19,18 @@ import type { ServerRoutes } from './server-routes.js';
 const ROUTE_NOT_FOUND: InboundDenial = { status: 404, message: 'no route found for request', body: '' };
 const UNAUTHORIZED: InboundDenial = { status: 403, message: 'unauthorized request on route', body: '' };
 
+const NO_IDENTITY = promLabel('tls', 'no_identity');
+const identityLabelCache = new Map<string, string>();
+/** `tls="true",client_id="<Linkerd name>"`, made once per identity (bounded). */
+function identityLabels(spiffeId: string): string {
+  let text = identityLabelCache.get(spiffeId);
+  if (text === undefined) {
+    if (identityLabelCache.size >= 4096) identityLabelCache.clear();
+    identityLabelCache.set(spiffeId, (text = `${promLabel('tls', 'true')},${promLabel('client_id', linkerdName(spiffeId) ?? spiffeId)}`));
+  }
+  return text;
+}
+
 /** A namespace's compiled Linkerd policy, asked once per pod. */
 export interface LinkerdNamespacePolicy {
   objects: NamespacePolicyObjects;
@@ -57,10 +69,7 @@ export function linkerdInboundLayer(pod: PodInfo, podObj: KubeObject | undefined
     if (!s) defaults.set(port, (s = defaultServer(fallback, probes.get(port))));
     return s;
   };
-  const clientLabels = (c: InboundConnectionFacts) => {
-    const id = c.tls && c.peerIdentity ? linkerdName(c.peerIdentity) ?? c.peerIdentity : undefined;
-    return id ? `${promLabel('tls', 'true')},${promLabel('client_id', id)}` : promLabel('tls', 'no_identity');
-  };
+  const clientLabels = (c: InboundConnectionFacts) => (c.tls && c.peerIdentity ? identityLabels(c.peerIdentity) : NO_IDENTITY);
   const names = [...new Set([...servers.values()].map((s) => `Server ${s.name}`))];
   return {
     source: `Linkerd inbound policy (${[...names, `default ${fallback}`].join(', ')})`,
