@@ -54,6 +54,7 @@ function layerOf(w: World) {
     networkAuthentications: new Map(),
     linkerdHttpRoutes: new Map(),
     httproutes: new Map(),
+    grpcroutes: new Map(),
   };
   for (const o of w.objects ?? []) {
     const key = ({
@@ -63,6 +64,7 @@ function layerOf(w: World) {
       MeshTLSAuthentication: 'meshTlsAuthentications',
       NetworkAuthentication: 'networkAuthentications',
       HTTPRoute: o.apiVersion.startsWith('policy.linkerd.io') ? 'linkerdHttpRoutes' : 'httproutes',
+      GRPCRoute: 'grpcroutes',
     } as Record<string, keyof LinkerdPolicySources>)[o.kind];
     sources[key].set(o.metadata.name!, o);
   }
@@ -279,4 +281,21 @@ test('networks: IPv4 and IPv6 CIDRs with exceptions, invalid CIDRs refused', () 
   assert.ok(isAuthorized(authz('fd00::/8', ['fd00::1/128']), from('fd00::2')));
   assert.ok(!isAuthorized(authz('fd00::/8', ['fd00::1/128']), from('fd00::1')));
   for (const bad of ['10.0.0.0/33', '10.0.0/8', 'example.com/8', '10.0.0.0/8/1', '']) assert.equal(typeof compileNetwork(bad), 'string', bad);
+});
+
+test('a gRPC Server uses GRPCRoutes (HTTPRoutes attached to it do not apply); an AuthorizationPolicy may target a GRPCRoute', () => {
+  const grpcRoute = obj('gateway.networking.k8s.io/v1', 'GRPCRoute', 'vote-dog', {
+    parentRefs: [{ group: 'policy.linkerd.io', kind: 'Server', name: 'voting-grpc' }],
+    rules: [{ matches: [{ method: { service: 'emojivoto.v1.VotingService', method: 'VoteDog' } }] }],
+  });
+  const httpRoute = obj('policy.linkerd.io/v1beta1', 'HTTPRoute', 'ignored', { parentRefs: [{ group: 'policy.linkerd.io', kind: 'Server', name: 'voting-grpc' }], rules: [{ matches: [{ path: { type: 'Exact', value: '/nothing' } }] }] });
+  const policy = obj('policy.linkerd.io/v1alpha1', 'AuthorizationPolicy', 'dog-voters', {
+    targetRef: { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute', name: 'vote-dog' },
+    requiredAuthenticationRefs: [{ kind: 'ServiceAccount', name: 'emoji' }],
+  });
+  const { layer } = layerOf({ objects: [SERVER, grpcRoute, httpRoute, policy] });
+  assert.equal(status(layer, { peerIdentity: EMOJI }), 200, 'emoji may VoteDog');
+  assert.equal(status(layer), 403, 'web may not');
+  assert.equal(status(layer, { peerIdentity: EMOJI, path: '/emojivoto.v1.VotingService/VoteJoy' }), 404, 'no GRPCRoute matches VoteJoy');
+  assert.equal(status(layer, { peerIdentity: EMOJI, path: '/nothing' }), 404, 'the HTTPRoute does not apply to a gRPC Server');
 });

@@ -107,10 +107,11 @@ export function serverAuthorizations(server: LinkerdServer, objs: NamespacePolic
 export function linkerdServer(server: LinkerdServer, objs: NamespacePolicyObjects, routes: ServerRoutes | undefined, probePaths: Set<string> | undefined): InboundServer {
   const authorizations = serverAuthorizations(server, objs);
   const base = { kind: 'server' as const, name: server.name, protocol: server.protocol, authorizations };
-  if (!routes?.entries.length) return { ...base, ...defaultRoutes(authorizations, probePaths) };
+  // A gRPC Server's default routes (grpc_routes) have no probe route.
+  if (!routes?.entries.length) return { ...base, ...defaultRoutes(authorizations, server.protocol === 'gRPC' ? undefined : probePaths) };
   const inbound = new Map<CompiledRule, InboundRoute>();
   for (const [rule, ref] of routes.routeOf) {
-    const own = objs.policies.filter((p) => p.target.kind === 'HTTPRoute' && p.target.group === ref.group && p.target.name.toLowerCase() === ref.name.toLowerCase()).map((p) => p.authz);
+    const own = objs.policies.filter(({ target: t }) => (t.kind === 'HTTPRoute' || t.kind === 'GRPCRoute') && t.kind === ref.kind && t.group === ref.group && t.name.toLowerCase() === ref.name.toLowerCase()).map((p) => p.authz);
     inbound.set(rule, { ref, authorizations: [...own, ...authorizations], labels: routeLabels(ref) });
   }
   return { ...base, entries: routes.entries, routes: inbound };

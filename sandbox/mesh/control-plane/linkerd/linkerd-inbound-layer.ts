@@ -34,7 +34,10 @@ function identityLabels(spiffeId: string): string {
 /** A namespace's compiled Linkerd policy, asked once per pod. */
 export interface LinkerdNamespacePolicy {
   objects: NamespacePolicyObjects;
+  /** HTTPRoutes by Server name (used by Servers of every protocol but gRPC). */
   routes: Map<string, ServerRoutes>;
+  /** GRPCRoutes by Server name (used by `proxyProtocol: gRPC` Servers). */
+  grpcRoutes: Map<string, ServerRoutes>;
 }
 
 /**
@@ -59,7 +62,7 @@ export function linkerdInboundLayer(pod: PodInfo, podObj: KubeObject | undefined
     for (const port of typeof s.port === 'number' ? [s.port] : byName.get(s.port) ?? []) {
       const prior = servers.get(port);
       if (prior) problems.push(`Server ${pod.namespace}/${s.name}: pod ${pod.name} port ${port} is already selected by Server ${prior.name} (older); skipped, as Linkerd does`);
-      else servers.set(port, linkerdServer(s, policy.objects, policy.routes.get(s.name), probes.get(port)));
+      else servers.set(port, linkerdServer(s, policy.objects, (s.protocol === 'gRPC' ? policy.grpcRoutes : policy.routes).get(s.name), probes.get(port)));
     }
   }
   if (!servers.size && fallback === 'all-unauthenticated') return undefined;

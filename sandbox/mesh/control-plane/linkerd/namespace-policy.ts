@@ -13,6 +13,7 @@ export interface LinkerdPolicySources {
   networkAuthentications: Map<string, KubeObject>;
   linkerdHttpRoutes: Map<string, KubeObject>;
   httproutes: Map<string, KubeObject>;
+  grpcroutes: Map<string, KubeObject>;
 }
 
 export function compileLinkerdPolicy(ns: string, objs: LinkerdPolicySources, problems: string[]): LinkerdNamespacePolicy {
@@ -27,12 +28,17 @@ export function compileLinkerdPolicy(ns: string, objs: LinkerdPolicySources, pro
     },
     problems,
   );
-  const routes = [
-    ...[...objs.linkerdHttpRoutes.values()].map((route) => ({ group: POLICY_GROUP, route })),
-    ...[...objs.httproutes.values()].map((route) => ({ group: GATEWAY_GROUP, route })),
-  ].filter((r) => serverParents(r.route).length > 0);
+  const servers = new Set(objects.servers.map((s) => s.name));
+  const attached = (list: { group: string; kind: 'HTTPRoute' | 'GRPCRoute'; route: KubeObject }[]) => {
+    const onServers = list.filter((r) => serverParents(r.route).length > 0);
+    return onServers.length ? compileServerRoutes(ns, onServers, servers, problems) : new Map();
+  };
   return {
     objects,
-    routes: routes.length ? compileServerRoutes(ns, routes, new Set(objects.servers.map((s) => s.name)), problems) : new Map(),
+    routes: attached([
+      ...[...objs.linkerdHttpRoutes.values()].map((route) => ({ group: POLICY_GROUP, kind: 'HTTPRoute' as const, route })),
+      ...[...objs.httproutes.values()].map((route) => ({ group: GATEWAY_GROUP, kind: 'HTTPRoute' as const, route })),
+    ]),
+    grpcRoutes: attached([...objs.grpcroutes.values()].map((route) => ({ group: GATEWAY_GROUP, kind: 'GRPCRoute' as const, route }))),
   };
 }

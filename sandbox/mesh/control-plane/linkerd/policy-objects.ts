@@ -35,7 +35,7 @@ export interface LinkerdServer {
 }
 
 /** What an AuthorizationPolicy targets (authorization_policy.rs Target). */
-export type PolicyTarget = { kind: 'Server'; name: string } | { kind: 'Namespace' } | { kind: 'HTTPRoute'; group: string; name: string };
+export type PolicyTarget = { kind: 'Server'; name: string } | { kind: 'Namespace' } | { kind: 'HTTPRoute' | 'GRPCRoute'; group: string; name: string };
 
 export interface PolicyAuthorization {
   target: PolicyTarget;
@@ -124,8 +124,9 @@ function readAuthorizationPolicy(ns: string, p: KubeObject, meshTls: Map<string,
     }
     target = { kind: 'Namespace' };
   } else if (refIs(t, POLICY_GROUP, 'HTTPRoute') || refIs(t, GATEWAY_GROUP, 'HTTPRoute')) target = { kind: 'HTTPRoute', group: t.group.toLowerCase(), name: t.name };
+  else if (refIs(t, GATEWAY_GROUP, 'GRPCRoute')) target = { kind: 'GRPCRoute', group: GATEWAY_GROUP, name: t.name };
   else {
-    problems.push(`${where}: unsupported authorization target type ${t.kind}${t.group ? `.${t.group}` : ''} (Server, HTTPRoute or Namespace); ignored`);
+    problems.push(`${where}: unsupported authorization target type ${t.kind}${t.group ? `.${t.group}` : ''} (Server, HTTPRoute, GRPCRoute or Namespace); ignored`);
     return undefined;
   }
 

@@ -1,10 +1,12 @@
-// HTTPRoutes attached to a Linkerd Server (parentRef `{group: policy.linkerd.io, kind: Server}`; Linkerd's own
-// policy.linkerd.io HTTPRoute or the Gateway API's): the inbound routes of that Server's ports. Matches compile with
-// the same compiler as outbound routes and rank by Gateway API precedence (Linkerd's inbound routes do, too).
-// Once any route is attached, a request matching none gets 404 and each route has its own authorizations.
+// Routes attached to a Linkerd Server (parentRef `{group: policy.linkerd.io, kind: Server}`): HTTPRoutes (Linkerd's
+// own policy.linkerd.io kind or the Gateway API's) and Gateway API GRPCRoutes, the inbound routes of that Server's
+// ports. Matches compile with the same compilers as outbound routes and rank by Gateway API precedence (Linkerd's
+// inbound routes do, too). Once any route is attached, a request matching none gets 404 and each route has its own
+// authorizations. Which kind applies depends on the Server's proxyProtocol (gRPC: GRPCRoutes; else HTTPRoutes).
 import type { KubeObject } from '../../../apiserver/store.js';
 import type { CompiledRule } from '../../config/snapshot.js';
 import { compileMatch, Problems } from '../http-route-compiler.js';
+import { compileGrpcMatch } from '../grpc-route-compiler.js';
 import { compareEntries, type RankedEntry } from '../route-precedence.js';
 import { readParentRefs } from '../route-parents.js';
 import { POLICY_GROUP } from './policy-objects.js';
@@ -36,31 +38,35 @@ export function serverParents(route: KubeObject): string[] {
 }
 
 /** Routes by the Server they attach to (only Servers that exist). */
-export function compileServerRoutes(ns: string, routes: { group: string; route: KubeObject }[], servers: Set<string>, problems: string[]): Map<string, ServerRoutes> {
+export function compileServerRoutes(ns: string, routes: { group: string; kind: 'HTTPRoute' | 'GRPCRoute'; route: KubeObject }[], servers: Set<string>, problems: string[]): Map<string, ServerRoutes> {
   const out = new Map<string, ServerRoutes>();
-  for (const { group, route } of routes) {
+  for (const { group, kind, route } of routes) {
     const parents = serverParents(route).filter((s) => {
       if (servers.has(s)) return true;
-      problems.push(`HTTPRoute.${group} ${ns}/${route.metadata.name}: parent Server ${JSON.stringify(s)} not found; not attached`);
+      problems.push(`${kind}.${group} ${ns}/${route.metadata.name}: parent Server ${JSON.stringify(s)} not found; not attached`);
       return false;
     });
     if (!parents.length) continue;
     const name = route.metadata.name ?? '';
-    const ref: InboundRouteRef = { group, kind: 'HTTPRoute', name };
+    const ref: InboundRouteRef = { group, kind, name };
     const bad = new Problems();
-    const rule: CompiledRule = { label: name, kind: group === POLICY_GROUP ? 'LinkerdHTTPRoute' : 'HTTPRoute', routeNamespace: ns, routeName: name, backends: [], totalWeight: 0 };
+    const rule: CompiledRule = { label: name, kind: kind === 'GRPCRoute' ? 'GRPCRoute' : group === POLICY_GROUP ? 'LinkerdHTTPRoute' : 'HTTPRoute', routeNamespace: ns, routeName: name, backends: [], totalWeight: 0 };
     const entries: RankedEntry[] = [];
     const spec = isObj(route.spec) ? route.spec : {};
     arr(spec.rules).forEach((raw, ruleIndex) => {
       const r = isObj(raw) ? raw : {};
       const matches = arr(r.matches).length ? arr(r.matches) : [{}];
       matches.forEach((m, matchIndex) => {
-        const match = compileMatch(isObj(m) ? m : {}, `spec.rules[${ruleIndex}].matches[${matchIndex}]`, bad);
-        if (match) entries.push({ match, rule, created: route.metadata.creationTimestamp ?? '', key: `${ns}/${name}`, ruleIndex, matchIndex });
+        const field = `spec.rules[${ruleIndex}].matches[${matchIndex}]`;
+        const raw = isObj(m) ? m : {};
+        const compiled = kind === 'GRPCRoute' ? compileGrpcMatch(raw, field, bad) : compileMatch(raw, field, bad);
+        if (!compiled) return;
+        const ranked = 'rank' in compiled ? { match: compiled.match, grpc: compiled.rank } : { match: compiled };
+        entries.push({ ...ranked, rule, created: route.metadata.creationTimestamp ?? '', key: `${ns}/${name}`, ruleIndex, matchIndex });
       });
     });
     // A route with no rules matches nothing, as upstream (InboundRouteRule list empty).
-    for (const p of bad.accepted) problems.push(`HTTPRoute.${group} ${ns}/${name}: ${p.message}; that match is ignored`);
+    for (const p of bad.accepted) problems.push(`${kind}.${group} ${ns}/${name}: ${p.message}; that match is ignored`);
     for (const server of parents) {
       const sr: ServerRoutes = out.get(server) ?? { entries: [], routeOf: new Map() };
       sr.entries.push(...entries);

@@ -25,11 +25,11 @@ export const LINKERD_POLICY_KINDS: KindSupport[] = [
     group: 'policy.linkerd.io',
     kind: 'AuthorizationPolicy',
     versions: ['v1alpha1'],
-    summary: 'Authorizes clients that satisfy all of its required authentications to use a Server, an HTTPRoute on a Server, or every Server of the namespace.',
+    summary: 'Authorizes clients that satisfy all of its required authentications to use a Server, an HTTPRoute or GRPCRoute on a Server, or every Server of the namespace.',
     docs: REFERENCE,
     warnOnApply: true,
     fields: [
-      { path: 'spec.targetRef', support: 'partial', note: 'Server, HTTPRoute (policy.linkerd.io or gateway.networking.k8s.io) and Namespace; a GRPCRoute target is ignored' },
+      { path: 'spec.targetRef', support: 'full', note: 'Server, HTTPRoute (policy.linkerd.io or gateway.networking.k8s.io), GRPCRoute (gateway.networking.k8s.io) and Namespace (its own)' },
       { path: 'spec.requiredAuthenticationRefs', support: 'partial', note: 'MeshTLSAuthentication, NetworkAuthentication and ServiceAccount, all required; authentications are looked up in the policy\'s own namespace only' },
     ],
   },
