@@ -77,7 +77,11 @@ test('only web may call voting over gRPC; emoji gets PERMISSION_DENIED from the 
   assert.equal(denied['l5d-proxy-error'], 'unauthorized request on route');
   assert.equal((await call(web, 'VoteDog'))['grpc-status'], '0');
   const authz = voting.sidecar!.metrics.authz;
-  assert.equal(authz.total('inbound_http_authz_deny_total'), 1);
-  assert.equal(authz.total('inbound_http_authz_allow_total'), 1);
+  // A plaintext client cannot claim web's identity with Linkerd's client-id header: identity comes from mTLS only.
+  const legacy = await h.pod({ name: 'legacy-1', app: 'legacy', meshed: false, port: 9090 });
+  const spoofed = await h.send(legacy, 'voting-svc:8080', '/emojivoto.v1.VotingService/VoteDog', { method: 'POST', headers: { 'l5d-client-id': 'web.default.serviceaccount.identity.linkerd.cluster.local' } });
+  assert.equal(spoofed.status, 403);
   assert.match(voting.sidecar!.metrics.exposition(), /inbound_http_authz_allow_total\{[^}]*authz_kind="authorizationpolicy",authz_name="voting",tls="true",client_id="web\.default\.serviceaccount\.identity\.linkerd\.cluster\.local"\} 1/);
+  assert.equal(authz.total('inbound_http_authz_deny_total'), 2, 'emoji and the spoofing plaintext client');
+  assert.equal(authz.total('inbound_http_authz_allow_total'), 1);
 });

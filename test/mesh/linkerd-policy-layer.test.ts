@@ -299,3 +299,16 @@ test('a gRPC Server uses GRPCRoutes (HTTPRoutes attached to it do not apply); an
   assert.equal(status(layer, { peerIdentity: EMOJI, path: '/emojivoto.v1.VotingService/VoteJoy' }), 404, 'no GRPCRoute matches VoteJoy');
   assert.equal(status(layer, { peerIdentity: EMOJI, path: '/nothing' }), 404, 'the HTTPRoute does not apply to a gRPC Server');
 });
+
+test('a policy cannot reach beyond its namespace: another Namespace target, or authentications elsewhere, grant nothing', () => {
+  const otherNs = obj('policy.linkerd.io/v1alpha1', 'AuthorizationPolicy', 'elsewhere', { targetRef: { kind: 'Namespace', name: 'kube-system' }, requiredAuthenticationRefs: [] });
+  const remoteAuthn = obj('policy.linkerd.io/v1alpha1', 'AuthorizationPolicy', 'remote', {
+    targetRef: { group: 'policy.linkerd.io', kind: 'Server', name: 'voting-grpc' },
+    requiredAuthenticationRefs: [{ group: 'policy.linkerd.io', kind: 'NetworkAuthentication', name: 'everyone', namespace: 'attacker' }],
+  });
+  const { layer, problems } = layerOf({ objects: [SERVER, otherNs, remoteAuthn] });
+  assert.equal(status(layer), 403);
+  assert.equal(status(layer, { tls: false, peerIdentity: undefined }), 403);
+  assert.match(problems.join('\n'), /a Namespace target must name the policy's own namespace emojivoto \(got "kube-system"\); ignored/);
+  assert.match(problems.join('\n'), /could not find NetworkAuthentication everyone in namespace attacker; ignored/);
+});
