@@ -7,6 +7,7 @@ import { PROXY_VERSION, SIDECAR_IMAGE_NAME } from './constants.js';
 import { MeshControlPlane, type ControlPlaneOptions } from './control-plane/control-plane.js';
 import { sidecarInjector } from './injector.js';
 import { meshSupportWarnings } from './support/support-admission.js';
+import { linkerdPolicyValidator } from './control-plane/linkerd/policy-validator.js';
 import { MeshSidecar } from './proxy/sidecar.js';
 
 export interface Mesh {
@@ -18,6 +19,7 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
   const controlPlane = await MeshControlPlane.start(api, opts);
   api.use(sidecarInjector(api));
   api.use(meshSupportWarnings());
+  api.use(linkerdPolicyValidator());
   registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION] });
   return {
     controlPlane,

@@ -209,4 +209,39 @@ spec:
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Warning: Server "external": spec\.externalWorkloadSelector is not supported by the sandbox mesh and is ignored \(the sandbox has no ExternalWorkloads; the Server selects nothing\)/);
   });
+
+  test("Linkerd's policy validator refuses what its webhook refuses, with its message", async () => {
+    const twoAuthns = await c.kubectl(['apply', '-f', '-'], {
+      input: `apiVersion: policy.linkerd.io/v1alpha1
+kind: AuthorizationPolicy
+metadata:
+  name: greedy
+  namespace: ${NS}
+spec:
+  targetRef:
+    group: policy.linkerd.io
+    kind: Server
+    name: voting-grpc
+  requiredAuthenticationRefs:
+    - {group: policy.linkerd.io, kind: MeshTLSAuthentication, name: a}
+    - {group: policy.linkerd.io, kind: MeshTLSAuthentication, name: b}
+`,
+    });
+    assert.equal(twoAuthns.code, 1);
+    assert.equal(twoAuthns.stderr.trim(), 'Error from server: error when creating "STDIN": admission webhook "linkerd-policy-validator.linkerd.io" denied the request: only a single MeshTLSAuthentication may be set');
+    const negated = await c.kubectl(['apply', '-f', '-'], {
+      input: `apiVersion: policy.linkerd.io/v1alpha1
+kind: NetworkAuthentication
+metadata:
+  name: nobody
+  namespace: ${NS}
+spec:
+  networks:
+    - cidr: 10.1.0.0/16
+      except: [10.0.0.0/8]
+`,
+    });
+    assert.match(negated.stderr, /denied the request: cidr '10\.1\.0\.0\/16' is completely negated by exception '10\.0\.0\.0\/8'/);
+    assert.equal((await c.kubectl(['get', 'networkauthentication', 'nobody', '-n', NS])).code, 1, 'nothing was stored');
+  });
 });

@@ -14,6 +14,7 @@ import { AuthzMetrics } from '../../sandbox/mesh/proxy/authz-metrics.js';
 import { inheritDefaultInboundPolicy } from '../../sandbox/mesh/injector.js';
 import { compileNetwork, isAuthorized, type CompiledNetwork } from '../../sandbox/mesh/control-plane/linkerd/client-authorization.js';
 import { parentStatuses, resolveParents } from '../../sandbox/mesh/control-plane/route-parents.js';
+import { validatePolicyObject } from '../../sandbox/mesh/control-plane/linkerd/policy-validator.js';
 
 const NS = 'emojivoto';
 const WEB = 'spiffe://cluster.local/ns/emojivoto/sa/web';
@@ -311,4 +312,23 @@ test('a policy cannot reach beyond its namespace: another Namespace target, or a
   assert.equal(status(layer, { tls: false, peerIdentity: undefined }), 403);
   assert.match(problems.join('\n'), /a Namespace target must name the policy's own namespace emojivoto \(got "kube-system"\); ignored/);
   assert.match(problems.join('\n'), /could not find NetworkAuthentication everyone in namespace attacker; ignored/);
+});
+
+test("the policy validator's checks and messages (Linkerd's admission.rs)", () => {
+  const v = validatePolicyObject;
+  const mtls = (name: string) => ({ group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name });
+  const target = { group: 'policy.linkerd.io', kind: 'Server', name: 's' };
+  assert.equal(v('AuthorizationPolicy', NS, { targetRef: target, requiredAuthenticationRefs: [mtls('a'), { group: 'policy.linkerd.io', kind: 'NetworkAuthentication', name: 'n' }] }), undefined);
+  assert.equal(v('AuthorizationPolicy', NS, { targetRef: { kind: 'Namespace', name: 'other' } }), 'cannot target another namespace: other');
+  assert.equal(v('AuthorizationPolicy', NS, { targetRef: target, requiredAuthenticationRefs: [mtls('a'), { kind: 'ServiceAccount', name: 'web' }] }), 'a MeshTLSAuthentication and ServiceAccount may not be set together');
+  assert.equal(v('AuthorizationPolicy', NS, { targetRef: target, requiredAuthenticationRefs: [{ kind: 'Secret', name: 'x' }] }), 'unsupported authentication kind(s): Secret');
+  assert.equal(v('AuthorizationPolicy', NS, { targetRef: { group: 'apps', kind: 'Deployment', name: 'web' } }), 'unsupported authorization target type: Deployment.apps');
+  assert.equal(v('MeshTLSAuthentication', NS, { identityRefs: [{ kind: 'Namespace', name: 'x', namespace: 'y' }] }), 'Namespace identity_ref is cluster-scoped and cannot have a namespace');
+  assert.equal(v('NetworkAuthentication', NS, { networks: [] }), 'at least one network must be specified');
+  assert.equal(v('NetworkAuthentication', NS, { networks: [{ cidr: '10.0.0.0/8', except: ['192.168.0.0/16'] }] }), "cidr '10.0.0.0/8' does not include exception '192.168.0.0/16'");
+  assert.equal(v('NetworkAuthentication', NS, { networks: [{ cidr: 'fd00::/8', except: ['fd00::/16'] }, { cidr: '::/0', except: ['::ffff:10.0.0.0/104'] }] }), undefined);
+  assert.equal(v('NetworkAuthentication', NS, { networks: [{ cidr: 'fd00::/16', except: ['fd00::/8'] }] }), "cidr 'fd00::/16' is completely negated by exception 'fd00::/8'");
+  assert.equal(v('ServerAuthorization', NS, { client: { unauthenticated: true, meshTLS: { identities: ['*'] } } }), '`unauthenticated` must be false if `mesh_tls` is specified');
+  assert.equal(v('Server', NS, { accessPolicy: 'open' }), `Invalid 'accessPolicy' field: invalid mode: "open"`);
+  assert.equal(v('Server', NS, { accessPolicy: 'audit' }), undefined);
 });
