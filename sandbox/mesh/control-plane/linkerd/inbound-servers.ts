@@ -4,7 +4,7 @@
 // every default server, gets the `default` route (everything) plus a `probe` route authorizing the pod's own
 // HTTP probe paths from any network without authentication; once a route attaches, only the routes apply.
 import type { KubeObject } from '../../../apiserver/store.js';
-import type { CompiledMatch, CompiledRule } from '../../config/snapshot.js';
+import type { CompiledMatch, CompiledRule, RouteTable } from '../../config/snapshot.js';
 import type { RankedEntry } from '../route-precedence.js';
 import { compareEntries } from '../route-precedence.js';
 import { ALL_NETWORKS, type ClientAuthorization } from './client-authorization.js';
@@ -26,7 +26,8 @@ export interface InboundServer {
   name: string;
   protocol: ProxyProtocol;
   authorizations: ClientAuthorization[];
-  entries: RankedEntry[];
+  /** Every match of every route, in precedence order (the proxy's route-matcher reads it). */
+  table: RouteTable;
   routes: Map<CompiledRule, InboundRoute>;
 }
 
@@ -74,7 +75,7 @@ function stubRule(name: string): CompiledRule {
 }
 
 /** default_inbound_http_routes: `default` (all requests, the Server's authorizations) and `probe` (GET probe paths). */
-function defaultRoutes(serverAuthz: ClientAuthorization[], probePaths: Set<string> | undefined): Pick<InboundServer, 'entries' | 'routes'> {
+function defaultRoutes(serverAuthz: ClientAuthorization[], probePaths: Set<string> | undefined): Pick<InboundServer, 'table' | 'routes'> {
   const entries: RankedEntry[] = [];
   const routes = new Map<CompiledRule, InboundRoute>();
   const add = (name: string, matches: CompiledMatch[], own: ClientAuthorization[]) => {
@@ -86,7 +87,7 @@ function defaultRoutes(serverAuthz: ClientAuthorization[], probePaths: Set<strin
   add('default', [PREFIX_ALL], []);
   if (probePaths?.size) add('probe', [...probePaths].map((p) => ({ path: { type: 'Exact', value: p }, method: 'GET', headers: [], query: [] })), [PROBE_AUTHZ]);
   entries.sort(compareEntries);
-  return { entries, routes };
+  return { table: { entries, ports: 'all' }, routes };
 }
 
 export function defaultServer(policy: DefaultPolicy, probePaths: Set<string> | undefined): InboundServer {
@@ -114,7 +115,7 @@ export function linkerdServer(server: LinkerdServer, objs: NamespacePolicyObject
     const own = objs.policies.filter(({ target: t }) => (t.kind === 'HTTPRoute' || t.kind === 'GRPCRoute') && t.kind === ref.kind && t.group === ref.group && t.name.toLowerCase() === ref.name.toLowerCase()).map((p) => p.authz);
     inbound.set(rule, { ref, authorizations: [...own, ...authorizations], labels: routeLabels(ref) });
   }
-  return { ...base, entries: routes.entries, routes: inbound };
+  return { ...base, table: { entries: routes.entries, ports: 'all' }, routes: inbound };
 }
 
 const serverLabelCache = new WeakMap<InboundServer, Map<number, string>>();

@@ -91,7 +91,7 @@ export function linkerdInboundLayer(pod: PodInfo, podObj: KubeObject | undefined
     authorize(r) {
       const s = serverFor(r.port);
       if (s.protocol === 'opaque' || s.protocol === 'TLS') return undefined; // decided per connection
-      const rule = matchRule({ entries: s.entries, ports: 'all' }, r.port, { method: r.method, path: r.path, query: r.query ?? '', headers: r.headers });
+      const rule = matchRule(s.table, r.port, { method: r.method, path: r.path, query: r.query ?? '', headers: r.headers });
       const route = rule && s.routes.get(rule);
       if (!route) {
         r.metrics?.count('inbound_http_route_not_found_total', `${serverLabels(s, r.port)},${clientLabels(r)}`);
