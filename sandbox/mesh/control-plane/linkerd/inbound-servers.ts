@@ -5,8 +5,7 @@
 // HTTP probe paths from any network without authentication; once a route attaches, only the routes apply.
 import type { KubeObject } from '../../../apiserver/store.js';
 import type { CompiledMatch, CompiledRule, RouteTable } from '../../config/snapshot.js';
-import type { RankedEntry } from '../route-precedence.js';
-import { compareEntries } from '../route-precedence.js';
+import { compareEntries, type RankedEntry } from '../route-precedence.js';
 import { ALL_NETWORKS, type ClientAuthorization } from './client-authorization.js';
 import { defaultAuthorizations, type DefaultPolicy } from './default-policy.js';
 import { POLICY_GROUP, type LinkerdServer, type NamespacePolicyObjects, type ProxyProtocol } from './policy-objects.js';
