@@ -184,7 +184,10 @@ test("ServerAuthorization (the restricting-access task's): meshTLS serviceAccoun
 
 test('accessPolicy (v1beta3): audit and all-unauthenticated let unmatched traffic through; the older Server wins a port', () => {
   const audit = obj('policy.linkerd.io/v1beta3', 'Server', 'voting-grpc', { podSelector: { matchLabels: { app: 'voting-svc' } }, port: 8080, accessPolicy: 'audit' });
-  assert.equal(status(layerOf({ objects: [audit] }).layer, { tls: false }), 200);
+  const logged: string[] = [];
+  assert.equal(status(layerOf({ objects: [audit] }).layer, { tls: false, peerIdentity: undefined, log: (l) => logged.push(l) }), 200);
+  assert.equal(logged.length, 1, 'audit mode logs what it lets through');
+  assert.match(logged[0], /^INFO .*Request allowed server\.group=policy\.linkerd\.io server\.kind=server server\.name=voting-grpc .*authz\.name=audit client\.tls=None\(NoClientHello\) client\.ip=127\.1\.0\.9$/);
   const later = obj('policy.linkerd.io/v1beta3', 'Server', 'zz-open', { podSelector: { matchLabels: { app: 'voting-svc' } }, port: 'grpc', accessPolicy: 'all-unauthenticated' });
   const { layer, problems } = layerOf({ objects: [SERVER, later] });
   assert.equal(status(layer), 403, 'voting-grpc (older) owns port 8080');

@@ -16,6 +16,8 @@ export interface InboundConnectionFacts {
   sourceIP: string;
   /** The sidecar's authz counters (Linkerd's inbound_*_authz_*_total), for layers that report decisions. */
   metrics?: InboundAuthzMetrics;
+  /** The sidecar's log (`kubectl logs … -c mesh-proxy`): Linkerd logs requests its audit mode lets through. */
+  log?: (line: string) => void;
 }
 
 /** Linkerd's policy metrics a layer may count (proxy-metrics.ts exposes them). */

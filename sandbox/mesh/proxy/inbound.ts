@@ -185,7 +185,7 @@ export class InboundProxy {
   /** Closes a connection the policy refuses outright (no HTTP answer, as Envoy resets it); true when refused. */
   private refused(socket: Socket, conn: ConnInfo): boolean {
     const port = (socket as Socket & { meshPort?: number }).meshPort ?? socket.localPort ?? 0;
-    const why = this.policy()?.refuseConnection({ port, tls: conn.tls, peerIdentity: conn.peerIdentity, sourceIP: normalizeIP(socket.remoteAddress), metrics: this.ctx.metrics.authz });
+    const why = this.policy()?.refuseConnection({ port, tls: conn.tls, peerIdentity: conn.peerIdentity, sourceIP: normalizeIP(socket.remoteAddress), metrics: this.ctx.metrics.authz, log: this.ctx.log });
     if (!why) return false;
     this.ctx.metrics.tcp.inbound.refused++;
     this.ctx.log(`inbound: refused a connection from ${normalizeIP(socket.remoteAddress)} to port ${port}: ${why}`);

@@ -31,6 +31,12 @@ function identityLabels(spiffeId: string): string {
   return text;
 }
 
+/** Audit mode's INFO line, with Linkerd's field names (server.*, route.*, authz.*, client.*): grep `authz.name=audit`. */
+function auditLine(s: InboundServer, port: number, route: { group: string; kind: string; name: string }, c: InboundConnectionFacts): string {
+  const tls = c.tls ? (c.peerIdentity ? `Some(Established { client_id: ${linkerdName(c.peerIdentity) ?? c.peerIdentity} })` : 'Some(Established)') : 'None(NoClientHello)';
+  return `INFO inbound:server{port=${port}}: Request allowed server.group=${s.kind === 'server' ? 'policy.linkerd.io' : ''} server.kind=${s.kind} server.name=${s.name} route.group=${route.group} route.kind=${route.kind} route.name=${route.name} authz.group= authz.kind=default authz.name=audit client.tls=${tls} client.ip=${c.sourceIP}`;
+}
+
 /** A namespace's compiled Linkerd policy, asked once per pod. */
 export interface LinkerdNamespacePolicy {
   objects: NamespacePolicyObjects;
@@ -101,6 +107,7 @@ export function linkerdInboundLayer(pod: PodInfo, podObj: KubeObject | undefined
       const base = `${serverLabels(s, r.port)},${route.labels}`;
       if (a) {
         r.metrics?.count('inbound_http_authz_allow_total', `${base},${authzLabels(a)},${clientLabels(r)}`);
+        if (a.ref.kind === 'default' && a.ref.name === 'audit') r.log?.(auditLine(s, r.port, route.ref, r));
         return undefined;
       }
       r.metrics?.count('inbound_http_authz_deny_total', `${base},${clientLabels(r)}`);
