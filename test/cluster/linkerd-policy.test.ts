@@ -244,4 +244,26 @@ spec:
     assert.match(negated.stderr, /denied the request: cidr '10\.1\.0\.0\/16' is completely negated by exception '10\.0\.0\.0\/8'/);
     assert.equal((await c.kubectl(['get', 'networkauthentication', 'nobody', '-n', NS])).code, 1, 'nothing was stored');
   });
+
+  test("audit mode: a Server with accessPolicy audit lets emoji's denied port through and the proxy logs it", async () => {
+    const server = `apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata:
+  name: emoji-grpc
+  namespace: ${NS}
+spec:
+  podSelector:
+    matchLabels:
+      app: emoji-svc
+  port: grpc
+  proxyProtocol: gRPC
+  accessPolicy: audit
+`;
+    const listAll = () => curlFrom('deploy/curl', `http://emoji-svc.${NS}:8080/emojivoto.v1.EmojiService/ListAll`, ['-X', 'POST', '-d', '{}']);
+    assert.equal((await listAll()).status, 403, 'the namespace default (deny) applies so far');
+    await kubectlOk(c, ['apply', '-f', '-'], server);
+    await settles('audited, not denied', async () => (await listAll()).status === 200);
+    const logs = await kubectlOk(c, ['logs', '-n', NS, 'deploy/emoji', '-c', 'mesh-proxy']);
+    assert.match(logs, /Request allowed server\.group=policy\.linkerd\.io server\.kind=server server\.name=emoji-grpc .*authz\.name=audit client\.tls=Some\(Established \{ client_id: curl\.emojivoto\.serviceaccount\.identity\.linkerd\.cluster\.local \}\)/);
+  });
 });

@@ -249,6 +249,7 @@ export class InboundProxy {
       query: q < 0 ? '' : url.slice(q + 1),
       headers: req.headers,
       metrics: this.ctx.metrics.authz,
+      log: this.ctx.log,
       authority: String(req.headers[':authority'] ?? req.headers.host ?? ''),
     });
   }
