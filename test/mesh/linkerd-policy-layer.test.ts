@@ -260,7 +260,7 @@ test("decisions count in Linkerd's authz metrics, labelled by server, route, aut
 
 test('a Gateway API HTTPRoute whose parent is a Server is accepted as an inbound route (a missing Server is not)', () => {
   const refs = [{ group: 'policy.linkerd.io', kind: 'Server', name: 'voting-grpc' }, { group: 'policy.linkerd.io', kind: 'Server', name: 'nope' }];
-  const parents = resolveParents('HTTPRoute', NS, refs, () => undefined, (ns, name) => ns === NS && name === 'voting-grpc');
+  const parents = resolveParents('HTTPRoute', NS, refs, () => undefined, undefined, (ns, name) => ns === NS && name === 'voting-grpc');
   assert.deepEqual(parents[0].server, { namespace: NS, name: 'voting-grpc' });
   assert.equal(parents[1].problem?.reason, 'NoMatchingParent');
   const [accepted] = parentStatuses(parents, { accepted: [], refs: [] });

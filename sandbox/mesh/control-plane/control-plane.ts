@@ -8,11 +8,14 @@ import type { MeshSnapshot, NamespaceConfig, PodInfo, ServiceEntry } from '../co
 import { SandboxCA, type IssuedCertificate } from '../identity/ca.js';
 import type { IdentityIssuer } from '../identity/workload-identity.js';
 import { TapHub } from '../tap.js';
+import { writeIstioStatus } from './istio/istio-status.js';
 import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
+import { ISTIO_ROOT_NAMESPACE } from './istio/istio-root-namespace.js';
 import { writeRouteStatus } from './route-status.js';
+import { isServerParent } from './linkerd/linkerd-http-route-compiler.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
 import { SIDECAR_CONTAINER_NAME } from '../constants.js';
-import { deploymentStats, formatDeploymentStats, formatRouteStats, routeStats, type DeploymentStat, type RouteStat, type StatOptions } from './stat-view.js';
+import { deploymentStats, formatDeploymentStats, formatOutboundRouteStats, formatRouteStats, outboundRouteStats, routeStats, type DeploymentStat, type OutboundRouteStat, type RouteStat, type StatOptions } from './stat-view.js';
 
 export interface ControlPlaneOptions {
   /** Workload certificate lifetime (default 24h, as Linkerd). */
@@ -81,6 +84,9 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private unwatch: (() => void)[] = [];
   private httpRouteType?: ResourceType;
   private grpcRouteType?: ResourceType;
+  private linkerdRouteType?: ResourceType;
+  private virtualServiceType?: ResourceType;
+  private destinationRuleType?: ResourceType;
   private stopped = false;
   /** SMI/route problems of the last compile per namespace (shown by diagnostics; never fatal). */
   readonly problems = new Map<string, string[]>();
@@ -164,6 +170,15 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
     return routeStats(this.proxies, filter, opts);
   }
 
+  /** Per route after retries, with timeouts and retries (`linkerd viz stat-outbound`, Linkerd 2.16+'s route metrics). */
+  statOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): OutboundRouteStat[] {
+    return outboundRouteStats(this.proxies, filter, opts);
+  }
+
+  formatStatOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): string {
+    return formatOutboundRouteStats(this.statOutbound(filter, opts));
+  }
+
   formatStat(namespace: string, opts: StatOptions = {}): string {
     return formatDeploymentStats(this.statDeployments(namespace, opts));
   }
@@ -191,6 +206,9 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       }
       if (w.kind === 'httproutes') this.httpRouteType = type;
       if (w.kind === 'grpcroutes') this.grpcRouteType = type;
+      if (w.kind === 'linkerdHttpRoutes') this.linkerdRouteType = type;
+      if (w.kind === 'virtualservices') this.virtualServiceType = type;
+      if (w.kind === 'destinationrules') this.destinationRuleType = type;
       this.unwatch.push(this.api.watch(type, undefined, undefined, (e) => this.onEvent(w.kind, e)));
     }
   }
@@ -208,6 +226,8 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       objs[kind].set(obj.metadata.name!, obj);
     }
     this.markDirty(ns);
+    // Istio's root namespace's security policies apply mesh-wide: every namespace recompiles.
+    if (ns === ISTIO_ROOT_NAMESPACE && (kind === 'peerauthentications' || kind === 'istioAuthorizationPolicies')) for (const other of this.objects.keys()) this.markDirty(other);
     if (kind === 'services') for (const d of this.dependents.get(ns) ?? []) this.markDirty(d);
   }
 
@@ -232,7 +252,9 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         continue;
       }
       try {
-        const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name));
+        const root = this.objects.get(ISTIO_ROOT_NAMESPACE);
+        const istioRoot = root && { peerAuthentications: [...root.peerauthentications.values()], authorizationPolicies: [...root.istioAuthorizationPolicies.values()] };
+        const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name), istioRoot);
         this.compiled.set(ns, result.config);
         for (const dep of result.dependsOn) {
           const set = this.dependents.get(dep) ?? new Set();
@@ -248,6 +270,19 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         for (const [name, parents] of result.grpcRouteStatus) {
           const route = objs.grpcroutes.get(name);
           if (route && this.grpcRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.grpcRouteType!, route, parents));
+        }
+        for (const [name, parents] of result.linkerdRouteStatus) {
+          const route = objs.linkerdHttpRoutes.get(name);
+          const serverParent = (ref: Record<string, unknown>) => isServerParent({ name: String(ref.name ?? ''), kind: ref.kind as string | undefined, group: ref.group as string | undefined });
+          if (route && this.linkerdRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.linkerdRouteType!, route, parents, serverParent));
+        }
+        for (const [name, report] of result.virtualServiceReports) {
+          const vs = objs.virtualservices.get(name);
+          if (vs && this.virtualServiceType) statusWrites.push(() => writeIstioStatus(this.api, this.virtualServiceType!, vs, report));
+        }
+        for (const [name, report] of result.destinationRuleReports) {
+          const dr = objs.destinationrules.get(name);
+          if (dr && this.destinationRuleType) statusWrites.push(() => writeIstioStatus(this.api, this.destinationRuleType!, dr, report));
         }
       } catch (err) {
         // A compile bug must not take the mesh down: keep serving the namespace's last good config.

@@ -12,10 +12,13 @@ import { DEBUG_REQUEST_HEADER, MIRROR_MAX_IN_FLIGHT, MIRROR_TIMEOUT_MS, RETRY_BO
 import { filtersFor, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from './request-filters.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import { requestDestination, type Destination } from './destination.js';
-import { AttemptError, applyModifier, describeService, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
+import type { RetryOutcome } from './route-metrics.js';
+import { AttemptError, applyModifier, describeService, grpcStatusOf, routeErrorOf, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
+import { failureOf, retriesFailure, retriesStatus, tryTimeoutMs } from './retry-policy.js';
 import { defaultRule, matchRule, tableFor } from './route-matcher.js';
-import { forwardableH2Headers, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
+import { forwardableH2Headers, isGrpc, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
 import type { MeshTlsAgent } from './upstream-pool.js';
+import { subsetEndpoints } from './subset-endpoints.js';
 
 type Body = Buffer | ServerHttp2Stream | undefined;
 
@@ -76,7 +79,7 @@ export class OutboundH2 {
       const table = tableFor(snap, this.proxy.ctx.namespace, dest.service, dest.port.port);
       const q = url.indexOf('?');
       const matched = table
-        ? matchRule(table, dest.port.port, { method, path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), headers })
+        ? matchRule(table, dest.port.port, { client: this.proxy.clientFacts(snap), method, path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), headers })
         : defaultRule(dest.service);
       if (!matched) return this.fail(stream, headers, info, start, 404, `no route of ${dest.service.namespace}/${dest.service.name} matches ${method} ${url}`, dest, '', undefined);
       rule = matched;
@@ -94,7 +97,10 @@ export class OutboundH2 {
     if (rule.fault) {
       const { abort, delay } = rule.fault;
       if (delay && Math.random() * 100 < delay.percentage) await sleep(delay.ms);
-      if (abort && Math.random() * 100 < abort.percentage) return this.fail(stream, headers, info, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined);
+      if (abort && Math.random() * 100 < abort.percentage) {
+        const extra = abort.grpcStatus !== undefined && isGrpc(headers) ? { 'grpc-status': String(abort.grpcStatus) } : {};
+        return this.fail(stream, headers, info, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, abort.body, extra);
+      }
     }
 
     if (rule.redirect) return this.redirect(stream, headers, info, start, dest, rule, rule.redirect, rule.responseHeaders);
@@ -122,7 +128,7 @@ export class OutboundH2 {
           timedOut = true;
           inFlight?.destroy();
           if (stream.headersSent) return void stream.close(constants.NGHTTP2_CANCEL); // the relay records it
-          this.fail(stream, headers, info, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget);
+          this.fail(stream, headers, info, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget, undefined, undefined, rule, { retries: 0, limitExceeded: false, error: 'REQUEST_TIMEOUT' });
         }, rule.requestTimeoutMs)
       : undefined;
     stream.once('close', () => {
@@ -131,9 +137,11 @@ export class OutboundH2 {
     });
 
     let lastError: AttemptError | undefined;
+    const outcome: RetryOutcome = { retries: 0, limitExceeded: false }; // for the route metrics
     for (let attempt = 1; attempt <= maxAttempts && !timedOut && !stream.destroyed; attempt++) {
       if (attempt > 1) await sleep(rule.retry!.backoffMs * 2 ** (attempt - 2));
       if (timedOut || stream.destroyed) return;
+      if (attempt > 1) outcome.retries++;
       const target = this.proxy.pickTarget(snap, dest, rule);
       if (target instanceof AttemptError) {
         lastError = target;
@@ -159,11 +167,14 @@ export class OutboundH2 {
         if (own.mirrors && attempt === 1 && body !== stream) this.mirror(snap, own.mirrors, send, body as Buffer | undefined);
       }
       try {
-        head = await this.attempt(target, send, body, rule.backendTimeoutMs, (s) => (inFlight = s));
+        head = await this.attempt(target, send, body, tryTimeoutMs(rule), (s) => (inFlight = s));
       } catch (err) {
         settle(performance.now() - sent);
         if (timedOut) return;
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
+        this.proxy.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
+        if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
+        if (rule.retry && maxAttempts > 1 && attempt === maxAttempts) outcome.limitExceeded = true;
         continue;
       }
       settle(performance.now() - sent);
@@ -172,25 +183,29 @@ export class OutboundH2 {
         return;
       }
       const status = Number(head.headers[':status'] ?? 502);
-      if (attempt < maxAttempts && rule.retry!.codes.has(status)) {
+      this.proxy.recordBackend(rule, dest, target, status, undefined);
+      const retryable = maxAttempts > 1 && retriesStatus(rule.retry!, status, grpcStatusOf(head.headers['grpc-status']));
+      if (attempt < maxAttempts && retryable) {
         head.upstream.destroy();
         lastError = new AttemptError(status, `upstream answered ${status}`, true);
         continue;
       }
+      if (retryable) outcome.limitExceeded = true;
       const response = forwardableH2Headers(head.headers);
       const responseHeaders = own ? filtersFor(rule, target.backend).responseHeaders : rule.responseHeaders;
       if (responseHeaders) applyModifier(response, responseHeaders);
       if (headers[DEBUG_REQUEST_HEADER] !== undefined) describeService(response, target, attempt, rule.label);
       relayH2Response(head, response, stream, (error) => {
         clearTimeout(deadline);
-        this.proxy.record(info, start, status, error, dest, rule.label, target);
+        this.proxy.record(info, start, status, error, dest, rule.label, target, rule, outcome);
       });
       return;
     }
     clearTimeout(deadline);
     if (timedOut || stream.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
-    this.fail(stream, headers, info, start, e.status, e.message, dest, rule.label, lastTarget);
+    outcome.error = routeErrorOf(e);
+    this.fail(stream, headers, info, start, e.status, e.message, dest, rule.label, lastTarget, e.body, undefined, rule, outcome);
   }
 
   private attempt(target: Target, headers: OutgoingHttpHeaders, body: Body, timeoutMs: number | undefined, onStream: (s: ClientHttp2Stream) => void): Promise<H2ResponseHead> {
@@ -231,9 +246,10 @@ export class OutboundH2 {
     for (const m of mirrors) {
       if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
       const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
-      if (!port || port.endpoints.length === 0) continue;
-      const endpoint = this.proxy.ctx.balancer.pick(port.endpoints);
-      const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.peerIdentity(endpoint.pod) };
+      const endpoints = port && subsetEndpoints(snap, this.proxy.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
+      if (!endpoints?.length) continue;
+      const endpoint = this.proxy.ctx.balancer.pick(endpoints);
+      const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.peerIdentity(endpoint.pod, endpoint.port) };
       const copy: OutgoingHttpHeaders = { ...headers, ':authority': shadowAuthority(String(headers[':authority'] ?? `${m.service}:${m.port}`)) };
       this.mirrorsInFlight++;
       const settle = this.proxy.ctx.balancer.start(endpoint);
@@ -263,10 +279,10 @@ export class OutboundH2 {
     return tcpConnect({ host: ip, port, localAddress: ctx.podIP, noDelay: true });
   }
 
-  private fail(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined): void {
-    respondProxyErrorH2(stream, headers, status, reason);
+  private fail(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, body?: string, extra: OutgoingHttpHeaders = {}, rule?: CompiledRule, outcome?: RetryOutcome): void {
+    respondProxyErrorH2(stream, headers, status, reason, extra, body);
     if (!stream.endAfterHeaders && !stream.destroyed) stream.resume(); // drain a body nobody will read
-    this.proxy.record(info, start, status, reason, dest, route, target);
+    this.proxy.record(info, start, status, reason, dest, route, target, rule, outcome);
   }
 }
 

@@ -5,6 +5,8 @@
 // balances over the Service's endpoints, and sends over mTLS to meshed pods
 // (plain HTTP to the rest). A snapshot swap only affects requests that start after it. Connections that open with
 // HTTP/2's preface (gRPC) are served by outbound-h2.ts through the same rule pipeline.
+import { AttemptError } from './attempt-error.js';
+import { failureOf, retriesFailure, retriesStatus, tryTimeoutMs } from './retry-policy.js';
 import { request as httpRequest, type Agent, type RequestOptions, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { CompiledBackend, CompiledRule, HeaderModifier, MeshEndpoint, MeshSnapshot, MirrorSpec, PodInfo, RedirectSpec } from '../config/snapshot.js';
 import {
@@ -31,6 +33,9 @@ import { UpstreamPool, type RelayPlan } from './fast-relay.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import type { RequestHead } from './http1-head.js';
 import { OutboundH2 } from './outbound-h2.js';
+import { backendOf, type RetryOutcome, type RouteError } from './route-metrics.js';
+import { NO_HEALTHY_UPSTREAM, subsetEndpoints } from './subset-endpoints.js';
+import type { ClientFacts } from './istio-match.js';
 
 /** What metrics and tap need from a request, from node:http or the fast path. */
 export interface RequestInfo {
@@ -41,15 +46,7 @@ export interface RequestInfo {
   protocol?: 'HTTP/2';
 }
 
-export class AttemptError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
+export { AttemptError };
 
 export interface Target {
   endpoint: MeshEndpoint;
@@ -115,6 +112,7 @@ export class OutboundProxy {
         let needsHeaders = false;
         const q = head.url.indexOf('?');
         matched = matchRule(table, dest.port.port, {
+          client: this.clientFacts(snap),
           method: head.method,
           path: q === -1 ? head.url : head.url.slice(0, q),
           query: q === -1 ? '' : head.url.slice(q + 1),
@@ -156,6 +154,7 @@ export class OutboundProxy {
       const q = url.indexOf('?');
       const matched = table
         ? matchRule(table, dest.port.port, {
+            client: this.clientFacts(snap),
             method: req.method ?? 'GET',
             path: q === -1 ? url : url.slice(0, q),
             query: q === -1 ? '' : url.slice(q + 1),
@@ -179,12 +178,13 @@ export class OutboundProxy {
   };
 
   private async route(req: IncomingMessage, res: ServerResponse, start: number, snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Promise<void> {
-    if (rule.reject) return this.finish(req, res, start, rule.reject.status, `route ${rule.label}: ${rule.reject.reason}`, dest, rule.label, undefined);
+    const outcome: RetryOutcome = { retries: 0, limitExceeded: false }; // for the route metrics
+    if (rule.reject) return this.finish(req, res, start, rule.reject.status, `route ${rule.label}: ${rule.reject.reason}`, dest, rule.label, undefined, undefined, rule, outcome);
     if (rule.fault) {
       const { abort, delay } = rule.fault;
       if (delay && Math.random() * 100 < delay.percentage) await sleep(delay.ms);
       if (abort && Math.random() * 100 < abort.percentage) {
-        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined);
+        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, abort.body, rule, outcome);
       }
     }
 
@@ -228,8 +228,9 @@ export class OutboundProxy {
     const deadline = rule.requestTimeoutMs
       ? setTimeout(() => {
           timedOut = true;
+          outcome.error = 'REQUEST_TIMEOUT';
           inFlight?.destroy(new AttemptError(504, `request timeout of ${rule.requestTimeoutMs}ms (route ${rule.label}) exceeded`, false));
-          if (!res.headersSent) this.finish(req, res, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget);
+          if (!res.headersSent) this.finish(req, res, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget, undefined, rule, outcome);
           else res.destroy();
         }, rule.requestTimeoutMs)
       : undefined;
@@ -242,6 +243,7 @@ export class OutboundProxy {
     for (let attempt = 1; attempt <= maxAttempts && !timedOut && !res.destroyed; attempt++) {
       if (attempt > 1) await sleep(rule.retry!.backoffMs * 2 ** (attempt - 2)); // exponential from the minimum
       if (timedOut || res.destroyed) return;
+      if (attempt > 1) outcome.retries++;
       const target = this.pickTarget(snap, dest, rule);
       if (target instanceof AttemptError) {
         lastError = target;
@@ -273,18 +275,21 @@ export class OutboundProxy {
       const done = this.ctx.balancer.start(target.endpoint);
       const sent = performance.now();
       try {
-        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, rule.backendTimeoutMs, (r) => (inFlight = r));
+        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, tryTimeoutMs(rule), (r) => (inFlight = r));
         done(performance.now() - sent);
         if (timedOut || res.destroyed) {
           upstream.resume();
           return;
         }
         const status = upstream.statusCode ?? 502;
-        if (attempt < maxAttempts && rule.retry!.codes.has(status)) {
+        this.recordBackend(rule, dest, target, status, undefined);
+        const retryable = maxAttempts > 1 && retriesStatus(rule.retry!, status, grpcStatusOf(upstream.headers['grpc-status']));
+        if (attempt < maxAttempts && retryable) {
           upstream.resume(); // drain so the pooled connection can be reused
           lastError = new AttemptError(status, `upstream answered ${status}`, true);
           continue;
         }
+        if (retryable) outcome.limitExceeded = true;
         let out: OutgoingHttpHeaders | string[];
         const responseHeaders = own ? filtersFor(rule, target.backend).responseHeaders : rule.responseHeaders;
         if (responseHeaders) {
@@ -299,26 +304,30 @@ export class OutboundProxy {
         relayBody(upstream, res);
         res.once('finish', () => {
           clearTimeout(deadline);
-          this.record(req, start, status, undefined, dest, rule.label, target);
+          this.record(req, start, status, undefined, dest, rule.label, target, rule, outcome);
         });
         return;
       } catch (err) {
         done(performance.now() - sent);
         if (timedOut) return;
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
+        this.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
+        if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
+        if (rule.retry && maxAttempts > 1 && attempt === maxAttempts) outcome.limitExceeded = true;
       }
     }
     clearTimeout(deadline);
     if (timedOut || res.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
-    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget);
+    outcome.error = routeErrorOf(e);
+    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e.body, rule, outcome);
   }
 
   /** One endpoint for an attempt (also used by the HTTP/2 path, outbound-h2.ts). */
   pickTarget(snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Target | AttemptError {
     if (dest.kind === 'endpoint') {
       const pod = dest.pod;
-      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod) };
+      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod, dest.port) };
     }
     const backend: CompiledBackend = pickBackend(rule);
     if (backend.invalid) return new AttemptError(500, backend.invalid, false);
@@ -327,9 +336,15 @@ export class OutboundProxy {
     const portNumber = backend.port || dest.port.port;
     const port = svc.ports.find((p) => p.port === portNumber);
     if (!port) return new AttemptError(500, `backend Service ${backend.namespace}/${backend.service} has no port ${portNumber}`, false);
-    if (port.endpoints.length === 0) return new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true);
-    const endpoint = this.ctx.balancer.pick(port.endpoints);
-    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod), backend };
+    const endpoints = subsetEndpoints(snap, this.ctx.namespace, svc, port.endpoints, backend.subset);
+    if (!endpoints) return new AttemptError(503, `no DestinationRule defines subset ${JSON.stringify(backend.subset)} of ${backend.namespace}/${backend.service}`, false, NO_HEALTHY_UPSTREAM);
+    if (endpoints.length === 0) {
+      return backend.subset === undefined
+        ? new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true)
+        : new AttemptError(503, `no ready endpoints in subset ${JSON.stringify(backend.subset)} of ${backend.namespace}/${backend.service}:${portNumber}`, true, NO_HEALTHY_UPSTREAM);
+    }
+    const endpoint = this.ctx.balancer.pick(endpoints);
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod, endpoint.port), backend };
   }
 
   /** A RequestRedirect: the proxy answers itself, with the Location request-filters.ts composes. */
@@ -344,7 +359,7 @@ export class OutboundProxy {
     res.writeHead(redirect.status, out);
     res.end();
     req.resume();
-    this.record(req, start, redirect.status, undefined, dest, rule.label, undefined);
+    this.record(req, start, redirect.status, undefined, dest, rule.label, undefined, rule);
   }
 
   /**
@@ -357,9 +372,10 @@ export class OutboundProxy {
     for (const m of mirrors) {
       if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
       const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
-      if (!port || port.endpoints.length === 0) continue;
-      const endpoint = this.ctx.balancer.pick(port.endpoints);
-      const identity = this.peerIdentity(endpoint.pod);
+      const endpoints = port && subsetEndpoints(snap, this.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
+      if (!endpoints?.length) continue;
+      const endpoint = this.ctx.balancer.pick(endpoints);
+      const identity = this.peerIdentity(endpoint.pod, endpoint.port);
       const copy: OutgoingHttpHeaders = { ...headers, host: shadowAuthority(String(headers.host ?? `${m.service}:${m.port}`)) };
       const options: RequestOptions & MeshRequestOptions = { host: endpoint.ip, port: endpoint.port, method, path, headers: copy, agent: identity ? this.tlsAgent : this.agent, meshIdentity: identity };
       this.mirrorsInFlight++;
@@ -378,9 +394,15 @@ export class OutboundProxy {
     }
   }
 
+  /** The calling pod, for Istio's sourceLabels / sourceNamespace matches. */
+  clientFacts(snap: MeshSnapshot): ClientFacts {
+    return { namespace: this.ctx.namespace, labels: snap.namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.labels ?? {} };
+  }
+
   /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
-  peerIdentity(pod: PodInfo | undefined): string | undefined {
-    return pod?.meshed && pod.identity && !pod.mtlsDisabled && this.ctx.identity() ? pod.identity : undefined;
+  peerIdentity(pod: PodInfo | undefined, port?: number): string | undefined {
+    const disabled = (port !== undefined ? pod?.mtlsDisabledByPort?.get(port) : undefined) ?? pod?.mtlsDisabled;
+    return pod?.meshed && pod.identity && !disabled && this.ctx.identity() ? pod.identity : undefined;
   }
 
   private attempt(
@@ -421,20 +443,43 @@ export class OutboundProxy {
     });
   }
 
-  private finish(req: IncomingMessage & RequestInfo, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined): void {
+  private finish(
+    req: IncomingMessage & RequestInfo,
+    res: ServerResponse,
+    start: number,
+    status: number,
+    reason: string,
+    dest: Destination | undefined,
+    route: string,
+    target: Target | undefined,
+    body?: string,
+    rule?: CompiledRule,
+    outcome?: RetryOutcome,
+  ): void {
     if (res.headersSent || res.destroyed) {
       res.destroy();
     } else {
-      proxyError(res, status, reason);
+      proxyError(res, status, reason, body);
     }
     req.resume();
-    this.record(req, start, status, reason, dest, route, target);
+    this.record(req, start, status, reason, dest, route, target, rule, outcome);
   }
 
-  /** Metrics and tap for one finished request (also called by the fast path's plans). */
-  record(req: RequestInfo, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined): void {
+  /** One try's answer in the per-route backend metrics (a Service destination only; pod addresses have no route). */
+  recordBackend(rule: CompiledRule, dest: Destination, target: Target, status: number | undefined, error: RouteError | undefined): void {
+    if (dest.kind !== 'service') return;
+    const port = dest.port.port;
+    this.ctx.metrics.routes.statsFor(rule, dest.service, port).backend(backendOf(target.backend, dest.service, port)).record(status, error);
+  }
+
+  /**
+   * Metrics and tap for one finished request (also called by the fast path's plans). With the rule that served a
+   * request to a Service, the per-route families too (Linkerd 2.16+'s outbound_http_route_*; route-metrics.ts).
+   */
+  record(req: RequestInfo, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined, rule?: CompiledRule, outcome?: RetryOutcome): void {
     const now = performance.now();
     const latency = now - start;
+    if (rule && dest?.kind === 'service') this.ctx.metrics.routes.statsFor(rule, dest.service, dest.port.port).record(status, latency, outcome, Date.now());
     const authority = dest?.authority ?? rawHeader(req.rawHeaders, 'host') ?? '';
     const pod = target?.endpoint.pod;
     const tls = target?.identity ? 'true' : 'no_identity';
@@ -524,7 +569,8 @@ class OutboundPlan implements RelayPlan {
 
   done(status: number, error?: string): void {
     this.settleBalancer();
-    this.proxy.record(this.head, this.start, status, error, this.dest, this.rule.label, this.target);
+    this.proxy.recordBackend(this.rule, this.dest, this.target, error ? undefined : status, error ? 'IO' : undefined);
+    this.proxy.record(this.head, this.start, status, error, this.dest, this.rule.label, this.target, this.rule, error ? { retries: 0, limitExceeded: false, error: 'IO' } : undefined);
   }
 
   cancelled(): void {
@@ -557,3 +603,17 @@ function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
 }
 
 export { canonical, applyModifier };
+
+/** A gRPC status from a trailers-only answer's headers, for `retryOn` gRPC conditions. */
+export function grpcStatusOf(value: string | string[] | undefined): number | undefined {
+  const n = Number(Array.isArray(value) ? value[0] : value);
+  return value === undefined || !Number.isInteger(n) ? undefined : n;
+}
+
+/** How a failed request or try is labelled in the route metrics (Linkerd's `error` label values). */
+export function routeErrorOf(e: AttemptError): RouteError {
+  if (e.status === 504) return 'RESPONSE_HEADERS_TIMEOUT';
+  if (e.status === 503) return 'FAIL_FAST';
+  if (e.status === 502) return 'IO';
+  return 'UNEXPECTED';
+}
