@@ -7,6 +7,7 @@ import { PROXY_VERSION, SIDECAR_IMAGE_NAME } from './constants.js';
 import { MeshControlPlane, type ControlPlaneOptions } from './control-plane/control-plane.js';
 import { sidecarInjector } from './injector.js';
 import { meshSupportWarnings } from './support/support-admission.js';
+import { linkerdPolicyValidator } from './control-plane/linkerd/policy-validator.js';
 import { istioSecurityWarnings } from './control-plane/istio/istio-security-warnings.js';
 import { linkerdAnnotationWarnings } from './control-plane/linkerd/annotation-admission.js';
 import { MeshSidecar } from './proxy/sidecar.js';
@@ -20,6 +21,7 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
   const controlPlane = await MeshControlPlane.start(api, opts);
   api.use(sidecarInjector(api));
   api.use(meshSupportWarnings());
+  api.use(linkerdPolicyValidator());
   api.use(istioSecurityWarnings());
   api.use(linkerdAnnotationWarnings());
   registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION] });

@@ -5,6 +5,7 @@
 import type { AdmissionPlugin, AdmissionRequest, ClusterApi } from '../apiserver/api.js';
 import type { KubeObject } from '../apiserver/store.js';
 import {
+  DEFAULT_INBOUND_POLICY,
   INJECT_LABEL,
   ISTIO_INJECT_ANNOTATION,
   ISTIO_INJECTION_LABEL,
@@ -78,6 +79,20 @@ export function sidecarInjector(api: ClusterApi): AdmissionPlugin {
     const nsName = pod.metadata.namespace;
     const ns = nsName ? api.tryGet(api.type('', 'namespaces'), undefined, nsName) : undefined;
     const decision = injectionDecision(pod, ns);
-    if (decision.inject) injectSidecar(pod, decision.why);
+    if (decision.inject) {
+      injectSidecar(pod, decision.why);
+      inheritDefaultInboundPolicy(pod, ns);
+    }
   };
+}
+
+/**
+ * Linkerd's injector fixes the namespace's `config.linkerd.io/default-inbound-policy` on the pod at creation: the
+ * policy controller reads only the pod's annotation, so changing the namespace's later affects new pods only.
+ */
+export function inheritDefaultInboundPolicy(pod: KubeObject, namespace: KubeObject | undefined): void {
+  const value = namespace?.metadata.annotations?.[DEFAULT_INBOUND_POLICY];
+  if (value === undefined) return;
+  const annotations = (pod.metadata.annotations ??= {});
+  annotations[DEFAULT_INBOUND_POLICY] ??= value;
 }

@@ -14,12 +14,31 @@ export interface InboundConnectionFacts {
   peerIdentity?: string;
   /** The client's address (a pod IP, or another loopback address for un-meshed clients). */
   sourceIP: string;
+  /** The sidecar's authz counters (Linkerd's inbound_*_authz_*_total), for layers that report decisions. */
+  metrics?: InboundAuthzMetrics;
+  /** The sidecar's log (`kubectl logs … -c mesh-proxy`): Linkerd logs requests its audit mode lets through. */
+  log?: (line: string) => void;
+}
+
+/** Linkerd's policy metrics a layer may count (proxy-metrics.ts exposes them). */
+export type AuthzMetricName =
+  | 'inbound_http_authz_allow_total'
+  | 'inbound_http_authz_deny_total'
+  | 'inbound_http_route_not_found_total'
+  | 'inbound_tcp_authz_allow_total'
+  | 'inbound_tcp_authz_deny_total';
+
+export interface InboundAuthzMetrics {
+  /** `labels`: Prometheus label text without braces (`srv_kind="server",srv_name="web",…`). */
+  count(metric: AuthzMetricName, labels: string): void;
 }
 
 export interface InboundRequestFacts extends InboundConnectionFacts {
   method: string;
   /** The path without the query string. */
   path: string;
+  /** The query string without `?` ('' when none): route queryParams matches. */
+  query?: string;
   /** Request headers, names lower-cased (node:http's shape; HTTP/2 pseudo-headers are not included). */
   headers: IncomingHttpHeaders;
   /** The Host / :authority. */

@@ -19,6 +19,8 @@ export interface ServiceFacts {
 export interface RouteLookups {
   service(namespace: string, name: string): ServiceFacts | undefined;
   configMap(namespace: string, name: string): Record<string, string> | undefined;
+  /** Whether a Linkerd Server exists (routes whose parent is a Server are Linkerd's inbound routes). */
+  linkerdServer?(namespace: string, name: string): boolean;
 }
 
 export type { Condition, ParentRef, RouteParentStatus } from './route-parents.js';
@@ -83,7 +85,7 @@ export function compileRouteOf(k: RouteKindCompiler, route: KubeObject, lookups:
     });
   });
 
-  const resolved = resolveParents(k.kind, ns, spec.parentRefs, (n, svc) => lookups.service(n, svc), k.ownsParent);
+  const resolved = resolveParents(k.kind, ns, spec.parentRefs, (n, svc) => lookups.service(n, svc), k.ownsParent, lookups.linkerdServer && ((n, srv) => lookups.linkerdServer!(n, srv)));
   const parents = parentStatuses(resolved, problems);
   if (k.statusParentRef) parents.forEach((p, i) => (p.parentRef = k.statusParentRef!(resolved[i])));
   const attachments: RouteAttachment[] = [];

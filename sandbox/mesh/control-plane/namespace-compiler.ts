@@ -2,7 +2,7 @@
 // producer/consumer route tables, splits, access rules) plus the status each HTTPRoute should carry.
 import type { KubeObject } from '../../apiserver/store.js';
 import type { CompiledRule, MeshEndpoint, NamespaceConfig, PodInfo, RouteTable, ServiceEntry, ServicePortEntry } from '../config/snapshot.js';
-import { DEFAULT_INBOUND_POLICY, MTLS_ANNOTATION, SIDECAR_CONTAINER_NAME } from '../constants.js';
+import { MTLS_ANNOTATION, SIDECAR_CONTAINER_NAME } from '../constants.js';
 import { spiffeId } from '../identity/spiffe.js';
 import { compileHttpRoute, type CompiledHttpRoute, type RouteLookups, type RouteParentStatus, type ServiceFacts } from './http-route-compiler.js';
 import { compileGrpcRoute } from './grpc-route-compiler.js';
@@ -11,7 +11,8 @@ import { compareEntries, type RankedEntry } from './route-precedence.js';
 import { compileRouteGroup, compileTrafficSplit, compileTrafficTargets } from './smi-compiler.js';
 import { podInboundPolicy, type InboundLayerSource } from './inbound/pod-inbound-policy.js';
 import { smiAccessLayer } from './inbound/smi-access-layer.js';
-import { defaultInboundLayer } from './inbound/default-inbound-layer.js';
+import { compileLinkerdPolicy } from './linkerd/namespace-policy.js';
+import { linkerdInboundLayer } from './linkerd/linkerd-inbound-layer.js';
 import { compileLinkerdHttpRoute, hasOutboundParents } from './linkerd/linkerd-http-route-compiler.js';
 import { linkerdRoutePolicy, NO_LINKERD_POLICY, type LinkerdRoutePolicy } from './linkerd/route-annotations.js';
 import { defaultRulePolicy, withLinkerdPolicy } from './linkerd/route-policy.js';
@@ -101,9 +102,10 @@ export function compileNamespace(
 
   const istio = istioSecurity(name, objs.peerauthentications, objs.istioAuthorizationPolicies, istioRoot, problems);
   const pods = new Map<string, PodInfo>();
+  const linkerd = compileLinkerdPolicy(name, objs, problems);
   const inboundSources: InboundLayerSource[] = [
     ...istio.sources,
-    (p) => defaultInboundLayer(objs.pods.get(p.name)?.metadata.annotations?.[DEFAULT_INBOUND_POLICY] ?? nsAnnotations[DEFAULT_INBOUND_POLICY] ?? ''),
+    (p) => linkerdInboundLayer(p, objs.pods.get(p.name), linkerd, problems),
     (p) => {
       const rules = access.get(p.serviceAccount);
       return rules?.length ? smiAccessLayer(name, p.serviceAccount, rules) : undefined;
@@ -152,6 +154,7 @@ export function compileNamespace(
       const cm = objs.configmaps.get(n);
       return cm ? ((isObj(cm.data) ? cm.data : {}) as Record<string, string>) : undefined;
     },
+    linkerdServer: (ns: string, n: string) => ns === name && objs.linkerdServers.has(n),
   };
   const producer = new Map<string, RankedEntry[]>();
   const consumer = new Map<string, RankedEntry[]>();

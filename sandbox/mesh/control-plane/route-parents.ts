@@ -37,6 +37,8 @@ export interface ResolvedParent {
   ref: ParentRef;
   /** Set when the parent is a Service this mesh attaches the route to (port undefined = every port). */
   service?: { namespace: string; name: string; port?: number };
+  /** Set when the parent is a Linkerd Server (policy.linkerd.io): an inbound route (control-plane/linkerd/). */
+  server?: { namespace: string; name: string };
   /** Why the parentRef is not accepted (reason: a standard RouteConditionReason). */
   problem?: { reason: string; message: string };
 }
@@ -71,13 +73,14 @@ export function resolveParents(
   service: (namespace: string, name: string) => ServiceFacts | undefined,
   /** Only these parentRefs (others belong to another compiler and get no status entry from this one). */
   owns?: (ref: ParentRef) => boolean,
+  linkerdServer?: (namespace: string, name: string) => boolean,
 ): ResolvedParent[] {
   return readParentRefs(parentRefs)
     .filter(({ ref }) => !owns || owns(ref))
-    .map(({ ref, index }) => resolveParent(routeKind, routeNamespace, ref, `spec.parentRefs[${index}]`, service));
+    .map(({ ref, index }) => resolveParent(routeKind, routeNamespace, ref, `spec.parentRefs[${index}]`, service, linkerdServer));
 }
 
-function resolveParent(routeKind: string, routeNs: string, ref: ParentRef, field: string, service: (namespace: string, name: string) => ServiceFacts | undefined): ResolvedParent {
+function resolveParent(routeKind: string, routeNs: string, ref: ParentRef, field: string, service: (namespace: string, name: string) => ServiceFacts | undefined, linkerdServer?: (namespace: string, name: string) => boolean): ResolvedParent {
   const group = ref.group ?? GATEWAY_GROUP;
   const kind = ref.kind ?? 'Gateway';
   const parentNs = ref.namespace ?? routeNs;
@@ -97,6 +100,12 @@ function resolveParent(routeKind: string, routeNs: string, ref: ParentRef, field
       'NoMatchingParent',
       `${kind} "${parentNs}/${ref.name}" is not served: the sandbox has no Gateway controller, only the mesh (GAMMA), which attaches ${routeKind}s to Services — ${serviceExample}`,
     );
+  }
+  if (linkerdServer && group === 'policy.linkerd.io' && kind === 'Server') {
+    // Linkerd's inbound routes: a Server of the route's own namespace (Linkerd's policy controller accepts no other).
+    if (parentNs !== routeNs) return rejected('NotAllowedByListeners', `Server "${parentNs}/${ref.name}" is in another namespace: a route may attach only to Servers of its own namespace`);
+    if (!linkerdServer(parentNs, ref.name)) return rejected('NoMatchingParent', `Server "${parentNs}/${ref.name}" not found: create it, or name an existing Server`);
+    return { ref, server: { namespace: parentNs, name: ref.name } };
   }
   if (!CORE_GROUPS.has(group) || kind !== 'Service') {
     return rejected('UnsupportedValue', `parent kind ${kind} in group ${JSON.stringify(group)} is not supported: the mesh attaches ${routeKind}s to Services only — ${serviceExample}`);
@@ -133,7 +142,7 @@ export function parentStatuses(
       ? { type: 'Accepted', status: 'False', reason: p.problem.reason, message: p.problem.message }
       : route.accepted.length
         ? { type: 'Accepted', status: 'False', reason: route.accepted[0].reason, message: route.accepted.map((x) => x.message).join('; ') }
-        : { type: 'Accepted', status: 'True', reason: 'Accepted', message: attachedMessage };
+        : { type: 'Accepted', status: 'True', reason: 'Accepted', message: p.server ? 'Route is attached to the Linkerd Server (inbound policy)' : attachedMessage };
     const resolved: Condition = route.refs.length
       ? { type: 'ResolvedRefs', status: 'False', reason: route.refs[0].reason, message: route.refs.map((x) => x.message).join('; ') }
       : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'All references resolved' };

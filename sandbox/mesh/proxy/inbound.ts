@@ -193,7 +193,7 @@ export class InboundProxy {
    */
   private refused(socket: Socket, conn: ConnInfo, raw: Socket = socket): boolean {
     const port = (socket as Socket & { meshPort?: number }).meshPort ?? socket.localPort ?? 0;
-    const why = this.policy()?.refuseConnection({ port, tls: conn.tls, peerIdentity: conn.peerIdentity, sourceIP: normalizeIP(socket.remoteAddress) });
+    const why = this.policy()?.refuseConnection({ port, tls: conn.tls, peerIdentity: conn.peerIdentity, sourceIP: normalizeIP(socket.remoteAddress), metrics: this.ctx.metrics.authz, log: this.ctx.log });
     if (!why) return false;
     this.ctx.metrics.tcp.inbound.refused++;
     this.ctx.log(`inbound: refused a connection from ${normalizeIP(socket.remoteAddress)} to port ${port}: ${why}`);
@@ -255,7 +255,10 @@ export class InboundProxy {
       sourceIP: normalizeIP(remoteAddress),
       method: req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
+      query: q < 0 ? '' : url.slice(q + 1),
       headers: req.headers,
+      metrics: this.ctx.metrics.authz,
+      log: this.ctx.log,
       authority: String(req.headers[':authority'] ?? req.headers.host ?? ''),
     });
   }

@@ -3,6 +3,7 @@
 // through prom-client because the same counters also feed the windowed stat view: one set of numbers,
 // updated without a label lookup per request (callers keep the TrafficStats they resolved).
 import { LATENCY_BUCKETS_MS, TrafficStats, type TrafficLabels } from './traffic-stats.js';
+import { AuthzMetrics } from './authz-metrics.js';
 import { RouteMetrics } from './route-metrics.js';
 
 export interface TcpCounters {
@@ -25,6 +26,8 @@ export class ProxyMetrics {
     inbound: { tls: { open: 0, total: 0 }, plain: { open: 0, total: 0 }, refused: 0 },
     outbound: { tls: { open: 0, total: 0 }, plain: { open: 0, total: 0 } },
   };
+  /** Linkerd's inbound policy counters, labelled by server, route and authorization (authz-metrics.ts). */
+  readonly authz = new AuthzMetrics();
   certExpiry = 0;
   certRefreshes = 0;
 
@@ -89,8 +92,8 @@ export class ProxyMetrics {
         lines.push(`tcp_open_total{direction="${dir}",peer="${dir === 'inbound' ? 'src' : 'dst'}",tls="${tls === 'tls' ? 'true' : 'no_identity'}"} ${this.tcp[dir][tls].total}`);
       }
     }
-    lines.push('# HELP inbound_tcp_authz_deny_total Connections the inbound policy refused.', '# TYPE inbound_tcp_authz_deny_total counter');
-    lines.push(`inbound_tcp_authz_deny_total ${this.tcp.inbound.refused}`);
+    // Refusals the Linkerd layer labelled are in the authz series; the rest (Istio, SMI) stay one unlabelled series.
+    lines.push(...this.authz.lines(Math.max(0, this.tcp.inbound.refused - this.authz.total('inbound_tcp_authz_deny_total'))));
     lines.push('# HELP identity_cert_expiration_timestamp_seconds Time when this proxy\'s current certificate expires.', '# TYPE identity_cert_expiration_timestamp_seconds gauge');
     lines.push(`identity_cert_expiration_timestamp_seconds ${this.certExpiry}`);
     lines.push('# HELP identity_cert_refresh_count Number of times this proxy obtained a certificate.', '# TYPE identity_cert_refresh_count counter');

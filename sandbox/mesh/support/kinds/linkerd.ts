@@ -1,5 +1,6 @@
 // Linkerd's policy.linkerd.io kinds: what the sandbox mesh honours.
 import type { KindSupport } from '../support-registry.js';
+import { LINKERD_POLICY_KINDS } from './linkerd-policy.js';
 import { LINKERD_ROUTE_KINDS } from './linkerd-routes.js';
 
-export const LINKERD_KINDS: KindSupport[] = [...LINKERD_ROUTE_KINDS];
+export const LINKERD_KINDS: KindSupport[] = [...LINKERD_ROUTE_KINDS, ...LINKERD_POLICY_KINDS];
