@@ -33,6 +33,7 @@ import { UpstreamPool, type RelayPlan } from './fast-relay.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import type { RequestHead } from './http1-head.js';
 import { OutboundH2 } from './outbound-h2.js';
+import { DestinationClusters, LocalReplyError, type DestinationCluster } from './destination-clusters.js';
 
 /** What metrics and tap need from a request, from node:http or the fast path. */
 export interface RequestInfo {
@@ -52,6 +53,9 @@ export interface Target {
   identity?: string; // expected peer identity when mTLS is used
   /** The rule's backendRef chosen (absent for a direct pod address). */
   backend?: CompiledBackend;
+  /** The destination's DestinationRule cluster (circuit breaker, outlier detection), and how many endpoints it has. */
+  cluster?: DestinationCluster;
+  endpointCount?: number;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -66,6 +70,8 @@ export class OutboundProxy {
   readonly pool: UpstreamPool;
   /** The HTTP/2 path, made on the first h2c connection. */
   private h2?: OutboundH2;
+  /** Destinations a DestinationRule gives a trafficPolicy (destination-clusters.ts). */
+  readonly clusters: DestinationClusters;
 
   constructor(readonly ctx: ProxyContext) {
     // Outbound connections leave from the pod IP so the peer's proxy knows which pod is calling.
@@ -76,6 +82,11 @@ export class OutboundProxy {
       const gen = (s as Socket & { meshGeneration?: number }).meshGeneration;
       return gen === undefined || gen === ctx.identity()?.generation;
     });
+    this.clusters = new DestinationClusters(
+      ctx.metrics.envoy,
+      { tls: () => new MeshTlsAgent(ctx.identity, ctx.podIP, ctx.network.checkDial), plain: () => plainAgent(ctx.podIP, ctx.network.checkDial) },
+      ctx.balancer,
+    );
   }
 
   close(): void {
@@ -83,6 +94,7 @@ export class OutboundProxy {
     this.agent.destroy();
     this.pool.destroy();
     this.h2?.close();
+    this.clusters.close();
   }
 
   /** After a certificate rotation: idle connections made with the old certificate are closed. */
@@ -90,6 +102,7 @@ export class OutboundProxy {
     retireOldConnections(this.tlsAgent, generation);
     this.pool.prune();
     this.h2?.onCertificateRotated();
+    this.clusters.onCertificateRotated(generation);
   }
 
   /**
@@ -125,6 +138,7 @@ export class OutboundProxy {
       rule = { label: '', kind: 'default', routeNamespace: '', routeName: '', backends: [], totalWeight: 0 };
     }
     if (rule.reject || rule.fault || rule.retry || rule.requestHeaders || rule.responseHeaders || rule.requestTimeoutMs || rule.backendTimeoutMs || hasRoutingFilters(rule)) return undefined;
+    if (dest.kind === 'service' && this.needsSlowPath(snap, dest, rule)) return undefined;
     const target = this.pickTarget(snap, dest, rule);
     if (target instanceof AttemptError) return undefined;
     return new OutboundPlan(this, head, start, dest, rule, target);
@@ -264,16 +278,20 @@ export class OutboundProxy {
         sendHeaders = h;
         if (own.mirrors && attempt === 1 && body !== 'stream') this.mirror(snap, own.mirrors, req.method ?? 'GET', sendPath, h, body);
       }
+      // Envoy's max_retries circuit breaker: a retry over the cluster's budget is not made.
+      const retryDone = attempt > 1 ? target.cluster?.breaker?.startRetry() : undefined;
+      if (attempt > 1 && target.cluster?.breaker && !retryDone) break;
       const done = this.ctx.balancer.start(target.endpoint);
       const sent = performance.now();
       try {
-        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, tryTimeoutMs(rule), (r) => (inFlight = r));
+        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, tryTimeoutMs(rule), (r) => (inFlight = r)).finally(() => retryDone?.());
         done(performance.now() - sent);
         if (timedOut || res.destroyed) {
           upstream.resume();
           return;
         }
         const status = upstream.statusCode ?? 502;
+        target.cluster?.observe(target.endpoint, status, target.endpointCount ?? 1);
         if (attempt < maxAttempts && retriesStatus(rule.retry!, status, grpcStatusOf(upstream.headers['grpc-status']))) {
           upstream.resume(); // drain so the pooled connection can be reused
           lastError = new AttemptError(status, `upstream answered ${status}`, true);
@@ -299,14 +317,20 @@ export class OutboundProxy {
       } catch (err) {
         done(performance.now() - sent);
         if (timedOut) return;
+        if (err instanceof LocalReplyError) {
+          lastError = err; // the circuit breaker's overflow: never retried (Envoy marks it x-envoy-overloaded)
+          break;
+        }
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
+        // Local-origin failures count for outlier detection as Envoy maps them: 504 a timeout, 503 the rest.
+        target.cluster?.observe(target.endpoint, lastError.status === 504 ? 504 : 503, target.endpointCount ?? 1);
         if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
       }
     }
     clearTimeout(deadline);
     if (timedOut || res.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
-    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget);
+    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e instanceof LocalReplyError ? e : undefined);
   }
 
   /** One endpoint for an attempt (also used by the HTTP/2 path, outbound-h2.ts). */
@@ -323,8 +347,21 @@ export class OutboundProxy {
     const port = svc.ports.find((p) => p.port === portNumber);
     if (!port) return new AttemptError(500, `backend Service ${backend.namespace}/${backend.service} has no port ${portNumber}`, false);
     if (port.endpoints.length === 0) return new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true);
-    const endpoint = this.ctx.balancer.pick(port.endpoints);
-    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod), backend };
+    const cluster = this.clusters.resolve(snap, this.ctx.namespace, svc.namespace, svc.name, portNumber, backend.subset);
+    const endpoint = cluster ? cluster.pick(port.endpoints) : this.ctx.balancer.pick(port.endpoints);
+    if (endpoint instanceof AttemptError) return endpoint;
+    // DestinationRule `tls.mode: DISABLE`: plaintext to the destination's sidecar, as the mTLS opt-out does.
+    const identity = cluster?.tlsDisabled ? undefined : this.peerIdentity(endpoint.pod);
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity, backend, cluster, endpointCount: port.endpoints.length };
+  }
+
+  /** Whether a backend of the rule has a circuit breaker or outlier detection (state the fast path does not keep). */
+  private needsSlowPath(snap: MeshSnapshot, dest: Extract<Destination, { kind: 'service' }>, rule: CompiledRule): boolean {
+    if (rule.backends.length === 0) return !!this.clusters.resolve(snap, this.ctx.namespace, dest.service.namespace, dest.service.name, dest.port.port, undefined)?.needsSlowPath;
+    for (const b of rule.backends) {
+      if (this.clusters.resolve(snap, this.ctx.namespace, b.namespace, b.service, b.port || dest.port.port, b.subset)?.needsSlowPath) return true;
+    }
+    return false;
   }
 
   /** A RequestRedirect: the proxy answers itself, with the Location request-filters.ts composes. */
@@ -397,30 +434,50 @@ export class OutboundProxy {
         agent: target.identity ? this.tlsAgent : this.agent,
         meshIdentity: target.identity,
       };
-      const upstream = httpRequest(options);
-      onRequest(upstream);
-      let timer: NodeJS.Timeout | undefined;
-      if (timeoutMs) {
-        timer = setTimeout(() => upstream.destroy(new AttemptError(504, `backend request timeout of ${timeoutMs}ms exceeded`, true)), timeoutMs);
+      const breaker = target.cluster?.breaker ? target.cluster : undefined;
+      if (breaker) {
+        // Through the destination's circuit breaker: sent now, later (queued for a connection), or refused.
+        const overflow = breaker.sendHttp1(options, (agent) => this.send({ ...options, agent }, req, body, timeoutMs, onRequest, resolve, reject));
+        if (overflow) reject(overflow);
+        return;
       }
-      upstream.once('response', (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      upstream.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      if (body === 'stream') req.pipe(upstream);
-      else upstream.end(body);
+      this.send(options, req, body, timeoutMs, onRequest, resolve, reject);
     });
   }
 
-  private finish(req: IncomingMessage & RequestInfo, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined): void {
+  private send(
+    options: RequestOptions & MeshRequestOptions,
+    req: IncomingMessage,
+    body: Buffer | 'stream' | undefined,
+    timeoutMs: number | undefined,
+    onRequest: (r: ReturnType<typeof httpRequest>) => void,
+    resolve: (r: IncomingMessage) => void,
+    reject: (err: Error) => void,
+  ): ReturnType<typeof httpRequest> {
+    const upstream = httpRequest(options);
+    onRequest(upstream);
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs) {
+      timer = setTimeout(() => upstream.destroy(new AttemptError(504, `backend request timeout of ${timeoutMs}ms exceeded`, true)), timeoutMs);
+    }
+    upstream.once('response', (r) => {
+      clearTimeout(timer);
+      resolve(r);
+    });
+    upstream.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    if (body === 'stream') req.pipe(upstream);
+    else upstream.end(body);
+    return upstream;
+  }
+
+  private finish(req: IncomingMessage & RequestInfo, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, local?: LocalReplyError): void {
     if (res.headersSent || res.destroyed) {
       res.destroy();
     } else {
-      proxyError(res, status, reason);
+      proxyError(res, status, reason, local?.body, local?.headers);
     }
     req.resume();
     this.record(req, start, status, reason, dest, route, target);

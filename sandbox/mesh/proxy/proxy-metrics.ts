@@ -3,6 +3,7 @@
 // through prom-client because the same counters also feed the windowed stat view: one set of numbers,
 // updated without a label lookup per request (callers keep the TrafficStats they resolved).
 import { LATENCY_BUCKETS_MS, TrafficStats, type TrafficLabels } from './traffic-stats.js';
+import { EnvoyClusterStats } from './envoy-cluster-stats.js';
 
 export interface TcpCounters {
   open: number;
@@ -24,6 +25,8 @@ export class ProxyMetrics {
   };
   certExpiry = 0;
   certRefreshes = 0;
+  /** Envoy-named per-cluster counters of DestinationRule destinations (circuit breakers, outlier detection). */
+  readonly envoy = new EnvoyClusterStats();
 
   /** The stats for a traffic key; callers cache the result per route/destination to skip this lookup. */
   statsFor(labels: TrafficLabels): TrafficStats {
@@ -92,7 +95,7 @@ export class ProxyMetrics {
     lines.push(`identity_cert_expiration_timestamp_seconds ${this.certExpiry}`);
     lines.push('# HELP identity_cert_refresh_count Number of times this proxy obtained a certificate.', '# TYPE identity_cert_refresh_count counter');
     lines.push(`identity_cert_refresh_count ${this.certRefreshes}`);
-    return lines.join('\n') + '\n';
+    return lines.join('\n') + '\n' + this.envoy.prometheusText();
   }
 
   tcpOpen(): number {
