@@ -129,6 +129,16 @@ function compileOutlierDetection(raw: unknown, where: string, problems: string[]
         if (n !== undefined) out[key] = n;
         break;
       }
+      case 'consecutiveErrors': {
+        // Deprecated (Istio's circuit-breaking task still writes it): Istio maps it to consecutive gateway errors
+        // and turns the 5xx detector off (pilot cluster_traffic_policy.go, istio/api#617).
+        const n = count(value, at, problems);
+        if (n !== undefined && n > 0) {
+          out.consecutiveGatewayErrors = n;
+          if (!('consecutive5xxErrors' in raw)) out.consecutive5xxErrors = 0;
+        }
+        break;
+      }
       case 'interval':
       case 'baseEjectionTime': {
         const ms = duration(value, at, problems);

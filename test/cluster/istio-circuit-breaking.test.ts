@@ -1,0 +1,115 @@
+// Istio's "Circuit Breaking" task (istio.io/latest/docs/tasks/traffic-management/circuit-breaking) with the real
+// kubectl: samples/httpbin/httpbin.yaml and samples/httpbin/sample-client/fortio-deploy.yaml applied unchanged in an
+// injected namespace, the task's DestinationRule taken verbatim from the heredoc in istio.io's snips.sh
+// (maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1), then fortio run as the task runs it:
+// `-c 2 -qps 0 -n 20` gets some 503s, counted as upstream_rq_pending_overflow in the fortio sidecar's Envoy-named
+// stats; one connection at a time (`-c 1`) gets none.
+//
+// RUN AFTER MERGE: this needs DestinationRules registered by the control plane (the DestinationRule host/subsets
+// branch fills NamespaceConfig.destinationRules); on the traffic-policy branch alone the rule is not compiled and the
+// test fails at "the DestinationRule reaches the fortio sidecar".
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
+
+const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream');
+const SNIPS = readFileSync(join(UPSTREAM, 'istio-io', 'circuit-breaking-snips.sh'), 'utf8');
+
+/** The body of a snip function: `snip_name() {\n…\n}`. */
+function snip(name: string): string {
+  const m = SNIPS.match(new RegExp(`^${name}\\(\\) \\{\\n([\\s\\S]*?)\\n\\}$`, 'm'));
+  assert.ok(m, `snips.sh has ${name}`);
+  return m[1];
+}
+
+/** The heredoc a snip feeds to `kubectl apply -f - <<EOF`. */
+function heredoc(name: string): string {
+  const m = snip(name).match(/<<EOF\n([\s\S]*?)\nEOF$/);
+  assert.ok(m, `${name} has a heredoc`);
+  return m[1] + '\n';
+}
+
+/** A task command line run by bash on the host, FORTIO_POD set, KUBECONFIG pointing at the sandbox. */
+function hostShell(c: ClusterFixture, line: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('bash', ['-o', 'pipefail', '-c', line], { timeout: 60_000, env: { PATH: process.env.PATH ?? '/usr/bin', HOME: c.dir, KUBECONFIG: c.kubeconfig, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: unknown }).code) || 1 : 0, stdout, stderr }),
+    );
+  });
+}
+
+const codes = (report: string) => Object.fromEntries([...report.matchAll(/^Code\s+(-?\d+) : (\d+) \(([\d.]+) %\)$/gm)].map((m) => [m[1], Number(m[2])]));
+
+let c: ClusterFixture;
+let fortioPod: string;
+
+before(async () => {
+  c = await startCluster();
+  await kubectlOk(c, ['label', 'namespace', 'default', 'istio-injection=enabled']);
+  await kubectlOk(c, ['apply', '-f', join(UPSTREAM, 'istio', 'httpbin.yaml'), '-f', join(UPSTREAM, 'istio', 'fortio-deploy.yaml')]);
+  await kubectlOk(c, ['wait', '--for=condition=Ready', 'pods', '--all', '--timeout=60s'], undefined, 70_000);
+  // snip_adding_a_client_3's first line, as written.
+  const lookup = snip('snip_adding_a_client_3').split('\n')[0].replace(/^FORTIO_POD=\$\((.*)\)$/, '$1');
+  fortioPod = (await hostShell(c, lookup)).stdout.trim();
+  assert.match(fortioPod, /^fortio-deploy-/);
+});
+
+after(async () => {
+  await c?.close();
+});
+
+const stats = async () => (await hostShell(c, `kubectl get --raw "/api/v1/namespaces/default/pods/$FORTIO_POD:4191/proxy/stats" | grep httpbin | grep pending`, { FORTIO_POD: fortioPod })).stdout;
+const overflow = (text: string) => Number(text.match(/^cluster\.outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local\.upstream_rq_pending_overflow: (\d+)$/m)?.[1] ?? NaN);
+
+test("the task's DestinationRule applies as written; fortio's -curl reaches httpbin through the sidecars", async () => {
+  const applied = await c.kubectl(['apply', '-f', '-'], { input: heredoc('snip_configuring_the_circuit_breaker_1') });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(applied.stdout.trim(), 'destinationrule.networking.istio.io/httpbin created');
+
+  const curl = await hostShell(c, snip('snip_adding_a_client_3').split('\n')[1], { FORTIO_POD: fortioPod });
+  assert.equal(curl.code, 0, curl.stderr);
+  assert.match(curl.stderr, /^HTTP\/1\.1 200 OK\r$/m, 'the response head on stderr, as fortio curl prints it');
+  assert.match(curl.stdout, /"User-Agent":\s*\[\s*"fortio\.org\/fortio-/, "httpbin echoes fortio's User-Agent");
+
+  await waitFor('the DestinationRule reaches the fortio sidecar (its Envoy cluster shows in /stats)', async () => {
+    await hostShell(c, snip('snip_adding_a_client_3').split('\n')[1], { FORTIO_POD: fortioPod });
+    return /upstream_rq_pending_total: [1-9]/.test(await stats());
+  }, { timeoutMs: 10_000, intervalMs: 200 });
+});
+
+test('fortio -c 2 -qps 0 -n 20: some requests are refused with 503 and counted as pending overflow', async () => {
+  const before = overflow(await stats());
+  const run = await hostShell(c, snip('snip_tripping_the_circuit_breaker_1'), { FORTIO_POD: fortioPod });
+  assert.equal(run.code, 0, run.stderr);
+  const report = run.stdout + run.stderr;
+  assert.match(report, /^Starting at max qps with 2 thread\(s\) \[gomax \d+\] for exactly 20 calls \(10 per thread \+ 0\)$/m);
+  assert.match(report, /^Sockets used: \d+ \(for perfect keepalive, would be 2\)$/m);
+  assert.match(report, /^# target 99% [\d.e-]+$/m);
+  const got = codes(report);
+  assert.equal((got['200'] ?? 0) + (got['503'] ?? 0), 20, report);
+  if (process.env.SHOW_FORTIO) console.log(report);
+  assert.ok(got['503'] > 0, `some 503s (circuit breaker overflow): ${JSON.stringify(got)}\n${report}`);
+  assert.ok(got['200'] > 0, `and some 200s: ${JSON.stringify(got)}`);
+  assert.match(report, /"msg":"Non ok http code","code":503,"status":"HTTP\/1\.1 503"/);
+  const text = await stats();
+  assert.match(text, /^cluster\.outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local\.upstream_rq_pending_overflow: \d+$/m);
+  assert.equal(overflow(text) - before, got['503'], `every 503 is an overflow:\n${text}`);
+
+  const metrics = await hostShell(c, `kubectl get --raw "/api/v1/namespaces/default/pods/$FORTIO_POD:4191/proxy/metrics" | grep '^envoy_cluster_upstream_rq_pending_overflow'`, { FORTIO_POD: fortioPod });
+  assert.match(metrics.stdout, new RegExp(`^envoy_cluster_upstream_rq_pending_overflow\\{cluster_name="outbound\\|8000\\|\\|httpbin\\.default\\.svc\\.cluster\\.local"\\} ${overflow(text)}$`, 'm'));
+});
+
+test('one connection at a time (-c 1) is never refused', async () => {
+  const before = overflow(await stats());
+  const line = snip('snip_tripping_the_circuit_breaker_1').replace('-c 2', '-c 1');
+  const run = await hostShell(c, line, { FORTIO_POD: fortioPod });
+  assert.equal(run.code, 0, run.stderr);
+  const report = run.stdout + run.stderr;
+  assert.deepEqual(codes(report), { '200': 20 }, report);
+  assert.match(report, /^Code 200 : 20 \(100\.0 %\)$/m);
+  assert.equal(overflow(await stats()), before);
+});
