@@ -75,6 +75,18 @@ export const SESSION_QUOTA_HARD: Record<string, string> = {
   'count/trafficsplits.split.smi-spec.io': '30',
   'count/traffictargets.access.smi-spec.io': '30',
   'count/httproutegroups.specs.smi-spec.io': '30',
+  'count/virtualservices.networking.istio.io': '30',
+  'count/destinationrules.networking.istio.io': '30',
+  'count/sidecars.networking.istio.io': '10',
+  'count/peerauthentications.security.istio.io': '10',
+  'count/authorizationpolicies.security.istio.io': '30',
+  'count/requestauthentications.security.istio.io': '10',
+  'count/servers.policy.linkerd.io': '30',
+  'count/serverauthorizations.policy.linkerd.io': '30',
+  'count/authorizationpolicies.policy.linkerd.io': '30',
+  'count/meshtlsauthentications.policy.linkerd.io': '30',
+  'count/networkauthentications.policy.linkerd.io': '30',
+  'count/httproutes.policy.linkerd.io': '30',
   // Sandbox extension: total ConfigMap + Secret data. A real cluster's quota controller ignores the name; etcd's
   // object size limit and the counts above bound it there.
   'mesh.playground.dev/configmap-secret-bytes': '2Mi',

@@ -3,11 +3,8 @@
 // injected namespace, the task's DestinationRule taken verbatim from the heredoc in istio.io's snips.sh
 // (maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1), then fortio run as the task runs it:
 // `-c 2 -qps 0 -n 20` gets some 503s, counted as upstream_rq_pending_overflow in the fortio sidecar's Envoy-named
-// stats; one connection at a time (`-c 1`) gets none.
-//
-// RUN AFTER MERGE: this needs DestinationRules registered by the control plane (the DestinationRule host/subsets
-// branch fills NamespaceConfig.destinationRules); on the traffic-policy branch alone the rule is not compiled and the
-// test fails at "the DestinationRule reaches the fortio sidecar".
+// stats; one connection at a time (`-c 1`) gets none. (The task's `pilot-agent request GET stats` in the
+// `istio-proxy` container is read here through the pods proxy from the sidecar's admin port instead.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -17,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { kubectlOk, startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
 const UPSTREAM = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream');
-const SNIPS = readFileSync(join(UPSTREAM, 'istio-io', 'circuit-breaking-snips.sh'), 'utf8');
+const SNIPS = readFileSync(join(UPSTREAM, 'istio-io', 'circuit-breaking', 'snips.sh'), 'utf8');
 
 /** The body of a snip function: `snip_name() {\n…\n}`. */
 function snip(name: string): string {

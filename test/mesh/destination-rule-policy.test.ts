@@ -1,15 +1,12 @@
 // DestinationRule traffic policies through real sidecars (real sockets, real mTLS): Istio's circuit-breaking
 // settings overflow concurrent requests with Envoy's 503, outlier detection ejects a failing endpoint, ROUND_ROBIN
-// alternates, tls DISABLE sends plaintext. The rule is compiled by compileTrafficPolicy() and put into the
-// namespace's config directly (INJECTED: DestinationRule registration in the control plane belongs to the
-// DestinationRule host/subsets work; once it is merged, test/cluster/istio-circuit-breaking.test.ts covers the
-// same through `kubectl apply`).
+// alternates, tls DISABLE sends plaintext. DestinationRules are applied through the API and compiled by the
+// control plane (test/cluster/istio-circuit-breaking.test.ts does the same with the real kubectl and fortio).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { get, type IncomingMessage, type ServerResponse } from 'node:http';
 import { MeshHarness, whoami, type TestPod } from './harness.js';
 import { SIDECAR_ADMIN_PORT } from '../../sandbox/mesh/constants.js';
-import { compileTrafficPolicy } from '../../sandbox/mesh/control-plane/istio/traffic-policy-compiler.js';
 import { OVERFLOW_BODY } from '../../sandbox/mesh/proxy/circuit-breaker.js';
 
 let h: MeshHarness;
@@ -35,19 +32,15 @@ const untilParked = async (n: number) => {
   assert.equal(parked.length, n, `${n} request(s) reached the backend`);
 };
 
-function injectRule(service: string, trafficPolicy: unknown, subsets: { name: string; labels: Record<string, string> }[] = []): void {
-  const problems: string[] = [];
-  const policy = compileTrafficPolicy(trafficPolicy, 'spec.trafficPolicy', problems);
-  assert.deepEqual(problems, []);
-  const ns = h.cp.snapshot.namespaces.get('default');
-  assert.ok(ns, 'namespace compiled');
-  ns.destinationRules.set(`default/${service}`, {
-    namespace: 'default',
-    name: service,
-    host: { namespace: 'default', service },
-    policy,
-    subsets: new Map(subsets.map((s) => [s.name, { labels: s.labels }])),
+async function applyRule(service: string, trafficPolicy: unknown, subsets: { name: string; labels: Record<string, string> }[] = []): Promise<void> {
+  h.apply('networking.istio.io', 'destinationrules', {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { name: service, namespace: 'default' },
+    spec: { host: service, trafficPolicy, ...(subsets.length ? { subsets } : {}) },
   });
+  await h.cp.settled();
+  assert.ok(h.cp.snapshot.namespaces.get('default')?.destinationRules.get(`default/${service}`), 'the rule is compiled');
 }
 
 function admin(pod: TestPod, path: string): Promise<string> {
@@ -87,7 +80,7 @@ after(async () => {
 const CLUSTER = 'outbound|8000||httpbin.default.svc.cluster.local';
 
 test("Istio's circuit-breaking policy: one connection, one pending request; the rest overflow with Envoy's 503 at once", async () => {
-  injectRule('httpbin', {
+  await applyRule('httpbin', {
     connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
     outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
   });
@@ -133,7 +126,7 @@ test('one request at a time (fortio -c 1) never overflows', async () => {
 });
 
 test('outlier detection ejects the endpoint that answered 5xx; traffic goes to the healthy one', async () => {
-  injectRule('flaky', { loadBalancer: { simple: 'ROUND_ROBIN' }, outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 50 } });
+  await applyRule('flaky', { loadBalancer: { simple: 'ROUND_ROBIN' }, outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 50 } });
   const replies = [];
   for (let i = 0; i < 10; i++) replies.push(await h.send(client, 'flaky:8000', '/'));
   const failures = replies.filter((r) => r.status !== 200);
@@ -144,7 +137,7 @@ test('outlier detection ejects the endpoint that answered 5xx; traffic goes to t
 });
 
 test('every endpoint ejected: 503 "no healthy upstream" without calling any (Istio sets no panic threshold)', async () => {
-  injectRule('lonely', { outlierDetection: { consecutive5xxErrors: 1, baseEjectionTime: '3m', maxEjectionPercent: 100 } });
+  await applyRule('lonely', { outlierDetection: { consecutive5xxErrors: 1, baseEjectionTime: '3m', maxEjectionPercent: 100 } });
   const first = await h.send(client, 'lonely:8000', '/');
   assert.equal(first.status, 503);
   assert.equal(first.body, 'down\n', "the app's own 503");
@@ -154,14 +147,14 @@ test('every endpoint ejected: 503 "no healthy upstream" without calling any (Ist
 });
 
 test('ROUND_ROBIN alternates; tls DISABLE sends plaintext (no client identity reaches the app)', async () => {
-  injectRule('echo', { loadBalancer: { simple: 'ROUND_ROBIN' } });
+  await applyRule('echo', { loadBalancer: { simple: 'ROUND_ROBIN' } });
   const pods: string[] = [];
   for (let i = 0; i < 6; i++) pods.push(JSON.parse((await h.send(client, 'echo:8000', '/')).body).pod);
   for (let i = 2; i < 6; i++) assert.equal(pods[i], pods[i - 2], `strict alternation: ${pods.join(',')}`);
   assert.notEqual(pods[0], pods[1]);
   const mtls = JSON.parse((await h.send(client, 'echo:8000', '/')).body);
   assert.equal(mtls.headers['l5d-client-id'], 'spiffe://cluster.local/ns/default/sa/fortio', 'mTLS by default');
-  injectRule('echo', { tls: { mode: 'DISABLE' } });
+  await applyRule('echo', { tls: { mode: 'DISABLE' } });
   const plain = await h.send(client, 'echo:8000', '/', { headers: { 'x-mesh-debug': '1' } });
   assert.equal(JSON.parse(plain.body).headers['l5d-client-id'], undefined);
   assert.equal(plain.headers['x-mesh-peer-identity'], undefined);

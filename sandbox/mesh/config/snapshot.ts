@@ -61,6 +61,20 @@ export interface CompiledMatch {
   query: ValueMatch[];
   /** SMI HTTPRouteGroup matches (any one must match), used by TrafficSplit `matches`. */
   smi?: HttpRouteGroupMatch[];
+  /** Istio VirtualService conditions the Gateway API has no field for (checked by proxy/istio-match.ts). */
+  istio?: IstioMatchConditions;
+}
+
+/** Istio HTTPMatchRequest conditions beyond path, method, headers and query (all must hold). */
+export interface IstioMatchConditions {
+  /** `method: {prefix|regex}` (an exact method is CompiledMatch.method). */
+  methodRegex?: RegExp;
+  /** `withoutHeaders`: the request matches only if it matches none of these (an absent header matches none). */
+  withoutHeaders?: ValueMatch[];
+  /** `sourceLabels`: the calling pod carries every one of these labels. */
+  sourceLabels?: Record<string, string>;
+  /** `sourceNamespace`: the calling pod's namespace. */
+  sourceNamespace?: string;
 }
 
 export interface HeaderModifier {
@@ -70,7 +84,11 @@ export interface HeaderModifier {
 }
 
 export interface FaultSpec {
-  abort?: { status: number; percentage: number };
+  /**
+   * `body`: what the proxy answers (Envoy's fault filter sends `fault filter abort`); absent = the sandbox's reason.
+   * `grpcStatus`: for a gRPC call, the grpc-status of the trailers-only answer instead of one mapped from `status`.
+   */
+  abort?: { status: number; percentage: number; body?: string; grpcStatus?: number };
   delay?: { ms: number; percentage: number };
 }
 
@@ -100,6 +118,8 @@ export interface MirrorSpec {
   namespace: string;
   service: string;
   port: number;
+  /** A DestinationRule subset name (Istio `mirror.subset`): copies go only to the subset's endpoints. */
+  subset?: string;
   numerator: number;
   denominator: number;
 }

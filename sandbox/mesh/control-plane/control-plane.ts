@@ -8,6 +8,7 @@ import type { MeshSnapshot, NamespaceConfig, PodInfo, ServiceEntry } from '../co
 import { SandboxCA, type IssuedCertificate } from '../identity/ca.js';
 import type { IdentityIssuer } from '../identity/workload-identity.js';
 import { TapHub } from '../tap.js';
+import { writeVirtualServiceStatus } from './istio/virtual-service-status.js';
 import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
 import { writeRouteStatus } from './route-status.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
@@ -81,6 +82,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private unwatch: (() => void)[] = [];
   private httpRouteType?: ResourceType;
   private grpcRouteType?: ResourceType;
+  private virtualServiceType?: ResourceType;
   private stopped = false;
   /** SMI/route problems of the last compile per namespace (shown by diagnostics; never fatal). */
   readonly problems = new Map<string, string[]>();
@@ -191,6 +193,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       }
       if (w.kind === 'httproutes') this.httpRouteType = type;
       if (w.kind === 'grpcroutes') this.grpcRouteType = type;
+      if (w.kind === 'virtualservices') this.virtualServiceType = type;
       this.unwatch.push(this.api.watch(type, undefined, undefined, (e) => this.onEvent(w.kind, e)));
     }
   }
@@ -248,6 +251,10 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         for (const [name, parents] of result.grpcRouteStatus) {
           const route = objs.grpcroutes.get(name);
           if (route && this.grpcRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.grpcRouteType!, route, parents));
+        }
+        for (const [name, report] of result.virtualServiceReports) {
+          const vs = objs.virtualservices.get(name);
+          if (vs && this.virtualServiceType) statusWrites.push(() => writeVirtualServiceStatus(this.api, this.virtualServiceType!, vs, report));
         }
       } catch (err) {
         // A compile bug must not take the mesh down: keep serving the namespace's last good config.

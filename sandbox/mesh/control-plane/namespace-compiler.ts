@@ -12,6 +12,8 @@ import { compileRouteGroup, compileTrafficSplit, compileTrafficTargets } from '.
 import { podInboundPolicy, type InboundLayerSource } from './inbound/pod-inbound-policy.js';
 import { smiAccessLayer } from './inbound/smi-access-layer.js';
 import { defaultInboundLayer } from './inbound/default-inbound-layer.js';
+import { attachVirtualServices, type VirtualServiceReport } from './istio/virtual-service-tables.js';
+import { compileDestinationRules } from './istio/destination-rule-compiler.js';
 
 /** The objects of one namespace, by kind then name (what the control plane's watches keep). */
 export interface NamespaceObjects {
@@ -45,6 +47,8 @@ export interface NamespaceCompileResult {
   routeStatus: Map<string, RouteParentStatus[]>;
   /** The same for GRPCRoutes. */
   grpcRouteStatus: Map<string, RouteParentStatus[]>;
+  /** What became of each VirtualService, by name (written to its status). */
+  virtualServiceReports: Map<string, VirtualServiceReport>;
   /** Namespaces the HTTPRoutes here depend on (parents and backends elsewhere). */
   dependsOn: Set<string>;
   problems: string[];
@@ -181,19 +185,25 @@ export function compileNamespace(
     else splits.set(compiled.apex, compiled.table);
   }
 
+  const producerRoutes = tables(producer);
+  const consumerRoutes = tables(consumer);
+  // Istio: VirtualServices after the Gateway API routes (which win on a Service port both attach to).
+  const virtualServiceReports = attachVirtualServices(name, objs.virtualservices.values(), lookups, { producer: producerRoutes, consumer: consumerRoutes }, problems, dependsOn);
+  const destinationRules = compileDestinationRules(objs.destinationrules.values(), lookups, problems, dependsOn);
+
   const config: NamespaceConfig = {
     name,
     labels: objs.namespace?.metadata.labels ?? {},
     annotations: nsAnnotations,
     services,
     pods,
-    producerRoutes: tables(producer),
-    consumerRoutes: tables(consumer),
+    producerRoutes,
+    consumerRoutes,
     splits,
     access,
-    destinationRules: new Map(),
+    destinationRules,
   };
-  return { config, routeStatus, grpcRouteStatus, dependsOn, problems };
+  return { config, routeStatus, grpcRouteStatus, virtualServiceReports, dependsOn, problems };
 }
 
 /**

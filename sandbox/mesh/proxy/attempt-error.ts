@@ -5,6 +5,8 @@ export class AttemptError extends Error {
     readonly status: number,
     message: string,
     readonly retryable: boolean,
+    /** The body the caller gets when this is the last attempt (e.g. Envoy's `no healthy upstream`); else the message. */
+    readonly body?: string,
   ) {
     super(message);
   }

@@ -13,7 +13,8 @@ import { CircuitBreaker, OVERFLOW_BODY, OVERLOADED_HEADER, UNLIMITED, type Break
 import { destinationRuleFor, trafficPolicyFor } from './destination-rules.js';
 import type { EnvoyClusterStats } from './envoy-cluster-stats.js';
 import { LoadBalancerChoice } from './load-balancer-choice.js';
-import { NO_HEALTHY_UPSTREAM, OutlierDetector } from './outlier-detector.js';
+import { OutlierDetector } from './outlier-detector.js';
+import { NO_HEALTHY_UPSTREAM } from './subset-endpoints.js';
 import { retireOldConnections, type MeshRequestOptions, type MeshTlsAgent } from './upstream-pool.js';
 
 /** Clusters with their own state one sidecar keeps; past it the least recently made is closed. */
@@ -31,10 +32,10 @@ export class LocalReplyError extends AttemptError {
   constructor(
     status: number,
     message: string,
-    readonly body: string,
+    body: string,
     readonly headers: Record<string, string>,
   ) {
-    super(status, message, false);
+    super(status, message, false, body);
   }
 }
 

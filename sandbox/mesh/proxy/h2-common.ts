@@ -99,7 +99,7 @@ export function respondProxyErrorH2(stream: ServerHttp2Stream, request: Incoming
   const header = reason.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512); // header values must be visible ASCII
   if (isGrpc(request)) {
     stream.respond(
-      { ...extra, ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(grpcStatusForHttp(status)), 'grpc-message': encodeGrpcMessage(reason), [PROXY_ERROR_HEADER]: header },
+      { ...extra, ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(extra['grpc-status'] ?? grpcStatusForHttp(status)), 'grpc-message': encodeGrpcMessage(reason), [PROXY_ERROR_HEADER]: header },
       { endStream: true },
     );
     return;

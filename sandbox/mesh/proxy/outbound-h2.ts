@@ -15,8 +15,9 @@ import { requestDestination, type Destination } from './destination.js';
 import { AttemptError, applyModifier, describeService, grpcStatusOf, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
 import { failureOf, retriesFailure, retriesStatus, tryTimeoutMs } from './retry-policy.js';
 import { defaultRule, matchRule, tableFor } from './route-matcher.js';
-import { forwardableH2Headers, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
+import { forwardableH2Headers, isGrpc, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
 import type { MeshTlsAgent } from './upstream-pool.js';
+import { subsetEndpoints } from './subset-endpoints.js';
 
 type Body = Buffer | ServerHttp2Stream | undefined;
 
@@ -77,7 +78,7 @@ export class OutboundH2 {
       const table = tableFor(snap, this.proxy.ctx.namespace, dest.service, dest.port.port);
       const q = url.indexOf('?');
       const matched = table
-        ? matchRule(table, dest.port.port, { method, path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), headers })
+        ? matchRule(table, dest.port.port, { client: this.proxy.clientFacts(snap), method, path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), headers })
         : defaultRule(dest.service);
       if (!matched) return this.fail(stream, headers, info, start, 404, `no route of ${dest.service.namespace}/${dest.service.name} matches ${method} ${url}`, dest, '', undefined);
       rule = matched;
@@ -95,7 +96,10 @@ export class OutboundH2 {
     if (rule.fault) {
       const { abort, delay } = rule.fault;
       if (delay && Math.random() * 100 < delay.percentage) await sleep(delay.ms);
-      if (abort && Math.random() * 100 < abort.percentage) return this.fail(stream, headers, info, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined);
+      if (abort && Math.random() * 100 < abort.percentage) {
+        const extra = abort.grpcStatus !== undefined && isGrpc(headers) ? { 'grpc-status': String(abort.grpcStatus) } : {};
+        return this.fail(stream, headers, info, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, abort.body, extra);
+      }
     }
 
     if (rule.redirect) return this.redirect(stream, headers, info, start, dest, rule, rule.redirect, rule.responseHeaders);
@@ -192,7 +196,7 @@ export class OutboundH2 {
     clearTimeout(deadline);
     if (timedOut || stream.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
-    this.fail(stream, headers, info, start, e.status, e.message, dest, rule.label, lastTarget);
+    this.fail(stream, headers, info, start, e.status, e.message, dest, rule.label, lastTarget, e.body);
   }
 
   private attempt(target: Target, headers: OutgoingHttpHeaders, body: Body, timeoutMs: number | undefined, onStream: (s: ClientHttp2Stream) => void): Promise<H2ResponseHead> {
@@ -233,8 +237,9 @@ export class OutboundH2 {
     for (const m of mirrors) {
       if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
       const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
-      if (!port || port.endpoints.length === 0) continue;
-      const endpoint = this.proxy.ctx.balancer.pick(port.endpoints);
+      const endpoints = port && subsetEndpoints(snap, this.proxy.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
+      if (!endpoints?.length) continue;
+      const endpoint = this.proxy.ctx.balancer.pick(endpoints);
       const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.peerIdentity(endpoint.pod) };
       const copy: OutgoingHttpHeaders = { ...headers, ':authority': shadowAuthority(String(headers[':authority'] ?? `${m.service}:${m.port}`)) };
       this.mirrorsInFlight++;
@@ -265,8 +270,8 @@ export class OutboundH2 {
     return tcpConnect({ host: ip, port, localAddress: ctx.podIP, noDelay: true });
   }
 
-  private fail(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined): void {
-    respondProxyErrorH2(stream, headers, status, reason);
+  private fail(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, body?: string, extra: OutgoingHttpHeaders = {}): void {
+    respondProxyErrorH2(stream, headers, status, reason, extra, body);
     if (!stream.endAfterHeaders && !stream.destroyed) stream.resume(); // drain a body nobody will read
     this.proxy.record(info, start, status, reason, dest, route, target);
   }

@@ -33,6 +33,8 @@ import { UpstreamPool, type RelayPlan } from './fast-relay.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import type { RequestHead } from './http1-head.js';
 import { OutboundH2 } from './outbound-h2.js';
+import { NO_HEALTHY_UPSTREAM, subsetEndpoints } from './subset-endpoints.js';
+import type { ClientFacts } from './istio-match.js';
 import { DestinationClusters, LocalReplyError, type DestinationCluster } from './destination-clusters.js';
 
 /** What metrics and tap need from a request, from node:http or the fast path. */
@@ -122,6 +124,7 @@ export class OutboundProxy {
         let needsHeaders = false;
         const q = head.url.indexOf('?');
         matched = matchRule(table, dest.port.port, {
+          client: this.clientFacts(snap),
           method: head.method,
           path: q === -1 ? head.url : head.url.slice(0, q),
           query: q === -1 ? '' : head.url.slice(q + 1),
@@ -164,6 +167,7 @@ export class OutboundProxy {
       const q = url.indexOf('?');
       const matched = table
         ? matchRule(table, dest.port.port, {
+            client: this.clientFacts(snap),
             method: req.method ?? 'GET',
             path: q === -1 ? url : url.slice(0, q),
             query: q === -1 ? '' : url.slice(q + 1),
@@ -192,7 +196,7 @@ export class OutboundProxy {
       const { abort, delay } = rule.fault;
       if (delay && Math.random() * 100 < delay.percentage) await sleep(delay.ms);
       if (abort && Math.random() * 100 < abort.percentage) {
-        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined);
+        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, abort.body);
       }
     }
 
@@ -330,7 +334,7 @@ export class OutboundProxy {
     clearTimeout(deadline);
     if (timedOut || res.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
-    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e instanceof LocalReplyError ? e : undefined);
+    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e.body, e instanceof LocalReplyError ? e.headers : undefined);
   }
 
   /** One endpoint for an attempt (also used by the HTTP/2 path, outbound-h2.ts). */
@@ -346,13 +350,20 @@ export class OutboundProxy {
     const portNumber = backend.port || dest.port.port;
     const port = svc.ports.find((p) => p.port === portNumber);
     if (!port) return new AttemptError(500, `backend Service ${backend.namespace}/${backend.service} has no port ${portNumber}`, false);
-    if (port.endpoints.length === 0) return new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true);
+    const endpoints = subsetEndpoints(snap, this.ctx.namespace, svc, port.endpoints, backend.subset);
+    if (!endpoints) return new AttemptError(503, `no DestinationRule defines subset ${JSON.stringify(backend.subset)} of ${backend.namespace}/${backend.service}`, false, NO_HEALTHY_UPSTREAM);
+    if (endpoints.length === 0) {
+      return backend.subset === undefined
+        ? new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true)
+        : new AttemptError(503, `no ready endpoints in subset ${JSON.stringify(backend.subset)} of ${backend.namespace}/${backend.service}:${portNumber}`, true, NO_HEALTHY_UPSTREAM);
+    }
+    // The DestinationRule's cluster for this port and subset: its balancer, outlier detection and circuit breaker.
     const cluster = this.clusters.resolve(snap, this.ctx.namespace, svc.namespace, svc.name, portNumber, backend.subset);
-    const endpoint = cluster ? cluster.pick(port.endpoints) : this.ctx.balancer.pick(port.endpoints);
+    const endpoint = cluster ? cluster.pick(endpoints) : this.ctx.balancer.pick(endpoints);
     if (endpoint instanceof AttemptError) return endpoint;
     // DestinationRule `tls.mode: DISABLE`: plaintext to the destination's sidecar, as the mTLS opt-out does.
     const identity = cluster?.tlsDisabled ? undefined : this.peerIdentity(endpoint.pod);
-    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity, backend, cluster, endpointCount: port.endpoints.length };
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity, backend, cluster, endpointCount: endpoints.length };
   }
 
   /** Whether a backend of the rule has a circuit breaker or outlier detection (state the fast path does not keep). */
@@ -389,8 +400,9 @@ export class OutboundProxy {
     for (const m of mirrors) {
       if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
       const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
-      if (!port || port.endpoints.length === 0) continue;
-      const endpoint = this.ctx.balancer.pick(port.endpoints);
+      const endpoints = port && subsetEndpoints(snap, this.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
+      if (!endpoints?.length) continue;
+      const endpoint = this.ctx.balancer.pick(endpoints);
       const identity = this.peerIdentity(endpoint.pod);
       const copy: OutgoingHttpHeaders = { ...headers, host: shadowAuthority(String(headers.host ?? `${m.service}:${m.port}`)) };
       const options: RequestOptions & MeshRequestOptions = { host: endpoint.ip, port: endpoint.port, method, path, headers: copy, agent: identity ? this.tlsAgent : this.agent, meshIdentity: identity };
@@ -408,6 +420,11 @@ export class OutboundProxy {
       request.once('response', (r) => r.resume());
       request.end(body);
     }
+  }
+
+  /** The calling pod, for Istio's sourceLabels / sourceNamespace matches. */
+  clientFacts(snap: MeshSnapshot): ClientFacts {
+    return { namespace: this.ctx.namespace, labels: snap.namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.labels ?? {} };
   }
 
   /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
@@ -473,11 +490,11 @@ export class OutboundProxy {
     return upstream;
   }
 
-  private finish(req: IncomingMessage & RequestInfo, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, local?: LocalReplyError): void {
+  private finish(req: IncomingMessage & RequestInfo, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, body?: string, headers?: Record<string, string>): void {
     if (res.headersSent || res.destroyed) {
       res.destroy();
     } else {
-      proxyError(res, status, reason, local?.body, local?.headers);
+      proxyError(res, status, reason, body, headers);
     }
     req.resume();
     this.record(req, start, status, reason, dest, route, target);

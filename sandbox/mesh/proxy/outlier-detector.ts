@@ -15,7 +15,6 @@ type Policy = NonNullable<TrafficPolicy['outlierDetection']>;
 export const MAX_EJECTION_MS = 300_000;
 /** Endpoints tracked per cluster (an endpoint set changes with rollouts; old entries are dropped past this). */
 const MAX_TRACKED = 1000;
-export const NO_HEALTHY_UPSTREAM = 'no healthy upstream';
 
 interface HostState {
   consecutive5xx: number;

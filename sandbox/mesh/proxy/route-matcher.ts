@@ -3,12 +3,15 @@
 // With a route table attached and no rule matching: rejected (404), as the Gateway API requires.
 import type { CompiledMatch, CompiledRule, MeshSnapshot, RouteTable, ServiceEntry } from '../config/snapshot.js';
 import { routeGroupMatches } from '../control-plane/smi-compiler.js';
+import { istioConditionsMatch, type ClientFacts } from './istio-match.js';
 
 export interface RequestFacts {
   method: string;
   path: string;
   query: string;
   headers: Record<string, string | string[] | undefined>;
+  /** The calling pod (Istio `sourceLabels` / `sourceNamespace` matches). */
+  client?: ClientFacts;
 }
 
 const defaultRules = new WeakMap<ServiceEntry, CompiledRule>();
@@ -71,6 +74,7 @@ export function matchRule(table: RouteTable, port: number, req: RequestFacts): C
       if (!ok) continue;
     }
     if (e.match.smi && !e.match.smi.some((m) => routeGroupMatches(m, req.method, req.path, req.headers))) continue;
+    if (e.match.istio && !istioConditionsMatch(e.match.istio, req.method, e.match.istio.withoutHeaders ? req.headers : {}, req.client)) continue;
     return e.rule;
   }
   return undefined;
