@@ -66,6 +66,7 @@ test("the task's DestinationRule applies as written; fortio's -curl reaches http
   const applied = await c.kubectl(['apply', '-f', '-'], { input: heredoc('snip_configuring_the_circuit_breaker_1') });
   assert.equal(applied.code, 0, applied.stderr);
   assert.equal(applied.stdout.trim(), 'destinationrule.networking.istio.io/httpbin created');
+  assert.doesNotMatch(applied.stderr, /Warning/, 'every field of the task\'s rule is honoured');
 
   const curl = await hostShell(c, snip('snip_adding_a_client_3').split('\n')[1], { FORTIO_POD: fortioPod });
   assert.equal(curl.code, 0, curl.stderr);

@@ -218,3 +218,24 @@ test('Envoy /stats text and Istio Prometheus names for a cluster', () => {
   assert.match(stats.prometheusText(), /^envoy_cluster_upstream_rq_pending_overflow\{cluster_name="outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local"\} 21$/m);
   assert.match(stats.prometheusText(), /^envoy_cluster_outlier_detection_ejections_enforced_total\{cluster_name="outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local"\} 0$/m);
 });
+
+test("support registry: the circuit-breaking task's DestinationRule is fully honoured; consistentHash and tls.sni are reported as unsupported fields", async () => {
+  const { kindSupport, unsupportedFields } = await import('../../sandbox/mesh/support/index.js');
+  const kind = kindSupport('networking.istio.io', 'DestinationRule');
+  assert.ok(kind);
+  const task = {
+    spec: {
+      host: 'httpbin',
+      trafficPolicy: {
+        connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+        outlierDetection: { consecutiveErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
+      },
+    },
+  };
+  assert.deepEqual(unsupportedFields(kind, task), []);
+  const other = { spec: { host: 'reviews', trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-user' } }, portLevelSettings: [{ port: { number: 9080 }, tls: { mode: 'DISABLE' } }] }, subsets: [{ name: 'v1', labels: { version: 'v1' }, trafficPolicy: { tls: { mode: 'SIMPLE', sni: 'x' } } }] } };
+  assert.deepEqual(
+    unsupportedFields(kind, other).map((f) => f.path),
+    ['spec.trafficPolicy.loadBalancer.consistentHash', 'spec.subsets[0].trafficPolicy.tls.sni'],
+  );
+});
