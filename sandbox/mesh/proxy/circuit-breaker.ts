@@ -115,6 +115,23 @@ export class CircuitBreaker {
     dispatch('new');
   }
 
+  /**
+   * An HTTP/2 stream (one shared connection, many streams): only http2MaxRequests applies, as in Envoy's HTTP/2 pool
+   * once connected. Returns the release function, or 'overflow'.
+   */
+  admitStream(): 'overflow' | (() => void) {
+    if (this.active >= this.limits.maxRequests) return this.overflow();
+    this.active++;
+    this.counters.upstream_rq_total++;
+    this.refreshGauges();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.finished();
+    };
+  }
+
   /** A request sent with 'new' got its connection (ready), or failed before that (`ok` false). */
   connected(ok: boolean): void {
     this.connecting--;

@@ -5,13 +5,13 @@ import type { FieldSupport } from '../support-registry.js';
 
 /** The fields of one TrafficPolicy (or a portLevelSettings entry), relative to it. */
 const POLICY: FieldSupport[] = [
-  { path: 'connectionPool.tcp.maxConnections', support: 'full', note: 'per client sidecar and cluster, as Envoy\'s circuit breaker: a request waits for a connection, or overflows (503 `x-envoy-overloaded`) once http1MaxPendingRequests wait' },
+  { path: 'connectionPool.tcp.maxConnections', support: 'partial', note: 'per client sidecar and cluster, as Envoy\'s circuit breaker: a request waits for a connection, or overflows (503 `x-envoy-overloaded`) once http1MaxPendingRequests wait' },
   { path: 'connectionPool.tcp.connectTimeout', support: 'full' },
   { path: 'connectionPool.tcp.tcpKeepalive', support: 'none', note: 'loopback connections need no keepalive probes' },
   { path: 'connectionPool.tcp.maxConnectionDuration', support: 'none' },
   { path: 'connectionPool.tcp.idleTimeout', support: 'none' },
   { path: 'connectionPool.http.http1MaxPendingRequests', support: 'full', note: 'requests waiting for a connection (including one being opened); one more is an overflow, counted in upstream_rq_pending_overflow' },
-  { path: 'connectionPool.http.http2MaxRequests', support: 'partial', note: 'requests in flight at once over HTTP/1; the HTTP/2 path does not enforce connection-pool limits' },
+  { path: 'connectionPool.http.http2MaxRequests', support: 'full', note: 'requests in flight at once (HTTP/1 requests, HTTP/2 streams); one more is an overflow' },
   { path: 'connectionPool.http.maxRequestsPerConnection', support: 'full', note: 'the connection closes after that many requests' },
   { path: 'connectionPool.http.maxRetries', support: 'full', note: 'retries outstanding at once to the cluster; past it a retry is not made (upstream_rq_retry_overflow)' },
   { path: 'connectionPool.http.idleTimeout', support: 'none' },
