@@ -5,7 +5,7 @@ import type { FieldSupport } from '../support-registry.js';
 
 /** The fields of one TrafficPolicy (or a portLevelSettings entry), relative to it. */
 const POLICY: FieldSupport[] = [
-  { path: 'connectionPool.tcp.maxConnections', support: 'partial', note: 'per client sidecar and cluster, as Envoy\'s circuit breaker: a request waits for a connection, or overflows (503 `x-envoy-overloaded`) once http1MaxPendingRequests wait' },
+  { path: 'connectionPool.tcp.maxConnections', support: 'partial', note: 'per client sidecar and cluster, as Envoy\'s circuit breaker: a request waits for a connection, or overflows (503 `x-envoy-overloaded`) once http1MaxPendingRequests wait; HTTP/1 only (HTTP/2 clients share one connection)' },
   { path: 'connectionPool.tcp.connectTimeout', support: 'full' },
   { path: 'connectionPool.tcp.tcpKeepalive', support: 'none', note: 'loopback connections need no keepalive probes' },
   { path: 'connectionPool.tcp.maxConnectionDuration', support: 'none' },
