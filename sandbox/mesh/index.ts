@@ -8,6 +8,7 @@ import { MeshControlPlane, type ControlPlaneOptions } from './control-plane/cont
 import { sidecarInjector } from './injector.js';
 import { meshSupportWarnings } from './support/support-admission.js';
 import { MeshSidecar } from './proxy/sidecar.js';
+import { pilotAgentProgram } from './proxy/pilot-agent.js';
 
 export interface Mesh {
   controlPlane: MeshControlPlane;
@@ -18,7 +19,8 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
   const controlPlane = await MeshControlPlane.start(api, opts);
   api.use(sidecarInjector(api));
   api.use(meshSupportWarnings());
-  registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION] });
+  // `pilot-agent request GET stats` (Istio's tasks read Envoy's stats so) is the one program on the sidecar's $PATH.
+  registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION], programs: { 'pilot-agent': pilotAgentProgram } });
   return {
     controlPlane,
     stop() {

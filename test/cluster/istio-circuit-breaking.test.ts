@@ -3,8 +3,8 @@
 // injected namespace, the task's DestinationRule taken verbatim from the heredoc in istio.io's snips.sh
 // (maxConnections 1, http1MaxPendingRequests 1, maxRequestsPerConnection 1), then fortio run as the task runs it:
 // `-c 2 -qps 0 -n 20` gets some 503s, counted as upstream_rq_pending_overflow in the fortio sidecar's Envoy-named
-// stats; one connection at a time (`-c 1`) gets none. (The task's `pilot-agent request GET stats` in the
-// `istio-proxy` container is read here through the pods proxy from the sidecar's admin port instead.)
+// stats; one connection at a time (`-c 1`) gets none. The task's `pilot-agent request GET stats` runs as written but
+// for the sidecar container's name (`mesh-proxy` here, `istio-proxy` in Istio).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -110,4 +110,16 @@ test('one connection at a time (-c 1) is never refused', async () => {
   assert.deepEqual(codes(report), { '200': 20 }, report);
   assert.match(report, /^Code 200 : 20 \(100\.0 %\)$/m);
   assert.equal(overflow(await stats()), before);
+});
+
+test("the task's stats command (pilot-agent in the sidecar container) shows the overflow counter", async () => {
+  const line = snip('snip_tripping_the_circuit_breaker_5').replace('-c istio-proxy', '-c mesh-proxy');
+  const r = await hostShell(c, line, { FORTIO_POD: fortioPod });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(overflow(r.stdout) > 0, r.stdout);
+  for (const l of r.stdout.trim().split('\n')) assert.match(l, /^cluster\.outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local\.[a-z_.]*pending[a-z_]*: \d+$/);
+  assert.match(r.stdout, /^cluster\.outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local\.upstream_rq_pending_total: \d+$/m);
+  const refused = await hostShell(c, 'kubectl exec "$FORTIO_POD" -c mesh-proxy -- pilot-agent request POST quitquitquit', { FORTIO_POD: fortioPod });
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /POST is not supported by the sandbox pilot-agent/);
 });
