@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,4 +123,31 @@ test("the task's stats command (pilot-agent in the sidecar container) shows the 
   const refused = await hostShell(c, 'kubectl exec "$FORTIO_POD" -c mesh-proxy -- pilot-agent request POST quitquitquit', { FORTIO_POD: fortioPod });
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /POST is not supported by the sandbox pilot-agent/);
+});
+
+test('fortio is bounded and dials only inside the cluster: over-limit flags are refused, a host listener sees no connection', async () => {
+  const tooMany = await c.kubectl(['exec', fortioPod, '-c', 'fortio', '--', '/usr/bin/fortio', 'load', '-c', '1000', '-n', '10', 'http://httpbin:8000/get']);
+  assert.equal(tooMany.code, 1);
+  assert.match(tooMany.stderr, /-c 1000 is outside what the sandbox allows \(1\.\.64\)/);
+  const unknown = await c.kubectl(['exec', fortioPod, '-c', 'fortio', '--', '/usr/bin/fortio', 'load', '-json', '/etc/passwd', 'http://httpbin:8000/get']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /flag provided but not defined: -json/);
+
+  let connections = 0;
+  const host = createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  const { port } = host.address() as AddressInfo;
+  try {
+    for (const target of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://127.0.0.2:${port}/`]) {
+      const r = await c.kubectl(['exec', fortioPod, '-c', 'fortio', '--', '/usr/bin/fortio', 'load', '-c', '1', '-qps', '0', '-n', '3', '-loglevel', 'Error', target]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout + r.stderr, /^Code  -1 : 3 \(100\.0 %\)$/m, `${target}: every call failed to connect`);
+    }
+    assert.equal(connections, 0, 'the host listener was never reached');
+  } finally {
+    host.close();
+  }
 });
