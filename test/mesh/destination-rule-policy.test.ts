@@ -16,7 +16,9 @@ const parked: ServerResponse[] = [];
 let parkedWaiters: (() => void)[] = [];
 let concurrentNow = 0;
 let concurrentMax = 0;
+const seenPaths: string[] = [];
 const gated = (req: IncomingMessage, res: ServerResponse) => {
+  seenPaths.push(req.url ?? '');
   concurrentNow++;
   concurrentMax = Math.max(concurrentMax, concurrentNow);
   res.once('close', () => concurrentNow--);
@@ -123,6 +125,25 @@ test('one request at a time (fortio -c 1) never overflows', async () => {
   const stats = await admin(client, '/stats');
   assert.equal(stat(stats, CLUSTER, 'upstream_rq_pending_overflow'), 3, 'unchanged since the concurrent burst');
   assert.ok((stat(stats, CLUSTER, 'upstream_cx_total') ?? 0) >= 12, 'maxRequestsPerConnection 1: a new connection per request');
+});
+
+test('a request waiting for a connection is withdrawn when its caller goes away (it never reaches the app)', async () => {
+  const first = h.send(client, 'httpbin:8000', '/first');
+  await untilParked(1);
+  await assert.rejects(h.send(client, 'httpbin:8000', '/abandoned', { timeoutMs: 300 }), /client timeout/);
+  let pending: number | undefined;
+  for (let i = 0; i < 100 && pending !== 0; i++) {
+    pending = stat(await admin(client, '/stats'), CLUSTER, 'upstream_rq_pending_active');
+    if (pending !== 0) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(pending, 0, 'the abandoned request left the pending queue');
+  release();
+  assert.equal((await first).status, 200);
+  const next = h.send(client, 'httpbin:8000', '/next');
+  await untilParked(1);
+  release();
+  assert.equal((await next).status, 200);
+  assert.ok(!seenPaths.includes('/abandoned'), `the app saw: ${seenPaths.join(' ')}`);
 });
 
 test('outlier detection ejects the endpoint that answered 5xx; traffic goes to the healthy one', async () => {

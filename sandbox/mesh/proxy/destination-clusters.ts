@@ -111,9 +111,10 @@ export class DestinationCluster {
 
   /**
    * Send one HTTP/1 request through the circuit breaker: `send(agent)` makes the ClientRequest on this cluster's
-   * agent, now or when a connection frees up. Returns the overflow error when the request is not admitted.
+   * agent, now or when a connection frees up. Returns the overflow error when the request is not admitted, else a
+   * function that withdraws it while it still waits (the caller gave up: timeout, client gone).
    */
-  sendHttp1(options: RequestOptions & MeshRequestOptions, send: (agent: Agent) => ClientRequest): LocalReplyError | undefined {
+  sendHttp1(options: RequestOptions & MeshRequestOptions, send: (agent: Agent) => ClientRequest): LocalReplyError | (() => void) {
     const breaker = this.breaker;
     if (!breaker) throw new Error('sendHttp1 without a connection pool policy');
     const tls = options.meshIdentity !== undefined;
@@ -121,7 +122,7 @@ export class DestinationCluster {
     const key = `${tls ? 'tls' : 'plain'}|${(agent as Agent).getName(options)}`;
     const admitted = breaker.admit(key, (how) => this.dispatch(breaker, how, agent, send));
     if (admitted === 'overflow') return new LocalReplyError(503, `circuit breaker of ${this.name}: pending requests overflow`, OVERFLOW_BODY, { [OVERLOADED_HEADER]: 'true' });
-    return undefined;
+    return admitted;
   }
 
   private dispatch(breaker: CircuitBreaker, how: Dispatch, agent: Agent, send: (agent: Agent) => ClientRequest): void {

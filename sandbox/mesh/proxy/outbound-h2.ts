@@ -177,7 +177,7 @@ export class OutboundH2 {
       } catch (err) {
         release();
         settle(performance.now() - sent);
-        if (timedOut) return;
+        if (timedOut || stream.destroyed) return; // the caller went away: not the endpoint's failure
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
         target.cluster?.observe(target.endpoint, lastError.status === 504 ? 504 : 503, target.endpointCount ?? 1);
         if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;

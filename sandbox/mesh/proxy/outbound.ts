@@ -325,6 +325,7 @@ export class OutboundProxy {
           lastError = err; // the circuit breaker's overflow: never retried (Envoy marks it x-envoy-overloaded)
           break;
         }
+        if (res.destroyed) return; // the caller went away: not the endpoint's failure
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
         // Local-origin failures count for outlier detection as Envoy maps them: 504 a timeout, 503 the rest.
         target.cluster?.observe(target.endpoint, lastError.status === 504 ? 504 : 503, target.endpointCount ?? 1);
@@ -454,8 +455,14 @@ export class OutboundProxy {
       const breaker = target.cluster?.breaker ? target.cluster : undefined;
       if (breaker) {
         // Through the destination's circuit breaker: sent now, later (queued for a connection), or refused.
-        const overflow = breaker.sendHttp1(options, (agent) => this.send({ ...options, agent }, req, body, timeoutMs, onRequest, resolve, reject));
-        if (overflow) reject(overflow);
+        let dispatched = false;
+        const sent = breaker.sendHttp1(options, (agent) => {
+          dispatched = true;
+          return this.send({ ...options, agent }, req, body, timeoutMs, onRequest, resolve, reject);
+        });
+        if (sent instanceof LocalReplyError) return reject(sent);
+        // Still waiting for a connection: a timeout or a gone caller (they destroy the in-flight request) withdraws it.
+        if (!dispatched) onRequest({ destroy: (err?: Error) => (sent(), reject(err ?? new Error('request withdrawn while waiting for a connection'))) } as unknown as ReturnType<typeof httpRequest>);
         return;
       }
       this.send(options, req, body, timeoutMs, onRequest, resolve, reject);
