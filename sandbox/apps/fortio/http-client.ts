@@ -20,6 +20,9 @@ export interface CallResult {
   response?: IncomingMessage;
 }
 
+/** fhttp's codeIsOK: what counts as success (and keeps the connection). */
+export const codeIsOK = (code: number) => (code >= 200 && code <= 299) || code === 418;
+
 class PodAgent extends Agent {
   sockets_used = 0;
   readonly connectTimes = new Counter();
@@ -68,6 +71,8 @@ export class FortioHttpClient {
       const req = request({ host: this.url.hostname, port, path: `${this.url.pathname}${this.url.search}`, method: 'GET', headers: { host: this.url.host, ...headers }, agent: this.agent, signal });
       const timer = setTimeout(() => req.destroy(new Error(`timeout after ${this.timeoutMs}ms`)), this.timeoutMs);
       req.once('response', (res) => {
+        // fortio keeps a connection only after an OK answer (fhttp codeIsOK: 2xx or 418); after any other it reconnects.
+        if (!codeIsOK(res.statusCode ?? 0)) (req as typeof req & { shouldKeepAlive: boolean }).shouldKeepAlive = false;
         const statusLine = `HTTP/${res.httpVersion} ${res.statusCode}`;
         let headerBytes = `${statusLine} ${res.statusMessage}\r\n`.length + 2;
         for (let i = 0; i < res.rawHeaders.length; i += 2) headerBytes += res.rawHeaders[i].length + res.rawHeaders[i + 1].length + 4;

@@ -4,7 +4,7 @@
 // done". Sent from the pod like any app (so a sidecar sees every call). Everything is bounded: threads, calls,
 // duration, per-call timeout (named constants below; upstream has no limits, the sandbox is shared).
 import type { ProcessContext } from '../../runtime/process/program.js';
-import { FortioHttpClient, type CallResult } from './http-client.js';
+import { codeIsOK, FortioHttpClient, type CallResult } from './http-client.js';
 import { goDuration, goG } from './go-format.js';
 import { Counter, Histogram } from './histogram.js';
 import { FORTIO_VERSION, FortioLog } from './fortio-log.js';
@@ -41,7 +41,7 @@ interface ThreadState {
   sizes: Counter;
 }
 
-const isOK = (status: number) => status >= 200 && status <= 299;
+const isOK = codeIsOK;
 
 export async function runLoad(p: ProcessContext, o: LoadOptions, address: string): Promise<number> {
   // fortio load writes its report on stderr (cli/fortio_main.go: out := os.Stderr), keeping stdout for -json -.
