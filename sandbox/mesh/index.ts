@@ -7,6 +7,7 @@ import { PROXY_VERSION, SIDECAR_IMAGE_NAME } from './constants.js';
 import { MeshControlPlane, type ControlPlaneOptions } from './control-plane/control-plane.js';
 import { sidecarInjector } from './injector.js';
 import { meshSupportWarnings } from './support/support-admission.js';
+import { istioSecurityWarnings } from './control-plane/istio/istio-security-warnings.js';
 import { MeshSidecar } from './proxy/sidecar.js';
 import { pilotAgentProgram } from './proxy/pilot-agent.js';
 
@@ -19,6 +20,7 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
   const controlPlane = await MeshControlPlane.start(api, opts);
   api.use(sidecarInjector(api));
   api.use(meshSupportWarnings());
+  api.use(istioSecurityWarnings());
   // `pilot-agent request GET stats` (Istio's tasks read Envoy's stats so) is the one program on the sidecar's $PATH.
   registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION], programs: { 'pilot-agent': pilotAgentProgram } });
   return {

@@ -121,9 +121,11 @@ describe("istio.io traffic management tasks with Istio's own manifests", () => {
     assert.equal(stored, 'jason');
     const status = await waitFor('the Reconciled condition', async () => {
       const out = await kubectlOk(c, ['get', 'virtualservice', 'reviews', '-n', NS, '-o', 'jsonpath={.status.conditions[?(@.type=="Reconciled")].reason}={.status.conditions[?(@.type=="Reconciled")].message}']);
-      return out.startsWith("Applied=") ? out : undefined;
+      return out.startsWith('Applied=') ? out : undefined;
     });
     assert.equal(status, `Applied=applied by the sandbox mesh's sidecars for ${NS}/reviews`);
+    const drStatus = await kubectlOk(c, ['get', 'destinationrule', 'ratings', '-n', NS, '-o', 'jsonpath={.status.conditions[?(@.type=="Reconciled")].status}']);
+    assert.equal(drStatus, 'True');
   });
 
   test('fault injection: ratings-test-delay gives jason the 7s delay (productpage gives up on reviews); ratings-test-abort gives jason HTTP 500 from ratings', async () => {
@@ -274,7 +276,7 @@ describe("istio.io traffic management tasks with Istio's own manifests", () => {
     await waitFor('the HTTPRoute applying', async () => (await curl('-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/get')) === '200', { timeoutMs: 20_000 });
     const reason = await waitFor('the NotApplied condition', async () => {
       const out = await kubectlOk(c, ['get', 'virtualservice', 'httpbin', '-n', ns, '-o', 'jsonpath={.status.conditions[?(@.type=="Reconciled")].status} {.status.conditions[?(@.type=="Reconciled")].reason}: {.status.conditions[?(@.type=="Reconciled")].message}']);
-      return out.startsWith("False NotApplied") ? out : undefined;
+      return out.startsWith('False NotApplied') ? out : undefined;
     });
     assert.match(reason, /an HTTPRoute or GRPCRoute is attached to Service mirror\/httpbin \(port 8000\): the Gateway API route applies there and this VirtualService does not/);
   });

@@ -14,6 +14,7 @@ import { compileNamespace, type NamespaceObjects } from '../../sandbox/mesh/cont
 import { matchRule, tableFor, type RequestFacts } from '../../sandbox/mesh/proxy/route-matcher.js';
 import { subsetEndpoints } from '../../sandbox/mesh/proxy/subset-endpoints.js';
 import { kindSupport, unsupportedFields } from '../../sandbox/mesh/support/index.js';
+import { unsafeRegexReason } from '../../sandbox/mesh/control-plane/safe-regex.js';
 
 const NETWORKING = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'upstream', 'istio', 'networking');
 
@@ -183,6 +184,7 @@ test('rewrite.uri replaces the matched prefix; retries.attempts 0 turns retries 
     http: [
       { match: [{ uri: { prefix: '/old' } }, { uri: { exact: '/exact' } }], rewrite: { uri: '/new' }, retries: { attempts: 0 }, route: [{ destination: { host: 'productpage' } }] },
       { match: [{ uri: { regex: '(' } }], route: [{ destination: { host: 'productpage' } }] },
+      { match: [{ headers: { 'x-evil': { regex: '(a+)+$' } } }], route: [{ destination: { host: 'productpage' } }] },
       { route: [{ destination: { host: 'nowhere' } }], fault: { abort: { grpcStatus: 'UNAVAILABLE' } } },
     ],
   }));
@@ -191,11 +193,14 @@ test('rewrite.uri replaces the matched prefix; retries.attempts 0 turns retries 
   assert.deepEqual(prefixed.rewrite?.path, { type: 'ReplacePrefixMatch', value: '/new', prefix: '/old' });
   assert.equal(prefixed.retry, undefined);
   assert.deepEqual(route(config, 'productpage', req('/exact'))!.rewrite?.path, { type: 'ReplaceFullPath', value: '/new' });
+  // The catastrophic regex is refused (never run per request), so its match never matches.
+  assert.equal(route(config, 'productpage', req('/', { 'x-evil': 'aaaa' }))!.fault?.abort?.grpcStatus, 14);
+  assert.ok(problems.some((p) => /spec\.http\[2\]\.match\[0\]\.headers\.x-evil\.regex: "\(a\+\)\+\$" is refused: a repeated group/.test(p)), problems.join('\n'));
   const last = route(config, 'productpage', req('/('))!;
   assert.match(last.backends[0].invalid ?? '', /Service "bookinfo\/nowhere" not found/);
   assert.deepEqual(last.fault?.abort, { status: 503, grpcStatus: 14, percentage: 100, body: 'fault filter abort' });
   assert.ok(problems.some((p) => /VirtualService bookinfo\/p: spec\.http\[1\]\.match\[0\]\.uri\.regex: invalid regular expression/.test(p)), problems.join('\n'));
-  assert.ok(problems.some((p) => /spec\.http\[2\]\.route\[0\]\.destination\.host: .*nowhere/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /spec\.http\[3\]\.route\[0\]\.destination\.host: .*nowhere/.test(p)), problems.join('\n'));
 });
 
 test('hosts: short, name.namespace and FQDN names; wildcards, external hosts, gateway-only VirtualServices and a second VirtualService for a host are reported', () => {
@@ -302,4 +307,19 @@ test("the support registry honours every field of Istio's Bookinfo networking ma
     },
   }).map((f) => f.path);
   assert.deepEqual(found, ['spec.exportTo', 'spec.http[0].corsPolicy', 'spec.http[0].match[0].scheme', 'spec.http[0].unknownField', 'spec.tcp']);
+});
+
+test('learner regexes: what RE2 refuses and what would backtrack for long is refused; ordinary ones pass', () => {
+  for (const ok of ['v[0-9]+', '^/productpage.*', '.*jason.*', '/api/v[12]/.*', '(foo|bar)', '^(ab)+$', 'a{2,5}b']) assert.equal(unsafeRegexReason(ok), undefined, ok);
+  for (const bad of ['(a+)+$', '(a|a)*b', '(?:x*)*', '(x{2,})+', '(\\d+)\\1', 'a(?=b)', '(?<!a)b', '.*a.*b.*c', 'x'.repeat(1025)]) assert.ok(unsafeRegexReason(bad), bad.slice(0, 20));
+});
+
+test('HTTPRoute and SMI regexes get the same backtracking guard as VirtualService ones', async () => {
+  const { safeRegex } = await import('../../sandbox/mesh/control-plane/http-route-compiler.js');
+  assert.equal(typeof safeRegex('(a+)+$'), 'string', 'a nested repetition is refused for HTTPRoute');
+  assert.ok(safeRegex('/v2/.*') instanceof RegExp);
+  const { compileRouteGroup } = await import('../../sandbox/mesh/control-plane/smi-compiler.js');
+  const problems: string[] = [];
+  compileRouteGroup({ apiVersion: 'specs.smi-spec.io/v1alpha4', kind: 'HTTPRouteGroup', metadata: { name: 'g', namespace: 'n' }, spec: { matches: [{ name: 'm', pathRegex: '(x|x)*y' }] } }, problems);
+  assert.match(problems.join('\n'), /pathRegex/);
 });

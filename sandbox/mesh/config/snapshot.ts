@@ -15,6 +15,8 @@ export interface PodInfo {
   deployment?: string;
   /** Opted out of mTLS (`mesh.playground.dev/mtls: disabled`): clients send plaintext to its sidecar. */
   mtlsDisabled?: boolean;
+  /** Per container port, overrides mtlsDisabled (Istio PeerAuthentication portLevelMtls: true = DISABLE there). */
+  mtlsDisabledByPort?: ReadonlyMap<number, boolean>;
   /** The pod's labels (DestinationRule subsets, Istio workload selectors, Linkerd Server podSelectors). */
   labels: Record<string, string>;
   /**

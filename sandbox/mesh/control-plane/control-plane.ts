@@ -8,8 +8,9 @@ import type { MeshSnapshot, NamespaceConfig, PodInfo, ServiceEntry } from '../co
 import { SandboxCA, type IssuedCertificate } from '../identity/ca.js';
 import type { IdentityIssuer } from '../identity/workload-identity.js';
 import { TapHub } from '../tap.js';
-import { writeVirtualServiceStatus } from './istio/virtual-service-status.js';
+import { writeIstioStatus } from './istio/istio-status.js';
 import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
+import { ISTIO_ROOT_NAMESPACE } from './istio/istio-root-namespace.js';
 import { writeRouteStatus } from './route-status.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
 import { SIDECAR_CONTAINER_NAME } from '../constants.js';
@@ -83,6 +84,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private httpRouteType?: ResourceType;
   private grpcRouteType?: ResourceType;
   private virtualServiceType?: ResourceType;
+  private destinationRuleType?: ResourceType;
   private stopped = false;
   /** SMI/route problems of the last compile per namespace (shown by diagnostics; never fatal). */
   readonly problems = new Map<string, string[]>();
@@ -194,6 +196,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       if (w.kind === 'httproutes') this.httpRouteType = type;
       if (w.kind === 'grpcroutes') this.grpcRouteType = type;
       if (w.kind === 'virtualservices') this.virtualServiceType = type;
+      if (w.kind === 'destinationrules') this.destinationRuleType = type;
       this.unwatch.push(this.api.watch(type, undefined, undefined, (e) => this.onEvent(w.kind, e)));
     }
   }
@@ -211,6 +214,8 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       objs[kind].set(obj.metadata.name!, obj);
     }
     this.markDirty(ns);
+    // Istio's root namespace's security policies apply mesh-wide: every namespace recompiles.
+    if (ns === ISTIO_ROOT_NAMESPACE && (kind === 'peerauthentications' || kind === 'istioAuthorizationPolicies')) for (const other of this.objects.keys()) this.markDirty(other);
     if (kind === 'services') for (const d of this.dependents.get(ns) ?? []) this.markDirty(d);
   }
 
@@ -235,7 +240,9 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         continue;
       }
       try {
-        const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name));
+        const root = this.objects.get(ISTIO_ROOT_NAMESPACE);
+        const istioRoot = root && { peerAuthentications: [...root.peerauthentications.values()], authorizationPolicies: [...root.istioAuthorizationPolicies.values()] };
+        const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name), istioRoot);
         this.compiled.set(ns, result.config);
         for (const dep of result.dependsOn) {
           const set = this.dependents.get(dep) ?? new Set();
@@ -254,7 +261,11 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         }
         for (const [name, report] of result.virtualServiceReports) {
           const vs = objs.virtualservices.get(name);
-          if (vs && this.virtualServiceType) statusWrites.push(() => writeVirtualServiceStatus(this.api, this.virtualServiceType!, vs, report));
+          if (vs && this.virtualServiceType) statusWrites.push(() => writeIstioStatus(this.api, this.virtualServiceType!, vs, report));
+        }
+        for (const [name, report] of result.destinationRuleReports) {
+          const dr = objs.destinationrules.get(name);
+          if (dr && this.destinationRuleType) statusWrites.push(() => writeIstioStatus(this.api, this.destinationRuleType!, dr, report));
         }
       } catch (err) {
         // A compile bug must not take the mesh down: keep serving the namespace's last good config.

@@ -1,6 +1,7 @@
 // HTTPRoute (Gateway API v1, GAMMA form) → route-table entries per parent Service, and the route's
 // status.parents[] conditions. Pure: everything it needs from the cluster comes through RouteLookups.
 // A bad route is reported in its status and contributes nothing; it never throws.
+import { unsafeRegexReason } from './safe-regex.js';
 import type { KubeObject } from '../../apiserver/store.js';
 import type { CompiledBackend, CompiledMatch, CompiledRule, FaultSpec, ValueMatch } from '../config/snapshot.js';
 import { MAX_FAULT_DELAY_MS, MAX_RETRY_ATTEMPTS } from '../constants.js';
@@ -311,6 +312,8 @@ function resolveFaultFilter(ref: Obj, ns: string, field: string, lookups: RouteL
 
 /** A user regular expression compiled safely: the error text instead of a throw. */
 export function safeRegex(source: string): RegExp | string {
+  const unsafe = unsafeRegexReason(source); // the sidecars run every route's regexes: no catastrophic backtracking
+  if (unsafe) return unsafe;
   try {
     return new RegExp(`^(?:${source})$`);
   } catch (err) {

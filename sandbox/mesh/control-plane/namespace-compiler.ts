@@ -14,6 +14,8 @@ import { smiAccessLayer } from './inbound/smi-access-layer.js';
 import { defaultInboundLayer } from './inbound/default-inbound-layer.js';
 import { attachVirtualServices, type VirtualServiceReport } from './istio/virtual-service-tables.js';
 import { compileDestinationRules } from './istio/destination-rule-compiler.js';
+import { istioSecurity } from './istio/istio-security.js';
+import type { IstioRootObjects } from './istio/istio-root-namespace.js';
 
 /** The objects of one namespace, by kind then name (what the control plane's watches keep). */
 export interface NamespaceObjects {
@@ -49,6 +51,8 @@ export interface NamespaceCompileResult {
   grpcRouteStatus: Map<string, RouteParentStatus[]>;
   /** What became of each VirtualService, by name (written to its status). */
   virtualServiceReports: Map<string, VirtualServiceReport>;
+  /** The same for DestinationRules. */
+  destinationRuleReports: Map<string, VirtualServiceReport>;
   /** Namespaces the HTTPRoutes here depend on (parents and backends elsewhere). */
   dependsOn: Set<string>;
   problems: string[];
@@ -72,6 +76,8 @@ export function compileNamespace(
   objs: NamespaceObjects,
   /** Services of other namespaces (for consumer routes and cross-namespace backends). */
   serviceElsewhere: (namespace: string, name: string) => KubeObject | undefined,
+  /** Istio's root namespace's PeerAuthentications and AuthorizationPolicies (they apply mesh-wide). */
+  istioRoot?: IstioRootObjects,
 ): NamespaceCompileResult {
   const problems: string[] = [];
   const nsAnnotations = objs.namespace?.metadata.annotations ?? {};
@@ -88,8 +94,10 @@ export function compileNamespace(
   };
   const access = compileTrafficTargets([...objs.traffictargets.values()], groups, problems);
 
+  const istio = istioSecurity(name, objs.peerauthentications, objs.istioAuthorizationPolicies, istioRoot, problems);
   const pods = new Map<string, PodInfo>();
   const inboundSources: InboundLayerSource[] = [
+    ...istio.sources,
     (p) => defaultInboundLayer(objs.pods.get(p.name)?.metadata.annotations?.[DEFAULT_INBOUND_POLICY] ?? nsAnnotations[DEFAULT_INBOUND_POLICY] ?? ''),
     (p) => {
       const rules = access.get(p.serviceAccount);
@@ -99,6 +107,7 @@ export function compileNamespace(
   for (const pod of objs.pods.values()) {
     const info = podInfo(pod, nsMtls, problems);
     if (!info) continue;
+    istio.applyMtls(info);
     info.inbound = podInboundPolicy(info, inboundSources);
     pods.set(info.name, info);
   }
@@ -189,7 +198,7 @@ export function compileNamespace(
   const consumerRoutes = tables(consumer);
   // Istio: VirtualServices after the Gateway API routes (which win on a Service port both attach to).
   const virtualServiceReports = attachVirtualServices(name, objs.virtualservices.values(), lookups, { producer: producerRoutes, consumer: consumerRoutes }, problems, dependsOn);
-  const destinationRules = compileDestinationRules(objs.destinationrules.values(), lookups, problems, dependsOn);
+  const { rules: destinationRules, reports: destinationRuleReports } = compileDestinationRules(objs.destinationrules.values(), lookups, problems, dependsOn);
 
   const config: NamespaceConfig = {
     name,
@@ -203,7 +212,7 @@ export function compileNamespace(
     access,
     destinationRules,
   };
-  return { config, routeStatus, grpcRouteStatus, virtualServiceReports, dependsOn, problems };
+  return { config, routeStatus, grpcRouteStatus, virtualServiceReports, destinationRuleReports, dependsOn, problems };
 }
 
 /**

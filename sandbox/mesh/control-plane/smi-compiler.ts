@@ -1,6 +1,7 @@
 // SMI → compiled config: TrafficSplit (+ HTTPRouteGroup matches) becomes a route table on the apex Service;
 // TrafficTarget becomes access rules on the destination ServiceAccount. Problems are reported as strings
 // (the control plane logs them as Events-like warnings); a bad object never throws.
+import { unsafeRegexReason } from './safe-regex.js';
 import type { KubeObject } from '../../apiserver/store.js';
 import type { AccessRule, CompiledRule, HttpRouteGroupMatch, RouteEntry, RouteTable } from '../config/snapshot.js';
 import { spiffeId } from '../identity/spiffe.js';
@@ -22,6 +23,8 @@ export function compileRouteGroup(group: KubeObject, problems: string[]): Map<st
     const path = str(m.pathRegex);
     if (path !== undefined) {
       try {
+        const unsafe = unsafeRegexReason(path);
+        if (unsafe) throw new Error(unsafe);
         match.pathRegex = new RegExp(`^(?:${path})`); // SMI: anchored to the beginning of the URI
       } catch (err) {
         problems.push(`${where}.pathRegex: invalid regular expression: ${(err as Error).message}`);
@@ -37,6 +40,8 @@ export function compileRouteGroup(group: KubeObject, problems: string[]): Map<st
       for (const [k, v] of Object.entries(hm)) {
         if (typeof v !== 'string') continue;
         try {
+          const unsafe = unsafeRegexReason(v);
+          if (unsafe) throw new Error(unsafe);
           match.headers.push({ name: k.toLowerCase(), regex: new RegExp(v) });
         } catch (err) {
           problems.push(`${where}.headers.${k}: invalid regular expression: ${(err as Error).message}`);

@@ -105,7 +105,7 @@ export function respondProxyErrorH2(stream: ServerHttp2Stream, request: Incoming
     return;
   }
   const body = upstreamBody ?? `${reason}\n`;
-  stream.respond({ ...extra, ':status': status, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), [PROXY_ERROR_HEADER]: header });
+  stream.respond({ 'content-type': 'text/plain; charset=utf-8', ...extra, ':status': status, 'content-length': Buffer.byteLength(body), [PROXY_ERROR_HEADER]: header });
   stream.end(body);
 }
 

@@ -174,7 +174,7 @@ export class InboundProxy {
       const peer = spiffeIdOfSubjectAltName(tls.getPeerCertificate().subjectaltname);
       connInfo.set(tls, { tls: true, peerIdentity: peer });
       (tls as TLSSocket & { meshPort?: number }).meshPort = (socket as Socket & { meshPort?: number }).meshPort;
-      if (this.refused(tls, { tls: true, peerIdentity: peer })) return;
+      if (this.refused(tls, { tls: true, peerIdentity: peer }, socket)) return;
       this.sockets.add(tls);
       tls.once('close', () => this.sockets.delete(tls));
       if (tls.alpnProtocol === 'h2') (this.h2 ??= new InboundH2(this)).serve(tls);
@@ -182,14 +182,18 @@ export class InboundProxy {
     });
   }
 
-  /** Closes a connection the policy refuses outright (no HTTP answer, as Envoy resets it); true when refused. */
-  private refused(socket: Socket, conn: ConnInfo): boolean {
+  /**
+   * Resets a connection the policy refuses outright (no HTTP answer: Envoy resets a plaintext client under STRICT, and
+   * curl then says "Recv failure: Connection reset by peer", exit 56); true when refused. `raw` is the TCP socket under TLS.
+   */
+  private refused(socket: Socket, conn: ConnInfo, raw: Socket = socket): boolean {
     const port = (socket as Socket & { meshPort?: number }).meshPort ?? socket.localPort ?? 0;
     const why = this.policy()?.refuseConnection({ port, tls: conn.tls, peerIdentity: conn.peerIdentity, sourceIP: normalizeIP(socket.remoteAddress) });
     if (!why) return false;
     this.ctx.metrics.tcp.inbound.refused++;
     this.ctx.log(`inbound: refused a connection from ${normalizeIP(socket.remoteAddress)} to port ${port}: ${why}`);
-    socket.destroy();
+    raw.resetAndDestroy(); // RST, not FIN: a FIN would read as an empty reply (curl exit 52)
+    if (raw !== socket) socket.destroy();
     return true;
   }
 

@@ -255,7 +255,7 @@ export class OutboundH2 {
       const endpoints = port && subsetEndpoints(snap, this.proxy.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
       if (!endpoints?.length) continue;
       const endpoint = this.proxy.ctx.balancer.pick(endpoints);
-      const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.peerIdentity(endpoint.pod) };
+      const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.peerIdentity(endpoint.pod, endpoint.port) };
       const copy: OutgoingHttpHeaders = { ...headers, ':authority': shadowAuthority(String(headers[':authority'] ?? `${m.service}:${m.port}`)) };
       this.mirrorsInFlight++;
       const settle = this.proxy.ctx.balancer.start(endpoint);

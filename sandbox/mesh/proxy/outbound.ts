@@ -342,7 +342,7 @@ export class OutboundProxy {
   pickTarget(snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Target | AttemptError {
     if (dest.kind === 'endpoint') {
       const pod = dest.pod;
-      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod) };
+      return { endpoint: { ip: dest.ip, port: dest.port, pod }, serviceNamespace: pod?.namespace ?? '', service: '', identity: this.peerIdentity(pod, dest.port) };
     }
     const backend: CompiledBackend = pickBackend(rule);
     if (backend.invalid) return new AttemptError(500, backend.invalid, false);
@@ -363,7 +363,7 @@ export class OutboundProxy {
     const endpoint = cluster ? cluster.pick(endpoints) : this.ctx.balancer.pick(endpoints);
     if (endpoint instanceof AttemptError) return endpoint;
     // DestinationRule `tls.mode: DISABLE`: plaintext to the destination's sidecar, as the mTLS opt-out does.
-    const identity = cluster?.tlsDisabled ? undefined : this.peerIdentity(endpoint.pod);
+    const identity = cluster?.tlsDisabled ? undefined : this.peerIdentity(endpoint.pod, endpoint.port);
     return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity, backend, cluster, endpointCount: endpoints.length };
   }
 
@@ -404,7 +404,7 @@ export class OutboundProxy {
       const endpoints = port && subsetEndpoints(snap, this.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
       if (!endpoints?.length) continue;
       const endpoint = this.ctx.balancer.pick(endpoints);
-      const identity = this.peerIdentity(endpoint.pod);
+      const identity = this.peerIdentity(endpoint.pod, endpoint.port);
       const copy: OutgoingHttpHeaders = { ...headers, host: shadowAuthority(String(headers.host ?? `${m.service}:${m.port}`)) };
       const options: RequestOptions & MeshRequestOptions = { host: endpoint.ip, port: endpoint.port, method, path, headers: copy, agent: identity ? this.tlsAgent : this.agent, meshIdentity: identity };
       this.mirrorsInFlight++;
@@ -429,8 +429,9 @@ export class OutboundProxy {
   }
 
   /** The identity to require over mTLS; undefined = plaintext (un-meshed peer, mTLS opted out, or no certificate yet). */
-  peerIdentity(pod: PodInfo | undefined): string | undefined {
-    return pod?.meshed && pod.identity && !pod.mtlsDisabled && this.ctx.identity() ? pod.identity : undefined;
+  peerIdentity(pod: PodInfo | undefined, port?: number): string | undefined {
+    const disabled = (port !== undefined ? pod?.mtlsDisabledByPort?.get(port) : undefined) ?? pod?.mtlsDisabled;
+    return pod?.meshed && pod.identity && !disabled && this.ctx.identity() ? pod.identity : undefined;
   }
 
   private attempt(

@@ -37,7 +37,8 @@ export function proxyError(res: ServerResponse, status: number, reason: string, 
   const body = upstreamBody ?? `${reason}\n`;
   // Header values must be visible ASCII; the reason can quote user input.
   const header = reason.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512);
-  res.writeHead(status, { ...extraHeaders, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), [PROXY_ERROR_HEADER]: header });
+  // extraHeaders may set the content-type upstream sends (Envoy's local replies are `text/plain`).
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extraHeaders, 'content-length': Buffer.byteLength(body), [PROXY_ERROR_HEADER]: header });
   res.end(body);
 }
 

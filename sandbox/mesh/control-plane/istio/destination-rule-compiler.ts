@@ -8,6 +8,10 @@ import type { CompiledDestinationRule, TrafficPolicy } from '../../config/snapsh
 import type { RouteLookups } from '../http-route-compiler.js';
 import { resolveIstioHost } from './istio-host.js';
 import { compileTrafficPolicy } from './traffic-policy-compiler.js';
+import type { VirtualServiceReport } from './virtual-service-tables.js';
+
+/** What became of one DestinationRule (written to its status, as a VirtualService's is). */
+export type DestinationRuleReport = VirtualServiceReport;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,25 +61,40 @@ export function compileDestinationRule(dr: KubeObject, lookups: RouteLookups, pr
   return compiled;
 }
 
-/** A namespace's DestinationRules by the `<namespace>/<service>` of their host (merged per host, oldest first). */
-export function compileDestinationRules(rules: Iterable<KubeObject>, lookups: RouteLookups, problems: string[], dependsOn: Set<string>): Map<string, CompiledDestinationRule> {
+/**
+ * A namespace's DestinationRules by the `<namespace>/<service>` of their host (merged per host, oldest first), and
+ * what became of each (by name).
+ */
+export function compileDestinationRules(
+  rules: Iterable<KubeObject>,
+  lookups: RouteLookups,
+  problems: string[],
+  dependsOn: Set<string>,
+): { rules: Map<string, CompiledDestinationRule>; reports: Map<string, DestinationRuleReport> } {
   const out = new Map<string, CompiledDestinationRule>();
-  for (const dr of [...rules].sort(byAge)) {
-    const compiled = compileDestinationRule(dr, lookups, problems);
-    if (!compiled) continue;
-    if (compiled.host.namespace !== compiled.namespace) dependsOn.add(compiled.host.namespace);
+  const reports = new Map<string, DestinationRuleReport>();
+  const merge = (compiled: CompiledDestinationRule, own: string[]) => {
     const key = `${compiled.host.namespace}/${compiled.host.service}`;
     const first = out.get(key);
-    if (!first) {
-      out.set(key, compiled);
-      continue;
-    }
+    if (!first) return void out.set(key, compiled);
     // Istio merges rules for one host: the first's traffic policy, every subset (first definition of a name wins).
     for (const [n, s] of compiled.subsets) {
-      if (first.subsets.has(n)) problems.push(`DestinationRule ${compiled.namespace}/${compiled.name}: subset ${JSON.stringify(n)} of ${key} is already defined by DestinationRule ${first.namespace}/${first.name}; ignored`);
+      if (first.subsets.has(n)) own.push(`DestinationRule ${compiled.namespace}/${compiled.name}: subset ${JSON.stringify(n)} of ${key} is already defined by DestinationRule ${first.namespace}/${first.name}; ignored`);
       else first.subsets.set(n, s);
     }
-    if (compiled.policy || compiled.portPolicies) problems.push(`DestinationRule ${compiled.namespace}/${compiled.name}: ${key} already has DestinationRule ${first.namespace}/${first.name} (older), whose trafficPolicy applies`);
+    if (compiled.policy || compiled.portPolicies) own.push(`DestinationRule ${compiled.namespace}/${compiled.name}: ${key} already has DestinationRule ${first.namespace}/${first.name} (older), whose trafficPolicy applies`);
+  };
+  for (const dr of [...rules].sort(byAge)) {
+    const own: string[] = [];
+    const report: DestinationRuleReport = { appliedTo: [], problems: own };
+    reports.set(dr.metadata.name ?? '', report);
+    const compiled = compileDestinationRule(dr, lookups, own);
+    if (compiled) {
+      report.appliedTo.push(`${compiled.host.namespace}/${compiled.host.service}`);
+      if (compiled.host.namespace !== compiled.namespace) dependsOn.add(compiled.host.namespace);
+      merge(compiled, own);
+    }
+    problems.push(...own);
   }
-  return out;
+  return { rules: out, reports };
 }

@@ -4,6 +4,7 @@
 // a full-string match (RE2 in Envoy, JavaScript's syntax here). A condition the sandbox cannot check makes the
 // match unusable and is reported, so a match never silently matches more than it says.
 import type { CompiledMatch, IstioMatchConditions, ValueMatch } from '../../config/snapshot.js';
+import { unsafeRegexReason } from '../safe-regex.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,6 +31,8 @@ function stringMatchRegex(m: Obj, field: string, ignoreCase = false): RegExp | {
   if (exact !== undefined) return new RegExp(`^${escapeRegex(exact)}$`, flags);
   if (prefix !== undefined) return new RegExp(`^${escapeRegex(prefix)}[\\s\\S]*$`, flags);
   if (regex !== undefined) {
+    const unsafe = unsafeRegexReason(regex);
+    if (unsafe) return { error: `${field}.regex: ${JSON.stringify(regex.slice(0, 80))} is refused: ${unsafe}` };
     try {
       return new RegExp(`^(?:${regex})$`);
     } catch (err) {

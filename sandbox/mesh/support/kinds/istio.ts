@@ -1,6 +1,7 @@
 // Istio's networking.istio.io and security.istio.io kinds: what the sandbox mesh honours.
 import type { KindSupport } from '../support-registry.js';
 import { DESTINATION_RULE_POLICY_FIELDS } from './istio-destination-rule-policy.js';
+import { ISTIO_SECURITY_KINDS } from './istio-security.js';
 import { DESTINATION_RULE_SUBSET_FIELDS } from './istio-destination-rule-subsets.js';
 import { ISTIO_VIRTUAL_SERVICE } from './istio-virtual-service.js';
 
@@ -15,4 +16,4 @@ const ISTIO_DESTINATION_RULE: KindSupport = {
   fields: [...DESTINATION_RULE_SUBSET_FIELDS, ...DESTINATION_RULE_POLICY_FIELDS],
 };
 
-export const ISTIO_KINDS: KindSupport[] = [ISTIO_VIRTUAL_SERVICE, ISTIO_DESTINATION_RULE];
+export const ISTIO_KINDS: KindSupport[] = [ISTIO_VIRTUAL_SERVICE, ISTIO_DESTINATION_RULE, ...ISTIO_SECURITY_KINDS];

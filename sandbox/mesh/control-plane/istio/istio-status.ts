@@ -1,5 +1,6 @@
-// A VirtualService's status.conditions: whether the sandbox's sidecars route by it, and why not (a host that names
-// no Service, an HTTPRoute on the same Service port, a second VirtualService for a host, a field it cannot honour).
+// A VirtualService's or DestinationRule's status.conditions: whether the sandbox's sidecars use it, and why not (a
+// host that names no Service, an HTTPRoute on the same Service port, a second VirtualService for a host, a field it
+// cannot honour).
 // Istio reports config distribution as a `Reconciled` condition (with PILOT_ENABLE_STATUS); the sandbox writes the same
 // condition type with its own reasons — Applied, PartiallyApplied, NotApplied — and the problems as the message, so
 // `kubectl get virtualservice NAME -o yaml` says what happened. Written only when it changes (no feedback loop).
@@ -27,7 +28,7 @@ export function reconciledCondition(report: VirtualServiceReport): Omit<StoredCo
   const where = report.appliedTo.join(', ');
   const problems = report.problems.join('; ');
   const message = !report.appliedTo.length
-    ? `not applied by the sandbox mesh's sidecars${problems ? `: ${problems}` : ': spec.hosts names no Service'}`
+    ? `not applied by the sandbox mesh's sidecars${problems ? `: ${problems}` : ': no host names a Service'}`
     : problems
       ? `applied by the sandbox mesh's sidecars for ${where}, with problems: ${problems}`
       : `applied by the sandbox mesh's sidecars for ${where}`;
@@ -40,7 +41,7 @@ export function reconciledCondition(report: VirtualServiceReport): Omit<StoredCo
 }
 
 /** Returns true when a write happened. Conflicts are ignored: the next watch event brings a fresh compile. */
-export function writeVirtualServiceStatus(api: ClusterApi, type: ResourceType, vs: KubeObject, report: VirtualServiceReport): boolean {
+export function writeIstioStatus(api: ClusterApi, type: ResourceType, vs: KubeObject, report: VirtualServiceReport): boolean {
   const status = (vs.status ?? {}) as { conditions?: StoredCondition[] };
   const current = Array.isArray(status.conditions) ? status.conditions : [];
   const old = current.find((c) => c?.type === CONDITION);
