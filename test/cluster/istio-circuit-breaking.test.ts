@@ -151,3 +151,28 @@ test('fortio is bounded and dials only inside the cluster: over-limit flags are 
     host.close();
   }
 });
+
+test('a trafficPolicy value the sandbox does not honour is reported in the rule status, an unknown field warned on apply', async () => {
+  const rule = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: fortio
+spec:
+  host: fortio
+  trafficPolicy:
+    loadBalancer:
+      consistentHash:
+        httpHeaderName: x-user
+    tls:
+      mode: SIMPLE
+`;
+  const applied = await c.kubectl(['apply', '-f', '-'], { input: rule });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stderr, /Warning: .*spec\.trafficPolicy\.loadBalancer\.consistentHash/);
+  const status = await waitFor('the rule status names the TLS mode', async () => {
+    const out = await kubectlOk(c, ['get', 'destinationrule', 'fortio', '-o', 'jsonpath={.status.conditions[0].reason}: {.status.conditions[0].message}']);
+    return out.includes('SIMPLE') ? out : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 200 });
+  assert.match(status, /^PartiallyApplied: /);
+  assert.match(status, /tls\.mode: SIMPLE .* not supported by the sandbox mesh/);
+});

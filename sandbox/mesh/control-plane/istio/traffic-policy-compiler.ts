@@ -4,6 +4,7 @@
 // they are skipped here without a problem. Fields left unset stay unset: the data plane applies Istio's defaults
 // (trafficPolicyFor() merges a subset's policy over the rule's, field by field, which needs "unset" to be visible).
 import type { TrafficPolicy } from '../../config/snapshot.js';
+import { parseIstioDuration } from './istio-duration.js';
 
 type ConnectionPool = NonNullable<TrafficPolicy['connectionPool']>;
 type OutlierDetection = NonNullable<TrafficPolicy['outlierDetection']>;
@@ -19,15 +20,6 @@ const LB_SIMPLE = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUG
 const MAX_COUNT = 2 ** 32 - 1;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A protobuf Duration as Istio writes it ("1s", "3m", "1.5s", "100ms", "1h30m"): milliseconds, or undefined. */
-export function parseIstioDuration(text: unknown): number | undefined {
-  if (typeof text !== 'string' || text.length > 32 || !/^([0-9]+(\.[0-9]+)?(h|ms|m|s|us|µs|ns))+$/.test(text)) return undefined;
-  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-  let ms = 0;
-  for (const m of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(h|ms|m|s|us|µs|ns)/g)) ms += Number(m[1]) * unit[m[2]];
-  return ms;
-}
 
 export function compileTrafficPolicy(raw: unknown, where: string, problems: string[]): TrafficPolicy | undefined {
   if (raw === undefined || raw === null) return undefined;
@@ -78,8 +70,9 @@ function count(value: unknown, at: string, problems: string[]): number | undefin
 
 function duration(value: unknown, at: string, problems: string[]): number | undefined {
   const ms = parseIstioDuration(value);
-  if (ms === undefined) problems.push(`${at}: invalid duration ${JSON.stringify(value)} (expected e.g. "1s", "500ms", "3m")`);
-  return ms;
+  if (typeof ms === 'number') return ms;
+  problems.push(`${at}: ${ms.error}`);
+  return undefined;
 }
 
 function compileConnectionPool(raw: unknown, where: string, problems: string[]): ConnectionPool | undefined {
