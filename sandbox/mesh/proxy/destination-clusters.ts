@@ -216,15 +216,16 @@ export class DestinationClusters {
   /** The cluster for a Service port (and subset) as seen from `clientNamespace`; undefined without a policy. */
   resolve(snap: MeshSnapshot, clientNamespace: string, namespace: string, service: string, port: number, subset: string | undefined): DestinationCluster | undefined {
     const policy = trafficPolicyFor(destinationRuleFor(snap, clientNamespace, namespace, service), port, subset);
-    const name = clusterName(namespace, service, port, subset);
-    let cluster = this.clusters.get(name);
     if (!policy) {
-      if (cluster) {
-        cluster.close();
-        this.clusters.delete(name);
-      }
+      // The rule is gone: its cluster's connections are closed (the common case, no cluster at all, costs nothing).
+      if (this.clusters.size === 0) return undefined;
+      const name = clusterName(namespace, service, port, subset);
+      this.clusters.get(name)?.close();
+      this.clusters.delete(name);
       return undefined;
     }
+    const name = clusterName(namespace, service, port, subset);
+    let cluster = this.clusters.get(name);
     if (!cluster) {
       if (this.clusters.size >= MAX_POLICY_CLUSTERS) {
         const [oldest, c] = this.clusters.entries().next().value as [string, DestinationCluster];

@@ -18,10 +18,21 @@ export function trafficPolicyFor(rule: CompiledDestinationRule | undefined, port
   const own = subset ? rule.subsets.get(subset)?.policy : undefined;
   if (!own) return base;
   if (!base) return own;
-  return {
-    connectionPool: own.connectionPool ?? base.connectionPool,
-    outlierDetection: own.outlierDetection ?? base.outlierDetection,
-    loadBalancer: own.loadBalancer ?? base.loadBalancer,
-    tls: own.tls ?? base.tls,
-  };
+  // Merged once per rule (compiled rules are immutable), so a request gets the same object every time.
+  let perRule = merged.get(rule);
+  if (!perRule) merged.set(rule, (perRule = new Map()));
+  const key = `${port}|${subset}`;
+  let policy = perRule.get(key);
+  if (!policy) {
+    policy = {
+      connectionPool: own.connectionPool ?? base.connectionPool,
+      outlierDetection: own.outlierDetection ?? base.outlierDetection,
+      loadBalancer: own.loadBalancer ?? base.loadBalancer,
+      tls: own.tls ?? base.tls,
+    };
+    perRule.set(key, policy);
+  }
+  return policy;
 }
+
+const merged = new WeakMap<CompiledDestinationRule, Map<string, TrafficPolicy>>();
