@@ -21,6 +21,7 @@ import { retireOldConnections, type MeshRequestOptions, type MeshTlsAgent } from
 export const MAX_POLICY_CLUSTERS = 200;
 /** Istio's default connectTimeout (10 s) for a cluster's new connections. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_BODY = 'upstream connect error or disconnect/reset before headers. reset reason: connection timeout';
 
 export interface AgentFactory {
   tls(): MeshTlsAgent;
@@ -148,7 +149,8 @@ export class DestinationCluster {
         this.uses.set(socket, 0);
         socket.once('close', () => breaker.closed());
         const timeoutMs = this.policy.connectionPool?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-        const timer = setTimeout(() => req.destroy(new AttemptError(503, `${OVERFLOW_BODY.replace('overflow', 'connection timeout')} (connect timeout ${timeoutMs}ms)`, true)), timeoutMs);
+        // Envoy's local reply when connectTimeout passes: 503 `… reset reason: connection timeout` (a connect failure).
+        const timer = setTimeout(() => req.destroy(new AttemptError(503, `connect timeout of ${timeoutMs}ms to ${this.name} exceeded`, true, CONNECT_TIMEOUT_BODY)), timeoutMs);
         timer.unref();
         const onReady = () => {
           clearTimeout(timer);
