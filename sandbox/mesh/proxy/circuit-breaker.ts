@@ -34,7 +34,7 @@ interface Waiter {
   cancelled: boolean;
 }
 
-/** Text of Envoy's local reply to an overflow (its `upstream connect error or disconnect/reset before headers` form). */
+/** Envoy's local reply body for an overflow (its router's `upstream connect error …` form; seen in istio/istio#19454). */
 export const OVERFLOW_BODY = 'upstream connect error or disconnect/reset before headers. reset reason: overflow';
 export const OVERLOADED_HEADER = 'x-envoy-overloaded';
 
