@@ -176,3 +176,17 @@ spec:
   assert.match(status, /^PartiallyApplied: /);
   assert.match(status, /tls\.mode: SIMPLE .* not supported by the sandbox mesh/);
 });
+
+test("fortio by duration at a set rate (-t 1s -qps 20) against its own echo server: fortio's rate line, warm-up, 200s", async () => {
+  const r = await c.kubectl(['exec', fortioPod, '-c', 'fortio', '--', '/usr/bin/fortio', 'load', '-c', '2', '-qps', '20', '-t', '1s', '-allow-initial-errors', 'http://fortio:8080/echo?size=100']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = r.stdout + r.stderr;
+  assert.match(report, /^Fortio 1\.\d+\.\d+ running at 20 queries per second, \d+->\d+ procs, for 1s: http:\/\/fortio:8080\/echo\?size=100$/m);
+  assert.match(report, /^Starting at 20 qps with 2 thread\(s\) \[gomax \d+\] for 1s : 10 calls each \(total 20\)$/m);
+  const done = report.match(/^All done (\d+) calls \(plus 2 warmup\) [\d.]+ ms avg, [\d.]+ qps$/m);
+  assert.ok(done, report);
+  // The rate bounds it: calls are scheduled every 100 ms per thread, none at or after 1 s (a slow machine makes fewer).
+  assert.ok(Number(done[1]) >= 1 && Number(done[1]) <= 20, `at most 20 calls in 1 s at 20 qps: ${done[1]}`);
+  assert.deepEqual(Object.keys(codes(report)), ['200'], report);
+  assert.match(report, /^Response Body\/Total Sizes : count \d+ avg \d/m);
+});
