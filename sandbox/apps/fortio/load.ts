@@ -90,7 +90,8 @@ export async function runLoad(p: ProcessContext, o: LoadOptions, address: string
   const start = performance.now();
   const intervalMs = maxQps ? 0 : (1000 * o.threads) / o.qps;
   const runThread = async (t: ThreadState, id: number) => {
-    const calls = o.exactly > 0 ? perThread + (id < leftOver ? 1 : 0) : Number.POSITIVE_INFINITY;
+    // -n: exactly that many; by duration at a rate: the calls the rate plans in it (fortio's "N calls each"); else until time is up.
+    const calls = o.exactly > 0 ? perThread + (id < leftOver ? 1 : 0) : intervalMs > 0 ? Math.floor(o.durationMs / intervalMs) : Number.POSITIVE_INFINITY;
     for (let i = 0; i < calls && !signal.aborted; i++) {
       if (o.exactly === 0 && performance.now() - start >= o.durationMs) break;
       if (intervalMs > 0) {
