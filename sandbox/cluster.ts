@@ -35,7 +35,7 @@ import { ResourceMetrics } from './runtime/resource-metrics.js';
 import { ServiceAccountController } from './controllers/service-account.js';
 import { ClusterRoleAggregationController } from './controllers/cluster-role-aggregation.js';
 import { applyObjects, parseManifest, readManifest } from './manifests/load.js';
-import { installMesh, type Mesh } from './mesh/index.js';
+import { installMesh, ISTIO_ROOT_NAMESPACE, type Mesh } from './mesh/index.js';
 import { AddressPool, SERVICE_CIDR } from './runtime/addresses.js';
 import { ClusterDns } from './runtime/dns.js';
 import type { Deployment } from './runtime/kinds.js';
@@ -188,7 +188,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   const nsType = api.type('', 'namespaces');
-  for (const name of SYSTEM_NAMESPACES) {
+  // With the mesh, Istio's root namespace exists as after an Istio install: its tasks apply mesh-wide policy there.
+  for (const name of mesh ? [...SYSTEM_NAMESPACES, ISTIO_ROOT_NAMESPACE] : SYSTEM_NAMESPACES) {
     if (!api.tryGet(nsType, undefined, name)) api.create(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
 

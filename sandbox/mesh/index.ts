@@ -8,6 +8,7 @@ import { MeshControlPlane, type ControlPlaneOptions } from './control-plane/cont
 import { sidecarInjector } from './injector.js';
 import { meshSupportWarnings } from './support/support-admission.js';
 import { istioSecurityWarnings } from './control-plane/istio/istio-security-warnings.js';
+import { linkerdAnnotationWarnings } from './control-plane/linkerd/annotation-admission.js';
 import { MeshSidecar } from './proxy/sidecar.js';
 import { pilotAgentProgram } from './proxy/pilot-agent.js';
 
@@ -21,6 +22,7 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
   api.use(sidecarInjector(api));
   api.use(meshSupportWarnings());
   api.use(istioSecurityWarnings());
+  api.use(linkerdAnnotationWarnings());
   // `pilot-agent request GET stats` (Istio's tasks read Envoy's stats so) is the one program on the sidecar's $PATH.
   registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION], programs: { 'pilot-agent': pilotAgentProgram } });
   return {
@@ -34,5 +36,6 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
 
 export { MeshControlPlane, MeshSidecar };
 export type { TapEvent, TapFilter, TapSubscription } from './tap.js';
-export type { DeploymentStat, RouteStat, StatOptions } from './control-plane/stat-view.js';
+export type { DeploymentStat, OutboundRouteStat, RouteStat, StatOptions } from './control-plane/stat-view.js';
 export { injectionDecision, sidecarInjector } from './injector.js';
+export { ISTIO_ROOT_NAMESPACE } from './control-plane/istio/istio-root-namespace.js';

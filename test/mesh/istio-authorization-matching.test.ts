@@ -131,6 +131,10 @@ describe('Istio AuthorizationPolicy', () => {
     const allow = ap('foo', 'sni', { rules: [{ when: [{ key: 'connection.sni', values: ['x'] }] }] });
     assert.equal(decide([allow], req()), DENIED);
     assert.match(compileAuthorizationPolicy(allow).problems.join('\n'), /connection\.sni.*not supported/);
+    const jwt = ap('foo', 'jwt', { rules: [{ from: [{ source: { requestPrincipals: ['*'] } }], when: [{ key: 'request.auth.claims[iss]', values: ['x'] }] }] });
+    assert.equal(decide([jwt], req()), DENIED, 'no request carries a JWT principal');
+    assert.match(compileAuthorizationPolicy(jwt).problems.join('\n'), /requestPrincipals .*RequestAuthentication/);
+    assert.match(compileAuthorizationPolicy(jwt).problems.join('\n'), /request\.auth\.claims\[iss\].*RequestAuthentication/);
     const deny = ap('foo', 'sni-deny', { action: 'DENY', rules: [{ when: [{ key: 'connection.sni', values: ['x'] }] }] });
     assert.equal(decide([deny], req()), DENIED);
   });

@@ -45,6 +45,11 @@ export interface ServiceEntry {
   name: string;
   clusterIP?: string;
   ports: ServicePortEntry[];
+  /**
+   * What the Service's own annotations give its default route (no route attached): Linkerd's `retry.linkerd.io/*`
+   * and `timeout.linkerd.io/*` on a Service (control-plane/linkerd/route-policy.ts). Read by defaultRule().
+   */
+  defaultPolicy?: Pick<CompiledRule, 'retry' | 'requestTimeoutMs' | 'backendTimeoutMs'>;
 }
 
 export type PathMatchType = 'Exact' | 'PathPrefix' | 'RegularExpression';

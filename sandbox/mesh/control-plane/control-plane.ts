@@ -12,9 +12,10 @@ import { writeIstioStatus } from './istio/istio-status.js';
 import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
 import { ISTIO_ROOT_NAMESPACE } from './istio/istio-root-namespace.js';
 import { writeRouteStatus } from './route-status.js';
+import { isServerParent } from './linkerd/linkerd-http-route-compiler.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
 import { SIDECAR_CONTAINER_NAME } from '../constants.js';
-import { deploymentStats, formatDeploymentStats, formatRouteStats, routeStats, type DeploymentStat, type RouteStat, type StatOptions } from './stat-view.js';
+import { deploymentStats, formatDeploymentStats, formatOutboundRouteStats, formatRouteStats, outboundRouteStats, routeStats, type DeploymentStat, type OutboundRouteStat, type RouteStat, type StatOptions } from './stat-view.js';
 
 export interface ControlPlaneOptions {
   /** Workload certificate lifetime (default 24h, as Linkerd). */
@@ -83,6 +84,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private unwatch: (() => void)[] = [];
   private httpRouteType?: ResourceType;
   private grpcRouteType?: ResourceType;
+  private linkerdRouteType?: ResourceType;
   private virtualServiceType?: ResourceType;
   private destinationRuleType?: ResourceType;
   private stopped = false;
@@ -168,6 +170,15 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
     return routeStats(this.proxies, filter, opts);
   }
 
+  /** Per route after retries, with timeouts and retries (`linkerd viz stat-outbound`, Linkerd 2.16+'s route metrics). */
+  statOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): OutboundRouteStat[] {
+    return outboundRouteStats(this.proxies, filter, opts);
+  }
+
+  formatStatOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): string {
+    return formatOutboundRouteStats(this.statOutbound(filter, opts));
+  }
+
   formatStat(namespace: string, opts: StatOptions = {}): string {
     return formatDeploymentStats(this.statDeployments(namespace, opts));
   }
@@ -195,6 +206,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       }
       if (w.kind === 'httproutes') this.httpRouteType = type;
       if (w.kind === 'grpcroutes') this.grpcRouteType = type;
+      if (w.kind === 'linkerdHttpRoutes') this.linkerdRouteType = type;
       if (w.kind === 'virtualservices') this.virtualServiceType = type;
       if (w.kind === 'destinationrules') this.destinationRuleType = type;
       this.unwatch.push(this.api.watch(type, undefined, undefined, (e) => this.onEvent(w.kind, e)));
@@ -258,6 +270,11 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
         for (const [name, parents] of result.grpcRouteStatus) {
           const route = objs.grpcroutes.get(name);
           if (route && this.grpcRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.grpcRouteType!, route, parents));
+        }
+        for (const [name, parents] of result.linkerdRouteStatus) {
+          const route = objs.linkerdHttpRoutes.get(name);
+          const serverParent = (ref: Record<string, unknown>) => isServerParent({ name: String(ref.name ?? ''), kind: ref.kind as string | undefined, group: ref.group as string | undefined });
+          if (route && this.linkerdRouteType) statusWrites.push(() => writeRouteStatus(this.api, this.linkerdRouteType!, route, parents, serverParent));
         }
         for (const [name, report] of result.virtualServiceReports) {
           const vs = objs.virtualservices.get(name);

@@ -8,10 +8,12 @@ import { MAX_FAULT_DELAY_MS, MAX_RETRY_ATTEMPTS } from '../constants.js';
 import { parseGatewayDuration } from './duration.js';
 import { compileFilters, type FilterContext } from './http-filter-compiler.js';
 import type { RankedEntry } from './route-precedence.js';
-import { parentStatuses, resolveParents, type RouteParentStatus } from './route-parents.js';
+import { parentStatuses, resolveParents, type ParentRef, type ResolvedParent, type RouteParentStatus } from './route-parents.js';
 
 export interface ServiceFacts {
   ports: { port: number; name?: string }[];
+  /** The Service's annotations (Linkerd's retry and timeout annotations are per-Service route defaults). */
+  annotations?: Record<string, string>;
 }
 
 export interface RouteLookups {
@@ -53,6 +55,13 @@ export interface RouteKindCompiler {
   kind: 'HTTPRoute' | 'GRPCRoute';
   rule(rule: Obj, field: string, ns: string, routeName: string, lookups: RouteLookups, problems: Problems): CompiledRule;
   match(m: Obj, field: string, problems: Problems): Pick<RankedEntry, 'match' | 'grpc'> | undefined;
+  /**
+   * The parentRefs this compiler answers for (default: all). policy.linkerd.io HTTPRoutes with a `Server` parent are
+   * inbound routes, compiled and given status elsewhere: their compiler leaves them out.
+   */
+  ownsParent?(ref: ParentRef): boolean;
+  /** How a status entry names its parent (default: the stored ref; Linkerd's controller writes `group: core`). */
+  statusParentRef?(resolved: ResolvedParent): ParentRef;
 }
 
 /** A route of either kind → its entries per accepted parent Service, and status.parents[]. */
@@ -74,8 +83,9 @@ export function compileRouteOf(k: RouteKindCompiler, route: KubeObject, lookups:
     });
   });
 
-  const resolved = resolveParents(k.kind, ns, spec.parentRefs, (n, svc) => lookups.service(n, svc));
+  const resolved = resolveParents(k.kind, ns, spec.parentRefs, (n, svc) => lookups.service(n, svc), k.ownsParent);
   const parents = parentStatuses(resolved, problems);
+  if (k.statusParentRef) parents.forEach((p, i) => (p.parentRef = k.statusParentRef!(resolved[i])));
   const attachments: RouteAttachment[] = [];
   resolved.forEach((p, i) => {
     if (p.service && parents[i].conditions[0].status === 'True') attachments.push(attachTo(p.service, ranked));

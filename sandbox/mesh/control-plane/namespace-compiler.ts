@@ -1,7 +1,7 @@
 // One namespace's cluster objects → its NamespaceConfig (services with live endpoints, pods with identities,
 // producer/consumer route tables, splits, access rules) plus the status each HTTPRoute should carry.
 import type { KubeObject } from '../../apiserver/store.js';
-import type { MeshEndpoint, NamespaceConfig, PodInfo, RouteTable, ServiceEntry, ServicePortEntry } from '../config/snapshot.js';
+import type { CompiledRule, MeshEndpoint, NamespaceConfig, PodInfo, RouteTable, ServiceEntry, ServicePortEntry } from '../config/snapshot.js';
 import { DEFAULT_INBOUND_POLICY, MTLS_ANNOTATION, SIDECAR_CONTAINER_NAME } from '../constants.js';
 import { spiffeId } from '../identity/spiffe.js';
 import { compileHttpRoute, type CompiledHttpRoute, type RouteLookups, type RouteParentStatus, type ServiceFacts } from './http-route-compiler.js';
@@ -12,6 +12,9 @@ import { compileRouteGroup, compileTrafficSplit, compileTrafficTargets } from '.
 import { podInboundPolicy, type InboundLayerSource } from './inbound/pod-inbound-policy.js';
 import { smiAccessLayer } from './inbound/smi-access-layer.js';
 import { defaultInboundLayer } from './inbound/default-inbound-layer.js';
+import { compileLinkerdHttpRoute, hasOutboundParents } from './linkerd/linkerd-http-route-compiler.js';
+import { linkerdRoutePolicy, NO_LINKERD_POLICY, type LinkerdRoutePolicy } from './linkerd/route-annotations.js';
+import { defaultRulePolicy, withLinkerdPolicy } from './linkerd/route-policy.js';
 import { attachVirtualServices, type VirtualServiceReport } from './istio/virtual-service-tables.js';
 import { compileDestinationRules } from './istio/destination-rule-compiler.js';
 import { istioSecurity } from './istio/istio-security.js';
@@ -49,6 +52,8 @@ export interface NamespaceCompileResult {
   routeStatus: Map<string, RouteParentStatus[]>;
   /** The same for GRPCRoutes. */
   grpcRouteStatus: Map<string, RouteParentStatus[]>;
+  /** The same for policy.linkerd.io HTTPRoutes (their Service parents only; Server parents are inbound routes). */
+  linkerdRouteStatus: Map<string, RouteParentStatus[]>;
   /** What became of each VirtualService, by name (written to its status). */
   virtualServiceReports: Map<string, VirtualServiceReport>;
   /** The same for DestinationRules. */
@@ -114,16 +119,33 @@ export function compileNamespace(
   const podByIP = new Map<string, PodInfo>();
   for (const p of pods.values()) podByIP.set(p.ip, p);
 
+  // Linkerd's retry/timeout annotations per Service (this namespace's and, for consumer routes, others'): the
+  // defaults of every route to the Service and of its default route.
+  const servicePolicies = new Map<string, LinkerdRoutePolicy>();
+  const servicePolicy = (ns: string, n: string): LinkerdRoutePolicy | undefined => {
+    const key = `${ns}/${n}`;
+    let policy = servicePolicies.get(key);
+    if (!policy) {
+      const svc = ns === name ? objs.services.get(n) : serviceElsewhere(ns, n);
+      if (!svc) return undefined;
+      policy = linkerdRoutePolicy(svc.metadata.annotations);
+      if (ns === name) for (const p of policy.problems) problems.push(`Service ${key}: ${p}`);
+      servicePolicies.set(key, policy);
+    }
+    return policy;
+  };
   const services = new Map<string, ServiceEntry>();
   for (const svc of objs.services.values()) {
     const entry = serviceEntry(svc, objs.endpoints.get(svc.metadata.name!), pods, podByIP);
+    const defaults = defaultRulePolicy(servicePolicy(name, entry.name) ?? NO_LINKERD_POLICY);
+    if (defaults) entry.defaultPolicy = defaults;
     services.set(entry.name, entry);
   }
 
   const lookups: RouteLookups = {
     service(ns: string, n: string): ServiceFacts | undefined {
       const svc = ns === name ? objs.services.get(n) : serviceElsewhere(ns, n);
-      return svc ? { ports: servicePorts(svc) } : undefined;
+      return svc ? { ports: servicePorts(svc), annotations: svc.metadata.annotations } : undefined;
     },
     configMap(ns: string, n: string) {
       if (ns !== name) return undefined;
@@ -136,12 +158,15 @@ export function compileNamespace(
   const portsOf = new Map<string, Set<number> | 'all'>();
   const routeStatus = new Map<string, RouteParentStatus[]>();
   const grpcRouteStatus = new Map<string, RouteParentStatus[]>();
+  const linkerdRouteStatus = new Map<string, RouteParentStatus[]>();
   const dependsOn = new Set<string>();
   const brokenFilter = brokenMeshFeature();
   // GRPCRoutes first: on a Service port both kinds attach to, the GRPCRoute wins and the HTTPRoute is rejected
   // (GEP-1294 "Route types": only one route type applies per Service and port; GRPCRoute comes first).
   const grpcPorts = new Map<string, Set<number> | 'all'>();
-  const attach = (compiled: CompiledHttpRoute, kind: 'HTTPRoute' | 'GRPCRoute') => {
+  const attach = (compiled: CompiledHttpRoute, kind: 'HTTPRoute' | 'GRPCRoute', route: KubeObject) => {
+    const routePolicy = linkerdRoutePolicy(route.metadata.annotations);
+    for (const p of routePolicy.problems) problems.push(`${route.kind ?? kind} ${name}/${route.metadata.name}: ${p}`);
     for (const p of compiled.parents) if (p.parentRef.namespace && p.parentRef.namespace !== name) dependsOn.add(p.parentRef.namespace);
     const accepted = compiled.parents.filter(isAccepted); // attachments are made in this order, one per accepted parent
     compiled.attachments.forEach((a, i) => {
@@ -164,7 +189,14 @@ export function compileNamespace(
       for (const e of a.entries) for (const b of e.rule.backends) if (b.namespace !== name) dependsOn.add(b.namespace);
       const target = a.namespace === name ? producer : consumer;
       const list = target.get(key) ?? [];
-      list.push(...a.entries);
+      // Linkerd's annotations: the route's, else the parent Service's (one derived rule per rule and parent).
+      const parentPolicy = servicePolicy(a.namespace, a.service);
+      const derived = new Map<CompiledRule, CompiledRule>();
+      for (const e of a.entries) {
+        let rule = derived.get(e.rule);
+        if (!rule) derived.set(e.rule, (rule = withLinkerdPolicy(e.rule, routePolicy, parentPolicy)));
+        list.push(rule === e.rule ? e : { ...e, rule });
+      }
       target.set(key, list);
       const prev = portsOf.get(key);
       if (a.port === undefined || prev === 'all') portsOf.set(key, 'all');
@@ -175,13 +207,22 @@ export function compileNamespace(
     const route = brokenFilter ? withoutFilter(stored, brokenFilter) : stored;
     const compiled = compileGrpcRoute(route, lookups);
     grpcRouteStatus.set(route.metadata.name!, compiled.parents);
-    attach(compiled, 'GRPCRoute');
+    attach(compiled, 'GRPCRoute', route);
   }
   for (const stored of objs.httproutes.values()) {
     const route = brokenFilter ? withoutFilter(stored, brokenFilter) : stored;
     const compiled = compileHttpRoute(route, lookups);
     routeStatus.set(route.metadata.name!, compiled.parents);
-    attach(compiled, 'HTTPRoute');
+    attach(compiled, 'HTTPRoute', route);
+  }
+  // policy.linkerd.io HTTPRoutes share the Gateway API HTTPRoutes' tables, as in Linkerd's outbound index (one map of
+  // HTTP routes per Service port, either group): matches rank by Gateway API precedence, ties go to the oldest route,
+  // then by name; a GRPCRoute on the same port wins over both (Conflicted), as Linkerd's status controller decides.
+  for (const route of objs.linkerdHttpRoutes.values()) {
+    if (!hasOutboundParents(route)) continue; // inbound only (Server parents): not this compiler's
+    const compiled = compileLinkerdHttpRoute(route, lookups);
+    linkerdRouteStatus.set(route.metadata.name!, compiled.parents);
+    attach(compiled, 'HTTPRoute', route);
   }
   const tables = (m: Map<string, RankedEntry[]>) =>
     new Map<string, RouteTable>([...m].map(([k, entries]) => [k, { entries: entries.sort(compareEntries), ports: portsOf.get(k) ?? 'all' }]));
@@ -212,7 +253,7 @@ export function compileNamespace(
     access,
     destinationRules,
   };
-  return { config, routeStatus, grpcRouteStatus, virtualServiceReports, destinationRuleReports, dependsOn, problems };
+  return { config, routeStatus, grpcRouteStatus, linkerdRouteStatus, virtualServiceReports, destinationRuleReports, dependsOn, problems };
 }
 
 /**

@@ -69,8 +69,12 @@ export function resolveParents(
   routeNamespace: string,
   parentRefs: unknown,
   service: (namespace: string, name: string) => ServiceFacts | undefined,
+  /** Only these parentRefs (others belong to another compiler and get no status entry from this one). */
+  owns?: (ref: ParentRef) => boolean,
 ): ResolvedParent[] {
-  return readParentRefs(parentRefs).map(({ ref, index }) => resolveParent(routeKind, routeNamespace, ref, `spec.parentRefs[${index}]`, service));
+  return readParentRefs(parentRefs)
+    .filter(({ ref }) => !owns || owns(ref))
+    .map(({ ref, index }) => resolveParent(routeKind, routeNamespace, ref, `spec.parentRefs[${index}]`, service));
 }
 
 function resolveParent(routeKind: string, routeNs: string, ref: ParentRef, field: string, service: (namespace: string, name: string) => ServiceFacts | undefined): ResolvedParent {
@@ -83,8 +87,8 @@ function resolveParent(routeKind: string, routeNs: string, ref: ParentRef, field
   if (kind === 'Service' && !CORE_GROUPS.has(group)) {
     return rejected(
       'NoMatchingParent',
-      group === GATEWAY_GROUP
-        ? `kind Service in group ${GATEWAY_GROUP} does not exist (a parentRef without a group gets the default group ${GATEWAY_GROUP}): a Service is in the core group; write group: "" (or core) — ${serviceExample}`
+      group === GATEWAY_GROUP || group === 'policy.linkerd.io'
+        ? `kind Service in group ${group} does not exist (a parentRef without a group gets the default group ${group}): a Service is in the core group; write group: "" (or core) — ${serviceExample}`
         : `kind Service in group ${JSON.stringify(group)} does not exist: a Service is in the core group; write group: "" (or core) — ${serviceExample}`,
     );
   }

@@ -26,10 +26,15 @@ interface StoredParent {
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-export function desiredRouteStatus(route: KubeObject, mine: RouteParentStatus[]): { parents: StoredParent[] } {
+/**
+ * `othersOwn`: entries of this controller that another compiler writes (a policy.linkerd.io HTTPRoute's Server
+ * parents are the inbound compiler's): kept as they are, like other controllers' entries.
+ */
+export function desiredRouteStatus(route: KubeObject, mine: RouteParentStatus[], othersOwn?: (parentRef: Record<string, unknown>) => boolean): { parents: StoredParent[] } {
   const current = ((route.status as { parents?: StoredParent[] } | undefined)?.parents ?? []).filter((p) => p && typeof p === 'object');
-  const others = current.filter((p) => p.controllerName !== CONTROLLER_NAME);
-  const previous = current.filter((p) => p.controllerName === CONTROLLER_NAME);
+  const ours = (p: StoredParent) => p.controllerName === CONTROLLER_NAME && !othersOwn?.(p.parentRef ?? {});
+  const others = current.filter((p) => !ours(p));
+  const previous = current.filter(ours);
   const generation = route.metadata.generation;
   const parents = mine.map((p): StoredParent => {
     const before = previous.find((q) => isDeepStrictEqual(q.parentRef, p.parentRef));
@@ -53,8 +58,8 @@ export function desiredRouteStatus(route: KubeObject, mine: RouteParentStatus[])
 }
 
 /** Returns true when a write happened. Conflicts are ignored: the next watch event brings a fresh compile. */
-export function writeRouteStatus(api: ClusterApi, type: ResourceType, route: KubeObject, mine: RouteParentStatus[]): boolean {
-  const status = desiredRouteStatus(route, mine);
+export function writeRouteStatus(api: ClusterApi, type: ResourceType, route: KubeObject, mine: RouteParentStatus[], othersOwn?: (parentRef: Record<string, unknown>) => boolean): boolean {
+  const status = desiredRouteStatus(route, mine, othersOwn);
   const current = (route.status as { parents?: unknown[] } | undefined)?.parents ?? [];
   if (isDeepStrictEqual(current, status.parents)) return false;
   try {

@@ -32,6 +32,34 @@ export interface DeploymentStat extends GoldenFigures {
 export interface RouteStat extends GoldenFigures {
   route: string;
   service: string;
+  /** Retries sent for this route in the window (from the per-route families; a rule's route shares its route's). */
+  retries: number;
+  /** retries / (requests + retries), as stat-outbound computes it; undefined with no requests. */
+  retryRate?: number;
+}
+
+/**
+ * One row of the `linkerd viz stat-outbound` view (Linkerd 2.16+, viz/cmd/stat-outbound.go), from the per-route
+ * families (proxy/route-metrics.ts): per client deployment, parent Service port and route, the callers' success rate,
+ * RPS and latency after retries, the share of requests that timed out, and retries as a share of all tries
+ * (retries / (requests + retries), as stat-outbound computes it).
+ */
+export interface OutboundRouteStat extends GoldenFigures {
+  /** The client deployment. */
+  name: string;
+  /** `<service>:<port>`. */
+  service: string;
+  /** The route's name (`[default]` for a Service's default route). */
+  route: string;
+  /** HTTPRoute, GRPCRoute, … (empty for the default route, as stat-outbound prints it). */
+  type: string;
+  /** `policy.linkerd.io`, `gateway.networking.k8s.io`, … (empty for the default route). */
+  group: string;
+  retries: number;
+  /** 0..1 of the requests; undefined with none. */
+  timeoutRate?: number;
+  /** retries / (requests + retries); undefined with no requests. */
+  retryRate?: number;
 }
 
 export const MAX_STAT_WINDOW_S = 60;
@@ -96,9 +124,14 @@ export function routeStats(
   const windowS = checkWindow(opts);
   const now = Date.now();
   const groups = new Map<string, { route: string; service: string; stats: TrafficStats[] }>();
+  const retries = new Map<string, number>(); // `<route name>|<service>` → retries in the window
   for (const p of proxies) {
     if (p.namespace !== filter.namespace) continue;
     if (filter.fromDeployment && p.deployment() !== filter.fromDeployment) continue;
+    for (const r of p.metrics.routes.all()) {
+      const key = `${r.route.kind === 'default' ? '[DEFAULT]' : r.route.name}|${r.parent.name}`;
+      retries.set(key, (retries.get(key) ?? 0) + r.retriesWindow.sum(windowS, now));
+    }
     for (const s of p.metrics.all()) {
       if (s.labels.direction !== 'outbound') continue;
       const service = s.labels.authority.split(':')[0].split('.')[0];
@@ -111,7 +144,13 @@ export function routeStats(
     }
   }
   return [...groups.values()]
-    .map((g) => ({ route: g.route, service: g.service, ...figures(summarize(g.stats, windowS, now), windowS) }))
+    .map((g) => {
+      const f = figures(summarize(g.stats, windowS, now), windowS);
+      // A rule's label is `<route>` or `<route>/<rule>`; retries are counted per route, as Linkerd's metrics are.
+      const routeName = g.route === '[DEFAULT]' ? g.route : g.route.split('/')[0];
+      const n = retries.get(`${routeName}|${g.service}`) ?? 0;
+      return { route: g.route, service: g.service, ...f, retries: n, retryRate: f.requests ? n / (f.requests + n) : undefined };
+    })
     .sort((a, b) => a.service.localeCompare(b.service) || a.route.localeCompare(b.route));
 }
 
@@ -139,7 +178,51 @@ export function formatDeploymentStats(rows: DeploymentStat[]): string {
 /** Text shaped like `linkerd viz routes`. */
 export function formatRouteStats(rows: RouteStat[]): string {
   return table(
-    ['ROUTE', 'SERVICE', 'SUCCESS', 'RPS', 'LATENCY_P50', 'LATENCY_P95', 'LATENCY_P99'],
-    rows.map((r) => [r.route, r.service, pct(r.successRate), rps(r.rps, true), ms(r.latencyP50Ms), ms(r.latencyP95Ms), ms(r.latencyP99Ms)]),
+    ['ROUTE', 'SERVICE', 'SUCCESS', 'RPS', 'LATENCY_P50', 'LATENCY_P95', 'LATENCY_P99', 'RETRIES'],
+    rows.map((r) => [r.route, r.service, pct(r.successRate), rps(r.rps, true), ms(r.latencyP50Ms), ms(r.latencyP95Ms), ms(r.latencyP99Ms), pct(r.retryRate)]),
+  );
+}
+
+/** Per route from the clients' side, after retries (`linkerd viz stat-outbound deploy/<name>`). */
+export function outboundRouteStats(
+  proxies: Iterable<MeshProxyHandle>,
+  filter: { namespace: string; fromDeployment?: string; toService?: string },
+  opts: StatOptions = {},
+): OutboundRouteStat[] {
+  const windowS = checkWindow(opts);
+  const now = Date.now();
+  const rows = new Map<string, { row: Omit<OutboundRouteStat, keyof GoldenFigures | 'retries' | 'timeoutRate' | 'retryRate'>; golden: TrafficStats[]; retries: number; timeouts: number }>();
+  for (const p of proxies) {
+    if (p.namespace !== filter.namespace) continue;
+    const name = p.deployment() ?? '';
+    if (filter.fromDeployment && name !== filter.fromDeployment) continue;
+    for (const s of p.metrics.routes.all()) {
+      if (filter.toService && s.parent.name !== filter.toService) continue;
+      const isDefault = s.route.kind === 'default';
+      const key = `${name}|${s.parent.namespace}/${s.parent.name}:${s.parent.port}|${s.route.group}|${s.route.kind}|${s.route.namespace}/${s.route.name}`;
+      let r = rows.get(key);
+      if (!r) {
+        r = { row: { name, service: `${s.parent.name}:${s.parent.port}`, route: isDefault ? '[default]' : s.route.name, type: isDefault ? '' : s.route.kind, group: s.route.group }, golden: [], retries: 0, timeouts: 0 };
+        rows.set(key, r);
+      }
+      r.golden.push(s.golden);
+      r.retries += s.retriesWindow.sum(windowS, now);
+      r.timeouts += s.timeoutsWindow.sum(windowS, now);
+    }
+  }
+  return [...rows.values()]
+    .map(({ row, golden, retries, timeouts }) => {
+      const f = figures(summarize(golden, windowS, now), windowS);
+      return { ...row, ...f, retries, timeoutRate: f.requests ? timeouts / f.requests : undefined, retryRate: f.requests ? retries / (f.requests + retries) : undefined };
+    })
+    .filter((r) => r.requests > 0) // stat-outbound skips rows without traffic in the window
+    .sort((a, b) => a.name.localeCompare(b.name) || a.service.localeCompare(b.service) || a.route.localeCompare(b.route));
+}
+
+/** Text shaped like `linkerd viz stat-outbound` (route rows; the per-backend rows are not drawn). */
+export function formatOutboundRouteStats(rows: OutboundRouteStat[]): string {
+  return table(
+    ['NAME', 'SERVICE', 'ROUTE', 'TYPE', 'SUCCESS', 'RPS', 'LATENCY_P50', 'LATENCY_P95', 'LATENCY_P99', 'TIMEOUTS', 'RETRIES'],
+    rows.map((r) => [r.name, r.service, r.route, r.type, pct(r.successRate), r.rps.toFixed(2), ms(r.latencyP50Ms), ms(r.latencyP95Ms), ms(r.latencyP99Ms), pct(r.timeoutRate), pct(r.retryRate)]),
   );
 }

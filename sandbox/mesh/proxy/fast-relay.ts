@@ -28,8 +28,19 @@ export interface RelayPlan {
   cancelled(): void;
 }
 
-/** Returns a plan, or undefined to hand the connection to the slow path. */
-export type Decide = (head: RequestHead, client: Socket) => RelayPlan | undefined;
+/**
+ * An answer the proxy gives itself, on the fast path, to a request without a body (a policy denial): the client
+ * connection stays on the fast path and alive, as after any response.
+ */
+export interface LocalReply {
+  /** The whole response (head and body). */
+  reply: Buffer;
+  /** Called once it is written: the status and why (metrics, tap). */
+  done(): void;
+}
+
+/** Returns a plan, a local reply, or undefined to hand the connection to the slow path. */
+export type Decide = (head: RequestHead, client: Socket) => RelayPlan | LocalReply | undefined;
 
 /** An upstream connection: its listeners are attached once and dispatch to the exchange using it. */
 interface RelaySocket extends Socket {
@@ -149,6 +160,14 @@ export function serveFast(client: Socket, pool: UpstreamPool, decide: Decide, sl
     if (head === 'incomplete') return;
     const plan = head === 'unsupported' ? undefined : decide(head, client);
     if (!plan || head === 'unsupported') return handOff();
+    if ('reply' in plan) {
+      if (head.contentLength > 0) return handOff(); // a body to skip: node:http does that
+      pending = pending.subarray(head.headBytes);
+      client.write(plan.reply);
+      plan.done();
+      if (head.close) return ended(false);
+      return next();
+    }
     const body = pending.subarray(head.headBytes);
     pending = undefined;
     exchange = new Exchange(client, pool, head, plan, ended);

@@ -3,12 +3,12 @@
 // certificate (client certificate required and verified), enforces the pod's compiled InboundPolicy (per connection,
 // then per request: SMI, Linkerd and Istio policy alike), and forwards to the app on localHost:<port>. HTTP/2 (ALPN h2
 // inside the mTLS, or h2c prior knowledge in plaintext) goes to inbound-h2.ts under the same policy.
-import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { PodInfo } from '../config/snapshot.js';
 import type { InboundDenial, InboundPolicy } from '../config/inbound-policy.js';
-import { CLIENT_ID_HEADER } from '../constants.js';
+import { CLIENT_ID_HEADER, PROXY_ERROR_HEADER } from '../constants.js';
 import { spiffeIdOfSubjectAltName } from '../identity/spiffe.js';
 import { proxyError, type ProxyContext } from './proxy-context.js';
 import { forwardableHeaders, hasRequestBody, rawHeader } from './raw-headers.js';
@@ -16,7 +16,7 @@ import type { TrafficStats } from './traffic-stats.js';
 import { plainAgent } from './upstream-pool.js';
 import { relayBody } from './relay-body.js';
 import { connect as tcpConnect } from 'node:net';
-import { serveFast, UpstreamPool, type RelayPlan } from './fast-relay.js';
+import { serveFast, UpstreamPool, type LocalReply, type RelayPlan } from './fast-relay.js';
 import type { RequestHead } from './http1-head.js';
 import { H2_PREFACE } from './connection-prelude.js';
 import { InboundH2 } from './inbound-h2.js';
@@ -114,17 +114,22 @@ export class InboundProxy {
     return this.ctx.snapshot().namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.inbound;
   }
 
-  /** The fast path's plan: only when no policy layer looks at requests (connections were checked on accept). */
-  private fastPlan = (head: RequestHead, client: Socket): RelayPlan | undefined => {
+  /**
+   * The fast path's plan (connections were checked on accept). Requests the policy looks at are authorized here
+   * too: allowed ones are relayed, a denial is answered here (the connection stays on the fast path).
+   */
+  private fastPlan = (head: RequestHead, client: Socket): RelayPlan | LocalReply | undefined => {
     const start = performance.now();
     const socket = client as Socket & { meshPort?: number };
     const conn = connInfo.get(socket) ?? { tls: false };
     const port = socket.meshPort ?? socket.localPort ?? 0;
     const snap = this.ctx.snapshot();
-    if (snap.namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.inbound?.perRequest) return undefined;
+    const policy = snap.namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.inbound;
     const remoteAddress = socket.remoteAddress;
+    const denial = policy?.perRequest ? this.authorize({ method: head.method, url: head.url, headers: headersOf(head.rawHeaders) }, conn, port, remoteAddress, policy) : undefined;
     const source = snap.podsByIP.get(normalizeIP(remoteAddress));
     const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress } };
+    if (denial) return { reply: denialResponse(denial, head.close), done: () => this.record(info, start, denial.status, conn, source, denial.message) };
     return new InboundPlan(this, info, start, conn, source, port);
   };
 
@@ -329,6 +334,27 @@ class InboundPlan implements RelayPlan {
   }
 
   cancelled(): void {}
+}
+
+/** A denial as HTTP/1.1 bytes, with the headers the slow path's proxyError() sends (proxy-context.ts). */
+function denialResponse(d: InboundDenial, close: boolean): Buffer {
+  const body = d.body ?? `${d.message}\n`;
+  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', ...d.headers, 'content-length': String(Buffer.byteLength(body)), [PROXY_ERROR_HEADER]: d.message.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512) };
+  headers.date = new Date().toUTCString();
+  headers.connection = close ? 'close' : 'keep-alive';
+  let head = `HTTP/1.1 ${d.status} ${STATUS_CODES[d.status] ?? 'Error'}\r\n`;
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v.replace(/[\r\n]/g, ' ')}\r\n`;
+  return Buffer.from(`${head}\r\n${body}`, 'utf8');
+}
+
+/** Raw header pairs as node:http presents them (names lower-cased, repeated values joined with ", "). */
+function headersOf(raw: string[]): IncomingHttpHeaders {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    out[name] = out[name] === undefined ? raw[i + 1] : `${out[name]}, ${raw[i + 1]}`;
+  }
+  return out;
 }
 
 export const normalizeIP = (ip: string | undefined) => (ip?.startsWith('::ffff:') ? ip.slice(7) : ip ?? '');

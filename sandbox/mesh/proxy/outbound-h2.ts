@@ -12,7 +12,8 @@ import { DEBUG_REQUEST_HEADER, MIRROR_MAX_IN_FLIGHT, MIRROR_TIMEOUT_MS, RETRY_BO
 import { filtersFor, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from './request-filters.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import { requestDestination, type Destination } from './destination.js';
-import { AttemptError, applyModifier, describeService, grpcStatusOf, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
+import type { RetryOutcome } from './route-metrics.js';
+import { AttemptError, applyModifier, describeService, grpcStatusOf, routeErrorOf, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
 import { failureOf, retriesFailure, retriesStatus, tryTimeoutMs } from './retry-policy.js';
 import { defaultRule, matchRule, tableFor } from './route-matcher.js';
 import { forwardableH2Headers, isGrpc, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
@@ -128,7 +129,7 @@ export class OutboundH2 {
           timedOut = true;
           inFlight?.destroy();
           if (stream.headersSent) return void stream.close(constants.NGHTTP2_CANCEL); // the relay records it
-          this.fail(stream, headers, info, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget);
+          this.fail(stream, headers, info, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget, undefined, undefined, rule, { retries: 0, limitExceeded: false, error: 'REQUEST_TIMEOUT' });
         }, rule.requestTimeoutMs)
       : undefined;
     stream.once('close', () => {
@@ -137,9 +138,11 @@ export class OutboundH2 {
     });
 
     let lastError: AttemptError | undefined;
+    const outcome: RetryOutcome = { retries: 0, limitExceeded: false }; // for the route metrics
     for (let attempt = 1; attempt <= maxAttempts && !timedOut && !stream.destroyed; attempt++) {
       if (attempt > 1) await sleep(rule.retry!.backoffMs * 2 ** (attempt - 2));
       if (timedOut || stream.destroyed) return;
+      if (attempt > 1) outcome.retries++;
       const target = this.proxy.pickTarget(snap, dest, rule);
       if (target instanceof AttemptError) {
         lastError = target;
@@ -180,7 +183,9 @@ export class OutboundH2 {
         if (timedOut || stream.destroyed) return; // the caller went away: not the endpoint's failure
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
         target.cluster?.observe(target.endpoint, lastError.status === 504 ? 504 : 503, target.endpointCount ?? 1);
+        this.proxy.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
         if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
+        if (rule.retry && maxAttempts > 1 && attempt === maxAttempts) outcome.limitExceeded = true;
         continue;
       }
       settle(performance.now() - sent);
@@ -191,12 +196,15 @@ export class OutboundH2 {
       }
       const status = Number(head.headers[':status'] ?? 502);
       target.cluster?.observe(target.endpoint, status, target.endpointCount ?? 1);
-      if (attempt < maxAttempts && retriesStatus(rule.retry!, status, grpcStatusOf(head.headers['grpc-status']))) {
+      this.proxy.recordBackend(rule, dest, target, status, undefined);
+      const retryable = maxAttempts > 1 && retriesStatus(rule.retry!, status, grpcStatusOf(head.headers['grpc-status']));
+      if (attempt < maxAttempts && retryable) {
         release();
         head.upstream.destroy();
         lastError = new AttemptError(status, `upstream answered ${status}`, true);
         continue;
       }
+      if (retryable) outcome.limitExceeded = true;
       const response = forwardableH2Headers(head.headers);
       const responseHeaders = own ? filtersFor(rule, target.backend).responseHeaders : rule.responseHeaders;
       if (responseHeaders) applyModifier(response, responseHeaders);
@@ -204,14 +212,15 @@ export class OutboundH2 {
       relayH2Response(head, response, stream, (error) => {
         release();
         clearTimeout(deadline);
-        this.proxy.record(info, start, status, error, dest, rule.label, target);
+        this.proxy.record(info, start, status, error, dest, rule.label, target, rule, outcome);
       });
       return;
     }
     clearTimeout(deadline);
     if (timedOut || stream.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
-    this.fail(stream, headers, info, start, e.status, e.message, dest, rule.label, lastTarget, e.body);
+    outcome.error = routeErrorOf(e);
+    this.fail(stream, headers, info, start, e.status, e.message, dest, rule.label, lastTarget, e.body, undefined, rule, outcome);
   }
 
   private attempt(target: Target, headers: OutgoingHttpHeaders, body: Body, timeoutMs: number | undefined, onStream: (s: ClientHttp2Stream) => void): Promise<H2ResponseHead> {
@@ -285,10 +294,10 @@ export class OutboundH2 {
     return tcpConnect({ host: ip, port, localAddress: ctx.podIP, noDelay: true });
   }
 
-  private fail(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, body?: string, extra: OutgoingHttpHeaders = {}): void {
+  private fail(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, body?: string, extra: OutgoingHttpHeaders = {}, rule?: CompiledRule, outcome?: RetryOutcome): void {
     respondProxyErrorH2(stream, headers, status, reason, extra, body);
     if (!stream.endAfterHeaders && !stream.destroyed) stream.resume(); // drain a body nobody will read
-    this.proxy.record(info, start, status, reason, dest, route, target);
+    this.proxy.record(info, start, status, reason, dest, route, target, rule, outcome);
   }
 }
 

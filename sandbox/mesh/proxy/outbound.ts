@@ -33,6 +33,7 @@ import { UpstreamPool, type RelayPlan } from './fast-relay.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 import type { RequestHead } from './http1-head.js';
 import { OutboundH2 } from './outbound-h2.js';
+import { backendOf, type RetryOutcome, type RouteError } from './route-metrics.js';
 import { NO_HEALTHY_UPSTREAM, subsetEndpoints } from './subset-endpoints.js';
 import type { ClientFacts } from './istio-match.js';
 import { DestinationClusters, LocalReplyError, type DestinationCluster } from './destination-clusters.js';
@@ -191,12 +192,13 @@ export class OutboundProxy {
   };
 
   private async route(req: IncomingMessage, res: ServerResponse, start: number, snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Promise<void> {
-    if (rule.reject) return this.finish(req, res, start, rule.reject.status, `route ${rule.label}: ${rule.reject.reason}`, dest, rule.label, undefined);
+    const outcome: RetryOutcome = { retries: 0, limitExceeded: false }; // for the route metrics
+    if (rule.reject) return this.finish(req, res, start, rule.reject.status, `route ${rule.label}: ${rule.reject.reason}`, dest, rule.label, undefined, undefined, rule, outcome);
     if (rule.fault) {
       const { abort, delay } = rule.fault;
       if (delay && Math.random() * 100 < delay.percentage) await sleep(delay.ms);
       if (abort && Math.random() * 100 < abort.percentage) {
-        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, abort.body);
+        return this.finish(req, res, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, abort.body, rule, outcome);
       }
     }
 
@@ -240,8 +242,9 @@ export class OutboundProxy {
     const deadline = rule.requestTimeoutMs
       ? setTimeout(() => {
           timedOut = true;
+          outcome.error = 'REQUEST_TIMEOUT';
           inFlight?.destroy(new AttemptError(504, `request timeout of ${rule.requestTimeoutMs}ms (route ${rule.label}) exceeded`, false));
-          if (!res.headersSent) this.finish(req, res, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget);
+          if (!res.headersSent) this.finish(req, res, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget, undefined, rule, outcome);
           else res.destroy();
         }, rule.requestTimeoutMs)
       : undefined;
@@ -254,6 +257,7 @@ export class OutboundProxy {
     for (let attempt = 1; attempt <= maxAttempts && !timedOut && !res.destroyed; attempt++) {
       if (attempt > 1) await sleep(rule.retry!.backoffMs * 2 ** (attempt - 2)); // exponential from the minimum
       if (timedOut || res.destroyed) return;
+      if (attempt > 1) outcome.retries++;
       const target = this.pickTarget(snap, dest, rule);
       if (target instanceof AttemptError) {
         lastError = target;
@@ -296,11 +300,14 @@ export class OutboundProxy {
         }
         const status = upstream.statusCode ?? 502;
         target.cluster?.observe(target.endpoint, status, target.endpointCount ?? 1);
-        if (attempt < maxAttempts && retriesStatus(rule.retry!, status, grpcStatusOf(upstream.headers['grpc-status']))) {
+        this.recordBackend(rule, dest, target, status, undefined);
+        const retryable = maxAttempts > 1 && retriesStatus(rule.retry!, status, grpcStatusOf(upstream.headers['grpc-status']));
+        if (attempt < maxAttempts && retryable) {
           upstream.resume(); // drain so the pooled connection can be reused
           lastError = new AttemptError(status, `upstream answered ${status}`, true);
           continue;
         }
+        if (retryable) outcome.limitExceeded = true;
         let out: OutgoingHttpHeaders | string[];
         const responseHeaders = own ? filtersFor(rule, target.backend).responseHeaders : rule.responseHeaders;
         if (responseHeaders) {
@@ -315,7 +322,7 @@ export class OutboundProxy {
         relayBody(upstream, res);
         res.once('finish', () => {
           clearTimeout(deadline);
-          this.record(req, start, status, undefined, dest, rule.label, target);
+          this.record(req, start, status, undefined, dest, rule.label, target, rule, outcome);
         });
         return;
       } catch (err) {
@@ -329,13 +336,16 @@ export class OutboundProxy {
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
         // Local-origin failures count for outlier detection as Envoy maps them: 504 a timeout, 503 the rest.
         target.cluster?.observe(target.endpoint, lastError.status === 504 ? 504 : 503, target.endpointCount ?? 1);
+        this.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
         if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
+        if (rule.retry && maxAttempts > 1 && attempt === maxAttempts) outcome.limitExceeded = true;
       }
     }
     clearTimeout(deadline);
     if (timedOut || res.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
-    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e.body, e instanceof LocalReplyError ? e.headers : undefined);
+    outcome.error = routeErrorOf(e);
+    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e.body, rule, outcome, e instanceof LocalReplyError ? e.headers : undefined);
   }
 
   /** One endpoint for an attempt (also used by the HTTP/2 path, outbound-h2.ts). */
@@ -388,7 +398,7 @@ export class OutboundProxy {
     res.writeHead(redirect.status, out);
     res.end();
     req.resume();
-    this.record(req, start, redirect.status, undefined, dest, rule.label, undefined);
+    this.record(req, start, redirect.status, undefined, dest, rule.label, undefined, rule);
   }
 
   /**
@@ -498,20 +508,45 @@ export class OutboundProxy {
     return upstream;
   }
 
-  private finish(req: IncomingMessage & RequestInfo, res: ServerResponse, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, body?: string, headers?: Record<string, string>): void {
+  private finish(
+    req: IncomingMessage & RequestInfo,
+    res: ServerResponse,
+    start: number,
+    status: number,
+    reason: string,
+    dest: Destination | undefined,
+    route: string,
+    target: Target | undefined,
+    body?: string,
+    rule?: CompiledRule,
+    outcome?: RetryOutcome,
+    /** Extra headers of a local reply (the circuit breaker's `x-envoy-overloaded`). */
+    headers?: Record<string, string>,
+  ): void {
     if (res.headersSent || res.destroyed) {
       res.destroy();
     } else {
       proxyError(res, status, reason, body, headers);
     }
     req.resume();
-    this.record(req, start, status, reason, dest, route, target);
+    this.record(req, start, status, reason, dest, route, target, rule, outcome);
   }
 
-  /** Metrics and tap for one finished request (also called by the fast path's plans). */
-  record(req: RequestInfo, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined): void {
+  /** One try's answer in the per-route backend metrics (a Service destination only; pod addresses have no route). */
+  recordBackend(rule: CompiledRule, dest: Destination, target: Target, status: number | undefined, error: RouteError | undefined): void {
+    if (dest.kind !== 'service') return;
+    const port = dest.port.port;
+    this.ctx.metrics.routes.statsFor(rule, dest.service, port).backend(backendOf(target.backend, dest.service, port)).record(status, error);
+  }
+
+  /**
+   * Metrics and tap for one finished request (also called by the fast path's plans). With the rule that served a
+   * request to a Service, the per-route families too (Linkerd 2.16+'s outbound_http_route_*; route-metrics.ts).
+   */
+  record(req: RequestInfo, start: number, status: number, error: string | undefined, dest: Destination | undefined, route: string, target: Target | undefined, rule?: CompiledRule, outcome?: RetryOutcome): void {
     const now = performance.now();
     const latency = now - start;
+    if (rule && dest?.kind === 'service') this.ctx.metrics.routes.statsFor(rule, dest.service, dest.port.port).record(status, latency, outcome, Date.now());
     const authority = dest?.authority ?? rawHeader(req.rawHeaders, 'host') ?? '';
     const pod = target?.endpoint.pod;
     const tls = target?.identity ? 'true' : 'no_identity';
@@ -601,7 +636,8 @@ class OutboundPlan implements RelayPlan {
 
   done(status: number, error?: string): void {
     this.settleBalancer();
-    this.proxy.record(this.head, this.start, status, error, this.dest, this.rule.label, this.target);
+    this.proxy.recordBackend(this.rule, this.dest, this.target, error ? undefined : status, error ? 'IO' : undefined);
+    this.proxy.record(this.head, this.start, status, error, this.dest, this.rule.label, this.target, this.rule, error ? { retries: 0, limitExceeded: false, error: 'IO' } : undefined);
   }
 
   cancelled(): void {
@@ -639,4 +675,12 @@ export { canonical, applyModifier };
 export function grpcStatusOf(value: string | string[] | undefined): number | undefined {
   const n = Number(Array.isArray(value) ? value[0] : value);
   return value === undefined || !Number.isInteger(n) ? undefined : n;
+}
+
+/** How a failed request or try is labelled in the route metrics (Linkerd's `error` label values). */
+export function routeErrorOf(e: AttemptError): RouteError {
+  if (e.status === 504) return 'RESPONSE_HEADERS_TIMEOUT';
+  if (e.status === 503) return 'FAIL_FAST';
+  if (e.status === 502) return 'IO';
+  return 'UNEXPECTED';
 }

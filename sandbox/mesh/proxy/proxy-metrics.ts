@@ -4,6 +4,7 @@
 // updated without a label lookup per request (callers keep the TrafficStats they resolved).
 import { LATENCY_BUCKETS_MS, TrafficStats, type TrafficLabels } from './traffic-stats.js';
 import { EnvoyClusterStats } from './envoy-cluster-stats.js';
+import { RouteMetrics } from './route-metrics.js';
 
 export interface TcpCounters {
   open: number;
@@ -17,6 +18,8 @@ const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').repl
 
 export class ProxyMetrics {
   private stats = new Map<string, TrafficStats>();
+  /** Linkerd 2.16+'s per-route outbound families (route-metrics.ts). */
+  readonly routes = new RouteMetrics();
   private overflow?: TrafficStats;
   readonly tcp = {
     /** refused: connections the inbound policy closed before any request (Linkerd's inbound_tcp_authz_deny_total). */
@@ -95,6 +98,7 @@ export class ProxyMetrics {
     lines.push(`identity_cert_expiration_timestamp_seconds ${this.certExpiry}`);
     lines.push('# HELP identity_cert_refresh_count Number of times this proxy obtained a certificate.', '# TYPE identity_cert_refresh_count counter');
     lines.push(`identity_cert_refresh_count ${this.certRefreshes}`);
+    this.routes.exposition(lines);
     return lines.join('\n') + '\n' + this.envoy.prometheusText();
   }
 

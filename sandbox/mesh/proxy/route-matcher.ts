@@ -27,6 +27,7 @@ export function defaultRule(svc: ServiceEntry): CompiledRule {
       routeName: '',
       backends: [{ namespace: svc.namespace, service: svc.name, port: 0, weight: 1 }],
       totalWeight: 1,
+      ...svc.defaultPolicy, // the Service's Linkerd retry/timeout annotations
     };
     defaultRules.set(svc, rule);
   }

@@ -35,52 +35,72 @@ export interface UnsupportedField {
   /** The concrete path, with indices: `spec.http[0].corsPolicy`. */
   path: string;
   note?: string;
+  /** Set when the whole kind is not honoured: one report names the kind instead of any field. */
+  wholeKind?: true;
 }
 
 const MAX_WALK = 10_000; // fields visited per object: objects are bounded by the API server's body limit anyway
+
+/** The path of the one entry that marks a kind served but not honoured at all. */
+export const WHOLE_SPEC = 'spec';
+
+/** The `spec: none` entry of a kind the sandbox serves (its CRD is installed) but does not honour at all. */
+export function wholeKindEntry(kind: KindSupport): FieldSupport | undefined {
+  return kind.fields.find((f) => f.path === WHOLE_SPEC && f.support === 'none');
+}
 
 /** The registry entry covering `path` (a pattern path, `[]` for indices): the longest prefix entry. */
 export function coveringEntry(kind: KindSupport, patternPath: string): FieldSupport | undefined {
   let best: FieldSupport | undefined;
   for (const f of kind.fields) {
-    if (patternPath === f.path || patternPath.startsWith(f.path + '.') || patternPath.startsWith(f.path + '[')) {
+    if (patternPath === f.path || isUnder(patternPath, f.path)) {
       if (!best || f.path.length > best.path.length) best = f;
     }
   }
   return best;
 }
 
+const isUnder = (path: string, prefix: string) => path.startsWith(prefix + '.') || path.startsWith(prefix + '[');
+
 /**
- * Every field under `spec` the object sets that the registry does not mark `full` or `partial`, outermost first
- * (a whole unsupported block is one entry, not one per leaf).
+ * Every field under `spec` the object sets that the registry does not mark `full` or `partial`, outermost first:
+ * a block an entry marks `none`, or a block no entry mentions at all, is one report, not one per leaf; a kind that
+ * is not honoured at all is one report naming the kind (`wholeKind`), whatever the object holds.
  */
 export function unsupportedFields(kind: KindSupport, object: { spec?: unknown }): UnsupportedField[] {
+  const whole = wholeKindEntry(kind);
+  if (whole) return [{ path: WHOLE_SPEC, note: whole.note, wholeKind: true }];
   const out: UnsupportedField[] = [];
   let visited = 0;
   const walk = (value: unknown, pattern: string, concrete: string): void => {
     if (++visited > MAX_WALK) return;
     const entry = coveringEntry(kind, pattern);
-    const exact = entry?.path === pattern;
-    if (entry?.support === 'none' && exact) {
+    if (entry?.support === 'none' && entry.path === pattern) {
       out.push({ path: concrete, note: entry.note });
       return;
     }
-    if (Array.isArray(value)) {
+    // Nothing covers this block and nothing inside it is listed: the block is unknown to the mesh as a whole.
+    if (!entry && !kind.fields.some((f) => isUnder(f.path, pattern))) {
+      out.push({ path: concrete });
+      return;
+    }
+    if (Array.isArray(value) && value.length) {
       value.forEach((v, i) => walk(v, `${pattern}[]`, `${concrete}[${i}]`));
       return;
     }
-    if (typeof value === 'object' && value !== null) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length) {
       for (const [k, v] of Object.entries(value)) walk(v, `${pattern}.${k}`, `${concrete}.${k}`);
       return;
     }
-    // A leaf: honoured only when some entry covers it with full or partial support.
+    // A leaf (or an empty list or object): honoured only when some entry covers it with full or partial support.
     if (!entry || entry.support === 'none') out.push({ path: concrete, note: entry?.note });
   };
-  if (object.spec !== undefined) walk(object.spec, 'spec', 'spec');
+  if (object.spec !== undefined) walk(object.spec, WHOLE_SPEC, WHOLE_SPEC);
   return out;
 }
 
-/** The warning text kubectl prints for one unsupported field. */
+/** The warning text kubectl prints for one unsupported field (or for a kind the sandbox mesh does not honour). */
 export function unsupportedWarning(kind: KindSupport, name: string, f: UnsupportedField): string {
-  return `${kind.kind} "${name}": ${f.path} is not supported by the sandbox mesh and is ignored${f.note ? ` (${f.note})` : ''}`;
+  const what = f.wholeKind ? `${kind.kind} (${kind.group})` : f.path;
+  return `${kind.kind} "${name}": ${what} is not supported by the sandbox mesh and is ignored${f.note ? ` (${f.note})` : ''}`;
 }

@@ -1,9 +1,11 @@
-// The site search's index, built at build time: lessons, operations, schemas and the conformance page's tests.
+// The site search's index, built at build time: lessons, operations, schemas, the conformance page's tests and the
+// mesh support page's kinds.
 import { getCollection } from 'astro:content';
 import { SPECS, operationHref, schemaHref } from '../lib/openapi/spec-model.ts';
 import type { SearchEntry } from '../client/site-chrome.ts';
 import { conformanceData } from '../lib/conformance/site-data.ts';
 import { testAnchor } from '../lib/conformance/present.ts';
+import { kindAnchor, meshSupportData } from '../lib/mesh-support/site-data.ts';
 
 export async function GET(): Promise<Response> {
   const lessons = await getCollection('lessons');
@@ -12,6 +14,7 @@ export async function GET(): Promise<Response> {
     ...SPECS.flatMap((s) => s.operations.map((op) => ({ kind: 'operation' as const, title: `${op.id} (${op.method} ${op.path})`, text: `${op.summary} ${op.description ?? ''} ${op.tags.join(' ')} ${s.title}`, href: operationHref(op) }))),
     ...SPECS.flatMap((s) => s.schemaNames.map((n) => ({ kind: 'schema' as const, title: n, text: `${s.title} schema ${JSON.stringify(s.doc.components?.schemas?.[n] ?? {}).slice(0, 500)}`, href: schemaHref(s.id, n) }))),
     ...conformanceEntries(),
+    ...meshSupportData().apis.flatMap((a) => a.kinds.map((k): SearchEntry => ({ kind: 'page', title: `${k.kind} (${a.api}): mesh support ${k.support}`, text: `${k.group} ${k.summary} ${k.fields.map((f) => `${f.path} ${f.note ?? ''}`).join(' ')}`.slice(0, 4000), href: `/docs/mesh-support/#${kindAnchor(k)}` }))),
   ];
   return new Response(JSON.stringify(entries), { headers: { 'content-type': 'application/json' } });
 }

@@ -47,7 +47,20 @@ export function authorizationLayer(pod: PodInfo, policies: CompiledAuthzPolicy[]
       const peer = req.peerIdentity;
       const principal = req.tls && peer?.startsWith(SPIFFE_PREFIX) ? peer.slice(SPIFFE_PREFIX.length) : '';
       const ns = principal ? /\/ns\/([^/]+)\//.exec(principal)?.[1] ?? '' : '';
-      const r: AuthzFacts = { ...req, principal, sourceNamespace: ns, destinationIP: pod.ip };
+      // Built field by field: an object spread here cost tens of µs per request under tsx's transform.
+      const r: AuthzFacts = {
+        port: req.port,
+        tls: req.tls,
+        peerIdentity: peer,
+        sourceIP: req.sourceIP,
+        method: req.method,
+        path: req.path,
+        headers: req.headers,
+        authority: req.authority,
+        principal,
+        sourceNamespace: ns,
+        destinationIP: pod.ip,
+      };
       for (const p of custom) if (matches(p, r)) return DENIAL;
       for (const p of deny) if (matches(p, r)) return DENIAL;
       if (!allow.length) return undefined;

@@ -156,6 +156,8 @@ function compileSource(s: Obj, action: AuthzAction, where: string, problems: str
   field(s.namespaces, s.notNamespaces, namespaceOf, (v) => anyOfStrings(v), out);
   field(s.trustDomains, s.notTrustDomains, trustDomainOf, (v) => anyOfStrings(v), out);
   field(s.requestPrincipals, s.notRequestPrincipals, noRequestPrincipal, (v) => anyOfStrings(v), out);
+  if (s.requestPrincipals !== undefined || s.notRequestPrincipals !== undefined)
+    problems.push(`${where}: requestPrincipals / notRequestPrincipals need RequestAuthentication (JWT), which the sandbox mesh does not support: no request has a request principal (requestPrincipals never match, notRequestPrincipals always do)`);
   // remoteIpBlocks use X-Forwarded-For only where trusted hops are configured (gateways); at a sidecar the remote
   // address is the peer's, as for ipBlocks.
   field(s.ipBlocks, s.notIpBlocks, sourceIPOf, (v) => ipList(v, where, problems), out);
@@ -208,7 +210,10 @@ function compileCondition(c: Obj, action: AuthzAction, where: string, problems: 
   else if (key === 'source.principal') field(c.values, c.notValues, principalOf, strs, out);
   else if (key === 'destination.port') field(c.values, c.notValues, (r) => String(r.port), strs, out);
   else if (key === 'destination.ip') field(c.values, c.notValues, (r) => r.destinationIP, ips, out);
-  else if (key.startsWith('request.auth.')) field(c.values, c.notValues, noRequestPrincipal, strs, out); // no JWT: never present
+  else if (key.startsWith('request.auth.')) {
+    field(c.values, c.notValues, noRequestPrincipal, strs, out);
+    problems.push(`${where}: key ${JSON.stringify(key)} needs RequestAuthentication (JWT), which the sandbox mesh does not support: the value is never present`);
+  }
   else {
     problems.push(`${where}: key ${JSON.stringify(key)} is not supported by the sandbox mesh (supported: request.headers[<name>], source.ip, remote.ip, source.namespace, source.principal, destination.ip, destination.port, request.auth.* without JWT); ${action === 'ALLOW' || action === 'AUDIT' ? 'the rule never matches' : 'the condition always matches (fail closed)'}`);
     return unsupported(action);
