@@ -8,6 +8,7 @@ import type { ProgramSet } from '../runtime/process/program.js';
 import { BOOKSAPP_IMAGES } from './booksapp/images.js';
 import { EMOJIVOTO_IMAGES, EMOJIVOTO_WEB_PROGRAMS } from './emojivoto/images.js';
 import { ECHO_ADVANCED_IMAGE_NAMES, ECHO_ADVANCED_PROGRAMS, GATEWAY_ECHO_IMAGES } from './gateway-echo/images.js';
+import { FORTIO_IMAGES, FORTIO_PROGRAMS } from './fortio/images.js';
 import { GO_HTTPBIN_IMAGES } from './go-httpbin/images.js';
 import { HELLOWORLD_IMAGES } from './helloworld/helloworld.js';
 import { ISTIO_BOOKINFO_IMAGES } from './istio-bookinfo/images.js';
@@ -20,11 +21,13 @@ export const UPSTREAM_IMAGES: readonly UpstreamImage[] = [
   ...EMOJIVOTO_IMAGES,
   ...BOOKSAPP_IMAGES,
   ...GATEWAY_ECHO_IMAGES,
+  ...FORTIO_IMAGES,
 ];
 
 /** Programs an upstream image carries besides its main process (what `kubectl exec` finds on its $PATH), by image name. */
 export const UPSTREAM_IMAGE_PROGRAMS: Record<string, ProgramSet> = Object.fromEntries([
   ...ECHO_ADVANCED_IMAGE_NAMES.map((name) => [name, ECHO_ADVANCED_PROGRAMS] as const),
+  ...FORTIO_IMAGES.flatMap((i) => i.names).map((name) => [name, FORTIO_PROGRAMS] as const),
   ...EMOJIVOTO_IMAGES.find((i) => i.names[0].endsWith('/emojivoto-web'))!.names.map((name) => [name, EMOJIVOTO_WEB_PROGRAMS] as const),
 ]);
 

@@ -11,6 +11,7 @@ import { linkerdPolicyValidator } from './control-plane/linkerd/policy-validator
 import { istioSecurityWarnings } from './control-plane/istio/istio-security-warnings.js';
 import { linkerdAnnotationWarnings } from './control-plane/linkerd/annotation-admission.js';
 import { MeshSidecar } from './proxy/sidecar.js';
+import { pilotAgentProgram } from './proxy/pilot-agent.js';
 
 export interface Mesh {
   controlPlane: MeshControlPlane;
@@ -24,7 +25,8 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
   api.use(linkerdPolicyValidator());
   api.use(istioSecurityWarnings());
   api.use(linkerdAnnotationWarnings());
-  registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION] });
+  // `pilot-agent request GET stats` (Istio's tasks read Envoy's stats so) is the one program on the sidecar's $PATH.
+  registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION], programs: { 'pilot-agent': pilotAgentProgram } });
   return {
     controlPlane,
     stop() {

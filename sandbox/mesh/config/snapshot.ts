@@ -246,6 +246,8 @@ export interface TrafficPolicy {
     /** http2MaxRequests: requests in flight at once. */
     maxRequests?: number;
     maxRequestsPerConnection?: number;
+    /** Retries outstanding at once towards the destination (Envoy's max_retries circuit breaker). */
+    maxRetries?: number;
     connectTimeoutMs?: number;
   };
   outlierDetection?: {

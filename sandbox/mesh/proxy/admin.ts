@@ -1,4 +1,4 @@
-// The proxy's admin listener (podIP:4191, Linkerd's port): /metrics in Prometheus text, /ready, /live, and
+// The proxy's admin listener (podIP:4191, Linkerd's port): /metrics in Prometheus text, /stats (Envoy's), /ready, /live, and
 // /tap — this proxy's live requests as newline-delimited JSON (what `linkerd viz tap` streams per proxy).
 // The playground server reads /metrics and /tap through the Kubernetes pods proxy, as it would on a real cluster.
 import { createServer, type Server, type ServerResponse } from 'node:http';
@@ -23,6 +23,13 @@ export function createAdminServer(metrics: ProxyMetrics, ready: () => boolean, t
     } else if (path === '/metrics') {
       const body = metrics.exposition();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+    } else if (path === '/stats' || path === '/stats/prometheus') {
+      // Envoy's admin stats (what `pilot-agent request GET stats` prints): the per-cluster counters of
+      // DestinationRule destinations. `filter` narrows lines by substring (Envoy takes an RE2 regex; a substring
+      // cannot backtrack). /stats/prometheus is the same as /metrics.
+      const filter = url.searchParams.get('filter')?.slice(0, 200);
+      const body = path === '/stats' ? metrics.envoy.statsText(filter ? (line) => line.includes(filter) : undefined) : metrics.exposition();
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
     } else if (path === '/ready') {
       const ok = ready();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
@@ -31,7 +38,7 @@ export function createAdminServer(metrics: ProxyMetrics, ready: () => boolean, t
     } else if (path === '/tap' && tap) {
       serveTap(res, url.searchParams, tap, () => req.destroyed);
     } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /tap, /ready or /live\n');
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /stats, /tap, /ready or /live\n');
     }
   });
   server.keepAliveTimeout = 5000;

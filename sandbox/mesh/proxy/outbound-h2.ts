@@ -19,6 +19,7 @@ import { defaultRule, matchRule, tableFor } from './route-matcher.js';
 import { forwardableH2Headers, isGrpc, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
 import type { MeshTlsAgent } from './upstream-pool.js';
 import { subsetEndpoints } from './subset-endpoints.js';
+import { OVERFLOW_BODY } from './circuit-breaker.js';
 
 type Body = Buffer | ServerHttp2Stream | undefined;
 
@@ -166,12 +167,22 @@ export class OutboundH2 {
         if (own.rewrite) rewriteH2(send, own.rewrite);
         if (own.mirrors && attempt === 1 && body !== stream) this.mirror(snap, own.mirrors, send, body as Buffer | undefined);
       }
+      // The DestinationRule's circuit breaker: over HTTP/2 only http2MaxRequests (streams in flight) applies.
+      const admitted = target.cluster?.breaker?.admitStream();
+      if (admitted === 'overflow') {
+        settle(0);
+        lastError = new AttemptError(503, `circuit breaker of ${target.cluster!.name}: requests overflow`, false, OVERFLOW_BODY);
+        break;
+      }
+      const release = admitted ?? (() => {});
       try {
         head = await this.attempt(target, send, body, tryTimeoutMs(rule), (s) => (inFlight = s));
       } catch (err) {
+        release();
         settle(performance.now() - sent);
-        if (timedOut) return;
+        if (timedOut || stream.destroyed) return; // the caller went away: not the endpoint's failure
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
+        target.cluster?.observe(target.endpoint, lastError.status === 504 ? 504 : 503, target.endpointCount ?? 1);
         this.proxy.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
         if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
         if (rule.retry && maxAttempts > 1 && attempt === maxAttempts) outcome.limitExceeded = true;
@@ -179,13 +190,16 @@ export class OutboundH2 {
       }
       settle(performance.now() - sent);
       if (timedOut || stream.destroyed) {
+        release();
         head.upstream.destroy();
         return;
       }
       const status = Number(head.headers[':status'] ?? 502);
+      target.cluster?.observe(target.endpoint, status, target.endpointCount ?? 1);
       this.proxy.recordBackend(rule, dest, target, status, undefined);
       const retryable = maxAttempts > 1 && retriesStatus(rule.retry!, status, grpcStatusOf(head.headers['grpc-status']));
       if (attempt < maxAttempts && retryable) {
+        release();
         head.upstream.destroy();
         lastError = new AttemptError(status, `upstream answered ${status}`, true);
         continue;
@@ -196,6 +210,7 @@ export class OutboundH2 {
       if (responseHeaders) applyModifier(response, responseHeaders);
       if (headers[DEBUG_REQUEST_HEADER] !== undefined) describeService(response, target, attempt, rule.label);
       relayH2Response(head, response, stream, (error) => {
+        release();
         clearTimeout(deadline);
         this.proxy.record(info, start, status, error, dest, rule.label, target, rule, outcome);
       });

@@ -36,6 +36,7 @@ import { OutboundH2 } from './outbound-h2.js';
 import { backendOf, type RetryOutcome, type RouteError } from './route-metrics.js';
 import { NO_HEALTHY_UPSTREAM, subsetEndpoints } from './subset-endpoints.js';
 import type { ClientFacts } from './istio-match.js';
+import { DestinationClusters, LocalReplyError, type DestinationCluster } from './destination-clusters.js';
 
 /** What metrics and tap need from a request, from node:http or the fast path. */
 export interface RequestInfo {
@@ -55,6 +56,9 @@ export interface Target {
   identity?: string; // expected peer identity when mTLS is used
   /** The rule's backendRef chosen (absent for a direct pod address). */
   backend?: CompiledBackend;
+  /** The destination's DestinationRule cluster (circuit breaker, outlier detection), and how many endpoints it has. */
+  cluster?: DestinationCluster;
+  endpointCount?: number;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -69,6 +73,8 @@ export class OutboundProxy {
   readonly pool: UpstreamPool;
   /** The HTTP/2 path, made on the first h2c connection. */
   private h2?: OutboundH2;
+  /** Destinations a DestinationRule gives a trafficPolicy (destination-clusters.ts). */
+  readonly clusters: DestinationClusters;
 
   constructor(readonly ctx: ProxyContext) {
     // Outbound connections leave from the pod IP so the peer's proxy knows which pod is calling.
@@ -79,6 +85,11 @@ export class OutboundProxy {
       const gen = (s as Socket & { meshGeneration?: number }).meshGeneration;
       return gen === undefined || gen === ctx.identity()?.generation;
     });
+    this.clusters = new DestinationClusters(
+      ctx.metrics.envoy,
+      { tls: () => new MeshTlsAgent(ctx.identity, ctx.podIP, ctx.network.checkDial), plain: () => plainAgent(ctx.podIP, ctx.network.checkDial) },
+      ctx.balancer,
+    );
   }
 
   close(): void {
@@ -86,6 +97,7 @@ export class OutboundProxy {
     this.agent.destroy();
     this.pool.destroy();
     this.h2?.close();
+    this.clusters.close();
   }
 
   /** After a certificate rotation: idle connections made with the old certificate are closed. */
@@ -93,6 +105,7 @@ export class OutboundProxy {
     retireOldConnections(this.tlsAgent, generation);
     this.pool.prune();
     this.h2?.onCertificateRotated();
+    this.clusters.onCertificateRotated(generation);
   }
 
   /**
@@ -129,6 +142,7 @@ export class OutboundProxy {
       rule = { label: '', kind: 'default', routeNamespace: '', routeName: '', backends: [], totalWeight: 0 };
     }
     if (rule.reject || rule.fault || rule.retry || rule.requestHeaders || rule.responseHeaders || rule.requestTimeoutMs || rule.backendTimeoutMs || hasRoutingFilters(rule)) return undefined;
+    if (dest.kind === 'service' && this.needsSlowPath(snap, dest, rule)) return undefined;
     const target = this.pickTarget(snap, dest, rule);
     if (target instanceof AttemptError) return undefined;
     return new OutboundPlan(this, head, start, dest, rule, target);
@@ -272,16 +286,20 @@ export class OutboundProxy {
         sendHeaders = h;
         if (own.mirrors && attempt === 1 && body !== 'stream') this.mirror(snap, own.mirrors, req.method ?? 'GET', sendPath, h, body);
       }
+      // Envoy's max_retries circuit breaker: a retry over the cluster's budget is not made.
+      const retryDone = attempt > 1 ? target.cluster?.breaker?.startRetry() : undefined;
+      if (attempt > 1 && target.cluster?.breaker && !retryDone) break;
       const done = this.ctx.balancer.start(target.endpoint);
       const sent = performance.now();
       try {
-        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, tryTimeoutMs(rule), (r) => (inFlight = r));
+        const upstream = await this.attempt(req, target, sendPath, sendHeaders, body, tryTimeoutMs(rule), (r) => (inFlight = r)).finally(() => retryDone?.());
         done(performance.now() - sent);
         if (timedOut || res.destroyed) {
           upstream.resume();
           return;
         }
         const status = upstream.statusCode ?? 502;
+        target.cluster?.observe(target.endpoint, status, target.endpointCount ?? 1);
         this.recordBackend(rule, dest, target, status, undefined);
         const retryable = maxAttempts > 1 && retriesStatus(rule.retry!, status, grpcStatusOf(upstream.headers['grpc-status']));
         if (attempt < maxAttempts && retryable) {
@@ -310,7 +328,14 @@ export class OutboundProxy {
       } catch (err) {
         done(performance.now() - sent);
         if (timedOut) return;
+        if (err instanceof LocalReplyError) {
+          lastError = err; // the circuit breaker's overflow: never retried (Envoy marks it x-envoy-overloaded)
+          break;
+        }
+        if (res.destroyed) return; // the caller went away: not the endpoint's failure
         lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
+        // Local-origin failures count for outlier detection as Envoy maps them: 504 a timeout, 503 the rest.
+        target.cluster?.observe(target.endpoint, lastError.status === 504 ? 504 : 503, target.endpointCount ?? 1);
         this.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
         if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
         if (rule.retry && maxAttempts > 1 && attempt === maxAttempts) outcome.limitExceeded = true;
@@ -320,7 +345,7 @@ export class OutboundProxy {
     if (timedOut || res.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
     outcome.error = routeErrorOf(e);
-    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e.body, rule, outcome);
+    this.finish(req, res, start, e.status, e.message, dest, rule.label, lastTarget, e.body, rule, outcome, e instanceof LocalReplyError ? e.headers : undefined);
   }
 
   /** One endpoint for an attempt (also used by the HTTP/2 path, outbound-h2.ts). */
@@ -343,8 +368,22 @@ export class OutboundProxy {
         ? new AttemptError(503, `no ready endpoints for ${backend.namespace}/${backend.service}:${portNumber}`, true)
         : new AttemptError(503, `no ready endpoints in subset ${JSON.stringify(backend.subset)} of ${backend.namespace}/${backend.service}:${portNumber}`, true, NO_HEALTHY_UPSTREAM);
     }
-    const endpoint = this.ctx.balancer.pick(endpoints);
-    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity: this.peerIdentity(endpoint.pod, endpoint.port), backend };
+    // The DestinationRule's cluster for this port and subset: its balancer, outlier detection and circuit breaker.
+    const cluster = this.clusters.resolve(snap, this.ctx.namespace, svc.namespace, svc.name, portNumber, backend.subset);
+    const endpoint = cluster ? cluster.pick(endpoints) : this.ctx.balancer.pick(endpoints);
+    if (endpoint instanceof AttemptError) return endpoint;
+    // DestinationRule `tls.mode: DISABLE`: plaintext to the destination's sidecar, as the mTLS opt-out does.
+    const identity = cluster?.tlsDisabled ? undefined : this.peerIdentity(endpoint.pod, endpoint.port);
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity, backend, cluster, endpointCount: endpoints.length };
+  }
+
+  /** Whether a backend of the rule has a circuit breaker or outlier detection (state the fast path does not keep). */
+  private needsSlowPath(snap: MeshSnapshot, dest: Extract<Destination, { kind: 'service' }>, rule: CompiledRule): boolean {
+    if (rule.backends.length === 0) return !!this.clusters.resolve(snap, this.ctx.namespace, dest.service.namespace, dest.service.name, dest.port.port, undefined)?.needsSlowPath;
+    for (const b of rule.backends) {
+      if (this.clusters.resolve(snap, this.ctx.namespace, b.namespace, b.service, b.port || dest.port.port, b.subset)?.needsSlowPath) return true;
+    }
+    return false;
   }
 
   /** A RequestRedirect: the proxy answers itself, with the Location request-filters.ts composes. */
@@ -424,23 +463,49 @@ export class OutboundProxy {
         agent: target.identity ? this.tlsAgent : this.agent,
         meshIdentity: target.identity,
       };
-      const upstream = httpRequest(options);
-      onRequest(upstream);
-      let timer: NodeJS.Timeout | undefined;
-      if (timeoutMs) {
-        timer = setTimeout(() => upstream.destroy(new AttemptError(504, `backend request timeout of ${timeoutMs}ms exceeded`, true)), timeoutMs);
+      const breaker = target.cluster?.breaker ? target.cluster : undefined;
+      if (breaker) {
+        // Through the destination's circuit breaker: sent now, later (queued for a connection), or refused.
+        let dispatched = false;
+        const sent = breaker.sendHttp1(options, (agent) => {
+          dispatched = true;
+          return this.send({ ...options, agent }, req, body, timeoutMs, onRequest, resolve, reject);
+        });
+        if (sent instanceof LocalReplyError) return reject(sent);
+        // Still waiting for a connection: a timeout or a gone caller (they destroy the in-flight request) withdraws it.
+        if (!dispatched) onRequest({ destroy: (err?: Error) => (sent(), reject(err ?? new Error('request withdrawn while waiting for a connection'))) } as unknown as ReturnType<typeof httpRequest>);
+        return;
       }
-      upstream.once('response', (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      upstream.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      if (body === 'stream') req.pipe(upstream);
-      else upstream.end(body);
+      this.send(options, req, body, timeoutMs, onRequest, resolve, reject);
     });
+  }
+
+  private send(
+    options: RequestOptions & MeshRequestOptions,
+    req: IncomingMessage,
+    body: Buffer | 'stream' | undefined,
+    timeoutMs: number | undefined,
+    onRequest: (r: ReturnType<typeof httpRequest>) => void,
+    resolve: (r: IncomingMessage) => void,
+    reject: (err: Error) => void,
+  ): ReturnType<typeof httpRequest> {
+    const upstream = httpRequest(options);
+    onRequest(upstream);
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs) {
+      timer = setTimeout(() => upstream.destroy(new AttemptError(504, `backend request timeout of ${timeoutMs}ms exceeded`, true)), timeoutMs);
+    }
+    upstream.once('response', (r) => {
+      clearTimeout(timer);
+      resolve(r);
+    });
+    upstream.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    if (body === 'stream') req.pipe(upstream);
+    else upstream.end(body);
+    return upstream;
   }
 
   private finish(
@@ -455,11 +520,13 @@ export class OutboundProxy {
     body?: string,
     rule?: CompiledRule,
     outcome?: RetryOutcome,
+    /** Extra headers of a local reply (the circuit breaker's `x-envoy-overloaded`). */
+    headers?: Record<string, string>,
   ): void {
     if (res.headersSent || res.destroyed) {
       res.destroy();
     } else {
-      proxyError(res, status, reason, body);
+      proxyError(res, status, reason, body, headers);
     }
     req.resume();
     this.record(req, start, status, reason, dest, route, target, rule, outcome);

@@ -4,6 +4,7 @@
 // updated without a label lookup per request (callers keep the TrafficStats they resolved).
 import { LATENCY_BUCKETS_MS, TrafficStats, type TrafficLabels } from './traffic-stats.js';
 import { AuthzMetrics } from './authz-metrics.js';
+import { EnvoyClusterStats } from './envoy-cluster-stats.js';
 import { RouteMetrics } from './route-metrics.js';
 
 export interface TcpCounters {
@@ -30,6 +31,8 @@ export class ProxyMetrics {
   readonly authz = new AuthzMetrics();
   certExpiry = 0;
   certRefreshes = 0;
+  /** Envoy-named per-cluster counters of DestinationRule destinations (circuit breakers, outlier detection). */
+  readonly envoy = new EnvoyClusterStats();
 
   /** The stats for a traffic key; callers cache the result per route/destination to skip this lookup. */
   statsFor(labels: TrafficLabels): TrafficStats {
@@ -99,7 +102,7 @@ export class ProxyMetrics {
     lines.push('# HELP identity_cert_refresh_count Number of times this proxy obtained a certificate.', '# TYPE identity_cert_refresh_count counter');
     lines.push(`identity_cert_refresh_count ${this.certRefreshes}`);
     this.routes.exposition(lines);
-    return lines.join('\n') + '\n';
+    return lines.join('\n') + '\n' + this.envoy.prometheusText();
   }
 
   tcpOpen(): number {
