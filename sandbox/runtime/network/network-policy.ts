@@ -3,6 +3,7 @@
 // is isolated for ingress and then admits a connection only if some such policy's ingress rule matches it
 // (peers: podSelector / namespaceSelector / both / ipBlock with except; ports: number, named port, protocol,
 // endPort); Egress the same for the connecting pod. Pure functions: the enforcer compiles, indexes and caches.
+import { inIpv4Range, ipv4Range, ipv4ToInt } from './ipv4-range.js';
 import { compileLabelSelector, type LabelSelector, type Selector } from '../../apiserver/selectors.js';
 import type { KubeObject } from '../../apiserver/store.js';
 import type { ContainerPort } from '../workload.js';
@@ -201,26 +202,11 @@ interface Cidr {
 
 const NEVER: Cidr = { base: 0, mask: 0, never: true };
 
-function ipv4ToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n >>> 0;
-}
-
 export function parseCidr(text: string): Cidr {
   const m = /^([\d.]+)\/(\d{1,2})$/.exec(text ?? '');
-  const base = m ? ipv4ToInt(m[1]) : undefined;
-  const bits = m ? Number(m[2]) : NaN;
-  if (base === undefined || !(bits >= 0 && bits <= 32)) return NEVER;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return { base: (base & mask) >>> 0, mask };
+  return (m && ipv4Range(m[1], Number(m[2]))) || NEVER;
 }
 
 function inCidr(ip: number, c: Cidr): boolean {
-  return !c.never && ((ip & c.mask) >>> 0) === c.base;
+  return !c.never && inIpv4Range(ip, c);
 }

@@ -1,6 +1,7 @@
 // The value matching of Istio's AuthorizationPolicy, compiled once per policy: a string is exact, a prefix (`abc*`),
 // a suffix (`*abc`) or `*` (any non-empty value), as istio.io's AuthorizationPolicy reference defines; an IP block is an
 // IPv4 address or CIDR. A field's list matches when any value matches; its `not…` list when none does.
+import { inIpv4Range, ipv4Range, ipv4ToInt } from '../../../runtime/network/ipv4-range.js';
 
 /** One compiled value test. */
 export type ValueTest = (value: string) => boolean;
@@ -41,27 +42,13 @@ export function anyOfStrings(patterns: string[], lower = false): ValueTest {
   return lower ? (v) => set.has(v.toLowerCase()) : (v) => set.has(v);
 }
 
-function ipv4ToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    n = n * 256 + Number(part);
-  }
-  return n >>> 0;
-}
-
 /** An `ipBlocks` entry (`1.2.3.4` or `1.2.3.0/24`); undefined when it is not IPv4 (the caller reports it). */
 export function ipBlock(text: string): ValueTest | undefined {
   const m = /^([\d.]+)(?:\/(\d{1,2}))?$/.exec(text.trim());
-  const base = m ? ipv4ToInt(m[1]) : undefined;
-  const bits = m?.[2] === undefined ? 32 : Number(m[2]);
-  if (base === undefined || bits > 32) return undefined;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const net = (base & mask) >>> 0;
+  const range = m ? ipv4Range(m[1], m[2] === undefined ? 32 : Number(m[2])) : undefined;
+  if (!range) return undefined;
   return (v) => {
     const ip = ipv4ToInt(v);
-    return ip !== undefined && ((ip & mask) >>> 0) === net;
+    return ip !== undefined && inIpv4Range(ip, range);
   };
 }

@@ -1,6 +1,7 @@
 // Linkerd's ClientAuthorization (policy-controller core/src/inbound.rs, identity_match.rs, network_match.rs): who may
 // use a Server or a route — an authentication (any client, any mTLS client, or mTLS clients with given identities)
 // and the client networks — and the check the proxy makes per request (HTTP) or per connection (opaque).
+import { inIpv4Range, ipv4Range, ipv4ToInt, type Ipv4Range } from '../../../runtime/network/ipv4-range.js';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { InboundConnectionFacts } from '../../config/inbound-policy.js';
 import { TRUST_DOMAIN } from '../../constants.js';
@@ -17,15 +18,10 @@ export type ClientAuthentication =
 /** A network with its exceptions: IPv4 as integer ranges (checked per request, so cheap), IPv6 through node's BlockList. */
 export interface CompiledNetwork {
   text: string;
-  v4: Range4[];
-  v4Except: Range4[];
+  v4: Ipv4Range[];
+  v4Except: Ipv4Range[];
   v6: BlockList;
   v6Except: BlockList;
-}
-
-interface Range4 {
-  base: number;
-  mask: number;
 }
 
 /** What the proxy's authz metrics call the authorization: `authz_group`, `authz_kind`, `authz_name`. */
@@ -78,20 +74,6 @@ function identityMatches(m: IdentityMatch, spiffeId: string, dnsName: string | u
   return tail.every((l, i) => l === m.suffix[i]);
 }
 
-/** An IPv4 address as an unsigned 32-bit number, or undefined. */
-function ipv4(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-const maskOf = (prefix: number) => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
-
 /** One `cidr` (+ `except`) entry; a bad CIDR is an error naming it. */
 export function compileNetwork(cidr: string, except: string[] = []): CompiledNetwork | string {
   const n: CompiledNetwork = { text: except.length ? `${cidr} except ${except.join(', ')}` : cidr, v4: [], v4Except: [], v6: new BlockList(), v6Except: new BlockList() };
@@ -102,8 +84,7 @@ export function compileNetwork(cidr: string, except: string[] = []): CompiledNet
     const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
     if (!family || extra !== undefined || !(prefix >= 0 && prefix <= max)) return `invalid CIDR ${JSON.stringify(text)}`;
     if (family === 'ipv4') {
-      const mask = maskOf(prefix);
-      (excepted ? n.v4Except : n.v4).push({ base: (ipv4(addr)! & mask) >>> 0, mask });
+      (excepted ? n.v4Except : n.v4).push(ipv4Range(addr, prefix)!);
     } else (excepted ? n.v6Except : n.v6).addSubnet(addr, prefix, 'ipv6');
     return undefined;
   };
@@ -114,10 +95,10 @@ export function compileNetwork(cidr: string, except: string[] = []): CompiledNet
 /** 0.0.0.0/0 and ::/0: what an authorization without networks allows (policy_client_authz). */
 export const ALL_NETWORKS: CompiledNetwork[] = [compileNetwork('0.0.0.0/0') as CompiledNetwork, compileNetwork('::/0') as CompiledNetwork];
 
-const inRanges = (ranges: Range4[], ip: number) => ranges.some((r) => ((ip & r.mask) >>> 0) === r.base);
+const inRanges = (ranges: Ipv4Range[], ip: number) => ranges.some((r) => inIpv4Range(ip, r));
 
 function inNetworks(networks: CompiledNetwork[], ip: string): boolean {
-  const v4 = ipv4(ip);
+  const v4 = ipv4ToInt(ip);
   if (v4 !== undefined) return networks.some((n) => inRanges(n.v4, v4) && !inRanges(n.v4Except, v4));
   if (!isIPv6(ip)) return false;
   return networks.some((n) => n.v6.check(ip, 'ipv6') && !n.v6Except.check(ip, 'ipv6'));
