@@ -1,20 +1,15 @@
 // One namespace's Linkerd inbound policy, compiled once per namespace compile: its policy.linkerd.io objects and the
 // HTTPRoutes (Linkerd's and the Gateway API's) whose parent is one of its Servers. Pods ask it for their layer.
 import type { KubeObject } from '../../../apiserver/store.js';
+import type { NamespaceObjects } from '../namespace-compiler.js';
 import type { LinkerdNamespacePolicy } from './linkerd-inbound-layer.js';
 import { GATEWAY_GROUP, POLICY_GROUP, readPolicyObjects } from './policy-objects.js';
 import { compileServerRoutes, serverParents } from './server-routes.js';
 
-export interface LinkerdPolicySources {
-  linkerdServers: Map<string, KubeObject>;
-  linkerdAuthorizationPolicies: Map<string, KubeObject>;
-  linkerdServerAuthorizations: Map<string, KubeObject>;
-  meshTlsAuthentications: Map<string, KubeObject>;
-  networkAuthentications: Map<string, KubeObject>;
-  linkerdHttpRoutes: Map<string, KubeObject>;
-  httproutes: Map<string, KubeObject>;
-  grpcroutes: Map<string, KubeObject>;
-}
+export type LinkerdPolicySources = Pick<
+  NamespaceObjects,
+  'linkerdServers' | 'linkerdAuthorizationPolicies' | 'linkerdServerAuthorizations' | 'meshTlsAuthentications' | 'networkAuthentications' | 'linkerdHttpRoutes' | 'httproutes' | 'grpcroutes'
+>;
 
 export function compileLinkerdPolicy(ns: string, objs: LinkerdPolicySources, problems: string[]): LinkerdNamespacePolicy {
   const objects = readPolicyObjects(
