@@ -1,7 +1,7 @@
 // The mesh support page in Chromium, from the site `npm run build` made (scripts/test.sh builds it before the tests;
 // PLAYGROUND_SITE_DIR names another build), served with the real server's security headers: every kind of the data
 // file has its section and field table, known rows show the registry's level and note, the navigation links the page,
-// it ships no island, and axe finds nothing serious at desktop and 375 px in both themes.
+// it ships no island, and axe finds nothing serious at desktop in both themes and at 375 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -80,12 +80,13 @@ test('every kind has its section and field table; known rows show the registry\'
   await page.context().close();
 });
 
-test('no serious accessibility violations at desktop and 375 px in both themes, and nothing scrolls sideways on a phone', { timeout: 120_000 }, async () => {
+test('no serious accessibility violations at desktop (both themes) and 375 px, and nothing scrolls sideways on a phone', { timeout: 120_000 }, async () => {
   const problems: string[] = [];
   for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     const page = await freshPage(browser!, viewport);
     await page.goto(`${base}${PAGE}`, { waitUntil: 'load' });
-    for (const theme of ['light', 'dark']) {
+    // Both themes at desktop; at 375 px the layout, not the colours, changes: one theme keeps axe's cost down on a long page.
+    for (const theme of label === 'desktop' ? ['light', 'dark'] : ['dark']) {
       await page.evaluate((t) => void (document.documentElement.dataset.theme = t), theme);
       problems.push(...(await seriousA11yViolations(page)).map((v) => `${label} ${theme}: ${v}`));
     }
