@@ -6,17 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sirv from 'sirv';
 import { parse as parseYaml } from 'yaml';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { DESKTOP, PHONE, freshPage, screenshot, seriousA11yViolations } from './site-helpers.js';
-import { contentSecurityPolicy, inlineScriptHashes, setSecurityHeaders } from '../playground-server/api/http-guards.js';
+import { serveBuiltSite, type StaticSite } from './static-site.js';
 import { parseConformanceData, type ConformanceSiteData } from '../site/src/lib/conformance/data-contract.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -27,7 +24,7 @@ const PAGE = '/conformance/';
 
 const sample: ConformanceSiteData = parseConformanceData(readFileSync(SAMPLE, 'utf8'), SAMPLE);
 let outDir = '';
-let server: Server | undefined;
+let server: StaticSite | undefined;
 let base = '';
 let browser: Browser | undefined;
 
@@ -55,23 +52,14 @@ function buildSite(dir: string): Promise<void> {
 test.before(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'pg-conformance-site-'));
   await buildSite(outDir);
-  const site = sirv(outDir, { etag: true, gzip: false, single: false, dev: false });
-  const csp = contentSecurityPolicy(inlineScriptHashes(outDir));
-  server = createServer((req, res) => {
-    setSecurityHeaders(res, csp);
-    site(req, res, () => {
-      res.statusCode = 404;
-      res.end('not found');
-    });
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveBuiltSite(outDir);
+  base = server.base;
   browser = await launchChromium();
 });
 
 test.after(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 

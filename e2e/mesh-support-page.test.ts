@@ -5,15 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sirv from 'sirv';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { DESKTOP, PHONE, freshPage, screenshot, seriousA11yViolations } from './site-helpers.js';
-import { contentSecurityPolicy, inlineScriptHashes, setSecurityHeaders } from '../playground-server/api/http-guards.js';
+import { serveBuiltSite, type StaticSite } from './static-site.js';
 import { parseMeshSupportData } from '../site/src/lib/mesh-support/data-contract.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,29 +19,20 @@ const DATA = join(ROOT, 'site/src/data/mesh-support.json');
 const PAGE = '/docs/mesh-support/';
 
 const data = parseMeshSupportData(JSON.parse(readFileSync(DATA, 'utf8')), DATA);
-let server: Server | undefined;
+let server: StaticSite | undefined;
 let base = '';
 let browser: Browser | undefined;
 
 test.before(async () => {
   assert.ok(existsSync(join(SITE, 'docs/mesh-support/index.html')), `no built mesh support page in ${SITE}: run \`npm run build\` first (or set PLAYGROUND_SITE_DIR to a build)`);
-  const site = sirv(SITE, { etag: true, gzip: false, single: false, dev: false });
-  const csp = contentSecurityPolicy(inlineScriptHashes(SITE));
-  server = createServer((req, res) => {
-    setSecurityHeaders(res, csp);
-    site(req, res, () => {
-      res.statusCode = 404;
-      res.end('not found');
-    });
-  });
-  await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveBuiltSite(SITE);
+  base = server.base;
   browser = await launchChromium();
 });
 
 test.after(async () => {
   await browser?.close();
-  await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+  await server?.close();
 });
 
 test('every kind has its section and field table; known rows show the registry\'s level and note', { timeout: 60_000 }, async () => {
