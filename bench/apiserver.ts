@@ -6,12 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { ObjectStore } from '../sandbox/apiserver/store.js';
-import { ResourceRegistry } from '../sandbox/apiserver/resources.js';
-import { ClusterApi } from '../sandbox/apiserver/api.js';
-import { adminIdentity, createApiServer, StaticTokenAuthenticator } from '../sandbox/apiserver/http-server.js';
-import { writeKubeconfig } from '../sandbox/apiserver/kubeconfig.js';
-import { createServingCertificate } from '../sandbox/apiserver/serving-certificate.js';
+import { ObjectStore, ResourceRegistry, ClusterApi, adminIdentity, createApiServer, StaticTokenAuthenticator, writeKubeconfig, createServingCertificate } from '../sandbox/index.js';
 import { httpsRoundTrip } from '../test/apiserver/fixture.js';
 
 const RUNS = Number(process.env.RUNS ?? 15);

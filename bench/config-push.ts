@@ -12,10 +12,7 @@
 // `npm run bench -- config-push`; CONFIG_PUSH_ITERATIONS (default 40), CONFIG_PUSH_CLIENTS (default 20).
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { startSandbox, type Sandbox } from '../sandbox/cluster.js';
-import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/load.js';
-import { DEBUG_REQUEST_HEADER, DEBUG_ROUTE_HEADER, LINKERD_INJECT, SIDECAR_OUTBOUND_PORT } from '../sandbox/mesh/constants.js';
-import type { MeshSnapshot } from '../sandbox/mesh/config/snapshot.js';
+import { startSandbox, applyObjects, parseManifest, readManifest, DEBUG_REQUEST_HEADER, DEBUG_ROUTE_HEADER, LINKERD_INJECT, SIDECAR_OUTBOUND_PORT, type Sandbox, type MeshSnapshot } from '../sandbox/index.js';
 
 const ITERATIONS = Number(process.env.CONFIG_PUSH_ITERATIONS ?? 40);
 const WARMUP_ITERATIONS = 3;

@@ -14,9 +14,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Exec, KubeConfig } from '@kubernetes/client-node';
-import { startSandbox, type Sandbox } from '../sandbox/cluster.js';
-import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/load.js';
-import type { Pod } from '../sandbox/runtime/kinds.js';
+import { startSandbox, applyObjects, parseManifest, readManifest, type Sandbox, type Pod } from '../sandbox/index.js';
 import { download, freePort } from './lib/byte-download.js';
 
 const ROUND_TRIPS = Number(process.env.FIDELITY_BENCH_ROUND_TRIPS ?? 60);

@@ -4,12 +4,9 @@
 // policy and with one ALLOW policy of 20 rules whose LAST rule is the one the request matches (every rule is tried),
 // in interleaved rounds so drift hits both sides alike. Reports the added p50 against the goal (≤ 0.05 ms),
 // and, for scale, the policy evaluation alone per request (the compiled layer called in-process).
-import { startSandbox, type Sandbox } from '../sandbox/cluster.js';
-import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/load.js';
+import { startSandbox, applyObjects, parseManifest, readManifest, authorizationLayer, policiesFor, type Sandbox, type KubeObject } from '../sandbox/index.js';
 import { runLoadTest } from '../playground-server/loadgen/coordinator.js';
 import { summarize } from '../playground-server/loadgen/histogram.js';
-import type { KubeObject } from '../sandbox/apiserver/store.js';
-import { authorizationLayer, policiesFor } from '../sandbox/mesh/control-plane/istio/authorization-layer.js';
 
 const NS = 'bench-authz';
 const ROUND_MS = Number(process.env.AUTHZ_BENCH_MS ?? 1500);

@@ -11,12 +11,10 @@ import { createServer as createTcpServer, connect as tcpConnect, type Server as 
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startSandbox, type Sandbox } from '../sandbox/cluster.js';
-import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/load.js';
+import { startSandbox, applyObjects, parseManifest, readManifest, SandboxCA, generateWorkloadKey, type Sandbox } from '../sandbox/index.js';
 import { runLoadTest } from '../playground-server/loadgen/coordinator.js';
 import { summarize } from '../playground-server/loadgen/histogram.js';
 import type { LoadResult } from '../playground-server/loadgen/result.js';
-import { SandboxCA, generateWorkloadKey } from '../sandbox/mesh/identity/ca.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

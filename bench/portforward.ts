@@ -7,9 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox } from '../sandbox/cluster.js';
-import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/load.js';
-import type { Pod } from '../sandbox/runtime/kinds.js';
+import { startSandbox, applyObjects, parseManifest, readManifest, type Pod } from '../sandbox/index.js';
 import { download, freePort } from './lib/byte-download.js';
 
 const MIB = Number(process.env.PF_BENCH_MIB ?? 16);

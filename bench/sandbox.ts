@@ -5,9 +5,7 @@
 // Figures are ratios to the goals as well as absolutes: the machine is shared and noisy.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startSandbox, type Sandbox } from '../sandbox/cluster.js';
-import { applyObjects, parseManifest, readManifest } from '../sandbox/manifests/load.js';
-import type { Deployment } from '../sandbox/runtime/kinds.js';
+import { startSandbox, applyObjects, parseManifest, readManifest, type Sandbox, type Deployment } from '../sandbox/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

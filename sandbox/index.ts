@@ -1,7 +1,42 @@
-// The embedded sandbox cluster's public face.
+// The embedded sandbox cluster's public face: the only module of sandbox/ that code outside it may import
+// (test/architecture/boundaries.test.ts fails on any other). The playground server uses it to boot a cluster
+// and to read the bundled sample manifests; from then on it talks to the cluster through the Kubernetes API
+// alone, as it would to a real one. Each group below says who it is for; add to it only with a reason.
+
+// Booting and stopping an embedded cluster (`playground up`, `playground sandbox`, conformance runs, benchmarks).
 export { startSandbox, deploymentsReady, SYSTEM_NAMESPACES, type Sandbox, type SandboxOptions } from './cluster.js';
+
+// Workload images: what a pod's image name runs. The server registers its load generator image through these.
 export { PodRuntime } from './runtime/pod-runtime.js';
 export type { PodRequest, PodResponse } from './runtime/request-from.js';
 export { registerImage, registerWorkloadImages, unregisterImage, availableImages, type ImageFactory } from './runtime/images.js';
 export { SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT, type Workload, type WorkloadContext, type WorkloadFactory } from './runtime/workload.js';
+
+// The bundled manifests: the sample apps' YAML (the same YAML a learner applies to a real cluster), and an
+// in-process apply that benchmarks use to set up a cluster without going through HTTP.
 export { applyObjects, parseManifest, readManifest, manifestPath, type BundledManifest } from './manifests/load.js';
+
+// The mesh's public vocabulary: the labels, annotations and headers a learner writes or reads.
+export { LINKERD_INJECT, MTLS_ANNOTATION, DEBUG_REQUEST_HEADER, DEBUG_ROUTE_HEADER } from './mesh/constants.js';
+
+// The object shapes the API serves (types only).
+export type { KubeObject } from './apiserver/store.js';
+export type { Deployment, Pod } from './runtime/kinds.js';
+
+// Schemas and support data that generators turn into site artefacts at build time (scripts/): the built-in
+// kinds' schemas and the vendored CRDs (the manifest editor's schema), and the mesh support registry.
+export { BUILTIN_SCHEMAS } from './apiserver/schema/builtin-schemas.js';
+export { bundledCrdText, type BundledCrd } from './apiserver/crd/bundled-crds.js';
+export { MESH_API_SUPPORT } from './mesh/support/index.js';
+export { meshSupportSiteData } from './mesh/support/site-data.js';
+
+// Building blocks for the sandbox's own micro-benchmarks (bench/), which time one layer without the rest.
+export { ObjectStore } from './apiserver/store.js';
+export { ResourceRegistry } from './apiserver/resources.js';
+export { ClusterApi } from './apiserver/api.js';
+export { adminIdentity, createApiServer, StaticTokenAuthenticator } from './apiserver/http-server.js';
+export { writeKubeconfig } from './apiserver/kubeconfig.js';
+export { createServingCertificate } from './apiserver/serving-certificate.js';
+export { SandboxCA, generateWorkloadKey } from './mesh/identity/ca.js';
+export { authorizationLayer, policiesFor } from './mesh/control-plane/istio/authorization-layer.js';
+export type { MeshSnapshot } from './mesh/config/snapshot.js';

@@ -3,8 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MESH_API_SUPPORT } from '../sandbox/mesh/support/index.js';
-import { meshSupportSiteData } from '../sandbox/mesh/support/site-data.js';
+import { MESH_API_SUPPORT, meshSupportSiteData } from '../sandbox/index.js';
 import { parseMeshSupportData } from '../site/src/lib/mesh-support/data-contract.ts';
 
 export const MESH_SUPPORT_JSON = fileURLToPath(new URL('../site/src/data/mesh-support.json', import.meta.url));

@@ -1,6 +1,6 @@
 // `playground sandbox`: only the embedded cluster, until SIGINT/SIGTERM.
 import { resolve } from 'node:path';
-import { startSandbox } from '../../sandbox/cluster.js';
+import { startSandbox } from '../../sandbox/index.js';
 import { LOADGEN_IMAGES } from '../loadgen/pod-image.js';
 import type { SandboxFlags } from '../cli.js';
 import { untilSignal } from './signals.js';

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSandbox } from '../../sandbox/cluster.js';
+import { startSandbox } from '../../sandbox/index.js';
 import { IN_CLUSTER } from '../kube/cluster-connection.js';
 import { LOADGEN_IMAGES } from '../loadgen/pod-image.js';
 import { startPlaygroundServer } from '../server.js';

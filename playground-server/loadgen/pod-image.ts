@@ -8,7 +8,7 @@
 // hand-written generator pod over a limit logs an error naming the limit and exits 2 without sending.
 import { isIP } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import type { Workload, WorkloadContext, WorkloadFactory } from '../../sandbox/runtime/workload.js';
+import type { Workload, WorkloadContext, WorkloadFactory } from '../../sandbox/index.js';
 import { generatorSpecOverLimits } from '../benchmarks/limits.js';
 import { parseGeneratorSpec, type CoordinatorMessage, type GeneratorMessage, type GeneratorSpec } from './protocol.js';
 

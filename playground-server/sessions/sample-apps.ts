@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { manifestPath } from '../../sandbox/index.js';
 import type { Schemas } from '../api/types.js';
 
 export type SampleApp = Schemas['SampleApp'];
@@ -11,11 +12,12 @@ export const DEFAULT_APPS: SampleApp[] = ['bookinfo', 'httpbin'];
 
 type ManifestName = SampleApp | 'curl' | 'httpbin-direct';
 
-const MANIFESTS: Record<ManifestName, URL> = {
-  bookinfo: new URL('../../sandbox/manifests/bookinfo.yaml', import.meta.url),
-  httpbin: new URL('../../sandbox/manifests/httpbin.yaml', import.meta.url),
-  'httpbin-direct': new URL('./manifests/httpbin-direct.yaml', import.meta.url),
-  curl: new URL('./manifests/curl.yaml', import.meta.url),
+/** Where each manifest's file is: the sample apps are the sandbox's bundled ones, the rest live here. */
+const MANIFESTS: Record<ManifestName, string> = {
+  bookinfo: manifestPath('bookinfo'),
+  httpbin: manifestPath('httpbin'),
+  'httpbin-direct': fileURLToPath(new URL('./manifests/httpbin-direct.yaml', import.meta.url)),
+  curl: fileURLToPath(new URL('./manifests/curl.yaml', import.meta.url)),
 };
 
 export interface ManifestObject {
@@ -30,7 +32,7 @@ const cache = new Map<string, ManifestObject[]>();
 function load(name: ManifestName): ManifestObject[] {
   let objects = cache.get(name);
   if (!objects) {
-    const text = readFileSync(fileURLToPath(MANIFESTS[name]), 'utf8');
+    const text = readFileSync(MANIFESTS[name], 'utf8');
     objects = parseAllDocuments(text).map((d) => d.toJS() as ManifestObject).filter((o) => o && typeof o === 'object');
     cache.set(name, objects);
   }
