@@ -117,6 +117,7 @@ const NOTES = [
   'CPU is process.cpuUsage() of the one process over each measured window: apps, sidecars, control plane and the load generator thread; ΔCPU against direct is what the sidecars cost.',
   'deploy ΔRSS/Δheap: what deploying the configuration (2 pods, plus 2 sidecars when meshed) added, after GC. load ΔRSS/Δheap: growth over the measured window.',
   'Corrected latency is measured from each request\'s intended start (coordinated omission); uncorrected from the actual send.',
+  'Load enters every configuration through the Kubernetes API\'s pods/portforward tunnel (served in this process), as it would on a real cluster; the tunnel is the same in all three, so the deltas against direct are the sidecars\'.',
 ];
 
 function percentiles(r: LoadResult, kind: 'corrected' | 'uncorrected'): Percentiles {

@@ -1,13 +1,19 @@
 // The three configurations `playground bench --mesh-overhead` compares, deployed in an embedded sandbox:
 // the httpbin target and a sleep client un-meshed (direct), meshed with mTLS opted out (sidecars), and
 // meshed with mTLS (sidecars+mTLS). Each lives in its own namespace; load enters where an app's own calls
-// would: the pod IP for direct, the client's sidecar outbound port (with the Service's Host) when meshed.
+// would: httpbin's port for direct, the client's sidecar outbound port (with the Service's Host) when meshed.
+// The sandbox is driven only through the Kubernetes API, as a real cluster would be: objects are applied
+// with server-side apply, readiness is watched, and load enters through pods/portforward (the same tunnel in
+// every configuration, so the deltas against direct are the sidecars' cost).
 import { request } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startSandbox, type Sandbox } from '../../sandbox/cluster.js';
-import { applyObjects, parseManifest, readManifest } from '../../sandbox/manifests/load.js';
-import { LINKERD_INJECT, MTLS_ANNOTATION, SIDECAR_OUTBOUND_PORT } from '../../sandbox/mesh/constants.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startSandbox, readManifest, LINKERD_INJECT, MTLS_ANNOTATION, SIDECAR_OUTBOUND_PORT } from '../../sandbox/index.js';
+import { applyToNamespace, parseManifestText } from '../kube/apply.js';
+import { ClusterConnection } from '../kube/cluster-connection.js';
+import { forwardLocalPort, type LocalPortForward } from '../kube/port-forward.js';
+import { waitForDeployments } from '../sessions/provisioner.js';
 
 /** One configuration compared: its name, what it is, and the namespace it is deployed in. */
 export interface OverheadLayout {
@@ -29,9 +35,9 @@ export interface OverheadTarget extends OverheadLayout {
 }
 
 export const OVERHEAD_LAYOUTS: readonly OverheadLayout[] = [
-  { name: 'direct', description: 'no sidecars: load → httpbin pod', namespace: 'overhead-direct', meshed: false, mtls: false },
-  { name: 'sidecars', description: `load → sleep's sidecar → plaintext → httpbin's sidecar → httpbin (${MTLS_ANNOTATION}: disabled)`, namespace: 'overhead-sidecars', meshed: true, mtls: false },
-  { name: 'sidecars+mTLS', description: "load → sleep's sidecar → mTLS → httpbin's sidecar → httpbin", namespace: 'overhead-mtls', meshed: true, mtls: true },
+  { name: 'direct', description: 'no sidecars: load → port-forward → httpbin pod', namespace: 'overhead-direct', meshed: false, mtls: false },
+  { name: 'sidecars', description: `load → port-forward → sleep's sidecar → plaintext → httpbin's sidecar → httpbin (${MTLS_ANNOTATION}: disabled)`, namespace: 'overhead-sidecars', meshed: true, mtls: false },
+  { name: 'sidecars+mTLS', description: "load → port-forward → sleep's sidecar → mTLS → httpbin's sidecar → httpbin", namespace: 'overhead-mtls', meshed: true, mtls: true },
 ];
 
 const TARGET_PATH = '/get';
@@ -56,46 +62,76 @@ function collector(): () => void {
 }
 export const fullGc = collector();
 
-export async function startOverheadSandbox(): Promise<Sandbox> {
-  return startSandbox({ serveApi: false, readinessIntervalMs: 200 });
+/** The embedded sandbox as the benchmark sees it: a cluster behind the Kubernetes API, and how to stop it. */
+export interface OverheadCluster {
+  connection: ClusterConnection;
+  /** The port-forwards the load goes through, closed by stop(). */
+  forwards: Set<LocalPortForward>;
+  stop(): Promise<void>;
+}
+
+/** Starts an embedded sandbox serving the Kubernetes API on loopback, and connects to it as to any cluster. */
+export async function startOverheadSandbox(): Promise<OverheadCluster> {
+  const sb = await startSandbox({ host: '127.0.0.1', port: 0, readinessIntervalMs: 200 });
+  const kubeconfig = new KubeConfig();
+  kubeconfig.loadFromOptions({
+    clusters: [{ name: 'overhead', server: sb.url, caData: Buffer.from(sb.caCertificate).toString('base64') }],
+    users: [{ name: 'admin', token: sb.token }],
+    contexts: [{ name: 'overhead', cluster: 'overhead', user: 'admin' }],
+    currentContext: 'overhead',
+  });
+  const connection = new ClusterConnection(kubeconfig);
+  const forwards = new Set<LocalPortForward>();
+  return {
+    connection,
+    forwards,
+    stop: async () => {
+      await Promise.all([...forwards].map((f) => f.close()));
+      connection.close();
+      await sb.stop();
+    },
+  };
 }
 
 /** Deploys one configuration, waits until it serves the target path with 200 on the load's path, and measures its memory. */
-export async function deployOverheadTarget(sb: Sandbox, layout: OverheadLayout): Promise<OverheadTarget> {
+export async function deployOverheadTarget(cluster: OverheadCluster, layout: OverheadLayout): Promise<OverheadTarget> {
+  const { connection } = cluster;
+  const { admin, discovery } = connection;
   fullGc();
   const before = process.memoryUsage();
   const annotations: Record<string, string> = layout.meshed && !layout.mtls ? { [MTLS_ANNOTATION]: 'disabled' } : {};
-  sb.api.create(sb.api.type('', 'namespaces'), {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: layout.namespace, labels: layout.meshed ? { [LINKERD_INJECT]: 'enabled' } : {}, annotations },
+  await admin.json({
+    method: 'POST',
+    path: '/api/v1/namespaces',
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: layout.namespace, labels: layout.meshed ? { [LINKERD_INJECT]: 'enabled' } : {}, annotations } },
   });
-  applyObjects(sb.api, parseManifest(readManifest('httpbin')), layout.namespace);
-  applyObjects(sb.api, parseManifest(readManifest('sleep')), layout.namespace);
-  await sb.waitForReady(layout.namespace, READY_TIMEOUT_MS);
-  const httpbin = podOf(sb, layout.namespace, 'httpbin');
-  const sleep = podOf(sb, layout.namespace, 'sleep');
-  let url: string;
-  let host: string | undefined;
-  if (layout.meshed) {
-    const local = sb.runtime.addressesOf(layout.namespace, sleep.name)?.localHost;
-    if (!local) throw new Error(`${layout.name}: the sleep pod has no addresses`);
-    url = `http://${local}:${SIDECAR_OUTBOUND_PORT}${TARGET_PATH}`;
-    host = SERVICE_HOST;
-  } else {
-    url = `http://${httpbin.ip}:${APP_PORT}${TARGET_PATH}`;
-  }
+  const objects = [...parseManifestText(readManifest('httpbin')), ...parseManifestText(readManifest('sleep'))];
+  await applyToNamespace(admin, discovery, layout.namespace, objects);
+  const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+  await waitForDeployments(admin, layout.namespace, deployments, READY_TIMEOUT_MS);
+  // Direct: httpbin's own port. Meshed: the sleep pod's sidecar outbound port, which only the pod can dial.
+  const entry = layout.meshed ? { pod: await podOf(connection, layout.namespace, 'sleep'), port: SIDECAR_OUTBOUND_PORT } : { pod: await podOf(connection, layout.namespace, 'httpbin'), port: APP_PORT };
+  const forward = await forwardLocalPort(connection.kubeconfig, { namespace: layout.namespace, pod: entry.pod, port: entry.port });
+  cluster.forwards.add(forward);
+  const url = `http://${forward.host}:${forward.port}${TARGET_PATH}`;
+  const host = layout.meshed ? SERVICE_HOST : undefined;
   await probe(layout.name, url, host);
   fullGc();
   const after = process.memoryUsage();
   return { ...layout, url, host, deployRssBytes: after.rss - before.rss, deployHeapBytes: after.heapUsed - before.heapUsed };
 }
 
-function podOf(sb: Sandbox, namespace: string, app: string): { name: string; ip: string } {
-  const pod = sb.api.list(sb.api.type('', 'pods'), namespace).items.find((p) => p.metadata.labels?.app === app);
-  const ip = (pod?.status as { podIP?: string } | undefined)?.podIP;
-  if (!pod || !ip) throw new Error(`no running ${app} pod in namespace ${namespace}`);
-  return { name: pod.metadata.name!, ip };
+interface PodLike {
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  status?: { phase?: string };
+}
+
+/** The name of a running pod of `app` in the namespace, as the API lists it. */
+async function podOf(connection: ClusterConnection, namespace: string, app: string): Promise<string> {
+  const list = await connection.admin.json<{ items: PodLike[] }>({ path: `/api/v1/namespaces/${namespace}/pods`, query: { labelSelector: `app=${app}` } });
+  const pod = list.items.find((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running');
+  if (!pod) throw new Error(`no running ${app} pod in namespace ${namespace}`);
+  return pod.metadata.name;
 }
 
 /** Until the path answers 200 (bounded in attempts and time); the last failure is the error. */
