@@ -1,8 +1,8 @@
 // The API docs' model, read at build time from the OpenAPI files (the same files the server validates
-// against): every operation with its parameters, body, responses and stream schemas, $refs kept for links.
-import { parse } from 'yaml';
-import playgroundYaml from '../../../../openapi/playground.yaml?raw';
-import bookinfoYaml from '../../../../openapi/bookinfo.yaml?raw';
+// against, as JSON in openapi/generated/): every operation with its parameters, body, responses and stream
+// schemas, $refs kept for links.
+import playgroundSpec from '../../../../openapi/generated/playground.openapi.json';
+import bookinfoSpec from '../../../../openapi/generated/bookinfo.openapi.json';
 
 export type JsonSchema = { [key: string]: unknown };
 export type SpecId = 'playground' | 'bookinfo';
@@ -123,8 +123,8 @@ function operationsOf(id: SpecId, doc: OpenApiDoc): OperationModel[] {
   return out;
 }
 
-function load(id: SpecId, text: string): SpecModel {
-  const doc = parse(text) as OpenApiDoc;
+function load(id: SpecId, spec: unknown): SpecModel {
+  const doc = spec as OpenApiDoc;
   return {
     id,
     title: doc.info.title,
@@ -137,7 +137,7 @@ function load(id: SpecId, text: string): SpecModel {
   };
 }
 
-export const SPECS: SpecModel[] = [load('playground', playgroundYaml), load('bookinfo', bookinfoYaml)];
+export const SPECS: SpecModel[] = [load('playground', playgroundSpec), load('bookinfo', bookinfoSpec)];
 export const specById = (id: SpecId): SpecModel => SPECS.find((s) => s.id === id)!;
 export const operationHref = (op: { spec: SpecId; id: string }) => `/docs/api/${op.spec}/${op.id}/`;
 export const schemaHref = (spec: SpecId, name: string) => `/docs/api/${spec}/schemas/${name}/`;

@@ -1,12 +1,15 @@
-// JSON Schema for the manifests the sandbox accepts, generated at build time from the same sources the
-// sandbox validates with: the vendored CRDs (HTTPRoute, TrafficSplit, TrafficTarget, HTTPRouteGroup) and the
-// built-in kinds' schemas. Kubernetes' OpenAPI extensions are translated to plain JSON Schema for the editor.
+// `npm run gen:manifest-schema` (part of `npm run build`): writes openapi/generated/manifest-schema.json, the JSON
+// Schema of the manifests the sandbox accepts, from the same sources the sandbox validates with: the vendored
+// CRDs (HTTPRoute, TrafficSplit, TrafficTarget, HTTPRouteGroup) and the built-in kinds' schemas. Kubernetes'
+// OpenAPI extensions are translated to plain JSON Schema for the site's manifest editor, which imports only
+// the generated file (the site never imports sandbox code).
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { BUILTIN_SCHEMAS } from '../../../../sandbox/apiserver/schema/builtin-schemas.ts';
-import httproutes from '../../../../sandbox/apiserver/crds/httproutes.experimental.yaml?raw';
-import split from '../../../../sandbox/apiserver/crds/split.yaml?raw';
-import access from '../../../../sandbox/apiserver/crds/access.yaml?raw';
-import routeGroup from '../../../../sandbox/apiserver/crds/httproutegroup.yaml?raw';
+import { BUILTIN_SCHEMAS, bundledCrdText } from '../sandbox/index.js';
+
+export const MANIFEST_SCHEMA_JSON = fileURLToPath(new URL('../openapi/generated/manifest-schema.json', import.meta.url));
 
 type Schema = { [k: string]: unknown };
 export interface KindSchema { apiVersion: string; kind: string; schema: Schema }
@@ -68,7 +71,8 @@ export function manifestKinds(): KindSchema[] {
     const kind = key.split('/')[1];
     return { apiVersion, kind, schema: withIdentity(toJsonSchema(BUILTIN_SCHEMAS[key]) as Schema, apiVersion, kind) };
   });
-  return [...crdKinds(httproutes), ...crdKinds(split), ...crdKinds(access), ...crdKinds(routeGroup), ...builtin];
+  const crds = (['httproutes.experimental', 'split', 'access', 'httproutegroup'] as const).flatMap((name) => crdKinds(bundledCrdText(name)));
+  return [...crds, ...builtin];
 }
 
 /** One schema for any document of a manifest: the kind decides which branch applies. */
@@ -85,4 +89,14 @@ export function manifestSchema(): Schema {
     },
     allOf: kinds.map((k) => ({ if: { properties: { kind: { const: k.kind } }, required: ['kind'] }, then: k.schema })),
   };
+}
+
+/** The file's exact text (what `npm run build` writes and the repository holds). */
+export function manifestSchemaJsonText(): string {
+  return `${JSON.stringify(manifestSchema(), null, 2)}\n`;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = resolve(process.argv[2] ?? MANIFEST_SCHEMA_JSON);
+  writeFileSync(out, manifestSchemaJsonText(), { mode: 0o644 });
 }
