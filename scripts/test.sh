@@ -37,5 +37,7 @@ fi
 
 npm run --silent build
 npx tsc -p .
+# The site too (its own tsconfig: Astro's strict preset; .astro/types.d.ts is written by the build above).
+npx tsc -p site
 mapfile -t files < <(find test e2e -name '*.test.ts' | sort)
 exec node --import tsx --test --test-reporter=spec "${files[@]}"
