@@ -1,6 +1,12 @@
 // Raw requests to a Kubernetes API server (the same one kubectl talks to): JSON calls that turn a Status
-// into the playground's error shape, and streams (watch, pods proxy, tap). Used instead of client-node's
-// typed clients where those would drop fields (server-side apply of arbitrary YAML) or cannot stream.
+// into the playground's error shape, and streams (watch, pods proxy, tap). @kubernetes/client-node still
+// loads every kubeconfig (all its auth methods) and runs port-forwards (kube/port-forward.ts); its 1.x
+// generated clients are not used for the rest because, checked against 1.4.0:
+// - KubernetesObjectApi.patch (server-side apply) serializes built-in kinds through their typed models, which
+//   drops fields the model does not know (a learner's `replicsa: 3` never reaches the server), and it takes
+//   no fieldValidation parameter, so the API server could not answer a typo with its Strict-validation error;
+// - the pods/services proxy calls resolve with the whole response as one string (no streaming, no body to
+//   send), so tap streams and in-mesh requests cannot go through them.
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent, type RequestOptions } from 'node:https';
 import { ApiError, redactAddresses } from '../api/errors.js';
