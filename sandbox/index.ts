@@ -4,13 +4,11 @@
 // alone, as it would to a real one. Each group below says who it is for; add to it only with a reason.
 
 // Booting and stopping an embedded cluster (`playground up`, `playground sandbox`, conformance runs, benchmarks).
-export { startSandbox, deploymentsReady, SYSTEM_NAMESPACES, type Sandbox, type SandboxOptions } from './cluster.js';
+export { startSandbox, type Sandbox, type SandboxOptions } from './cluster.js';
 
-// Workload images: what a pod's image name runs. The server registers its load generator image through these.
-export { PodRuntime } from './runtime/pod-runtime.js';
-export type { PodRequest, PodResponse } from './runtime/request-from.js';
-export { registerImage, registerWorkloadImages, unregisterImage, availableImages, type ImageFactory } from './runtime/images.js';
-export { SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT, type Workload, type WorkloadContext, type WorkloadFactory } from './runtime/workload.js';
+// Workload images: the shape of what a pod's image runs. The server's load generator image implements it and
+// is handed to startSandbox({ images }); SIDECAR_OUTBOUND_PORT is where a meshed pod's own calls enter its sidecar.
+export { SIDECAR_OUTBOUND_PORT, type Workload, type WorkloadContext, type WorkloadFactory } from './runtime/workload.js';
 
 // The bundled manifests: the sample apps' YAML (the same YAML a learner applies to a real cluster), and an
 // in-process apply that benchmarks use to set up a cluster without going through HTTP.
