@@ -1,10 +1,11 @@
-// One pod on the sandbox node, as the kubelet runs it: a thin composition of the pieces in ./pod/. Addresses first,
-// then init containers one at a time, then the app containers (the mesh sidecar among them, stopped once a
-// Job-style pod's apps have ended); each container's lifecycle (pod/container-state.ts), restart and image-pull
-// back-off (pod/restart-backoff.ts, pod/image-pull.ts), probes (pod/container-probes.ts) and kubelet events
-// (pod/kubelet-events.ts); the pod's status from its containers (pod/pod-status.ts); and termination within the
-// grace period. Containers are in-process Workloads: no process per pod.
-import { isDeepStrictEqual } from 'node:util';
+// One pod on the sandbox node, as the kubelet runs it: a thin composition of the pieces in ./pod/. The pod gets
+// its addresses (pod/container-context.ts), then its init containers run one at a time, then its app containers
+// start together (the mesh sidecar among them; it is stopped once a Job-style pod's apps have ended). Each
+// container has a lifecycle (pod/container-state.ts), restart and image-pull back-off (pod/restart-backoff.ts,
+// pod/image-pull.ts), probes (pod/container-probes.ts), instances (pod/container-instance.ts) and kubelet events
+// (pod/kubelet-events.ts); the pod's phase and conditions come from its containers (pod/pod-status.ts) and are
+// written back through the API (pod/status-writer.ts). Deletion stops every container within the grace period.
+// Containers are in-process Workloads: no process per pod.
 import type { Agent } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ClusterApi } from '../apiserver/api.js';
@@ -12,7 +13,6 @@ import { badRequest } from '../apiserver/errors.js';
 import type { AttachOptions, ExecOptions, PodStreamIO } from '../apiserver/pod-streams.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 import type { AddressPool } from './addresses.js';
-import { connectTarget, dialFromPod, directAgent, meshedAgent, type PodDialContext } from './agent.js';
 import { ContainerConfigError, resolveEnv } from './container-env.js';
 import type { ClusterDns } from './dns.js';
 import type { NodeNetwork } from './network/node-network.js';
@@ -20,20 +20,21 @@ import type { Pod, PodStatus } from './kinds.js';
 import { timestamp } from './kinds.js';
 import { ContainerLog, type LogReadOptions } from './logs.js';
 import { runProbe } from './probes.js';
-import { ContainerStartError, mainCommand } from './process/container-command.js';
+import { ContainerStartError } from './process/container-command.js';
 import { runExecProbe } from './process/exec-probe.js';
 import { FsError } from './process/filesystem.js';
-import { MainProcess } from './process/main-process.js';
-import { containerFilesystem } from './process/pod-files.js';
 import type { NodeDisk } from './process/node-disk.js';
 import { PodProcesses, type RunningContainer } from './process/pod-processes.js';
-import { SIDECAR_CONTAINER_NAME, type PodNetwork, type Workload, type WorkloadContext } from './workload.js';
+import { SIDECAR_CONTAINER_NAME, type Workload, type WorkloadContext } from './workload.js';
+import { PodNetworkContext } from './pod/container-context.js';
 import { probesFor, type ProbeTracker } from './pod/container-probes.js';
+import { createInstance } from './pod/container-instance.js';
 import { ContainerRun, stopWorkload } from './pod/container-run.js';
 import type { ContainerExit } from './pod/container-state.js';
 import { ImagePuller } from './pod/image-pull.js';
 import { KubeletEvents } from './pod/kubelet-events.js';
 import { PodConditionClock, podStatus } from './pod/pod-status.js';
+import { PodStatusWriter } from './pod/status-writer.js';
 import { formatDuration, type BackoffConfig } from './pod/restart-backoff.js';
 
 export interface RuntimeConfig extends BackoffConfig {
@@ -75,10 +76,9 @@ export class PodRunner {
   private startTime?: string;
   private stopped = false;
   private readonly conditions = new PodConditionClock();
-  private statusScheduled = false;
-  private lastWritten?: PodStatus;
-  private agents?: { app: Agent; direct: Agent };
-  private podNetwork?: PodNetwork;
+  private readonly status: PodStatusWriter;
+  /** The pod's addresses and outbound agents, as its containers see them (from start()). */
+  private net?: PodNetworkContext;
   /** exec / attach / port-forward into this pod (the kubelet's streaming side). */
   private readonly processes = new PodProcesses(this);
   private readonly events: KubeletEvents;
@@ -98,6 +98,7 @@ export class PodRunner {
     this.ephemeralRuns = (pod.spec.ephemeralContainers ?? []).map((c) => new ContainerRun(c, 'ephemeral', deps.config));
     this.events = new KubeletEvents(deps.events, () => this.pod);
     this.images = new ImagePuller(this.events, deps.pulledImages);
+    this.status = new PodStatusWriter(deps.api, this, () => (this.stopped ? undefined : this.computeStatus()));
   }
 
   get meshed(): boolean {
@@ -129,7 +130,7 @@ export class PodRunner {
     }
     this.podIP = podIP;
     this.localHost = localHost;
-    this.podNetwork = this.deps.network.forPod(localHost);
+    this.net = new PodNetworkContext({ namespace: this.namespace, podIP, localHost, network: this.deps.network.forPod(localHost), dns: this.deps.dns, meshed: this.meshed });
     this.deps.network.book.addPod({
       namespace: this.namespace,
       name: this.name,
@@ -150,7 +151,7 @@ export class PodRunner {
 
   /** The pod's outbound HTTP agent for its app containers (through the sidecar in a meshed pod). */
   appAgent(): Agent {
-    return this.ensureAgents().app;
+    return this.network().appAgent();
   }
 
   /** React to a changed pod spec: a container whose image changed is restarted with the new image. */
@@ -205,8 +206,7 @@ export class PodRunner {
       stops.push(run.stopping);
     }
     await Promise.all(stops);
-    this.agents?.app.destroy();
-    this.agents?.direct.destroy();
+    this.net?.destroy();
     if (this.podIP) this.deps.network.book.removePod(this.podIP);
     if (this.podIP) this.deps.podIPs.release(this.podIP);
     if (this.localHost) this.deps.localIPs.release(this.localHost);
@@ -218,21 +218,7 @@ export class PodRunner {
    * final state (upstream kubelet status_manager: canBeDeleted → Delete with GracePeriodSeconds 0 and a UID precondition).
    */
   finishDeletion(): void {
-    const pods = this.deps.api.type('', 'pods');
-    const current = this.deps.api.tryGet(pods, this.namespace, this.name);
-    if (!current || current.metadata.uid !== this.uid) return;
-    current.status = this.computeStatus(true);
-    delete current.metadata.resourceVersion;
-    try {
-      this.deps.api.update(pods, current, { subresource: 'status' });
-    } catch {
-      // Gone meanwhile (a forced delete); nothing left to finish.
-    }
-    try {
-      this.deps.api.delete(pods, this.namespace, this.name, { gracePeriodSeconds: 0, uid: this.uid });
-    } catch {
-      // Already gone.
-    }
+    this.status.finishDeletion(this.computeStatus(true));
   }
 
   /** One readiness/liveness pass: called periodically by the runtime. */
@@ -328,19 +314,15 @@ export class PodRunner {
     this.events.normal(run, 'Created', `Created container ${run.name}`);
     let workload: Workload;
     try {
-      run.fs?.dispose(); // the previous instance's writable layer goes with it
-      run.fs = containerFilesystem({
+      workload = createInstance(run, {
         api: this.deps.api,
         pod: this.pod,
-        container: run.spec,
         podIP: this.podIP!,
-        imageFiles: image.files,
+        image,
         serviceAccountToken: () => this.deps.serviceAccountToken?.(this.namespace, this.pod.spec.serviceAccountName ?? 'default'),
         disk: this.deps.disk?.quotaFor(this.namespace),
+        context: () => this.context(run, instance, env),
       });
-      const ctx = this.context(run, instance, env);
-      run.ctx = ctx;
-      workload = this.workloadFor(run, ctx);
     } catch (err) {
       if (err instanceof ContainerStartError) {
         // As containerd reports a process that cannot start: the container ran and ended at once (StartError,
@@ -371,26 +353,6 @@ export class PodRunner {
     if (run.init) return this.exited(run, instance, { exitCode: 0, reason: 'Completed' });
     this.tick();
     this.writeStatus();
-  }
-
-  /** The container's main process: a program of its image (command/args) or the image's built-in workload. */
-  private workloadFor(run: ContainerRun, ctx: WorkloadContext): Workload {
-    const image = run.image!;
-    const main = mainCommand(run.spec, image);
-    if (main.kind === 'program') {
-      return new MainProcess({
-        argv: main.argv,
-        programs: image.programs,
-        fs: run.fs!,
-        ctx: { ...ctx, env: this.processes.envOf(ctx) },
-        cwd: typeof run.spec.workingDir === 'string' ? run.spec.workingDir : '/',
-        stdin: run.spec.stdin === true,
-        stdinOnce: run.spec.stdinOnce === true,
-        tty: run.spec.tty === true,
-      });
-    }
-    if (image.factory) return image.factory(ctx, image.tag);
-    throw new ContainerStartError('no command specified');
   }
 
   /** ErrImagePull now, ImagePullBackOff shortly after, another pull when the back-off expires. */
@@ -487,7 +449,7 @@ export class PodRunner {
     const attempt =
       probe.exec?.command?.length && run.image && run.fs && run.ctx
         ? runExecProbe({ programs: run.image.programs, fs: run.fs, container: run.ctx }, probe.exec.command, run.ctx.env, probe.timeoutSeconds)
-        : runProbe(probe, this.listenHostOf(run), run.spec.ports ?? [], [this.podIP!, this.localHost!]);
+        : runProbe(probe, this.network().listenHostOf(run.name), run.spec.ports ?? [], this.network().ownAddresses);
     void attempt.then((result) => {
       const outcome = tracker.record(result);
       if (this.stopped || instance !== run.instance) return;
@@ -501,86 +463,27 @@ export class PodRunner {
     });
   }
 
-  // ---- the pod's network, as its containers see it ------------------------------------------------
-
+  /** The context a container instance runs in; its log lines and exit count only while it is the current instance. */
   private context(run: ContainerRun, instance: number, env: Record<string, string>): WorkloadContext {
-    const agents = this.ensureAgents();
-    const sidecar = run.name === SIDECAR_CONTAINER_NAME;
-    return {
-      namespace: this.namespace,
-      podName: this.name,
-      podUid: this.uid,
-      serviceAccount: this.pod.spec.serviceAccountName ?? 'default',
-      containerName: run.name,
-      labels: { ...(this.pod.metadata.labels ?? {}) },
-      annotations: { ...(this.pod.metadata.annotations ?? {}) },
-      podIP: this.podIP!,
-      listenHost: this.listenHostOf(run),
-      localHost: this.localHost!,
-      ports: (run.spec.ports ?? []).map((p) => ({ ...p })),
-      env,
-      command: [...(run.spec.command ?? [])],
-      args: [...(run.spec.args ?? [])],
-      agent: sidecar ? agents.direct : agents.app,
-      resolve: (host) => this.deps.dns.resolve(host, this.namespace),
-      dial: (host, port) => dialFromPod(sidecar ? { ...this.dialContext(), meshed: false } : this.dialContext(), host, port),
-      connectAddress: (host, port) => connectTarget(sidecar ? { ...this.dialContext(), meshed: false } : this.dialContext(), host, port),
-      network: this.podNetwork!,
+    return this.network().containerContext(this.pod, run.spec, env, {
       log: (line) => {
         if (instance === run.instance) run.log?.write(line);
       },
       exit: (code) => {
         setImmediate(() => this.exited(run, instance, { exitCode: code, reason: code === 0 ? 'Completed' : 'Error' }));
       },
-    };
+    });
   }
 
-  private listenHostOf(run: ContainerRun): string {
-    return this.meshed && run.name !== SIDECAR_CONTAINER_NAME ? this.localHost! : this.podIP!;
-  }
-
-  private dialContext(): PodDialContext {
-    return {
-      meshed: this.meshed,
-      podIP: this.podIP!,
-      localHost: this.localHost!,
-      resolve: (h) => this.deps.dns.resolve(h, this.namespace),
-      checkDial: this.podNetwork!.checkDial,
-    };
-  }
-
-  private ensureAgents(): { app: Agent; direct: Agent } {
-    if (!this.agents) {
-      const checkDial = this.podNetwork!.checkDial;
-      const direct = directAgent(this.deps.dns.lookupFor(this.namespace, checkDial, this.localHost), this.podIP, checkDial);
-      this.agents = { direct, app: this.meshed ? meshedAgent(this.dialContext()) : direct };
-    }
-    return this.agents;
+  private network(): PodNetworkContext {
+    if (!this.net) throw new Error(`pod ${this.namespace}/${this.name} has no network yet`);
+    return this.net;
   }
 
   // ---- status -------------------------------------------------------------------------------------
 
-  /** Status writes are coalesced and made outside any caller's store write. */
   private writeStatus(): void {
-    if (this.statusScheduled) return;
-    this.statusScheduled = true;
-    setImmediate(() => {
-      this.statusScheduled = false;
-      if (this.stopped) return;
-      const status = this.computeStatus();
-      if (isDeepStrictEqual(status, this.lastWritten)) return;
-      const pods = this.deps.api.type('', 'pods');
-      const current = this.deps.api.tryGet(pods, this.namespace, this.name);
-      if (!current || current.metadata.uid !== this.uid) return;
-      current.status = status;
-      delete current.metadata.resourceVersion;
-      try {
-        this.deps.api.update(pods, current, { subresource: 'status' });
-        this.lastWritten = status;
-      } catch {
-        // The pod went away meanwhile; nothing to report.
-      }
-    });
+    this.status.schedule();
   }
 
   private computeStatus(terminal = false): PodStatus {
