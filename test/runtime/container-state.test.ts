@@ -14,6 +14,13 @@ function running(name = 'app'): ContainerLifecycle {
   return c;
 }
 
+/** A container whose only instance has exited 0. */
+function ended(): ContainerLifecycle {
+  const c = running();
+  c.exit({ exitCode: 0, reason: 'Completed' });
+  return c;
+}
+
 describe('container lifecycle: legal transitions', () => {
   test('a new container waits as ContainerCreating (an init container as PodInitializing)', () => {
     assert.deepEqual(new ContainerLifecycle('app').state(), { waiting: { reason: 'ContainerCreating' } });
@@ -107,36 +114,9 @@ describe('container lifecycle: transitions the kubelet never makes throw', () =>
     ['exit a container that is waiting', () => new ContainerLifecycle('app'), (c) => c.exit({ exitCode: 0, reason: 'Completed' }), 'waiting'],
     ['mark a waiting container started', () => new ContainerLifecycle('app'), (c) => c.markStarted(), 'waiting'],
     ['keep a waiting container as last state', () => new ContainerLifecycle('app'), (c) => c.keepAsLastState(), 'waiting'],
-    [
-      'exit twice',
-      () => {
-        const c = running();
-        c.exit({ exitCode: 1, reason: 'Error' });
-        return c;
-      },
-      (c) => c.exit({ exitCode: 1, reason: 'Error' }),
-      'terminated',
-    ],
-    [
-      'set a terminated container ready',
-      () => {
-        const c = running();
-        c.exit({ exitCode: 0, reason: 'Completed' });
-        return c;
-      },
-      (c) => c.setReady(true),
-      'terminated',
-    ],
-    [
-      'end a terminated container again',
-      () => {
-        const c = running();
-        c.exit({ exitCode: 0, reason: 'Completed' });
-        return c;
-      },
-      (c) => c.endWithoutRunning(),
-      'terminated',
-    ],
+    ['exit twice', ended, (c) => c.exit({ exitCode: 1, reason: 'Error' }), 'terminated'],
+    ['set a terminated container ready', ended, (c) => c.setReady(true), 'terminated'],
+    ['end a terminated container again', ended, (c) => c.endWithoutRunning(), 'terminated'],
   ];
   for (const [what, make, act, from] of illegal) {
     test(what, () => {
