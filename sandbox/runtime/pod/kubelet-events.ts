@@ -12,6 +12,9 @@ const KUBELET = 'kubelet';
  */
 export type KubeletEventReason = 'Pulling' | 'Pulled' | 'Failed' | 'BackOff' | 'Created' | 'Started' | 'Killing' | 'Unhealthy';
 
+/** Reasons about the pod as a whole (no container field path). */
+export type KubeletPodEventReason = 'FailedCreatePodSandBox';
+
 /** Which list of the pod spec a container is in. */
 export type ContainerKind = 'container' | 'init' | 'ephemeral';
 
@@ -45,5 +48,10 @@ export class KubeletEvents {
 
   record(container: ContainerRef, type: EventType, reason: KubeletEventReason, message: string): void {
     this.recorder.record(this.pod(), type, reason, message, KUBELET, containerFieldPath(container));
+  }
+
+  /** An event about the pod itself, as a failed pod sandbox. */
+  forPod(type: EventType, reason: KubeletPodEventReason, message: string): void {
+    this.recorder.record(this.pod(), type, reason, message, KUBELET);
   }
 }
