@@ -23,14 +23,15 @@ import { runProbe } from './probes.js';
 import { ContainerStartError } from './process/container-command.js';
 import { runExecProbe } from './process/exec-probe.js';
 import { FsError } from './process/filesystem.js';
+import { MainProcess } from './process/main-process.js';
 import type { NodeDisk } from './process/node-disk.js';
 import { PodProcesses, type RunningContainer } from './process/pod-processes.js';
 import { SIDECAR_CONTAINER_NAME, type Workload, type WorkloadContext } from './workload.js';
 import { PodNetworkContext } from './pod/container-context.js';
 import { probesFor, type ProbeTracker } from './pod/container-probes.js';
 import { createInstance } from './pod/container-instance.js';
-import { ContainerRun, stopWorkload } from './pod/container-run.js';
-import type { ContainerExit } from './pod/container-state.js';
+import { ContainerRun, initialWaitingReason, stopWorkload } from './pod/container-run.js';
+import type { ContainerExit, WaitingReason } from './pod/container-state.js';
 import { ImagePuller } from './pod/image-pull.js';
 import { KubeletEvents } from './pod/kubelet-events.js';
 import { PodConditionClock, podStatus } from './pod/pod-status.js';
@@ -73,6 +74,8 @@ export class PodRunner {
   /** Ephemeral containers, in the order they were added to spec.ephemeralContainers. */
   private readonly ephemeralRuns: ContainerRun[];
   private initialized: boolean;
+  /** How the pod's containers wait before their first instance (PodInitializing when it has init containers). */
+  private readonly initialWait: WaitingReason;
   private startTime?: string;
   private stopped = false;
   private readonly conditions = new PodConditionClock();
@@ -92,10 +95,11 @@ export class PodRunner {
     this.namespace = pod.metadata.namespace;
     this.name = pod.metadata.name;
     this.uid = pod.metadata.uid;
-    this.runs = pod.spec.containers.map((c) => new ContainerRun(c, 'container', deps.config));
-    this.initRuns = (pod.spec.initContainers ?? []).map((c) => new ContainerRun(c, 'init', deps.config));
+    this.initialWait = initialWaitingReason((pod.spec.initContainers ?? []).length > 0);
+    this.runs = pod.spec.containers.map((c) => new ContainerRun(c, 'container', deps.config, this.initialWait));
+    this.initRuns = (pod.spec.initContainers ?? []).map((c) => new ContainerRun(c, 'init', deps.config, this.initialWait));
     this.initialized = this.initRuns.length === 0;
-    this.ephemeralRuns = (pod.spec.ephemeralContainers ?? []).map((c) => new ContainerRun(c, 'ephemeral', deps.config));
+    this.ephemeralRuns = (pod.spec.ephemeralContainers ?? []).map((c) => new ContainerRun(c, 'ephemeral', deps.config, this.initialWait));
     this.events = new KubeletEvents(deps.events, () => this.pod);
     this.images = new ImagePuller(this.events, deps.pulledImages);
     this.status = new PodStatusWriter(deps.api, this, () => (this.stopped ? undefined : this.computeStatus()));
@@ -161,7 +165,7 @@ export class PodRunner {
     // A new ephemeral container (pods/ephemeralcontainers) starts in the running pod; existing ones never change.
     for (const spec of pod.spec.ephemeralContainers ?? []) {
       if (this.ephemeralRuns.some((r) => r.name === spec.name)) continue;
-      const run = new ContainerRun(spec, 'ephemeral', this.deps.config);
+      const run = new ContainerRun(spec, 'ephemeral', this.deps.config, this.initialWait);
       this.ephemeralRuns.push(run);
       if (this.podIP && !this.stopped) void this.startContainer(run);
     }
@@ -350,7 +354,9 @@ export class PodRunner {
     }
     if (this.stopped || instance !== run.instance || !life.isRunning) return;
     life.markStarted();
-    if (run.init) return this.exited(run, instance, { exitCode: 0, reason: 'Completed' });
+    // An init container running a program completes when the program exits (its exit code decides, through the
+    // context's exit); a built-in workload has nothing to run to completion, so having started is done.
+    if (run.init && !(workload instanceof MainProcess)) return this.exited(run, instance, { exitCode: 0, reason: 'Completed' });
     this.tick();
     this.writeStatus();
   }

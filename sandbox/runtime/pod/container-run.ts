@@ -6,7 +6,7 @@ import type { Container } from '../kinds.js';
 import type { ContainerLog } from '../logs.js';
 import type { MemoryFilesystem } from '../process/filesystem.js';
 import type { Workload, WorkloadContext } from '../workload.js';
-import { ContainerLifecycle } from './container-state.js';
+import { ContainerLifecycle, type WaitingReason } from './container-state.js';
 import type { ProbeTracker } from './container-probes.js';
 import type { ContainerKind, ContainerRef } from './kubelet-events.js';
 import type { InitContainerStatusSource } from './pod-status.js';
@@ -39,8 +39,10 @@ export class ContainerRun implements ContainerRef, InitContainerStatusSource {
     /** Which list of the pod spec it is in; an ephemeral container (kubectl debug) is started once, never restarted. */
     readonly kind: ContainerKind,
     backoff: BackoffConfig,
+    /** How it waits before its first instance: see initialWaitingReason. */
+    initialWait: WaitingReason,
   ) {
-    this.lifecycle = new ContainerLifecycle(spec.name, kind === 'init' ? 'PodInitializing' : 'ContainerCreating');
+    this.lifecycle = new ContainerLifecycle(spec.name, initialWait);
     this.backoff = new RestartBackoff(backoff);
   }
 
@@ -63,6 +65,14 @@ export class ContainerRun implements ContainerRef, InitContainerStatusSource {
   get imageID(): string | undefined {
     return this.image?.imageID;
   }
+}
+
+/**
+ * How every container of a pod waits before its first instance: PodInitializing in a pod with init containers,
+ * else ContainerCreating (kubelet_pods.go convertToAPIContainerStatuses, defaultWaitingState).
+ */
+export function initialWaitingReason(hasInitContainers: boolean): WaitingReason {
+  return hasInitContainers ? 'PodInitializing' : 'ContainerCreating';
 }
 
 /**

@@ -53,7 +53,7 @@ export class ContainerLifecycle {
 
   constructor(
     readonly name: string,
-    /** Init containers wait as PodInitializing, app containers as ContainerCreating (kubelet convertToAPIContainerStatuses). */
+    /** PodInitializing in a pod with init containers, else ContainerCreating (kubelet convertToAPIContainerStatuses). */
     initial: WaitingReason = 'ContainerCreating',
   ) {
     this.phase = { kind: 'waiting', reason: initial };
