@@ -1,8 +1,11 @@
-// One pod on the sandbox node, as the kubelet runs it: addresses, init containers, containers started
-// from the image registry, restarts with back-off, image-pull back-off, probes, logs, and the pod's
-// status written back through the API. Containers are in-process Workloads: no process per pod.
-import { randomBytes } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
+// One pod on the sandbox node, as the kubelet runs it: a thin composition of the pieces in ./pod/. The pod gets
+// its addresses (pod/container-context.ts), then its init containers run one at a time, then its app containers
+// start together (the mesh sidecar among them; it is stopped once a Job-style pod's apps have ended). Each
+// container has a lifecycle (pod/container-state.ts), restart and image-pull back-off (pod/restart-backoff.ts,
+// pod/image-pull.ts), probes (pod/container-probes.ts), instances (pod/container-instance.ts) and kubelet events
+// (pod/kubelet-events.ts); the pod's phase and conditions come from its containers (pod/pod-status.ts) and are
+// written back through the API (pod/status-writer.ts). Deletion stops every container within the grace period.
+// Containers are in-process Workloads: no process per pod.
 import type { Agent } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ClusterApi } from '../apiserver/api.js';
@@ -10,33 +13,34 @@ import { badRequest } from '../apiserver/errors.js';
 import type { AttachOptions, ExecOptions, PodStreamIO } from '../apiserver/pod-streams.js';
 import type { EventRecorder } from '../controllers/event-recorder.js';
 import type { AddressPool } from './addresses.js';
-import { connectTarget, dialFromPod, directAgent, meshedAgent, type PodDialContext } from './agent.js';
 import { ContainerConfigError, resolveEnv } from './container-env.js';
 import type { ClusterDns } from './dns.js';
 import type { NodeNetwork } from './network/node-network.js';
-import { pullFailureReason, resolveImage, type ResolvedImage } from './images.js';
-import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe } from './kinds.js';
+import type { Pod, PodStatus } from './kinds.js';
 import { timestamp } from './kinds.js';
 import { ContainerLog, type LogReadOptions } from './logs.js';
 import { runProbe } from './probes.js';
-import { ContainerStartError, mainCommand } from './process/container-command.js';
+import { ContainerStartError } from './process/container-command.js';
 import { runExecProbe } from './process/exec-probe.js';
-import { FsError, type MemoryFilesystem } from './process/filesystem.js';
+import { FsError } from './process/filesystem.js';
 import { MainProcess } from './process/main-process.js';
-import { containerFilesystem } from './process/pod-files.js';
 import type { NodeDisk } from './process/node-disk.js';
 import { PodProcesses, type RunningContainer } from './process/pod-processes.js';
-import { SIDECAR_CONTAINER_NAME, type PodNetwork, type Workload, type WorkloadContext } from './workload.js';
+import { SIDECAR_CONTAINER_NAME, type Workload, type WorkloadContext } from './workload.js';
+import { PodNetworkContext } from './pod/container-context.js';
+import { probesFor, type ProbeTracker } from './pod/container-probes.js';
+import { createInstance } from './pod/container-instance.js';
+import { ContainerRun, initialWaitingReason, stopWorkload } from './pod/container-run.js';
+import type { ContainerExit, WaitingReason } from './pod/container-state.js';
+import { ImagePuller } from './pod/image-pull.js';
+import { KubeletEvents } from './pod/kubelet-events.js';
+import { PodConditionClock, podStatus } from './pod/pod-status.js';
+import { PodStatusWriter } from './pod/status-writer.js';
+import { formatDuration, type BackoffConfig } from './pod/restart-backoff.js';
 
-export interface RuntimeConfig {
+export interface RuntimeConfig extends BackoffConfig {
   nodeName: string;
   hostIP: string;
-  /** First restart back-off after the immediate first restart (kubelet: 10 s). */
-  restartBackoffBaseMs: number;
-  /** Restart and image-pull back-off cap (kubelet: 300 s). */
-  backoffCapMs: number;
-  /** First image-pull back-off (kubelet: 10 s). */
-  imagePullBackoffBaseMs: number;
   /** How long a stopping container may take before it is abandoned. */
   stopTimeoutMs: number;
 }
@@ -58,60 +62,6 @@ export interface PodRunnerDeps {
   disk?: NodeDisk;
 }
 
-/** A container that ran this long is healthy again: its back-off starts over (kubelet: 2 × cap). */
-const BACKOFF_RESET_AFTER_MS = 10 * 60 * 1000;
-const KUBELET = 'kubelet';
-
-interface ProbeState {
-  successes: number;
-  failures: number;
-  nextAt: number;
-  inFlight: boolean;
-  passing: boolean;
-}
-
-class ContainerRun {
-  instance = 0;
-  state: ContainerState;
-  lastState: ContainerState = {};
-  restartCount = 0;
-  everStarted = false;
-  started = false;
-  ready = false;
-  completed = false; // init containers: ran to completion
-  containerID?: string;
-  image?: ResolvedImage;
-  workload?: Workload;
-  /** The running instance's start(): a stop must wait for it, or listeners bound after the stop would leak. */
-  starting: Promise<void> = Promise.resolve();
-  stopping: Promise<void> = Promise.resolve();
-  log?: ContainerLog;
-  previousLog?: ContainerLog;
-  pullFailures = 0;
-  crashes = 0;
-  runningSinceMs = 0;
-  readiness?: ProbeState;
-  liveness?: ProbeState;
-  /** Pending back-off timers of this container. */
-  timers = new Set<NodeJS.Timeout>();
-  /** The running instance's filesystem and context: what `kubectl exec` runs in. */
-  fs?: MemoryFilesystem;
-  ctx?: WorkloadContext;
-
-  constructor(
-    public spec: Container,
-    readonly init: boolean,
-    /** An ephemeral container (kubectl debug): started once in the running pod, never restarted. */
-    readonly ephemeral = false,
-  ) {
-    this.state = { waiting: { reason: init ? 'PodInitializing' : 'ContainerCreating' } };
-  }
-
-  get name(): string {
-    return this.spec.name;
-  }
-}
-
 export class PodRunner {
   readonly namespace: string;
   readonly name: string;
@@ -124,15 +74,18 @@ export class PodRunner {
   /** Ephemeral containers, in the order they were added to spec.ephemeralContainers. */
   private readonly ephemeralRuns: ContainerRun[];
   private initialized: boolean;
+  /** How the pod's containers wait before their first instance (PodInitializing when it has init containers). */
+  private readonly initialWait: WaitingReason;
   private startTime?: string;
   private stopped = false;
-  private conditionTimes = new Map<string, { status: string; at: string }>();
-  private statusScheduled = false;
-  private lastWritten?: PodStatus;
-  private agents?: { app: Agent; direct: Agent };
-  private podNetwork?: PodNetwork;
+  private readonly conditions = new PodConditionClock();
+  private readonly status: PodStatusWriter;
+  /** The pod's addresses and outbound agents, as its containers see them (from start()). */
+  private net?: PodNetworkContext;
   /** exec / attach / port-forward into this pod (the kubelet's streaming side). */
   private readonly processes = new PodProcesses(this);
+  private readonly events: KubeletEvents;
+  private readonly images: ImagePuller;
 
   constructor(
     pod: Pod,
@@ -142,10 +95,14 @@ export class PodRunner {
     this.namespace = pod.metadata.namespace;
     this.name = pod.metadata.name;
     this.uid = pod.metadata.uid;
-    this.runs = pod.spec.containers.map((c) => new ContainerRun(c, false));
-    this.initRuns = (pod.spec.initContainers ?? []).map((c) => new ContainerRun(c, true));
+    this.initialWait = initialWaitingReason((pod.spec.initContainers ?? []).length > 0);
+    this.runs = pod.spec.containers.map((c) => new ContainerRun(c, 'container', deps.config, this.initialWait));
+    this.initRuns = (pod.spec.initContainers ?? []).map((c) => new ContainerRun(c, 'init', deps.config, this.initialWait));
     this.initialized = this.initRuns.length === 0;
-    this.ephemeralRuns = (pod.spec.ephemeralContainers ?? []).map((c) => new ContainerRun(c, false, true));
+    this.ephemeralRuns = (pod.spec.ephemeralContainers ?? []).map((c) => new ContainerRun(c, 'ephemeral', deps.config, this.initialWait));
+    this.events = new KubeletEvents(deps.events, () => this.pod);
+    this.images = new ImagePuller(this.events, deps.pulledImages);
+    this.status = new PodStatusWriter(deps.api, this, () => (this.stopped ? undefined : this.computeStatus()));
   }
 
   get meshed(): boolean {
@@ -161,6 +118,10 @@ export class PodRunner {
     return { ...(this.pod.metadata.labels ?? {}) };
   }
 
+  private get allRuns(): ContainerRun[] {
+    return [...this.initRuns, ...this.runs, ...this.ephemeralRuns];
+  }
+
   /** Assign addresses and start the containers (init containers first, one at a time). */
   async start(): Promise<void> {
     const { podIPs, localIPs, config, events } = this.deps;
@@ -173,7 +134,7 @@ export class PodRunner {
     }
     this.podIP = podIP;
     this.localHost = localHost;
-    this.podNetwork = this.deps.network.forPod(localHost);
+    this.net = new PodNetworkContext({ namespace: this.namespace, podIP, localHost, network: this.deps.network.forPod(localHost), dns: this.deps.dns, meshed: this.meshed });
     this.deps.network.book.addPod({
       namespace: this.namespace,
       name: this.name,
@@ -184,6 +145,7 @@ export class PodRunner {
       ports: [...this.pod.spec.containers, ...(this.pod.spec.initContainers ?? [])].flatMap((c) => (c.ports ?? []).map((p) => ({ ...p }))),
     });
     this.startTime = timestamp();
+    // The scheduler's event, not the kubelet's: the sandbox's node binds its own pods.
     events.record(this.pod, 'Normal', 'Scheduled', `Successfully assigned ${this.namespace}/${this.name} to ${config.nodeName}`, 'default-scheduler');
     this.writeStatus();
     if (this.initialized) for (const run of this.runs) void this.startContainer(run);
@@ -193,7 +155,7 @@ export class PodRunner {
 
   /** The pod's outbound HTTP agent for its app containers (through the sidecar in a meshed pod). */
   appAgent(): Agent {
-    return this.ensureAgents().app;
+    return this.network().appAgent();
   }
 
   /** React to a changed pod spec: a container whose image changed is restarted with the new image. */
@@ -203,7 +165,7 @@ export class PodRunner {
     // A new ephemeral container (pods/ephemeralcontainers) starts in the running pod; existing ones never change.
     for (const spec of pod.spec.ephemeralContainers ?? []) {
       if (this.ephemeralRuns.some((r) => r.name === spec.name)) continue;
-      const run = new ContainerRun(spec, false, true);
+      const run = new ContainerRun(spec, 'ephemeral', this.deps.config, this.initialWait);
       this.ephemeralRuns.push(run);
       if (this.podIP && !this.stopped) void this.startContainer(run);
     }
@@ -212,11 +174,11 @@ export class PodRunner {
       if (!next || next.image === run.spec.image) continue;
       run.spec = next;
       if (this.stopped) continue;
-      this.deps.events.record(this.pod, 'Normal', 'Killing', `Container ${run.name} definition changed, will be restarted`, KUBELET, this.fieldPath(run));
-      if (run.workload) this.exited(run, run.instance, 137, 'Error', undefined, { restartNow: true });
+      this.events.normal(run, 'Killing', `Container ${run.name} definition changed, will be restarted`);
+      if (run.workload) this.exited(run, run.instance, { exitCode: 137, reason: 'Error' }, { restartNow: true });
       else {
-        this.clearTimers(run);
-        run.pullFailures = 0;
+        run.timers.clear();
+        run.backoff.resetPullBackoff();
         void this.startContainer(run);
       }
     }
@@ -231,36 +193,24 @@ export class PodRunner {
     this.stopped = true;
     this.processes.killAll();
     const stops: Promise<void>[] = [];
-    for (const run of [...this.initRuns, ...this.runs, ...this.ephemeralRuns]) {
-      this.clearTimers(run);
+    for (const run of this.allRuns) {
+      run.timers.clear();
       run.fs?.dispose();
       const log = run.log;
       if (run.workload) {
-        this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${run.name}`, KUBELET, this.fieldPath(run));
-        const startedAt = run.state.running?.startedAt;
+        this.events.normal(run, 'Killing', `Stopping container ${run.name}`);
         // Like SIGTERM with a grace period: what the container writes while stopping still reaches its log.
         // A container that stops in time exits 0; one that does not is killed (137), as after SIGKILL.
-        const stopped = this.stopWorkload(run.workload, run.starting, Math.min(graceMs, this.deps.config.stopTimeoutMs)).then((clean) => {
-          run.state = {
-            terminated: {
-              exitCode: clean ? 0 : 137,
-              reason: clean ? 'Completed' : 'Error',
-              ...(startedAt ? { startedAt } : {}),
-              finishedAt: timestamp(),
-              ...(run.containerID ? { containerID: run.containerID } : {}),
-            },
-          };
+        const stopped = stopWorkload(run.workload, run.starting, Math.min(graceMs, this.deps.config.stopTimeoutMs)).then((clean) => {
+          if (run.lifecycle.isRunning) run.lifecycle.exit(clean ? { exitCode: 0, reason: 'Completed' } : { exitCode: 137, reason: 'Error' });
         });
         stops.push(stopped.finally(() => log?.close()));
         run.workload = undefined;
-        run.started = false;
-        run.ready = false;
       } else log?.close();
       stops.push(run.stopping);
     }
     await Promise.all(stops);
-    this.agents?.app.destroy();
-    this.agents?.direct.destroy();
+    this.net?.destroy();
     if (this.podIP) this.deps.network.book.removePod(this.podIP);
     if (this.podIP) this.deps.podIPs.release(this.podIP);
     if (this.localHost) this.deps.localIPs.release(this.localHost);
@@ -272,36 +222,19 @@ export class PodRunner {
    * final state (upstream kubelet status_manager: canBeDeleted → Delete with GracePeriodSeconds 0 and a UID precondition).
    */
   finishDeletion(): void {
-    const pods = this.deps.api.type('', 'pods');
-    const current = this.deps.api.tryGet(pods, this.namespace, this.name);
-    if (!current || current.metadata.uid !== this.uid) return;
-    current.status = this.computeStatus(true);
-    delete current.metadata.resourceVersion;
-    try {
-      this.deps.api.update(pods, current, { subresource: 'status' });
-    } catch {
-      // Gone meanwhile (a forced delete); nothing left to finish.
-    }
-    try {
-      this.deps.api.delete(pods, this.namespace, this.name, { gracePeriodSeconds: 0, uid: this.uid });
-    } catch {
-      // Already gone.
-    }
+    this.status.finishDeletion(this.computeStatus(true));
   }
 
   /** One readiness/liveness pass: called periodically by the runtime. */
   tick(now = Date.now()): void {
     if (this.stopped) return;
     for (const run of this.runs) {
-      if (!run.state.running || !run.started || !run.workload) continue;
+      if (!run.lifecycle.isRunning || !run.lifecycle.started || !run.workload) continue;
       const instance = run.instance;
-      if (run.spec.livenessProbe && run.liveness) this.probe(run, instance, run.spec.livenessProbe, run.liveness, 'Liveness', now);
-      if (run.spec.readinessProbe && run.readiness) this.probe(run, instance, run.spec.readinessProbe, run.readiness, 'Readiness', now);
+      if (run.liveness) this.probe(run, instance, run.liveness, now);
+      if (run.readiness) this.probe(run, instance, run.readiness, now);
       const ready = (run.workload.ready?.() ?? true) && (run.readiness?.passing ?? true);
-      if (ready !== run.ready) {
-        run.ready = ready;
-        this.writeStatus();
-      }
+      if (run.lifecycle.setReady(ready)) this.writeStatus();
     }
   }
 
@@ -325,7 +258,7 @@ export class PodRunner {
   /** A container's running instance, for exec/attach: undefined when it is not running. */
   runningContainer(name: string): RunningContainer | undefined {
     const run = [...this.runs, ...this.initRuns, ...this.ephemeralRuns].find((r) => r.name === name);
-    if (!run || this.stopped || !run.state.running || !run.fs || !run.ctx || !run.image) return undefined;
+    if (!run || this.stopped || !run.lifecycle.isRunning || !run.fs || !run.ctx || !run.image) return undefined;
     return { spec: run.spec, workload: run.workload, fs: run.fs, ctx: run.ctx, image: run.image, log: run.log };
   }
 
@@ -346,7 +279,7 @@ export class PodRunner {
       return run.previousLog.read(opts, signal);
     }
     if (!run.log) {
-      throw badRequest(`container "${run.name}" in pod "${this.name}" is waiting to start: ${run.state.waiting?.reason ?? 'ContainerCreating'}`);
+      throw badRequest(`container "${run.name}" in pod "${this.name}" is waiting to start: ${run.lifecycle.waitingReason ?? 'ContainerCreating'}`);
     }
     return run.log.read(opts, signal);
   }
@@ -357,153 +290,109 @@ export class PodRunner {
     if (this.stopped) return;
     await run.stopping; // the previous instance must have let go of its ports
     if (this.stopped) return;
-    const { events } = this.deps;
-    const image = resolveImage(run.spec.image ?? '');
-    if (!image) return this.pullFailed(run);
-    run.pullFailures = 0;
-    this.pulled(run, image);
+    // Another start got here first (a changed spec while an immediate restart waited for the stop above): that
+    // instance already runs the current spec, and a second one would leak it.
+    if (run.lifecycle.isRunning) return;
+    const life = run.lifecycle;
+    const image = this.images.pull(run);
+    if (!image) return this.pullBackOff(run);
+    run.backoff.resetPullBackoff();
 
     let env: Record<string, string>;
     try {
       env = resolveEnv(this.deps.api, this.pod, run.spec, this.podIP!, this.deps.config.hostIP);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
-      run.state = { waiting: { reason: 'CreateContainerConfigError', message: err.message } };
-      events.record(this.pod, 'Warning', 'Failed', `Error: ${err.message}`, KUBELET, this.fieldPath(run));
+      life.wait('CreateContainerConfigError', err.message);
+      this.events.warning(run, 'Failed', `Error: ${err.message}`);
       this.writeStatus();
-      this.after(run, this.backoff(++run.pullFailures, this.deps.config.imagePullBackoffBaseMs), () => void this.startContainer(run));
+      this.retryAfter(run, run.backoff.nextPullRetryDelay());
       return;
     }
 
+    const { restart } = life.create();
     const instance = ++run.instance;
-    if (run.everStarted) {
-      run.restartCount++;
-      if (run.log) run.previousLog = run.log;
-    }
+    if (restart && run.log) run.previousLog = run.log;
     run.log = new ContainerLog();
     run.image = image;
-    run.containerID = `sandbox://${randomBytes(32).toString('hex')}`;
-    run.started = false;
-    run.ready = false;
-    events.record(this.pod, 'Normal', 'Created', `Created container ${run.name}`, KUBELET, this.fieldPath(run));
+    this.events.normal(run, 'Created', `Created container ${run.name}`);
     let workload: Workload;
     try {
-      run.fs?.dispose(); // the previous instance's writable layer goes with it
-      run.fs = containerFilesystem({
+      workload = createInstance(run, {
         api: this.deps.api,
         pod: this.pod,
-        container: run.spec,
         podIP: this.podIP!,
-        imageFiles: image.files,
+        image,
         serviceAccountToken: () => this.deps.serviceAccountToken?.(this.namespace, this.pod.spec.serviceAccountName ?? 'default'),
         disk: this.deps.disk?.quotaFor(this.namespace),
+        context: () => this.context(run, instance, env),
       });
-      const ctx = this.context(run, instance, env);
-      run.ctx = ctx;
-      const main = mainCommand(run.spec, image);
-      if (main.kind === 'program') {
-        workload = new MainProcess({
-          argv: main.argv,
-          programs: image.programs,
-          fs: run.fs,
-          ctx: { ...ctx, env: this.processes.envOf(ctx) },
-          cwd: typeof run.spec.workingDir === 'string' ? run.spec.workingDir : '/',
-          stdin: run.spec.stdin === true,
-          stdinOnce: run.spec.stdinOnce === true,
-          tty: run.spec.tty === true,
-        });
-      } else if (image.factory) workload = image.factory(ctx, image.tag);
-      else throw new ContainerStartError('no command specified');
     } catch (err) {
       if (err instanceof ContainerStartError) {
         // As containerd reports a process that cannot start: the container ran and ended at once (StartError,
         // exit 128), then the restart policy applies (RunContainerError / CrashLoopBackOff, or Failed for Never).
-        events.record(this.pod, 'Warning', 'Failed', `Error: ${err.message}`, KUBELET, this.fieldPath(run));
-        run.everStarted = true;
-        run.runningSinceMs = Date.now();
-        run.state = { running: { startedAt: timestamp() } };
-        return this.exited(run, instance, 128, 'StartError', err.message);
+        this.events.warning(run, 'Failed', `Error: ${err.message}`);
+        life.run();
+        return this.exited(run, instance, { exitCode: 128, reason: 'StartError', message: err.message });
       }
       const message = err instanceof FsError ? `failed to mount the pod's volumes: ${err.message}` : (err as Error).message;
-      run.state = { waiting: { reason: 'CreateContainerError', message } };
-      events.record(this.pod, 'Warning', 'Failed', `Error: ${message}`, KUBELET, this.fieldPath(run));
+      life.wait('CreateContainerError', message);
+      this.events.warning(run, 'Failed', `Error: ${message}`);
       this.writeStatus();
-      this.after(run, this.backoff(++run.crashes, this.deps.config.restartBackoffBaseMs), () => void this.startContainer(run));
+      this.retryAfter(run, run.backoff.nextCreateRetryDelay());
       return;
     }
     run.workload = workload;
-    run.everStarted = true;
-    run.runningSinceMs = Date.now();
-    run.state = { running: { startedAt: timestamp() } };
-    // Not ready until a readiness probe passes; alive until a liveness probe fails often enough.
-    run.readiness = run.spec.readinessProbe ? newProbeState(run.spec.readinessProbe, run.runningSinceMs, false) : undefined;
-    run.liveness = run.spec.livenessProbe ? newProbeState(run.spec.livenessProbe, run.runningSinceMs, true) : undefined;
-    events.record(this.pod, 'Normal', 'Started', `Started container ${run.name}`, KUBELET, this.fieldPath(run));
+    life.run();
+    ({ readiness: run.readiness, liveness: run.liveness } = probesFor(run.spec, life.runningSinceMs!));
+    this.events.normal(run, 'Started', `Started container ${run.name}`);
     this.writeStatus();
     try {
       await (run.starting = workload.start());
     } catch (err) {
-      return this.exited(run, instance, 1, 'Error', (err as Error).message);
+      return this.exited(run, instance, { exitCode: 1, reason: 'Error', message: (err as Error).message });
     }
-    if (this.stopped || instance !== run.instance || !run.state.running) return;
-    run.started = true;
-    if (run.init) return this.exited(run, instance, 0, 'Completed');
+    if (this.stopped || instance !== run.instance || !life.isRunning) return;
+    life.markStarted();
+    // An init container running a program completes when the program exits (its exit code decides, through the
+    // context's exit); a built-in workload has nothing to run to completion, so having started is done.
+    if (run.init && !(workload instanceof MainProcess)) return this.exited(run, instance, { exitCode: 0, reason: 'Completed' });
     this.tick();
     this.writeStatus();
   }
 
-  private pulled(run: ContainerRun, image: ResolvedImage): void {
-    const { events, pulledImages } = this.deps;
-    const policy = run.spec.imagePullPolicy ?? (image.tag === 'latest' ? 'Always' : 'IfNotPresent');
-    if (policy !== 'Always' && pulledImages.has(image.reference)) {
-      events.record(this.pod, 'Normal', 'Pulled', `Container image "${run.spec.image}" already present on machine`, KUBELET, this.fieldPath(run));
-      return;
-    }
-    events.record(this.pod, 'Normal', 'Pulling', `Pulling image "${run.spec.image}"`, KUBELET, this.fieldPath(run));
-    events.record(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${run.spec.image}" in 0s (0s including waiting). Image size: 0 bytes.`, KUBELET, this.fieldPath(run));
-    pulledImages.add(image.reference);
+  /** ErrImagePull now, ImagePullBackOff shortly after, another pull when the back-off expires. */
+  private pullBackOff(run: ContainerRun): void {
+    this.writeStatus();
+    const delay = run.backoff.nextPullRetryDelay();
+    run.timers.after(
+      Math.min(delay / 2, 1000),
+      () => {
+        if (run.lifecycle.isRunning) return;
+        this.images.backOff(run);
+        this.writeStatus();
+      },
+      () => this.stopped,
+    );
+    this.retryAfter(run, delay);
   }
 
-  /** ErrImagePull now, ImagePullBackOff shortly after, another pull when the back-off expires. */
-  private pullFailed(run: ContainerRun): void {
-    const { events, config } = this.deps;
-    const image = run.spec.image ?? '';
-    const reason = pullFailureReason(image);
-    events.record(this.pod, 'Normal', 'Pulling', `Pulling image "${image}"`, KUBELET, this.fieldPath(run));
-    events.record(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${reason}`, KUBELET, this.fieldPath(run));
-    events.record(this.pod, 'Warning', 'Failed', 'Error: ErrImagePull', KUBELET, this.fieldPath(run));
-    run.state = { waiting: { reason: 'ErrImagePull', message: `Failed to pull image "${image}": ${reason}` } };
-    this.writeStatus();
-    const delay = this.backoff(++run.pullFailures, config.imagePullBackoffBaseMs);
-    this.after(run, Math.min(delay / 2, 1000), () => {
-      run.state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } };
-      events.record(this.pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, KUBELET, this.fieldPath(run));
-      events.record(this.pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', KUBELET, this.fieldPath(run));
-      this.writeStatus();
-    });
-    this.after(run, delay, () => void this.startContainer(run));
+  private retryAfter(run: ContainerRun, delay: number): void {
+    run.timers.after(delay, () => void this.startContainer(run), () => this.stopped);
   }
 
   /** The container's process ended (exit, failed start, failed liveness): record it, maybe restart. */
-  private exited(run: ContainerRun, instance: number, exitCode: number, reason: string, message?: string, opts: { restartNow?: boolean } = {}): void {
-    if (this.stopped || instance !== run.instance || !run.state.running) return;
+  private exited(run: ContainerRun, instance: number, exit: ContainerExit, opts: { restartNow?: boolean } = {}): void {
+    const life = run.lifecycle;
+    if (this.stopped || instance !== run.instance || !life.isRunning) return;
+    const runningSinceMs = life.runningSinceMs!;
     const workload = run.workload;
     run.workload = undefined;
-    run.started = false;
-    run.ready = false;
-    const terminated = {
-      exitCode,
-      reason,
-      ...(message ? { message } : {}),
-      startedAt: run.state.running.startedAt,
-      finishedAt: timestamp(),
-      containerID: run.containerID,
-    };
-    run.state = { terminated };
+    life.exit(exit);
     run.log?.close();
     // Exec'd processes die with their container.
     this.processes.killIn(run.name);
-    if (workload) run.stopping = this.stopWorkload(workload, run.starting).then(() => undefined);
+    if (workload) run.stopping = stopWorkload(workload, run.starting, this.deps.config.stopTimeoutMs).then(() => undefined);
 
     // Ephemeral containers are never restarted, whatever the pod's restartPolicy (upstream kubelet).
     if (run.ephemeral) {
@@ -511,7 +400,7 @@ export class PodRunner {
       return;
     }
 
-    if (run.init && exitCode === 0) {
+    if (run.init && exit.exitCode === 0) {
       run.completed = true;
       this.writeStatus();
       const next = this.initRuns.find((r) => !r.completed);
@@ -524,26 +413,24 @@ export class PodRunner {
     }
 
     const policy = this.pod.spec.restartPolicy ?? 'Always';
-    const restart = opts.restartNow || policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+    const restart = opts.restartNow || policy === 'Always' || (policy === 'OnFailure' && exit.exitCode !== 0);
     if (!restart) {
       this.stopSidecarWhenAppsEnded();
       this.writeStatus();
       return;
     }
-    run.lastState = { terminated };
-    if (Date.now() - run.runningSinceMs > BACKOFF_RESET_AFTER_MS) run.crashes = 0;
-    run.crashes++;
-    const delay = opts.restartNow || run.crashes === 1 ? 0 : this.backoff(run.crashes - 1, this.deps.config.restartBackoffBaseMs);
+    life.keepAsLastState();
+    const delay = run.backoff.nextRestartDelay(runningSinceMs, { immediately: opts.restartNow });
     if (delay === 0) {
       this.writeStatus();
       void this.startContainer(run);
       return;
     }
     const podRef = `${this.name}_${this.namespace}(${this.uid})`;
-    run.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDuration(delay)} restarting failed container=${run.name} pod=${podRef}` } };
-    this.deps.events.record(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${run.name} in pod ${podRef}`, KUBELET, this.fieldPath(run));
+    life.wait('CrashLoopBackOff', `back-off ${formatDuration(delay)} restarting failed container=${run.name} pod=${podRef}`);
+    this.events.warning(run, 'BackOff', `Back-off restarting failed container ${run.name} in pod ${podRef}`);
     this.writeStatus();
-    this.after(run, delay, () => void this.startContainer(run));
+    this.retryAfter(run, delay);
   }
 
   /**
@@ -552,258 +439,73 @@ export class PodRunner {
    */
   private stopSidecarWhenAppsEnded(): void {
     const sidecar = this.runs.find((r) => r.name === SIDECAR_CONTAINER_NAME);
-    if (!sidecar || this.runs.some((r) => r !== sidecar && !r.state.terminated)) return;
-    this.clearTimers(sidecar);
-    if (sidecar.state.running) {
-      this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${sidecar.name}: the pod's app containers have completed`, KUBELET, this.fieldPath(sidecar));
-      this.exited(sidecar, sidecar.instance, 0, 'Completed');
-    } else if (!sidecar.state.terminated) {
-      sidecar.state = { terminated: { exitCode: 0, reason: 'Completed', finishedAt: timestamp() } };
+    if (!sidecar || this.runs.some((r) => r !== sidecar && !r.lifecycle.isTerminated)) return;
+    sidecar.timers.clear();
+    if (sidecar.lifecycle.isRunning) {
+      this.events.normal(sidecar, 'Killing', `Stopping container ${sidecar.name}: the pod's app containers have completed`);
+      this.exited(sidecar, sidecar.instance, { exitCode: 0, reason: 'Completed' });
+    } else if (sidecar.lifecycle.isWaiting) {
+      sidecar.lifecycle.endWithoutRunning();
     }
   }
 
-  private probe(run: ContainerRun, instance: number, probe: Probe, state: ProbeState, kind: 'Readiness' | 'Liveness', now: number): void {
-    if (state.inFlight || now < state.nextAt) return;
-    state.inFlight = true;
-    state.nextAt = now + Math.max(1, probe.periodSeconds ?? 10) * 1000;
+  private probe(run: ContainerRun, instance: number, tracker: ProbeTracker, now: number): void {
+    if (!tracker.begin(now)) return;
+    const probe = tracker.probe;
     const attempt =
       probe.exec?.command?.length && run.image && run.fs && run.ctx
         ? runExecProbe({ programs: run.image.programs, fs: run.fs, container: run.ctx }, probe.exec.command, run.ctx.env, probe.timeoutSeconds)
-        : runProbe(probe, this.listenHostOf(run), run.spec.ports ?? [], [this.podIP!, this.localHost!]);
+        : runProbe(probe, this.network().listenHostOf(run.name), run.spec.ports ?? [], this.network().ownAddresses);
     void attempt.then((result) => {
-      state.inFlight = false;
+      const outcome = tracker.record(result);
       if (this.stopped || instance !== run.instance) return;
-      if (result.ok) {
-        state.failures = 0;
-        state.successes++;
-        if (state.successes >= Math.max(1, probe.successThreshold ?? 1)) state.passing = true;
-      } else {
-        state.successes = 0;
-        state.failures++;
-        this.deps.events.record(this.pod, 'Warning', 'Unhealthy', `${kind} probe failed: ${result.message}`, KUBELET, this.fieldPath(run));
-        if (state.failures >= Math.max(1, probe.failureThreshold ?? 3)) state.passing = false;
-      }
-      if (kind === 'Liveness' && !state.passing) {
-        this.deps.events.record(this.pod, 'Normal', 'Killing', `Container ${run.name} failed liveness probe, will be restarted`, KUBELET, this.fieldPath(run));
-        this.exited(run, instance, 137, 'Error');
+      if (outcome.failed) this.events.warning(run, 'Unhealthy', `${tracker.kind} probe failed: ${result.message}`);
+      if (tracker.kind === 'Liveness' && !outcome.passing) {
+        this.events.normal(run, 'Killing', `Container ${run.name} failed liveness probe, will be restarted`);
+        this.exited(run, instance, { exitCode: 137, reason: 'Error' });
         return;
       }
       this.tick();
     });
   }
 
+  /** The context a container instance runs in; its log lines and exit count only while it is the current instance. */
   private context(run: ContainerRun, instance: number, env: Record<string, string>): WorkloadContext {
-    const agents = this.ensureAgents();
-    const sidecar = run.name === SIDECAR_CONTAINER_NAME;
-    return {
-      namespace: this.namespace,
-      podName: this.name,
-      podUid: this.uid,
-      serviceAccount: this.pod.spec.serviceAccountName ?? 'default',
-      containerName: run.name,
-      labels: { ...(this.pod.metadata.labels ?? {}) },
-      annotations: { ...(this.pod.metadata.annotations ?? {}) },
-      podIP: this.podIP!,
-      listenHost: this.listenHostOf(run),
-      localHost: this.localHost!,
-      ports: (run.spec.ports ?? []).map((p) => ({ ...p })),
-      env,
-      command: [...(run.spec.command ?? [])],
-      args: [...(run.spec.args ?? [])],
-      agent: sidecar ? agents.direct : agents.app,
-      resolve: (host) => this.deps.dns.resolve(host, this.namespace),
-      dial: (host, port) => dialFromPod(sidecar ? { ...this.dialContext(), meshed: false } : this.dialContext(), host, port),
-      connectAddress: (host, port) => connectTarget(sidecar ? { ...this.dialContext(), meshed: false } : this.dialContext(), host, port),
-      network: this.podNetwork!,
+    return this.network().containerContext(this.pod, run.spec, env, {
       log: (line) => {
         if (instance === run.instance) run.log?.write(line);
       },
       exit: (code) => {
-        setImmediate(() => this.exited(run, instance, code, code === 0 ? 'Completed' : 'Error'));
+        setImmediate(() => this.exited(run, instance, { exitCode: code, reason: code === 0 ? 'Completed' : 'Error' }));
       },
-    };
-  }
-
-  private listenHostOf(run: ContainerRun): string {
-    return this.meshed && run.name !== SIDECAR_CONTAINER_NAME ? this.localHost! : this.podIP!;
-  }
-
-  private dialContext(): PodDialContext {
-    return {
-      meshed: this.meshed,
-      podIP: this.podIP!,
-      localHost: this.localHost!,
-      resolve: (h) => this.deps.dns.resolve(h, this.namespace),
-      checkDial: this.podNetwork!.checkDial,
-    };
-  }
-
-  private ensureAgents(): { app: Agent; direct: Agent } {
-    if (!this.agents) {
-      const checkDial = this.podNetwork!.checkDial;
-      const direct = directAgent(this.deps.dns.lookupFor(this.namespace, checkDial, this.localHost), this.podIP, checkDial);
-      this.agents = { direct, app: this.meshed ? meshedAgent(this.dialContext()) : direct };
-    }
-    return this.agents;
-  }
-
-  /** Stops a workload; resolves true when it stopped within `timeoutMs`, false when it was abandoned. */
-  private stopWorkload(workload: Workload, starting: Promise<void>, timeoutMs = this.deps.config.stopTimeoutMs): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-      timer.unref();
     });
-    const stop = starting
-      .catch(() => undefined)
-      .then(() => workload.stop())
-      .then(
-        () => true,
-        () => true,
-      );
-    return Promise.race([stop, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private backoff(n: number, base: number): number {
-    return Math.min(base * 2 ** Math.max(0, n - 1), this.deps.config.backoffCapMs);
-  }
-
-  private after(run: ContainerRun, ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      run.timers.delete(timer);
-      if (!this.stopped) fn();
-    }, ms);
-    run.timers.add(timer);
-  }
-
-  private clearTimers(run: ContainerRun): void {
-    for (const t of run.timers) clearTimeout(t);
-    run.timers.clear();
-  }
-
-  private fieldPath(run: ContainerRun): string {
-    const list = run.ephemeral ? 'ephemeralContainers' : run.init ? 'initContainers' : 'containers';
-    return `spec.${list}{${run.name}}`;
+  private network(): PodNetworkContext {
+    if (!this.net) throw new Error(`pod ${this.namespace}/${this.name} has no network yet`);
+    return this.net;
   }
 
   // ---- status -------------------------------------------------------------------------------------
 
-  /** Status writes are coalesced and made outside any caller's store write. */
   private writeStatus(): void {
-    if (this.statusScheduled) return;
-    this.statusScheduled = true;
-    setImmediate(() => {
-      this.statusScheduled = false;
-      if (this.stopped) return;
-      const status = this.computeStatus();
-      if (isDeepStrictEqual(status, this.lastWritten)) return;
-      const pods = this.deps.api.type('', 'pods');
-      const current = this.deps.api.tryGet(pods, this.namespace, this.name);
-      if (!current || current.metadata.uid !== this.uid) return;
-      current.status = status;
-      delete current.metadata.resourceVersion;
-      try {
-        this.deps.api.update(pods, current, { subresource: 'status' });
-        this.lastWritten = status;
-      } catch {
-        // The pod went away meanwhile; nothing to report.
-      }
-    });
+    this.status.schedule();
   }
 
   private computeStatus(terminal = false): PodStatus {
-    const statusOf = (run: ContainerRun): ContainerStatus => {
-      const s: ContainerStatus = {
-        name: run.name,
-        state: structuredClone(run.state),
-        lastState: structuredClone(run.lastState),
-        ready: run.ready,
-        restartCount: run.restartCount,
-        image: run.spec.image,
-        imageID: run.image?.imageID ?? '',
-        started: run.started,
-      };
-      if (run.containerID) s.containerID = run.containerID;
-      return s;
-    };
-    const containerStatuses = this.runs.map(statusOf);
-    const phase = this.phase(terminal);
-    const unready = this.runs.filter((r) => !r.ready).map((r) => r.name);
-    const initPending = this.initRuns.filter((r) => !r.completed).map((r) => r.name);
-    const completed = phase === 'Succeeded' || phase === 'Failed';
-    const ready = unready.length === 0 && !completed;
-    const notReadyReason = completed ? 'PodCompleted' : 'ContainersNotReady';
-    const notReadyMessage = completed ? undefined : `containers with unready status: [${unready.join(' ')}]`;
-    const conditions: PodCondition[] = [
-      this.condition('PodReadyToStartContainers', true),
-      this.condition('Initialized', this.initialized, 'ContainersNotInitialized', `containers with incomplete status: [${initPending.join(' ')}]`),
-      this.condition('Ready', ready, notReadyReason, notReadyMessage),
-      this.condition('ContainersReady', ready, notReadyReason, notReadyMessage),
-      this.condition('PodScheduled', true),
-    ];
-    const status: PodStatus = {
-      phase,
-      conditions,
-      hostIP: this.deps.config.hostIP,
-      hostIPs: [{ ip: this.deps.config.hostIP }],
-      podIP: this.podIP,
-      podIPs: this.podIP ? [{ ip: this.podIP }] : [],
-      startTime: this.startTime,
-      containerStatuses,
-      qosClass: 'BestEffort',
-    };
-    if (this.initRuns.length) status.initContainerStatuses = this.initRuns.map(statusOf);
-    if (this.ephemeralRuns.length) status.ephemeralContainerStatuses = this.ephemeralRuns.map(statusOf);
-    return status;
+    return podStatus(
+      {
+        restartPolicy: this.pod.spec.restartPolicy ?? 'Always',
+        initialized: this.initialized,
+        containers: this.runs,
+        initContainers: this.initRuns,
+        ephemeralContainers: this.ephemeralRuns,
+        hostIP: this.deps.config.hostIP,
+        podIP: this.podIP,
+        startTime: this.startTime,
+        terminal,
+      },
+      this.conditions,
+    );
   }
-
-  /**
-   * The kubelet's getPhase: waiting-never-started → Pending; any running → Running; all ended → by policy, or
-   * for a pod being deleted (`terminal`) Succeeded when every container exited 0, else Failed (kubelet_pods.go).
-   */
-  private phase(terminal = false): NonNullable<PodStatus['phase']> {
-    if (!this.initialized) return 'Pending';
-    let waiting = 0;
-    let running = 0;
-    let stopped = 0;
-    let succeeded = 0;
-    for (const run of this.runs) {
-      if (run.state.running) running++;
-      else if (run.state.terminated) {
-        stopped++;
-        if (run.state.terminated.exitCode === 0) succeeded++;
-      } else if (run.lastState.terminated) stopped++;
-      else waiting++;
-    }
-    if (waiting > 0) return 'Pending';
-    if (running > 0) return 'Running';
-    if (terminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
-    if ((this.pod.spec.restartPolicy ?? 'Always') === 'Always') return 'Running';
-    if (this.runs.some((r) => r.state.waiting)) return 'Running'; // about to restart (OnFailure)
-    return stopped === succeeded ? 'Succeeded' : 'Failed';
-  }
-
-  private condition(type: string, ok: boolean, reason?: string, message?: string): PodCondition {
-    const status = ok ? 'True' : 'False';
-    let seen = this.conditionTimes.get(type);
-    if (!seen || seen.status !== status) {
-      seen = { status, at: timestamp() };
-      this.conditionTimes.set(type, seen);
-    }
-    const c: PodCondition = { type, status, lastProbeTime: null, lastTransitionTime: seen.at };
-    if (!ok && reason) c.reason = reason;
-    if (!ok && message) c.message = message;
-    return c;
-  }
-}
-
-function newProbeState(probe: Probe, since: number, passing: boolean): ProbeState {
-  return { successes: 0, failures: 0, nextAt: since + (probe.initialDelaySeconds ?? 0) * 1000, inFlight: false, passing };
-}
-
-/** Go's time.Duration form, as kubelet messages print it: 10s, 2m40s, 5m0s. */
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return ms < 1000 ? `${ms}ms` : `${s}s`;
-  return `${Math.floor(s / 60)}m${s % 60}s`;
 }

@@ -13,6 +13,7 @@ import type { NodeNetwork } from './network/node-network.js';
 import type { Pod } from './kinds.js';
 import type { LogReadOptions, LogSource } from './logs.js';
 import { PodRunner, type RuntimeConfig } from './pod-runner.js';
+import { KubeletEvents } from './pod/kubelet-events.js';
 import { NodeDisk } from './process/node-disk.js';
 import { sendFromPod, type PodRequest, type PodResponse } from './request-from.js';
 import { SIDECAR_CONTAINER_NAME } from './workload.js';
@@ -235,7 +236,7 @@ export class PodRuntime implements LogSource, PodStreamSource {
     setImmediate(() => {
       if (this.runners.get(uid) !== next) return;
       next.start().catch((err: Error) => {
-        this.opts.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`, 'kubelet');
+        new KubeletEvents(this.opts.events, () => pod).forPod('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`);
       });
     });
   }

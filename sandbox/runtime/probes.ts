@@ -1,5 +1,6 @@
 // One probe attempt, as the kubelet makes it: HTTP GET (2xx/3xx is success) or a TCP connect, against
-// the container's own listen address. Exec probes have no process to exec into here; they count as passing.
+// the container's own listen address. Exec probes run in the container (process/exec-probe.ts); one that reaches
+// here had no container to run in and counts as passing. Thresholds and timing: pod/container-probes.ts.
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Probe } from './kinds.js';
