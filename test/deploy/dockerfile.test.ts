@@ -3,7 +3,7 @@
 // pinned SHA-256; the image runs as a non-root user; the command it runs and every file it copies exist.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -112,4 +112,13 @@ test('every COPY source exists and is not excluded by .dockerignore', () => {
   }
   // The context never carries local state into the image.
   for (const local of ['node_modules', 'dist', 'data', '.git']) assert.ok(ignored.includes(local), `.dockerignore excludes ${local}`);
+});
+
+test('every RUN is valid /bin/sh syntax (the shell Docker runs it with)', () => {
+  const shellRuns = all.filter((i) => i.keyword === 'RUN' && !i.args.startsWith('['));
+  assert.ok(shellRuns.length >= 3);
+  for (const run of shellRuns) {
+    const r = spawnSync('/bin/sh', ['-n', '-c', run.args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `sh -n rejects: ${run.args}\n${r.stderr}`);
+  }
 });
