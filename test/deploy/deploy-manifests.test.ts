@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import { startCli, stopCli, type CliProcess } from '../cli/cli-process.js';
-import { tenancyObjects } from '../../playground-server/sessions/tenancy.js';
+import { LEARNER_ROLE, tenancyObjects } from '../../playground-server/sessions/tenancy.js';
 import { LEARNER_SERVICE_ACCOUNT, NAMESPACE_LABELS } from '../../playground-server/sessions/provisioner.js';
 
 const DEPLOY_DIR = fileURLToPath(new URL('../../deploy', import.meta.url));
@@ -56,6 +56,52 @@ before(async () => {
 after(async () => {
   if (cluster) await stopCli(cluster.child);
   rmSync(dir, { recursive: true, force: true });
+});
+
+/** A field of a rendered manifest by dotted path (array indexes as numbers), or undefined. */
+const at = (o: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+const listAt = (o: unknown, path: string): unknown[] => (Array.isArray(at(o, path)) ? (at(o, path) as unknown[]) : []);
+
+test('the rendered manifests keep their promises: replicas, probes on real routes, hardened pods, the Secret by reference', async () => {
+  const rendered = parseAllDocuments(await ok(adminConfig, ['kustomize', DEPLOY_DIR])).map((d) => d.toJS() as unknown);
+  const of = (kind: string) => rendered.find((o) => at(o, 'kind') === kind);
+  const deployment = of('Deployment');
+  const pod = at(deployment, 'spec.template.spec');
+  const server = at(pod, 'containers.0');
+  assert.ok(Number(at(deployment, 'spec.replicas')) >= 2, 'several replicas');
+  // Probes on the server's own health routes (openapi/playground.yaml is the route table).
+  const spec = readFileSync(fileURLToPath(new URL('../../openapi/playground.yaml', import.meta.url)), 'utf8');
+  assert.equal(at(server, 'readinessProbe.httpGet.path'), '/readyz');
+  assert.equal(at(server, 'livenessProbe.httpGet.path'), '/healthz');
+  for (const route of ['/readyz', '/healthz']) assert.match(spec, new RegExp(`^  ${route}:$`, 'm'));
+  // Hardened as Pod Security "restricted" asks, and more.
+  assert.equal(at(pod, 'securityContext.runAsNonRoot'), true);
+  assert.equal(at(pod, 'securityContext.seccompProfile.type'), 'RuntimeDefault');
+  assert.equal(at(server, 'securityContext.allowPrivilegeEscalation'), false);
+  assert.equal(at(server, 'securityContext.readOnlyRootFilesystem'), true);
+  assert.deepEqual(at(server, 'securityContext.capabilities.drop'), ['ALL']);
+  for (const r of ['requests.cpu', 'requests.memory', 'limits.memory']) assert.ok(at(server, `resources.${r}`), `resources.${r} is set`);
+  // The database URL by reference to a Secret the operator creates; no Secret (and no URL) in the manifests.
+  const database = listAt(server, 'env').find((e) => at(e, 'name') === 'PLAYGROUND_DATABASE_URL');
+  assert.deepEqual(at(database, 'valueFrom.secretKeyRef'), { name: 'playground-database', key: 'url' });
+  assert.equal(of('Secret'), undefined);
+  assert.doesNotMatch(JSON.stringify(rendered), /postgres(ql)?:\/\//);
+  // One set of pod labels, selected alike by the Service, the PDB and the NetworkPolicy.
+  const labels = at(deployment, 'spec.selector.matchLabels');
+  assert.deepEqual(at(of('Service'), 'spec.selector'), labels);
+  assert.deepEqual(at(of('PodDisruptionBudget'), 'spec.selector.matchLabels'), labels);
+  assert.equal(at(of('PodDisruptionBudget'), 'apiVersion'), 'policy/v1');
+  assert.equal(at(of('PodDisruptionBudget'), 'spec.minAvailable'), 1);
+  assert.deepEqual(at(of('NetworkPolicy'), 'spec.podSelector.matchLabels'), labels);
+  assert.deepEqual(at(of('NetworkPolicy'), 'spec.policyTypes'), ['Ingress', 'Egress']);
+  // The pods run as the ServiceAccount the ClusterRoleBinding binds, and the names its rules narrow to are the code's.
+  assert.equal(at(pod, 'serviceAccountName'), 'playground-server');
+  assert.deepEqual(at(of('ClusterRoleBinding'), 'subjects'), [{ kind: 'ServiceAccount', name: 'playground-server', namespace: SERVER_NS }]);
+  const rules = listAt(of('ClusterRole'), 'rules');
+  assert.deepEqual(at(rules.find((r) => listAt(r, 'resources').includes('serviceaccounts/token')), 'resourceNames'), [LEARNER_SERVICE_ACCOUNT]);
+  assert.deepEqual(at(rules.find((r) => listAt(r, 'verbs').includes('escalate')), 'resourceNames'), [LEARNER_ROLE]);
+  for (const r of rules) for (const field of ['verbs', 'resources', 'apiGroups']) assert.ok(!listAt(r, field).includes('*'), `no wildcard ${field}`);
 });
 
 test('kubectl apply --server-side -k deploy/ creates every object kustomize renders', { timeout: 120_000 }, async () => {
