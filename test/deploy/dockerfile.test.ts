@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -121,4 +122,32 @@ test('every RUN is valid /bin/sh syntax (the shell Docker runs it with)', () => 
     const r = spawnSync('/bin/sh', ['-n', '-c', run.args], { encoding: 'utf8' });
     assert.equal(r.status, 0, `sh -n rejects: ${run.args}\n${r.stderr}`);
   }
+});
+
+/** Bare package names a source tree imports at run time (type-only imports vanish when tsx strips types). */
+function runtimeImports(dir: string, into = new Map<string, string>()): Map<string, string> {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) runtimeImports(path, into);
+    else if (/\.(ts|js|mjs)$/.test(name) && !name.endsWith('.d.ts')) {
+      const text = readFileSync(path, 'utf8');
+      for (const m of text.matchAll(/^(?!import type)(?:import|export)\s[^;]*?from\s+'([^']+)'|import\('([^']+)'\)/gm)) {
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+        const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        if (!builtinModules.includes(pkg)) into.set(pkg, path.slice(ROOT.length));
+      }
+    }
+  }
+  return into;
+}
+
+test('the runtime keeps only production dependencies, and they are all the server needs', () => {
+  assert.ok(all.some((i) => i.keyword === 'RUN' && i.stage < finalStage && /npm prune --omit=dev/.test(i.args)), 'the build stage prunes devDependencies');
+  assert.ok(runtime.some((i) => i.keyword === 'COPY' && /--from=build/.test(i.args)), 'the runtime copies the pruned build');
+  const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const imports = new Map<string, string>();
+  for (const dir of ['bin', 'playground-server', 'sandbox']) runtimeImports(join(ROOT, dir), imports);
+  assert.ok(imports.has('tsx') && imports.has('yaml'), 'the scan sees the server\'s imports');
+  for (const [pkg, where] of imports) assert.ok(pkg in dependencies, `${where} imports ${pkg}, which npm prune --omit=dev would remove (move it to dependencies)`);
 });
