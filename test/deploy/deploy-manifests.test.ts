@@ -70,6 +70,8 @@ test('the rendered manifests keep their promises: replicas, probes on real route
   const pod = at(deployment, 'spec.template.spec');
   const server = at(pod, 'containers.0');
   assert.ok(Number(at(deployment, 'spec.replicas')) >= 2, 'several replicas');
+  assert.match(String(at(server, 'image')), /^[^:@]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, 'the image names a tag or digest');
+  assert.doesNotMatch(String(at(server, 'image')), /:latest$/, 'never :latest on a cluster');
   // Probes on the server's own health routes (openapi/playground.yaml is the route table).
   const spec = readFileSync(fileURLToPath(new URL('../../openapi/playground.yaml', import.meta.url)), 'utf8');
   assert.equal(at(server, 'readinessProbe.httpGet.path'), '/readyz');
