@@ -21,9 +21,12 @@ ${spec}
     matchLabels: {app: web}
 `;
 
-test('kubectl api-resources lists poddisruptionbudgets (pdb) in policy/v1, namespaced', async () => {
+test('kubectl api-resources lists poddisruptionbudgets (pdb) in policy/v1, namespaced; kubectl explain describes it', async () => {
   const out = await kubectlOk(c, ['api-resources', '--api-group=policy', '--no-headers']);
   assert.match(out, /^poddisruptionbudgets\s+pdb\s+policy\/v1\s+true\s+PodDisruptionBudget$/m);
+  const explain = await kubectlOk(c, ['explain', 'pdb']);
+  assert.match(explain, /^GROUP:\s+policy\nKIND:\s+PodDisruptionBudget\nVERSION:\s+v1$/m);
+  assert.match(explain.replace(/\s+/g, ' '), /PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods/);
 });
 
 test('a server-side applied PDB prints NAME MIN AVAILABLE MAX UNAVAILABLE ALLOWED DISRUPTIONS AGE', async () => {
