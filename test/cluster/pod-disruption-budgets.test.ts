@@ -57,3 +57,9 @@ test('a percentage over 100% and a malformed one are refused with upstream\'s me
   const none = await kubectlOk(c, ['get', 'pdb', '-n', 'default', '-o', 'name']);
   assert.doesNotMatch(none, /over|malformed|negative/, 'nothing refused was stored');
 });
+
+test('kubectl create poddisruptionbudget (a protobuf body) makes the same object', async () => {
+  assert.match(await kubectlOk(c, ['create', 'poddisruptionbudget', 'web-cli', '-n', 'default', '--selector=app=web', '--max-unavailable=1']), /poddisruptionbudget\.policy\/web-cli created/);
+  const spec = JSON.parse(await kubectlOk(c, ['get', 'pdb', 'web-cli', '-n', 'default', '-o', 'jsonpath={.spec}'])) as Record<string, unknown>;
+  assert.deepEqual(spec, { maxUnavailable: 1, selector: { matchLabels: { app: 'web' } } });
+});
