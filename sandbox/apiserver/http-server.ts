@@ -11,6 +11,7 @@ import type { ClusterApi } from './api.js';
 import { ANONYMOUS, requestToken, type Authenticator, type Identity, type TokenIssuer } from './auth.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { escalationGuardedApi } from './rbac/escalation.js';
+import { createOnApplyAuthorizedApi } from './rbac/create-on-apply.js';
 import { impersonate, wantsImpersonation } from './rbac/impersonation.js';
 import { forbiddenError, requestAttributes } from './rbac/request-attributes.js';
 import { methodNotAllowed, StatusError, unauthorized } from './errors.js';
@@ -193,7 +194,10 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (type.group === 'metrics.k8s.io') return handleMetrics({ req, res, query, identity, api, target, type, logs: options.logs, track }, options.metrics);
     const verb = verbOf(method, target, query);
     // Roles and bindings written over the API are checked for privilege escalation (in-process writers are not).
-    const ctx: RequestContext = { req, res, query, identity, api: escalationGuardedApi(api, authorizer, identity), target, type, logs: options.logs, track };
+    const guarded = escalationGuardedApi(api, authorizer, identity);
+    // An apply that creates needs `create` as well as the `patch` the URL was authorized for.
+    const writer = verb === 'patch' ? createOnApplyAuthorizedApi(guarded, authorizer, requestAttributes(identity, method, url.pathname, query)) : guarded;
+    const ctx: RequestContext = { req, res, query, identity, api: writer, target, type, logs: options.logs, track };
 
     if (target.subresource === 'log') {
       if (method !== 'GET') throw methodNotAllowed('the server does not allow this method on the requested resource');

@@ -27,6 +27,7 @@ const KIND_DESCRIPTIONS: Record<string, string> = {
   'apps/ReplicaSet': 'ReplicaSet ensures that a specified number of pod replicas are running at any given time.',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice represents a subset of the endpoints that implement a service.',
   'networking.k8s.io/NetworkPolicy': 'NetworkPolicy describes what network traffic is allowed for a set of Pods',
+  'policy/PodDisruptionBudget': 'PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods',
   'rbac.authorization.k8s.io/Role': 'Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.',
   'rbac.authorization.k8s.io/RoleBinding': 'RoleBinding references a role, but does not contain it.  It can reference a Role in the same namespace or a ClusterRole in the global namespace. It adds who information via Subjects and namespace information by which namespace it exists in.  RoleBindings in a given namespace only have effect in that namespace.',
   'rbac.authorization.k8s.io/ClusterRole': 'ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.',

@@ -107,6 +107,9 @@ export const BUILTIN_TYPES: ResourceType[] = [
   builtin('', 'v1', 'ResourceQuota', 'resourcequotas', true, { shortNames: ['quota'], subresources: { status: true } }),
   builtin('', 'v1', 'LimitRange', 'limitranges', true, { shortNames: ['limits'] }),
   builtin('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, { shortNames: ['netpol'] }),
+  // Availability during voluntary disruptions (a hosted deployment's replicas, deploy/). The sandbox has one node
+  // and no eviction API, so nothing consults it yet; status reads as a disruption controller that has not run.
+  builtin('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: { status: true } }),
   builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),

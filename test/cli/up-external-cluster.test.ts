@@ -3,36 +3,15 @@
 // ServiceAccount — sessions become namespaces there, with the same tenancy objects as in the embedded sandbox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { startCli, stopCli as stop } from './cli-process.js';
 
-const BIN = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
 const DEPLOY = (file: string) => fileURLToPath(new URL(`../../deploy/${file}`, import.meta.url));
-
-function startCli(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const match = out.match(ready);
-      if (match) { clearTimeout(timer); resolve({ child, match, output: () => out }); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited (${code}):\n${out}`)); });
-  });
-}
-
-const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
-  if (child.exitCode !== null) return resolve();
-  child.once('exit', () => resolve());
-  child.kill('SIGTERM');
-});
 
 test('playground up --kubeconfig uses an existing cluster through the Kubernetes API only', { timeout: 180_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'playground-external-'));

@@ -193,6 +193,15 @@ const jobSpec: MessageDesc = {
   10: b('suspend', { ptr: true }), 12: i32('backoffLimitPerIndex', { ptr: true }), 13: i32('maxFailedIndexes', { ptr: true }),
   14: s('podReplacementPolicy', { ptr: true }), 15: s('managedBy', { ptr: true }),
 };
+// `kubectl create poddisruptionbudget` (k8s.io/api/policy/v1 generated.proto).
+MESSAGES['policy/v1/PodDisruptionBudget'] = {
+  1: m('metadata', objectMeta),
+  2: m('spec', {
+    1: { name: 'minAvailable', type: 'intOrString', ptr: true }, 2: m('selector', labelSelector),
+    3: { name: 'maxUnavailable', type: 'intOrString', ptr: true }, 4: s('unhealthyPodEvictionPolicy', { ptr: true }),
+  }),
+  3: ignored('status'),
+};
 MESSAGES['batch/v1/Job'] = { 1: m('metadata', objectMeta), 2: m('spec', jobSpec), 3: ignored('status') };
 MESSAGES['batch/v1/CronJob'] = {
   1: m('metadata', objectMeta),

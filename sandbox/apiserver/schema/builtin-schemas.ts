@@ -548,6 +548,24 @@ export const BUILTIN_SCHEMAS: Record<string, JSONSchema> = {
       policyTypes: list(str), // values checked by validation, with upstream's message
     }),
   }),
+  // policy/v1 (k8s.io/api/policy/v1 types.go); minAvailable/maxUnavailable rules in validation/disruption-budget-rules.ts.
+  'policy/PodDisruptionBudget': top({
+    spec: obj({
+      minAvailable: intOrString,
+      maxUnavailable: intOrString,
+      selector: labelSelector,
+      unhealthyPodEvictionPolicy: str,
+    }),
+    status: obj({
+      observedGeneration: int64,
+      disruptedPods: mapOf(time),
+      disruptionsAllowed: int32,
+      currentHealthy: int32,
+      desiredHealthy: int32,
+      expectedPods: int32,
+      conditions: keyed('type', condition()),
+    }, { required: ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods'] }),
+  }),
   'rbac.authorization.k8s.io/Role': top({ rules: list(policyRule) }),
   'rbac.authorization.k8s.io/ClusterRole': top({ rules: list(policyRule), aggregationRule: obj({ clusterRoleSelectors: list(labelSelector) }) }),
   'rbac.authorization.k8s.io/RoleBinding': roleBinding,

@@ -364,6 +364,22 @@ const networkPolicyPrinter: Printer = {
   cells: (np, now) => [np.metadata.name, selectorString(o(np.spec).podSelector), age(np, now)],
 };
 
+/** printPodDisruptionBudget: N/A for the bound that is not set; the disruption controller's allowance. */
+const podDisruptionBudgetPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Min Available', 'string', 0, 'The minimum number of pods that must be available.'),
+    col('Max Unavailable', 'string', 0, 'The maximum number of pods that may be unavailable.'),
+    col('Allowed Disruptions', 'integer', 0, 'Calculated number of pods that may be disrupted at this time.'),
+    AGE,
+  ],
+  cells(pdb, now) {
+    const spec = o(pdb.spec);
+    const bound = (v: unknown) => (v === undefined ? 'N/A' : String(v));
+    return [pdb.metadata.name, bound(spec.minAvailable), bound(spec.maxUnavailable), num(o(pdb.status).disruptionsAllowed), age(pdb, now)];
+  },
+};
+
 const CREATED_AT = col('Created At', 'date', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.');
 
 /** printResourceQuota: `pods: 3/20, requests.cpu: 300m/4` (limits.* in the LIMIT column), sorted by name. */
@@ -450,6 +466,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
   'networking.k8s.io/NetworkPolicy': networkPolicyPrinter,
   '/ResourceQuota': resourceQuotaPrinter,
   '/LimitRange': limitRangePrinter,
+  'policy/PodDisruptionBudget': podDisruptionBudgetPrinter,
   ...WORKLOAD_PRINTERS,
 };
 

@@ -64,6 +64,8 @@ export function initialStatus(t: ResourceType): unknown {
     case 'apps/DaemonSet': return { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
     case 'batch/CronJob': return {};
     case '/Service': return { loadBalancer: {} };
+    // PodDisruptionBudgetStatus{} as PrepareForCreate leaves it: the int32 fields are not omitempty.
+    case 'policy/PodDisruptionBudget': return { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
     default: return undefined;
   }
 }

@@ -14,6 +14,7 @@ export const MAX_CONFIG_OBJECT_BYTES = 1024 * 1024;
 const QUANTITY_PATTERN = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 import { isRbacKind, validateRbac, validateRbacName } from './rbac-rules.js';
 import { validateWorkload } from './workload-rules.js';
+import { validatePodDisruptionBudget } from './disruption-budget-rules.js';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
@@ -400,6 +401,7 @@ export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObje
     case '/LimitRange': return validateLimitRange(obj);
     case '/Event': return obj.involvedObject ? [] : [required('involvedObject')];
     case 'networking.k8s.io/NetworkPolicy': return validateNetworkPolicy(obj);
+    case 'policy/PodDisruptionBudget': return validatePodDisruptionBudget(obj);
     default: return [];
   }
 }
