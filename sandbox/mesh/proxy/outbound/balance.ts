@@ -2,7 +2,7 @@
 // rule's weighted backendRef, that Service's ready endpoints (of a DestinationRule subset when named), and one of them
 // by the destination cluster's policy (circuit breaker, outlier detection, LEAST_REQUEST / ROUND_ROBIN / RANDOM) or the
 // sidecar's peak-EWMA balancer; with the identity the peer must prove over mTLS.
-import type { CompiledBackend, CompiledRule, MeshEndpoint, MeshSnapshot, PodInfo } from '../../config/snapshot.js';
+import type { CompiledBackend, CompiledRule, MeshEndpoint, MeshSnapshot, MirrorSpec, PodInfo } from '../../config/snapshot.js';
 import { AttemptError } from '../attempt-error.js';
 import type { Destination } from '../destination.js';
 import type { DestinationCluster, DestinationClusters } from '../destination-clusters.js';
@@ -57,6 +57,15 @@ export class BackendBalancer {
     // DestinationRule `tls.mode: DISABLE`: plaintext to the destination's sidecar, as the mTLS opt-out does.
     const identity = cluster?.tlsDisabled ? undefined : this.peerIdentity(endpoint.pod, endpoint.port);
     return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity, backend, cluster, endpointCount: endpoints.length };
+  }
+
+  /** The endpoint a mirrored copy goes to: one ready endpoint of the mirror Service's port (and subset), by peak EWMA. */
+  pickMirrorTarget(snap: MeshSnapshot, m: MirrorSpec): Target | undefined {
+    const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
+    const endpoints = port && subsetEndpoints(snap, this.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
+    if (!endpoints?.length) return undefined;
+    const endpoint = this.ctx.balancer.pick(endpoints);
+    return { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.peerIdentity(endpoint.pod, endpoint.port) };
   }
 
   /** Whether a backend of the rule has a circuit breaker or outlier detection (state the fast path does not keep). */

@@ -14,13 +14,12 @@ import { OVERFLOW_BODY } from '../circuit-breaker.js';
 import { requestDestination, type Destination } from '../destination.js';
 import { forwardableH2Headers, isGrpc, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from '../h2-common.js';
 import { applyModifier, filtersFor, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from '../request-filters.js';
-import { subsetEndpoints } from '../subset-endpoints.js';
 import type { Target } from './balance.js';
 import { injectFault } from './fault.js';
 import type { OutboundProxy } from './index.js';
 import { OutboundRequest, type ProxyReply, type RequestInfo } from './request-outcome.js';
 import { attemptErrorOf, backoffMs, grpcStatusOf, maxAttemptsOf, retryAfterAnswer, retryAfterFailure, routeErrorOf, sleep, tryTimeoutMs } from './retry.js';
-import { HEADERS_NEEDED, selectRoute, type HeaderSource } from './route-selection.js';
+import { HEADERS_NEEDED, noRouteMessage, selectRoute, type HeaderSource } from './route-selection.js';
 import { describeService } from './telemetry.js';
 
 type Body = Buffer | ServerHttp2Stream | undefined;
@@ -83,7 +82,7 @@ export class OutboundH2 {
     const url = String(headers[':path'] ?? '/');
     const rule = selectRoute(snap, this.proxy.ctx, dest, method, url, info);
     if (rule === undefined || rule === HEADERS_NEEDED) {
-      return this.fail(stream, headers, out, { status: 404, message: `no route of ${dest.kind === 'service' ? `${dest.service.namespace}/${dest.service.name}` : dest.authority} matches ${method} ${url}` });
+      return this.fail(stream, headers, out, { status: 404, message: noRouteMessage(dest, method, url) });
     }
     out.route = rule.label;
     this.route(stream, headers, out, snap, dest, rule).catch((err: Error) => {
@@ -264,11 +263,9 @@ export class OutboundH2 {
   private mirror(snap: MeshSnapshot, mirrors: MirrorSpec[], headers: OutgoingHttpHeaders, body: Buffer | undefined): void {
     for (const m of mirrors) {
       if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
-      const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
-      const endpoints = port && subsetEndpoints(snap, this.proxy.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
-      if (!endpoints?.length) continue;
-      const endpoint = this.proxy.ctx.balancer.pick(endpoints);
-      const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.balance.peerIdentity(endpoint.pod, endpoint.port) };
+      const target = this.proxy.balance.pickMirrorTarget(snap, m);
+      if (!target) continue;
+      const endpoint = target.endpoint;
       const copy: OutgoingHttpHeaders = { ...headers, ':authority': shadowAuthority(String(headers[':authority'] ?? `${m.service}:${m.port}`)) };
       this.mirrorsInFlight++;
       const settle = this.proxy.ctx.balancer.start(endpoint);

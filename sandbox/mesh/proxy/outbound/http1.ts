@@ -13,9 +13,8 @@ import { proxyError, stripHopByHop, type ProxyContext } from '../proxy-context.j
 import { forwardableHeaders, rawHeader } from '../raw-headers.js';
 import { relayBody } from '../relay-body.js';
 import { applyModifier, filtersFor, hasRoutingFilters, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from '../request-filters.js';
-import { subsetEndpoints } from '../subset-endpoints.js';
 import type { MeshRequestOptions } from '../upstream-pool.js';
-import type { BackendBalancer, Target } from './balance.js';
+import type { BackendBalancer } from './balance.js';
 import type { Http1Body, Http1Endpoint, InFlight } from './endpoint.js';
 import { injectFault } from './fault.js';
 import type { OutboundRequest, ProxyReply } from './request-outcome.js';
@@ -224,11 +223,9 @@ export class Http1Pipeline {
   private mirror(snap: MeshSnapshot, mirrors: MirrorSpec[], method: string, path: string, headers: OutgoingHttpHeaders, body: Buffer | undefined): void {
     for (const m of mirrors) {
       if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
-      const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
-      const endpoints = port && subsetEndpoints(snap, this.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
-      if (!endpoints?.length) continue;
-      const endpoint = this.ctx.balancer.pick(endpoints);
-      const identity = this.balance.peerIdentity(endpoint.pod, endpoint.port);
+      const target = this.balance.pickMirrorTarget(snap, m);
+      if (!target) continue;
+      const { endpoint, identity } = target;
       const copy: OutgoingHttpHeaders = { ...headers, host: shadowAuthority(String(headers.host ?? `${m.service}:${m.port}`)) };
       const options: RequestOptions & MeshRequestOptions = { host: endpoint.ip, port: endpoint.port, method, path, headers: copy, agent: this.endpoint.agentFor(identity), meshIdentity: identity };
       this.mirrorsInFlight++;

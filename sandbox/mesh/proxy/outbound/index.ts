@@ -16,6 +16,7 @@
 // knowledge: gRPC). A request's RequestOutcome (request-outcome.ts) carries what the layers learn to telemetry.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { AttemptError } from '../attempt-error.js';
 import { DestinationClusters } from '../destination-clusters.js';
 import { requestDestination } from '../destination.js';
 import { UpstreamPool, type RelayPlan } from '../fast-relay.js';
@@ -30,9 +31,8 @@ import { OutboundPlan } from './fast-plan.js';
 import { OutboundH2 } from './h2.js';
 import { Http1Pipeline } from './http1.js';
 import { OutboundRequest } from './request-outcome.js';
-import { HEADERS_NEEDED, selectRoute } from './route-selection.js';
+import { HEADERS_NEEDED, noRouteMessage, selectRoute } from './route-selection.js';
 import { OutboundTelemetry } from './telemetry.js';
-import { AttemptError } from '../attempt-error.js';
 
 export type { RequestInfo, RequestOutcome } from './request-outcome.js';
 export type { Target } from './balance.js';
@@ -113,7 +113,7 @@ export class OutboundProxy {
     // req.headers is built by node only if a rule matches on headers.
     const rule = selectRoute(snap, this.ctx, dest, req.method ?? 'GET', url, req);
     if (rule === undefined || rule === HEADERS_NEEDED) {
-      return this.http1.finish(req, res, out, { status: 404, message: `no route of ${dest.kind === 'service' ? `${dest.service.namespace}/${dest.service.name}` : dest.authority} matches ${req.method} ${url}` });
+      return this.http1.finish(req, res, out, { status: 404, message: noRouteMessage(dest, req.method, url) });
     }
     out.route = rule.label;
     this.http1.serve(req, res, out, snap, dest, rule).catch((err: Error) => {

@@ -66,6 +66,12 @@ export function selectRoute(
   return headers === undefined && request.headersRead ? HEADERS_NEEDED : rule;
 }
 
+/** Why a request got 404: its Service has routes attached and none matches (Gateway API). */
+export function noRouteMessage(dest: Destination, method: string | undefined, url: string): string {
+  const parent = dest.kind === 'service' ? `${dest.service.namespace}/${dest.service.name}` : dest.authority;
+  return `no route of ${parent} matches ${method} ${url}`;
+}
+
 /** The calling pod, for Istio's sourceLabels / sourceNamespace matches. */
 export function clientFacts(snap: MeshSnapshot, self: ClientPod): ClientFacts {
   return { namespace: self.namespace, labels: snap.namespaces.get(self.namespace)?.pods.get(self.pod)?.labels ?? {} };
