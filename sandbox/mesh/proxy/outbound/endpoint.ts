@@ -17,7 +17,7 @@ export type Http1Body = Buffer | 'stream' | undefined;
 /** The upstream request of a try in flight (destroyed by a request timeout or a caller that went away). */
 export type InFlight = Pick<ReturnType<typeof httpRequest>, 'destroy'>;
 
-export class Http1Endpoint {
+export class EndpointClient {
   /** mTLS connections to meshed peers (also the fast path's and HTTP/2's, through dial()). */
   readonly tlsAgent: MeshTlsAgent;
   private readonly agent: Agent;

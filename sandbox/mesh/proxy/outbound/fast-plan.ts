@@ -12,14 +12,14 @@ import type { ProxyContext } from '../proxy-context.js';
 import { rawHeader } from '../raw-headers.js';
 import type { RouteError } from '../route-metrics.js';
 import type { Target } from './balance.js';
-import type { Http1Endpoint } from './endpoint.js';
+import type { EndpointClient } from './endpoint.js';
 import type { RequestOutcome } from './request-outcome.js';
 import { describeService, type OutboundTelemetry } from './telemetry.js';
 
 /** The layers a fast-path request uses. */
 export interface FastPathLayers {
   readonly ctx: ProxyContext;
-  readonly endpoint: Http1Endpoint;
+  readonly endpoint: EndpointClient;
   readonly telemetry: OutboundTelemetry;
 }
 

@@ -15,7 +15,7 @@ import { relayBody } from '../relay-body.js';
 import { applyModifier, filtersFor, hasRoutingFilters, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from '../request-filters.js';
 import type { MeshRequestOptions } from '../upstream-pool.js';
 import type { BackendBalancer } from './balance.js';
-import type { Http1Body, Http1Endpoint, InFlight } from './endpoint.js';
+import type { Http1Body, EndpointClient, InFlight } from './endpoint.js';
 import { injectFault } from './fault.js';
 import type { OutboundRequest, ProxyReply } from './request-outcome.js';
 import { attemptErrorOf, backoffMs, grpcStatusOf, maxAttemptsOf, retryAfterAnswer, retryAfterFailure, routeErrorOf, sleep, tryTimeoutMs } from './retry.js';
@@ -28,7 +28,7 @@ export class Http1Pipeline {
   constructor(
     private readonly ctx: ProxyContext,
     private readonly balance: BackendBalancer,
-    private readonly endpoint: Http1Endpoint,
+    private readonly endpoint: EndpointClient,
     private readonly telemetry: OutboundTelemetry,
   ) {}
 

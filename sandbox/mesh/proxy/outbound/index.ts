@@ -26,7 +26,7 @@ import { rawHeader } from '../raw-headers.js';
 import { hasRoutingFilters } from '../request-filters.js';
 import { MeshTlsAgent, plainAgent } from '../upstream-pool.js';
 import { BackendBalancer } from './balance.js';
-import { Http1Endpoint } from './endpoint.js';
+import { EndpointClient } from './endpoint.js';
 import { OutboundPlan } from './fast-plan.js';
 import { OutboundH2 } from './h2.js';
 import { Http1Pipeline } from './http1.js';
@@ -39,7 +39,7 @@ export type { Target } from './balance.js';
 
 export class OutboundProxy {
   readonly balance: BackendBalancer;
-  readonly endpoint: Http1Endpoint;
+  readonly endpoint: EndpointClient;
   readonly telemetry: OutboundTelemetry;
   /** The fast path's upstream connections; TLS ones made with an old certificate are not reused. */
   readonly pool: UpstreamPool;
@@ -48,7 +48,7 @@ export class OutboundProxy {
   private h2?: OutboundH2;
 
   constructor(readonly ctx: ProxyContext) {
-    this.endpoint = new Http1Endpoint(ctx);
+    this.endpoint = new EndpointClient(ctx);
     this.pool = new UpstreamPool((s) => {
       const gen = (s as Socket & { meshGeneration?: number }).meshGeneration;
       return gen === undefined || gen === ctx.identity()?.generation;
