@@ -111,6 +111,20 @@ test('status writes settle: an unchanged route is not rewritten', async () => {
   assert.equal(h.api.get(h.type('gateway.networking.k8s.io', 'httproutes'), 'default', 'steady').metadata.resourceVersion, rv);
 });
 
+test('settled() fails loudly when the config keeps changing', async () => {
+  // Every snapshot the control plane publishes makes another change (a new Service): the namespace never settles,
+  // and settled() must reject rather than return as if it had.
+  let n = 0;
+  const unsubscribe = h.cp.subscribe(() => h.service(`churn-${n++}`, 82, { app: 'churn' }));
+  try {
+    await assert.rejects(h.cp.settled(5), /^Error: mesh control plane did not settle within 5 compile rounds; still changing: default$/);
+  } finally {
+    unsubscribe();
+  }
+  await h.cp.settled(); // and it settles once the changes stop
+  assert.ok(n >= 5, `one change per compile round (${n})`);
+});
+
 test('injection: namespace label, pod annotation, and opt-out', () => {
   h.namespace('meshed', { 'linkerd.io/inject': 'enabled' });
   h.namespace('istio-ns', { 'istio-injection': 'enabled' });

@@ -163,6 +163,12 @@ test('pipelined requests are answered in order on one connection', async () => {
     const text = await raw(r.port, req('/one') + req('/two') + req('/three'), (t) => t.includes('GET /three'));
     const order = ['GET /one', 'GET /two', 'GET /three'].map((s) => text.indexOf(s));
     assert.ok(order[0] > 0 && order[0] < order[1] && order[1] < order[2], text);
+    // All three were relayed by the fast path: three finished plans, three fast-path response headers, nothing
+    // handed to node:http, and one pooled upstream connection for the three.
+    assert.deepEqual(r.done, [201, 201, 201]);
+    assert.equal(text.match(/\r\nx-relayed: fast\r\n/gi)?.length, 3, text);
+    assert.equal(r.slowRequests(), 0);
+    assert.equal(r.upstreamConnections(), 1);
   } finally {
     await r.stop();
   }

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as tlsConnect } from 'node:tls';
 import { MeshHarness, whoami, type TestPod } from './harness.js';
+import { generateWorkloadKey } from '../../sandbox/mesh/identity/ca.js';
 import type { TapEvent } from '../../sandbox/mesh/tap.js';
 
 let h: MeshHarness;
@@ -11,11 +12,14 @@ let productpage: TestPod;
 let details: TestPod;
 let outsider: TestPod;
 let reviews: TestPod;
+/** The paths reviews' app was asked for, in order (what got past its sidecar). */
+const reviewsSeen: string[] = [];
+const reviewsApp = whoami('reviews');
 
 before(async () => {
   h = await MeshHarness.start({ certificateTtlMs: 1500 });
   h.service('reviews', 9080, { app: 'reviews' });
-  reviews = await h.pod({ name: 'reviews-1', app: 'reviews', serviceAccount: 'bookinfo-reviews', port: 9080, handler: whoami('reviews') });
+  reviews = await h.pod({ name: 'reviews-1', app: 'reviews', serviceAccount: 'bookinfo-reviews', port: 9080, handler: (req, res) => (reviewsSeen.push(req.url ?? ''), reviewsApp(req, res)) });
   productpage = await h.pod({ name: 'productpage-1', app: 'productpage', serviceAccount: 'bookinfo-productpage', port: 9080 });
   details = await h.pod({ name: 'details-1', app: 'details', serviceAccount: 'bookinfo-details', port: 9080 });
   outsider = await h.pod({ name: 'legacy-1', app: 'legacy', meshed: false, port: 9090 });
@@ -47,16 +51,36 @@ test('an un-meshed client still reaches a meshed pod over plaintext (no identity
   assert.equal(JSON.parse(r.body).headers['l5d-client-id'], undefined);
 });
 
-test('the inbound proxy refuses TLS clients without a mesh certificate', async () => {
-  const failure = await new Promise<string>((resolve) => {
-    const s = tlsConnect({ host: reviews.podIP, port: 9080, rejectUnauthorized: false, servername: 'reviews' }, () => {
-      s.write('GET / HTTP/1.1\r\nhost: reviews\r\n\r\n');
+/** One raw TLS connection to reviews' sidecar sending a GET: the app's answer, or how the connection failed. */
+function rawTlsGet(cert?: { cert: string; key: string }): Promise<{ answer?: string; errorCode?: string; error?: string }> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const s = tlsConnect({ host: reviews.podIP, port: 9080, rejectUnauthorized: false, servername: 'reviews', ...cert }, () => {
+      s.write('GET /raw-tls HTTP/1.1\r\nhost: reviews\r\nconnection: close\r\n\r\n');
     });
-    s.on('data', (d) => resolve(`unexpected data ${d}`));
-    s.on('error', (e) => resolve(e.message));
-    s.on('close', () => resolve('closed'));
+    const timer = setTimeout(() => (s.destroy(), resolve({ answer, error: 'no answer within 5 s' })), 5000);
+    s.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    s.on('error', (e: NodeJS.ErrnoException) => (clearTimeout(timer), resolve({ answer, errorCode: e.code, error: e.message })));
+    s.on('close', () => (clearTimeout(timer), resolve({ answer })));
   });
-  assert.doesNotMatch(failure, /unexpected data/);
+}
+
+test('the inbound proxy refuses TLS clients without a mesh certificate (the app never sees the request); with one it serves', async () => {
+  const seenBefore = reviewsSeen.length;
+  const refused = await rawTlsGet();
+  // The handshake is refused by the sidecar's client-certificate check: TLS 1.3's certificate_required alert (116),
+  // not a reset, a timeout or an HTTP answer.
+  assert.equal(refused.errorCode, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', JSON.stringify(refused));
+  assert.equal(refused.answer, '', 'no HTTP bytes come back');
+  assert.deepEqual(reviewsSeen.slice(seenBefore), [], 'the app behind the sidecar saw no request');
+
+  // The same raw client with a certificate from the mesh CA is served: the refusal above was the missing certificate.
+  const key = await generateWorkloadKey();
+  const issued = await h.cp.issue('spiffe://cluster.local/ns/default/sa/raw-client', key.publicKey, 60_000);
+  const served = await rawTlsGet({ cert: issued.certificatePem, key: key.privateKeyPem });
+  assert.match(served.answer ?? '', /^HTTP\/1\.1 200 /, JSON.stringify(served));
+  assert.deepEqual(reviewsSeen.slice(seenBefore), ['/raw-tls']);
+  assert.match(served.answer ?? '', /"l5d-client-id":"spiffe:\/\/cluster\.local\/ns\/default\/sa\/raw-client"/);
 });
 
 test('a TrafficTarget allowing only productpage → reviews: others get 403, productpage keeps working', async () => {

@@ -128,9 +128,16 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolves once every change seen so far is compiled and pushed (for tests and tools). */
-  async settled(): Promise<void> {
-    for (let i = 0; i < 100 && (this.dirty.size || this.timer); i++) await new Promise((r) => setTimeout(r, this.options.compileDelayMs + 1));
+  /**
+   * Resolves once every change seen so far is compiled and pushed (for tests and tools). Rejects when changes are
+   * still coming after `maxRounds` compile rounds (e.g. a status write that triggers itself), so a caller never goes on
+   * with a config that has not settled.
+   */
+  async settled(maxRounds = 100): Promise<void> {
+    for (let i = 0; i < maxRounds && (this.dirty.size || this.timer); i++) await new Promise((r) => setTimeout(r, this.options.compileDelayMs + 1));
+    if (this.dirty.size || this.timer) {
+      throw new Error(`mesh control plane did not settle within ${maxRounds} compile rounds; still changing: ${[...this.dirty].join(', ') || '(a compile is scheduled)'}`);
+    }
   }
 
   registerProxy(proxy: MeshProxyHandle): () => void {

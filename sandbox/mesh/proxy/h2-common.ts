@@ -1,4 +1,4 @@
-// What the sidecar's HTTP/2 paths (outbound-h2.ts, inbound-h2.ts) share: pooled client sessions (one per upstream),
+// What the sidecar's HTTP/2 paths (outbound/h2.ts, inbound-h2.ts) share: pooled client sessions (one per upstream),
 // the relay of a response with its trailers (gRPC's status travels in them), the connection-specific headers HTTP/2
 // forbids, and the proxy's own answers — gRPC-aware, as Envoy answers a gRPC call it cannot route: HTTP 200,
 // trailers-only, with grpc-status mapped from the HTTP status (grpc/grpc doc/http-grpc-status-mapping.md).

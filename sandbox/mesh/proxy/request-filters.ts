@@ -1,9 +1,9 @@
 // The per-request arithmetic of the Gateway API HTTPRoute filters, as pure functions of strings so the HTTP/1 path
-// (outbound.ts) and the HTTP/2 path share them: the Location of a RequestRedirect, the :path/:authority of a
+// (outbound/http1.ts) and the HTTP/2 path share them: the Location of a RequestRedirect, the :path/:authority of a
 // URLRewrite, whether a request is mirrored and the mirror's Host, and header modifiers. The rules quoted are the
 // field docs of apis/v1/httproute_types.go (HTTPPathModifier, HTTPRequestRedirectFilter, HTTPURLRewriteFilter).
 //
-// A data path uses them in this order (outbound.ts does, for HTTP/1): the rule's `redirect` → answer with
+// A data path uses them in this order (outbound/http1.ts does, for HTTP/1): the rule's `redirect` → answer with
 // redirectLocation(); else pick a backend, take `filtersFor(rule, backend)`: its `redirect` → answer; else
 // applyModifier(requestHeaders), rewriteTarget(:authority, :path, rewrite), send, and for each of `mirrors` with
 // mirrorSelected() a copy with shadowAuthority() (the rule's mirrors once per request, not per retry);

@@ -14,7 +14,7 @@ import type { TapHub } from '../tap.js';
 import { createAdminServer } from './admin.js';
 import { PeakEwmaBalancer } from './balancer.js';
 import { InboundProxy } from './inbound.js';
-import { OutboundProxy } from './outbound.js';
+import { OutboundProxy } from './outbound/index.js';
 import type { ProxyContext } from './proxy-context.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 

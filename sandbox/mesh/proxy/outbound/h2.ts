@@ -1,32 +1,36 @@
-// The outbound half of a sidecar for HTTP/2: an app connection that opened with h2c prior knowledge (gRPC, `curl
-// --http2-prior-knowledge`) is served as an HTTP/2 session, and each stream goes through the same rule pipeline as an
-// HTTP/1 request (outbound.ts): destination, rule (path = :path, so a GRPCRoute's method match is a path match),
-// reject / fault / timeouts / retries, header modifiers, weighted backend, peak-EWMA endpoint, metrics and tap. Each
-// upstream endpoint (+ expected identity) gets ONE pooled HTTP/2 client session: over the mesh mTLS negotiating ALPN
-// h2, or plaintext h2c to an un-meshed or mTLS-opted-out peer.
+// The HTTP/2 path of the outbound stack: an app connection that opened with h2c prior knowledge (gRPC, `curl
+// --http2-prior-knowledge`) is served as an HTTP/2 session, and each stream goes through the same layers as an HTTP/1
+// request (index.ts): route selection (path = :path, so a GRPCRoute's method match is a path match), reject / fault /
+// filters, the retry and timeout decisions, balancing, telemetry. The endpoint call is HTTP/2's own: each upstream
+// endpoint (+ expected identity) gets ONE pooled HTTP/2 client session, dialled by the endpoint layer — over the mesh
+// mTLS negotiating ALPN h2, or plaintext h2c to an un-meshed or mTLS-opted-out peer.
 import { constants, createServer as createH2Server, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream, type ClientHttp2Stream } from 'node:http2';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CompiledRule, HeaderModifier, MeshSnapshot, MirrorSpec, RedirectSpec, RewriteSpec } from '../config/snapshot.js';
-import { DEBUG_REQUEST_HEADER, MIRROR_MAX_IN_FLIGHT, MIRROR_TIMEOUT_MS, RETRY_BODY_LIMIT_BYTES } from '../constants.js';
-import { filtersFor, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from './request-filters.js';
-import { refusedSocket } from '../../runtime/network/egress-guard.js';
-import { requestDestination, type Destination } from './destination.js';
-import type { RetryOutcome } from './route-metrics.js';
-import { AttemptError, applyModifier, describeService, grpcStatusOf, routeErrorOf, sleep, type OutboundProxy, type RequestInfo, type Target } from './outbound.js';
-import { failureOf, retriesFailure, retriesStatus, tryTimeoutMs } from './retry-policy.js';
-import { defaultRule, matchRule, tableFor } from './route-matcher.js';
-import { forwardableH2Headers, isGrpc, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from './h2-common.js';
-import type { MeshTlsAgent } from './upstream-pool.js';
-import { subsetEndpoints } from './subset-endpoints.js';
-import { OVERFLOW_BODY } from './circuit-breaker.js';
+import type { CompiledRule, HeaderModifier, MeshSnapshot, MirrorSpec, RedirectSpec, RewriteSpec } from '../../config/snapshot.js';
+import { DEBUG_REQUEST_HEADER, MIRROR_MAX_IN_FLIGHT, MIRROR_TIMEOUT_MS, RETRY_BODY_LIMIT_BYTES } from '../../constants.js';
+import { AttemptError } from '../attempt-error.js';
+import { OVERFLOW_BODY } from '../circuit-breaker.js';
+import { requestDestination, type Destination } from '../destination.js';
+import { forwardableH2Headers, isGrpc, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from '../h2-common.js';
+import { applyModifier, filtersFor, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from '../request-filters.js';
+import type { Target } from './balance.js';
+import { injectFault } from './fault.js';
+import type { OutboundProxy } from './index.js';
+import { OutboundRequest, type ProxyReply, type RequestInfo } from './request-outcome.js';
+import { attemptErrorOf, backoffMs, grpcStatusOf, maxAttemptsOf, retryAfterAnswer, retryAfterFailure, routeErrorOf, sleep, tryTimeoutMs } from './retry.js';
+import { HEADERS_NEEDED, noRouteMessage, selectRoute, type HeaderSource } from './route-selection.js';
+import { describeService } from './telemetry.js';
 
 type Body = Buffer | ServerHttp2Stream | undefined;
 
-/** The HTTP/2 request facts metrics and tap read (RequestInfo, as the HTTP/1 paths give it). */
-function requestInfo(headers: IncomingHttpHeaders): RequestInfo {
+/** ALPN offered to meshed peers on the HTTP/2 path. */
+const H2_ALPN = ['h2'];
+
+/** The HTTP/2 request facts metrics and tap read (RequestInfo, as the HTTP/1 paths give it), and route selection's headers. */
+function requestInfo(headers: IncomingHttpHeaders): RequestInfo & HeaderSource {
   const authority = headers[':authority'] ?? headers.host;
-  return { method: headers[':method'], url: headers[':path'], rawHeaders: authority ? ['host', String(authority)] : [], protocol: 'HTTP/2' };
+  return { method: headers[':method'], url: headers[':path'], rawHeaders: authority ? ['host', String(authority)] : [], protocol: 'HTTP/2', headers };
 }
 
 export class OutboundH2 {
@@ -67,48 +71,45 @@ export class OutboundH2 {
   }
 
   private handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-    const start = performance.now();
     const info = requestInfo(headers);
+    const out = new OutboundRequest(info, performance.now());
     stream.on('error', () => {}); // resets by the client; close() below accounts for them
     const snap = this.proxy.ctx.snapshot();
     const dest = this.destination(stream, headers, snap);
-    if ('error' in dest) return this.fail(stream, headers, info, start, 502, dest.error, undefined, '', undefined);
+    if ('error' in dest) return this.fail(stream, headers, out, { status: 502, message: dest.error });
+    out.dest = dest;
     const method = String(headers[':method'] ?? 'GET');
     const url = String(headers[':path'] ?? '/');
-    let rule: CompiledRule;
-    if (dest.kind === 'service') {
-      const table = tableFor(snap, this.proxy.ctx.namespace, dest.service, dest.port.port);
-      const q = url.indexOf('?');
-      const matched = table
-        ? matchRule(table, dest.port.port, { client: this.proxy.clientFacts(snap), method, path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), headers })
-        : defaultRule(dest.service);
-      if (!matched) return this.fail(stream, headers, info, start, 404, `no route of ${dest.service.namespace}/${dest.service.name} matches ${method} ${url}`, dest, '', undefined);
-      rule = matched;
-    } else {
-      rule = { label: '', kind: 'default', routeNamespace: '', routeName: '', backends: [], totalWeight: 0 };
+    const rule = selectRoute(snap, this.proxy.ctx, dest, method, url, info);
+    if (rule === undefined || rule === HEADERS_NEEDED) {
+      return this.fail(stream, headers, out, { status: 404, message: noRouteMessage(dest, method, url) });
     }
-    this.route(stream, headers, info, start, snap, dest, rule).catch((err: Error) => {
+    out.route = rule.label;
+    this.route(stream, headers, out, snap, dest, rule).catch((err: Error) => {
       this.proxy.ctx.log(`mesh-proxy outbound h2: ${err.stack}`);
-      this.fail(stream, headers, info, start, 502, `proxy error: ${err.message}`, dest, rule.label, undefined);
+      out.rule = undefined;
+      out.target = undefined;
+      this.fail(stream, headers, out, { status: 502, message: `proxy error: ${err.message}` });
     });
   }
 
-  private async route(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Promise<void> {
-    if (rule.reject) return this.fail(stream, headers, info, start, rule.reject.status, `route ${rule.label}: ${rule.reject.reason}`, dest, rule.label, undefined);
+  private async route(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, out: OutboundRequest, snap: MeshSnapshot, dest: Destination, rule: CompiledRule): Promise<void> {
+    const { balance, telemetry } = this.proxy;
+    out.rule = rule; // per-route metrics from here on
+    if (rule.reject) return this.fail(stream, headers, out, { status: rule.reject.status, message: `route ${rule.label}: ${rule.reject.reason}` });
     if (rule.fault) {
-      const { abort, delay } = rule.fault;
-      if (delay && Math.random() * 100 < delay.percentage) await sleep(delay.ms);
-      if (abort && Math.random() * 100 < abort.percentage) {
-        const extra = abort.grpcStatus !== undefined && isGrpc(headers) ? { 'grpc-status': String(abort.grpcStatus) } : {};
-        return this.fail(stream, headers, info, start, abort.status, `fault injected by route ${rule.label}`, dest, rule.label, undefined, abort.body, extra);
+      const abort = await injectFault(rule);
+      if (abort) {
+        const extra = abort.grpcStatus !== undefined && isGrpc(headers) ? { 'grpc-status': String(abort.grpcStatus) } : undefined;
+        return this.fail(stream, headers, out, { status: abort.status, message: `fault injected by route ${rule.label}`, body: abort.body, headers: extra });
       }
     }
 
-    if (rule.redirect) return this.redirect(stream, headers, info, start, dest, rule, rule.redirect, rule.responseHeaders);
+    if (rule.redirect) return this.redirect(stream, headers, out, dest, rule.redirect, rule.responseHeaders);
 
-    const out = forwardableH2Headers(headers);
-    if (rule.requestHeaders) applyModifier(out, rule.requestHeaders);
-    if (rule.rewrite) rewriteH2(out, rule.rewrite);
+    const request = forwardableH2Headers(headers);
+    if (rule.requestHeaders) applyModifier(request, rule.requestHeaders);
+    if (rule.rewrite) rewriteH2(request, rule.rewrite);
 
     // A retry needs the body again: buffer small bodies (like the HTTP/1 path, 64 KiB); stream larger ones, unretried.
     let body: Body;
@@ -118,18 +119,18 @@ export class OutboundH2 {
     if (stream.destroyed) return;
     if (body === undefined && !stream.endAfterHeaders) body = stream; // too large to buffer
     const replayable = body === undefined || Buffer.isBuffer(body);
-    if (rule.mirrors && body !== stream) this.mirror(snap, rule.mirrors, out, body as Buffer | undefined);
-    const maxAttempts = rule.retry && replayable ? rule.retry.attempts + 1 : 1;
+    if (rule.mirrors && body !== stream) this.mirror(snap, rule.mirrors, request, body as Buffer | undefined);
+    const maxAttempts = maxAttemptsOf(rule, replayable);
 
     let inFlight: ClientHttp2Stream | undefined;
     let timedOut = false;
-    let lastTarget: Target | undefined;
     const deadline = rule.requestTimeoutMs
       ? setTimeout(() => {
           timedOut = true;
+          out.error = 'REQUEST_TIMEOUT';
           inFlight?.destroy();
           if (stream.headersSent) return void stream.close(constants.NGHTTP2_CANCEL); // the relay records it
-          this.fail(stream, headers, info, start, 504, `request timeout of ${rule.requestTimeoutMs}ms exceeded`, dest, rule.label, lastTarget, undefined, undefined, rule, { retries: 0, limitExceeded: false, error: 'REQUEST_TIMEOUT' });
+          this.fail(stream, headers, out, { status: 504, message: `request timeout of ${rule.requestTimeoutMs}ms exceeded` });
         }, rule.requestTimeoutMs)
       : undefined;
     stream.once('close', () => {
@@ -138,31 +139,30 @@ export class OutboundH2 {
     });
 
     let lastError: AttemptError | undefined;
-    const outcome: RetryOutcome = { retries: 0, limitExceeded: false }; // for the route metrics
     for (let attempt = 1; attempt <= maxAttempts && !timedOut && !stream.destroyed; attempt++) {
-      if (attempt > 1) await sleep(rule.retry!.backoffMs * 2 ** (attempt - 2));
+      if (attempt > 1) await sleep(backoffMs(rule, attempt));
       if (timedOut || stream.destroyed) return;
-      if (attempt > 1) outcome.retries++;
-      const target = this.proxy.pickTarget(snap, dest, rule);
+      if (attempt > 1) out.retries++;
+      const target = balance.pickTarget(snap, dest, rule);
       if (target instanceof AttemptError) {
         lastError = target;
         if (!target.retryable) break;
         continue;
       }
-      lastTarget = target;
+      out.target = target;
       const settle = this.proxy.ctx.balancer.start(target.endpoint);
       const sent = performance.now();
       let head: H2ResponseHead;
       // The chosen backendRef's own filters, on a copy of the rule's request.
       const own = target.backend?.filters;
-      let send = out;
+      let send = request;
       if (own) {
         if (own.redirect) {
           settle(0);
           clearTimeout(deadline);
-          return this.redirect(stream, headers, info, start, dest, rule, own.redirect, filtersFor(rule, target.backend).responseHeaders);
+          return this.redirect(stream, headers, out, dest, own.redirect, filtersFor(rule, target.backend).responseHeaders);
         }
-        send = { ...out };
+        send = { ...request };
         if (own.requestHeaders) applyModifier(send, own.requestHeaders);
         if (own.rewrite) rewriteH2(send, own.rewrite);
         if (own.mirrors && attempt === 1 && body !== stream) this.mirror(snap, own.mirrors, send, body as Buffer | undefined);
@@ -181,11 +181,10 @@ export class OutboundH2 {
         release();
         settle(performance.now() - sent);
         if (timedOut || stream.destroyed) return; // the caller went away: not the endpoint's failure
-        lastError = err instanceof AttemptError ? err : new AttemptError(502, `connection to ${target.endpoint.ip}:${target.endpoint.port} failed: ${(err as Error).message}`, true);
-        target.cluster?.observe(target.endpoint, lastError.status === 504 ? 504 : 503, target.endpointCount ?? 1);
-        this.proxy.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
-        if (rule.retry && !retriesFailure(rule.retry, failureOf(err))) break;
-        if (rule.retry && maxAttempts > 1 && attempt === maxAttempts) outcome.limitExceeded = true;
+        lastError = attemptErrorOf(err, target);
+        balance.observe(target, lastError.status === 504 ? 504 : 503);
+        telemetry.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
+        if (!retryAfterFailure(rule, out, attempt, maxAttempts, err)) break;
         continue;
       }
       settle(performance.now() - sent);
@@ -195,16 +194,14 @@ export class OutboundH2 {
         return;
       }
       const status = Number(head.headers[':status'] ?? 502);
-      target.cluster?.observe(target.endpoint, status, target.endpointCount ?? 1);
-      this.proxy.recordBackend(rule, dest, target, status, undefined);
-      const retryable = maxAttempts > 1 && retriesStatus(rule.retry!, status, grpcStatusOf(head.headers['grpc-status']));
-      if (attempt < maxAttempts && retryable) {
+      balance.observe(target, status);
+      telemetry.recordBackend(rule, dest, target, status, undefined);
+      if (retryAfterAnswer(rule, out, attempt, maxAttempts, status, grpcStatusOf(head.headers['grpc-status']))) {
         release();
         head.upstream.destroy();
         lastError = new AttemptError(status, `upstream answered ${status}`, true);
         continue;
       }
-      if (retryable) outcome.limitExceeded = true;
       const response = forwardableH2Headers(head.headers);
       const responseHeaders = own ? filtersFor(rule, target.backend).responseHeaders : rule.responseHeaders;
       if (responseHeaders) applyModifier(response, responseHeaders);
@@ -212,21 +209,25 @@ export class OutboundH2 {
       relayH2Response(head, response, stream, (error) => {
         release();
         clearTimeout(deadline);
-        this.proxy.record(info, start, status, error, dest, rule.label, target, rule, outcome);
+        out.status = status;
+        out.reason = error;
+        telemetry.record(out);
       });
       return;
     }
     clearTimeout(deadline);
     if (timedOut || stream.destroyed) return;
     const e = lastError ?? new AttemptError(502, 'no attempt was made', false);
-    outcome.error = routeErrorOf(e);
-    this.fail(stream, headers, info, start, e.status, e.message, dest, rule.label, lastTarget, e.body, undefined, rule, outcome);
+    out.error = routeErrorOf(e);
+    this.fail(stream, headers, out, e);
   }
 
+  /** One HTTP/2 try on the endpoint's pooled session: the response head, or the failure (504 for a per-try timeout). */
   private attempt(target: Target, headers: OutgoingHttpHeaders, body: Body, timeoutMs: number | undefined, onStream: (s: ClientHttp2Stream) => void): Promise<H2ResponseHead> {
     const { ip, port } = target.endpoint;
     const identity = target.identity;
-    const session = this.sessions.get(`${ip}:${port}:${identity ?? ''}`, `${identity ? 'https' : 'http'}://${ip}:${port}`, () => this.connect(ip, port, identity));
+    // Meshed peers over mTLS offering h2; the endpoint layer checks the egress allow-list (and the TLS agent the peer's identity).
+    const session = this.sessions.get(`${ip}:${port}:${identity ?? ''}`, `${identity ? 'https' : 'http'}://${ip}:${port}`, () => this.proxy.endpoint.dial(ip, port, identity, H2_ALPN));
     let upstream: ClientHttp2Stream | undefined;
     const sending = sendH2Request(session, { ...headers, ':scheme': identity ? 'https' : 'http' }, body, (s) => {
       upstream = s;
@@ -244,27 +245,27 @@ export class OutboundH2 {
   }
 
   /** A RequestRedirect answered by the proxy: the Location as the Gateway API composes it (request-filters.ts). */
-  private redirect(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, dest: Destination, rule: CompiledRule, redirect: RedirectSpec, responseHeaders: HeaderModifier | undefined): void {
+  private redirect(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, out: OutboundRequest, dest: Destination, redirect: RedirectSpec, responseHeaders: HeaderModifier | undefined): void {
     const location = redirectLocation(
       { scheme: 'http', authority: String(headers[':authority'] ?? headers.host ?? ''), pathWithQuery: String(headers[':path'] ?? '/'), listenerPort: dest.kind === 'service' ? dest.port.port : dest.port },
       redirect,
     );
-    const out: OutgoingHttpHeaders = { ':status': redirect.status, location, 'content-length': 0 };
-    if (responseHeaders) applyModifier(out, responseHeaders);
-    if (!stream.destroyed) stream.respond(out, { endStream: true });
+    const response: OutgoingHttpHeaders = { ':status': redirect.status, location, 'content-length': 0 };
+    if (responseHeaders) applyModifier(response, responseHeaders);
+    if (!stream.destroyed) stream.respond(response, { endStream: true });
     if (!stream.endAfterHeaders && !stream.destroyed) stream.resume();
-    this.proxy.record(info, start, redirect.status, undefined, dest, rule.label, undefined);
+    out.status = redirect.status;
+    out.target = undefined; // answered by the proxy, not an endpoint
+    this.proxy.telemetry.record(out);
   }
 
-  /** RequestMirror over HTTP/2: fire-and-forget copies (Host `-shadow`), bounded like the HTTP/1 path's (outbound.ts). */
+  /** RequestMirror over HTTP/2: fire-and-forget copies (Host `-shadow`), bounded like the HTTP/1 path's (http1.ts). */
   private mirror(snap: MeshSnapshot, mirrors: MirrorSpec[], headers: OutgoingHttpHeaders, body: Buffer | undefined): void {
     for (const m of mirrors) {
       if (!mirrorSelected(m) || this.mirrorsInFlight >= MIRROR_MAX_IN_FLIGHT) continue;
-      const port = snap.namespaces.get(m.namespace)?.services.get(m.service)?.ports.find((p) => p.port === m.port);
-      const endpoints = port && subsetEndpoints(snap, this.proxy.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
-      if (!endpoints?.length) continue;
-      const endpoint = this.proxy.ctx.balancer.pick(endpoints);
-      const target: Target = { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.proxy.peerIdentity(endpoint.pod, endpoint.port) };
+      const target = this.proxy.balance.pickMirrorTarget(snap, m);
+      if (!target) continue;
+      const endpoint = target.endpoint;
       const copy: OutgoingHttpHeaders = { ...headers, ':authority': shadowAuthority(String(headers[':authority'] ?? `${m.service}:${m.port}`)) };
       this.mirrorsInFlight++;
       const settle = this.proxy.ctx.balancer.start(endpoint);
@@ -282,22 +283,13 @@ export class OutboundH2 {
     }
   }
 
-  /** A new upstream connection: mTLS offering h2 to a meshed peer, else plaintext; the egress allow-list applies to both. */
-  private connect(ip: string, port: number, identity: string | undefined): Duplex {
-    const ctx = this.proxy.ctx;
-    if (identity) {
-      // The TLS agent checks the egress allow-list and the peer's identity itself.
-      return this.proxy.tlsAgent.createConnection({ host: ip, port, meshIdentity: identity, meshAlpn: ['h2'] } as Parameters<MeshTlsAgent['createConnection']>[0]);
-    }
-    const refused = ctx.network.checkDial(ip, port);
-    if (refused) return refusedSocket(refused);
-    return tcpConnect({ host: ip, port, localAddress: ctx.podIP, noDelay: true });
-  }
-
-  private fail(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, info: RequestInfo, start: number, status: number, reason: string, dest: Destination | undefined, route: string, target: Target | undefined, body?: string, extra: OutgoingHttpHeaders = {}, rule?: CompiledRule, outcome?: RetryOutcome): void {
-    respondProxyErrorH2(stream, headers, status, reason, extra, body);
+  /** The proxy answers the stream itself (an error, a fault, a timeout; gRPC calls trailers-only) and records it. */
+  private fail(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, out: OutboundRequest, reply: ProxyReply): void {
+    respondProxyErrorH2(stream, headers, reply.status, reply.message, reply.headers ?? {}, reply.body);
     if (!stream.endAfterHeaders && !stream.destroyed) stream.resume(); // drain a body nobody will read
-    this.proxy.record(info, start, status, reason, dest, route, target, rule, outcome);
+    out.status = reply.status;
+    out.reason = reply.message;
+    this.proxy.telemetry.record(out);
   }
 }
 

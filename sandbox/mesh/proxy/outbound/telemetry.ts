@@ -1,0 +1,98 @@
+// Layer 5 of the outbound stack, telemetry (linkerd2-proxy's outbound metrics and tap): one finished request in the
+// golden metrics (per authority, route, destination deployment and TLS), the per-route families (Linkerd 2.16+'s
+// outbound_http_route_*; route-metrics.ts) for requests to a Service, one try in the per-backend families, the tap
+// event, and the opt-in debug headers saying how a request was served.
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { CompiledRule } from '../../config/snapshot.js';
+import { DEBUG_ATTEMPTS_HEADER, DEBUG_ENDPOINT_HEADER, DEBUG_PEER_IDENTITY_HEADER, DEBUG_ROUTE_HEADER } from '../../constants.js';
+import type { Destination } from '../destination.js';
+import type { ProxyContext } from '../proxy-context.js';
+import { rawHeader } from '../raw-headers.js';
+import { backendOf, type RouteError } from '../route-metrics.js';
+import type { TrafficStats } from '../traffic-stats.js';
+import type { Target } from './balance.js';
+import type { RequestOutcome } from './request-outcome.js';
+
+/** Golden-metric series kept per proxy before the cache starts over (authority × route × deployment × TLS). */
+const MAX_CACHED_SERIES = 10_000;
+
+export class OutboundTelemetry {
+  private statsCache = new Map<string, TrafficStats>();
+
+  constructor(private readonly ctx: ProxyContext) {}
+
+  /** One try's answer in the per-route backend metrics (a Service destination only; pod addresses have no route). */
+  recordBackend(rule: CompiledRule, dest: Destination, target: Target, status: number | undefined, error: RouteError | undefined): void {
+    if (dest.kind !== 'service') return;
+    const port = dest.port.port;
+    this.ctx.metrics.routes.statsFor(rule, dest.service, port).backend(backendOf(target.backend, dest.service, port)).record(status, error);
+  }
+
+  /** Metrics and tap for one finished request, from any of the paths. */
+  record(o: RequestOutcome): void {
+    const now = performance.now();
+    const latency = now - o.start;
+    const { dest, target, route, status, reason, request } = o;
+    if (o.rule && dest?.kind === 'service') this.ctx.metrics.routes.statsFor(o.rule, dest.service, dest.port.port).record(status, latency, o, Date.now());
+    const authority = dest?.authority ?? rawHeader(request.rawHeaders, 'host') ?? '';
+    const pod = target?.endpoint.pod;
+    const tls = target?.identity ? 'true' : 'no_identity';
+    const key = `${authority}|${route}|${pod?.deployment ?? ''}|${target?.service ?? ''}|${tls}`;
+    let stats = this.statsCache.get(key);
+    if (!stats) {
+      if (this.statsCache.size > MAX_CACHED_SERIES) this.statsCache.clear();
+      stats = this.ctx.metrics.statsFor({
+        direction: 'outbound',
+        authority,
+        dst_namespace: target?.serviceNamespace ?? (dest?.kind === 'service' ? dest.service.namespace : ''),
+        dst_deployment: pod?.deployment ?? '',
+        dst_service: target?.service ?? (dest?.kind === 'service' ? dest.service.name : ''),
+        route,
+        tls,
+        client_id: '',
+      });
+      this.statsCache.set(key, stats);
+    }
+    stats.record(status, latency, status < 500 && !reason?.startsWith('proxy error'), Date.now());
+    if (this.ctx.tap.active) this.tap(o, authority, latency);
+  }
+
+  private tap(o: RequestOutcome, authority: string, latency: number): void {
+    const ctx = this.ctx;
+    const { target, request } = o;
+    const pod = target?.endpoint.pod;
+    const self = ctx.snapshot().namespaces.get(ctx.namespace)?.pods.get(ctx.pod);
+    ctx.tap.publish({
+      timestamp: new Date().toISOString(),
+      direction: 'outbound',
+      proxy: { namespace: ctx.namespace, pod: ctx.pod, deployment: ctx.deployment() },
+      source: { namespace: ctx.namespace, pod: ctx.pod, deployment: ctx.deployment(), ip: ctx.podIP, identity: ctx.identity()?.spiffeId ?? self?.identity },
+      destination: {
+        namespace: target?.serviceNamespace || pod?.namespace,
+        service: target?.service || undefined,
+        pod: pod?.name,
+        deployment: pod?.deployment,
+        ip: target?.endpoint.ip,
+        identity: target?.identity,
+      },
+      authority,
+      route: o.route,
+      method: request.method ?? 'GET',
+      path: request.url ?? '/',
+      status: o.status,
+      latencyMs: latency,
+      tls: !!target?.identity,
+      protocol: request.protocol,
+      error: o.reason,
+    });
+  }
+}
+
+/** The opt-in debug headers: which pod answered, after how many attempts, on which route, with which peer identity. */
+export function describeService(out: OutgoingHttpHeaders | string[], target: Target, attempts: number, route: string): void {
+  const set = Array.isArray(out) ? (name: string, value: string) => void out.push(name, value) : (name: string, value: string) => void (out[name] = value);
+  set(DEBUG_ENDPOINT_HEADER, target.endpoint.pod?.name ?? `${target.endpoint.ip}:${target.endpoint.port}`);
+  set(DEBUG_ATTEMPTS_HEADER, String(attempts));
+  if (route) set(DEBUG_ROUTE_HEADER, route);
+  if (target.identity) set(DEBUG_PEER_IDENTITY_HEADER, target.identity);
+}
