@@ -122,10 +122,26 @@ export async function listDeployments(http: KubeHttp, namespace: string, signal?
   return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
 }
 
-/** Watch Deployments until the named ones are all Available; bounded by `timeoutMs`. */
-export async function waitForDeployments(http: KubeHttp, namespace: string, names: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+/** Watch Deployments until the named ones are all Available (`onAvailable` as each becomes so); bounded by `timeoutMs`. */
+export async function waitForDeployments(
+  http: KubeHttp,
+  namespace: string,
+  names: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+  onAvailable?: (name: string, ready: number) => void,
+): Promise<void> {
   const byName = (store: ObjectStore<DeploymentLike>) => new Map([...store.values()].map((d) => [d.metadata.name, d]));
-  const waitingIn = (state: Map<string, DeploymentLike>) => names.filter((n) => !state.get(n) || !deploymentReady(state.get(n)!));
+  const available = new Set<string>();
+  const waitingIn = (state: Map<string, DeploymentLike>) => {
+    const left = names.filter((n) => !state.get(n) || !deploymentReady(state.get(n)!));
+    for (const n of names) {
+      if (available.has(n) || left.includes(n)) continue;
+      available.add(n);
+      onAvailable?.(n, available.size);
+    }
+    return left;
+  };
   const { done, store } = await listAndWatch<DeploymentLike>(http, {
     path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
     until: (s) => !waitingIn(byName(s)).length,
