@@ -1,4 +1,4 @@
-// The skeleton the Deployment and ReplicaSet controllers share, as kube-controller-manager's do: watch the
+// The skeleton the Deployment, ReplicaSet, StatefulSet and DaemonSet controllers share, as kube-controller-manager's do: watch the
 // owner kind and the kind it controls, enqueue the owner's key when either changes, and reconcile one owner
 // at a time with the objects it controls (ownerReferences with controller: true, matched by uid). A refused
 // create backs off per owner, doubling up to a cap, instead of retrying in a hot loop.
@@ -18,7 +18,8 @@ export interface OwnedKinds {
 export type ReconcileResult = void | { requeueAfterMs: number };
 
 export abstract class OwnerReconciler<Owner extends KubeObject, Owned extends KubeObject> {
-  private readonly queue: WorkQueue;
+  /** Subclasses that watch more kinds (a DaemonSet's nodes) enqueue owner keys here. */
+  protected readonly queue: WorkQueue;
   private unwatch: (() => void)[] = [];
 
   constructor(
