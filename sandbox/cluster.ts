@@ -39,6 +39,7 @@ import { installMesh, ISTIO_ROOT_NAMESPACE, type Mesh } from './mesh/index.js';
 import { AddressPool, SERVICE_CIDR } from './runtime/addresses.js';
 import { ClusterDns } from './runtime/dns.js';
 import type { Deployment } from './runtime/kinds.js';
+import { deploymentRolloutStatus } from '../kubernetes/rollout-status.js';
 import { registerWorkloadImages } from './runtime/images.js';
 import { PodRuntime } from './runtime/pod-runtime.js';
 import type { WorkloadFactory } from './runtime/workload.js';
@@ -294,14 +295,7 @@ function registerKubernetesService(api: ClusterApi, clusterIP: string, host: str
 export function deploymentsReady(api: ClusterApi, namespace: string): { ready: boolean; waiting: string[] } {
   const waiting: string[] = [];
   for (const d of api.list(api.type('apps', 'deployments'), namespace).items as Deployment[]) {
-    const want = d.spec.replicas ?? 1;
-    const s = d.status ?? {};
-    const done =
-      (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) &&
-      (s.updatedReplicas ?? 0) === want &&
-      (s.replicas ?? 0) === want &&
-      (s.availableReplicas ?? 0) === want;
-    if (!done) waiting.push(`${d.metadata.name} (${s.availableReplicas ?? 0}/${want} available)`);
+    if (!deploymentRolloutStatus(d).done) waiting.push(`${d.metadata.name} (${d.status?.availableReplicas ?? 0}/${d.spec.replicas ?? 1} available)`);
   }
   return { ready: waiting.length === 0, waiting };
 }

@@ -1,18 +1,16 @@
 // The contract, loaded: openapi/playground.yaml becomes a table of operations (method, path, parameters,
 // body, stream or not) and, for each, the validators both transports run before a handler sees anything.
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { operations } from '../../openapi/generated/playground.js';
 import { validationFailed, type FieldError } from './errors.js';
+import { contractOperations, readContractFile, type HttpMethod } from '../../openapi/contract.js';
 
 export type OperationId = keyof operations;
 
 export const SPEC_PATH = fileURLToPath(new URL('../../openapi/playground.yaml', import.meta.url));
 const COMPONENTS_ID = 'https://mesh.playground.dev/openapi/components';
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 type JsonSchema = Record<string, unknown>;
 
@@ -37,7 +35,7 @@ interface OperationObject {
 
 export interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Partial<Record<(typeof HTTP_METHODS)[number], OperationObject>>>;
+  paths: Record<string, Partial<Record<HttpMethod, OperationObject>>>;
   components: { schemas: Record<string, JsonSchema>; parameters: Record<string, ParameterObject> };
 }
 
@@ -77,7 +75,7 @@ let cached: LoadedSpec | undefined;
 
 export function loadSpec(path = SPEC_PATH): LoadedSpec {
   if (cached && path === SPEC_PATH) return cached;
-  const document = parseYaml(readFileSync(path, 'utf8')) as OpenApiDocument;
+  const document = readContractFile<OpenApiDocument>(path);
   const loaded = compileSpec(document);
   if (path === SPEC_PATH) cached = loaded;
   return loaded;
@@ -110,86 +108,73 @@ export function compileSpec(document: OpenApiDocument): LoadedSpec {
   for (const ajv of [strict, coercing]) ajv.addSchema({ $id: COMPONENTS_ID, $defs: defs });
   const globalSecurity = (document as unknown as { security?: unknown[] }).security ?? [];
 
-  const resolveParam = (p: ParameterObject): ParameterObject => {
-    if (!p.$ref) return p;
-    const name = p.$ref.replace('#/components/parameters/', '');
-    const found = document.components.parameters[name];
-    if (!found) throw new Error(`spec: unknown parameter ${p.$ref}`);
-    return found;
-  };
-
   const operations = new Map<OperationId, OperationSpec>();
-  for (const [path, item] of Object.entries(document.paths)) {
-    for (const method of HTTP_METHODS) {
-      const op = item[method];
-      if (!op) continue;
-      const params = (op.parameters ?? []).map(resolveParam);
-      const pathParams = params.filter((p) => p.in === 'path').map((p) => p.name);
-      const queryParams = params.filter((p) => p.in === 'query').map((p) => p.name);
-      const properties: Record<string, JsonSchema> = {};
-      const required: string[] = [];
-      for (const p of params) {
-        properties[p.name] = rewriteRefs(p.schema);
-        if (p.required || p.in === 'path') required.push(p.name);
-      }
-      const bodySchema = op.requestBody?.content['application/json']?.schema;
-      const bodyRef = bodySchema ? rewriteRefs(bodySchema) : undefined;
-
-      const wsSchema: JsonSchema = { type: 'object', properties, required, unevaluatedProperties: false, ...(bodyRef ? { allOf: [bodyRef] } : {}) };
-      const restParamSchema: JsonSchema = { type: 'object', properties, required, additionalProperties: false };
-      const bodyOnly: JsonSchema | undefined = bodyRef ? { type: 'object', allOf: [bodyRef], unevaluatedProperties: false } : undefined;
-
-      const validateWs = strict.compile(wsSchema);
-      const validatePathQuery = coercing.compile(restParamSchema);
-      const validateBody = bodyOnly ? strict.compile(bodyOnly) : undefined;
-
-      const [successCode, success] = Object.entries(op.responses).find(([code]) => code.startsWith('2')) ?? ['200', { content: {} }];
-      const successContentType = Object.keys(success.content ?? {})[0] ?? 'application/json';
-      const stream = op['x-stream'] === true;
-      const resultSchema = stream ? success['x-result-schema'] : success.content?.[successContentType]?.schema;
-      const eventSchema = stream ? success['x-event-schema'] : undefined;
-      const validateResult = resultSchema ? strict.compile(rewriteRefs(resultSchema)) : undefined;
-      const validateEvent = eventSchema ? strict.compile(rewriteRefs(eventSchema)) : undefined;
-
-      const operationId = op.operationId as OperationId;
-      if (operations.has(operationId)) throw new Error(`spec: duplicate operationId ${operationId}`);
-      operations.set(operationId, {
-        operationId,
-        method: method.toUpperCase(),
-        path,
-        pathParams,
-        queryParams,
-        bodyFields: !!bodyRef,
-        public: (op.security ?? globalSecurity).length === 0,
-        stream,
-        streamEvents: op['x-stream-events'] === true,
-        restOnly: op['x-rest-only'] === true,
-        successStatus: Number(successCode),
-        successContentType,
-        validateParams(input) {
-          const value = input === undefined ? {} : structuredClone(input);
-          if (!value || typeof value !== 'object' || Array.isArray(value)) throw validationFailed([{ field: 'params', message: 'must be an object' }]);
-          if (!validateWs(value)) throw validationFailed(fieldErrors(validateWs.errors));
-          return value as Record<string, unknown>;
-        },
-        validateRest(pathValues, queryValues, body) {
-          const pq: Record<string, unknown> = { ...queryValues, ...pathValues };
-          const errors: FieldError[] = [];
-          if (!validatePathQuery(pq)) errors.push(...fieldErrors(validatePathQuery.errors));
-          let bodyValue: Record<string, unknown> = {};
-          if (validateBody) {
-            if (body === undefined) {
-              if (op.requestBody?.required) errors.push({ field: 'body', message: 'a JSON body is required' });
-            } else if (!validateBody(body)) errors.push(...fieldErrors(validateBody.errors));
-            else bodyValue = body as Record<string, unknown>;
-          } else if (body !== undefined) errors.push({ field: 'body', message: 'this operation takes no body' });
-          if (errors.length) throw validationFailed(errors);
-          return { ...bodyValue, ...pq };
-        },
-        validateResult: (result) => (validateResult && !validateResult(result) ? fieldErrors(validateResult.errors) : []),
-        validateEvent: (event) => (validateEvent && !validateEvent(event) ? fieldErrors(validateEvent.errors) : []),
-      });
+  for (const { path, method, operation: op, parameters: params } of contractOperations<OperationObject, ParameterObject>(document)) {
+    const pathParams = params.filter((p) => p.in === 'path').map((p) => p.name);
+    const queryParams = params.filter((p) => p.in === 'query').map((p) => p.name);
+    const properties: Record<string, JsonSchema> = {};
+    const required: string[] = [];
+    for (const p of params) {
+      properties[p.name] = rewriteRefs(p.schema);
+      if (p.required || p.in === 'path') required.push(p.name);
     }
+    const bodySchema = op.requestBody?.content['application/json']?.schema;
+    const bodyRef = bodySchema ? rewriteRefs(bodySchema) : undefined;
+
+    const wsSchema: JsonSchema = { type: 'object', properties, required, unevaluatedProperties: false, ...(bodyRef ? { allOf: [bodyRef] } : {}) };
+    const restParamSchema: JsonSchema = { type: 'object', properties, required, additionalProperties: false };
+    const bodyOnly: JsonSchema | undefined = bodyRef ? { type: 'object', allOf: [bodyRef], unevaluatedProperties: false } : undefined;
+
+    const validateWs = strict.compile(wsSchema);
+    const validatePathQuery = coercing.compile(restParamSchema);
+    const validateBody = bodyOnly ? strict.compile(bodyOnly) : undefined;
+
+    const [successCode, success] = Object.entries(op.responses).find(([code]) => code.startsWith('2')) ?? ['200', { content: {} }];
+    const successContentType = Object.keys(success.content ?? {})[0] ?? 'application/json';
+    const stream = op['x-stream'] === true;
+    const resultSchema = stream ? success['x-result-schema'] : success.content?.[successContentType]?.schema;
+    const eventSchema = stream ? success['x-event-schema'] : undefined;
+    const validateResult = resultSchema ? strict.compile(rewriteRefs(resultSchema)) : undefined;
+    const validateEvent = eventSchema ? strict.compile(rewriteRefs(eventSchema)) : undefined;
+
+    const operationId = op.operationId as OperationId;
+    if (operations.has(operationId)) throw new Error(`spec: duplicate operationId ${operationId}`);
+    operations.set(operationId, {
+      operationId,
+      method: method.toUpperCase(),
+      path,
+      pathParams,
+      queryParams,
+      bodyFields: !!bodyRef,
+      public: (op.security ?? globalSecurity).length === 0,
+      stream,
+      streamEvents: op['x-stream-events'] === true,
+      restOnly: op['x-rest-only'] === true,
+      successStatus: Number(successCode),
+      successContentType,
+      validateParams(input) {
+        const value = input === undefined ? {} : structuredClone(input);
+        if (!value || typeof value !== 'object' || Array.isArray(value)) throw validationFailed([{ field: 'params', message: 'must be an object' }]);
+        if (!validateWs(value)) throw validationFailed(fieldErrors(validateWs.errors));
+        return value as Record<string, unknown>;
+      },
+      validateRest(pathValues, queryValues, body) {
+        const pq: Record<string, unknown> = { ...queryValues, ...pathValues };
+        const errors: FieldError[] = [];
+        if (!validatePathQuery(pq)) errors.push(...fieldErrors(validatePathQuery.errors));
+        let bodyValue: Record<string, unknown> = {};
+        if (validateBody) {
+          if (body === undefined) {
+            if (op.requestBody?.required) errors.push({ field: 'body', message: 'a JSON body is required' });
+          } else if (!validateBody(body)) errors.push(...fieldErrors(validateBody.errors));
+          else bodyValue = body as Record<string, unknown>;
+        } else if (body !== undefined) errors.push({ field: 'body', message: 'this operation takes no body' });
+        if (errors.length) throw validationFailed(errors);
+        return { ...bodyValue, ...pq };
+      },
+      validateResult: (result) => (validateResult && !validateResult(result) ? fieldErrors(validateResult.errors) : []),
+      validateEvent: (event) => (validateEvent && !validateEvent(event) ? fieldErrors(validateEvent.errors) : []),
+    });
   }
   return { document, operations };
 }

@@ -3,6 +3,7 @@
 // the pod is deleted. Works the same against the sandbox and a real cluster.
 import { ApiError } from '../api/errors.js';
 import type { KubeHttp } from '../kube/kube-http.js';
+import { readLines } from '../kube/stream-lines.js';
 
 interface PodLike {
   status?: {
@@ -45,19 +46,9 @@ export async function followLog(kube: KubeHttp, namespace: string, pod: string, 
     for await (const c of res) chunks.push(c as Buffer);
     throw new ApiError(502, 'GeneratorFailed', `reading the log of ${pod} failed: ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`);
   }
-  res.setEncoding('utf8');
-  let buffer = '';
   try {
-    for await (const chunk of res) {
-      buffer += chunk as string;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        onLine(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-      }
-    }
+    for await (const line of readLines(res)) onLine(line);
   } catch (err) {
     if (!stop.aborted) throw err; // cut on purpose: keep what arrived
   }
-  if (buffer) onLine(buffer);
 }

@@ -17,6 +17,44 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(ar
   }
 }
 
+/** The flags every bench command takes (one grammar): the load's shape, the output format, help. */
+export const LOAD_FLAGS = {
+  rps: { type: 'string' },
+  duration: { type: 'string' },
+  connections: { type: 'string', short: 'c' },
+  warmup: { type: 'string' },
+  timeout: { type: 'string' },
+  format: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export interface LoadFlagValues {
+  rps?: string;
+  duration?: string;
+  connections?: string;
+  warmup?: string;
+  timeout?: string;
+}
+
+/** The load flags, validated; each undefined when absent (the command's default applies), rps `rpsDefault`. */
+export interface LoadFlags {
+  rps: number | null;
+  durationMs?: number;
+  warmupMs?: number;
+  timeoutMs?: number;
+  connections?: number;
+}
+
+export function parseLoadFlags(values: LoadFlagValues, rpsDefault: number | null, rpsTooLowHint = ''): LoadFlags {
+  return {
+    rps: parseRps(values.rps, rpsDefault, rpsTooLowHint),
+    durationMs: parseDurationFlag(values.duration, '--duration', false),
+    warmupMs: parseDurationFlag(values.warmup, '--warmup', true),
+    timeoutMs: parseDurationFlag(values.timeout, '--timeout', false),
+    connections: parseCount(values.connections, '--connections'),
+  };
+}
+
 /** --rps: a number > 0, or "max" (closed model, null); `fallback` when absent. */
 export function parseRps(value: string | undefined, fallback: number | null, tooLowHint = ''): number | null {
   if (value === undefined) return fallback;

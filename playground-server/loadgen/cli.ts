@@ -4,7 +4,7 @@
 // still printed).
 import net from 'node:net';
 import { getEngine, ENGINES } from './engine.js';
-import { parseCount, parseDurationFlag, parseFlags, parseFormat, parseRps, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
+import { LOAD_FLAGS, parseCount, parseFlags, parseFormat, parseLoadFlags, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
 import { resolveOptions, type GeneratorTransport, type LoadTestOptions } from './options.js';
 import { toFortioJson } from './reports/fortio.js';
 import { toSmpResult } from './reports/smp.js';
@@ -48,25 +48,19 @@ interface ParsedBench {
 
 function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
   const { values, positionals } = parseFlags(argv, {
-    rps: { type: 'string' },
-    duration: { type: 'string' },
-    connections: { type: 'string', short: 'c' },
+    ...LOAD_FLAGS,
     workers: { type: 'string' },
-    timeout: { type: 'string' },
-    warmup: { type: 'string' },
     engine: { type: 'string' },
-    format: { type: 'string' },
     method: { type: 'string' },
     header: { type: 'string', short: 'H', multiple: true },
     body: { type: 'string' },
     insecure: { type: 'boolean', short: 'k' },
     transport: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <url>' : `expected one <url>, got ${positionals.length}: ${positionals.join(' ')}`);
 
-  const rps = parseRps(values.rps, null, '; omit it or use "max" for the closed model');
+  const load = parseLoadFlags(values, null, '; omit it or use "max" for the closed model');
   const headers: Record<string, string> = {};
   for (const h of values.header ?? []) {
     const i = h.indexOf(':');
@@ -76,18 +70,12 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
   const engine = values.engine ?? 'builtin';
   if (!ENGINES[engine]) throw new UsageError(`--engine must be one of ${Object.keys(ENGINES).join(', ')} (got "${engine}")`);
   const format = parseFormat(values.format, FORMATS);
-  const durationMs = parseDurationFlag(values.duration, '--duration', false);
-  const timeoutMs = parseDurationFlag(values.timeout, '--timeout', false);
   const options: LoadTestOptions = {
     url: positionals[0],
     method: values.method,
     headers,
     body: values.body,
-    rps,
-    durationMs,
-    warmupMs: parseDurationFlag(values.warmup, '--warmup', true),
-    timeoutMs,
-    connections: parseCount(values.connections, '--connections'),
+    ...load,
     workers: parseCount(values.workers, '--workers'),
     insecure: values.insecure,
     transport: values.transport as GeneratorTransport | undefined,

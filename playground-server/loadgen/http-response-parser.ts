@@ -1,23 +1,20 @@
 // A minimal incremental HTTP/1.1 response parser for the benchmark's hot path. node:http's client costs
 // several µs per request in agent/stream bookkeeping; a load generator only needs the status code, the
 // framing (Content-Length / chunked / until-close) and keep-alive, so it reads exactly that and skips
-// the body without copying it. One response at a time per connection (no pipelining).
+// the body without copying it. One response at a time per connection (no pipelining). Chunked bodies are
+// scanned by the same ChunkedScanner the sidecars' fast relay uses (http1/chunked-scanner.ts).
+import { ChunkedScanner } from '../../http1/chunked-scanner.js';
 
 export class HttpParseError extends Error {}
 
 const MAX_HEAD_BYTES = 64 * 1024;
-const CR = 13;
-const LF = 10;
 
 // Parser modes.
 const HEAD = 0;
 const BODY_LENGTH = 1;
-const CHUNK_SIZE = 2;
-const CHUNK_DATA = 3;
-const CHUNK_DATA_END = 4;
-const TRAILERS = 5;
-const UNTIL_CLOSE = 6;
-const DONE = 7;
+const CHUNKED = 2;
+const UNTIL_CLOSE = 3;
+const DONE = 4;
 
 const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*(?=\r\n)/i;
 const TRANSFER_CHUNKED = /\r\ntransfer-encoding:[^\r\n]*chunked/i;
@@ -36,7 +33,7 @@ export class ResponseParser {
   private mode = HEAD;
   private pendingHead: Buffer | null = null;
   private remaining = 0;
-  private lineBuf = '';
+  private chunked: ChunkedScanner | null = null;
 
   reset(): void {
     this.status = 0;
@@ -46,7 +43,7 @@ export class ResponseParser {
     this.mode = HEAD;
     this.pendingHead = null;
     this.remaining = 0;
-    this.lineBuf = '';
+    this.chunked = null;
   }
 
   /** True while a response has started but not finished: a close now is an error unless framed by close. */
@@ -90,27 +87,14 @@ export class ResponseParser {
           pos = len;
           break;
         }
-        case CHUNK_SIZE:
-        case CHUNK_DATA_END:
-        case TRAILERS: {
-          const lf = chunk.indexOf(LF, pos);
-          if (lf < 0) {
-            this.lineBuf += chunk.toString('latin1', pos, len);
-            if (this.lineBuf.length > MAX_HEAD_BYTES) throw new HttpParseError('chunked framing line too long');
-            return false;
-          }
-          const line = (this.lineBuf + chunk.toString('latin1', pos, lf)).replace(/\r$/, '');
-          this.lineBuf = '';
-          pos = lf + 1;
-          this.onChunkLine(line);
-          break;
-        }
-        case CHUNK_DATA: {
-          const take = Math.min(this.remaining, len - pos);
-          this.remaining -= take;
-          this.bodyBytes += take;
-          pos += take;
-          if (this.remaining === 0) this.mode = CHUNK_DATA_END;
+        case CHUNKED: {
+          const scanner = this.chunked!;
+          const before = scanner.dataBytes;
+          const used = scanner.scan(chunk, pos);
+          if (used < 0) throw new HttpParseError('malformed chunked framing');
+          this.bodyBytes += scanner.dataBytes - before;
+          pos += used;
+          if (scanner.done) this.mode = DONE;
           break;
         }
         case DONE:
@@ -122,25 +106,6 @@ export class ResponseParser {
       }
     }
     return this.mode === DONE;
-  }
-
-  private onChunkLine(line: string): void {
-    if (this.mode === CHUNK_DATA_END) {
-      if (line !== '') throw new HttpParseError('chunk data not followed by CRLF');
-      this.mode = CHUNK_SIZE;
-      return;
-    }
-    if (this.mode === TRAILERS) {
-      if (line === '') this.mode = DONE;
-      return;
-    }
-    const size = parseInt(line, 16);
-    if (!Number.isFinite(size) || size < 0 || !/^[0-9a-fA-F]/.test(line)) throw new HttpParseError(`bad chunk size line ${JSON.stringify(line.slice(0, 40))}`);
-    if (size === 0) this.mode = TRAILERS;
-    else {
-      this.remaining = size;
-      this.mode = CHUNK_DATA;
-    }
   }
 
   /** Returns the position after the head, or -1 when more bytes are needed. */
@@ -181,7 +146,8 @@ export class ResponseParser {
     if (this.noBody || status === 204 || status === 304) {
       this.mode = DONE;
     } else if (TRANSFER_CHUNKED.test(head)) {
-      this.mode = CHUNK_SIZE;
+      this.chunked = new ChunkedScanner();
+      this.mode = CHUNKED;
     } else {
       const m = CONTENT_LENGTH.exec(head);
       if (m) {

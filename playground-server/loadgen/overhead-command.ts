@@ -7,7 +7,7 @@
 import { runLoadTest } from './coordinator.js';
 import { summarize } from './histogram.js';
 import { meshOverheadReport, type OverheadRow } from './mesh-overhead.js';
-import { parseCount, parseDurationFlag, parseFlags, parseFormat, parseRps, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
+import { LOAD_FLAGS, parseFlags, parseFormat, parseLoadFlags, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
 import { formatDuration, resolveOptions, type LoadTestOptions } from './options.js';
 import { progressLine } from './reports/text.js';
 import type { LoadResult } from './result.js';
@@ -42,32 +42,18 @@ interface OverheadFlags {
 }
 
 function parseOverheadArgs(argv: string[]): OverheadFlags | 'help' {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      'mesh-overhead': { type: 'boolean' },
-      rps: { type: 'string' },
-      duration: { type: 'string' },
-      connections: { type: 'string', short: 'c' },
-      warmup: { type: 'string' },
-      timeout: { type: 'string' },
-      format: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    FLAGS_HINT,
-  );
+  const { values, positionals } = parseFlags(argv, { 'mesh-overhead': { type: 'boolean' }, ...LOAD_FLAGS }, FLAGS_HINT);
   if (values.help) return 'help';
   if (positionals.length) throw new UsageError(`--mesh-overhead measures its own sandbox's httpbin and takes no <url> (got ${positionals.join(' ')})`);
 
-  const rps = parseRps(values.rps, DEFAULTS.rps);
-  const connections = parseCount(values.connections, '--connections');
+  const flags = parseLoadFlags(values, DEFAULTS.rps);
   const format = parseFormat(values.format, FORMATS);
   const load = {
-    rps,
-    durationMs: parseDurationFlag(values.duration, '--duration', false) ?? DEFAULTS.durationMs,
-    warmupMs: parseDurationFlag(values.warmup, '--warmup', true) ?? DEFAULTS.warmupMs,
-    timeoutMs: parseDurationFlag(values.timeout, '--timeout', false) ?? DEFAULTS.timeoutMs,
-    connections: connections ?? DEFAULTS.connections,
+    rps: flags.rps,
+    durationMs: flags.durationMs ?? DEFAULTS.durationMs,
+    warmupMs: flags.warmupMs ?? DEFAULTS.warmupMs,
+    timeoutMs: flags.timeoutMs ?? DEFAULTS.timeoutMs,
+    connections: flags.connections ?? DEFAULTS.connections,
   };
   withinLoadLimits(() => resolveOptions({ url: 'http://127.0.0.1/', ...load })); // the engine's own limits, with its messages
   return { load, format };

@@ -7,6 +7,7 @@ import type { OpParams, OpResult, Schemas } from '../api/types.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import { podProxyPath } from '../requests/client-workload.js';
 import { PROXY_ADMIN_PORT, sessionPods } from './session-pods.js';
+import { readJsonLines } from '../kube/stream-lines.js';
 
 /** Most pods tapped at once. */
 export const MAX_TAPPED_PODS = 32;
@@ -31,12 +32,38 @@ export async function tapSession(
   let events = 0;
   let reason = 'duration' as 'maxEvents' | 'duration' | 'cancelled';
   const streams: IncomingMessage[] = [];
-  // Events are forwarded one at a time; a source is paused while an emit is pending.
+  // Events are forwarded one at a time; a source is not read while an emit is pending.
   let chain = Promise.resolve();
 
   const query = new URLSearchParams();
   if (params.pathPrefix) query.set('pathPrefix', params.pathPrefix);
   const suffix = query.size ? `?${query}` : '';
+
+  /** Passes one pod's events on, in turn with the other pods' (`chain`); its source waits while an emit is pending. */
+  const forward = async (res: IncomingMessage): Promise<void> => {
+    try {
+      for await (const event of readJsonLines<Schemas['TapEvent']>(res, { maxLineChars: MAX_LINE_BYTES })) {
+        if (events >= maxEvents) {
+          stop.abort();
+          return;
+        }
+        events++;
+        if (events >= maxEvents) reason = 'maxEvents';
+        let failed = false;
+        chain = chain.then(() => emit(event)).catch(() => {
+          failed = true;
+        });
+        await chain;
+        if (failed || events >= maxEvents) {
+          stop.abort();
+          return;
+        }
+      }
+    } catch {
+      // the stream was cut (stop, or the pod went away): what arrived was passed on
+    }
+  };
+  const readers: Promise<void>[] = [];
 
   await Promise.all(
     pods
@@ -49,43 +76,9 @@ export async function tapSession(
             res.resume();
             return;
           }
+          res.on('error', () => undefined); // a cut stream ends its reader; nothing to report
           streams.push(res);
-          let buffer = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            if (buffer.length > MAX_LINE_BYTES && !buffer.includes('\n')) {
-              buffer = '';
-              return;
-            }
-            let nl: number;
-            while ((nl = buffer.indexOf('\n')) >= 0) {
-              const line = buffer.slice(0, nl);
-              buffer = buffer.slice(nl + 1);
-              if (!line.trim()) continue;
-              let event: Schemas['TapEvent'];
-              try {
-                event = JSON.parse(line) as Schemas['TapEvent'];
-              } catch {
-                continue;
-              }
-              if (events >= maxEvents) {
-                stop.abort();
-                return;
-              }
-              events++;
-              if (events >= maxEvents) reason = 'maxEvents';
-              res.pause();
-              chain = chain.then(() => emit(event)).then(
-                () => {
-                  if (events >= maxEvents) stop.abort();
-                  else res.resume();
-                },
-                () => stop.abort(),
-              );
-            }
-          });
-          res.on('error', () => undefined);
+          readers.push(forward(res));
         } catch (err) {
           if (!stop.signal.aborted) errors.push(`${pod.name}: ${(err as Error).message}`);
         }
@@ -97,6 +90,7 @@ export async function tapSession(
   clearTimeout(timer);
   signal.removeEventListener('abort', onAbort);
   for (const s of streams) s.destroy();
+  await Promise.all(readers);
   await chain;
   if (signal.aborted && reason !== 'maxEvents') reason = 'cancelled';
   return { events, pods: selected, reason, errors };

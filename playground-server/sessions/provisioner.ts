@@ -7,6 +7,8 @@ import type { Schemas } from '../api/types.js';
 import { applyToNamespace, type ApplyObject } from '../kube/apply.js';
 import type { ClusterConnection } from '../kube/cluster-connection.js';
 import type { KubeHttp } from '../kube/kube-http.js';
+import { listAndWatch, type ObjectStore } from '../kube/list-watch.js';
+import { deploymentRolloutStatus, type DeploymentRolloutFields } from '../../kubernetes/rollout-status.js';
 import { sessionManifests, type SampleApp } from './sample-apps.js';
 import { tenancyObjects } from './tenancy.js';
 
@@ -21,18 +23,14 @@ export const NAMESPACE_LABELS = {
 export type ProgressSink = (event: Schemas['SessionProgressEvent']) => void | Promise<void>;
 export type WorkloadReadiness = Schemas['WorkloadReadiness'];
 
-interface DeploymentLike {
-  metadata: { name: string; generation?: number };
+interface DeploymentLike extends DeploymentRolloutFields {
+  metadata: { name: string; namespace?: string; generation?: number; resourceVersion?: string };
   spec?: { replicas?: number };
-  status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number };
+  status?: DeploymentRolloutFields['status'];
 }
 
 /** `kubectl rollout status` judgement: rolled out and available. */
-export function deploymentReady(d: DeploymentLike): boolean {
-  const want = d.spec?.replicas ?? 1;
-  const s = d.status ?? {};
-  return (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) === want;
-}
+export const deploymentReady = (d: DeploymentLike): boolean => deploymentRolloutStatus(d).done;
 
 export const readinessOf = (d: DeploymentLike): WorkloadReadiness => ({ name: d.metadata.name, desired: d.spec?.replicas ?? 1, available: d.status?.availableReplicas ?? 0 });
 
@@ -124,70 +122,35 @@ export async function listDeployments(http: KubeHttp, namespace: string, signal?
   return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
 }
 
-/** Watch Deployments until the named ones are all Available; bounded by `timeoutMs`. */
-export async function waitForDeployments(http: KubeHttp, namespace: string, names: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const state = new Map<string, DeploymentLike>();
-  const waiting = () => names.filter((n) => !state.get(n) || !deploymentReady(state.get(n)!));
-  const describe = () => waiting().map((n) => { const d = state.get(n); return `${n} (${d?.status?.availableReplicas ?? 0}/${d?.spec?.replicas ?? 1} available)`; }).join(', ');
-  // A watch can end early (server timeout); re-list and re-watch until the deadline.
-  for (let attempt = 0; attempt < 50 && Date.now() < deadline; attempt++) {
-    const { items, resourceVersion } = await listDeployments(http, namespace, signal);
-    for (const d of items) state.set(d.metadata.name, d);
-    if (!waiting().length) return;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const remaining = deadline - Date.now();
-    const timer = setTimeout(() => controller.abort(), remaining);
-    try {
-      const res = await http.open({
-        path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
-        query: { watch: 'true', resourceVersion, timeoutSeconds: Math.max(1, Math.ceil(remaining / 1000)), allowWatchBookmarks: 'false' },
-        signal: controller.signal,
-        timeoutMs: remaining + 1000,
-      });
-      if ((res.statusCode ?? 0) >= 400) {
-        res.resume();
-        continue;
-      }
-      const done = await new Promise<boolean>((resolve) => {
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let nl: number;
-          while ((nl = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, nl);
-            buffer = buffer.slice(nl + 1);
-            if (!line.trim()) continue;
-            try {
-              const ev = JSON.parse(line) as { type: string; object: DeploymentLike };
-              if (ev.type === 'DELETED') state.delete(ev.object.metadata.name);
-              else if (ev.type === 'ADDED' || ev.type === 'MODIFIED') state.set(ev.object.metadata.name, ev.object);
-            } catch {
-              continue;
-            }
-            if (!waiting().length) {
-              res.destroy();
-              resolve(true);
-              return;
-            }
-          }
-        });
-        res.once('end', () => resolve(false));
-        res.once('close', () => resolve(!waiting().length));
-        res.once('error', () => resolve(!waiting().length));
-      });
-      if (done) return;
-    } catch (err) {
-      if (signal?.aborted) throw new ApiError(499, 'Cancelled', 'the operation was cancelled');
-      if (!(err instanceof ApiError) || (err.reason !== 'Cancelled' && err.code < 500)) throw err;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+/** Watch Deployments until the named ones are all Available (`onAvailable` as each becomes so); bounded by `timeoutMs`. */
+export async function waitForDeployments(
+  http: KubeHttp,
+  namespace: string,
+  names: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+  onAvailable?: (name: string, ready: number) => void,
+): Promise<void> {
+  const byName = (store: ObjectStore<DeploymentLike>) => new Map([...store.values()].map((d) => [d.metadata.name, d]));
+  const available = new Set<string>();
+  const waitingIn = (state: Map<string, DeploymentLike>) => {
+    const left = names.filter((n) => !state.get(n) || !deploymentReady(state.get(n)!));
+    for (const n of names) {
+      if (available.has(n) || left.includes(n)) continue;
+      available.add(n);
+      onAvailable?.(n, available.size);
     }
-  }
-  if (!waiting().length) return;
-  throw new ApiError(504, 'RolloutTimeout', `deployments in ${namespace} not available after ${Math.round(timeoutMs / 1000)} s: ${describe()}; check "kubectl get pods" and "kubectl describe pod" for why`, { waiting: waiting() });
+    return left;
+  };
+  const { done, store } = await listAndWatch<DeploymentLike>(http, {
+    path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
+    until: (s) => !waitingIn(byName(s)).length,
+    deadline: Date.now() + timeoutMs,
+    signal,
+  });
+  if (done) return;
+  const state = byName(store);
+  const waiting = waitingIn(state);
+  const describe = waiting.map((n) => { const d = state.get(n); return `${n} (${d?.status?.availableReplicas ?? 0}/${d?.spec?.replicas ?? 1} available)`; }).join(', ');
+  throw new ApiError(504, 'RolloutTimeout', `deployments in ${namespace} not available after ${Math.round(timeoutMs / 1000)} s: ${describe}; check "kubectl get pods" and "kubectl describe pod" for why`, { waiting });
 }

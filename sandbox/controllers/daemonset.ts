@@ -7,10 +7,10 @@ import type { ClusterApi } from '../apiserver/api.js';
 import type { KubeObject } from '../apiserver/store.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { Pod } from '../runtime/kinds.js';
-import { controllerOf } from '../runtime/kinds.js';
 import { podTemplateHash } from './deployment.js';
 import { isActive, readySince } from './replicaset.js';
-import { WorkQueue, keyFor, splitKey } from './work-queue.js';
+import { keyFor, splitKey } from './work-queue.js';
+import { OwnerReconciler, type ReconcileResult } from './owner-reconciler.js';
 import type { DaemonSet } from './workload-types.js';
 
 const COMPONENT = 'daemonset-controller';
@@ -26,53 +26,42 @@ const DAEMON_TOLERATIONS = [
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
 ];
 
-export class DaemonSetController {
-  private queue = new WorkQueue('daemonset', (key) => this.reconcile(key));
-  private unwatch: (() => void)[] = [];
+export class DaemonSetController extends OwnerReconciler<DaemonSet, Pod> {
+  private unwatchNodes: (() => void) | undefined;
 
   constructor(
-    private readonly api: ClusterApi,
-    private readonly events: EventRecorder,
+    api: ClusterApi,
+    events: EventRecorder,
     private readonly nodeName: string,
-  ) {}
+  ) {
+    super(api, events, { queue: 'daemonset', owner: { group: 'apps', plural: 'daemonsets', kind: 'DaemonSet' }, owned: { group: '', plural: 'pods' } });
+  }
 
-  start(): void {
-    const enqueueAll = () => {
+  override start(): void {
+    super.start();
+    // A node's labels decide where daemon pods belong.
+    this.unwatchNodes = this.api.watch(this.api.type('', 'nodes'), undefined, undefined, ({ type }) => {
+      if (type === 'MODIFIED') return;
       for (const ds of this.api.list(this.api.type('apps', 'daemonsets')).items) this.queue.add(keyFor(ds.metadata.namespace, ds.metadata.name!));
-    };
-    this.unwatch.push(
-      this.api.watch(this.api.type('apps', 'daemonsets'), undefined, undefined, ({ type, object }) => {
-        if (type !== 'DELETED') this.queue.add(keyFor(object.metadata.namespace, object.metadata.name!));
-      }),
-      this.api.watch(this.api.type('', 'pods'), undefined, undefined, ({ object }) => {
-        const owner = controllerOf(object);
-        if (owner?.kind === 'DaemonSet') this.queue.add(keyFor(object.metadata.namespace, owner.name));
-      }),
-      // A node's labels decide where daemon pods belong.
-      this.api.watch(this.api.type('', 'nodes'), undefined, undefined, ({ type }) => {
-        if (type !== 'MODIFIED') enqueueAll();
-      }),
-    );
+    });
   }
 
-  stop(): void {
-    for (const u of this.unwatch.splice(0)) u();
-    this.queue.stop();
+  override stop(): void {
+    this.unwatchNodes?.();
+    this.unwatchNodes = undefined;
+    super.stop();
   }
 
-  private reconcile(key: string): void | { requeueAfterMs: number } {
+  protected reconcile(ds: DaemonSet, owned: Pod[], key: string): ReconcileResult {
     const [namespace, name] = splitKey(key);
     const dsType = this.api.type('apps', 'daemonsets');
     const podType = this.api.type('', 'pods');
-    const ds = this.api.tryGet(dsType, namespace, name) as DaemonSet | undefined;
-    if (!ds || ds.metadata.deletionTimestamp) return;
     const node = this.api.tryGet(this.api.type('', 'nodes'), undefined, this.nodeName);
     const nodeSelector = (ds.spec.template.spec as { nodeSelector?: Record<string, string> }).nodeSelector ?? {};
     const wanted = !!node && Object.entries(nodeSelector).every(([k, v]) => node.metadata.labels?.[k] === v);
     const generation = String(ds.metadata.generation ?? 1);
     const hash = podTemplateHash(ds.spec.template);
 
-    const owned = (this.api.list(podType, namespace).items as Pod[]).filter((p) => controllerOf(p)?.uid === ds.metadata.uid);
     for (const p of owned) if (!p.metadata.deletionTimestamp && (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded')) this.deletePod(ds, p);
     let active = owned.filter(isActive);
     const rolling = (ds.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';

@@ -7,7 +7,8 @@ import type { ClusterApi } from '../apiserver/api.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { Deployment, DeploymentCondition, PodTemplate, ReplicaSet } from '../runtime/kinds.js';
 import { controllerOf, timestamp } from '../runtime/kinds.js';
-import { WorkQueue, keyFor, splitKey } from './work-queue.js';
+import { splitKey } from './work-queue.js';
+import { CreateBackoff, OwnerReconciler, type ReconcileResult } from './owner-reconciler.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
@@ -28,48 +29,24 @@ const COMPONENT = 'deployment-controller';
 export const FAILED_RS_CREATE_BACKOFF_BASE_MS = 1000;
 export const FAILED_RS_CREATE_BACKOFF_CAP_MS = 30_000;
 
-export class DeploymentController {
-  private queue = new WorkQueue('deployment', (key) => this.reconcile(key));
-  private unwatch: (() => void)[] = [];
+export class DeploymentController extends OwnerReconciler<Deployment, ReplicaSet> {
   /** When each deployment last made progress (for progressDeadlineSeconds). */
   private progressAt = new Map<string, { at: number; signature: string }>();
   /** Consecutive refused ReplicaSet creates per deployment (for the back-off). */
-  private createFailures = new Map<string, number>();
+  private createBackoff = new CreateBackoff(FAILED_RS_CREATE_BACKOFF_BASE_MS, FAILED_RS_CREATE_BACKOFF_CAP_MS);
 
-  constructor(
-    private readonly api: ClusterApi,
-    private readonly events: EventRecorder,
-  ) {}
-
-  start(): void {
-    this.unwatch.push(
-      this.api.watch(this.api.type('apps', 'deployments'), undefined, undefined, ({ type, object }) => {
-        const key = keyFor(object.metadata.namespace, object.metadata.name!);
-        if (type === 'DELETED') {
-          this.progressAt.delete(key);
-          this.createFailures.delete(key);
-        } else this.queue.add(key);
-      }),
-      this.api.watch(this.api.type('apps', 'replicasets'), undefined, undefined, ({ object }) => {
-        const owner = controllerOf(object);
-        if (owner?.kind === 'Deployment') this.queue.add(keyFor(object.metadata.namespace, owner.name));
-      }),
-    );
+  constructor(api: ClusterApi, events: EventRecorder) {
+    super(api, events, { queue: 'deployment', owner: { group: 'apps', plural: 'deployments', kind: 'Deployment' }, owned: { group: 'apps', plural: 'replicasets' } });
   }
 
-  stop(): void {
-    for (const u of this.unwatch.splice(0)) u();
-    this.queue.stop();
+  protected override forget(key: string): void {
+    this.progressAt.delete(key);
+    this.createBackoff.reset(key);
   }
 
-  private reconcile(key: string): void | { requeueAfterMs: number } {
+  protected reconcile(d: Deployment, all: ReplicaSet[], key: string): ReconcileResult {
     const [namespace, name] = splitKey(key);
     const dType = this.api.type('apps', 'deployments');
-    const rsType = this.api.type('apps', 'replicasets');
-    const d = this.api.tryGet(dType, namespace, name) as Deployment | undefined;
-    if (!d || d.metadata.deletionTimestamp) return;
-
-    const all = (this.api.list(rsType, namespace).items as ReplicaSet[]).filter((rs) => controllerOf(rs)?.uid === d.metadata.uid);
     const hash = podTemplateHash(d.spec.template, d.status?.collisionCount);
     let newRS = all.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
     if (newRS && !sameTemplate(newRS.spec.template, d.spec.template)) {
@@ -96,7 +73,7 @@ export class DeploymentController {
         } catch (err) {
           return this.failedCreate(key, d, `${d.metadata.name}-${hash}`, err as Error);
         }
-        this.createFailures.delete(key);
+        this.createBackoff.reset(key);
         created = true;
       } else {
         // The new ReplicaSet follows the Deployment's annotations (kubernetes.io/change-cause among them), and
@@ -166,9 +143,7 @@ export class DeploymentController {
         this.api.update(dType, current, { subresource: 'status' });
       }
     }
-    const failures = (this.createFailures.get(key) ?? 0) + 1;
-    this.createFailures.set(key, failures);
-    return { requeueAfterMs: Math.min(FAILED_RS_CREATE_BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 16), FAILED_RS_CREATE_BACKOFF_CAP_MS) };
+    return { requeueAfterMs: this.createBackoff.failed(key) };
   }
 
   private rollingUpdate(d: Deployment, newRS: ReplicaSet, olds: ReplicaSet[], maxSurge: number, maxUnavailable: number): void {

@@ -5,11 +5,12 @@
 // `ReplicaFailure` condition, and creation is retried after a growing back-off instead of in a hot loop.
 import type { ClusterApi } from '../apiserver/api.js';
 import { compileLabelSelector } from '../apiserver/selectors.js';
-import type { KubeObject } from '../apiserver/store.js';
+import type { KubeObject, WatchEventType } from '../apiserver/store.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { Pod, ReplicaSet, ReplicaSetCondition } from '../runtime/kinds.js';
-import { controllerOf, timestamp } from '../runtime/kinds.js';
-import { WorkQueue, keyFor, splitKey } from './work-queue.js';
+import { timestamp } from '../runtime/kinds.js';
+import { splitKey } from './work-queue.js';
+import { CreateBackoff, OwnerReconciler, type ReconcileResult } from './owner-reconciler.js';
 
 /** Pods created or deleted per reconcile, as the controller's slow-start batches bound a burst. */
 const MAX_BURST = 500;
@@ -41,60 +42,36 @@ export function slowStartBatch(count: number, initialBatchSize: number, fn: () =
   return { successes };
 }
 
-export class ReplicaSetController {
-  private queue = new WorkQueue('replicaset', (key) => this.reconcile(key));
-  private unwatch: (() => void)[] = [];
-  /** ReplicaSets whose last pod create was refused: consecutive failures and when to try again. */
-  private createBackoff = new Map<string, { failures: number; notBefore: number }>();
+export class ReplicaSetController extends OwnerReconciler<ReplicaSet, Pod> {
+  /** ReplicaSets whose last pod create was refused: when to try again. */
+  private createBackoff = new CreateBackoff(FAILED_CREATE_BACKOFF_BASE_MS, FAILED_CREATE_BACKOFF_CAP_MS);
 
-  constructor(
-    private readonly api: ClusterApi,
-    private readonly events: EventRecorder,
-  ) {}
-
-  start(): void {
-    const rsType = this.api.type('apps', 'replicasets');
-    const podType = this.api.type('', 'pods');
-    this.unwatch.push(
-      this.api.watch(rsType, undefined, undefined, ({ type, object }) => {
-        const key = keyFor(object.metadata.namespace, object.metadata.name!);
-        if (type === 'DELETED') this.createBackoff.delete(key);
-        else this.queue.add(key);
-      }),
-      this.api.watch(podType, undefined, undefined, ({ type, object }) => {
-        const owner = controllerOf(object);
-        if (owner?.kind !== 'ReplicaSet') return;
-        const key = keyFor(object.metadata.namespace, owner.name);
-        // A pod gone may have freed quota: try creating again now rather than after the back-off.
-        const backoff = this.createBackoff.get(key);
-        if (type === 'DELETED' && backoff) backoff.notBefore = 0;
-        this.queue.add(key);
-      }),
-    );
+  constructor(api: ClusterApi, events: EventRecorder) {
+    super(api, events, { queue: 'replicaset', owner: { group: 'apps', plural: 'replicasets', kind: 'ReplicaSet' }, owned: { group: '', plural: 'pods' } });
   }
 
-  stop(): void {
-    for (const u of this.unwatch.splice(0)) u();
-    this.queue.stop();
+  protected override forget(key: string): void {
+    this.createBackoff.reset(key);
   }
 
-  private reconcile(key: string): void | { requeueAfterMs: number } {
+  /** A pod gone may have freed quota: try creating again now rather than after the back-off. */
+  protected override ownedChanged(type: WatchEventType, key: string): void {
+    if (type === 'DELETED') this.createBackoff.retryNow(key);
+  }
+
+  protected reconcile(rs: ReplicaSet, owned: Pod[], key: string): ReconcileResult {
     const [namespace, name] = splitKey(key);
     const rsType = this.api.type('apps', 'replicasets');
     const podType = this.api.type('', 'pods');
-    const rs = this.api.tryGet(rsType, namespace, name) as ReplicaSet | undefined;
-    if (!rs || rs.metadata.deletionTimestamp) return;
-
-    const owned = (this.api.list(podType, namespace).items as Pod[]).filter((p) => controllerOf(p)?.uid === rs.metadata.uid);
     let active = owned.filter(isActive);
     const want = rs.spec.replicas ?? 1;
     const diff = want - active.length;
     let createError: Error | undefined;
     let attempted = false;
     let retryAfterMs: number | undefined;
-    const backoff = this.createBackoff.get(key);
-    if (diff > 0 && backoff && Date.now() < backoff.notBefore) {
-      retryAfterMs = backoff.notBefore - Date.now();
+    const backingOffMs = diff > 0 ? this.createBackoff.remainingMs(key) : undefined;
+    if (backingOffMs !== undefined) {
+      retryAfterMs = backingOffMs;
     } else if (diff > 0) {
       attempted = true;
       const { error } = slowStartBatch(Math.min(diff, MAX_BURST), SLOW_START_INITIAL_BATCH, () => {
@@ -105,10 +82,8 @@ export class ReplicaSetController {
       if (error) {
         createError = error;
         this.events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${error.message}`, COMPONENT);
-        const failures = (backoff?.failures ?? 0) + 1;
-        retryAfterMs = Math.min(FAILED_CREATE_BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 16), FAILED_CREATE_BACKOFF_CAP_MS);
-        this.createBackoff.set(key, { failures, notBefore: Date.now() + retryAfterMs });
-      } else this.createBackoff.delete(key);
+        retryAfterMs = this.createBackoff.failed(key);
+      } else this.createBackoff.reset(key);
     } else if (diff < 0) {
       const victims = [...active].sort(deletionOrder).slice(0, Math.min(-diff, MAX_BURST));
       for (const pod of victims) {

@@ -10,10 +10,10 @@ import type { ClusterApi } from '../apiserver/api.js';
 import type { KubeObject } from '../apiserver/store.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { Pod } from '../runtime/kinds.js';
-import { controllerOf } from '../runtime/kinds.js';
 import { podTemplateHash } from './deployment.js';
 import { isActive, readySince } from './replicaset.js';
-import { WorkQueue, keyFor, splitKey } from './work-queue.js';
+import { splitKey } from './work-queue.js';
+import { OwnerReconciler, type ReconcileResult } from './owner-reconciler.js';
 import type { StatefulSet } from './workload-types.js';
 
 const COMPONENT = 'statefulset-controller';
@@ -23,39 +23,16 @@ export const REVISION_LABEL = 'controller-revision-hash';
 /** Pods created per sync at most (a Parallel set of a million replicas is created in bounded steps). */
 const MAX_PODS_PER_SYNC = 500;
 
-export class StatefulSetController {
-  private queue = new WorkQueue('statefulset', (key) => this.reconcile(key));
-  private unwatch: (() => void)[] = [];
+export class StatefulSetController extends OwnerReconciler<StatefulSet, Pod> {
   private warnedStorage = new Set<string>();
 
-  constructor(
-    private readonly api: ClusterApi,
-    private readonly events: EventRecorder,
-  ) {}
-
-  start(): void {
-    this.unwatch.push(
-      this.api.watch(this.api.type('apps', 'statefulsets'), undefined, undefined, ({ type, object }) => {
-        if (type !== 'DELETED') this.queue.add(keyFor(object.metadata.namespace, object.metadata.name!));
-      }),
-      this.api.watch(this.api.type('', 'pods'), undefined, undefined, ({ object }) => {
-        const owner = controllerOf(object);
-        if (owner?.kind === 'StatefulSet') this.queue.add(keyFor(object.metadata.namespace, owner.name));
-      }),
-    );
+  constructor(api: ClusterApi, events: EventRecorder) {
+    super(api, events, { queue: 'statefulset', owner: { group: 'apps', plural: 'statefulsets', kind: 'StatefulSet' }, owned: { group: '', plural: 'pods' } });
   }
 
-  stop(): void {
-    for (const u of this.unwatch.splice(0)) u();
-    this.queue.stop();
-  }
-
-  private reconcile(key: string): void | { requeueAfterMs: number } {
+  protected reconcile(sts: StatefulSet, owned: Pod[], key: string): ReconcileResult {
     const [namespace, name] = splitKey(key);
     const stsType = this.api.type('apps', 'statefulsets');
-    const podType = this.api.type('', 'pods');
-    const sts = this.api.tryGet(stsType, namespace, name) as StatefulSet | undefined;
-    if (!sts || sts.metadata.deletionTimestamp) return;
     const spec = sts.spec;
     const replicas = spec.replicas ?? 1;
     const start = spec.ordinals?.start ?? 0;
@@ -63,7 +40,6 @@ export class StatefulSetController {
     const revision = `${name}-${podTemplateHash(spec.template)}`;
     this.warnAboutStorage(sts);
 
-    const owned = (this.api.list(podType, namespace).items as Pod[]).filter((p) => controllerOf(p)?.uid === sts.metadata.uid);
     const byOrdinal = new Map<number, Pod>();
     for (const p of owned) {
       const ordinal = ordinalOf(name, p.metadata.name);

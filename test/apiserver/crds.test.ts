@@ -3,6 +3,7 @@
 // printer columns and explained from the OpenAPI documents; updating the CRD takes effect and deleting it
 // removes its objects and its discovery. Invalid CRDs, name conflicts and learners are refused as upstream.
 import { after, before, describe, test } from 'node:test';
+import { readJsonLines } from '../../playground-server/kube/stream-lines.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -258,22 +259,21 @@ function watchUntil(path: string, done: (e: { type: string; object: any }) => bo
   return {
     events: new Promise((resolve, reject) => {
       const req = https.get(f.url + path, { ca: f.ca, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let nl: number;
-          while ((nl = buffer.indexOf('\n')) >= 0) {
-            const e = JSON.parse(buffer.slice(0, nl));
-            buffer = buffer.slice(nl + 1);
-            events.push(e);
-            if (done(e)) {
-              clearTimeout(deadline);
-              req.destroy();
-              resolve(events);
+        void (async () => {
+          try {
+            for await (const e of readJsonLines<{ type: string; object: any }>(res)) {
+              events.push(e);
+              if (done(e)) {
+                clearTimeout(deadline);
+                req.destroy();
+                resolve(events);
+                return;
+              }
             }
+          } catch {
+            // destroyed above, or by the deadline
           }
-        });
+        })();
       });
       const deadline = setTimeout(() => {
         req.destroy();

@@ -1,6 +1,7 @@
 // Watches over real sockets: resume from a resourceVersion, 410 for a compacted one, selector
 // transitions, timeouts, and an informer from @kubernetes/client-node seeing add/modify/delete in order.
 import { after, before, describe, test } from 'node:test';
+import { readJsonLines } from '../../playground-server/kube/stream-lines.js';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
@@ -28,17 +29,16 @@ function openWatch(path: string): Promise<WatchStream> {
     const req = https.get(f.url + path, { ca: f.ca, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
       const events: WatchStream['events'] = [];
       const waiters: (() => void)[] = [];
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          events.push(JSON.parse(buffer.slice(0, nl)));
-          buffer = buffer.slice(nl + 1);
+      void (async () => {
+        try {
+          for await (const e of readJsonLines<WatchStream['events'][number]>(res)) {
+            events.push(e);
+            for (const w of waiters.splice(0)) w();
+          }
+        } catch {
+          // closed by the test
         }
-        for (const w of waiters.splice(0)) w();
-      });
+      })();
       const ended = new Promise<void>((r) => res.on('end', r).on('close', r));
       resolve({
         events,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { runLoadTest } from '../../playground-server/loadgen/coordinator.js';
+import { HttpParseError, ResponseParser } from '../../playground-server/loadgen/http-response-parser.js';
 
 async function listen(server: net.Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -127,4 +128,20 @@ test('a target that goes away mid-run: refused reconnects are connect errors', a
   const failures = (r.errors.connect ?? 0) + (r.errors.reset ?? 0) + (r.errors.closed ?? 0);
   assert.ok((r.errors.connect ?? 0) > 10, `errors: ${JSON.stringify(r.errors)}`);
   assert.equal(r.responses + failures + r.droppedSends + r.cancelledRequests, r.scheduled, 'every scheduled request accounted for');
+});
+
+test('the response parser frames a chunked body fed byte by byte (trailers too) and refuses bad chunk framing', () => {
+  const raw = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: x\r\n\r\n');
+  const parser = new ResponseParser();
+  let done = false;
+  for (let i = 0; i < raw.length; i++) {
+    assert.equal(done, false, `complete before byte ${i}`);
+    done = parser.feed(raw.subarray(i, i + 1));
+  }
+  assert.equal(done, true);
+  assert.equal(parser.status, 200);
+  assert.equal(parser.bodyBytes, 5 + 16);
+  assert.equal(parser.keepAlive, true);
+  const bad = new ResponseParser();
+  assert.throws(() => bad.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')), HttpParseError);
 });

@@ -1,6 +1,7 @@
 // What the playground server reads from a meshed pod through the Kubernetes API (pods proxy): a sidecar's
 // Prometheus metrics and its live tap stream; and the opt-in debug headers that say how a request was served.
 import { test, before, after } from 'node:test';
+import { readLines } from '../../playground-server/kube/stream-lines.js';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { startCluster, type ClusterFixture } from '../cluster/fixture.js';
@@ -51,17 +52,20 @@ test('the tap stream through the pods proxy carries this pod\'s requests as NDJS
       headers: { authorization: `Bearer ${c.sandbox.token}` },
     }, (res) => {
       assert.equal(res.statusCode, 200);
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          lines.push(buf.slice(0, nl));
-          buf = buf.slice(nl + 1);
-          if (lines.length === 3) { req.destroy(); resolve(); }
+      void (async () => {
+        try {
+          for await (const line of readLines(res)) {
+            lines.push(line);
+            if (lines.length === 3) {
+              req.destroy();
+              resolve();
+              return;
+            }
+          }
+        } catch {
+          // destroyed above
         }
-      });
+      })();
       res.on('end', resolve);
     });
     req.on('error', (e) => (lines.length >= 3 ? resolve() : reject(e)));

@@ -2,7 +2,8 @@
 // path decides), never a throw; framing of chunked bodies is tracked byte by byte.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkedScanner, parseRequestHead, parseResponseHead, serializeHead } from '../../sandbox/mesh/proxy/http1-head.js';
+import { parseRequestHead, parseResponseHead, serializeHead } from '../../sandbox/mesh/proxy/http1-head.js';
+import { ChunkedScanner } from '../../http1/chunked-scanner.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 
@@ -91,6 +92,7 @@ test('the chunked scanner finds the end of a body fed byte by byte, with trailer
     assert.equal(s.scan(body.subarray(i, i + 1), 0), 1); // every byte belongs to the body
   }
   assert.equal(s.done, true);
+  assert.equal(s.dataBytes, 5 + 16); // the data without its framing (the load generator's body bytes)
   const whole = new ChunkedScanner();
   assert.equal(whole.scan(Buffer.concat([body, b('EXTRA')]), 0), body.length); // stops at the end
   for (const bad of ['x\r\n', '5\r\nhelloX', '5\nhello', '\r\n']) assert.equal(new ChunkedScanner().scan(b(bad), 0), -1, bad);

@@ -6,7 +6,8 @@
 // header filters, policy checks — is handed with its bytes to node:http (the slow path), which then owns
 // the connection: behaviour is the slow path's whenever the fast path declines.
 import type { Socket } from 'node:net';
-import { ChunkedScanner, parseRequestHead, parseResponseHead, serializeHead, type RequestHead, type ResponseHead } from './http1-head.js';
+import { parseRequestHead, parseResponseHead, serializeHead, type RequestHead, type ResponseHead } from './http1-head.js';
+import { ChunkedScanner } from '../../../http1/chunked-scanner.js';
 import { PROXY_ERROR_HEADER } from '../constants.js';
 
 const CLIENT_IDLE_MS = 65_000;
