@@ -47,10 +47,15 @@ test('a synthetic crossing of each kind is reported with its file and line', () 
     'playground-server/commands/up.ts': "import { startSandbox } from '../../sandbox/cluster.js';\nimport { door } from '../../sandbox/index.js';\nconst app = new URL('../../sandbox/manifests/app.yaml', import.meta.url);\nconst near = new URL('./manifests/curl.yaml', import.meta.url);\n",
     'bench/mesh.ts': "import type { Pod } from '../sandbox/runtime/kinds.js';\nconst w = require('../sandbox/runtime/workload.js');\nconst m = new URL(`../sandbox/manifests/${'x'}.yaml`, import.meta.url);\n",
     'scripts/gen.ts': "import { door } from '../sandbox/index.ts';\n",
+    'kubernetes/rollout.ts': "import { door } from '../sandbox/index.ts';\nimport { own } from './own.ts';\nimport { s } from '../playground-server/x.js';\n",
+    'http1/scan.ts': "import { parse } from 'yaml';\nimport { r } from '../kubernetes/rollout.ts';\n",
   });
   const found = boundaryViolations(root).map((v) => `${v.file}:${v.line} ${v.specifier}`);
   assert.deepEqual(found.sort(), [
     'bench/mesh.ts:1 ../sandbox/runtime/kinds.js',
+    'http1/scan.ts:2 ../kubernetes/rollout.ts',
+    'kubernetes/rollout.ts:1 ../sandbox/index.ts',
+    'kubernetes/rollout.ts:3 ../playground-server/x.js',
     'bench/mesh.ts:2 ../sandbox/runtime/workload.js',
     'bench/mesh.ts:3 ../sandbox/manifests/',
     'playground-server/commands/up.ts:1 ../../sandbox/cluster.js',
@@ -71,7 +76,9 @@ test('a tree with only doors passes', () => {
     'sandbox/index.ts': "export { startSandbox } from './cluster.js';\n",
     'sandbox/cluster.ts': "import { parse } from 'yaml';\n",
     'site/src/a.ts': "import type { paths } from '../../openapi/generated/playground.ts';\nimport schema from '../../openapi/generated/manifest-schema.json';\nimport { type Schemas } from '../../openapi/types.ts';\n",
-    'playground-server/x.ts': "import { startSandbox } from '../sandbox/index.js';\n",
+    'playground-server/x.ts': "import { startSandbox } from '../sandbox/index.js';\nimport { r } from '../kubernetes/rollout.ts';\n",
+    'sandbox/controllers/c.ts': "import { r } from '../../kubernetes/rollout.ts';\nimport { scan } from '../../http1/scan.ts';\n",
+    'kubernetes/rollout.ts': "import { own } from './own.ts';\n",
   });
   assert.deepEqual(boundaryViolations(root).map(describeViolation), []);
 });
