@@ -40,4 +40,7 @@ npx tsc -p .
 # The site too (its own tsconfig: Astro's strict preset; .astro/types.d.ts is written by the build above).
 npx tsc -p site
 mapfile -t files < <(find test e2e -name '*.test.ts' | sort)
-exec node --import tsx --test --test-reporter=spec "${files[@]}"
+mkdir -p test-results
+# The spec reporter on the terminal; each file's wall time in test-results/ (to keep the run inside CI's budget).
+exec node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=test-results/test-file-times.txt "${files[@]}"
