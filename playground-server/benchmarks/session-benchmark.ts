@@ -168,7 +168,8 @@ export async function runSessionBenchmark(
   try {
     const target = await resolveSessionTarget(kube, namespace, params.url, abort.signal);
     const serviceAccount = await identityOf(kube, namespace, from, abort.signal);
-    await store.saveBenchmark({ sessionId: session.id, benchmark, result: null });
+    // Owned by this replica while it runs: its lease keeps other replicas from marking the run interrupted.
+    await store.saveBenchmark({ sessionId: session.id, benchmark, result: null, owner: session.replica ?? null });
 
     const method = params.method ?? 'GET';
     const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps: params.rps ?? null, durationMs: durationSeconds * 1000, warmupMs: 0, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
