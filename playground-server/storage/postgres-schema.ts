@@ -48,6 +48,11 @@ CREATE TABLE replicas (
   lease_until TIMESTAMPTZ NOT NULL
 );`,
   },
+  {
+    version: 2,
+    // A cancel asked through one replica for a run another replica owns (the owner polls it).
+    sql: 'ALTER TABLE benchmarks ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT false',
+  },
 ];
 
 /** Applies the migrations this database has not seen; returns the versions applied (empty when up to date). */

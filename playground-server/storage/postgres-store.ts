@@ -120,6 +120,16 @@ export class PostgresStore implements PlaygroundStore {
     await this.pool.query('DELETE FROM replicas WHERE id = $1', [replica]);
   }
 
+  async requestBenchmarkCancel(sessionId: string, id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`UPDATE benchmarks SET cancel_requested = true WHERE session_id = $1 AND id = $2 AND status = 'running'`, [sessionId, id]);
+    return rowCount === 1;
+  }
+
+  async benchmarkCancelRequested(sessionId: string, id: string): Promise<boolean> {
+    const [row] = await this.rows<{ cancel_requested: boolean }>('SELECT cancel_requested FROM benchmarks WHERE session_id = $1 AND id = $2', [sessionId, id]);
+    return row?.cancel_requested === true;
+  }
+
   async benchmark(sessionId: string, id: string): Promise<BenchmarkRecord | undefined> {
     const [row] = await this.rows<{ session_id: string; benchmark: Schemas['Benchmark']; result: unknown }>('SELECT session_id, benchmark, result FROM benchmarks WHERE session_id = $1 AND id = $2', [sessionId, id]);
     return row && { sessionId: row.session_id, benchmark: row.benchmark, result: row.result ?? null };

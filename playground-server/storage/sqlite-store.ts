@@ -87,7 +87,7 @@ export class SqliteStore implements PlaygroundStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
-    this.addBenchmarkOwner();
+    this.addBenchmarkColumns();
     this.scrubLegacyCredentials();
     this.tightenSidecarFiles();
   }
@@ -101,10 +101,11 @@ export class SqliteStore implements PlaygroundStore {
     }
   }
 
-  /** Databases from before replica leases: the column naming the replica that runs a benchmark. */
-  private addBenchmarkOwner(): void {
-    const columns = this.db.prepare('PRAGMA table_info(benchmarks)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'owner')) this.db.exec('ALTER TABLE benchmarks ADD COLUMN owner TEXT');
+  /** Databases from before several replicas: the replica running a benchmark, and a cancel asked by another. */
+  private addBenchmarkColumns(): void {
+    const columns = new Set((this.db.prepare('PRAGMA table_info(benchmarks)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('owner')) this.db.exec('ALTER TABLE benchmarks ADD COLUMN owner TEXT');
+    if (!columns.has('cancel_requested')) this.db.exec('ALTER TABLE benchmarks ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0');
   }
 
   private tightenSidecarFiles(): void {
@@ -183,6 +184,15 @@ export class SqliteStore implements PlaygroundStore {
 
   async releaseReplicaLease(replica: string): Promise<void> {
     this.db.prepare('DELETE FROM replicas WHERE id = ?').run(replica);
+  }
+
+  async requestBenchmarkCancel(sessionId: string, id: string): Promise<boolean> {
+    return this.db.prepare(`UPDATE benchmarks SET cancel_requested = 1 WHERE session_id = ? AND id = ? AND json_extract(benchmark, '$.status') = 'running'`).run(sessionId, id).changes === 1;
+  }
+
+  async benchmarkCancelRequested(sessionId: string, id: string): Promise<boolean> {
+    const row = this.db.prepare('SELECT cancel_requested FROM benchmarks WHERE session_id = ? AND id = ?').get(sessionId, id) as { cancel_requested: number } | undefined;
+    return row?.cancel_requested === 1;
   }
 
   async benchmark(sessionId: string, id: string): Promise<BenchmarkRecord | undefined> {

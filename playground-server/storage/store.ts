@@ -51,6 +51,10 @@ export interface PlaygroundStore {
   renewReplicaLease(replica: string, until: string): Promise<void>;
   /** A replica stopping cleanly gives its lease up, so its unfinished runs are interrupted at once. */
   releaseReplicaLease(replica: string): Promise<void>;
+  /** Asks whichever replica runs a benchmark to cancel it (the owner polls); false if it is not running. */
+  requestBenchmarkCancel(sessionId: string, id: string): Promise<boolean>;
+  /** Whether a cancel was asked for this run (by any replica). */
+  benchmarkCancelRequested(sessionId: string, id: string): Promise<boolean>;
   benchmark(sessionId: string, id: string): Promise<BenchmarkRecord | undefined>;
   benchmarks(sessionId: string): Promise<BenchmarkRecord[]>;
 

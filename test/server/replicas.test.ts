@@ -3,8 +3,9 @@
 // created on A, resumed on B, terminal on B, benchmarks run on A and read on B — then A is killed (SIGKILL)
 // and B serves everything that was written (progress, checks, benchmark results), its WebSocket reconnected;
 // the run A left going becomes `interrupted` once A's lease runs out, while A's live run was never touched.
-// Then expiry with two replicas: a session one replica keeps using is not expired by the other, and when it
-// goes idle exactly one deletes the namespace and both refuse it.
+// Then a run on one replica cancelled through the other, and expiry with two replicas: a session one replica
+// keeps using is not expired by the other, and when it goes idle exactly one deletes the namespace and both
+// refuse it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -109,6 +110,11 @@ test('two replicas on one PostgreSQL serve one session alternately, and nothing 
   assert.ok(secondId, `B lists the second run: ${JSON.stringify(running)}`);
   await sleep(11_000);
   assert.equal((await rest(b.url, 'GET', `/api/session/benchmarks/${secondId}`, { token: s.token })).body.status, 'running', "a live replica's run is not interrupted by the other");
+  // One run at a time per session holds across replicas: B refuses a second run while A's goes on.
+  const busy = await rest(b.url, 'POST', '/api/session/benchmarks', { token: s.token, body: { url: 'http://httpbin:8000/get', durationSeconds: 1 } });
+  assert.equal(busy.status, 409, busy.text);
+  assert.equal(busy.body.reason, 'BenchmarkRunning');
+  assert.match(busy.body.message, new RegExp(secondId!));
 
   // A dies mid-run: its socket drops, the client reconnects to B and carries on.
   await a.kill();
@@ -144,7 +150,7 @@ test('two replicas on one PostgreSQL serve one session alternately, and nothing 
   assert.equal(await eventually(async () => namespaceExists(s.namespace), (exists) => !exists, 60_000), false, 'the namespace was deleted');
 });
 
-test('expiry with two replicas: the session one keeps using is not expired by the other; once idle, one deletes it and both refuse it', { timeout: 240_000 }, async () => {
+test('a cancel through the other replica; expiry with two replicas: the session one keeps using is not expired by the other; once idle, one deletes it and both refuse it', { timeout: 240_000 }, async () => {
   const database = parseDatabaseUrl(await postgres.database('expiry'));
   // A TTL short enough to wait out, long enough that one request on this loaded machine never spans it.
   const ttlSeconds = 6;
@@ -152,6 +158,16 @@ test('expiry with two replicas: the session one keeps using is not expired by th
   const [a, b] = await Promise.all([startPlaygroundServer(options), startPlaygroundServer(options)]);
   try {
     const s = await createSession(a.url);
+    // A run on A cancelled through B: the request goes through the store to the replica that runs it.
+    const run = rest(a.url, 'POST', '/api/session/benchmarks', { token: s.token, body: { url: 'http://httpbin:8000/get', durationSeconds: 60, connections: 1, rps: 5 } });
+    const listed = await eventually(async () => (await rest(b.url, 'GET', '/api/session/benchmarks', { token: s.token })).body.items as { id: string; status: string }[], (items) => items.some((x) => x.status === 'running'), 60_000);
+    const runId = listed.find((x) => x.status === 'running')?.id;
+    assert.ok(runId, `B lists A's run: ${JSON.stringify(listed)}`);
+    const cancelled = await rest(b.url, 'POST', `/api/session/benchmarks/${runId}/cancel`, { token: s.token });
+    assert.equal(cancelled.status, 200, cancelled.text);
+    const onA = ndjson((await run).text).at(-1)!;
+    assert.equal(onA.result?.status, 'cancelled', JSON.stringify(onA));
+    assert.equal((await rest(b.url, 'GET', `/api/session/benchmarks/${runId}`, { token: s.token })).body.status, 'cancelled');
     // Used on B only, for more than two TTLs: A's copy of the session goes stale, yet A must not end it.
     assert.equal((await rest(b.url, 'GET', '/api/session', { token: s.token })).status, 200);
     const until = Date.now() + 2.5 * ttlSeconds * 1000;

@@ -155,6 +155,24 @@ const cases: { name: string; run: (h: Handles) => Promise<void> }[] = [
     },
   },
   {
+    name: 'a cancel asked through one replica is seen by the other, only for a running run of that session',
+    async run({ store, other }) {
+      await store.saveBenchmark(run('s1', benchmark('b-run'), 'replica-a'));
+      await store.saveBenchmark(run('s1', benchmark('b-done', { status: 'completed' })));
+      assert.equal(await other.benchmarkCancelRequested('s1', 'b-run'), false);
+      assert.equal(await other.requestBenchmarkCancel('s2', 'b-run'), false, "another session's token cannot cancel it");
+      assert.equal(await other.requestBenchmarkCancel('s1', 'b-done'), false);
+      assert.equal(await other.requestBenchmarkCancel('s1', 'nothing'), false);
+      assert.equal(await store.benchmarkCancelRequested('s1', 'b-run'), false);
+      assert.equal(await other.requestBenchmarkCancel('s1', 'b-run'), true);
+      assert.equal(await store.benchmarkCancelRequested('s1', 'b-run'), true);
+      assert.equal(await store.benchmarkCancelRequested('s2', 'b-run'), false);
+      // The owner's progress saves do not clear the request.
+      await store.saveBenchmark(run('s1', benchmark('b-run', { label: 'still going' }), 'replica-a'));
+      assert.equal(await store.benchmarkCancelRequested('s1', 'b-run'), true);
+    },
+  },
+  {
     name: 'check results: in order, per session, the newest kept up to the bound',
     async run({ store, other }) {
       const check = (n: number): Schemas['CheckResult'] => ({ check: `c${n}`, lesson: 'traffic-split', passed: n % 2 === 0, hint: `hint ${n}`, details: { n }, checkedAt: iso(T0 + n) });
