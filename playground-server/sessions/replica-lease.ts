@@ -26,18 +26,18 @@ export class ReplicaLease {
     this.timing = { ...REPLICA_LEASE, ...timing };
   }
 
-  /** Takes the lease, then interrupts the runs nobody holds a lease for. */
+  /** Takes the lease, then interrupts the runs nobody holds a lease for (at start, those from before leases too). */
   async start(): Promise<void> {
-    await this.tick();
+    await this.tick(Date.now(), true);
     this.timer = setInterval(() => {
       this.tick().catch((err: Error) => this.log.warn({ err: err.message }, 'renewing the replica lease failed'));
     }, this.timing.renewEveryMs);
     this.timer.unref();
   }
 
-  private async tick(now = Date.now()): Promise<void> {
+  private async tick(now = Date.now(), unowned = false): Promise<void> {
     await this.store.renewReplicaLease(this.id, new Date(now + this.timing.durationMs).toISOString());
-    const interrupted = await this.store.interruptRunningBenchmarks(new Date(now).toISOString(), INTERRUPTED_REASON);
+    const interrupted = await this.store.interruptRunningBenchmarks(new Date(now).toISOString(), INTERRUPTED_REASON, unowned);
     if (interrupted) this.log.warn({ benchmarks: interrupted }, 'benchmarks left running by a stopped server replica were marked interrupted');
   }
 

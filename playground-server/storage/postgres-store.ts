@@ -97,15 +97,15 @@ export class PostgresStore implements PlaygroundStore {
     );
   }
 
-  async interruptRunningBenchmarks(at: string, reason: string): Promise<number> {
+  async interruptRunningBenchmarks(at: string, reason: string, unowned = true): Promise<number> {
     // One statement: a run whose owner renews its lease meanwhile is either seen as live or not, never half-updated.
     const { rowCount } = await this.pool.query(
       `UPDATE benchmarks b SET status = 'interrupted', owner = NULL,
          benchmark = b.benchmark || jsonb_build_object('status', 'interrupted', 'finishedAt', $1::text, 'error', $2::text)
        WHERE b.status = 'running'
-         AND (b.owner IS NULL OR NOT EXISTS (SELECT 1 FROM replicas r WHERE r.id = b.owner AND r.lease_until > $3::timestamptz))`,
+         AND (CASE WHEN b.owner IS NULL THEN $4::boolean ELSE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.id = b.owner AND r.lease_until > $3::timestamptz) END)`,
       // `at` twice: as the document's text (kept exactly as given) and as the instant leases are compared with.
-      [at, reason, at],
+      [at, reason, at, unowned],
     );
     // Expired leases have done their job; a replica that comes back renews its own.
     await this.pool.query('DELETE FROM replicas WHERE lease_until <= $1', [at]);

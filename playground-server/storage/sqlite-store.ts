@@ -158,15 +158,15 @@ export class SqliteStore implements PlaygroundStore {
       .run(r.benchmark.id, r.sessionId, r.benchmark.startedAt, JSON.stringify(r.benchmark), r.result === null || r.result === undefined ? null : JSON.stringify(r.result), r.owner ?? null);
   }
 
-  async interruptRunningBenchmarks(at: string, reason: string): Promise<number> {
+  async interruptRunningBenchmarks(at: string, reason: string, unowned = true): Promise<number> {
     const orphaned = this.db.prepare(
       `SELECT id, benchmark FROM benchmarks WHERE json_extract(benchmark, '$.status') = 'running'
-         AND (owner IS NULL OR NOT EXISTS (SELECT 1 FROM replicas WHERE replicas.id = benchmarks.owner AND replicas.lease_until > ?))`,
+         AND (CASE WHEN owner IS NULL THEN ? ELSE NOT EXISTS (SELECT 1 FROM replicas WHERE replicas.id = benchmarks.owner AND replicas.lease_until > ?) END)`,
     );
     const update = this.db.prepare(`UPDATE benchmarks SET benchmark = ?, owner = NULL WHERE id = ? AND json_extract(benchmark, '$.status') = 'running'`);
     // One transaction: the read and the writes see the same leases.
     const tx = this.db.transaction(() => {
-      const rows = orphaned.all(at) as { id: string; benchmark: string }[];
+      const rows = orphaned.all(unowned ? 1 : 0, at) as { id: string; benchmark: string }[];
       for (const r of rows) {
         const b = JSON.parse(r.benchmark) as Schemas['Benchmark'];
         update.run(JSON.stringify({ ...b, status: 'interrupted', finishedAt: at, error: reason } satisfies Schemas['Benchmark']), r.id);

@@ -43,10 +43,11 @@ export interface PlaygroundStore {
 
   saveBenchmark(record: BenchmarkRecord): Promise<void>;
   /**
-   * Benchmarks left `running` by a replica that holds no lease at `at` (it stopped or was killed; records without
-   * an owner come from a server before leases) become `interrupted`; returns how many. Runs of live replicas stay.
+   * Benchmarks left `running` by a replica that holds no lease at `at` (it stopped or was killed) become
+   * `interrupted`; returns how many. Runs of live replicas stay. Records without an owner (written by a server
+   * from before leases) are included when `unowned` is true, as a replica does when it starts.
    */
-  interruptRunningBenchmarks(at: string, reason: string): Promise<number>;
+  interruptRunningBenchmarks(at: string, reason: string, unowned?: boolean): Promise<number>;
   /** This replica is alive until `until` (renewed on a timer, like a Kubernetes Lease). */
   renewReplicaLease(replica: string, until: string): Promise<void>;
   /** A replica stopping cleanly gives its lease up, so its unfinished runs are interrupted at once. */
