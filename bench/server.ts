@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startPlaygroundServer } from '../playground-server/server.js';
 import { pct, rssOf, SITE, startChildSandbox } from './lib/child-sandbox.js';
+import { TimedOperations } from './lib/timed-operations.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -35,32 +36,9 @@ spec:
     - {name: httpbin-canary, port: 8000, weight: 10}
 `;
 
-const latencies = new Map<string, number[]>();
-let errors = 0;
-const errorSamples: string[] = [];
-
-async function op(name: string, base: string, method: string, path: string, token?: string, body?: unknown): Promise<any> {
-  const started = performance.now();
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  try {
-    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(180_000) });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${res.status} ${text.slice(0, 200)}`);
-    return JSON.parse(text);
-  } catch (err) {
-    errors++;
-    if (errorSamples.length < 5) errorSamples.push(`${name}: ${(err as Error).message}`);
-    return undefined;
-  } finally {
-    const list = latencies.get(name) ?? [];
-    list.push(performance.now() - started);
-    latencies.set(name, list);
-  }
-}
-
-
+const timed = new TimedOperations();
+const { latencies, errorSamples } = timed;
+const op = timed.op.bind(timed);
 
 async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   for (let i = 0; i < 3; i++) {
@@ -107,14 +85,14 @@ try {
     process.stdout.write(`${name.padEnd(22)} ${String(xs.length).padStart(6)} ${pct(xs, 50).toFixed(1).padStart(9)} ${pct(xs, 95).toFixed(1).padStart(9)} ${pct(xs, 99).toFixed(1).padStart(9)}\n`);
   }
   process.stdout.write(`all operations after create: p99 ${pct(all, 99).toFixed(1)} ms over ${all.length} operations\n`);
-  process.stdout.write(`errors: ${errors} (goal 0)${errorSamples.length ? ` e.g. ${errorSamples.join(' | ')}` : ''}\n`);
+  process.stdout.write(`errors: ${timed.errors} (goal 0)${errorSamples.length ? ` e.g. ${errorSamples.join(' | ')}` : ''}\n`);
   const perSessionRss = mb(idle.rss - before.rss) / Math.max(1, sessions.length);
   const perSessionHeap = mb(idle.heapUsed - before.heapUsed) / Math.max(1, sessions.length);
   process.stdout.write(`server memory per idle session: ${perSessionRss.toFixed(2)} MB RSS, ${perSessionHeap.toFixed(2)} MB heap (goal ≤ ${PER_SESSION_GOAL_MB} MB: ${(perSessionRss / PER_SESSION_GOAL_MB).toFixed(2)}× the goal)\n`);
   process.stdout.write(`server memory after the work phase: ${mb(busy.rss - before.rss).toFixed(1)} MB RSS above baseline (${(mb(busy.rss - before.rss) / Math.max(1, sessions.length)).toFixed(2)} MB per session)\n`);
   process.stdout.write(`sandbox memory per session (httpbin + curl, both meshed; for scale): ${(mb(sandboxIdle - sandboxBefore) / Math.max(1, sessions.length)).toFixed(2)} MB RSS\n`);
   await server.close();
-  process.exitCode = errors ? 1 : 0;
+  process.exitCode = timed.errors ? 1 : 0;
 } finally {
   await cluster.stop();
 }

@@ -1,6 +1,7 @@
 // `playground <command>`: up (everything), sandbox (only the cluster), bench (the load generator), generator (one Job pod),
 // conformance (the Gateway API mesh profiles and the SMI suite against a cluster).
 import { parseArgs } from 'node:util';
+import { DATABASE_URL_ENV, DatabaseUrlError, parseDatabaseUrl, type DatabaseTarget } from './storage/database-url.js';
 
 const USAGE = `Usage: playground <command> [flags]
 
@@ -11,7 +12,10 @@ Commands:
                         embedded sandbox; \`in-cluster\` = the pod's ServiceAccount), --allowed-host NAME[:PORT] (repeatable: the Host names the server
                         answers to; default the loopback names; required with --host 0.0.0.0), --trust-proxy
                         (behind a reverse proxy: honour X-Forwarded-Proto/For), --sessions-per-client N
-                        (live sessions per client address, default 10; raise it for a classroom behind one NAT)
+                        (live sessions per client address, default 10; raise it for a classroom behind one NAT),
+                        --database URL (default $PLAYGROUND_DATABASE_URL, else SQLite in the data dir):
+                        postgres://user:pass@host:5432/db for several replicas sharing one PostgreSQL,
+                        sqlite:PATH or a file path for SQLite
   sandbox               only the cluster.  Flags: --port P (default 6443), --host H, --kubeconfig FILE (required),
                         --with-sample (also deploy Bookinfo)
   bench <url> [flags]   load-test a URL (see 'playground bench --help')
@@ -108,6 +112,20 @@ export interface UpFlags {
   /** Host header values to answer to (empty: the loopback names for the port). */
   allowedHosts: string[];
   trustProxy: boolean;
+  /** The store (--database / PLAYGROUND_DATABASE_URL); undefined = SQLite in the data directory. */
+  database?: DatabaseTarget;
+}
+
+function parseDatabaseFlag(flag: string | undefined): DatabaseTarget | undefined {
+  const fromEnv = flag === undefined;
+  const text = flag ?? process.env[DATABASE_URL_ENV];
+  if (text === undefined || (fromEnv && text === '')) return undefined;
+  try {
+    return parseDatabaseUrl(text, fromEnv ? DATABASE_URL_ENV : '--database');
+  } catch (err) {
+    if (err instanceof DatabaseUrlError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function parseUpFlags(args: string[]): UpFlags {
@@ -121,6 +139,7 @@ function parseUpFlags(args: string[]): UpFlags {
       'allowed-host': { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean' },
       'sessions-per-client': { type: 'string' },
+      database: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -142,6 +161,7 @@ function parseUpFlags(args: string[]): UpFlags {
     host,
     dataDir: values['data-dir'] ?? process.env.PLAYGROUND_DATA_DIR ?? 'data',
     kubeconfig: values.kubeconfig ?? process.env.PLAYGROUND_KUBECONFIG,
+    database: parseDatabaseFlag(values.database),
   };
 }
 

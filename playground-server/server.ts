@@ -30,8 +30,10 @@ import { registerResourceOps } from './ops/resources.js';
 import { registerSessionOps } from './ops/sessions.js';
 import { registerTerminalOps } from './ops/terminal.js';
 import { SessionManager } from './sessions/session-manager.js';
-import { SqliteStore } from './storage/sqlite-store.js';
+import type { DatabaseTarget } from './storage/database-url.js';
+import { openStore } from './storage/open-store.js';
 import type { PlaygroundStore } from './storage/store.js';
+import { ReplicaLease } from './sessions/replica-lease.js';
 import { findKubectl } from './terminal/kubectl-runner.js';
 import { probeIsolation, type KubectlIsolation } from './terminal/isolation.js';
 import { TERMINAL_RUN_LIMITS, TerminalRunLimiter } from './terminal/run-limits.js';
@@ -43,9 +45,13 @@ export interface PlaygroundServerOptions {
   port: number;
   kubeconfigPath: string;
   siteDir: string;
-  /** SQLite lives at <dataDir>/playground.db; without it (and without `store`) results are kept in memory only. */
+  /** SQLite lives at <dataDir>/playground.db; without it (and without `store` or `database`) results are kept in memory only. */
   dataDir?: string;
+  /** The store to open (`--database`): PostgreSQL for several replicas, or SQLite at a path. */
+  database?: DatabaseTarget;
   store?: PlaygroundStore;
+  /** This replica's lease in the store (default REPLICA_LEASE: 15 s, renewed every 5 s). */
+  replicaLease?: { durationMs?: number; renewEveryMs?: number };
   /** Idle time before a session ends and its namespace is deleted (default 3600 s). */
   sessionTtlSeconds?: number;
   /** Most live sessions (default 100). */
@@ -78,6 +84,8 @@ export interface PlaygroundServer {
   rest: RestTransport;
   sessions: SessionManager;
   store: PlaygroundStore;
+  /** This replica's id in the store (owner of the benchmarks it runs). */
+  replica: string;
   close(): Promise<void>;
 }
 
@@ -86,12 +94,14 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
   const log = opts.logger ?? pino({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info', base: { service: 'playground-server' } }, pino.destination({ dest: 2, sync: true }));
   const spec = loadSpec();
   const metrics = new ServerMetrics();
-  const store = opts.store ?? new SqliteStore(opts.dataDir ? join(opts.dataDir, 'playground.db') : ':memory:');
+  const store = opts.store ?? (await openStore(opts.database, opts.dataDir));
   const cluster = ClusterConnection.fromFile(opts.kubeconfigPath);
-  // Benchmarks a stopped server left `running` can never finish: say so instead of showing them running forever.
-  const interrupted = await store.interruptRunningBenchmarks(new Date().toISOString(), 'the playground server stopped while this benchmark was running; run it again');
-  if (interrupted) log.warn({ benchmarks: interrupted }, 'benchmarks interrupted by the previous server stop were marked interrupted');
+  // Benchmarks a stopped replica left `running` can never finish: the lease says so instead of showing them
+  // running forever, while the runs of replicas still alive stay untouched.
+  const lease = new ReplicaLease(store, log, opts.replicaLease);
+  await lease.start();
   const sessions = new SessionManager({
+    replica: lease.id,
     cluster,
     store,
     metrics,
@@ -180,6 +190,7 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
     rest,
     sessions,
     store,
+    replica: lease.id,
     close: () =>
       (closing ??= (async () => {
         ws.close();
@@ -189,6 +200,7 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
           server.closeAllConnections();
         });
         cluster.close();
+        await lease.release();
         if (!opts.store) await store.close();
       })()),
   };

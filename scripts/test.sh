@@ -10,6 +10,9 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # bubblewrap isolates the terminal's kubectl; without it the server falls back (and its isolation test skips, saying so).
 [ -x /usr/bin/bwrap ] || need+=(bubblewrap)
+# PostgreSQL: the store tests and the two-replica test run a real server (test/server/postgres-server.ts starts it
+# from Debian's binaries, which live under /usr/lib/postgresql/<version>/bin, not on PATH).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 optional=()
 command -v wrk >/dev/null 2>&1 || optional+=(wrk)
 command -v hey >/dev/null 2>&1 || optional+=(hey)

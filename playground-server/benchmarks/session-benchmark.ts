@@ -34,6 +34,8 @@ const POD_START_TIMEOUT_MS = 30_000;
 const DRAIN_AFTER_DELETE_MS = 10_000;
 /** Slack after the run's planned end before the logs are cut. */
 const RUN_SLACK_MS = 30_000;
+/** How often a run checks the store for a cancel asked through another replica. */
+export const CANCEL_POLL_MS = 1000;
 
 /** The stored form of a result: the loadgen's SMP document, histograms included (reports/smp.ts). */
 export type StoredLoadResult = SmpPerformanceTestResult;
@@ -132,7 +134,12 @@ export async function runSessionBenchmark(
   signal: AbortSignal,
 ): Promise<Schemas['Benchmark']> {
   checkLimits(params);
+  // Another replica's run shows only in the store (one left by a replica that stopped is marked interrupted when its lease runs out).
+  const elsewhere = (await store.benchmarks(session.id)).find((r) => r.benchmark.status === 'running');
+  // This replica's own run is checked after the await, right before it claims the slot (no await between).
   if (session.runningBenchmark) throw conflict('BenchmarkRunning', `benchmark ${session.runningBenchmark.id} is still running; one run at a time per session (cancel it or wait)`, { limit: 'concurrentRuns', value: 1 });
+  if (elsewhere)
+    throw conflict('BenchmarkRunning', `benchmark ${elsewhere.benchmark.id} is still running, started through another server replica; one run at a time per session (wait for it to finish)`, { limit: 'concurrentRuns', value: 1 });
   const abort = new AbortController();
   const runId = randomBytes(6).toString('hex');
   const id = `b-${runId}`;
@@ -165,10 +172,17 @@ export async function runSessionBenchmark(
   let created = false;
   // Cuts the log streams at a deadline; deleting the pods (cancel) lets them end by themselves.
   const cut = new AbortController();
+  let cancelPoll: NodeJS.Timeout | undefined;
   try {
     const target = await resolveSessionTarget(kube, namespace, params.url, abort.signal);
     const serviceAccount = await identityOf(kube, namespace, from, abort.signal);
-    await store.saveBenchmark({ sessionId: session.id, benchmark, result: null });
+    // Owned by this replica while it runs: its lease keeps other replicas from marking the run interrupted.
+    await store.saveBenchmark({ sessionId: session.id, benchmark, result: null, owner: session.replica ?? null });
+    // A cancel asked through another replica reaches this one through the store.
+    cancelPoll = setInterval(() => {
+      store.benchmarkCancelRequested(session.id, id).then((asked) => asked && abort.abort(), () => undefined);
+    }, CANCEL_POLL_MS);
+    cancelPoll.unref();
 
     const method = params.method ?? 'GET';
     const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps: params.rps ?? null, durationMs: durationSeconds * 1000, warmupMs: 0, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
@@ -243,6 +257,7 @@ export async function runSessionBenchmark(
     if (abort.signal.aborted) return benchmark;
     throw err;
   } finally {
+    clearInterval(cancelPoll);
     cut.abort();
     if (created) await deletePods(kube, namespace, pods);
     signal.removeEventListener('abort', onAbort);

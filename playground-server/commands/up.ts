@@ -22,7 +22,7 @@ export async function up(flags: UpFlags): Promise<number> {
   const cluster = flags.kubeconfig
     ? undefined
     : await startSandbox({ host: '127.0.0.1', port: 0, kubeconfigPath, deploySample: true, images: LOADGEN_IMAGES });
-  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir, allowedHosts: flags.allowedHosts, trustProxy: flags.trustProxy,
+  const server = await startPlaygroundServer({ host: flags.host, port: flags.port, kubeconfigPath, siteDir: SITE_DIR, dataDir, database: flags.database, allowedHosts: flags.allowedHosts, trustProxy: flags.trustProxy,
     sessionClientLimits: flags.sessionsPerClient === undefined ? undefined : { ...SESSION_CLIENT_LIMITS, createBurst: flags.sessionsPerClient, maxLivePerClient: flags.sessionsPerClient } });
   process.stdout.write(`Mesh Playground is up at ${server.url} (${cluster ? `sandbox API ${cluster.url}` : 'cluster from'}, kubeconfig ${kubeconfigPath})\n`);
   await cluster?.waitForReady('default', 60_000).then(

@@ -27,6 +27,15 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
       for (let i = 0; i < 100 && session.runningBenchmark?.id === params.id; i++) await new Promise((r) => setTimeout(r, 50));
       return (await load(session.id, params.id)).benchmark;
     }
+    // Running through another replica: ask it through the store (it polls every CANCEL_POLL_MS), then wait briefly.
+    if (rec.benchmark.status === 'running' && (await deps.store.requestBenchmarkCancel(session.id, params.id))) {
+      let latest = rec;
+      for (let i = 0; i < 200 && latest.benchmark.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        latest = await load(session.id, params.id);
+      }
+      return latest.benchmark;
+    }
     return rec.benchmark;
   });
 

@@ -9,13 +9,18 @@ import type { KubeHttp } from '../kube/kube-http.js';
 import type { SessionRecord } from '../storage/store.js';
 import type { TerminalWorkDir } from '../terminal/isolation.js';
 
-/** lastSeen is written to the store at most this often (reads touch the clock on every operation). */
+/**
+ * lastSeen is written to the store at most this often (reads touch the clock on every operation), and a touch
+ * not written yet is written when the interval ends: other replicas judge idleness from the store.
+ */
 const TOUCH_PERSIST_INTERVAL_MS = 30_000;
 
 export class ActiveSession {
   readonly kube: KubeHttp;
   private lastSeen: number;
   private persistedAt: number;
+  private readonly persistEveryMs: number;
+  private trailingPersist?: NodeJS.Timeout;
   private workDir?: string;
   private readonly ended = new AbortController();
   /** Set while a benchmark runs (one at a time per session). */
@@ -27,10 +32,14 @@ export class ActiveSession {
     private readonly cluster: ClusterConnection,
     readonly ttlMs: number,
     private readonly persistTouch: (id: string, at: string) => void,
+    /** The replica serving it here (owner of the benchmarks it starts). */
+    readonly replica?: string,
   ) {
     this.kube = cluster.forToken(clusterToken);
     this.lastSeen = Date.parse(record.lastSeenAt);
     this.persistedAt = this.lastSeen;
+    // A short TTL (tests) still leaves the store several writes per TTL to see the session alive.
+    this.persistEveryMs = Math.max(1, Math.min(TOUCH_PERSIST_INTERVAL_MS, ttlMs / 4));
   }
 
   get id(): string {
@@ -51,10 +60,27 @@ export class ActiveSession {
   }
 
   touch(now = Date.now()): void {
-    this.lastSeen = now;
-    if (now - this.persistedAt >= TOUCH_PERSIST_INTERVAL_MS) {
-      this.persistedAt = now;
-      this.persistTouch(this.id, new Date(now).toISOString());
+    this.lastSeen = Math.max(this.lastSeen, now);
+    if (now - this.persistedAt >= this.persistEveryMs) this.persist();
+    else if (!this.trailingPersist && !this.isEnded) {
+      this.trailingPersist = setTimeout(() => this.persist(), this.persistedAt + this.persistEveryMs - now);
+      this.trailingPersist.unref();
+    }
+  }
+
+  private persist(): void {
+    clearTimeout(this.trailingPersist);
+    this.trailingPersist = undefined;
+    if (this.isEnded || this.persistedAt >= this.lastSeen) return;
+    this.persistedAt = this.lastSeen;
+    this.persistTouch(this.id, new Date(this.lastSeen).toISOString());
+  }
+
+  /** Another replica served the session at `at` (read from the store): the idle clock starts from there. */
+  seenElsewhere(at: number): void {
+    if (Number.isFinite(at) && at > this.lastSeen) {
+      this.lastSeen = at;
+      this.persistedAt = Math.max(this.persistedAt, at);
     }
   }
 
@@ -106,6 +132,7 @@ export class ActiveSession {
 
   /** Stop everything the session runs in this process and remove its files. */
   dispose(): void {
+    clearTimeout(this.trailingPersist);
     this.ended.abort();
     this.runningBenchmark?.abort.abort();
     if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });

@@ -1,5 +1,9 @@
 // Sessions: create (namespace + credentials + sample apps), resume by token, resolve a request's token,
-// end (namespace deleted; results and progress kept) and expire idle ones on a timer.
+// end (namespace deleted; results and progress kept) and expire idle ones on a timer. The store is the truth
+// and this replica's map a cache of live sessions: several replicas may share one store, so any of them
+// re-attaches a session it did not create (a fresh cluster token from the TokenRequest API), every request
+// re-reads the record (a session another replica ended is gone here too), and expiry is a conditional update
+// that exactly one replica wins before deleting the namespace.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApiError } from '../api/errors.js';
@@ -16,6 +20,8 @@ export const TOKEN_PREFIX = 'pgs_';
 const TOKEN_PATTERN = /^pgs_[A-Za-z0-9_-]{43}$/;
 
 export interface SessionManagerOptions {
+  /** This replica's id (ReplicaLease): the owner recorded on the benchmarks its sessions run. */
+  replica?: string;
   cluster: ClusterConnection;
   store: PlaygroundStore;
   metrics: ServerMetrics;
@@ -120,27 +126,32 @@ export class SessionManager {
   private activate(record: SessionRecord, clusterToken: string): ActiveSession {
     const session = new ActiveSession(record, clusterToken, this.opts.cluster, this.opts.ttlMs, (sid, at) => {
       this.opts.store.touchSession(sid, at).catch((err: Error) => this.opts.log.warn({ err: err.message }, 'could not persist lastSeen'));
-    });
+    }, this.opts.replica);
     this.live.set(record.tokenHash, session);
     this.opts.metrics.sessions.set(this.live.size);
     return session;
   }
 
-  /** The live session for a token, re-attached from the store after a restart; undefined if none. */
+  /** The live session for a token, re-attached from the store (after a restart, or made by another replica); undefined if none. */
   async resolve(token: string | undefined): Promise<ActiveSession | undefined> {
     if (!token || !TOKEN_PATTERN.test(token)) return undefined;
     const hash = hashToken(token);
+    // The store first, even for a session live here: another replica may have ended it or seen it since.
+    const record = await this.opts.store.sessionByTokenHash(hash);
     const live = this.live.get(hash);
-    if (live) {
-      if (!live.isExpired()) return live;
-      await this.end(live, 'expired');
+    if (!record || record.endedAt) {
+      if (live) this.forget(live, 'ended elsewhere');
       return undefined;
     }
-    const record = await this.opts.store.sessionByTokenHash(hash);
-    if (!record || record.endedAt) return undefined;
+    if (live) {
+      live.seenElsewhere(Date.parse(record.lastSeenAt));
+      if (!live.isExpired()) return live;
+      await this.expire(live);
+      return this.live.get(hash);
+    }
     if (Date.now() - Date.parse(record.lastSeenAt) > this.opts.ttlMs) return undefined;
-    // After a restart: no cluster token was stored, so the session gets a fresh one (TokenRequest API). If
-    // the cluster lost the namespace too, the session resolves without one and resumeSession re-creates it.
+    // No cluster token was stored, so the session gets a fresh one (TokenRequest API). If the cluster lost
+    // the namespace too, the session resolves without one and resumeSession re-creates it.
     let clusterToken = '';
     try {
       clusterToken = await this.provisioner.issueToken(record.namespace);
@@ -180,28 +191,58 @@ export class SessionManager {
   }
 
   async end(session: ActiveSession, why: 'ended' | 'expired'): Promise<void> {
-    this.live.delete(session.record.tokenHash);
-    this.clientOf.delete(session.id);
-    this.opts.metrics.sessions.set(this.live.size);
-    session.dispose();
+    this.forget(session);
     await this.opts.store.endSession(session.id, new Date().toISOString());
     await this.provisioner.deleteNamespace(session.namespace);
     this.opts.log.info({ session: session.id, namespace: session.namespace, why }, 'session ended');
   }
 
-  /** End idle sessions, in memory and in the store (those left from before a restart too). */
+  /** Drops a session from this replica only (its runs stop, its files go); the store and the cluster are left as they are. */
+  private forget(session: ActiveSession, why?: string): void {
+    if (this.live.get(session.record.tokenHash) === session) this.live.delete(session.record.tokenHash);
+    this.clientOf.delete(session.id);
+    this.opts.metrics.sessions.set(this.live.size);
+    session.dispose();
+    if (why) this.opts.log.info({ session: session.id, why }, 'session dropped from this replica');
+  }
+
+  /**
+   * A session idle here: ended only if the store agrees it is idle (another replica may be serving it). The
+   * replica whose conditional update wins deletes the namespace; the others just drop their copy.
+   */
+  private async expire(session: ActiveSession, now = Date.now()): Promise<boolean> {
+    const ended = await this.opts.store.endIdleSession(session.id, new Date(now - this.opts.ttlMs).toISOString(), new Date(now).toISOString());
+    if (ended) {
+      this.forget(session);
+      await this.provisioner.deleteNamespace(session.namespace);
+      this.opts.log.info({ session: session.id, namespace: session.namespace, why: 'expired' }, 'session ended');
+      return true;
+    }
+    const record = await this.opts.store.sessionByTokenHash(session.record.tokenHash);
+    if (!record || record.endedAt) this.forget(session, 'ended elsewhere');
+    else session.seenElsewhere(Date.parse(record.lastSeenAt));
+    return false;
+  }
+
+  /** End idle sessions, in memory and in the store (those left from before a restart or by other replicas too). */
   async sweep(now = Date.now()): Promise<number> {
     let ended = 0;
+    const liveInStore = new Set((await this.opts.store.liveSessions()).map((r) => r.id));
     for (const s of [...this.live.values()]) {
+      if (!liveInStore.has(s.id)) {
+        this.forget(s, 'ended elsewhere');
+        continue;
+      }
       if (s.isExpired(now)) {
-        await this.end(s, 'expired').catch((err: Error) => this.opts.log.warn({ err: err.message }, 'expiring a session failed'));
-        ended++;
+        if (await this.expire(s, now).catch((err: Error) => void this.opts.log.warn({ err: err.message }, 'expiring a session failed'))) ended++;
       }
     }
-    const idle = await this.opts.store.idleSessions(new Date(now - this.opts.ttlMs).toISOString());
-    for (const record of idle) {
-      if (this.live.has(record.tokenHash)) continue;
-      await this.opts.store.endSession(record.id, new Date(now).toISOString());
+    const before = new Date(now - this.opts.ttlMs).toISOString();
+    for (const record of await this.opts.store.idleSessions(before)) {
+      const here = this.live.get(record.tokenHash);
+      if (here && !here.isExpired(now)) continue; // seen here lately; this replica persists it soon
+      if (!(await this.opts.store.endIdleSession(record.id, before, new Date(now).toISOString()))) continue;
+      if (here) this.forget(here);
       await this.provisioner.deleteNamespace(record.namespace).catch(() => undefined);
       ended++;
     }

@@ -1,5 +1,5 @@
 // PlaygroundStore on SQLite (better-sqlite3) in the data directory: WAL mode, one file, schema created on
-// open. Synchronous under the hood, which is fine for small rows; the interface stays async. The directory
+// open (and widened in place for databases written by older versions). Synchronous under the hood, which is fine for small rows; the interface stays async. The directory
 // is made 0700 and the database with its -wal/-shm files 0600; it holds no credential in plain text (session
 // tokens as SHA-256 hashes, no cluster tokens), and deleted rows are overwritten (secure_delete).
 import Database from 'better-sqlite3';
@@ -27,6 +27,10 @@ CREATE TABLE IF NOT EXISTS benchmarks (
   result TEXT
 );
 CREATE INDEX IF NOT EXISTS benchmarks_session ON benchmarks (session_id, started_at);
+CREATE TABLE IF NOT EXISTS replicas (
+  id TEXT PRIMARY KEY,
+  lease_until TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS check_results (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   session_id TEXT NOT NULL,
@@ -83,6 +87,7 @@ export class SqliteStore implements PlaygroundStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.addBenchmarkColumns();
     this.scrubLegacyCredentials();
     this.tightenSidecarFiles();
   }
@@ -94,6 +99,13 @@ export class SqliteStore implements PlaygroundStore {
       this.db.prepare('UPDATE sessions SET cluster_token = NULL WHERE cluster_token IS NOT NULL').run();
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     }
+  }
+
+  /** Databases from before several replicas: the replica running a benchmark, and a cancel asked by another. */
+  private addBenchmarkColumns(): void {
+    const columns = new Set((this.db.prepare('PRAGMA table_info(benchmarks)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('owner')) this.db.exec('ALTER TABLE benchmarks ADD COLUMN owner TEXT');
+    if (!columns.has('cancel_requested')) this.db.exec('ALTER TABLE benchmarks ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0');
   }
 
   private tightenSidecarFiles(): void {
@@ -118,11 +130,15 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   async touchSession(id: string, lastSeenAt: string): Promise<void> {
-    this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL').run(lastSeenAt, id);
+    this.db.prepare('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ? AND ended_at IS NULL').run(lastSeenAt, id);
   }
 
   async endSession(id: string, endedAt: string): Promise<void> {
     this.db.prepare('UPDATE sessions SET ended_at = ? WHERE id = ?').run(endedAt, id);
+  }
+
+  async endIdleSession(id: string, before: string, endedAt: string): Promise<boolean> {
+    return this.db.prepare('UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL AND last_seen_at < ?').run(endedAt, id, before).changes === 1;
   }
 
   async idleSessions(before: string): Promise<SessionRecord[]> {
@@ -136,23 +152,47 @@ export class SqliteStore implements PlaygroundStore {
   async saveBenchmark(r: BenchmarkRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO benchmarks (id, session_id, started_at, benchmark, result) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET benchmark = excluded.benchmark, result = excluded.result`,
+        `INSERT INTO benchmarks (id, session_id, started_at, benchmark, result, owner) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET benchmark = excluded.benchmark, result = excluded.result, owner = excluded.owner`,
       )
-      .run(r.benchmark.id, r.sessionId, r.benchmark.startedAt, JSON.stringify(r.benchmark), r.result === null || r.result === undefined ? null : JSON.stringify(r.result));
+      .run(r.benchmark.id, r.sessionId, r.benchmark.startedAt, JSON.stringify(r.benchmark), r.result === null || r.result === undefined ? null : JSON.stringify(r.result), r.owner ?? null);
   }
 
-  async interruptRunningBenchmarks(at: string, reason: string): Promise<number> {
-    const rows = this.db.prepare(`SELECT id, benchmark FROM benchmarks WHERE json_extract(benchmark, '$.status') = 'running'`).all() as { id: string; benchmark: string }[];
-    const update = this.db.prepare('UPDATE benchmarks SET benchmark = ? WHERE id = ?');
+  async interruptRunningBenchmarks(at: string, reason: string, unowned = true): Promise<number> {
+    const orphaned = this.db.prepare(
+      `SELECT id, benchmark FROM benchmarks WHERE json_extract(benchmark, '$.status') = 'running'
+         AND (CASE WHEN owner IS NULL THEN ? ELSE NOT EXISTS (SELECT 1 FROM replicas WHERE replicas.id = benchmarks.owner AND replicas.lease_until > ?) END)`,
+    );
+    const update = this.db.prepare(`UPDATE benchmarks SET benchmark = ?, owner = NULL WHERE id = ? AND json_extract(benchmark, '$.status') = 'running'`);
+    // One transaction: the read and the writes see the same leases.
     const tx = this.db.transaction(() => {
+      const rows = orphaned.all(unowned ? 1 : 0, at) as { id: string; benchmark: string }[];
       for (const r of rows) {
         const b = JSON.parse(r.benchmark) as Schemas['Benchmark'];
         update.run(JSON.stringify({ ...b, status: 'interrupted', finishedAt: at, error: reason } satisfies Schemas['Benchmark']), r.id);
       }
+      // Expired leases have done their job; a replica that comes back renews its own.
+      this.db.prepare('DELETE FROM replicas WHERE lease_until <= ?').run(at);
+      return rows.length;
     });
-    tx();
-    return rows.length;
+    return tx.immediate();
+  }
+
+  async renewReplicaLease(replica: string, until: string): Promise<void> {
+    this.db.prepare('INSERT INTO replicas (id, lease_until) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET lease_until = excluded.lease_until').run(replica, until);
+  }
+
+  async releaseReplicaLease(replica: string): Promise<void> {
+    this.db.prepare('DELETE FROM replicas WHERE id = ?').run(replica);
+  }
+
+  async requestBenchmarkCancel(sessionId: string, id: string): Promise<boolean> {
+    return this.db.prepare(`UPDATE benchmarks SET cancel_requested = 1 WHERE session_id = ? AND id = ? AND json_extract(benchmark, '$.status') = 'running'`).run(sessionId, id).changes === 1;
+  }
+
+  async benchmarkCancelRequested(sessionId: string, id: string): Promise<boolean> {
+    const row = this.db.prepare('SELECT cancel_requested FROM benchmarks WHERE session_id = ? AND id = ?').get(sessionId, id) as { cancel_requested: number } | undefined;
+    return row?.cancel_requested === 1;
   }
 
   async benchmark(sessionId: string, id: string): Promise<BenchmarkRecord | undefined> {
@@ -161,7 +201,7 @@ export class SqliteStore implements PlaygroundStore {
   }
 
   async benchmarks(sessionId: string): Promise<BenchmarkRecord[]> {
-    const rows = this.db.prepare('SELECT session_id, benchmark FROM benchmarks WHERE session_id = ? ORDER BY started_at DESC LIMIT 200').all(sessionId) as { session_id: string; benchmark: string }[];
+    const rows = this.db.prepare('SELECT session_id, benchmark FROM benchmarks WHERE session_id = ? ORDER BY started_at DESC, id DESC LIMIT 200').all(sessionId) as { session_id: string; benchmark: string }[];
     return rows.map((r) => ({ sessionId: r.session_id, benchmark: JSON.parse(r.benchmark) as Schemas['Benchmark'], result: null }));
   }
 
