@@ -485,13 +485,25 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Error: {
+            /** @description The HTTP status: the reason's `x-status` in `ErrorReason`. */
             code: number;
-            reason: string;
+            reason: components["schemas"]["ErrorReason"];
             message: string;
             details?: {
                 [key: string]: unknown;
             };
         };
+        /**
+         * Error reasons
+         * @description The catalogue of every `reason` an `Error` can carry: the one place a reason, its HTTP status (`x-status`)
+         *     and its meaning are written. The server's `ApiError` takes this type, so a reason missing here does not
+         *     compile, and test/server/error-catalogue.test.ts holds the catalogue and the code in step.
+         *     `x-kubernetes: true` marks the Kubernetes `Status` reasons (client-go's `metav1.StatusReason`, with the
+         *     status client-go pairs them with): the cluster's own answers pass through with them, and the server
+         *     uses the same names where the meaning is the same. `x-client: true` marks reasons the browser client
+         *     makes itself; the server never sends them.
+         */
+        ErrorReason: "ValidationFailed" | "BadRequest" | "InvalidJson" | "NestingTooDeep" | "AliasLimit" | "InvalidManifest" | "ApplyFailed" | "InvalidMessage" | "UnknownOperation" | "RestOnly" | "UnknownProgram" | "NotAClientWorkload" | "SessionRequired" | "SessionExpired" | "Unauthorized" | "Forbidden" | "OriginNotAllowed" | "ClusterScoped" | "OtherNamespace" | "TargetRefused" | "CommandRefused" | "NotFound" | "NotRunning" | "UnknownBenchmark" | "NoResult" | "UnknownCheck" | "UnknownKind" | "UnknownResourceType" | "UnknownService" | "UnknownWorkload" | "MethodNotAllowed" | "NotAcceptable" | "AlreadyExists" | "Conflict" | "DuplicateId" | "BenchmarkRunning" | "ConformanceRunning" | "Gone" | "Expired" | "RequestEntityTooLarge" | "UnsupportedMediaType" | "HostNotAllowed" | "Invalid" | "LimitExceeded" | "TooManyRequests" | "TooManyInFlight" | "Cancelled" | "InternalError" | "ServerTimeout" | "StoreReadError" | "NotImplemented" | "ClusterError" | "ResponseTooLarge" | "WorkloadUnreachable" | "UpstreamFailed" | "GeneratorFailed" | "ServiceUnavailable" | "ClusterUnavailable" | "SessionCapacity" | "WorkloadNotReady" | "NotReady" | "Timeout" | "ClusterTimeout" | "RolloutTimeout" | "UpstreamTimeout" | "GeneratorTimeout" | "Disconnected" | "HttpError";
         /** @description One NDJSON line of a streaming operation. */
         StreamFrame: {
             event?: unknown;

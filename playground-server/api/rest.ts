@@ -187,7 +187,7 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_REST_BODY_BYTES) {
       req.resume();
-      reject(new ApiError(413, 'PayloadTooLarge', `the request body is larger than the ${MAX_REST_BODY_BYTES}-byte limit`, { limit: 'maxBodyBytes', value: MAX_REST_BODY_BYTES }));
+      reject(new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than the ${MAX_REST_BODY_BYTES}-byte limit`, { limit: 'maxBodyBytes', value: MAX_REST_BODY_BYTES }));
       return;
     }
     const chunks: Buffer[] = [];
@@ -199,7 +199,7 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
       if (size > MAX_REST_BODY_BYTES) {
         failed = true;
         chunks.length = 0;
-        reject(new ApiError(413, 'PayloadTooLarge', `the request body is larger than the ${MAX_REST_BODY_BYTES}-byte limit`, { limit: 'maxBodyBytes', value: MAX_REST_BODY_BYTES }));
+        reject(new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than the ${MAX_REST_BODY_BYTES}-byte limit`, { limit: 'maxBodyBytes', value: MAX_REST_BODY_BYTES }));
         return;
       }
       chunks.push(c);

@@ -70,21 +70,18 @@ export class WsTransport {
   /** From the HTTP server's 'upgrade' event. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0];
-    const refuse = (status: number, reason: string, message: string) => {
-      this.opts.metrics.wsRejected.inc({ reason });
-      const body = JSON.stringify({ code: status, reason, message });
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const refuse = (err: ApiError) => {
+      this.opts.metrics.wsRejected.inc({ reason: err.reason });
+      const body = JSON.stringify(err.toBody());
+      socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
-    if (!this.opts.hostAllowed(req.headers.host)) {
-      const err = HostAllowList.refusal(req.headers.host);
-      return refuse(err.code, err.reason, err.message);
-    }
-    if (path !== WS_PATH) return refuse(404, 'NotFound', `WebSockets are served at ${WS_PATH}`);
-    if (!originAllowed(req, requestIsSecure(req, this.opts.trust), this.opts.allowedOrigins)) return refuse(403, 'OriginNotAllowed', `origin ${req.headers.origin} may not open a playground socket`);
+    if (!this.opts.hostAllowed(req.headers.host)) return refuse(HostAllowList.refusal(req.headers.host));
+    if (path !== WS_PATH) return refuse(new ApiError(404, 'NotFound', `WebSockets are served at ${WS_PATH}`));
+    if (!originAllowed(req, requestIsSecure(req, this.opts.trust), this.opts.allowedOrigins)) return refuse(new ApiError(403, 'OriginNotAllowed', `origin ${req.headers.origin} may not open a playground socket`));
     socket.on('error', () => undefined);
     this.opts.resolveSession(requestSessionToken(req)).then(
       (session) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, session)),
-      () => refuse(503, 'Unavailable', 'the session store is not answering; try again'),
+      () => refuse(new ApiError(503, 'ServiceUnavailable', 'the session store is not answering; try again')),
     );
   }
 
