@@ -510,6 +510,37 @@ export interface components {
             result?: unknown;
             error?: components["schemas"]["Error"];
         };
+        /** @description A client's id for one operation on its socket, echoed in every frame of the answer; unique among the socket's running operations. */
+        WsMessageId: string | number;
+        /** @description A message a client sends on /ws: run an operation, or cancel one it runs. */
+        WsRequest: {
+            id: components["schemas"]["WsMessageId"];
+            /** @description An operationId of this spec (not an `x-rest-only` one). */
+            op: string;
+            /** @description The operation's path, query and body fields together, validated against the operation. */
+            params?: Record<string, never>;
+        } | {
+            id: components["schemas"]["WsMessageId"];
+            /** @constant */
+            cancel: true;
+        };
+        /**
+         * @description A frame the server sends on /ws: `{"id", "event"}` frames while an operation streams, then exactly one
+         *     `{"id", "result"}` or `{"id", "error"}`. `id` is the message's own; it is null only on an error about a
+         *     message whose id could not be read.
+         */
+        WsFrame: {
+            id: components["schemas"]["WsMessageId"];
+            /** @description The operation's event schema (`x-event-schema`). */
+            event: unknown;
+        } | {
+            id: components["schemas"]["WsMessageId"];
+            /** @description The operation's result: its 2xx body, or `x-result-schema` for a stream. */
+            result: unknown;
+        } | {
+            id: components["schemas"]["WsMessageId"] | null;
+            error: components["schemas"]["Error"];
+        };
         DnsLabel: string;
         ObjectName: string;
         /** @enum {string} */
@@ -547,10 +578,20 @@ export interface components {
             ended: true;
             namespace: string;
         };
-        SessionProgressEvent: {
+        /**
+         * @description A createSession progress event (streamed over the WebSocket while the session is made): the phase, a line
+         *     for a person, and while Deployments roll out how many are available.
+         */
+        SessionProgress: {
             /** @enum {string} */
             phase: "namespace" | "credentials" | "apply" | "rollout" | "ready";
             message: string;
+            /** @description rollout: the Deployment that just became available. */
+            workload?: string;
+            /** @description rollout, ready: Deployments available so far. */
+            ready?: number;
+            /** @description rollout, ready: Deployments the session runs. */
+            total?: number;
         };
         ApplyRequest: {
             /** @description Multi-document YAML. */
@@ -1109,7 +1150,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The session, ready. */
+            /** @description The session, ready. Over the WebSocket, `SessionProgress` events come first. */
             201: {
                 headers: {
                     /** @description `pg_session=<token>; HttpOnly; SameSite=Strict; Path=/` */

@@ -18,7 +18,7 @@ export const NAMESPACE_LABELS = {
   'app.kubernetes.io/managed-by': 'mesh-playground',
 };
 
-export type ProgressSink = (event: Schemas['SessionProgressEvent']) => void | Promise<void>;
+export type ProgressSink = (event: Schemas['SessionProgress']) => void | Promise<void>;
 export type WorkloadReadiness = Schemas['WorkloadReadiness'];
 
 interface DeploymentLike {
@@ -73,9 +73,16 @@ export class NamespaceProvisioner {
     await progress({ phase: 'apply', message: `applying ${objects.length} objects (${[...apps, 'curl'].join(', ')})` });
     await applyToNamespace(learner, this.cluster.discovery, namespace, objects, { force: true });
     const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
-    await progress({ phase: 'rollout', message: `waiting for ${deployments.length} deployments to become available` });
-    await waitForDeployments(learner, namespace, deployments, this.readyTimeoutMs, signal);
-    await progress({ phase: 'ready', message: 'every deployment is available' });
+    const total = deployments.length;
+    await progress({ phase: 'rollout', message: `waiting for ${total} deployments to become available`, ready: 0, total });
+    // One event per Deployment that becomes available, in order (each waits for the one before it to be sent).
+    let reported = Promise.resolve();
+    const onAvailable = (workload: string, ready: number) => {
+      reported = reported.then(() => progress({ phase: 'rollout', message: `${workload} is available (${ready}/${total})`, workload, ready, total }));
+    };
+    await waitForDeployments(learner, namespace, deployments, this.readyTimeoutMs, signal, onAvailable);
+    await reported;
+    await progress({ phase: 'ready', message: 'every deployment is available', ready: total, total });
     return token;
   }
 
@@ -125,10 +132,19 @@ export async function listDeployments(http: KubeHttp, namespace: string, signal?
 }
 
 /** Watch Deployments until the named ones are all Available; bounded by `timeoutMs`. */
-export async function waitForDeployments(http: KubeHttp, namespace: string, names: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitForDeployments(http: KubeHttp, namespace: string, names: string[], timeoutMs: number, signal?: AbortSignal, onAvailable?: (name: string, ready: number) => void): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const state = new Map<string, DeploymentLike>();
-  const waiting = () => names.filter((n) => !state.get(n) || !deploymentReady(state.get(n)!));
+  const available = new Set<string>();
+  const waiting = () => {
+    const left = names.filter((n) => !state.get(n) || !deploymentReady(state.get(n)!));
+    for (const n of names) {
+      if (available.has(n) || left.includes(n)) continue;
+      available.add(n);
+      onAvailable?.(n, available.size);
+    }
+    return left;
+  };
   const describe = () => waiting().map((n) => { const d = state.get(n); return `${n} (${d?.status?.availableReplicas ?? 0}/${d?.spec?.replicas ?? 1} available)`; }).join(', ');
   // A watch can end early (server timeout); re-list and re-watch until the deadline.
   for (let attempt = 0; attempt < 50 && Date.now() < deadline; attempt++) {
