@@ -88,6 +88,8 @@ test('the API docs list the whole error catalogue: each reason with its status a
   const catalogue = (loadSpec().document.components.schemas.ErrorReason as { oneOf: { const: string; 'x-status'?: number; description: string }[] }).oneOf;
   const page = await freshPage(site.browser);
   await page.goto(`${site.pg.url}/docs/api/`);
+  await page.getByRole('link', { name: 'the error catalogue' }).click();
+  await page.waitForURL(/\/docs\/api\/errors\/$/);
   const rows = await page.locator('#error-catalogue tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')));
   const shown = new Map(rows.map(([reason, status, meaning]) => [reason, { status, meaning }]));
   assert.equal(rows.length, catalogue.length, 'one row per reason');
@@ -97,6 +99,7 @@ test('the API docs list the whole error catalogue: each reason with its status a
     assert.equal(row.status, e['x-status'] === undefined ? 'browser' : String(e['x-status']), e.const);
     assert.ok(row.meaning.length > 20 && row.meaning.startsWith(e.description.replace(/`/g, '').slice(0, 15)), `${e.const}: ${row.meaning}`);
   }
+  assert.deepEqual(await seriousA11yViolations(page), []);
   await page.context().close();
 });
 
