@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadSpec } from '../playground-server/api/spec.js';
 import { DESKTOP, PHONE, applyBlock, clickCheck, freshPage, runBlock, initialJsGzipBytes, screenshot, seriousA11yViolations, waitForSession, siteUnderTest } from './site-helpers.js';
 
 const JS_BUDGET_BYTES = 100 * 1024;
@@ -80,6 +81,25 @@ test('try it on a sample-app operation runs inside the mesh and shows the pod th
   assert.match(mesh, /curl-/, 'the sending pod is shown');
   assert.match(mesh, /served by\s*reviews-v[123]-/, `the serving pod is shown: ${mesh}`);
   await screenshot(page, 'api-sample-app-op');
+  await page.context().close();
+});
+
+test('the API docs list the whole error catalogue: each reason with its status and meaning', { timeout: 60_000 }, async () => {
+  const catalogue = (loadSpec().document.components.schemas.ErrorReason as { oneOf: { const: string; 'x-status'?: number; description: string }[] }).oneOf;
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/docs/api/`);
+  await page.getByRole('link', { name: 'the error catalogue' }).click();
+  await page.waitForURL(/\/docs\/api\/errors\/$/);
+  const rows = await page.locator('#error-catalogue tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')));
+  const shown = new Map(rows.map(([reason, status, meaning]) => [reason, { status, meaning }]));
+  assert.equal(rows.length, catalogue.length, 'one row per reason');
+  for (const e of catalogue) {
+    const row = shown.get(e.const);
+    assert.ok(row, `${e.const} is listed`);
+    assert.equal(row.status, e['x-status'] === undefined ? 'browser' : String(e['x-status']), e.const);
+    assert.ok(row.meaning.length > 20 && row.meaning.startsWith(e.description.replace(/`/g, '').slice(0, 15)), `${e.const}: ${row.meaning}`);
+  }
+  assert.deepEqual(await seriousA11yViolations(page), []);
   await page.context().close();
 });
 

@@ -14,14 +14,26 @@ const E2E_SESSIONS_PER_CLIENT = 50;
 export interface PlaygroundProcess {
   url: string;
   dataDir: string;
+  /** Log lines of answers that did not match openapi/playground.yaml (the server checks each one it sends). */
+  contractViolations: string[];
   stop(): Promise<void>;
 }
 
 export async function startPlayground(opts: { dataDir?: string; port?: number } = {}): Promise<PlaygroundProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pg-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'up', '--port', String(opts.port ?? 0), '--data-dir', dataDir, '--sessions-per-client', String(E2E_SESSIONS_PER_CLIENT)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'up', '--port', String(opts.port ?? 0), '--data-dir', dataDir, '--sessions-per-client', String(E2E_SESSIONS_PER_CLIENT)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PLAYGROUND_VALIDATE_RESPONSES: '1' },
+  });
   let output = '';
-  child.stderr!.on('data', (d) => (output = (output + d).slice(-20_000)));
+  const contractViolations: string[] = [];
+  let errLine = '';
+  child.stderr!.on('data', (d) => {
+    output = (output + d).slice(-20_000);
+    const lines = (errLine + d).split('\n');
+    errLine = lines.pop() ?? '';
+    contractViolations.push(...lines.filter((l) => l.includes('response contract violation')).map((l) => l.slice(0, 2000)));
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "up" line within ${UP_TIMEOUT_MS / 1000} s; output:\n${output}`)), UP_TIMEOUT_MS);
     child.stdout!.on('data', (d: Buffer) => {
@@ -40,6 +52,7 @@ export async function startPlayground(opts: { dataDir?: string; port?: number } 
   return {
     url,
     dataDir,
+    contractViolations,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

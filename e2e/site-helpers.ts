@@ -29,6 +29,8 @@ export function siteUnderTest(): SiteUnderTest {
   test.after(async () => {
     await site.browser?.close();
     await site.pg?.stop();
+    // Every answer the server sent during the file matched the spec (it checks each one: PLAYGROUND_VALIDATE_RESPONSES).
+    if (site.pg?.contractViolations.length) throw new Error(`answers that do not match openapi/playground.yaml:\n${site.pg.contractViolations.slice(0, 5).join('\n')}`);
   });
   return site as SiteUnderTest;
 }

@@ -21,7 +21,7 @@ export interface StreamSchemas {
   startBenchmark: { event: Schemas['BenchmarkProgress']; result: Schemas['Benchmark'] };
   runConformance: { event: Schemas['ConformanceProgress']; result: Schemas['ConformanceRun'] };
   runTerminal: { event: Schemas['TerminalOutput']; result: Schemas['TerminalExit'] };
-  createSession: { event: Schemas['SessionProgressEvent']; result: Schemas['SessionCreated'] };
+  createSession: { event: Schemas['SessionProgress']; result: Schemas['SessionCreated'] };
 }
 
 export type OpParams<K extends OperationId> = PathOf<operations[K]> & QueryOf<operations[K]> & BodyOf<operations[K]>;

@@ -13,6 +13,7 @@ import { ApiError } from './api/errors.js';
 import { RestTransport, sendError } from './api/rest.js';
 import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './api/rate-limit.js';
 import { loadSpec } from './api/spec.js';
+import { FrameContract, validateResponsesByDefault, type ContractViolation } from './api/frame-contract.js';
 import { WsTransport } from './api/websocket.js';
 import { registerBuiltinChecks } from './checks/builtin-checks.js';
 import { registerLessonChecks } from './checks/lesson-checks.js';
@@ -76,6 +77,8 @@ export interface PlaygroundServerOptions {
   sessionClientLimits?: SessionClientLimits;
   /** Terminal runs in progress, per session and server-wide. */
   terminalRunLimits?: { maxRunsPerSession: number; maxRunsPerServer: number };
+  /** Check every answer against openapi/playground.yaml before it is sent (default: PLAYGROUND_VALIDATE_RESPONSES=1 or NODE_ENV=test). */
+  validateResponses?: boolean;
 }
 
 export interface PlaygroundServer {
@@ -86,6 +89,8 @@ export interface PlaygroundServer {
   store: PlaygroundStore;
   /** This replica's id in the store (owner of the benchmarks it runs). */
   replica: string;
+  /** Answers that did not match the spec (only when answers are checked); tests fail on any. */
+  contractViolations: readonly ContractViolation[];
   close(): Promise<void>;
 }
 
@@ -143,8 +148,9 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
   // The Host allow-list needs the port, known after listen (port 0 in tests); until then nothing is served.
   let hosts: HostAllowList | undefined;
   const hostAllowed = (host: string | undefined) => hosts?.allows(host) ?? false;
-  const rest = new RestTransport({ dispatcher, limiter, resolveSession, allowedOrigins, trust, log });
-  const ws = new WsTransport({ dispatcher, limiter, metrics, resolveSession, allowedOrigins, trust, hostAllowed, log, heartbeatIntervalMs: opts.heartbeatIntervalMs });
+  const contract = (opts.validateResponses ?? validateResponsesByDefault()) ? new FrameContract(spec, log) : undefined;
+  const rest = new RestTransport({ dispatcher, limiter, resolveSession, allowedOrigins, trust, log, contract });
+  const ws = new WsTransport({ dispatcher, limiter, metrics, resolveSession, allowedOrigins, trust, hostAllowed, log, heartbeatIntervalMs: opts.heartbeatIntervalMs, contract });
   const site = sirv(opts.siteDir, { etag: true, gzip: false, single: false, dev: false });
   const csp = contentSecurityPolicy(inlineScriptHashes(opts.siteDir));
 
@@ -191,6 +197,7 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
     sessions,
     store,
     replica: lease.id,
+    contractViolations: contract?.violations ?? [],
     close: () =>
       (closing ??= (async () => {
         ws.close();

@@ -485,18 +485,61 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Error: {
+            /** @description The HTTP status: the reason's `x-status` in `ErrorReason`. */
             code: number;
-            reason: string;
+            reason: components["schemas"]["ErrorReason"];
             message: string;
             details?: {
                 [key: string]: unknown;
             };
         };
+        /**
+         * Error reasons
+         * @description The catalogue of every `reason` an `Error` can carry: the one place a reason, its HTTP status (`x-status`)
+         *     and its meaning are written. The server's `ApiError` takes this type, so a reason missing here does not
+         *     compile, and test/server/error-catalogue.test.ts holds the catalogue and the code in step.
+         *     `x-kubernetes: true` marks the Kubernetes `Status` reasons (client-go's `metav1.StatusReason`, with the
+         *     status client-go pairs them with): the cluster's own answers pass through with them, and the server
+         *     uses the same names where the meaning is the same. `x-client: true` marks reasons the browser client
+         *     makes itself; the server never sends them.
+         */
+        ErrorReason: "ValidationFailed" | "BadRequest" | "InvalidJson" | "NestingTooDeep" | "AliasLimit" | "InvalidManifest" | "ApplyFailed" | "InvalidMessage" | "UnknownOperation" | "RestOnly" | "UnknownProgram" | "NotAClientWorkload" | "SessionRequired" | "SessionExpired" | "Unauthorized" | "Forbidden" | "OriginNotAllowed" | "ClusterScoped" | "OtherNamespace" | "TargetRefused" | "CommandRefused" | "NotFound" | "NotRunning" | "UnknownBenchmark" | "NoResult" | "UnknownCheck" | "UnknownKind" | "UnknownResourceType" | "UnknownService" | "UnknownWorkload" | "MethodNotAllowed" | "NotAcceptable" | "AlreadyExists" | "Conflict" | "DuplicateId" | "BenchmarkRunning" | "ConformanceRunning" | "Gone" | "Expired" | "RequestEntityTooLarge" | "UnsupportedMediaType" | "HostNotAllowed" | "Invalid" | "LimitExceeded" | "TooManyRequests" | "TooManyInFlight" | "Cancelled" | "InternalError" | "ServerTimeout" | "StoreReadError" | "NotImplemented" | "ClusterError" | "ResponseTooLarge" | "WorkloadUnreachable" | "UpstreamFailed" | "GeneratorFailed" | "ServiceUnavailable" | "ClusterUnavailable" | "SessionCapacity" | "WorkloadNotReady" | "NotReady" | "Timeout" | "ClusterTimeout" | "RolloutTimeout" | "UpstreamTimeout" | "GeneratorTimeout" | "Disconnected" | "HttpError";
         /** @description One NDJSON line of a streaming operation. */
         StreamFrame: {
             event?: unknown;
             result?: unknown;
             error?: components["schemas"]["Error"];
+        };
+        /** @description A client's id for one operation on its socket, echoed in every frame of the answer; unique among the socket's running operations. */
+        WsMessageId: string | number;
+        /** @description A message a client sends on /ws: run an operation, or cancel one it runs. */
+        WsRequest: {
+            id: components["schemas"]["WsMessageId"];
+            /** @description An operationId of this spec (not an `x-rest-only` one). */
+            op: string;
+            /** @description The operation's path, query and body fields together, validated against the operation. */
+            params?: Record<string, never>;
+        } | {
+            id: components["schemas"]["WsMessageId"];
+            /** @constant */
+            cancel: true;
+        };
+        /**
+         * @description A frame the server sends on /ws: `{"id", "event"}` frames while an operation streams, then exactly one
+         *     `{"id", "result"}` or `{"id", "error"}`. `id` is the message's own; it is null only on an error about a
+         *     message whose id could not be read.
+         */
+        WsFrame: {
+            id: components["schemas"]["WsMessageId"];
+            /** @description The operation's event schema (`x-event-schema`). */
+            event: unknown;
+        } | {
+            id: components["schemas"]["WsMessageId"];
+            /** @description The operation's result: its 2xx body, or `x-result-schema` for a stream. */
+            result: unknown;
+        } | {
+            id: components["schemas"]["WsMessageId"] | null;
+            error: components["schemas"]["Error"];
         };
         DnsLabel: string;
         ObjectName: string;
@@ -535,10 +578,20 @@ export interface components {
             ended: true;
             namespace: string;
         };
-        SessionProgressEvent: {
+        /**
+         * @description A createSession progress event (streamed over the WebSocket while the session is made): the phase, a line
+         *     for a person, and while Deployments roll out how many are available.
+         */
+        SessionProgress: {
             /** @enum {string} */
             phase: "namespace" | "credentials" | "apply" | "rollout" | "ready";
             message: string;
+            /** @description rollout: the Deployment that just became available. */
+            workload?: string;
+            /** @description rollout, ready: Deployments available so far. */
+            ready?: number;
+            /** @description rollout, ready: Deployments the session runs. */
+            total?: number;
         };
         ApplyRequest: {
             /** @description Multi-document YAML. */
@@ -1097,7 +1150,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The session, ready. */
+            /** @description The session, ready. Over the WebSocket, `SessionProgress` events come first. */
             201: {
                 headers: {
                     /** @description `pg_session=<token>; HttpOnly; SameSite=Strict; Path=/` */

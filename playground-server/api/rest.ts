@@ -10,6 +10,7 @@ import { originAllowed, requestSessionToken, sessionCookie } from './session-tok
 import type { TokenBucketLimiter } from './rate-limit.js';
 import { clientAddress, requestIsSecure, type ProxyTrust } from './http-guards.js';
 import { parseJsonBounded } from './json-limits.js';
+import type { FrameContract } from './frame-contract.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 
 /** Largest JSON body accepted (a manifest is at most 512 KiB of YAML, JSON-escaped). */
@@ -23,6 +24,8 @@ export interface RestTransportOptions {
   /** Whether X-Forwarded-Proto/For are honoured (TLS detection for the cookie's Secure, the client's address). */
   trust: ProxyTrust;
   log: Logger;
+  /** Checks every answer against the spec before it is sent (tests and development). */
+  contract?: FrameContract;
 }
 
 interface Route {
@@ -69,10 +72,15 @@ export class RestTransport {
       return true;
     }
     this.serve(route, pathname, query, req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, toApiError(err));
+      if (!res.headersSent) sendError(res, this.checked(route.op, toApiError(err)));
       else res.destroy();
     });
     return true;
+  }
+
+  /** The error itself, or (when answers are checked and it does not match the catalogue) the InternalError naming why. */
+  private checked(op: OperationSpec, err: ApiError): ApiError {
+    return this.opts.contract?.restAnswer(op, err.code, JSON.stringify(err.toBody()), true) ?? err;
   }
 
   private async serve(route: Route, pathname: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -83,12 +91,12 @@ export class RestTransport {
     const rateErr = this.opts.limiter.tryTake(session ? `s:${session.id}` : `ip:${client}`);
     if (rateErr) {
       req.resume();
-      return sendError(res, rateErr, { 'retry-after': String(rateErr.details?.retryAfterSeconds ?? 1) });
+      return sendError(res, this.checked(op, rateErr), { 'retry-after': String(rateErr.details?.retryAfterSeconds ?? 1) });
     }
     // A browser on another site must not drive a learner's session with their cookie.
     if (op.method !== 'GET' && !originAllowed(req, secure, this.opts.allowedOrigins)) {
       req.resume();
-      return sendError(res, new ApiError(403, 'OriginNotAllowed', `requests from origin ${req.headers.origin} are not allowed; use the playground's own pages`));
+      return sendError(res, this.checked(op, new ApiError(403, 'OriginNotAllowed', `requests from origin ${req.headers.origin} are not allowed; use the playground's own pages`)));
     }
     const body = await readJsonBody(req);
     const match = route.regex.exec(pathname)!;
@@ -115,10 +123,10 @@ export class RestTransport {
       streaming = true;
       res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
     };
-    const writeLine = async (frame: unknown): Promise<void> => {
+    const writeLine = async (frame: object): Promise<void> => {
       startStream();
       if (res.destroyed) return;
-      if (!res.write(JSON.stringify(frame) + '\n')) {
+      if (!res.write((this.opts.contract ? this.opts.contract.ndjsonLine(op, frame) : JSON.stringify(frame)) + '\n')) {
         await new Promise<void>((resolve) => {
           const done = () => {
             res.off('drain', done);
@@ -151,7 +159,7 @@ export class RestTransport {
         res.end();
         return;
       }
-      return sendError(res, apiErr);
+      return sendError(res, this.checked(op, apiErr));
     }
     if (op.stream) {
       await writeLine({ result });
@@ -159,11 +167,15 @@ export class RestTransport {
       return;
     }
     if (result instanceof RawResult) {
+      const broken = this.opts.contract?.restAnswer(op, op.successStatus, result.text, false);
+      if (broken) return sendError(res, broken);
       res.writeHead(op.successStatus, { 'content-type': result.contentType, 'content-length': Buffer.byteLength(result.text), 'cache-control': 'no-store', ...result.headers, ...headers });
       res.end(req.method === 'HEAD' ? undefined : result.text);
       return;
     }
     const text = JSON.stringify(result);
+    const broken = this.opts.contract?.restAnswer(op, op.successStatus, text, true);
+    if (broken) return sendError(res, broken);
     res.writeHead(op.successStatus, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
     res.end(req.method === 'HEAD' ? undefined : text);
   }
@@ -187,7 +199,7 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_REST_BODY_BYTES) {
       req.resume();
-      reject(new ApiError(413, 'PayloadTooLarge', `the request body is larger than the ${MAX_REST_BODY_BYTES}-byte limit`, { limit: 'maxBodyBytes', value: MAX_REST_BODY_BYTES }));
+      reject(new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than the ${MAX_REST_BODY_BYTES}-byte limit`, { limit: 'maxBodyBytes', value: MAX_REST_BODY_BYTES }));
       return;
     }
     const chunks: Buffer[] = [];
@@ -199,7 +211,7 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
       if (size > MAX_REST_BODY_BYTES) {
         failed = true;
         chunks.length = 0;
-        reject(new ApiError(413, 'PayloadTooLarge', `the request body is larger than the ${MAX_REST_BODY_BYTES}-byte limit`, { limit: 'maxBodyBytes', value: MAX_REST_BODY_BYTES }));
+        reject(new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than the ${MAX_REST_BODY_BYTES}-byte limit`, { limit: 'maxBodyBytes', value: MAX_REST_BODY_BYTES }));
         return;
       }
       chunks.push(c);

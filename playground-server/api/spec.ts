@@ -11,6 +11,8 @@ export type OperationId = keyof operations;
 
 export const SPEC_PATH = fileURLToPath(new URL('../../openapi/playground.yaml', import.meta.url));
 const COMPONENTS_ID = 'https://mesh.playground.dev/openapi/components';
+/** The spec's own annotation keywords inside schemas (the error catalogue's): ajv's strict mode must know them. */
+const SCHEMA_EXTENSIONS = ['x-status', 'x-kubernetes', 'x-client'];
 
 type JsonSchema = Record<string, unknown>;
 
@@ -69,6 +71,8 @@ export interface OperationSpec {
 export interface LoadedSpec {
   document: OpenApiDocument;
   operations: Map<OperationId, OperationSpec>;
+  /** Validates a value against a components schema by name (compiled once; the WS envelopes, Error). */
+  validateComponent(name: string, value: unknown): FieldError[];
 }
 
 let cached: LoadedSpec | undefined;
@@ -98,6 +102,7 @@ function newAjv(coerce: boolean): Ajv2020 {
   const ajv = new Ajv2020({ strict: true, allErrors: true, useDefaults: true, coerceTypes: coerce, allowUnionTypes: true });
   const addFormats = addFormatsModule as unknown as (a: Ajv2020) => void;
   addFormats(ajv);
+  ajv.addVocabulary(SCHEMA_EXTENSIONS);
   return ajv;
 }
 
@@ -133,7 +138,7 @@ export function compileSpec(document: OpenApiDocument): LoadedSpec {
     const successContentType = Object.keys(success.content ?? {})[0] ?? 'application/json';
     const stream = op['x-stream'] === true;
     const resultSchema = stream ? success['x-result-schema'] : success.content?.[successContentType]?.schema;
-    const eventSchema = stream ? success['x-event-schema'] : undefined;
+    const eventSchema = stream || op['x-stream-events'] === true ? success['x-event-schema'] : undefined;
     const validateResult = resultSchema ? strict.compile(rewriteRefs(resultSchema)) : undefined;
     const validateEvent = eventSchema ? strict.compile(rewriteRefs(eventSchema)) : undefined;
 
@@ -176,7 +181,17 @@ export function compileSpec(document: OpenApiDocument): LoadedSpec {
       validateEvent: (event) => (validateEvent && !validateEvent(event) ? fieldErrors(validateEvent.errors) : []),
     });
   }
-  return { document, operations };
+  const components = new Map<string, ValidateFunction>();
+  const validateComponent = (name: string, value: unknown): FieldError[] => {
+    let validate = components.get(name);
+    if (!validate) {
+      if (!document.components.schemas[name]) throw new Error(`spec: no components schema ${name}`);
+      validate = strict.compile({ $ref: `${COMPONENTS_ID}#/$defs/${name}` });
+      components.set(name, validate);
+    }
+    return validate(value) ? [] : fieldErrors(validate.errors);
+  };
+  return { document, operations, validateComponent };
 }
 
 /** ajv errors → `{field, message}` naming the field as the caller wrote it. */

@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { ApiError, toApiError } from './errors.js';
 import { Dispatcher, RawResult, type OpContext } from './dispatcher.js';
-import type { OperationId } from './spec.js';
+import type { OperationId, OperationSpec } from './spec.js';
+import type { FrameContract } from './frame-contract.js';
 import { originAllowed, requestSessionToken } from './session-token.js';
 import type { TokenBucketLimiter } from './rate-limit.js';
 import { clientAddress, HostAllowList, requestIsSecure, type ProxyTrust } from './http-guards.js';
@@ -44,6 +45,8 @@ export interface WsTransportOptions {
   hostAllowed(host: string | undefined): boolean;
   log: Logger;
   heartbeatIntervalMs?: number;
+  /** Checks every frame against the spec before it is sent (tests and development). */
+  contract?: FrameContract;
 }
 
 type MessageId = string | number;
@@ -70,21 +73,18 @@ export class WsTransport {
   /** From the HTTP server's 'upgrade' event. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0];
-    const refuse = (status: number, reason: string, message: string) => {
-      this.opts.metrics.wsRejected.inc({ reason });
-      const body = JSON.stringify({ code: status, reason, message });
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const refuse = (err: ApiError) => {
+      this.opts.metrics.wsRejected.inc({ reason: err.reason });
+      const body = JSON.stringify(err.toBody());
+      socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
-    if (!this.opts.hostAllowed(req.headers.host)) {
-      const err = HostAllowList.refusal(req.headers.host);
-      return refuse(err.code, err.reason, err.message);
-    }
-    if (path !== WS_PATH) return refuse(404, 'NotFound', `WebSockets are served at ${WS_PATH}`);
-    if (!originAllowed(req, requestIsSecure(req, this.opts.trust), this.opts.allowedOrigins)) return refuse(403, 'OriginNotAllowed', `origin ${req.headers.origin} may not open a playground socket`);
+    if (!this.opts.hostAllowed(req.headers.host)) return refuse(HostAllowList.refusal(req.headers.host));
+    if (path !== WS_PATH) return refuse(new ApiError(404, 'NotFound', `WebSockets are served at ${WS_PATH}`));
+    if (!originAllowed(req, requestIsSecure(req, this.opts.trust), this.opts.allowedOrigins)) return refuse(new ApiError(403, 'OriginNotAllowed', `origin ${req.headers.origin} may not open a playground socket`));
     socket.on('error', () => undefined);
     this.opts.resolveSession(requestSessionToken(req)).then(
       (session) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, session)),
-      () => refuse(503, 'Unavailable', 'the session store is not answering; try again'),
+      () => refuse(new ApiError(503, 'ServiceUnavailable', 'the session store is not answering; try again')),
     );
   }
 
@@ -114,7 +114,7 @@ export class WsTransport {
     }
   }
 
-  private send(conn: Connection, frame: object): void {
+  private send(conn: Connection, frame: object, op?: OperationSpec): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
     if (conn.ws.bufferedAmount > WS_LIMITS.maxBufferedBytes) {
       this.opts.metrics.wsRejected.inc({ reason: 'SlowConsumer' });
@@ -122,7 +122,7 @@ export class WsTransport {
       conn.ws.terminate();
       return;
     }
-    conn.ws.send(JSON.stringify(frame));
+    conn.ws.send(this.opts.contract ? this.opts.contract.wsFrame(op, frame) : JSON.stringify(frame));
   }
 
   private error(conn: Connection, id: MessageId | null, err: ApiError): void {
@@ -155,23 +155,23 @@ export class WsTransport {
     }
     if (!msg || typeof msg !== 'object' || Array.isArray(msg))
       return this.error(conn, null, new ApiError(400, 'InvalidMessage', 'a message is a JSON object: {"id": "1", "op": "<operationId>", "params": {…}}'));
+    const spec = this.opts.dispatcher.spec;
     const { id, op: opName, params, cancel } = msg as { id?: unknown; op?: unknown; params?: unknown; cancel?: unknown };
-    const validId = (typeof id === 'string' && id.length > 0 && id.length <= WS_LIMITS.maxIdLength) || (typeof id === 'number' && Number.isSafeInteger(id));
-    if (!validId) return this.error(conn, null, new ApiError(400, 'InvalidMessage', `"id" must be a non-empty string (at most ${WS_LIMITS.maxIdLength} characters) or an integer, unique among your running operations`));
+    // The id first, so that every other refusal can be answered to it.
+    if (spec.validateComponent('WsMessageId', id).length)
+      return this.error(conn, null, new ApiError(400, 'InvalidMessage', `"id" must be a non-empty string (at most ${WS_LIMITS.maxIdLength} characters) or an integer, unique among your running operations`));
     const mid = id as MessageId;
     if (rate) return this.error(conn, mid, rate);
-    const extra = Object.keys(msg).filter((k) => !['id', 'op', 'params', 'cancel'].includes(k));
-    if (extra.length) return this.error(conn, mid, new ApiError(400, 'InvalidMessage', `unknown message field(s) ${extra.map((k) => JSON.stringify(k).slice(0, 40)).join(', ')}; a message has id, op and params (or id and cancel)`));
+    const envelope = spec.validateComponent('WsRequest', msg);
+    if (envelope.length) return this.error(conn, mid, new ApiError(400, 'InvalidMessage', envelopeProblem(msg as Record<string, unknown>), { fields: envelope }));
     if (cancel !== undefined) {
-      if (cancel !== true) return this.error(conn, mid, new ApiError(400, 'InvalidMessage', '"cancel" must be true'));
       const running = conn.inFlight.get(mid);
       if (!running) return this.error(conn, mid, new ApiError(404, 'NotRunning', `no operation with id ${JSON.stringify(mid)} is running`));
       running.abort();
       return;
     }
-    if (typeof opName !== 'string') return this.error(conn, mid, new ApiError(400, 'InvalidMessage', '"op" must be an operationId string, e.g. "describeSession"'));
-    const op = this.opts.dispatcher.operation(opName);
-    if (!op) return this.error(conn, mid, new ApiError(400, 'UnknownOperation', `no operation "${opName.slice(0, 64)}"; operations are the operationIds of openapi/playground.yaml`));
+    const op = this.opts.dispatcher.operation(opName as string);
+    if (!op) return this.error(conn, mid, new ApiError(400, 'UnknownOperation', `no operation "${(opName as string).slice(0, 64)}"; operations are the operationIds of openapi/playground.yaml`));
     if (op.restOnly) return this.error(conn, mid, new ApiError(400, 'RestOnly', `${op.operationId} is served over HTTP only: ${op.method} ${op.path}`));
     if (conn.inFlight.has(mid)) return this.error(conn, mid, new ApiError(409, 'DuplicateId', `an operation with id ${JSON.stringify(mid)} is still running; use a new id`));
     if (conn.inFlight.size >= WS_LIMITS.maxInFlight)
@@ -193,14 +193,14 @@ export class WsTransport {
       emit: async (event) => {
         if (!op.stream && !op.streamEvents) return;
         await this.drained(conn, abort.signal);
-        if (!abort.signal.aborted) this.send(conn, { id: mid, event });
+        if (!abort.signal.aborted) this.send(conn, { id: mid, event }, op);
       },
       bindSession: (session) => {
         conn.session = session;
       },
     };
     this.opts.dispatcher.run(op, validated, ctx).then(
-      (result) => this.send(conn, { id: mid, result: result instanceof RawResult ? result.text : result }),
+      (result) => this.send(conn, { id: mid, result: result instanceof RawResult ? result.text : result }, op),
       (err: unknown) => this.error(conn, mid, toApiError(err)),
     ).finally(() => conn.inFlight.delete(mid));
   }
@@ -210,4 +210,13 @@ export class WsTransport {
     for (const conn of this.connections) conn.ws.terminate();
     this.wss.close();
   }
+}
+
+/** What is wrong with a message the WsRequest schema refused, in the words of the protocol. */
+function envelopeProblem(msg: Record<string, unknown>): string {
+  const extra = Object.keys(msg).filter((k) => !['id', 'op', 'params', 'cancel'].includes(k));
+  if (extra.length) return `unknown message field(s) ${extra.map((k) => JSON.stringify(k).slice(0, 40)).join(', ')}; a message has id, op and params (or id and cancel)`;
+  if ('cancel' in msg) return msg.cancel === true ? 'a cancel message is {"id", "cancel": true}, without op or params' : '"cancel" must be true';
+  if (typeof msg.op !== 'string' || !msg.op) return '"op" must be an operationId string, e.g. "describeSession"';
+  return '"params" must be an object holding the operation\'s path, query and body fields';
 }

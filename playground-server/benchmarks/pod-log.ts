@@ -32,7 +32,7 @@ export async function waitForContainerStart(kube: KubeHttp, namespace: string, p
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   if (signal.aborted) throw new ApiError(499, 'Cancelled', 'the operation was cancelled');
-  throw new ApiError(504, 'GeneratorFailed', `load generator pod ${pod} did not start in time (last state: ${last})`);
+  throw new ApiError(504, 'GeneratorTimeout', `load generator pod ${pod} did not start in time (last state: ${last})`);
 }
 
 /**

@@ -9,7 +9,7 @@
 //   send), so tap streams and in-mesh requests cannot go through them.
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent, type RequestOptions } from 'node:https';
-import { ApiError, redactAddresses } from '../api/errors.js';
+import { ApiError, fromClusterStatus, redactAddresses, type KubeStatusLike } from '../api/errors.js';
 
 export interface KubeRequest {
   method?: string;
@@ -103,11 +103,11 @@ export class KubeHttp {
       });
       res.once('error', (err) => {
         clearTimeout(timer);
-        reject(err instanceof ApiError ? err : Object.assign(new ApiError(502, 'ClusterUnavailable', `reading the cluster's answer failed${networkCode(err)}`), { cause: err }));
+        reject(err instanceof ApiError ? err : Object.assign(new ApiError(502, 'ClusterError', `reading the cluster's answer failed${networkCode(err)}`), { cause: err }));
       });
       res.once('close', () => {
         clearTimeout(timer);
-        if (!res.complete) reject(new ApiError(502, 'ClusterUnavailable', `the cluster closed the response to ${req.path} early`));
+        if (!res.complete) reject(new ApiError(502, 'ClusterError', `the cluster closed the response to ${req.path} early`));
       });
     });
   }
@@ -125,15 +125,13 @@ export class KubeHttp {
 }
 
 export function statusError(res: KubeResponse): ApiError {
-  let status: { reason?: string; message?: string; details?: Record<string, unknown> } = {};
+  let status: KubeStatusLike = {};
   try {
-    status = JSON.parse(res.body.toString('utf8')) as typeof status;
+    status = JSON.parse(res.body.toString('utf8')) as KubeStatusLike;
   } catch {
     status = { message: res.body.toString('utf8').slice(0, 300) };
   }
-  const reason = typeof status.reason === 'string' && /^[A-Z][A-Za-z]+$/.test(status.reason) ? status.reason : res.status === 404 ? 'NotFound' : 'ClusterError';
-  const code = res.status >= 400 && res.status <= 599 ? res.status : 502;
-  return new ApiError(code, reason, redactAddresses(status.message ?? `the cluster answered HTTP ${res.status}`), status.details ? { kubernetes: status.details } : undefined);
+  return fromClusterStatus(res.status, status, redactAddresses(status.message ?? `the cluster answered HTTP ${res.status}`));
 }
 
 /** " (ECONNREFUSED)" — the error's code, which names no address. */

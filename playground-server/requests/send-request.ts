@@ -41,8 +41,9 @@ export async function sendFromWorkload(session: ActiveSession, params: OpParams<
   }
   if (res.status >= 400 || answer.error) {
     const why = answer.error ?? (answer as { message?: string }).message ?? `HTTP ${res.status}`;
-    const code = answer.code === 'ETIMEDOUT' || res.status === 504 ? 504 : 502;
-    throw new ApiError(code, code === 504 ? 'UpstreamTimeout' : 'UpstreamFailed', `${from.pod} could not complete ${params.method ?? 'GET'} ${target.url}: ${why}`, { from, target: target.url });
+    const message = `${from.pod} could not complete ${params.method ?? 'GET'} ${target.url}: ${why}`;
+    if (answer.code === 'ETIMEDOUT' || res.status === 504) throw new ApiError(504, 'UpstreamTimeout', message, { from, target: target.url });
+    throw new ApiError(502, 'UpstreamFailed', message, { from, target: target.url });
   }
   const headers = answer.headers ?? {};
   const attempts = headers[MESH_HEADERS.attempts];

@@ -20,7 +20,7 @@ export const NAMESPACE_LABELS = {
   'app.kubernetes.io/managed-by': 'mesh-playground',
 };
 
-export type ProgressSink = (event: Schemas['SessionProgressEvent']) => void | Promise<void>;
+export type ProgressSink = (event: Schemas['SessionProgress']) => void | Promise<void>;
 export type WorkloadReadiness = Schemas['WorkloadReadiness'];
 
 interface DeploymentLike extends DeploymentRolloutFields {
@@ -71,9 +71,16 @@ export class NamespaceProvisioner {
     await progress({ phase: 'apply', message: `applying ${objects.length} objects (${[...apps, 'curl'].join(', ')})` });
     await applyToNamespace(learner, this.cluster.discovery, namespace, objects, { force: true });
     const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
-    await progress({ phase: 'rollout', message: `waiting for ${deployments.length} deployments to become available` });
-    await waitForDeployments(learner, namespace, deployments, this.readyTimeoutMs, signal);
-    await progress({ phase: 'ready', message: 'every deployment is available' });
+    const total = deployments.length;
+    await progress({ phase: 'rollout', message: `waiting for ${total} deployments to become available`, ready: 0, total });
+    // One event per Deployment that becomes available, in order (each waits for the one before it to be sent).
+    let reported = Promise.resolve();
+    const onAvailable = (workload: string, ready: number) => {
+      reported = reported.then(() => progress({ phase: 'rollout', message: `${workload} is available (${ready}/${total})`, workload, ready, total }));
+    };
+    await waitForDeployments(learner, namespace, deployments, this.readyTimeoutMs, signal, onAvailable);
+    await reported;
+    await progress({ phase: 'ready', message: 'every deployment is available', ready: total, total });
     return token;
   }
 

@@ -81,7 +81,7 @@ export class SessionManager {
   private admitClient(client: string): void {
     const held = this.liveSessionsOf(client);
     if (held >= this.clientLimits.maxLivePerClient)
-      throw new ApiError(429, 'RateLimited', `your address already holds ${held} live sessions, the limit (maxLiveSessionsPerClient ${this.clientLimits.maxLivePerClient}); end one (endSession) or let it expire`, { limit: 'maxLiveSessionsPerClient', value: this.clientLimits.maxLivePerClient, retryAfterSeconds: 60 });
+      throw new ApiError(429, 'TooManyRequests', `your address already holds ${held} live sessions, the limit (maxLiveSessionsPerClient ${this.clientLimits.maxLivePerClient}); end one (endSession) or let it expire`, { limit: 'maxLiveSessionsPerClient', value: this.clientLimits.maxLivePerClient, retryAfterSeconds: 60 });
     this.creations.take(client);
   }
 

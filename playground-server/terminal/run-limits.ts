@@ -22,9 +22,9 @@ export class TerminalRunLimiter {
   /** Takes a slot or throws 429 naming the limit; the returned function gives it back (once). */
   acquire(session: ActiveSession): () => void {
     if (session.terminalRuns >= this.limits.maxRunsPerSession)
-      throw new ApiError(429, 'RateLimited', `at most ${this.limits.maxRunsPerSession} terminal commands may run at once in a session (limit maxTerminalRunsPerSession); wait for one to finish or cancel it (Ctrl-C)`, { limit: 'maxTerminalRunsPerSession', value: this.limits.maxRunsPerSession, retryAfterSeconds: 1 });
+      throw new ApiError(429, 'TooManyRequests', `at most ${this.limits.maxRunsPerSession} terminal commands may run at once in a session (limit maxTerminalRunsPerSession); wait for one to finish or cancel it (Ctrl-C)`, { limit: 'maxTerminalRunsPerSession', value: this.limits.maxRunsPerSession, retryAfterSeconds: 1 });
     if (this.running >= this.limits.maxRunsPerServer)
-      throw new ApiError(429, 'RateLimited', `the server is running its maximum of ${this.limits.maxRunsPerServer} terminal commands (limit maxTerminalRunsPerServer); try again in a moment`, { limit: 'maxTerminalRunsPerServer', value: this.limits.maxRunsPerServer, retryAfterSeconds: 2 });
+      throw new ApiError(429, 'TooManyRequests', `the server is running its maximum of ${this.limits.maxRunsPerServer} terminal commands (limit maxTerminalRunsPerServer); try again in a moment`, { limit: 'maxTerminalRunsPerServer', value: this.limits.maxRunsPerServer, retryAfterSeconds: 2 });
     session.terminalRuns++;
     this.running++;
     let released = false;

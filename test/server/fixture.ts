@@ -27,7 +27,8 @@ export async function startFixture(serverOpts: Partial<PlaygroundServerOptions> 
   const sandbox = await startSandbox({ kubeconfigPath: kubeconfig, readinessIntervalMs: 200, restartBackoffBaseMs: 300, imagePullBackoffBaseMs: 300, images: LOADGEN_IMAGES });
   const servers: PlaygroundServer[] = [];
   const startServer = async (opts: Partial<PlaygroundServerOptions> = {}) => {
-    const s = await startPlaygroundServer({ host: '127.0.0.1', port: 0, kubeconfigPath: kubeconfig, siteDir: SITE_DIR, dataDir: join(dir, 'data'), logLevel: 'error', ...serverOpts, ...opts });
+    // Every answer is checked against openapi/playground.yaml; close() fails the test file on any mismatch.
+    const s = await startPlaygroundServer({ host: '127.0.0.1', port: 0, kubeconfigPath: kubeconfig, siteDir: SITE_DIR, dataDir: join(dir, 'data'), logLevel: 'error', validateResponses: true, ...serverOpts, ...opts });
     servers.push(s);
     return s;
   };
@@ -43,6 +44,8 @@ export async function startFixture(serverOpts: Partial<PlaygroundServerOptions> 
       for (const s of servers) await s.close();
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
+      const violations = servers.flatMap((s) => s.contractViolations);
+      if (violations.length) throw new Error(`the server sent ${violations.length} answer(s) that do not match openapi/playground.yaml:\n${violations.slice(0, 10).map((v) => JSON.stringify(v)).join('\n')}`);
     },
   };
 }

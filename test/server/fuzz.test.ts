@@ -132,12 +132,12 @@ test('hostile REST requests: clear errors with the right status, no crash', { ti
   assert.equal((await rest(fx.url, 'GET', '/api/session', { token: bystander.token })).status, 200);
 });
 
-test('the per-session rate limit answers RateLimited, naming the limit', async () => {
+test('the per-session rate limit answers TooManyRequests, naming the limit', async () => {
   // Next to no refill, so the outcome does not depend on how fast this machine answers.
   const limited = await fx.startServer({ rateLimit: { perSecond: 0.001, burst: 10 } });
   const ws = await WsClient.connect(limited.url, { token: attacker.token });
   const answers = await Promise.all(Array.from({ length: 30 }, () => ws.call('describeSession')));
-  const limitedAnswers = answers.filter((x) => x.error?.reason === 'RateLimited');
+  const limitedAnswers = answers.filter((x) => x.error?.reason === 'TooManyRequests');
   assert.ok(limitedAnswers.length >= 15, `most of 30 calls over a burst of 10 are refused (${limitedAnswers.length})`);
   assert.equal(limitedAnswers[0].error.details.limit, 'operationsPerSecond');
   const viaRest = await rest(limited.url, 'GET', '/api/session', { token: attacker.token });

@@ -116,6 +116,10 @@ test('the server routes exactly the operations the spec describes', async () => 
 test('sessions: create (both transports), describe, kubeconfig, resume', async () => {
   const created = await w('createSession', { apps: ['httpbin'] }, await WsClient.connect(fx.url));
   assert.ok(created.events.some((e) => e.phase === 'ready'), 'createSession streams readiness over the socket');
+  // Each Deployment reports as it becomes available (httpbin, its un-meshed copy, the curl client), counted up to the total.
+  const rollout = created.events.filter((e) => e.phase === 'rollout' && e.workload);
+  assert.deepEqual(rollout.map((e) => [e.ready, e.total]), rollout.map((_, i) => [i + 1, rollout.length]), JSON.stringify(created.events));
+  assert.ok(['curl', 'httpbin'].every((w) => rollout.some((e) => e.workload === w)), JSON.stringify(rollout));
   assert.equal(created.result.session.ready, true);
 
   const described = await r('describeSession', 'GET', '/api/session', { token: a.token });

@@ -76,7 +76,7 @@ test('the token bucket allows a burst, then refuses with the limit named', () =>
   const limiter = new TokenBucketLimiter({ perSecond: 1, burst: 3 });
   for (let i = 0; i < 3; i++) assert.equal(limiter.tryTake('k'), undefined);
   const err = limiter.tryTake('k');
-  assert.equal(err?.reason, 'RateLimited');
+  assert.equal(err?.reason, 'TooManyRequests');
   assert.equal(err?.details?.limit, 'operationsPerSecond');
   assert.equal(limiter.tryTake('other'), undefined, 'buckets are per caller');
 });

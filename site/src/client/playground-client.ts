@@ -6,8 +6,9 @@ import type { OperationId, OpEvent, OpParams, OpResult, Schemas } from '../../..
 
 export type ConnectionState = 'idle' | 'starting' | 'ready' | 'reconnecting';
 
+/** An operation's failure: the server's `Error`, or one the client makes itself (the catalogue's `x-client` reasons). */
 export class PlaygroundError extends Error {
-  constructor(readonly code: number, readonly reason: string, message: string, readonly details?: Record<string, unknown>) {
+  constructor(readonly code: number, readonly reason: Schemas['ErrorReason'], message: string, readonly details?: Record<string, unknown>) {
     super(message);
   }
 }
