@@ -1,20 +1,19 @@
-// A node:test reporter that writes how long each test file took, slowest first, so the suite's wall time can be kept
-// inside CI's budget (scripts/test.sh runs it beside the spec reporter). Node 20 reports a file's events when the
-// file's process ends, and files run one after another, so a file's time is from the previous file's end to its own.
+// A node:test reporter that writes how long each test file's process ran, slowest first, so the suite's wall time can
+// be kept inside CI's budget (scripts/test.sh runs it beside the spec reporter). The runner dequeues a file when its
+// process starts and completes it when the process ends; both events name the file itself (data.name === data.file).
 export default async function* fileTimes(source) {
   const start = performance.now();
-  const endOf = new Map(); // file → when its last event arrived
+  const startOf = new Map();
+  const rows = [];
   for await (const event of source) {
-    const file = event.data?.file;
-    if (file && event.type !== 'test:enqueue' && event.type !== 'test:dequeue') endOf.set(file, performance.now());
+    const { file, name } = event.data ?? {};
+    if (!file || name !== file) continue;
+    if (event.type === 'test:dequeue') startOf.set(file, performance.now());
+    else if (event.type === 'test:complete' && startOf.has(file))
+      rows.push([file.replace(`${process.cwd()}/`, ''), (performance.now() - startOf.get(file)) / 1000]);
   }
-  let previous = start;
-  const rows = [...endOf].sort((a, b) => a[1] - b[1]).map(([file, end]) => {
-    const seconds = (end - previous) / 1000;
-    previous = end;
-    return [file.replace(`${process.cwd()}/`, ''), seconds];
-  });
   rows.sort((a, b) => b[1] - a[1]);
-  yield `# seconds per test file, slowest first (all files: ${((previous - start) / 1000).toFixed(0)} s)\n`;
+  const sum = rows.reduce((total, [, seconds]) => total + seconds, 0);
+  yield `# seconds per test file, slowest first (wall ${((performance.now() - start) / 1000).toFixed(0)} s; files' sum ${sum.toFixed(0)} s)\n`;
   for (const [file, seconds] of rows) yield `${seconds.toFixed(1).padStart(7)}  ${file}\n`;
 }

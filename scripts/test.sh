@@ -44,6 +44,7 @@ npx tsc -p .
 npx tsc -p site
 mapfile -t files < <(find test e2e -name '*.test.ts' | sort)
 mkdir -p test-results
-# The spec reporter on the terminal; each file's wall time in test-results/ (to keep the run inside CI's budget).
-exec node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+# Two files at a time, one per core (sandboxes claim address blocks and ports of their own, so files run side by side);
+# the spec reporter on the terminal; each file's wall time in test-results/ (to keep the run inside CI's budget).
+exec node --import tsx --test --test-concurrency=2 --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=test-results/test-file-times.txt "${files[@]}"
