@@ -92,8 +92,6 @@ export class SessionManager {
   async create(requested: SampleApp[] | undefined, progress: ProgressSink, signal?: AbortSignal, client = 'unknown'): Promise<{ session: ActiveSession; token: string }> {
     // The client's own limits first: a flooding client is told to slow down (429), not that the playground is full.
     this.admitClient(client);
-    if (this.live.size + this.provisioning >= this.opts.maxSessions)
-      throw new ApiError(503, 'SessionCapacity', `the playground is full (${this.opts.maxSessions} sessions); try again in a few minutes`, { limit: 'maxSessions', value: this.opts.maxSessions, retryAfterSeconds: 60 });
     const apps = requested ?? DEFAULT_APPS;
     const id = randomBytes(5).toString('hex').slice(0, 8);
     this.clientOf.set(id, client);
@@ -101,8 +99,12 @@ export class SessionManager {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const namespace = `pg-${id}`;
     const now = new Date().toISOString();
-    this.provisioning++;
+    this.provisioning++; // before the count below awaits, so this replica's concurrent creates see each other
     try {
+      // The cap is the whole playground's: sessions live in the store, whichever replica created them.
+      const live = (await this.opts.store.liveSessions()).length;
+      if (live + this.provisioning > this.opts.maxSessions)
+        throw new ApiError(503, 'SessionCapacity', `the playground is full (${this.opts.maxSessions} sessions); try again in a few minutes`, { limit: 'maxSessions', value: this.opts.maxSessions, retryAfterSeconds: 60 });
       let clusterToken: string;
       try {
         clusterToken = await this.provisioner.provision(namespace, id, apps, progress, signal);

@@ -5,7 +5,7 @@
 // the run A left going becomes `interrupted` once A's lease runs out, while A's live run was never touched.
 // Then a run on one replica cancelled through the other, and expiry with two replicas: a session one replica
 // keeps using is not expired by the other, and when it goes idle exactly one deletes the namespace and both
-// refuse it.
+// refuse it. And the session cap counts every replica's sessions.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -187,6 +187,25 @@ test('a cancel through the other replica; expiry with two replicas: the session 
       assert.equal((await rest(r.url, 'POST', '/api/sessions/resume', { body: { token: s.token } })).body.reason, 'SessionExpired');
     }
     assert.equal(a.sessions.activeCount + b.sessions.activeCount, 0, 'both replicas dropped their copy');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('the session cap is the whole playground\'s: a session made on one replica fills the other\'s last slot', { timeout: 240_000 }, async () => {
+  const database = parseDatabaseUrl(await postgres.database('capacity'));
+  const options = { host: '127.0.0.1', port: 0, kubeconfigPath: sandbox.kubeconfig, siteDir: SITE_DIR, database, logLevel: 'error', maxSessions: 1, readyTimeoutMs: 120_000 };
+  const [a, b] = await Promise.all([startPlaygroundServer(options), startPlaygroundServer(options)]);
+  try {
+    const first = await createSession(a.url);
+    // B holds no session in memory; counting only its own would admit a second one past the cap.
+    const refused = await rest(b.url, 'POST', '/api/sessions', { body: { apps: ['httpbin'] } });
+    assert.equal(refused.status, 503, refused.text);
+    assert.equal(refused.body.reason, 'SessionCapacity');
+    assert.equal(refused.body.details.limit, 'maxSessions');
+    assert.equal((await rest(a.url, 'DELETE', '/api/session', { token: first.token })).status, 200);
+    const second = await createSession(b.url); // the slot A freed is B's to give
+    assert.equal((await rest(b.url, 'DELETE', '/api/session', { token: second.token })).status, 200);
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
