@@ -13,6 +13,13 @@ const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
 const RESIZE = 4;
+/**
+ * How long a command waits after the upgrade before it runs. client-go's WebSocket executor (kubectl ≥ 1.30) starts
+ * reading frames before it has registered its streams and drops a frame for a stream it does not know yet ("Unknown
+ * stream id 2, discarding message"); a kubelet's exec takes longer than that window to start a process, an in-process
+ * command does not, so on a busy machine kubectl lost the first output. About a container runtime's exec start time.
+ */
+export const COMMAND_START_DELAY_MS = 100;
 
 /** What a remote command came to: the refusal made before it ran, its exit code, or the Status of its failure. */
 export async function commandOutcome(run: (io: PodStreamIO) => Promise<number>, io: PodStreamIO, refusal?: StatusError): Promise<StatusError | number> {
@@ -43,10 +50,13 @@ export async function serveRemoteCommand(conn: ChannelConnection, req: StreamReq
     conn.onRemoteClose(STDIN, endStdin);
   }
   const resizeListeners: Array<(size: TerminalSize) => void> = [];
+  let terminalSize: TerminalSize | undefined; // a resize sent before the command starts is its initial size
   if (req.tty) {
     conn.onData(RESIZE, (data) => {
       const size = parseResize(data);
-      if (size) for (const l of resizeListeners) l(size);
+      if (!size) return;
+      terminalSize = size;
+      for (const l of resizeListeners) l(size);
     });
   }
   const stdout = req.stdout ? conn.writable(STDOUT) : null;
@@ -57,9 +67,13 @@ export async function serveRemoteCommand(conn: ChannelConnection, req: StreamReq
     stderr,
     tty: req.tty,
     signal: abort.signal,
-    onResize: (listener) => { resizeListeners.push(listener); },
+    onResize: (listener) => {
+      resizeListeners.push(listener);
+      if (terminalSize) listener(terminalSize);
+    },
   };
 
+  if (!refusal) await new Promise((resolve) => setTimeout(resolve, COMMAND_START_DELAY_MS));
   const outcome = await commandOutcome(run, io, refusal);
   await Promise.all([flush(stdout), flush(stderr)]);
   if (!abort.signal.aborted) {
