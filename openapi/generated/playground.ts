@@ -361,6 +361,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/terminal/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tab completion for a terminal line.
+         * @description The words that could complete the word under the cursor: program names, kubectl subcommands and flags,
+         *     resource kinds the session's cluster serves, and names of the session's objects of the kind already typed.
+         *     `replaceFrom` is the column where the completed word starts; the terminal replaces
+         *     `line[replaceFrom:cursor]` with a candidate (one candidate: completed; several: their common prefix, and
+         *     a second Tab lists them).
+         */
+        post: operations["completeTerminal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/checks": {
         parameters: {
             query?: never;
@@ -941,8 +965,23 @@ export interface components {
         };
         TerminalRequest: {
             line: string;
+            /**
+             * @description What the program reads as standard input: the manifest of `kubectl apply|create|replace|delete|diff -f -`
+             *     (the terminal sends a pasted heredoc, `kubectl apply -f - <<EOF` … `EOF`, here). Refused for any other
+             *     line, since no other program reads it.
+             */
+            stdin?: string;
             /** @default 30 */
             timeoutSeconds?: number;
+        };
+        TerminalCompletionRequest: {
+            line: string;
+            /** @description Column of the cursor (UTF-16 units); at most the line length. */
+            cursor: number;
+        };
+        TerminalCompletion: {
+            replaceFrom: number;
+            candidates: string[];
         };
         TerminalOutput: {
             /** @enum {string} */
@@ -1768,6 +1807,38 @@ export interface operations {
                 };
                 content: {
                     "application/x-ndjson": components["schemas"]["StreamFrame"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    completeTerminal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "line": "kubectl get deploy/rev",
+                 *       "cursor": 22
+                 *     }
+                 */
+                "application/json": components["schemas"]["TerminalCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The candidates (at most 100, sorted). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TerminalCompletion"];
                 };
             };
             400: components["responses"]["BadRequest"];
