@@ -1,6 +1,7 @@
 // The checks lessons use today. Each reads the session's namespace through the session's own token.
 import { deploymentReady, listDeployments } from '../sessions/provisioner.js';
 import type { CheckRegistry, LessonCheck } from './registry.js';
+import { trafficCheck } from './traffic-check.js';
 
 const BOOKINFO = ['productpage-v1', 'details-v1', 'ratings-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3'];
 
@@ -99,5 +100,5 @@ const routeSplit: LessonCheck<{ service: string; weights: Record<string, number>
 };
 
 export function registerBuiltinChecks(registry: CheckRegistry): CheckRegistry {
-  return registry.add(bookinfoReady).add(deploymentAvailable).add(routeSplit);
+  return registry.add(bookinfoReady).add(deploymentAvailable).add(routeSplit).add(trafficCheck);
 }

@@ -1,6 +1,7 @@
-// runTerminal: one command line, output streamed.
+// runTerminal: one command line, output streamed; completeTerminal: Tab completion for a line.
 import type { Dispatcher } from '../api/dispatcher.js';
 import { BUILTINS, type Builtin } from '../terminal/builtins.js';
+import { completeLine } from '../terminal/completion.js';
 import { runTerminalLine } from '../terminal/run-line.js';
 import { TerminalRunLimiter } from '../terminal/run-limits.js';
 import { sessionOf, type OpDeps } from './deps.js';
@@ -24,5 +25,9 @@ export function registerTerminalOps(d: Dispatcher, deps: OpDeps, extraBuiltins: 
     } finally {
       release();
     }
+  });
+  d.register('completeTerminal', async (params, ctx) => {
+    sessionOf(ctx);
+    return completeLine(params.line, params.cursor, Object.keys(builtins));
   });
 }

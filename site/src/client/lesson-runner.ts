@@ -2,6 +2,7 @@
 // manifest blocks apply (applyResources), Check buttons run the step's server check (runCheck) and, when it
 // passes, record progress (updateProgress; the lesson's last check completes it). Plain DOM, no framework:
 // a lesson ships a few kilobytes of script.
+import { parseCommandText } from '../lib/lessons/command-lines.ts';
 import { playground, PlaygroundError, showConnectionState } from './playground-client.ts';
 
 const MAX_OUTPUT_CHARS = 64 * 1024;
@@ -15,7 +16,7 @@ function messageOf(err: unknown): string {
 }
 
 async function runLines(block: HTMLElement, button: HTMLButtonElement): Promise<void> {
-  const lines = (block.querySelector('pre code')?.textContent ?? '').split('\n').filter((l) => l.trim());
+  const { commands } = parseCommandText(block.querySelector('pre code')?.textContent ?? '');
   const out = block.querySelector<HTMLElement>('.runnable-output')!;
   const state = block.querySelector<HTMLElement>('.runnable-state')!;
   out.hidden = false;
@@ -25,11 +26,11 @@ async function runLines(block: HTMLElement, button: HTMLButtonElement): Promise<
     out.scrollTop = out.scrollHeight;
   };
   let failed = false;
-  for (const line of lines) {
+  for (const { line, stdin } of commands) {
     append(`$ ${line}\n`);
     state.textContent = 'running…';
     try {
-      const exit = await playground.call('runTerminal', { line }, { onEvent: (e) => append(e.data) });
+      const exit = await playground.call('runTerminal', stdin === undefined ? { line } : { line, stdin }, { onEvent: (e) => append(e.data) });
       if (exit.exitCode !== 0) {
         failed = true;
         append(`(exit code ${exit.exitCode}${exit.timedOut ? ', timed out' : ''})\n`);

@@ -1,0 +1,4 @@
+// The conformance lessons, run through the API (lesson-suite.ts).
+import { lessonSuite } from './lesson-suite.js';
+
+lessonSuite(['conformance']);

@@ -1,0 +1,4 @@
+// The getting-started lessons, run through the API (lesson-suite.ts).
+import { lessonSuite } from './lesson-suite.js';
+
+lessonSuite(['getting-started']);

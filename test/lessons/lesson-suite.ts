@@ -1,0 +1,32 @@
+// One test per lesson of the given topics, each through the API in a fresh session (lesson-api.ts), on one
+// sandbox and server per test file; the files are split by topic so `npm test` runs two topics at a time.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFixture, type ServerFixture } from '../server/fixture.js';
+import { lessonFiles, runLessonThroughApi } from './lesson-api.js';
+
+export function lessonSuite(topics: string[]): void {
+  const lessons = lessonFiles().filter((l) => topics.includes(String(l.frontMatter.topic)));
+  describe(`lessons (${topics.join(', ')}) through the API: each check fails before its step and passes after`, () => {
+    let fx: ServerFixture;
+    before(async () => {
+      fx = await startFixture();
+    });
+    after(async () => {
+      await fx?.close();
+    });
+    test('the topic has lessons', () => assert.ok(lessons.length > 0, `no lesson has topic ${topics.join(' or ')}`));
+    for (const lesson of lessons) {
+      test(`${lesson.id}`, { timeout: 240_000 }, async () => {
+        const lines: string[] = [];
+        try {
+          const record = await runLessonThroughApi(fx.url, lesson, (m) => lines.push(m));
+          assert.ok(record.checks.length > 0, `${lesson.id} has no check`);
+        } catch (err) {
+          (err as Error).message += `\n--- what ran ---\n${lines.slice(-40).join('\n')}`;
+          throw err;
+        }
+      });
+    }
+  });
+}

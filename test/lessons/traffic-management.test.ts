@@ -1,0 +1,4 @@
+// The traffic-management lessons, run through the API (lesson-suite.ts).
+import { lessonSuite } from './lesson-suite.js';
+
+lessonSuite(['traffic-management']);
