@@ -15,9 +15,7 @@ import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from '.
 import { loadSpec } from './api/spec.js';
 import { FrameContract, validateResponsesByDefault, type ContractViolation } from './api/frame-contract.js';
 import { WsTransport } from './api/websocket.js';
-import { registerBuiltinChecks } from './checks/builtin-checks.js';
-import { registerLessonChecks } from './checks/lesson-checks.js';
-import { CheckRegistry } from './checks/registry.js';
+import { allLessonChecks } from './checks/index.js';
 import { ClusterConnection } from './kube/cluster-connection.js';
 import { ServerMetrics } from './observability/metrics.js';
 import { registerBenchmarkOps } from './ops/benchmarks.js';
@@ -123,7 +121,7 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
     sessions,
     store,
     metrics,
-    checks: registerLessonChecks(registerBuiltinChecks(new CheckRegistry()), store),
+    checks: allLessonChecks(store),
     log,
     kubectlPath,
     kubectlIsolation,
