@@ -23,8 +23,13 @@ const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'
 
 export const HELP_TEXT = `Programs (no shell: no pipes, redirects or variables):
   kubectl <command> ...     the real kubectl, connected to your session's namespace
-                            (get, describe, delete, logs, rollout, scale, label, patch, explain, ...;
-                            no files: apply manifests with the editor)
+                            (get, describe, apply, delete, logs, rollout, scale, label, patch, explain, ...)
+  kubectl apply -f - <<EOF  a pasted manifest: the heredoc's lines up to EOF are kubectl's input
+                            (apply, create, replace, delete and diff take -f -)
+  kubectl apply -f samples/bookinfo/networking/virtual-service-all-v1.yaml
+                            Istio's samples, https://raw.githubusercontent.com/istio/istio/<release>/samples/…
+                            and https://run.linkerd.io/booksapp.yml come from an offline mirror of the upstream
+                            files; no other file or URL can be read
   curl [-X METHOD] [-H 'Name: value'] [-d BODY] [-i] [--from WORKLOAD] [-m SECONDS] URL
                             send a request from a workload (default: curl) through its sidecar,
                             e.g. curl http://reviews:9080/reviews/0
