@@ -21,6 +21,7 @@ export function registerTerminalOps(d: Dispatcher, deps: OpDeps, extraBuiltins: 
         emit: (e) => ctx.emit(e),
         signal: ctx.signal,
         timeoutSeconds: params.timeoutSeconds ?? 30,
+        stdin: params.stdin,
       });
     } finally {
       release();

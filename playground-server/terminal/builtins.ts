@@ -7,7 +7,9 @@ import { tapSession } from '../mesh/tap.js';
 import { sessionTopology } from '../mesh/topology.js';
 import { sendFromWorkload } from '../requests/send-request.js';
 import type { ActiveSession } from '../sessions/active-session.js';
+import { load } from './load-command.js';
 import type { OutputSink, ProgramResult } from './output.js';
+import { UsageError } from './usage-error.js';
 
 export interface BuiltinContext {
   session: ActiveSession;
@@ -17,20 +19,26 @@ export interface BuiltinContext {
 
 export type Builtin = (args: string[], ctx: BuiltinContext) => Promise<ProgramResult>;
 
-class UsageError extends Error {}
-
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export const HELP_TEXT = `Programs (no shell: no pipes, redirects or variables):
   kubectl <command> ...     the real kubectl, connected to your session's namespace
-                            (get, describe, delete, logs, rollout, scale, label, patch, explain, ...;
-                            no files: apply manifests with the editor)
+                            (get, describe, apply, delete, logs, rollout, scale, label, patch, explain, ...)
+  kubectl apply -f - <<EOF  a pasted manifest: the heredoc's lines up to EOF are kubectl's input
+                            (apply, create, replace, delete and diff take -f -)
+  kubectl apply -f samples/bookinfo/networking/virtual-service-all-v1.yaml
+                            Istio's samples, https://raw.githubusercontent.com/istio/istio/<release>/samples/…
+                            and https://run.linkerd.io/booksapp.yml come from an offline mirror of the upstream
+                            files; no other file or URL can be read
   curl [-X METHOD] [-H 'Name: value'] [-d BODY] [-i] [--from WORKLOAD] [-m SECONDS] URL
                             send a request from a workload (default: curl) through its sidecar,
                             e.g. curl http://reviews:9080/reviews/0
   stat [deployments|routes] golden metrics: requests, success rate, latency percentiles
   tap [deploy/NAME] [--max N] [--duration SECONDS] [--path PREFIX]
                             live requests seen by the sidecars (Ctrl-C stops)
+  load [RATE]rps [DURATION]s URL [--from WORKLOAD] [-H 'Name: value']
+                            background traffic (≤ 100 rps, ≤ 60 s) through the mesh, e.g.
+                            load 50rps 10s http://httpbin:8000/get, then tap; load status | load stop
   topology                  services, workloads, routes and splits
   bench [-c CONNECTIONS] [--rps RATE] [-t SECONDS] [-g GENERATORS] [--no-sidecar] URL
                             a short load test from generator pods in your namespace
@@ -155,7 +163,7 @@ const help: Builtin = async (_args, { out }) => {
   return { exitCode: 0 };
 };
 
-export const BUILTINS: Record<string, Builtin> = { curl, stat, tap, topology, help };
+export const BUILTINS: Record<string, Builtin> = { curl, stat, tap, topology, load, help };
 
 /** Runs a builtin; usage mistakes and API errors become stderr text and an exit code, as a shell shows them. */
 export async function runBuiltin(fn: Builtin, args: string[], ctx: BuiltinContext): Promise<ProgramResult> {

@@ -10,6 +10,7 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { accessSync, chownSync, constants, readFileSync, realpathSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { MirroredFile } from './upstream-mirror.js';
 
 export const BWRAP_PATH = '/usr/bin/bwrap';
 /** Inside the bubblewrap root: the learner's home, which holds only the session's kubeconfig. */
@@ -37,7 +38,8 @@ export interface KubectlIsolation {
   kind: 'bubblewrap' | 'unprivileged-user' | 'private-directory';
   /** One line for the startup log. */
   description: string;
-  launch(kubectlPath: string, args: string[], work: TerminalWorkDir): KubectlLaunch;
+  /** `files`: mirrored upstream manifests the argv names by their sandboxPath (bound read-only, or renamed to the host copy). */
+  launch(kubectlPath: string, args: string[], work: TerminalWorkDir, files?: readonly MirroredFile[]): KubectlLaunch;
   /** Called once when a session's directory is made (the fallback hands it to the unprivileged user). */
   prepare(work: TerminalWorkDir): void;
 }
@@ -45,7 +47,7 @@ export interface KubectlIsolation {
 const BASE_ENV = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'dumb' };
 
 /** The bubblewrap command line for one kubectl run (exported for the isolation test). */
-export function bubblewrapArgs(kubectlPath: string, args: string[], work: TerminalWorkDir): string[] {
+export function bubblewrapArgs(kubectlPath: string, args: string[], work: TerminalWorkDir, files: readonly MirroredFile[] = []): string[] {
   const binary = realpathSync(kubectlPath);
   const underUsr = (p: string) => p.startsWith('/usr/');
   const argv = [
@@ -58,6 +60,7 @@ export function bubblewrapArgs(kubectlPath: string, args: string[], work: Termin
     '--bind', work.cacheDir, SANDBOX_CACHE,
   ];
   for (const file of NAME_RESOLUTION_FILES) argv.push('--ro-bind-try', file, file);
+  for (const file of files) argv.push('--ro-bind', file.hostPath, file.sandboxPath);
   if (!underUsr(binary)) argv.push('--ro-bind', binary, binary);
   // A symlink under /usr (Debian's /usr/bin/kubectl) still resolves inside; anything else runs by its real path.
   const exec = underUsr(kubectlPath) ? kubectlPath : binary;
@@ -71,7 +74,7 @@ function bubblewrap(): KubectlIsolation {
     kind: 'bubblewrap',
     description: 'bubblewrap: a new root with read-only /usr and a home holding only the session kubeconfig; no /etc, no host /proc, namespaces unshared but the network',
     prepare: () => undefined,
-    launch: (kubectlPath, args, work) => ({ command: BWRAP_PATH, args: bubblewrapArgs(kubectlPath, args, work), options: { cwd: work.dir, env: {} } }),
+    launch: (kubectlPath, args, work, files) => ({ command: BWRAP_PATH, args: bubblewrapArgs(kubectlPath, args, work, files), options: { cwd: work.dir, env: {} } }),
   };
 }
 
@@ -90,6 +93,14 @@ function directEnv(work: TerminalWorkDir): NodeJS.ProcessEnv {
   return { ...BASE_ENV, HOME: work.dir, KUBECONFIG: work.kubeconfigPath, KUBECACHEDIR: work.cacheDir };
 }
 
+/** Without a new root, kubectl reads a mirrored file at its host path (the vendored copies are world-readable). */
+function hostPaths(args: string[], files: readonly MirroredFile[] = []): string[] {
+  return args.map((a) => {
+    const file = files.find((f) => a === `--filename=${f.sandboxPath}`);
+    return file ? `--filename=${file.hostPath}` : a;
+  });
+}
+
 function fallback(): KubectlIsolation {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (root) {
@@ -100,14 +111,14 @@ function fallback(): KubectlIsolation {
       prepare: (work) => {
         for (const p of [work.dir, work.kubeconfigPath, work.cacheDir]) chownSync(p, ids.uid, ids.gid);
       },
-      launch: (kubectlPath, args, work) => ({ command: kubectlPath, args, options: { cwd: work.dir, env: directEnv(work), uid: ids.uid, gid: ids.gid } }),
+      launch: (kubectlPath, args, work, files) => ({ command: kubectlPath, args: hostPaths(args, files), options: { cwd: work.dir, env: directEnv(work), uid: ids.uid, gid: ids.gid } }),
     };
   }
   return {
     kind: 'private-directory',
     description: "no bubblewrap and not root: kubectl runs as the server's own user in the session's private 0700 directory; files the server can read stay readable to it (the flag allow-list is then the main wall)",
     prepare: () => undefined,
-    launch: (kubectlPath, args, work) => ({ command: kubectlPath, args, options: { cwd: work.dir, env: directEnv(work) } }),
+    launch: (kubectlPath, args, work, files) => ({ command: kubectlPath, args: hostPaths(args, files), options: { cwd: work.dir, env: directEnv(work) } }),
   };
 }
 

@@ -4,8 +4,11 @@
 // `--flag value`, combined short flags (`-wo json`, `-ojson`, `-o=json`) and `--` — and anything not on the
 // list is refused naming the flag. kubectl then receives the canonical form of what was checked
 // (`--flag=value` words), so what it parses is exactly what was allowed. The process itself also runs
-// isolated (isolation.ts): this list is the first wall, not the only one.
+// isolated (isolation.ts): this list is the first wall, not the only one. The one file flag, `-f`/`--filename` of
+// apply|create|replace|delete|diff, takes only `-` (the line's stdin: a pasted manifest) or an upstream file the
+// terminal mirrors (upstream-mirror.ts).
 import { ApiError } from '../api/errors.js';
+import { mirroredFile, type MirroredFile } from './upstream-mirror.js';
 
 type ValueCheck = (value: string, flag: string) => void;
 interface FlagSpec {
@@ -20,7 +23,9 @@ function refuse(message: string): ApiError {
   return new ApiError(403, 'CommandRefused', message);
 }
 
-const EDITOR_HINT = 'apply manifests from the editor (applyResources) or use your own kubectl with the session kubeconfig';
+/** The subcommands whose -f reads a manifest: from stdin (`-f -`) or the upstream mirror. */
+export const STDIN_SUBCOMMANDS = ['apply', 'create', 'replace', 'delete', 'diff'] as const;
+const FILE_HINT = `kubectl ${STDIN_SUBCOMMANDS.join('|')} take -f - with a pasted manifest (kubectl apply -f - <<EOF … EOF) or a mirrored upstream sample; the editor applies manifests too`;
 
 /** Output formats that print what the cluster returned; every `*-file` format reads a local file and is refused. */
 const OUTPUT_FORMATS = ['json', 'yaml', 'wide', 'name', 'jsonpath', 'jsonpath-as-json', 'custom-columns', 'go-template', 'template'];
@@ -49,13 +54,17 @@ const OUTPUT = [f('output', 'o', checkOutput), f('template'), b('allow-missing-t
 const DRY_RUN = f('dry-run', undefined, oneOf('none', 'client', 'server'));
 const WRITE = [DRY_RUN, f('field-manager'), ...OUTPUT];
 const SELECT = [f('selector', 'l'), f('field-selector'), b('all-namespaces', 'A')];
+/** Checked apart (checkKubectlLine): `-` or a mirrored upstream file. */
+const FILENAME = f('filename', 'f');
 
 const FLAGS: Record<string, FlagSpec[]> = {
   get: [...OUTPUT, ...SELECT, b('watch', 'w'), b('watch-only'), b('output-watch-events'), b('show-labels'), f('label-columns', 'L'), f('sort-by'), b('no-headers'), b('show-kind'), f('chunk-size'), b('ignore-not-found'), f('raw', undefined, apiPath), f('subresource')],
   describe: [...SELECT, b('show-events'), f('chunk-size')],
-  apply: [b('server-side'), b('force-conflicts'), ...WRITE, b('overwrite'), b('wait'), f('timeout')],
-  create: [...WRITE, b('save-config'), f('image'), f('replicas', 'r'), f('port'), f('from-literal'), f('type'), f('tcp'), f('from'), f('schedule'), f('restart'), f('verb'), f('resource'), f('resource-name'), f('role'), f('clusterrole'), f('serviceaccount'), f('user'), f('group'), f('docker-server'), f('docker-username'), f('docker-password'), f('docker-email'), f('class'), f('rule'), f('selector'), f('min-available'), f('max-unavailable'), f('value'), f('description')],
-  delete: [...SELECT, b('all'), f('grace-period'), b('now'), b('force'), b('wait'), f('timeout'), b('ignore-not-found'), f('cascade', undefined, oneOf('background', 'foreground', 'orphan', 'true', 'false')), f('output', 'o', oneOf('name')), DRY_RUN],
+  apply: [FILENAME, b('server-side'), b('force-conflicts'), ...WRITE, b('overwrite'), b('wait'), f('timeout'), f('selector', 'l')],
+  create: [FILENAME, ...WRITE, b('save-config'), f('image'), f('replicas', 'r'), f('port'), f('from-literal'), f('type'), f('tcp'), f('from'), f('schedule'), f('restart'), f('verb'), f('resource'), f('resource-name'), f('role'), f('clusterrole'), f('serviceaccount'), f('user'), f('group'), f('docker-server'), f('docker-username'), f('docker-password'), f('docker-email'), f('class'), f('rule'), f('selector'), f('min-available'), f('max-unavailable'), f('value'), f('description')],
+  delete: [FILENAME, ...SELECT, b('all'), f('grace-period'), b('now'), b('force'), b('wait'), f('timeout'), b('ignore-not-found'), f('cascade', undefined, oneOf('background', 'foreground', 'orphan', 'true', 'false')), f('output', 'o', oneOf('name')), DRY_RUN],
+  replace: [FILENAME, b('force'), f('grace-period'), f('cascade', undefined, oneOf('background', 'foreground', 'orphan', 'true', 'false')), b('wait'), f('timeout'), b('save-config'), f('subresource'), ...WRITE],
+  diff: [FILENAME, b('server-side'), b('force-conflicts'), f('field-manager'), f('selector', 'l'), b('show-managed-fields'), f('concurrency')],
   logs: [b('follow', 'f'), f('container', 'c'), f('tail'), f('since'), f('since-time'), b('timestamps'), b('previous', 'p'), b('all-containers'), f('selector', 'l'), b('prefix'), f('limit-bytes'), f('max-log-requests'), b('ignore-errors'), f('pod-running-timeout')],
   rollout: [b('watch', 'w'), f('revision'), f('timeout'), f('to-revision'), f('selector', 'l'), ...WRITE],
   scale: [f('replicas'), f('current-replicas'), f('resource-version'), f('selector', 'l'), b('all'), f('timeout'), ...WRITE],
@@ -90,7 +99,7 @@ export const KUBECTL_SUBCOMMANDS = new Set(Object.keys(FLAGS));
 /** Why a flag a learner might try is missing, to say so in the refusal. */
 function whyRefused(sub: string, name: string): string {
   if (['filename', 'kustomize', 'recursive', 'from-file', 'from-env-file', 'patch-file', 'output-directory'].includes(name) || (name === 'f' && sub !== 'logs') || name === 'k' || name === 'R')
-    return `this terminal cannot read files on the server; ${EDITOR_HINT}`;
+    return `this terminal cannot read files on the server; ${FILE_HINT}`;
   if (['kubeconfig', 'token', 'server', 's', 'as', 'as-group', 'as-uid', 'context', 'cluster', 'user', 'username', 'password', 'certificate-authority', 'client-certificate', 'client-key', 'insecure-skip-tls-verify', 'tls-server-name'].includes(name))
     return 'the terminal is already connected to your session; credentials and servers cannot be switched';
   if (['stdin', 'i', 'tty', 't', 'attach', 'edit', 'rm'].includes(name)) return 'this terminal is not interactive';
@@ -171,11 +180,17 @@ function parse(sub: string, words: string[]): Parsed {
   return out;
 }
 
-/**
- * Throws CommandRefused naming the problem; returns the argv kubectl runs: the subcommand, its positional
- * words, each allowed flag as one `--long=value` word, and anything after `--`.
- */
-export function checkKubectlArgs(args: string[]): string[] {
+export interface CheckedKubectl {
+  /** The argv kubectl runs: the subcommand, its positional words, each allowed flag as one `--long=value` word, and anything after `--`. */
+  argv: string[];
+  /** `-f -`: kubectl reads the line's stdin. */
+  readsStdin: boolean;
+  /** Upstream files named by -f, to be bound read-only into the isolation (argv names their sandboxPath). */
+  files: MirroredFile[];
+}
+
+/** Throws CommandRefused naming the problem; returns what kubectl runs and what it reads. */
+export function checkKubectlLine(args: string[]): CheckedKubectl {
   const sub = args[0];
   if (sub === undefined) throw refuse('kubectl needs a command, e.g. "kubectl get pods" (try "help")');
   if (sub.startsWith('-')) throw refuse('put the command first, e.g. "kubectl get pods -o wide"');
@@ -188,6 +203,24 @@ export function checkKubectlArgs(args: string[]): string[] {
   if (parsed.afterDashes && sub !== 'run' && sub !== 'create' && sub !== 'exec')
     throw refuse(`kubectl ${sub}: "--" passes a command to a container, which only "kubectl run", "kubectl create" and "kubectl exec" take here`);
   if (sub === 'exec' && !parsed.afterDashes?.length) throw refuse('kubectl exec: give the command after "--", e.g. kubectl exec deploy/curl -- curl -sS httpbin:8000/get');
-  const flags = parsed.flags.map(({ spec, value }) => (spec.bool ? (value === undefined ? `--${spec.long}` : `--${spec.long}=${value}`) : `--${spec.long}=${value}`));
-  return [sub, ...parsed.positionals, ...flags, ...(parsed.afterDashes ? ['--', ...parsed.afterDashes] : [])];
+  let readsStdin = false;
+  const files: MirroredFile[] = [];
+  const flags = parsed.flags.map(({ spec, value }) => {
+    if (spec === FILENAME) {
+      if (value === '-') {
+        readsStdin = true;
+        return '--filename=-';
+      }
+      const file = mirroredFile(value!, `kubectl ${sub}: flag -f`);
+      files.push(file);
+      return `--filename=${file.sandboxPath}`;
+    }
+    return spec.bool ? (value === undefined ? `--${spec.long}` : `--${spec.long}=${value}`) : `--${spec.long}=${value}`;
+  });
+  return { argv: [sub, ...parsed.positionals, ...flags, ...(parsed.afterDashes ? ['--', ...parsed.afterDashes] : [])], readsStdin, files };
+}
+
+/** The argv of checkKubectlLine (the policy's canonical form). */
+export function checkKubectlArgs(args: string[]): string[] {
+  return checkKubectlLine(args).argv;
 }

@@ -5,6 +5,14 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { KubectlIsolation, TerminalWorkDir } from './isolation.js';
 import type { OutputSink, ProgramResult } from './output.js';
+import type { MirroredFile } from './upstream-mirror.js';
+
+export interface KubectlInput {
+  /** Piped to kubectl's standard input (`-f -`); kubectl reads it from the pipe, nothing is written to disk. */
+  stdin?: string;
+  /** Mirrored upstream files the argv names. */
+  files?: readonly MirroredFile[];
+}
 
 export function findKubectl(pathEnv = process.env.PATH ?? ''): string | undefined {
   for (const dir of [...pathEnv.split(':'), '/usr/bin', '/usr/local/bin']) {
@@ -24,10 +32,15 @@ export const KUBECTL_MISSING_MESSAGE =
   'kubectl is not installed on this server. Install it (Debian/Ubuntu: sudo apt-get install -y kubectl; or see https://kubernetes.io/docs/tasks/tools/), ' +
   'or download the session kubeconfig and use your own kubectl.\n';
 
-export function runKubectl(binary: string, args: string[], workDir: TerminalWorkDir, isolation: KubectlIsolation, out: OutputSink, signal: AbortSignal): Promise<ProgramResult> {
+export function runKubectl(binary: string, args: string[], workDir: TerminalWorkDir, isolation: KubectlIsolation, out: OutputSink, signal: AbortSignal, input: KubectlInput = {}): Promise<ProgramResult> {
   return new Promise((resolve) => {
-    const launch = isolation.launch(binary, args, workDir);
-    const child = spawn(launch.command, launch.args, { ...launch.options, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    const launch = isolation.launch(binary, args, workDir, input.files);
+    const child = spawn(launch.command, launch.args, { ...launch.options, shell: false, stdio: [input.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input.stdin !== undefined && child.stdin) {
+      // kubectl may exit before reading it all (a refused request): a broken pipe is its answer, not ours to report.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input.stdin);
+    }
     let killed = false;
     const kill = () => {
       if (killed || child.exitCode !== null) return;
@@ -46,8 +59,8 @@ export function runKubectl(binary: string, args: string[], workDir: TerminalWork
         out.write(name, chunk).then(() => stream.resume(), kill);
       });
     };
-    forward(child.stdout, 'stdout');
-    forward(child.stderr, 'stderr');
+    forward(child.stdout!, 'stdout');
+    forward(child.stderr!, 'stderr');
     child.once('error', (err) => {
       signal.removeEventListener('abort', kill);
       out.write('stderr', `kubectl could not start: ${err.message}\n`).finally(() => resolve({ exitCode: 127 }));
