@@ -13,6 +13,7 @@ import { ApiError } from './api/errors.js';
 import { RestTransport, sendError } from './api/rest.js';
 import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './api/rate-limit.js';
 import { loadSpec } from './api/spec.js';
+import { notFoundHandler } from './api/not-found-page.js';
 import { FrameContract, validateResponsesByDefault, type ContractViolation } from './api/frame-contract.js';
 import { WsTransport } from './api/websocket.js';
 import { allLessonChecks } from './checks/index.js';
@@ -151,6 +152,7 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
   const ws = new WsTransport({ dispatcher, limiter, metrics, resolveSession, allowedOrigins, trust, hostAllowed, log, heartbeatIntervalMs: opts.heartbeatIntervalMs, contract });
   const site = sirv(opts.siteDir, { etag: true, gzip: false, single: false, dev: false });
   const csp = contentSecurityPolicy(inlineScriptHashes(opts.siteDir));
+  const notFound = notFoundHandler(opts.siteDir);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     setSecurityHeaders(res, csp);
@@ -166,10 +168,7 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
       log.error({ err: (err as Error).message }, 'request handling failed');
       return sendError(res, new ApiError(500, 'InternalError', 'the server failed to handle the request'));
     }
-    site(req, res, () => {
-      const path = (req.url ?? '/').split('?')[0];
-      sendError(res, new ApiError(404, 'NotFound', `no page or operation at ${path.slice(0, 200)}`));
-    });
+    site(req, res, () => notFound(req, res));
   });
   server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
   server.on('clientError', (_err, socket) => socket.destroy());

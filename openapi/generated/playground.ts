@@ -790,6 +790,19 @@ export interface components {
             workloads: components["schemas"]["TopologyWorkload"][];
             routes: components["schemas"]["TopologyRoute"][];
             splits: components["schemas"]["TopologySplit"][];
+            /** @description Calls seen in live traffic, from the meshed callers' proxies (outbound counters since each pod started). An un-meshed caller has no edges. */
+            edges?: components["schemas"]["TopologyEdge"][];
+        };
+        TopologyEdge: {
+            /** @description The calling Deployment. */
+            from: string;
+            /** @description The Deployment that answered (or the Service */
+            to: string;
+            /** @description The Service the caller addressed. */
+            service?: string;
+            requests: number;
+            /** @description Requests not classified as success (5xx or no answer). */
+            failures: number;
         };
         BenchmarkId: string;
         StartBenchmarkRequest: {

@@ -5,7 +5,7 @@ import type { Schemas } from '../api/types.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import { podProxyPath } from '../requests/client-workload.js';
 import { bucketQuantile, parsePrometheusText, type Sample } from './prometheus-text.js';
-import { PROXY_ADMIN_PORT, sessionPods } from './session-pods.js';
+import { PROXY_ADMIN_PORT, sessionPods, type SessionPod } from './session-pods.js';
 
 /** Pods scraped at once (bounded fan-out). */
 const SCRAPE_CONCURRENCY = 8;
@@ -69,7 +69,13 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise
   return out;
 }
 
-export async function meshStat(session: ActiveSession, resource: 'deployments' | 'routes', signal: AbortSignal): Promise<Schemas['MeshStat']> {
+export interface ScrapedPod {
+  pod: SessionPod;
+  samples: Sample[];
+}
+
+/** Every running meshed pod's proxy metrics (bounded fan-out and time); a pod that cannot be read is named in `errors`. */
+export async function scrapeMeshedPods(session: ActiveSession, signal: AbortSignal): Promise<{ scraped: ScrapedPod[]; errors: string[] }> {
   const ns = session.namespace;
   const pods = (await sessionPods(session.kube, ns, signal)).filter((p) => p.meshed && p.running);
   const errors: string[] = [];
@@ -86,6 +92,12 @@ export async function meshStat(session: ActiveSession, resource: 'deployments' |
       return { pod, samples: [] as Sample[] };
     }
   });
+  return { scraped, errors };
+}
+
+export async function meshStat(session: ActiveSession, resource: 'deployments' | 'routes', signal: AbortSignal): Promise<Schemas['MeshStat']> {
+  const ns = session.namespace;
+  const { scraped, errors } = await scrapeMeshedPods(session, signal);
 
   const rows = new Map<string, Aggregate>();
   if (resource === 'deployments') {

@@ -1,11 +1,8 @@
 // Site-wide behaviour every page ships: the theme toggle and the search box (its index loads on first focus).
 
-export interface SearchEntry {
-  kind: 'lesson' | 'operation' | 'schema' | 'page' | 'conformance test';
-  title: string;
-  text: string;
-  href: string;
-}
+import { searchEntries, type SearchEntry } from './search-match.ts';
+
+export type { SearchEntry };
 
 function initTheme(): void {
   const button = document.getElementById('theme-toggle') as HTMLButtonElement | null;
@@ -27,28 +24,6 @@ function initTheme(): void {
     label();
     document.dispatchEvent(new CustomEvent('pg-theme', { detail: next }));
   });
-}
-
-/** Every word of the query must appear; titles weigh more than text. */
-export function searchEntries(entries: SearchEntry[], query: string, limit = 12): SearchEntry[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (!words.length) return [];
-  const scored: { e: SearchEntry; score: number }[] = [];
-  for (const e of entries) {
-    const title = e.title.toLowerCase();
-    const text = e.text.toLowerCase();
-    let score = 0;
-    for (const w of words) {
-      if (title.includes(w)) score += 3;
-      else if (text.includes(w)) score += 1;
-      else {
-        score = -1;
-        break;
-      }
-    }
-    if (score > 0) scored.push({ e, score });
-  }
-  return scored.sort((a, b) => b.score - a.score).slice(0, limit).map((s) => s.e);
 }
 
 function initSearch(): void {

@@ -150,7 +150,7 @@ export default function BenchmarkPanel() {
         <section className="panel" aria-labelledby="summary-h">
           <h2 id="summary-h">Summary (SMP latencies_ms)</h2>
           <div className="table-wrap" tabIndex={0}><table data-testid="bench-summary">
-            <thead><tr><th scope="col">Run</th><th scope="col">Requests</th><th scope="col">rps</th><th scope="col">p50</th><th scope="col">p90</th><th scope="col">p99</th><th scope="col">p99.9</th><th scope="col">max</th><th scope="col">errors</th><th scope="col">Export</th></tr></thead>
+            <thead><tr><th scope="col">Run</th><th scope="col">Requests (count)</th><th scope="col">Rate (req/s)</th><th scope="col">p50 (ms)</th><th scope="col">p90 (ms)</th><th scope="col">p99 (ms)</th><th scope="col">p99.9 (ms)</th><th scope="col">max (ms)</th><th scope="col">Errors (count)</th><th scope="col">Export</th></tr></thead>
             <tbody>
               {shownRuns.map((r) => (
                 <tr key={r.id}>

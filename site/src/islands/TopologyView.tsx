@@ -1,5 +1,6 @@
-// The session's live topology (services → workloads, routes and splits with their weights) and golden
-// metrics per deployment, refreshed every few seconds while the page is visible.
+// The session's live topology (services → workloads, calls seen in live traffic, routes and splits with their
+// weights) and golden metrics per deployment, refreshed every few seconds while the page is visible. Lists and
+// tables that scroll in their own box, so it reads at 375 px; every metric column names its unit.
 import { useEffect, useState } from 'react';
 import { playground } from '../client/playground-client.ts';
 import type { Schemas } from '../../../openapi/types.ts';
@@ -12,7 +13,7 @@ function WeightBar({ backends }: { backends: Schemas['TopologyBackend'][] }) {
     <div>
       {backends.map((b) => (
         <div key={b.name} style={{ display: 'flex', gap: '.5rem', alignItems: 'center' }}>
-          <span style={{ width: '9rem' }}>{b.name}</span>
+          <span style={{ flex: '0 1 9rem', minWidth: 0, overflowWrap: 'anywhere' }}>{b.name}</span>
           <span style={{ flex: 1, background: 'var(--bg-soft)', border: '1px solid var(--border)', height: '.8rem', borderRadius: 3 }}>
             <span style={{ display: 'block', height: '100%', width: `${(b.weight / total) * 100}%`, background: 'var(--accent)' }} />
           </span>
@@ -23,25 +24,56 @@ function WeightBar({ backends }: { backends: Schemas['TopologyBackend'][] }) {
   );
 }
 
-function Graph({ topo }: { topo: Schemas['Topology'] }) {
-  const rowH = 26;
-  const services = topo.services;
-  const workloads = topo.workloads;
-  const height = Math.max(services.length, workloads.length) * rowH + 20;
-  const wy = new Map(workloads.map((w, i) => [w.name, 20 + i * rowH]));
+/** Services and the workloads they select, as lists that reflow on a phone (a drawn graph clipped at 375 px). */
+function ServiceMap({ topo }: { topo: Schemas['Topology'] }) {
+  const byName = new Map(topo.workloads.map((w) => [w.name, w]));
+  const selected = new Set(topo.services.flatMap((s) => s.workloads));
+  const workload = (name: string) => {
+    const w = byName.get(name);
+    return (
+      <li key={name} className="topology-workload">
+        <span aria-hidden="true">{w?.meshed ? '◆' : '◇'}</span> {name}{' '}
+        <span className="muted">{w ? `${w.available}/${w.replicas} ready${w.meshed ? '' : ', not meshed'}` : ''}</span>
+      </li>
+    );
+  };
+  const alone = topo.workloads.filter((w) => !selected.has(w.name));
   return (
-    // Drawn at its natural size (600 px): scaled to the column it was unreadable on a phone and oversized on a
-    // desktop; a narrow screen scrolls it sideways inside its own box instead.
-    <div className="table-wrap" tabIndex={0}>
-    <svg className="chart topology-graph" width={600} height={height} viewBox={`0 0 600 ${height}`} role="img" aria-label={`Topology: ${services.length} services, ${workloads.length} workloads`}>
-      {services.map((s, i) => s.workloads.map((w) => wy.has(w) && <line key={`${s.name}-${w}`} x1={190} y1={20 + i * rowH - 4} x2={380} y2={wy.get(w)! - 4} stroke="var(--border)" />))}
-      {services.map((s, i) => <text key={s.name} x={185} y={20 + i * rowH} textAnchor="end">{s.name} ▸</text>)}
-      {workloads.map((w) => (
-        <text key={w.name} x={385} y={wy.get(w.name)}>
-          {w.meshed ? '◆ ' : '◇ '}{w.name} {w.available}/{w.replicas}
-        </text>
+    <ul className="topology-services" aria-label={`${topo.services.length} services, ${topo.workloads.length} workloads`}>
+      {topo.services.map((s) => (
+        <li key={s.name} className="topology-service">
+          <strong>{s.name}</strong> <span className="muted">Service ▸</span>
+          <ul>{s.workloads.length ? s.workloads.map(workload) : <li className="muted">selects no Deployment</li>}</ul>
+        </li>
       ))}
-    </svg>
+      {alone.length > 0 && (
+        <li className="topology-service">
+          <span className="muted">No Service</span>
+          <ul>{alone.map((w) => workload(w.name))}</ul>
+        </li>
+      )}
+    </ul>
+  );
+}
+
+/** Who called whom, with request counts, from the meshed callers' proxies. */
+function CallEdges({ edges }: { edges: Schemas['TopologyEdge'][] }) {
+  if (!edges.length) return <p className="muted">No calls seen yet: send some traffic (<code>curl http://productpage:9080/productpage</code> in the terminal) and the calls between workloads appear here.</p>;
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Call edges">
+      <table data-testid="call-edges" className="metric-table">
+        <thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Requests (count)</th><th scope="col">Failed (%)</th></tr></thead>
+        <tbody>
+          {edges.map((e) => (
+            <tr key={`${e.from}>${e.to}>${e.service ?? ''}`}>
+              <td>{e.from}</td>
+              <td>→ {e.to}{e.service && e.service !== e.to ? <span className="muted"> via {e.service}</span> : null}</td>
+              <td className="num">{e.requests}</td>
+              <td className="num">{e.requests ? ((e.failures / e.requests) * 100).toFixed(1) : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
@@ -77,8 +109,10 @@ export default function TopologyView() {
   return (
     <div data-testid="topology">
       {error && <p className="fail" role="status">Refresh failed: {error}</p>}
-      <Graph topo={topo} />
+      <ServiceMap topo={topo} />
       <p className="muted">◆ meshed (has a sidecar) · ◇ not meshed</p>
+      <h3>Calls</h3>
+      <CallEdges edges={topo.edges ?? []} />
       <h3>Routes and splits</h3>
       {topo.routes.length === 0 && topo.splits.length === 0 && <p className="muted">No HTTPRoute or TrafficSplit yet: each Service balances over all its pods.</p>}
       {topo.routes.map((r) => (
@@ -95,17 +129,17 @@ export default function TopologyView() {
       ))}
       <h3>Golden metrics</h3>
       <div className="table-wrap" tabIndex={0}>
-        <table data-testid="golden-metrics">
-          <thead><tr><th scope="col">Deployment</th><th scope="col">Requests</th><th scope="col">Success</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
+        <table data-testid="golden-metrics" className="metric-table">
+          <thead><tr><th scope="col">Deployment</th><th scope="col">Requests (count)</th><th scope="col">Success (%)</th><th scope="col">p50 (ms)</th><th scope="col">p95 (ms)</th><th scope="col">p99 (ms)</th></tr></thead>
           <tbody>
             {(stat?.rows ?? []).map((r) => (
               <tr key={r.name}>
                 <td>{r.name}</td>
-                <td>{r.requests}</td>
-                <td>{r.successRate === null ? '—' : `${(r.successRate * 100).toFixed(1)}%`}</td>
-                <td>{r.latencyMs.p50 ?? '—'}</td>
-                <td>{r.latencyMs.p95 ?? '—'}</td>
-                <td>{r.latencyMs.p99 ?? '—'}</td>
+                <td className="num">{r.requests}</td>
+                <td className="num">{r.successRate === null ? '—' : (r.successRate * 100).toFixed(1)}</td>
+                <td className="num">{r.latencyMs.p50 ?? '—'}</td>
+                <td className="num">{r.latencyMs.p95 ?? '—'}</td>
+                <td className="num">{r.latencyMs.p99 ?? '—'}</td>
               </tr>
             ))}
           </tbody>
