@@ -136,8 +136,8 @@ export async function startPlaygroundServer(opts: PlaygroundServerOptions): Prom
   registerMeshOps(dispatcher, deps);
   registerLessonOps(dispatcher, deps);
   const benchBuiltins = registerBenchmarkOps(dispatcher, deps);
-  registerConformanceOps(dispatcher, deps);
-  registerTerminalOps(dispatcher, deps, benchBuiltins ?? {});
+  const conformanceBuiltins = registerConformanceOps(dispatcher, deps);
+  registerTerminalOps(dispatcher, deps, { ...benchBuiltins, ...conformanceBuiltins });
   dispatcher.assertComplete();
 
   const limiter = new TokenBucketLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);

@@ -43,32 +43,38 @@ function targetService(url: string): string {
 /** Runs stored before `sidecar` existed were meshed (the only kind there was). */
 const meshedRun = (b: Run) => b.sidecar !== false;
 
-function overheadMeasured(store: PlaygroundStore): LessonCheck<{ meshedService?: string; directService?: string }> {
+function overheadMeasured(store: PlaygroundStore): LessonCheck<{ meshedService?: string; directService?: string; minRequests?: number }> {
   return {
     name: 'mesh-overhead-measured',
     title: 'A meshed and a direct benchmark',
     description:
-      'The session has a completed meshed run (generator pods with sidecars, sidecar: true) against meshedService and a completed direct run (no sidecars, sidecar: false) against directService.',
+      'The session has a completed meshed run (generator pods with sidecars, sidecar: true) against meshedService and a completed direct run (no sidecars, sidecar: false) against directService, each with at least minRequests answered requests (a short run cannot support the percentiles a lesson compares).',
     args: {
       type: 'object',
-      properties: { meshedService: { type: 'string', pattern: DNS_LABEL, default: 'httpbin' }, directService: { type: 'string', pattern: DNS_LABEL, default: 'httpbin-direct' } },
+      properties: {
+        meshedService: { type: 'string', pattern: DNS_LABEL, default: 'httpbin' },
+        directService: { type: 'string', pattern: DNS_LABEL, default: 'httpbin-direct' },
+        minRequests: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 },
+      },
       additionalProperties: false,
     },
-    async run({ session }, { meshedService = 'httpbin', directService = 'httpbin-direct' }) {
-      const runs = (await store.benchmarks(session.id)).map((r) => r.benchmark).filter((b) => b.status === 'completed');
+    async run({ session }, { meshedService = 'httpbin', directService = 'httpbin-direct', minRequests = 1 }) {
+      const runs = (await store.benchmarks(session.id)).map((r) => r.benchmark).filter((b) => b.status === 'completed' && (b.summary?.requests ?? 0) >= minRequests);
       const meshed = runs.find((b) => meshedRun(b) && targetService(b.url) === meshedService);
       const direct = runs.find((b) => !meshedRun(b) && targetService(b.url) === directService);
       const missing = [
         !meshed && `a meshed run (sidecar on) against http://${meshedService}:…`,
         !direct && `a direct run (sidecar off) against http://${directService}:…`,
-      ].filter(Boolean);
+      ]
+        .filter(Boolean)
+        .map((m) => (minRequests > 1 ? `${m} with at least ${minRequests} requests` : m));
       if (missing.length) {
         // The easy mistake: targeting the direct Service from meshed generators still crosses the client's proxy.
         const meshedToDirect = !direct && runs.some((b) => meshedRun(b) && targetService(b.url) === directService);
         const why = meshedToDirect ? `; your run against ${directService} had the sidecar on, so its requests still left through a proxy — untick "sidecar"` : '';
         return { passed: false, hint: `still to do: ${missing.join(' and ')} (the benchmarks page runs them)${why}`, details: { completedRuns: runs.length } };
       }
-      const p = (b: Run) => `p50 ${b.summary?.latencyMs.p50} ms, p99 ${b.summary?.latencyMs.p99} ms`;
+      const p = (b: Run) => `p50 ${b.summary?.latencyMs.p50} ms, p90 ${b.summary?.latencyMs.p90} ms, p99 ${b.summary?.latencyMs.p99} ms (${b.summary?.requests} requests)`;
       return { passed: true, hint: `meshed ${p(meshed!)}; direct ${p(direct!)}`, details: { meshed: meshed!.id, direct: direct!.id } };
     },
   };

@@ -41,12 +41,18 @@ export class CheckRegistry {
     return [...this.checks.values()].map(({ check }) => ({ name: check.name, title: check.title, description: check.description, ...(check.args ? { args: check.args } : {}) }));
   }
 
-  async run(name: string, ctx: CheckContext, rawArgs: Record<string, unknown> | undefined): Promise<CheckOutcome> {
+  /** The check and its arguments with defaults filled in; throws UnknownCheck or a validation error naming the field. */
+  checkArgs(name: string, rawArgs: Record<string, unknown> | undefined): { check: LessonCheck; args: Record<string, unknown> } {
     const entry = this.checks.get(name);
     if (!entry) throw notFound('UnknownCheck', `no check "${name}"; listChecks names them (${[...this.checks.keys()].join(', ')})`);
     const args = structuredClone(rawArgs ?? {});
     if (entry.validate && !entry.validate(args)) throw validationFailed(fieldErrors(entry.validate.errors).map((f) => ({ ...f, field: `args.${f.field}`.replace(/\.params$/, '') })));
     if (!entry.validate && Object.keys(args).length) throw validationFailed([{ field: 'args', message: `check "${name}" takes no arguments` }]);
-    return entry.check.run(ctx, args);
+    return { check: entry.check, args };
+  }
+
+  async run(name: string, ctx: CheckContext, rawArgs: Record<string, unknown> | undefined): Promise<CheckOutcome> {
+    const { check, args } = this.checkArgs(name, rawArgs);
+    return check.run(ctx, args);
   }
 }

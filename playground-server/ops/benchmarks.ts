@@ -96,8 +96,14 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
     }
     const b: Schemas['Benchmark'] = await runSessionBenchmark(session, deps.store, p, (e) => out.line('stdout', `${e.elapsedSeconds}s  ${e.requests} requests  ${e.errors} errors  p99 ${e.p99Ms}ms`), signal);
     const s = b.summary;
-    if (s) await out.line('stdout', `${b.id} ${b.status}: ${s.requests} requests, ${s.actualRps} rps, p50 ${s.latencyMs.p50}ms p90 ${s.latencyMs.p90}ms p99 ${s.latencyMs.p99}ms, ${s.errors} errors`);
-    else await out.line('stderr', `${b.id} ${b.status}${b.error ? `: ${b.error}` : ''}`);
+    if (s) {
+      const l = s.latencyMs;
+      await out.line('stdout', `${b.id} ${b.status}: ${s.requests} requests, ${s.actualRps} rps, p50 ${l.p50}ms p90 ${l.p90}ms p99 ${l.p99}ms p99.9 ${l.p999}ms max ${l.max}ms, ${s.errors} errors`);
+      // An open-loop run also knows each request's actual send: the latency a generator that waited would report.
+      const u = s.uncorrectedLatencyMs;
+      if (s.correctedForCoordinatedOmission && u)
+        await out.line('stdout', `  uncorrected (from each actual send, coordinated omission not corrected): p50 ${u.p50}ms p90 ${u.p90}ms p99 ${u.p99}ms${s.droppedSends ? `; ${s.droppedSends} scheduled sends never made` : ''}`);
+    } else await out.line('stderr', `${b.id} ${b.status}${b.error ? `: ${b.error}` : ''}`);
     return { exitCode: b.status === 'completed' ? 0 : 1 };
   };
   const benchWithUsage: Builtin = async (args, ctx) => {

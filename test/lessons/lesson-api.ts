@@ -82,6 +82,8 @@ export async function runLessonThroughApi(base: string, lesson: LessonFile, log:
           const output = frames.filter((f) => f.event).map((f) => f.event.data as string).join('');
           if (!exit) throw fail(step.slug, `"${line}" ended without a result: ${JSON.stringify(frames.find((f) => f.error)?.error ?? frames.at(-1))}`);
           log(`  $ ${line}${stdin ? ' (with stdin)' : ''} → ${exit.exitCode}`);
+          // What a built-in printed last (bench's summary, conformance's table) — the failure log shows it.
+          if (!line.startsWith('kubectl ')) for (const row of output.trimEnd().split('\n').slice(-4)) log(`    ${row.slice(0, 240)}`);
           const program = line.split(/\s+/)[0];
           if (exit.exitCode !== 0) {
             if (!(ALLOWED_EXIT[program] ?? [0]).includes(exit.exitCode)) throw fail(step.slug, `"${line}" exited ${exit.exitCode}${exit.timedOut ? ' (timed out)' : ''}:\n${output.slice(-2000)}`);

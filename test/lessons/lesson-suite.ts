@@ -19,11 +19,15 @@ export function lessonSuite(topics: string[]): void {
     });
     test('the topic has lessons', () => assert.ok(lessons.length > 0, `no lesson has topic ${topics.join(' or ')}`));
     for (const lesson of lessons) {
-      test(`${lesson.id}`, { timeout: 240_000 }, async () => {
+      test(`${lesson.id}`, { timeout: 240_000 }, async (t) => {
         const lines: string[] = [];
+        const started = Date.now();
         try {
           const record = await runLessonThroughApi(fx.url, lesson, (m) => lines.push(m));
           assert.ok(record.checks.length > 0, `${lesson.id} has no check`);
+          // LESSON_LOG=1 prints what ran and each check's verdict (while writing a lesson), and the run's time.
+          if (process.env.LESSON_LOG) for (const line of lines) t.diagnostic(line);
+          t.diagnostic(`${lesson.id}: ${((Date.now() - started) / 1000).toFixed(1)} s through the API`);
         } catch (err) {
           (err as Error).message += `\n--- what ran ---\n${lines.slice(-40).join('\n')}`;
           throw err;
