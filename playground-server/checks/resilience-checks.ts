@@ -21,14 +21,19 @@ export interface ProxyStatArgs {
   min: number;
 }
 
-/** Sums `cluster.<name containing cluster>.<stat>: N` over the stats text. */
+/**
+ * Sums `cluster.<name containing cluster>.<stat>: N` over the stats text. Envoy's cluster names have dots
+ * (outbound|8000||httpbin.ns.svc.cluster.local) and so do some stats (circuit_breakers.default.rq_open): the stat is
+ * matched as the name's ending, the cluster text within what comes before it.
+ */
 export function sumClusterStat(text: string, cluster: string, stat: string): { total: number; lines: number } {
   let total = 0;
   let lines = 0;
+  const suffix = `.${stat}`;
   for (const line of text.split('\n')) {
-    const m = /^cluster\.(.+)\.([a-z0-9_.]+): (\d+)$/.exec(line.trim());
-    if (!m || m[2] !== stat || !m[1].includes(cluster)) continue;
-    total += Number(m[3]);
+    const m = /^cluster\.(\S+): (\d+)$/.exec(line.trim());
+    if (!m || !m[1].endsWith(suffix) || !m[1].slice(0, -suffix.length).includes(cluster)) continue;
+    total += Number(m[2]);
     lines++;
   }
   return { total, lines };
