@@ -4,11 +4,13 @@ import { registerBuiltinChecks } from './builtin-checks.js';
 import { registerLessonChecks } from './lesson-checks.js';
 import { registerPlaygroundChecks } from './playground-checks.js';
 import { CheckRegistry } from './registry.js';
+import { registerResilienceChecks } from './resilience-checks.js';
 
 export function allLessonChecks(store: PlaygroundStore): CheckRegistry {
   const registry = new CheckRegistry();
   registerBuiltinChecks(registry);
   registerLessonChecks(registry, store);
   registerPlaygroundChecks(registry, store);
+  registerResilienceChecks(registry);
   return registry;
 }

@@ -10,6 +10,7 @@ const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 /** A status key: an exact code ("503"), a class ("5xx"), or "error" (no HTTP answer: refused, reset, timed out). */
 const STATUS_KEY = '^([1-5][0-9][0-9]|[1-5]xx|error)$';
 const range = { type: 'object', properties: { min: { type: 'number', minimum: 0 }, max: { type: 'number', minimum: 0 } }, additionalProperties: false, minProperties: 1 };
+const percentRange = { type: 'object', properties: { min: { type: 'number', minimum: 0, maximum: 100 }, max: { type: 'number', minimum: 0, maximum: 100 } }, additionalProperties: false, minProperties: 1 };
 
 export const MAX_CHECK_REQUESTS = 200;
 export const MAX_CHECK_CONCURRENCY = 16;
@@ -29,14 +30,16 @@ export interface TrafficArgs {
   timeoutMs?: number;
   /** Percent of requests each Deployment served (listed ones only), ± tolerance. */
   servedBy?: Record<string, number>;
-  /** Percent of requests per status key (listed ones only), ± tolerance. */
-  statuses?: Record<string, number>;
+  /** Percent of requests per status key (listed ones only): a number (± tolerance) or a percent range. */
+  statuses?: Record<string, number | Range>;
   /** Percentage points either way for servedBy and statuses. */
   tolerance?: number;
   /** Latency the client saw, in ms, for answered requests: p50 and max. */
   latencyMs?: { p50?: Range; max?: Range };
   /** Every answered request's body contains this text. */
   bodyContains?: string;
+  /** Percent of answered requests the client's sidecar retried at least once (its x-mesh-attempts header > 1). */
+  retried?: Range;
 }
 
 const ARGS_SCHEMA = {
@@ -51,10 +54,11 @@ const ARGS_SCHEMA = {
     concurrency: { type: 'integer', minimum: 1, maximum: MAX_CHECK_CONCURRENCY, default: 1 },
     timeoutMs: { type: 'integer', minimum: 100, maximum: 15000, default: 5000 },
     servedBy: { type: 'object', minProperties: 1, maxProperties: 10, propertyNames: { pattern: DNS_LABEL }, additionalProperties: { type: 'number', minimum: 0, maximum: 100 } },
-    statuses: { type: 'object', minProperties: 1, maxProperties: 10, propertyNames: { pattern: STATUS_KEY }, additionalProperties: { type: 'number', minimum: 0, maximum: 100 } },
+    statuses: { type: 'object', minProperties: 1, maxProperties: 10, propertyNames: { pattern: STATUS_KEY }, additionalProperties: { oneOf: [{ type: 'number', minimum: 0, maximum: 100 }, percentRange] } },
     tolerance: { type: 'number', minimum: 0, maximum: 50, default: 10 },
     latencyMs: { type: 'object', properties: { p50: range, max: range }, additionalProperties: false, minProperties: 1 },
     bodyContains: { type: 'string', minLength: 1, maxLength: 200 },
+    retried: percentRange,
   },
   additionalProperties: false,
 };
@@ -65,6 +69,8 @@ interface Sample {
   servedBy: string | null;
   latencyMs: number;
   body: string;
+  /** Retries the client's sidecar made (null: the mesh did not say). */
+  retries?: number | null;
   error?: string;
 }
 
@@ -97,7 +103,7 @@ async function sendAll(send: Awaited<ReturnType<typeof workloadSender>>, args: T
       const started = performance.now();
       try {
         const r = await send({ method: args.method ?? 'GET', headers: args.headers ?? {}, timeoutMs: args.timeoutMs ?? 5000 }, signal);
-        samples.push({ status: r.status, servedBy: r.servedBy, latencyMs: r.latencyMs, body: r.body });
+        samples.push({ status: r.status, servedBy: r.servedBy, latencyMs: r.latencyMs, body: r.body, retries: r.retries });
       } catch (err) {
         if (!(err instanceof ApiError) || !['UpstreamFailed', 'UpstreamTimeout'].includes(err.reason)) throw err;
         samples.push({ status: 'error', servedBy: null, latencyMs: performance.now() - started, body: '', error: err.message });
@@ -118,6 +124,8 @@ export function judgeTraffic(samples: Sample[], workloads: Map<string, string>, 
   const answered = samples.filter((s) => s.status !== 'error').map((s) => s.latencyMs).sort((a, b) => a - b);
   const latency = { p50: Math.round(percentile(answered, 50) * 10) / 10, max: Math.round((answered.at(-1) ?? 0) * 10) / 10 };
   const servedShare = Object.fromEntries([...served].map(([w, c]) => [w, pct(c, n)]));
+  const counted = samples.filter((s) => s.status !== 'error' && typeof s.retries === 'number');
+  const retriedShare = pct(counted.filter((s) => s.retries! > 0).length, counted.length);
   const statusShare = Object.fromEntries([...statusCounts].map(([k, c]) => [k, pct(c, n)]));
   const summary =
     `${n} request${n === 1 ? '' : 's'}: ` +
@@ -125,10 +133,11 @@ export function judgeTraffic(samples: Sample[], workloads: Map<string, string>, 
       Object.keys(servedShare).length ? `served by ${Object.entries(servedShare).map(([w, p]) => `${w} ${p}%`).join(', ')}` : '',
       `status ${Object.entries(statusShare).map(([k, p]) => `${k} ${p}%`).join(', ')}`,
       answered.length ? `p50 ${latency.p50} ms, max ${latency.max} ms` : '',
+      args.retried && counted.length ? `retried ${retriedShare}%` : '',
     ]
       .filter(Boolean)
       .join('; ');
-  const details = { requests: n, servedBy: servedShare, statuses: statusShare, latencyMs: latency, errors: samples.filter((s) => s.error).slice(0, 3).map((s) => s.error) };
+  const details = { requests: n, servedBy: servedShare, statuses: statusShare, latencyMs: latency, ...(args.retried ? { retried: retriedShare } : {}), errors: samples.filter((s) => s.error).slice(0, 3).map((s) => s.error) };
   const problems: string[] = [];
   for (const [w, want] of Object.entries(args.servedBy ?? {})) {
     const got = servedShare[w] ?? 0;
@@ -137,7 +146,10 @@ export function judgeTraffic(samples: Sample[], workloads: Map<string, string>, 
   if (args.servedBy && !served.size && n) problems.push('the mesh did not say which pod served the requests');
   for (const [key, want] of Object.entries(args.statuses ?? {})) {
     const got = pct(samples.filter((s) => statusMatches(key, s.status)).length, n);
-    if (Math.abs(got - want) > tolerance) problems.push(`${key === 'error' ? 'no answer' : `status ${key}`} for ${got}% of requests (the step asks for ${want}% ± ${tolerance})`);
+    const what = key === 'error' ? 'no answer' : `status ${key}`;
+    if (typeof want === 'number') {
+      if (Math.abs(got - want) > tolerance) problems.push(`${what} for ${got}% of requests (the step asks for ${want}% ± ${tolerance})`);
+    } else if (!inRange(got, want)) problems.push(`${what} for ${got}% of requests (the step asks for ${describeRange(want)}%)`);
   }
   for (const [which, r] of Object.entries(args.latencyMs ?? {}) as ['p50' | 'max', Range][]) {
     if (!answered.length) problems.push(`no request was answered, so there is no ${which} latency`);
@@ -147,6 +159,10 @@ export function judgeTraffic(samples: Sample[], workloads: Map<string, string>, 
     const missing = samples.filter((s) => s.status !== 'error' && !s.body.includes(args.bodyContains!)).length;
     if (missing || !answered.length) problems.push(`${missing || n} answer${(missing || n) === 1 ? '' : 's'} did not contain "${args.bodyContains}"`);
   }
+  if (args.retried) {
+    if (!counted.length) problems.push('no answered request said how many times it was tried (x-mesh-attempts)');
+    else if (!inRange(retriedShare, args.retried)) problems.push(`the client's sidecar retried ${retriedShare}% of requests (the step asks for ${describeRange(args.retried)}%)`);
+  }
   return problems.length ? { passed: false, hint: `${problems.join('; ')} — ${summary}`, details } : { passed: true, hint: summary, details };
 }
 
@@ -154,7 +170,7 @@ export const trafficCheck: LessonCheck<TrafficArgs> = {
   name: 'traffic',
   title: 'Requests behave as the step says',
   description:
-    'Sends `requests` requests (default 20, `concurrency` at a time) from the `from` workload (default curl) to `url` through the mesh, and checks the share each Deployment served (`servedBy`, percent), the share of each status (`statuses`: "503", "5xx" or "error" for no answer), within `tolerance` percentage points, the latency (`latencyMs.p50`/`max` ranges, ms), or text every answer contains (`bodyContains`).',
+    'Sends `requests` requests (default 20, `concurrency` at a time) from the `from` workload (default curl) to `url` through the mesh, and checks the share each Deployment served (`servedBy`, percent), the share of each status (`statuses`: "503", "5xx" or "error" for no answer; a percent within `tolerance` points, or a `{min, max}` percent range), the latency (`latencyMs.p50`/`max` ranges, ms), text every answer contains (`bodyContains`), or the share of requests the client\'s sidecar retried (`retried`, a `{min, max}` percent range).',
   args: ARGS_SCHEMA,
   async run({ session, signal }, args) {
     const send = await workloadSender(session, args.url, args.from ?? 'curl', signal);
