@@ -3,6 +3,7 @@ import type { PlaygroundStore } from '../storage/store.js';
 import { registerBuiltinChecks } from './builtin-checks.js';
 import { registerLessonChecks } from './lesson-checks.js';
 import { registerPlaygroundChecks } from './playground-checks.js';
+import { registerLinkerdChecks } from './linkerd-checks.js';
 import { CheckRegistry } from './registry.js';
 import { registerResilienceChecks } from './resilience-checks.js';
 
@@ -12,5 +13,6 @@ export function allLessonChecks(store: PlaygroundStore): CheckRegistry {
   registerLessonChecks(registry, store);
   registerPlaygroundChecks(registry, store);
   registerResilienceChecks(registry);
+  registerLinkerdChecks(registry);
   return registry;
 }

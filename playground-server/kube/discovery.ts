@@ -38,14 +38,15 @@ export class ResourceDiscovery {
     const core = await this.http.json<ApiResourceList>({ path: '/api/v1' });
     const groupList = await this.http.json<ApiGroupList>({ path: '/apis' });
     const types: ApiResourceType[] = [];
-    const add = (list: ApiResourceList, group: string, version: string, preferred: boolean) => {
+    // Every served version is kept, the preferred one first: byName finds the preferred version (as kubectl get
+    // does), byKind the version a manifest names (kubectl apply of a gateway.networking.k8s.io/v1beta1 HTTPRoute).
+    const add = (list: ApiResourceList, group: string, version: string) => {
       for (const r of list.resources) {
         if (r.name.includes('/')) continue; // subresources
-        if (!preferred && types.some((t) => t.group === group && t.plural === r.name)) continue;
         types.push({ group, version, kind: r.kind, plural: r.name, singular: r.singularName || r.kind.toLowerCase(), shortNames: r.shortNames ?? [], namespaced: r.namespaced, verbs: r.verbs ?? [] });
       }
     };
-    add(core, '', 'v1', true);
+    add(core, '', 'v1');
     const groups = new Set<string>(['']);
     await Promise.all(
       groupList.groups.map(async (g) => {
@@ -54,7 +55,7 @@ export class ResourceDiscovery {
         const ordered = [...g.versions].sort((a, b) => (a.version === preferred ? -1 : b.version === preferred ? 1 : 0));
         for (const v of ordered) {
           const list = await this.http.json<ApiResourceList>({ path: `/apis/${g.name}/${v.version}` }).catch(() => undefined);
-          if (list) add(list, g.name, v.version, v.version === preferred);
+          if (list) add(list, g.name, v.version);
         }
       }),
     );
