@@ -3,10 +3,12 @@ import type { PlaygroundStore } from '../storage/store.js';
 import { registerBuiltinChecks } from './builtin-checks.js';
 import { registerLessonChecks } from './lesson-checks.js';
 import { CheckRegistry } from './registry.js';
+import { registerRoutingChecks } from './routing-checks.js';
 
 export function allLessonChecks(store: PlaygroundStore): CheckRegistry {
   const registry = new CheckRegistry();
   registerBuiltinChecks(registry);
   registerLessonChecks(registry, store);
+  registerRoutingChecks(registry);
   return registry;
 }

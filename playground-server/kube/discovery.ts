@@ -28,6 +28,8 @@ const REFRESH_AFTER_MS = 10_000;
 
 export class ResourceDiscovery {
   private types: ApiResourceType[] = [];
+  /** Types served at a version other than their group's preferred one (a manifest may name one: `v1alpha3`). */
+  private otherVersions: ApiResourceType[] = [];
   private groups = new Set<string>();
   private loadedAt = 0;
   private loading?: Promise<void>;
@@ -38,11 +40,13 @@ export class ResourceDiscovery {
     const core = await this.http.json<ApiResourceList>({ path: '/api/v1' });
     const groupList = await this.http.json<ApiGroupList>({ path: '/apis' });
     const types: ApiResourceType[] = [];
+    const otherVersions: ApiResourceType[] = [];
     const add = (list: ApiResourceList, group: string, version: string, preferred: boolean) => {
       for (const r of list.resources) {
         if (r.name.includes('/')) continue; // subresources
-        if (!preferred && types.some((t) => t.group === group && t.plural === r.name)) continue;
-        types.push({ group, version, kind: r.kind, plural: r.name, singular: r.singularName || r.kind.toLowerCase(), shortNames: r.shortNames ?? [], namespaced: r.namespaced, verbs: r.verbs ?? [] });
+        const type = { group, version, kind: r.kind, plural: r.name, singular: r.singularName || r.kind.toLowerCase(), shortNames: r.shortNames ?? [], namespaced: r.namespaced, verbs: r.verbs ?? [] };
+        if (!preferred && types.some((t) => t.group === group && t.plural === r.name)) otherVersions.push(type);
+        else types.push(type);
       }
     };
     add(core, '', 'v1', true);
@@ -59,6 +63,7 @@ export class ResourceDiscovery {
       }),
     );
     this.types = types;
+    this.otherVersions = otherVersions;
     this.groups = groups;
     this.loadedAt = Date.now();
   }
@@ -78,7 +83,8 @@ export class ResourceDiscovery {
   /** A manifest's apiVersion + kind → its type (refreshing once on a miss). */
   async byKind(apiVersion: string, kind: string): Promise<ApiResourceType> {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
-    const find = () => this.types.find((t) => t.group === group && t.version === version && t.kind === kind);
+    const matches = (t: ApiResourceType) => t.group === group && t.version === version && t.kind === kind;
+    const find = () => this.types.find(matches) ?? this.otherVersions.find(matches);
     await this.ensure();
     let t = find();
     if (!t) {
