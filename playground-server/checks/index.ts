@@ -6,6 +6,7 @@ import { registerPlaygroundChecks } from './playground-checks.js';
 import { registerLinkerdChecks } from './linkerd-checks.js';
 import { CheckRegistry } from './registry.js';
 import { registerResilienceChecks } from './resilience-checks.js';
+import { registerRoutingChecks } from './routing-checks.js';
 
 export function allLessonChecks(store: PlaygroundStore): CheckRegistry {
   const registry = new CheckRegistry();
@@ -14,5 +15,6 @@ export function allLessonChecks(store: PlaygroundStore): CheckRegistry {
   registerPlaygroundChecks(registry, store);
   registerResilienceChecks(registry);
   registerLinkerdChecks(registry);
+  registerRoutingChecks(registry);
   return registry;
 }
