@@ -12,6 +12,9 @@ const STATUS_KEY = '^([1-5][0-9][0-9]|[1-5]xx|error)$';
 const range = { type: 'object', properties: { min: { type: 'number', minimum: 0 }, max: { type: 'number', minimum: 0 } }, additionalProperties: false, minProperties: 1 };
 const percentRange = { type: 'object', properties: { min: { type: 'number', minimum: 0, maximum: 100 }, max: { type: 'number', minimum: 0, maximum: 100 } }, additionalProperties: false, minProperties: 1 };
 
+/** Why a `from` workload cannot send yet: missing or not ready (a learner fixes both by finishing the step). */
+const CLIENT_NOT_THERE = ['UnknownWorkload', 'WorkloadNotReady'];
+
 export const MAX_CHECK_REQUESTS = 200;
 export const MAX_CHECK_CONCURRENCY = 16;
 
@@ -40,6 +43,8 @@ export interface TrafficArgs {
   bodyContains?: string;
   /** Percent of answered requests the client's sidecar retried at least once (its x-mesh-attempts header > 1). */
   retried?: Range;
+  /** No answered request's body contains this text (e.g. an error message a page shows). */
+  bodyExcludes?: string;
 }
 
 const ARGS_SCHEMA = {
@@ -59,6 +64,7 @@ const ARGS_SCHEMA = {
     latencyMs: { type: 'object', properties: { p50: range, max: range }, additionalProperties: false, minProperties: 1 },
     bodyContains: { type: 'string', minLength: 1, maxLength: 200 },
     retried: percentRange,
+    bodyExcludes: { type: 'string', minLength: 1, maxLength: 200 },
   },
   additionalProperties: false,
 };
@@ -163,6 +169,10 @@ export function judgeTraffic(samples: Sample[], workloads: Map<string, string>, 
     if (!counted.length) problems.push('no answered request said how many times it was tried (x-mesh-attempts)');
     else if (!inRange(retriedShare, args.retried)) problems.push(`the client's sidecar retried ${retriedShare}% of requests (the step asks for ${describeRange(args.retried)}%)`);
   }
+  if (args.bodyExcludes !== undefined) {
+    const containing = samples.filter((s) => s.status !== 'error' && s.body.includes(args.bodyExcludes!)).length;
+    if (containing || !answered.length) problems.push(containing ? `${containing} answer${containing === 1 ? '' : 's'} still contained "${args.bodyExcludes}"` : 'no request was answered');
+  }
   return problems.length ? { passed: false, hint: `${problems.join('; ')} — ${summary}`, details } : { passed: true, hint: summary, details };
 }
 
@@ -170,10 +180,17 @@ export const trafficCheck: LessonCheck<TrafficArgs> = {
   name: 'traffic',
   title: 'Requests behave as the step says',
   description:
-    'Sends `requests` requests (default 20, `concurrency` at a time) from the `from` workload (default curl) to `url` through the mesh, and checks the share each Deployment served (`servedBy`, percent), the share of each status (`statuses`: "503", "5xx" or "error" for no answer; a percent within `tolerance` points, or a `{min, max}` percent range), the latency (`latencyMs.p50`/`max` ranges, ms), text every answer contains (`bodyContains`), or the share of requests the client\'s sidecar retried (`retried`, a `{min, max}` percent range).',
+    'Sends `requests` requests (default 20, `concurrency` at a time) from the `from` workload (default curl) to `url` through the mesh, and checks the share each Deployment served (`servedBy`, percent), the share of each status (`statuses`: "503", "5xx" or "error" for no answer; a percent within `tolerance` points, or a `{min, max}` percent range), the latency (`latencyMs.p50`/`max` ranges, ms), text every answer contains (`bodyContains`), text no answer contains (`bodyExcludes`), or the share of requests the client\'s sidecar retried (`retried`, a `{min, max}` percent range).',
   args: ARGS_SCHEMA,
   async run({ session, signal }, args) {
-    const send = await workloadSender(session, args.url, args.from ?? 'curl', signal);
+    let send: Awaited<ReturnType<typeof workloadSender>>;
+    try {
+      send = await workloadSender(session, args.url, args.from ?? 'curl', signal);
+    } catch (err) {
+      // A client the step has not deployed (or not rolled out) yet is a failing check with the fix, not an error.
+      if (err instanceof ApiError && CLIENT_NOT_THERE.includes(err.reason)) return { passed: false, hint: err.message, details: { requests: 0 } };
+      throw err;
+    }
     const samples = await sendAll(send, args, signal);
     const pods = await session.kube.json<{ items: PodMeta[] }>({ path: `/api/v1/namespaces/${session.namespace}/pods`, signal });
     return judgeTraffic(samples, new Map(pods.items.map((p) => [p.metadata.name, workloadOf(p)])), args);
