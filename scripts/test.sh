@@ -42,7 +42,8 @@ npm run --silent build
 npx tsc -p .
 # The site too (its own tsconfig: Astro's strict preset; .astro/types.d.ts is written by the build above).
 npx tsc -p site
-mapfile -t files < <(find test e2e -name '*.test.ts' | sort)
+# The long files first (browser tests, whole lessons through the API), so the two lanes end together.
+mapfile -t files < <({ find e2e test/lessons -name '*.test.ts' | sort; find test -name '*.test.ts' -not -path 'test/lessons/*' | sort; })
 mkdir -p test-results
 # Two files at a time, one per core (sandboxes claim address blocks and ports of their own, so files run side by side);
 # the spec reporter on the terminal; each file's wall time in test-results/ (to keep the run inside CI's budget).
