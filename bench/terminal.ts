@@ -37,7 +37,7 @@ try {
     const marks = await page.evaluate(() => ({
       open: performance.getEntriesByName('pg-terminal-open')[0]?.startTime ?? NaN,
       ready: performance.getEntriesByName('pg-terminal-ready')[0]?.startTime ?? NaN,
-      resources: performance.getEntriesByType('resource').map((r) => `${r.name.replace(/^.*\//, '')} ${r.startTime.toFixed(0)}→${r.responseEnd.toFixed(0)}`),
+      resources: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((r) => `${r.name.replace(/^.*\//, '')} ${r.startTime.toFixed(0)}→${r.responseEnd.toFixed(0)}`),
     }));
     if (process.env.TERMINAL_BENCH_VERBOSE) console.log(JSON.stringify(marks, null, 1));
     openToReady.push(marks.ready - marks.open);
