@@ -4,6 +4,9 @@ import { useEffect, useId, useRef } from 'react';
 import type * as Monaco from 'monaco-editor/esm/vs/editor/editor.api.js';
 import { EscapeThenTab, focusEscapeHint } from './terminal/focus-escape.ts';
 
+/** The longest Monaco waits for an idle moment before loading anyway. */
+const MONACO_IDLE_WAIT_MS = 1500;
+
 export interface CodeEditorProps {
   value: string;
   language: 'json' | 'yaml';
@@ -30,7 +33,9 @@ export function CodeEditor({ value, language, label, uri, height = '14rem', onCh
     };
     const el = host.current;
     el?.addEventListener('keydown', onKeyDown, true);
-    void import('./monaco-setup.ts').then(({ monaco, editorTheme }) => {
+    // Monaco (megabytes of script) starts once the page is idle, so it does not hold up a terminal beside it.
+    const idle = new Promise<void>((resolve) => ('requestIdleCallback' in window ? requestIdleCallback(() => resolve(), { timeout: MONACO_IDLE_WAIT_MS }) : setTimeout(resolve, 0)));
+    void idle.then(() => import('./monaco-setup.ts')).then(({ monaco, editorTheme }) => {
       if (disposed || !host.current) return;
       const model = monaco.editor.createModel(value, language, uri ? monaco.Uri.parse(uri) : undefined);
       editor = monaco.editor.create(host.current, { model, theme: editorTheme(), minimap: { enabled: false }, automaticLayout: true, scrollBeyondLastLine: false, fontSize: 13, ariaLabel: label, tabSize: 2 });

@@ -1,8 +1,11 @@
-// The playground terminal: xterm.js (loaded when the island mounts) around the shell loop in ./terminal/ — a
+// The playground terminal: xterm.js (part of this island, so it only loads on pages with a terminal, and it
+// downloads alongside the island rather than after it mounts) around the shell loop in ./terminal/ — a
 // readline-style line editor, history kept for the tab, Tab completion from the server (completeTerminal), pastes
 // run line by line with heredocs as stdin, and Esc then Tab to leave. Each command runs on the server
 // (runTerminal) and its output streams back. No shell: the server splits the words.
 import { useEffect, useRef } from 'react';
+import { Terminal as XTerm } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import { playground, PlaygroundError } from '../client/playground-client.ts';
 import { CommandHistory } from './terminal/history.ts';
@@ -34,61 +37,53 @@ export default function Terminal() {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     performance.mark('pg-terminal-open');
-    let disposed = false;
-    let dispose = () => {};
-    void Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit')]).then(([{ Terminal: XTerm }, { FitAddon }]) => {
-      const el = host.current;
-      if (disposed || !el) return;
-      const term = new XTerm({ convertEol: true, cursorBlink: true, fontSize: 13, scrollback: 5000, fontFamily: 'ui-monospace, monospace', theme: terminalTheme() });
-      // Follow the site's theme toggle, as the editors do.
-      const onTheme = () => (term.options.theme = terminalTheme());
-      document.addEventListener('pg-theme', onTheme);
-      const fit = new FitAddon();
-      term.loadAddon(fit);
-      term.open(el);
-      fit.fit();
-      const resize = new ResizeObserver(() => fit.fit());
-      resize.observe(el);
-      term.textarea?.setAttribute('aria-describedby', HINT_ID);
+    const el = host.current;
+    if (!el) return;
+    const term = new XTerm({ convertEol: true, cursorBlink: true, fontSize: 13, scrollback: 5000, fontFamily: 'ui-monospace, monospace', theme: terminalTheme() });
+    // Follow the site's theme toggle, as the editors do.
+    const onTheme = () => (term.options.theme = terminalTheme());
+    document.addEventListener('pg-theme', onTheme);
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(el);
+    fit.fit();
+    const resize = new ResizeObserver(() => fit.fit());
+    resize.observe(el);
+    term.textarea?.setAttribute('aria-describedby', HINT_ID);
 
-      const shell = new TerminalShell({ write: (d) => term.write(d), get cols() { return term.cols; } }, backend, new CommandHistory(sessionHistoryStorage()));
-      const escape = new EscapeThenTab();
-      term.attachCustomKeyEventHandler((ev) => {
-        if (ev.type !== 'keydown') return true;
-        // Esc then Tab: xterm leaves the Tab alone and the browser moves focus on (WCAG 2.1.2).
-        if (escape.leaves(ev)) return false;
-        // Ctrl-Shift-C / Ctrl-Shift-V: copy and paste, as terminals do (plain Ctrl-C interrupts).
-        if (ev.ctrlKey && ev.shiftKey && ev.code === 'KeyC') {
-          void navigator.clipboard?.writeText(term.getSelection());
-          ev.preventDefault();
-          return false;
-        }
-        if (ev.ctrlKey && ev.shiftKey && ev.code === 'KeyV') {
-          void navigator.clipboard?.readText().then((t) => term.paste(t));
-          ev.preventDefault();
-          return false;
-        }
-        return true;
-      });
-      term.onData((data) => shell.receive(data));
-      // Bracketed paste: a paste reaches the shell marked as one, so its lines queue instead of racing the prompt.
-      term.write('\x1b[?2004h');
-      shell.start(BANNER);
-      term.write('', () => {
-        performance.mark('pg-terminal-ready');
-        el.dataset.ready = 'true';
-      });
-      term.focus();
-      dispose = () => {
-        document.removeEventListener('pg-theme', onTheme);
-        resize.disconnect();
-        shell.handle({ kind: 'key', key: 'interrupt' });
-        term.dispose();
-      };
+    const shell = new TerminalShell({ write: (d) => term.write(d), get cols() { return term.cols; } }, backend, new CommandHistory(sessionHistoryStorage()));
+    const escape = new EscapeThenTab();
+    term.attachCustomKeyEventHandler((ev) => {
+      if (ev.type !== 'keydown') return true;
+      // Esc then Tab: xterm leaves the Tab alone and the browser moves focus on (WCAG 2.1.2).
+      if (escape.leaves(ev)) return false;
+      // Ctrl-Shift-C / Ctrl-Shift-V: copy and paste, as terminals do (plain Ctrl-C interrupts).
+      if (ev.ctrlKey && ev.shiftKey && ev.code === 'KeyC') {
+        void navigator.clipboard?.writeText(term.getSelection());
+        ev.preventDefault();
+        return false;
+      }
+      if (ev.ctrlKey && ev.shiftKey && ev.code === 'KeyV') {
+        void navigator.clipboard?.readText().then((t) => term.paste(t));
+        ev.preventDefault();
+        return false;
+      }
+      return true;
     });
+    term.onData((data) => shell.receive(data));
+    // Bracketed paste: a paste reaches the shell marked as one, so its lines queue instead of racing the prompt.
+    term.write('\x1b[?2004h');
+    shell.start(BANNER);
+    term.write('', () => {
+      performance.mark('pg-terminal-ready');
+      el.dataset.ready = 'true';
+    });
+    term.focus();
     return () => {
-      disposed = true;
-      dispose();
+      document.removeEventListener('pg-theme', onTheme);
+      resize.disconnect();
+      shell.handle({ kind: 'key', key: 'interrupt' });
+      term.dispose();
     };
   }, []);
   return (
