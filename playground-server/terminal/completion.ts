@@ -2,12 +2,14 @@
 // for kubectl a subcommand, a flag of that subcommand (from the policy's allow-list), an output format, a resource
 // kind the session's cluster serves (plural and short names, CRDs included), then names of the session's objects of
 // the kind already typed (`deploy rev`, `deploy/rev`, `pod/…`); for the built-ins their own words (stat
-// deployments|routes, load status|stop, tap deploy/NAME, --from WORKLOAD, a Service URL). Bounded: at most
+// deployments|routes, load status|stop, tap deploy/NAME, --from WORKLOAD, a Service URL); after -f, `-` and the
+// upstream samples the terminal mirrors. Bounded: at most
 // MAX_CANDIDATES, discovery read once a minute per session, one list call per Tab, each with a deadline.
 import type { Schemas } from '../api/types.js';
 import { ResourceDiscovery, resourcePath, type ApiResourceType } from '../kube/discovery.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import { KUBECTL_OUTPUT_FORMATS, KUBECTL_SUBCOMMANDS, kubectlFlags } from './kubectl-policy.js';
+import { mirroredNames } from './upstream-mirror.js';
 
 export const MAX_CANDIDATES = 100;
 const DISCOVERY_TTL_MS = 60_000;
@@ -135,6 +137,7 @@ async function kubectlPool(ctx: CompletionContext, words: string[], word: string
   const { positionals, pendingFlag } = kubectlPositionals(sub, words.slice(1));
   if (pendingFlag === '-o' || pendingFlag === '--output') return [...KUBECTL_OUTPUT_FORMATS];
   if (pendingFlag === '-n' || pendingFlag === '--namespace') return [ctx.session.namespace];
+  if (pendingFlag === '-f' || pendingFlag === '--filename') return ['-', ...mirroredNames()];
   if (pendingFlag) return [];
   if (word.startsWith('-')) {
     if (word.startsWith('--output=')) return KUBECTL_OUTPUT_FORMATS.map((f) => `--output=${f}`);

@@ -67,6 +67,8 @@ test('flags and their values from the policy', { timeout: 60_000 }, async () => 
   assert.deepEqual((await complete('kubectl get pods -o j')).candidates, ['json', 'jsonpath', 'jsonpath-as-json=']);
   assert.deepEqual((await complete('kubectl apply --fil')).candidates, ['--filename']);
   assert.deepEqual((await complete('kubectl get --kubec')).candidates, []);
+  assert.deepEqual((await complete('kubectl apply -f samples/bookinfo/networking/virtual-service-all')).candidates, ['samples/bookinfo/networking/virtual-service-all-v1.yaml']);
+  assert.deepEqual((await complete('kubectl delete --filename https://run')).candidates, ['https://run.linkerd.io/booksapp.yml']);
 });
 
 test('the built-ins\' own words, over the WebSocket too', { timeout: 60_000 }, async () => {
