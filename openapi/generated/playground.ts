@@ -351,8 +351,9 @@ export interface paths {
          * Run one command line (no shell) and stream its output.
          * @description The line is split into words (single and double quotes group words; no expansion, pipes, redirects or
          *     command chaining). Programs: `kubectl` (the real one, with the session's namespace-scoped kubeconfig),
-         *     `curl`, `bench`, `stat`, `tap`, `topology`, `help`. Output is capped at 256 KiB and time at
-         *     `timeoutSeconds`; cancelling (Ctrl-C) stops the program.
+         *     `curl`, `bench`, `stat`, `tap`, `topology`, `load` (background traffic for `tap`), `help`. Output is capped at
+         *     256 KiB and time at `timeoutSeconds`; cancelling (Ctrl-C) stops the program. `kubectl … -f` reads `-` (the
+         *     request's `stdin`) or an upstream sample the server mirrors offline; no other file or URL.
          */
         post: operations["runTerminal"];
         delete?: never;

@@ -71,6 +71,12 @@ export class ResourceDiscovery {
     await this.loading;
   }
 
+  /** Every served type (the preferred version of each), as loaded. */
+  async all(): Promise<readonly ApiResourceType[]> {
+    await this.ensure();
+    return this.types;
+  }
+
   async hasGroup(group: string): Promise<boolean> {
     await this.ensure();
     return this.groups.has(group);

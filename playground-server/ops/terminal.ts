@@ -28,7 +28,7 @@ export function registerTerminalOps(d: Dispatcher, deps: OpDeps, extraBuiltins: 
     }
   });
   d.register('completeTerminal', async (params, ctx) => {
-    sessionOf(ctx);
-    return completeLine(params.line, params.cursor, Object.keys(builtins));
+    const session = sessionOf(ctx);
+    return completeLine(params.line, params.cursor, { session, programs: Object.keys(builtins), signal: ctx.signal });
   });
 }

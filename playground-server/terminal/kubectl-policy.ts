@@ -96,6 +96,16 @@ const REFUSED_ACTIONS: Record<string, Record<string, string>> = {
 
 export const KUBECTL_SUBCOMMANDS = new Set(Object.keys(FLAGS));
 
+/** A subcommand's allowed flags (for Tab completion): long and short names, and whether each takes a value. */
+export function kubectlFlags(sub: string): { long: string; short?: string; takesValue: boolean }[] {
+  if (!Object.hasOwn(FLAGS, sub)) return [];
+  const seen = new Set<string>();
+  return [...GLOBAL, ...FLAGS[sub]].filter((s) => !seen.has(s.long) && seen.add(s.long)).map((s) => ({ long: s.long, short: s.short, takesValue: !s.bool }));
+}
+
+/** The values `-o` accepts here (the ones that need `=…` are written with it). */
+export const KUBECTL_OUTPUT_FORMATS: readonly string[] = OUTPUT_FORMATS.map((f) => (INLINE_ONLY.has(f) ? `${f}=` : f));
+
 /** Why a flag a learner might try is missing, to say so in the refusal. */
 function whyRefused(sub: string, name: string): string {
   if (['filename', 'kustomize', 'recursive', 'from-file', 'from-env-file', 'patch-file', 'output-directory'].includes(name) || (name === 'f' && sub !== 'logs') || name === 'k' || name === 'R')

@@ -68,8 +68,8 @@ class LoadGenerator {
     private readonly send: Send,
     private readonly session: ActiveSession,
   ) {
-    // Each request in flight listens for the stop.
-    setMaxListeners(LOAD_LIMITS.maxInFlight + 10, this.abort.signal);
+    // Each request in flight (and the client calls under it) listens for the stop.
+    setMaxListeners(LOAD_LIMITS.maxInFlight * 4, this.abort.signal);
     session.signal.addEventListener('abort', this.onSessionEnd, { once: true });
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();

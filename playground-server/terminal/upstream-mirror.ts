@@ -73,6 +73,11 @@ function entryFor(value: string): MirrorEntry | undefined {
   return undefined;
 }
 
+/** What -f accepts besides `-`, as a learner types it (Tab completion): Istio's samples/… paths and the whole URLs. */
+export function mirroredNames(): string[] {
+  return [...Object.keys(ISTIO_SAMPLES).map((p) => `samples/${p}`), ...Object.keys(URLS).filter((u) => !URLS[u].foreignNamespace)];
+}
+
 /** What the mirror serves, for refusals and help: short, grouped by folder. */
 export function mirrorSummary(): string {
   const byDir = new Map<string, string[]>();

@@ -3,11 +3,14 @@
 // path or URL — proven by a named pipe nobody opened and a listener that saw no connection.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { constants, open as openFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createSession, ndjson, rest, startFixture, WsClient, type ServerFixture } from './fixture.js';
+import { probeIsolation, type TerminalWorkDir } from '../../playground-server/terminal/isolation.js';
+import { mirroredFile } from '../../playground-server/terminal/upstream-mirror.js';
 
 let fx: ServerFixture;
 let s: { token: string; namespace: string };
@@ -172,4 +175,30 @@ test('upstream samples apply by URL (any release) or by samples/ path, unchanged
   const emoji = await terminal('kubectl apply -f https://run.linkerd.io/emojivoto.yml');
   assert.equal(emoji.status, 403);
   assert.match(emoji.error!.message, /namespace "emojivoto".*a session has one namespace of its own/);
+});
+
+test('inside bubblewrap kubectl sees the one mirrored file it was given, and no other vendored file', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(fx.dir, 'iso-'));
+  const work: TerminalWorkDir = { dir, kubeconfigPath: join(dir, 'kubeconfig'), cacheDir: join(dir, 'cache') };
+  writeFileSync(work.kubeconfigPath, (await rest(fx.url, 'GET', '/api/session/kubeconfig', { token: s.token })).text, { mode: 0o600 });
+  mkdirSync(work.cacheDir);
+  const isolation = await probeIsolation('/usr/bin/kubectl', work);
+  if (isolation.kind !== 'bubblewrap') return t.skip(`bubblewrap is not usable here (${isolation.description})`);
+  const curl = mirroredFile('samples/curl/curl.yaml', 'test');
+  const httpbin = mirroredFile('samples/httpbin/httpbin.yaml', 'test');
+  const run = (file: string) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const launch = isolation.launch('/usr/bin/kubectl', ['create', '--dry-run=client', '--output=name', `--filename=${file}`], work, [curl]);
+      execFile(launch.command, launch.args, { ...launch.options, timeout: 30_000 } as object, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: String(stdout) + String(stderr) }),
+      );
+    });
+  const bound = await run(curl.sandboxPath);
+  assert.equal(bound.code, 0, bound.out);
+  assert.match(bound.out, /deployment\.apps\/curl/);
+  for (const other of [httpbin.sandboxPath, httpbin.hostPath, curl.hostPath]) {
+    const r = await run(other);
+    assert.notEqual(r.code, 0, other);
+    assert.match(r.out, /does not exist|no such file/i, `${other}: ${r.out}`);
+  }
 });
