@@ -77,7 +77,8 @@ export function containerFilesystem(input: PodFilesInput): MemoryFilesystem {
   for (const mount of mounts) {
     const volume = volumes.find((v) => v.name === mount.name);
     if (!volume || typeof mount.mountPath !== 'string') continue;
-    fs.mkdir(mount.mountPath);
+    // A subPath mount is one file at mountPath (often over an image's file, as nginx.conf): no directory there.
+    if (!mount.subPath) fs.mkdir(mount.mountPath);
     const data = volumeData(api, ns, volume);
     if (!data) continue;
     for (const [path, content] of Object.entries(data)) {
