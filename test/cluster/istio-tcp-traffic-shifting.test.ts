@@ -120,4 +120,31 @@ describe("istio.io TCP Traffic Shifting with Istio's tcp-echo sample", () => {
       return t['one hello'] && t['two hello'];
     }, { timeoutMs: 20_000, intervalMs: 50 });
   });
+
+  test('an AuthorizationPolicy that decides per HTTP request cannot be skipped by speaking TCP: the connection gets no answer until the policy goes', async () => {
+    const policy = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: tcp-echo-get-only
+spec:
+  selector:
+    matchLabels:
+      app: tcp-echo
+  action: ALLOW
+  rules:
+  - to:
+    - operation:
+        methods: ["GET"]
+`;
+    await kubectlOk(c, ['apply', '-n', NS, '-f', '-'], policy);
+    await waitFor('connections reset by the server sidecar', async () => {
+      const out = await c.kubectl(['get', '--raw', `/api/v1/namespaces/${NS}/pods/${curlPod}:8080/proxy/tcp?host=tcp-echo&port=9000`]);
+      return out.code !== 0;
+    }, { timeoutMs: 20_000, intervalMs: 50 });
+    const log = await kubectlOk(c, ['logs', '-n', NS, 'deploy/tcp-echo-v1', '-c', 'mesh-proxy']);
+    const log2 = await kubectlOk(c, ['logs', '-n', NS, 'deploy/tcp-echo-v2', '-c', 'mesh-proxy']);
+    assert.match(log + log2, /reset an opaque TCP connection to port 9000: the pod's policy decides per HTTP request/);
+    await kubectlOk(c, ['delete', 'authorizationpolicies.security.istio.io', 'tcp-echo-get-only', '-n', NS]);
+    await waitFor('answers again', async () => /^(one|two) hello$/.test(await echo().catch(() => '')), { timeoutMs: 20_000, intervalMs: 50 });
+  });
 });

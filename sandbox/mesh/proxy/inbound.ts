@@ -160,7 +160,7 @@ export class InboundProxy {
     if (this.refused(socket, { tls: false })) return;
     if (protocol === 'h2') return (this.h2 ??= new InboundH2(this)).serve(socket); // the session reads the socket itself
     // Not HTTP (Envoy's inbound protocol sniffing): the bytes go to the app as they are.
-    if (protocol === 'tcp') return relayToApp(this.ctx, socket, (socket as Socket & { meshPort?: number }).meshPort ?? socket.localPort ?? 0);
+    if (protocol === 'tcp') return this.relayOpaque(socket, (socket as Socket & { meshPort?: number }).meshPort ?? socket.localPort ?? 0);
     this.serve(socket);
     socket.resume();
   }
@@ -185,10 +185,24 @@ export class InboundProxy {
       if (this.refused(tls, { tls: true, peerIdentity: peer }, socket)) return;
       this.sockets.add(tls);
       tls.once('close', () => this.sockets.delete(tls));
-      if (tls.alpnProtocol === MESH_TCP_ALPN) relayToApp(this.ctx, tls, (tls as TLSSocket & { meshPort?: number }).meshPort ?? 0);
+      if (tls.alpnProtocol === MESH_TCP_ALPN) this.relayOpaque(tls, (tls as TLSSocket & { meshPort?: number }).meshPort ?? 0);
       else if (tls.alpnProtocol === 'h2') (this.h2 ??= new InboundH2(this)).serve(tls);
       else this.serve(tls);
     });
+  }
+
+  /**
+   * Bytes to the app as they are — unless the pod's policy decides per HTTP request (authorization rules on methods,
+   * paths, headers): relaying would let a client skip those rules by not speaking HTTP (or by claiming TCP), so the
+   * connection is reset, as an ALLOW rule with only HTTP conditions matches no TCP connection in Istio.
+   */
+  private relayOpaque(socket: Socket, port: number): void {
+    if (this.policy()?.perRequest) {
+      this.ctx.log(`inbound: reset an opaque TCP connection to port ${port}: the pod's policy decides per HTTP request`);
+      socket.destroy();
+      return;
+    }
+    relayToApp(this.ctx, socket, port);
   }
 
   /**
