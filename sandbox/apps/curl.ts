@@ -3,11 +3,12 @@
 // pod's own agent — cluster DNS and, in a meshed pod, the sidecar — and answers {status, headers, body
 // (capped), bodyTruncated, latencyMs}. The playground server reaches it through the pods proxy, so try-it
 // panels exercise the real data path (benchmarks run the real load generator as their own pods instead:
-// playground/loadgen).
+// playground/loadgen). `POST /tcp` (or `GET /tcp?host=…&port=…`) opens one TCP connection the same way (curl-tcp.ts).
 import { createServer, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
 import { cappedExchange } from '../runtime/capped-exchange.js';
+import { parseTcpExchange, tcpExchange } from './curl-tcp.js';
 import { appPort, json, listeningWorkload, readBody, type AppResponse } from './http-workload.js';
 
 export const CURL_PORT = 8080;
@@ -97,6 +98,25 @@ export function curlApp(ctx: WorkloadContext): Workload {
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return reply(res, json(200, { status: 'ok' }));
+    if (path === '/tcp') {
+      let text: string;
+      if (req.method === 'GET') {
+        // `GET /tcp?host=…&port=…[&send=…]` (what `kubectl get --raw …/proxy/tcp?…` can send): sends `send` and a newline.
+        const q = new URL(req.url ?? '/', 'http://curl').searchParams;
+        text = JSON.stringify({ host: q.get('host') ?? undefined, port: Number(q.get('port')), send: `${q.get('send') ?? 'hello'}\n` });
+      } else if (req.method === 'POST') {
+        try {
+          text = await readBody(req, BODY_LIMIT);
+        } catch {
+          return reply(res, json(413, { error: `body over the ${BODY_LIMIT}-byte limit` }));
+        }
+      } else return reply(res, json(405, { error: 'use POST /tcp with a JSON body {"host", "port", "send", "timeoutMs"}, or GET /tcp?host=…&port=…' }, { allow: 'GET, POST' }));
+      const x = parseTcpExchange(text);
+      if (typeof x === 'string') return reply(res, json(400, { error: x }));
+      const out = await tcpExchange(ctx, x);
+      ctx.log(`tcp ${x.host}:${x.port} -> ${(out.body as { answer?: string; error?: string }).answer ?? (out.body as { error?: string }).error}`);
+      return reply(res, out);
+    }
     if (path !== '/fetch') return reply(res, json(404, { error: `no route for ${path}` }));
     let text: string;
     if (req.method === 'GET') {

@@ -1,5 +1,5 @@
 // The images of the upstream tutorials, run as built-ins so their manifests apply unchanged: Istio's Bookinfo,
-// helloworld and httpbin samples, Linkerd's emojivoto and books app, and the Gateway API conformance echo servers
+// helloworld, httpbin and tcp-echo samples, Linkerd's emojivoto and books app, and the Gateway API conformance echo servers
 // (each app in its folder under sandbox/apps/). Istio's curl/sleep sample runs curlimages/curl, registered with the
 // other program-only images, not here.
 import { registerImage } from '../runtime/images.js';
@@ -12,6 +12,7 @@ import { FORTIO_IMAGES, FORTIO_PROGRAMS } from './fortio/images.js';
 import { GO_HTTPBIN_IMAGES } from './go-httpbin/images.js';
 import { HELLOWORLD_IMAGES } from './helloworld/helloworld.js';
 import { ISTIO_BOOKINFO_IMAGES } from './istio-bookinfo/images.js';
+import { TCP_ECHO_IMAGES } from './tcp-echo/tcp-echo.js';
 import type { ImageTools, UpstreamImage } from './upstream-image.js';
 
 export const UPSTREAM_IMAGES: readonly UpstreamImage[] = [
@@ -22,6 +23,7 @@ export const UPSTREAM_IMAGES: readonly UpstreamImage[] = [
   ...BOOKSAPP_IMAGES,
   ...GATEWAY_ECHO_IMAGES,
   ...FORTIO_IMAGES,
+  ...TCP_ECHO_IMAGES,
 ];
 
 /** Programs an upstream image carries besides its main process (what `kubectl exec` finds on its $PATH), by image name. */

@@ -264,9 +264,9 @@ describe("istio.io traffic management tasks with Istio's own manifests", () => {
     await waitFor('the unknown subset', async () => (await curl('-s', '-w', '\n%{http_code}', 'http://httpbin:8000/get')) === 'no healthy upstream\n503', { timeoutMs: 20_000 });
 
     // Fields the sandbox does not honour: kubectl prints the API server's warnings; the object is stored anyway.
-    const warned = await applyVs(vsYaml('  - route:\n    - destination: {host: httpbin, subset: v1}\n    corsPolicy:\n      allowOrigins: [{exact: "https://example.com"}]\n  tcp:\n  - route:\n    - destination: {host: httpbin}\n'));
+    const warned = await applyVs(vsYaml('  - route:\n    - destination: {host: httpbin, subset: v1}\n    corsPolicy:\n      allowOrigins: [{exact: "https://example.com"}]\n  tcp:\n  - match:\n    - sourceSubnet: 10.0.0.0/8\n    route:\n    - destination: {host: httpbin}\n'));
     assert.match(warned, /Warning: VirtualService "httpbin": spec\.http\[0\]\.corsPolicy is not supported by the sandbox mesh and is ignored/);
-    assert.match(warned, /Warning: VirtualService "httpbin": spec\.tcp is not supported by the sandbox mesh/);
+    assert.match(warned, /Warning: VirtualService "httpbin": spec\.tcp\[0\]\.match\[0\]\.sourceSubnet is not supported by the sandbox mesh/);
     await waitFor('routing by the warned VirtualService', async () => (await curl('-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/get')) === '200', { timeoutMs: 20_000 });
 
     // A Gateway API HTTPRoute on the same Service port applies; the VirtualService's status says why it does not.

@@ -303,10 +303,11 @@ test("the support registry honours every field of Istio's Bookinfo networking ma
       hosts: ['reviews'],
       exportTo: ['.'],
       http: [{ corsPolicy: { allowOrigins: [{ exact: '*' }] }, match: [{ scheme: { exact: 'https' } }], route: [{ destination: { host: 'reviews' } }], unknownField: 1 }],
-      tcp: [{ route: [] }],
+      tcp: [{ match: [{ port: 9000, sourceLabels: { app: 'curl' } }], route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 100 }] }],
+      tls: [{ route: [] }],
     },
   }).map((f) => f.path);
-  assert.deepEqual(found, ['spec.exportTo', 'spec.http[0].corsPolicy', 'spec.http[0].match[0].scheme', 'spec.http[0].unknownField', 'spec.tcp']);
+  assert.deepEqual(found, ['spec.exportTo', 'spec.http[0].corsPolicy', 'spec.http[0].match[0].scheme', 'spec.http[0].unknownField', 'spec.tcp[0].match[0].sourceLabels', 'spec.tls']);
 });
 
 test('learner regexes: what RE2 refuses and what would backtrack for long is refused; ordinary ones pass', () => {

@@ -192,9 +192,17 @@ export interface RouteEntry {
   port?: number;
 }
 
+/** One Istio `tcp` route entry: connections to the Service (on `port`, or any port) take the rule's weighted backends. */
+export interface TcpRouteEntry {
+  rule: CompiledRule;
+  port?: number;
+}
+
 /** Routes attached to one Service, in precedence order (first match wins). */
 export interface RouteTable {
   entries: RouteEntry[];
+  /** Istio VirtualService `tcp` routes for the Service's TCP ports, in written order (first match wins). */
+  tcp?: TcpRouteEntry[];
   /** Once a route is attached, unmatched requests are rejected with 404. Ports the table covers: */
   ports: Set<number> | 'all';
 }

@@ -19,6 +19,7 @@ import { connect as tcpConnect } from 'node:net';
 import { serveFast, UpstreamPool, type LocalReply, type RelayPlan } from './fast-relay.js';
 import type { RequestHead } from './http1-head.js';
 import { H2_PREFACE } from './connection-prelude.js';
+import { MESH_TCP_ALPN, relayToApp } from './tcp-relay.js';
 import { InboundH2 } from './inbound-h2.js';
 
 /** What metrics and tap need from a request, from node:http, the fast path or the HTTP/2 path. */
@@ -146,18 +147,20 @@ export class InboundProxy {
       socket.unshift(first);
       (socket as Socket & { meshPort?: number }).meshPort = port;
       if (first[0] === TLS_HANDSHAKE_RECORD) this.acceptTls(socket);
-      else this.acceptPlain(socket, startsLikeH2(first));
+      else this.acceptPlain(socket, startsLikeH2(first) ? 'h2' : startsLikeHttp1(first) ? 'http1' : 'tcp');
     });
   }
 
-  private acceptPlain(socket: Socket, h2: boolean): void {
+  private acceptPlain(socket: Socket, protocol: 'h2' | 'http1' | 'tcp'): void {
     const t = this.ctx.metrics.tcp.inbound.plain;
     t.open++;
     t.total++;
     socket.once('close', () => t.open--);
     connInfo.set(socket, { tls: false });
     if (this.refused(socket, { tls: false })) return;
-    if (h2) return (this.h2 ??= new InboundH2(this)).serve(socket); // the session reads the socket itself
+    if (protocol === 'h2') return (this.h2 ??= new InboundH2(this)).serve(socket); // the session reads the socket itself
+    // Not HTTP (Envoy's inbound protocol sniffing): the bytes go to the app as they are.
+    if (protocol === 'tcp') return this.relayOpaque(socket, (socket as Socket & { meshPort?: number }).meshPort ?? socket.localPort ?? 0);
     this.serve(socket);
     socket.resume();
   }
@@ -169,7 +172,7 @@ export class InboundProxy {
       return;
     }
     // ALPN: meshed HTTP/2 clients (gRPC) offer h2; HTTP/1 clients offer nothing and are served as before.
-    const tls = new TLSSocket(socket, { isServer: true, secureContext: identity.secureContext, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2', 'http/1.1'] });
+    const tls = new TLSSocket(socket, { isServer: true, secureContext: identity.secureContext, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2', 'http/1.1', MESH_TCP_ALPN] });
     tls.on('error', () => tls.destroy()); // failed handshakes (untrusted or missing client certificate)
     tls.once('secure', () => {
       const t = this.ctx.metrics.tcp.inbound.tls;
@@ -182,9 +185,24 @@ export class InboundProxy {
       if (this.refused(tls, { tls: true, peerIdentity: peer }, socket)) return;
       this.sockets.add(tls);
       tls.once('close', () => this.sockets.delete(tls));
-      if (tls.alpnProtocol === 'h2') (this.h2 ??= new InboundH2(this)).serve(tls);
+      if (tls.alpnProtocol === MESH_TCP_ALPN) this.relayOpaque(tls, (tls as TLSSocket & { meshPort?: number }).meshPort ?? 0);
+      else if (tls.alpnProtocol === 'h2') (this.h2 ??= new InboundH2(this)).serve(tls);
       else this.serve(tls);
     });
+  }
+
+  /**
+   * Bytes to the app as they are — unless the pod's policy decides per HTTP request (authorization rules on methods,
+   * paths, headers): relaying would let a client skip those rules by not speaking HTTP (or by claiming TCP), so the
+   * connection is reset, as an ALLOW rule with only HTTP conditions matches no TCP connection in Istio.
+   */
+  private relayOpaque(socket: Socket, port: number): void {
+    if (this.policy()?.perRequest) {
+      this.ctx.log(`inbound: reset an opaque TCP connection to port ${port}: the pod's policy decides per HTTP request`);
+      socket.destroy();
+      return;
+    }
+    relayToApp(this.ctx, socket, port);
   }
 
   /**
@@ -366,6 +384,12 @@ export const normalizeIP = (ip: string | undefined) => (ip?.startsWith('::ffff:'
  * Whether a plaintext connection's first bytes are HTTP/2's preface: h2c with prior knowledge. Three bytes ("PRI")
  * already rule out every HTTP/1 method; a shorter first read is left to HTTP/1, which rejects the preface.
  */
+/** An HTTP/1 request line starts with a method token (upper-case letters) and a space: anything else is opaque TCP. */
+function startsLikeHttp1(first: Buffer): boolean {
+  const head = first.subarray(0, 16).toString('latin1');
+  return /^[A-Z]{1,15}( |$)/.test(head);
+}
+
 function startsLikeH2(first: Buffer): boolean {
   const n = Math.min(first.length, H2_PREFACE.length);
   return n >= 3 && first.subarray(0, n).equals(H2_PREFACE.subarray(0, n));

@@ -4,6 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { serveFast } from './fast-relay.js';
 import { readPrelude } from './connection-prelude.js';
+import { resolveAddress } from './destination.js';
+import { isTcpServicePort } from './tcp-relay.js';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
 import type { MeshSnapshot } from '../config/snapshot.js';
 import { EMPTY_SNAPSHOT } from '../config/snapshot.js';
@@ -118,10 +120,13 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
           this.outboundSockets.delete(s);
         });
         readPrelude(s).then(
-          ({ protocol }) => {
+          ({ protocol, originalDestination }) => {
             // The HTTP/2 session reads the socket itself (and the bytes read back onto it): resuming it here
             // would hand those bytes to nobody.
             if (protocol === 'h2') return outbound.serveHttp2(s);
+            // A Service port Istio reads as TCP: relayed as bytes, routed per connection (tcp-relay.ts).
+            const dest = originalDestination && resolveAddress(originalDestination, this.snap);
+            if (dest && 'kind' in dest && dest.kind === 'service' && isTcpServicePort(dest.port)) return outbound.tcp.serve(s, dest);
             serveFast(s, outbound.pool, outbound.fastPlan, (c) => slow.emit('connection', c));
             s.resume();
           },

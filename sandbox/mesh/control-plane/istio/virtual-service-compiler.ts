@@ -4,11 +4,12 @@
 // every client (the producer table); one elsewhere to its own namespace's clients (a consumer table). One bound to
 // `gateways` without `mesh` does not apply to sidecars. What cannot be honoured is reported in `problems`.
 import type { KubeObject } from '../../../apiserver/store.js';
-import type { RouteEntry } from '../../config/snapshot.js';
+import type { RouteEntry, TcpRouteEntry } from '../../config/snapshot.js';
 import type { RouteLookups } from '../http-route-compiler.js';
 import { resolveIstioHost } from './istio-host.js';
 import { compileIstioMatch, matchAppliesToMesh } from './virtual-service-match.js';
 import { compileIstioRoute, withUriRewrite } from './virtual-service-route.js';
+import { compileTcpRoutes } from './virtual-service-tcp.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -21,6 +22,8 @@ export interface VirtualServiceAttachment {
   service: string;
   /** In spec.http order, one per match (a route without matches is one catch-all entry). */
   entries: RouteEntry[];
+  /** spec.tcp, for the Service's TCP ports (virtual-service-tcp.ts). */
+  tcp: TcpRouteEntry[];
 }
 
 export interface CompiledVirtualService {
@@ -42,7 +45,6 @@ export function compileVirtualService(vs: KubeObject, lookups: RouteLookups, pro
     report('spec.gateways does not include "mesh": it configures Istio gateways only (the sandbox has none), not sidecars');
     return out;
   }
-  if (spec.tcp !== undefined) report('spec.tcp is not supported by the sandbox mesh; ignored');
   if (spec.tls !== undefined) report('spec.tls is not supported by the sandbox mesh; ignored');
 
   const local: string[] = [];
@@ -66,6 +68,8 @@ export function compileVirtualService(vs: KubeObject, lookups: RouteLookups, pro
       if (compiled) entries.push({ match: compiled.match, rule: withUriRewrite(route, compiled.uriPrefix), port: compiled.port });
     });
   });
+  const tcp = compileTcpRoutes(spec.tcp, ns, name, lookups, local);
+  for (const e of tcp) for (const b of e.rule.backends) if (b.namespace !== ns) out.dependsOn.add(b.namespace);
   for (const p of local) report(p);
 
   for (const h of arr(spec.hosts)) {
@@ -76,7 +80,7 @@ export function compileVirtualService(vs: KubeObject, lookups: RouteLookups, pro
       continue;
     }
     if (resolved.namespace !== ns) out.dependsOn.add(resolved.namespace);
-    out.attachments.push({ source: where, namespace: resolved.namespace, service: resolved.service, entries });
+    out.attachments.push({ source: where, namespace: resolved.namespace, service: resolved.service, entries, tcp });
   }
   return out;
 }

@@ -51,8 +51,10 @@ export function attachVirtualServices(
     const key = producer ? a.service : `${a.namespace}/${a.service}`;
     const existing = target.get(key);
     const applied = reports.get(a.name)!.appliedTo;
+    // A VirtualService with only `tcp` routes leaves HTTP to the Service as it was (no table covers its ports).
+    const tcp = a.tcp.length ? { tcp: a.tcp } : {};
     if (!existing) {
-      target.set(key, { entries: a.entries, ports: 'all' });
+      target.set(key, { entries: a.entries, ports: a.entries.length || !a.tcp.length ? 'all' : new Set<number>(), ...tcp });
       applied.push(`${a.namespace}/${a.service}`);
       continue;
     }
@@ -61,10 +63,11 @@ export function attachVirtualServices(
     const free = gatewayPorts === 'all' ? [] : servicePorts.filter((p) => !gatewayPorts.has(p));
     const taken = gatewayPorts === 'all' ? 'every port' : `port ${[...gatewayPorts].join(', ')}`;
     report(a.name, `${a.source}: an HTTPRoute or GRPCRoute is attached to Service ${a.namespace}/${a.service} (${taken}): the Gateway API route applies there and this VirtualService does not${free.length ? ` (it applies on port ${free.join(', ')})` : ''}`);
+    if (a.tcp.length) target.set(key, { ...existing, ...tcp });
     if (!free.length) continue;
     applied.push(`${a.namespace}/${a.service} (port ${free.join(', ')})`);
     const extra: RouteEntry[] = a.entries.flatMap((e) => (e.port === undefined ? free.map((port) => ({ ...e, port })) : free.includes(e.port) ? [e] : []));
-    target.set(key, { entries: [...existing.entries, ...extra], ports: new Set([...(existing.ports as Set<number>), ...free]) });
+    target.set(key, { entries: [...existing.entries, ...extra], ports: new Set([...(existing.ports as Set<number>), ...free]), ...tcp });
   }
   return reports;
 }

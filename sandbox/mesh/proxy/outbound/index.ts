@@ -25,6 +25,7 @@ import type { ProxyContext } from '../proxy-context.js';
 import { rawHeader } from '../raw-headers.js';
 import { hasRoutingFilters } from '../request-filters.js';
 import { MeshTlsAgent, plainAgent } from '../upstream-pool.js';
+import { OutboundTcp } from '../tcp-relay.js';
 import { BackendBalancer } from './balance.js';
 import { EndpointClient } from './endpoint.js';
 import { OutboundPlan } from './fast-plan.js';
@@ -46,6 +47,8 @@ export class OutboundProxy {
   private readonly http1: Http1Pipeline;
   /** The HTTP/2 path, made on the first h2c connection. */
   private h2?: OutboundH2;
+  /** Opaque TCP to a Service's TCP ports (tcp-relay.ts). */
+  readonly tcp: OutboundTcp;
 
   constructor(readonly ctx: ProxyContext) {
     this.endpoint = new EndpointClient(ctx);
@@ -61,6 +64,7 @@ export class OutboundProxy {
     this.balance = new BackendBalancer(ctx, clusters);
     this.telemetry = new OutboundTelemetry(ctx);
     this.http1 = new Http1Pipeline(ctx, this.balance, this.endpoint, this.telemetry);
+    this.tcp = new OutboundTcp(ctx, this.balance, new MeshTlsAgent(ctx.identity, ctx.podIP, ctx.network.checkDial));
   }
 
   close(): void {
