@@ -74,6 +74,8 @@ interface AccessLogArgs {
   from?: string;
   /** Also look in this Deployment's sidecars (the server side of the request). */
   server?: string;
+  /** Deployments further down the call chain whose sidecars must log the same request id (propagated by the apps). */
+  hops?: string[];
 }
 
 /** The last lines of a pod's sidecar container log, as `kubectl logs POD -c <sidecar> --tail N` reads them. */
@@ -90,7 +92,7 @@ const accessLogged: LessonCheck<AccessLogArgs> = {
   name: 'access-logged',
   title: "The sidecar's access log has the request",
   description:
-    "Sends one GET to `url` from the `from` workload (default curl) with a fresh x-request-id, then reads the last lines of that pod's sidecar log (and of the `server` Deployment's sidecars, when given) and passes when each has a line with that request id — Envoy's access log, as kubectl logs -c <sidecar> shows it.",
+    "Sends one GET to `url` from the `from` workload (default curl) with a fresh x-request-id, then reads the last lines of that pod's sidecar log (and of the `server` Deployment's and each `hops` Deployment's sidecars) and passes when each has a line with that request id (the apps propagate x-request-id, so one id follows a request across hops) — Envoy's access log, as kubectl logs -c <sidecar> shows it.",
   args: {
     type: 'object',
     required: ['url'],
@@ -98,14 +100,17 @@ const accessLogged: LessonCheck<AccessLogArgs> = {
       url: { type: 'string', minLength: 8, maxLength: 2048, pattern: '^http://' },
       from: { type: 'string', pattern: DNS_LABEL, default: 'curl' },
       server: { type: 'string', pattern: DNS_LABEL },
+      hops: { type: 'array', minItems: 1, maxItems: 5, items: { type: 'string', pattern: DNS_LABEL } },
     },
     additionalProperties: false,
   },
-  async run({ session, signal }, { url, from = 'curl', server }) {
+  async run({ session, signal }, { url, from = 'curl', server, hops = [] }) {
     const requestId = `check-${randomBytes(8).toString('hex')}`;
     const send = await workloadSender(session, url, from, signal);
     const answer = await send({ method: 'GET', headers: { 'x-request-id': requestId }, timeoutMs: 5000 }, signal);
-    const pods = [{ deployment: from, pod: answer.from.pod }, ...(server ? (await meshedPodsOf(session, server, signal)).map((p) => ({ deployment: server, pod: p.name })) : [])];
+    const servers = [...(server ? [server] : []), ...hops];
+    const pods = [{ deployment: from, pod: answer.from.pod }];
+    for (const d of servers) pods.push(...(await meshedPodsOf(session, d, signal)).map((p) => ({ deployment: d, pod: p.name })));
     const found: Record<string, string> = {};
     const missing: string[] = [];
     for (const { deployment, pod } of pods) {
@@ -114,7 +119,7 @@ const accessLogged: LessonCheck<AccessLogArgs> = {
       if (line) found[deployment] ??= line;
       else if (typeof lines === 'string') missing.push(lines);
     }
-    for (const d of [from, ...(server ? [server] : [])]) if (!found[d]) missing.push(`${d}'s sidecar logged no line for request ${requestId}`);
+    for (const d of [from, ...servers]) if (!found[d]) missing.push(`${d}'s sidecar logged no line for request ${requestId}`);
     if (missing.length) return { passed: false, hint: `${missing.join('; ')} (the request was answered ${answer.status}); is access logging on (kubectl get telemetry)?`, details: { requestId } };
     return { passed: true, hint: Object.entries(found).map(([d, l]) => `${d}: ${l}`).join('\n'), details: { requestId, lines: found } };
   },

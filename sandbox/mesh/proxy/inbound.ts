@@ -132,7 +132,7 @@ export class InboundProxy {
     const remoteAddress = socket.remoteAddress;
     const denial = policy?.perRequest ? this.authorize({ method: head.method, url: head.url, headers: headersOf(head.rawHeaders) }, conn, port, remoteAddress, policy) : undefined;
     const source = snap.podsByIP.get(normalizeIP(remoteAddress));
-    const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress } };
+    const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress, remotePort: socket.remotePort, meshPort: port } };
     if (denial) return { reply: denialResponse(denial, head.close), done: () => this.record(info, start, denial.status, conn, source, denial.message) };
     return new InboundPlan(this, info, start, conn, source, port);
   };
