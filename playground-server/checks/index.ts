@@ -4,6 +4,7 @@ import { registerBuiltinChecks } from './builtin-checks.js';
 import { registerLessonChecks } from './lesson-checks.js';
 import { registerPlaygroundChecks } from './playground-checks.js';
 import { registerLinkerdChecks } from './linkerd-checks.js';
+import { registerObservabilityChecks } from './observability-checks.js';
 import { CheckRegistry } from './registry.js';
 import { registerResilienceChecks } from './resilience-checks.js';
 import { registerRoutingChecks } from './routing-checks.js';
@@ -16,5 +17,6 @@ export function allLessonChecks(store: PlaygroundStore): CheckRegistry {
   registerResilienceChecks(registry);
   registerLinkerdChecks(registry);
   registerRoutingChecks(registry);
+  registerObservabilityChecks(registry);
   return registry;
 }

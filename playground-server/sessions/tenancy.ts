@@ -46,6 +46,7 @@ export const LEARNER_RULES: PolicyRule[] = [
   },
   { apiGroups: ['networking.istio.io'], resources: ['virtualservices', 'destinationrules', 'sidecars'], verbs: WRITE },
   { apiGroups: ['security.istio.io'], resources: ['peerauthentications', 'authorizationpolicies', 'requestauthentications'], verbs: WRITE },
+  { apiGroups: ['telemetry.istio.io'], resources: ['telemetries'], verbs: WRITE },
 ];
 
 /**
@@ -81,6 +82,7 @@ export const SESSION_QUOTA_HARD: Record<string, string> = {
   'count/peerauthentications.security.istio.io': '10',
   'count/authorizationpolicies.security.istio.io': '30',
   'count/requestauthentications.security.istio.io': '10',
+  'count/telemetries.telemetry.istio.io': '10',
   'count/servers.policy.linkerd.io': '30',
   'count/serverauthorizations.policy.linkerd.io': '30',
   'count/authorizationpolicies.policy.linkerd.io': '30',

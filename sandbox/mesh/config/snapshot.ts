@@ -19,6 +19,8 @@ export interface PodInfo {
   mtlsDisabledByPort?: ReadonlyMap<number, boolean>;
   /** The pod's labels (DestinationRule subsets, Istio workload selectors, Linkerd Server podSelectors). */
   labels: Record<string, string>;
+  /** Its sidecar writes an access log line per request to its stdout (Istio Telemetry accessLogging, provider envoy). */
+  accessLog?: boolean;
   /**
    * Everything that decides who may talk to this pod's sidecar (SMI TrafficTarget, default-inbound-policy,
    * Istio PeerAuthentication and AuthorizationPolicy, Linkerd Server and AuthorizationPolicy), composed by the

@@ -41,6 +41,7 @@ const WATCHED: { kind: Kind | 'namespaces'; group: string; plural: string }[] = 
   { kind: 'destinationrules', group: 'networking.istio.io', plural: 'destinationrules' },
   { kind: 'peerauthentications', group: 'security.istio.io', plural: 'peerauthentications' },
   { kind: 'istioAuthorizationPolicies', group: 'security.istio.io', plural: 'authorizationpolicies' },
+  { kind: 'telemetries', group: 'telemetry.istio.io', plural: 'telemetries' },
   { kind: 'linkerdServers', group: 'policy.linkerd.io', plural: 'servers' },
   { kind: 'linkerdAuthorizationPolicies', group: 'policy.linkerd.io', plural: 'authorizationpolicies' },
   { kind: 'linkerdServerAuthorizations', group: 'policy.linkerd.io', plural: 'serverauthorizations' },
@@ -63,6 +64,7 @@ const emptyObjects = (): NamespaceObjects => ({
   destinationrules: new Map(),
   peerauthentications: new Map(),
   istioAuthorizationPolicies: new Map(),
+  telemetries: new Map(),
   linkerdServers: new Map(),
   linkerdAuthorizationPolicies: new Map(),
   linkerdServerAuthorizations: new Map(),
@@ -228,13 +230,13 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
     if (kind === 'namespaces') {
       objs.namespace = e.type === 'DELETED' ? undefined : obj;
     } else if (e.type === 'DELETED') {
-      objs[kind].delete(obj.metadata.name!);
+      objs[kind]?.delete(obj.metadata.name!);
     } else {
-      objs[kind].set(obj.metadata.name!, obj);
+      (objs[kind] ??= new Map()).set(obj.metadata.name!, obj);
     }
     this.markDirty(ns);
     // Istio's root namespace's security policies apply mesh-wide: every namespace recompiles.
-    if (ns === ISTIO_ROOT_NAMESPACE && (kind === 'peerauthentications' || kind === 'istioAuthorizationPolicies')) for (const other of this.objects.keys()) this.markDirty(other);
+    if (ns === ISTIO_ROOT_NAMESPACE && (kind === 'peerauthentications' || kind === 'istioAuthorizationPolicies' || kind === 'telemetries')) for (const other of this.objects.keys()) this.markDirty(other);
     if (kind === 'services') for (const d of this.dependents.get(ns) ?? []) this.markDirty(d);
   }
 
@@ -260,7 +262,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       }
       try {
         const root = this.objects.get(ISTIO_ROOT_NAMESPACE);
-        const istioRoot = root && { peerAuthentications: [...root.peerauthentications.values()], authorizationPolicies: [...root.istioAuthorizationPolicies.values()] };
+        const istioRoot = root && { peerAuthentications: [...root.peerauthentications.values()], authorizationPolicies: [...root.istioAuthorizationPolicies.values()], telemetries: [...(root.telemetries?.values() ?? [])] };
         const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name), istioRoot);
         this.compiled.set(ns, result.config);
         for (const dep of result.dependsOn) {

@@ -20,6 +20,7 @@ import { attachVirtualServices, type VirtualServiceReport } from './istio/virtua
 import { compileDestinationRules } from './istio/destination-rule-compiler.js';
 import { istioSecurity } from './istio/istio-security.js';
 import type { IstioRootObjects } from './istio/istio-root-namespace.js';
+import { accessLogEnabled } from './istio/telemetry-access-log.js';
 
 /** The objects of one namespace, by kind then name (what the control plane's watches keep). */
 export interface NamespaceObjects {
@@ -38,6 +39,8 @@ export interface NamespaceObjects {
   destinationrules: Map<string, KubeObject>;
   peerauthentications: Map<string, KubeObject>;
   istioAuthorizationPolicies: Map<string, KubeObject>;
+  /** telemetry.istio.io Telemetry (its accessLogging). */
+  telemetries?: Map<string, KubeObject>;
   // Linkerd (policy.linkerd.io)
   linkerdServers: Map<string, KubeObject>;
   linkerdAuthorizationPolicies: Map<string, KubeObject>;
@@ -111,13 +114,16 @@ export function compileNamespace(
       return rules?.length ? smiAccessLayer(name, p.serviceAccount, rules) : undefined;
     },
   ];
+  const telemetryProblems: string[] = [];
   for (const pod of objs.pods.values()) {
     const info = podInfo(pod, nsMtls, problems);
     if (!info) continue;
     istio.applyMtls(info);
+    if (info.meshed && accessLogEnabled(info, objs.telemetries?.values() ?? [], istioRoot?.telemetries ?? [], telemetryProblems)) info.accessLog = true;
     info.inbound = podInboundPolicy(info, inboundSources);
     pods.set(info.name, info);
   }
+  problems.push(...new Set(telemetryProblems));
   const podByIP = new Map<string, PodInfo>();
   for (const p of pods.values()) podByIP.set(p.ip, p);
 

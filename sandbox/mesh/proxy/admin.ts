@@ -26,9 +26,14 @@ export function createAdminServer(metrics: ProxyMetrics, ready: () => boolean, t
     } else if (path === '/stats' || path === '/stats/prometheus') {
       // Envoy's admin stats (what `pilot-agent request GET stats` prints): the per-cluster counters of
       // DestinationRule destinations. `filter` narrows lines by substring (Envoy takes an RE2 regex; a substring
-      // cannot backtrack). /stats/prometheus is the same as /metrics.
+      // cannot backtrack). /stats/prometheus is /metrics, with `filter` keeping the samples whose line has it.
       const filter = url.searchParams.get('filter')?.slice(0, 200);
-      const body = path === '/stats' ? metrics.envoy.statsText(filter ? (line) => line.includes(filter) : undefined) : metrics.exposition();
+      const body =
+        path === '/stats'
+          ? metrics.envoy.statsText(filter ? (line) => line.includes(filter) : undefined)
+          : filter
+            ? filterExposition(metrics.exposition(), filter)
+            : metrics.exposition();
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
     } else if (path === '/ready') {
       const ok = ready();
@@ -43,6 +48,21 @@ export function createAdminServer(metrics: ProxyMetrics, ready: () => boolean, t
   });
   server.keepAliveTimeout = 5000;
   return server;
+}
+
+/** The sample lines containing `filter`, each family's `# TYPE` line kept when one of its samples is. */
+function filterExposition(text: string, filter: string): string {
+  const out: string[] = [];
+  let type: string | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# TYPE ')) type = line;
+    else if (!line.startsWith('#') && line.includes(filter)) {
+      if (type) out.push(type);
+      type = undefined;
+      out.push(line);
+    }
+  }
+  return out.length ? out.join('\n') + '\n' : '';
 }
 
 function serveTap(res: ServerResponse, query: URLSearchParams, tap: TapSource, gone: () => boolean): void {

@@ -21,13 +21,15 @@ import type { RequestHead } from './http1-head.js';
 import { H2_PREFACE } from './connection-prelude.js';
 import { MESH_TCP_ALPN, relayToApp } from './tcp-relay.js';
 import { InboundH2 } from './inbound-h2.js';
+import { inboundIstioLabels } from './istio-labels.js';
+import { envoyAccessLogLine } from './access-log.js';
 
 /** What metrics and tap need from a request, from node:http, the fast path or the HTTP/2 path. */
 export interface InboundRequestInfo {
   method?: string;
   url?: string;
   rawHeaders: string[];
-  socket: { remoteAddress?: string };
+  socket: { remoteAddress?: string; remotePort?: number; localPort?: number; meshPort?: number };
   protocol?: 'HTTP/2';
 }
 
@@ -48,6 +50,8 @@ export class InboundProxy {
   private agent = plainAgent();
   private pool = new UpstreamPool();
   private statsCache = new Map<string, TrafficStats>();
+  /** Istio's metric labels per authority, TLS, peer and source workload (istio-metrics.ts). */
+  private istioBaseCache = new Map<string, string>();
   /** The HTTP/2 path (h2 over mTLS by ALPN, h2c prior knowledge), made on the first such connection. */
   private h2?: InboundH2;
 
@@ -129,7 +133,7 @@ export class InboundProxy {
     const remoteAddress = socket.remoteAddress;
     const denial = policy?.perRequest ? this.authorize({ method: head.method, url: head.url, headers: headersOf(head.rawHeaders) }, conn, port, remoteAddress, policy) : undefined;
     const source = snap.podsByIP.get(normalizeIP(remoteAddress));
-    const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress } };
+    const info: InboundRequestInfo = { method: head.method, url: head.url, rawHeaders: head.rawHeaders, socket: { remoteAddress, remotePort: socket.remotePort, meshPort: port } };
     if (denial) return { reply: denialResponse(denial, head.close), done: () => this.record(info, start, denial.status, conn, source, denial.message) };
     return new InboundPlan(this, info, start, conn, source, port);
   };
@@ -303,6 +307,38 @@ export class InboundProxy {
       this.statsCache.set(key, stats);
     }
     stats.record(status, latency, status < 500, Date.now());
+    const istioKey = `${key}|${source?.namespace ?? ''}/${source?.deployment ?? ''}`;
+    let istioBase = this.istioBaseCache.get(istioKey);
+    if (istioBase === undefined) {
+      if (this.istioBaseCache.size > 10_000) this.istioBaseCache.clear();
+      istioBase = inboundIstioLabels(this.ctx, authority, conn, source);
+      this.istioBaseCache.set(istioKey, istioBase);
+    }
+    this.ctx.metrics.istio.record(istioBase, status, error && status >= 500 ? 'UF' : '-', latency);
+    if (this.ctx.snapshot().namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.accessLog) {
+      const port = req.socket.meshPort ?? req.socket.localPort ?? 0;
+      const remote = normalizeIP(req.socket.remoteAddress);
+      this.ctx.log(
+        envoyAccessLogLine({
+          startMs: Date.now() - latency,
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          protocol: req.protocol ?? 'HTTP/1.1',
+          status,
+          flags: error && status >= 500 ? 'UF' : '-',
+          details: !error ? 'via_upstream' : status === 403 ? 'rbac_access_denied_matched_policy[none]' : 'upstream_reset_before_response_started',
+          durationMs: latency,
+          rawHeaders: req.rawHeaders,
+          authority,
+          upstreamHost: `${this.ctx.localHost}:${port}`,
+          upstreamCluster: `inbound|${port}||`,
+          downstreamLocal: `${this.ctx.podIP}:${port}`,
+          downstreamRemote: remote ? `${remote}:${req.socket.remotePort ?? 0}` : undefined,
+          serverName: conn.tls ? 'outbound_.' + port + '_._.' + (authority.replace(/:\d+$/, '') || '-') : undefined,
+          route: 'default',
+        }),
+      );
+    }
     if (this.ctx.tap.active) {
       this.ctx.tap.publish({
         timestamp: new Date().toISOString(),

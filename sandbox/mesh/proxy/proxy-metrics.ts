@@ -6,6 +6,7 @@ import { LATENCY_BUCKETS_MS, TrafficStats, type TrafficLabels } from './traffic-
 import { AuthzMetrics } from './authz-metrics.js';
 import { EnvoyClusterStats } from './envoy-cluster-stats.js';
 import { RouteMetrics } from './route-metrics.js';
+import { IstioStandardMetrics } from './istio-metrics.js';
 
 export interface TcpCounters {
   open: number;
@@ -33,6 +34,8 @@ export class ProxyMetrics {
   certRefreshes = 0;
   /** Envoy-named per-cluster counters of DestinationRule destinations (circuit breakers, outlier detection). */
   readonly envoy = new EnvoyClusterStats();
+  /** Istio's standard metrics (istio_requests_total, istio_request_duration_milliseconds; istio-metrics.ts). */
+  readonly istio = new IstioStandardMetrics();
 
   /** The stats for a traffic key; callers cache the result per route/destination to skip this lookup. */
   statsFor(labels: TrafficLabels): TrafficStats {
@@ -102,6 +105,7 @@ export class ProxyMetrics {
     lines.push('# HELP identity_cert_refresh_count Number of times this proxy obtained a certificate.', '# TYPE identity_cert_refresh_count counter');
     lines.push(`identity_cert_refresh_count ${this.certRefreshes}`);
     this.routes.exposition(lines);
+    this.istio.exposition(lines);
     return lines.join('\n') + '\n' + this.envoy.prometheusText();
   }
 

@@ -8,6 +8,8 @@ export const ISTIO_ROOT_NAMESPACE = 'istio-system';
 export interface IstioRootObjects {
   peerAuthentications: Iterable<KubeObject>;
   authorizationPolicies: Iterable<KubeObject>;
+  /** Telemetry objects without a selector here are the mesh-wide default (access logging). */
+  telemetries?: Iterable<KubeObject>;
 }
 
 /** Whether a `selector.matchLabels` selects a pod's labels (every pair present). */

@@ -6,6 +6,8 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { CompiledRule } from '../../config/snapshot.js';
 import { DEBUG_ATTEMPTS_HEADER, DEBUG_ENDPOINT_HEADER, DEBUG_PEER_IDENTITY_HEADER, DEBUG_ROUTE_HEADER } from '../../constants.js';
 import type { Destination } from '../destination.js';
+import { envoyAccessLogLine } from '../access-log.js';
+import { outboundIstioLabels } from '../istio-labels.js';
 import type { ProxyContext } from '../proxy-context.js';
 import { rawHeader } from '../raw-headers.js';
 import { backendOf, type RouteError } from '../route-metrics.js';
@@ -18,6 +20,8 @@ const MAX_CACHED_SERIES = 10_000;
 
 export class OutboundTelemetry {
   private statsCache = new Map<string, TrafficStats>();
+  /** Istio's metric labels per golden-metrics key and destination namespace (istio-labels.ts). */
+  private istioCache = new Map<string, string>();
 
   constructor(private readonly ctx: ProxyContext) {}
 
@@ -54,7 +58,41 @@ export class OutboundTelemetry {
       this.statsCache.set(key, stats);
     }
     stats.record(status, latency, status < 500 && !reason?.startsWith('proxy error'), Date.now());
+    const istioKey = `${key}|${pod?.namespace ?? ''}`;
+    let istioBase = this.istioCache.get(istioKey);
+    if (istioBase === undefined) {
+      if (this.istioCache.size > MAX_CACHED_SERIES) this.istioCache.clear();
+      istioBase = outboundIstioLabels(this.ctx, authority, dest, target);
+      this.istioCache.set(istioKey, istioBase);
+    }
+    // Envoy's response flags for answers the proxy made itself: UT upstream timeout, URX retries exhausted, UF failure.
+    this.ctx.metrics.istio.record(istioBase, status, !reason ? '-' : status === 504 ? 'UT' : o.limitExceeded ? 'URX' : 'UF', latency);
     if (this.ctx.tap.active) this.tap(o, authority, latency);
+    if (this.ctx.snapshot().namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.accessLog) this.accessLog(o, authority, latency);
+  }
+
+  /** Envoy's default access log line for the request (Istio Telemetry accessLogging with the `envoy` provider). */
+  private accessLog(o: RequestOutcome, authority: string, latency: number): void {
+    const { dest, target, request } = o;
+    const svcPort = dest?.kind === 'service' ? dest.port.port : dest?.port;
+    const svc = target?.service ? `${target.service}.${target.serviceNamespace}.svc.cluster.local` : dest?.kind === 'service' ? `${dest.service.name}.${dest.service.namespace}.svc.cluster.local` : '';
+    this.ctx.log(
+      envoyAccessLogLine({
+        startMs: Date.now() - latency,
+        method: request.method ?? 'GET',
+        path: request.url ?? '/',
+        protocol: request.protocol ?? 'HTTP/1.1',
+        status: o.status,
+        flags: !o.reason ? '-' : o.status === 504 ? 'UT' : o.limitExceeded ? 'URX' : 'UF',
+        details: o.reason ? o.reason.replace(/\s+/g, '_').slice(0, 80) : 'via_upstream',
+        durationMs: latency,
+        rawHeaders: request.rawHeaders,
+        authority,
+        upstreamHost: target ? `${target.endpoint.ip}:${target.endpoint.port}` : undefined,
+        upstreamCluster: svc ? `outbound|${svcPort ?? ''}||${svc}` : 'PassthroughCluster',
+        route: o.route || 'default',
+      }),
+    );
   }
 
   private tap(o: RequestOutcome, authority: string, latency: number): void {
