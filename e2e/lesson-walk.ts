@@ -110,7 +110,11 @@ export async function walkLesson(page: Page, lesson: LessonFile, { log = () => u
         // As the API harness allows: curl's exit code 22 is "the server answered with an error status" (a fault step).
         const exits = [...r.output.matchAll(/\(exit code (\d+)/g)].map((m) => Number(m[1]));
         const onlyCurlErrors = b.kind === 'run' && exits.length > 0 && exits.every((c) => c === 22);
-        if (!r.ok && !onlyCurlErrors) throw fail(step.slug, `its ${b.kind} block finished with errors:\n${r.output.slice(-2000)}`);
+        if (!r.ok && !onlyCurlErrors) {
+          // Each line with how it ended (the runner prints "$ line" and, when it failed, "(exit code N…)"), then the tail.
+          const outline = r.output.split('\n').filter((l) => l.startsWith('$ ') || l.startsWith('(exit code') || /is not available|error/i.test(l)).slice(0, 20);
+          throw fail(step.slug, `its ${b.kind} block finished with errors:\n${outline.join('\n')}\n…\n${r.output.slice(-1200)}`);
+        }
         walk.blocks.push({ step: step.slug, kind: b.kind, output: r.output });
       }
     }

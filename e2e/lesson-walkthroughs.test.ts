@@ -73,7 +73,7 @@ test('every topic has a first lesson to walk', () => {
 // file has to stay within a few minutes as topics are added.
 describe('the first lesson of each topic, walked in Chromium', { concurrency: 2 }, () => {
   for (const lesson of lessons) {
-    test(`${lesson.frontMatter.topic}: a fresh browser walks ${lesson.id} — each check ✘ before its step, ✔ after`, { timeout: 180_000 }, async (t) => {
+    test(`${lesson.frontMatter.topic}: a fresh browser walks ${lesson.id} — each check ✘ before its step, ✔ after`, { timeout: 240_000 }, async (t) => {
       const page = await freshPage(site.browser);
       const lines: string[] = [];
       const started = Date.now();
