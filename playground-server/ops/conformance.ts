@@ -105,7 +105,8 @@ function conformanceBuiltin(deps: OpDeps): Builtin {
       ...(only.length ? { only: [...new Set(only)] as Schemas['RunConformanceRequest']['only'] } : {}),
     };
     const { result, table } = await runInSession(deps, session, body, signal, (e) => {
-      if (e.type === 'test-end') void out.line('stdout', `[${e.index + 1}/${e.total}] ${e.result.name} ${e.result.outcome}${e.result.outcome === 'passed' ? '' : `: ${e.result.reason.replace(/\s+/g, ' ').slice(0, 160)}`}`);
+      // Tests left out by --only end at once as skipped: the table at the end lists them, the progress does not.
+      if (e.type === 'test-end' && e.result.outcome !== 'skipped') void out.line('stdout', `[${e.index + 1}/${e.total}] ${e.result.name} ${e.result.outcome}${e.result.outcome === 'passed' ? '' : `: ${e.result.reason.replace(/\s+/g, ' ').slice(0, 160)}`}`);
       else if (e.type === 'phase') void out.line('stderr', e.message);
     });
     await out.write('stdout', `\n${table}`);

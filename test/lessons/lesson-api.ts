@@ -32,6 +32,8 @@ export function lessonFiles(): LessonFile[] {
 /** How long a check may take to start passing after its step's blocks ran (rollouts, config push). */
 const PASS_WITHIN_MS = 45_000;
 const RETRY_EVERY_MS = 1_000;
+/** A lesson line's time limit (bench and conformance lines take the longest). */
+const LINE_TIMEOUT_S = 60;
 /** Exit codes a lesson line may end with on purpose: curl's 22 is "the server answered with an error status". */
 const ALLOWED_EXIT: Record<string, number[]> = { curl: [0, 22], kubectl: [0] };
 
@@ -75,7 +77,9 @@ export async function runLessonThroughApi(base: string, lesson: LessonFile, log:
     for (const block of step.blocks) {
       if (block.kind === 'run') {
         for (const { line, stdin } of block.commands) {
-          const r = await rest(base, 'POST', '/api/session/terminal', { token, body: stdin === undefined ? { line, timeoutSeconds: 60 } : { line, stdin, timeoutSeconds: 60 } });
+          // The server stops a line after LINE_TIMEOUT_S (exit 124, with its output); the request waits longer so that
+          // answer, not a client-side abort, is what a slow line fails with.
+          const r = await rest(base, 'POST', '/api/session/terminal', { token, timeoutMs: (LINE_TIMEOUT_S + 30) * 1000, body: stdin === undefined ? { line, timeoutSeconds: LINE_TIMEOUT_S } : { line, stdin, timeoutSeconds: LINE_TIMEOUT_S } });
           if (r.status !== 200) throw fail(step.slug, `"${line}" was refused: ${r.status} ${r.text.slice(0, 500)}`);
           const frames = ndjson(r.text);
           const exit = frames.find((f) => f.result)?.result as { exitCode: number; timedOut: boolean } | undefined;

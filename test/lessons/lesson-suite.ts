@@ -29,8 +29,8 @@ export function lessonSuite(topics: string[]): void {
           if (process.env.LESSON_LOG) for (const line of lines) t.diagnostic(line);
           t.diagnostic(`${lesson.id}: ${((Date.now() - started) / 1000).toFixed(1)} s through the API`);
         } catch (err) {
-          (err as Error).message += `\n--- what ran ---\n${lines.slice(-40).join('\n')}`;
-          throw err;
+          // A new error: some (a fetch's TimeoutError) have a read-only message.
+          throw new Error(`${(err as Error).name === 'Error' ? '' : `${(err as Error).name}: `}${(err as Error).message}\n--- what ran ---\n${lines.slice(-40).join('\n')}`, { cause: err });
         }
       });
     }

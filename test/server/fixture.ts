@@ -57,7 +57,7 @@ export interface RestAnswer<T = unknown> {
   text: string;
 }
 
-export async function rest<T = any>(base: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<RestAnswer<T>> {
+export async function rest<T = any>(base: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string; timeoutMs?: number } = {}): Promise<RestAnswer<T>> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -66,7 +66,7 @@ export async function rest<T = any>(base: string, method: string, path: string, 
     body = JSON.stringify(opts.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(base + path, { method, headers, body, signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(base + path, { method, headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000) });
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json')) {
