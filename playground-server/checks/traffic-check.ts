@@ -12,8 +12,8 @@ const STATUS_KEY = '^([1-5][0-9][0-9]|[1-5]xx|error)$';
 const range = { type: 'object', properties: { min: { type: 'number', minimum: 0 }, max: { type: 'number', minimum: 0 } }, additionalProperties: false, minProperties: 1 };
 const percentRange = { type: 'object', properties: { min: { type: 'number', minimum: 0, maximum: 100 }, max: { type: 'number', minimum: 0, maximum: 100 } }, additionalProperties: false, minProperties: 1 };
 
-/** Why a `from` workload cannot send yet: missing or not ready (a learner fixes both by finishing the step). */
-const CLIENT_NOT_THERE = ['UnknownWorkload', 'WorkloadNotReady'];
+/** Why requests cannot be sent yet: the client or the target Service is missing or not ready (the step fixes it). */
+const CLIENT_NOT_THERE = ['UnknownWorkload', 'WorkloadNotReady', 'UnknownService'];
 
 export const MAX_CHECK_REQUESTS = 200;
 export const MAX_CHECK_CONCURRENCY = 16;

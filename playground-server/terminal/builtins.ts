@@ -42,6 +42,8 @@ export const HELP_TEXT = `Programs (no shell: no pipes, redirects or variables):
   topology                  services, workloads, routes and splits
   bench [-c CONNECTIONS] [--rps RATE] [-t SECONDS] [-g GENERATORS] [--no-sidecar] URL
                             a short load test from generator pods in your namespace
+  conformance [--profile MESH-HTTP|MESH-GRPC|SMI] [--only TEST,...]
+                            the Gateway API Mesh conformance tests against your namespace
   help                      this text
 `;
 
