@@ -797,7 +797,7 @@ export interface components {
         TopologyEdge: {
             /** @description The calling Deployment. */
             from: string;
-            /** @description The Deployment that answered (or the Service */
+            /** @description The Deployment that answered (or the Service, when no pod was picked). */
             to: string;
             /** @description The Service the caller addressed. */
             service?: string;

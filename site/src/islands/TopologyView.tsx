@@ -61,15 +61,15 @@ function CallEdges({ edges }: { edges: Schemas['TopologyEdge'][] }) {
   if (!edges.length) return <p className="muted">No calls seen yet: send some traffic (<code>curl http://productpage:9080/productpage</code> in the terminal) and the calls between workloads appear here.</p>;
   return (
     <div className="table-wrap" tabIndex={0} role="region" aria-label="Call edges">
-      <table data-testid="call-edges" className="metric-table">
+      <table data-testid="call-edges" className="metric-table reflow">
         <thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Requests (count)</th><th scope="col">Failed (%)</th></tr></thead>
         <tbody>
           {edges.map((e) => (
             <tr key={`${e.from}>${e.to}>${e.service ?? ''}`}>
               <td>{e.from}</td>
-              <td>→ {e.to}{e.service && e.service !== e.to ? <span className="muted"> via {e.service}</span> : null}</td>
-              <td className="num">{e.requests}</td>
-              <td className="num">{e.requests ? ((e.failures / e.requests) * 100).toFixed(1) : '—'}</td>
+              <td className="span">→ {e.to}{e.service && e.service !== e.to ? <span className="muted"> via {e.service}</span> : null}</td>
+              <td className="num" data-label="Requests (count)">{e.requests}</td>
+              <td className="num" data-label="Failed (%)">{e.requests ? ((e.failures / e.requests) * 100).toFixed(1) : '—'}</td>
             </tr>
           ))}
         </tbody>
@@ -129,17 +129,17 @@ export default function TopologyView() {
       ))}
       <h3>Golden metrics</h3>
       <div className="table-wrap" tabIndex={0}>
-        <table data-testid="golden-metrics" className="metric-table">
+        <table data-testid="golden-metrics" className="metric-table reflow">
           <thead><tr><th scope="col">Deployment</th><th scope="col">Requests (count)</th><th scope="col">Success (%)</th><th scope="col">p50 (ms)</th><th scope="col">p95 (ms)</th><th scope="col">p99 (ms)</th></tr></thead>
           <tbody>
             {(stat?.rows ?? []).map((r) => (
               <tr key={r.name}>
                 <td>{r.name}</td>
-                <td className="num">{r.requests}</td>
-                <td className="num">{r.successRate === null ? '—' : (r.successRate * 100).toFixed(1)}</td>
-                <td className="num">{r.latencyMs.p50 ?? '—'}</td>
-                <td className="num">{r.latencyMs.p95 ?? '—'}</td>
-                <td className="num">{r.latencyMs.p99 ?? '—'}</td>
+                <td className="num" data-label="Requests (count)">{r.requests}</td>
+                <td className="num" data-label="Success (%)">{r.successRate === null ? '—' : (r.successRate * 100).toFixed(1)}</td>
+                <td className="num" data-label="p50 (ms)">{r.latencyMs.p50 ?? '—'}</td>
+                <td className="num" data-label="p95 (ms)">{r.latencyMs.p95 ?? '—'}</td>
+                <td className="num" data-label="p99 (ms)">{r.latencyMs.p99 ?? '—'}</td>
               </tr>
             ))}
           </tbody>
