@@ -9,6 +9,8 @@ import { playground, PlaygroundError, showConnectionState } from './playground-c
 import { MAX_SAVED_OUTPUT, loadLesson, saveLesson, type SavedLesson } from './lesson-saved-state.ts';
 
 const MAX_OUTPUT_CHARS = 64 * 1024;
+/** A lesson line may be a whole benchmark or conformance run: the longest the server allows (the terminal's default is 30 s). */
+const LINE_TIMEOUT_SECONDS = 120;
 
 interface Page {
   lesson: string;
@@ -55,7 +57,7 @@ async function runLines(page: Page, block: HTMLElement, button: HTMLButtonElemen
     append(`$ ${line}\n`);
     state.textContent = 'running…';
     try {
-      const exit = await playground.call('runTerminal', stdin === undefined ? { line } : { line, stdin }, { onEvent: (e) => append(e.data) });
+      const exit = await playground.call('runTerminal', stdin === undefined ? { line, timeoutSeconds: LINE_TIMEOUT_SECONDS } : { line, stdin, timeoutSeconds: LINE_TIMEOUT_SECONDS }, { onEvent: (e) => append(e.data) });
       if (exit.exitCode !== 0) {
         failed = true;
         append(`(exit code ${exit.exitCode}${exit.timedOut ? ', timed out' : ''})\n`);
