@@ -1,5 +1,4 @@
-// The site in a real browser against `playground up`: a fresh learner completes lesson 2 by clicking its
-// blocks and checks (which fail before each step and pass after), try-it returns live answers for a
+// The site in a real browser against `playground up` (lessons are walked in lesson-walkthroughs.test.ts): try-it returns live answers for a
 // playground operation and a sample-app operation, pages stay under the JS budget and free of serious
 // accessibility violations, and screenshots of each page type are kept.
 import { test } from 'node:test';
@@ -7,51 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSpec } from '../playground-server/api/spec.js';
-import { DESKTOP, PHONE, applyBlock, clickCheck, freshPage, runBlock, initialJsGzipBytes, screenshot, seriousA11yViolations, waitForSession, siteUnderTest } from './site-helpers.js';
+import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, screenshot, seriousA11yViolations, siteUnderTest } from './site-helpers.js';
 
 const JS_BUDGET_BYTES = 100 * 1024;
 const LESSON = '/lessons/02-canary-traffic-splitting/';
 
 const site = siteUnderTest();
-
-test('a fresh browser completes lesson 2: each check fails before its step and passes after', { timeout: 240_000 }, async () => {
-  const page = await freshPage(site.browser);
-  await page.goto(`${site.pg.url}${LESSON}`);
-  await waitForSession(page);
-
-  // Step 1's check is there to show a failing check before anything changed.
-  const before = await clickCheck(page, 0);
-  assert.equal(before.passed, false, `the 90/10 check passed before any route existed: ${before.text}`);
-  assert.match(before.text, /no HTTPRoute/);
-
-  assert.match(await applyBlock(page, 0), /httproute\/reviews applied/);
-  const split90 = await clickCheck(page, 1);
-  assert.equal(split90.passed, true, split90.text);
-  assert.equal((await clickCheck(page, 0)).passed, true, 'step 1 check passes once the route is applied');
-
-  // The watch step's runnable lines run for real (curl through the mesh, stat).
-  const watch = await runBlock(page, 1);
-  assert.match(watch.output, /reviews/);
-
-  const early50 = await clickCheck(page, 2);
-  assert.equal(early50.passed, false, 'the 50/50 check passed while the route was 90/10');
-  assert.match(early50.text, /90%/);
-  await applyBlock(page, 1);
-  assert.equal((await clickCheck(page, 2)).passed, true);
-
-  const early100 = await clickCheck(page, 3);
-  assert.equal(early100.passed, false, 'the 0/100 check passed while the route was 50/50');
-  await applyBlock(page, 2);
-  const done = await clickCheck(page, 3);
-  assert.equal(done.passed, true, done.text);
-  await screenshot(page, 'lesson-desktop');
-
-  // Progress is saved on the server and shown in the lesson list.
-  await page.goto(`${site.pg.url}/lessons/`);
-  await page.waitForFunction(() => /completed/.test(document.querySelector('[data-lesson="02-canary-traffic-splitting"] [data-progress]')?.textContent ?? ''), undefined, { timeout: 15_000 });
-  await screenshot(page, 'lessons-list');
-  await page.context().close();
-});
 
 test('try it sends a playground operation over the WebSocket and shows the live answer', { timeout: 120_000 }, async () => {
   const page = await freshPage(site.browser);
