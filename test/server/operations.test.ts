@@ -272,6 +272,12 @@ test('terminal: kubectl and built-ins stream output', async () => {
   assert.match(help.events.map((e) => e.data).join(''), /kubectl <command>/);
   const curl = await w('runTerminal', { line: 'curl -i http://httpbin:8000/status/201' });
   assert.match(curl.events.map((e) => e.data).join(''), /HTTP\/1.1 201/);
+  // Tab completion: a subcommand over REST, a Deployment of the session over WS.
+  const sub = await r('completeTerminal', 'POST', '/api/session/terminal/completions', { token: a.token, body: { line: 'kubectl ge', cursor: 10 } });
+  assert.deepEqual(sub.body, { replaceFrom: 8, candidates: ['get'] });
+  const name = await w('completeTerminal', { line: 'kubectl get deploy httpb', cursor: 24 });
+  assert.ok(name.result.candidates.includes('httpbin'), JSON.stringify(name.result));
+  assert.equal(name.result.replaceFrom, 19);
 });
 
 test('lessons: checks, progress', async () => {
