@@ -16,6 +16,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 optional=()
 command -v wrk >/dev/null 2>&1 || optional+=(wrk)
 command -v hey >/dev/null 2>&1 || optional+=(hey)
+# HAProxy: the mesh-overhead anchor (a pair of real proxies measured in the same run).
+command -v haproxy >/dev/null 2>&1 || optional+=(haproxy)
 can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "missing: kubectl — install it from the Kubernetes project's package repository (https://kubernetes.io/docs/tasks/tools/)" >&2
