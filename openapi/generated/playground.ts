@@ -328,7 +328,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export a run as a Service Mesh Performance result or fortio JSON. */
+        /**
+         * Export a run as a Service Mesh Performance result, fortio JSON, or the playground result document.
+         * @description `smp`: a strict SMP PerformanceTestResult in the protobuf JSON mapping (proto fields only; any protobuf JSON
+         *     parser accepts it). `playground`: the result document as stored, `{ smp, playground }`: the strict SMP message
+         *     and, beside it, what SMP lacks (p99.9+, the HDR histograms, status codes and errors, send accounting).
+         *     `fortio`: fortio's HTTPRunnerResults JSON (fortio's report UI reads it).
+         */
         get: operations["exportBenchmark"];
         put?: never;
         post?: never;
@@ -972,7 +978,7 @@ export interface components {
         };
         BenchmarkExport: {
             /** @enum {string} */
-            format: "smp" | "fortio";
+            format: "smp" | "fortio" | "playground";
             document: {
                 [key: string]: unknown;
             };
@@ -1772,7 +1778,7 @@ export interface operations {
     exportBenchmark: {
         parameters: {
             query?: {
-                format?: "smp" | "fortio";
+                format?: "smp" | "fortio" | "playground";
             };
             header?: never;
             path: {

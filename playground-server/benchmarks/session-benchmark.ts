@@ -3,7 +3,7 @@
 // schedule (phase k, stride W, a common start time), their traffic leaves through the pod's network (its
 // sidecar unless `sidecar: false`), and the server follows their logs through the Kubernetes API, merging
 // per-second progress and the final HDR histograms exactly (the loadgen's own merge). The result is stored
-// as the loadgen's SMP document, so exports are the generator's own formats. Cancelling deletes the pods;
+// as the loadgen's result document (strict SMP + the playground extension beside it), so exports are the generator's own formats. Cancelling deletes the pods;
 // each writes its partial result as it stops. Per-session limits: rate, duration, connections, generators.
 import { randomBytes } from 'node:crypto';
 import { ApiError, conflict, limitExceeded, notFound, validationFailed } from '../api/errors.js';
@@ -14,7 +14,7 @@ import type { Histogram } from '../loadgen/histogram.js';
 import { resolveOptions } from '../loadgen/options.js';
 import { LOADGEN_CONTAINER } from '../loadgen/pod-image.js';
 import type { GeneratorMessage, GeneratorReport } from '../loadgen/protocol.js';
-import { fromSmpResult, toSmpResult, type SmpPerformanceTestResult } from '../loadgen/reports/smp.js';
+import { fromResultDocument, toResultDocument, type ResultDocument } from '../loadgen/reports/smp.js';
 import { mergeReports, totalErrors, type IntervalStat, type LoadResult } from '../loadgen/result.js';
 import { resolveSessionTarget } from '../requests/target-policy.js';
 import type { ActiveSession } from '../sessions/active-session.js';
@@ -37,8 +37,8 @@ const RUN_SLACK_MS = 30_000;
 /** How often a run checks the store for a cancel asked through another replica. */
 export const CANCEL_POLL_MS = 1000;
 
-/** The stored form of a result: the loadgen's SMP document, histograms included (reports/smp.ts). */
-export type StoredLoadResult = SmpPerformanceTestResult;
+/** The stored form of a result: the result document `{ smp, playground }`, histograms included (reports/smp.ts). */
+export type StoredLoadResult = ResultDocument;
 
 export function checkLimits(p: OpParams<'startBenchmark'>): void {
   const rps = p.rps;
@@ -78,9 +78,9 @@ export function summaryOf(r: LoadResult): Schemas['BenchmarkSummary'] {
   };
 }
 
-/** The loadgen's LoadResult of a stored result, for its SMP and fortio writers. */
-export function toLoadResult(r: StoredLoadResult): LoadResult {
-  return fromSmpResult(r);
+/** The loadgen's LoadResult of a stored result (also a row stored before the envelope), for its writers. */
+export function toLoadResult(r: StoredLoadResult | unknown): LoadResult {
+  return fromResultDocument(r);
 }
 
 /** The ServiceAccount of the `from` Deployment: the generator pods' mesh identity. */
@@ -247,7 +247,7 @@ export async function runSessionBenchmark(
       benchmark.status = 'failed';
       benchmark.error = lines.failures[0] ?? `generators ${missing.join(', ')} sent no result`;
     } else benchmark.status = 'completed';
-    await store.saveBenchmark({ sessionId: session.id, benchmark, result: toSmpResult(result, { id }) });
+    await store.saveBenchmark({ sessionId: session.id, benchmark, result: toResultDocument(result, { id }) });
     return benchmark;
   } catch (err) {
     benchmark.status = abort.signal.aborted ? 'cancelled' : 'failed';

@@ -7,7 +7,7 @@ import { getEngine, ENGINES } from './engine.js';
 import { LOAD_FLAGS, parseCount, parseFlags, parseFormat, parseLoadFlags, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
 import { resolveOptions, type GeneratorTransport, type LoadTestOptions } from './options.js';
 import { toFortioJson } from './reports/fortio.js';
-import { toSmpResult } from './reports/smp.js';
+import { toResultDocument, toSmpResult } from './reports/smp.js';
 import { progressLine, toText } from './reports/text.js';
 import type { LoadResult } from './result.js';
 
@@ -27,7 +27,8 @@ export const BENCH_USAGE = `Usage: playground bench <url> [flags]
   --timeout D          per-request timeout (default 5s)
   --warmup D           warm-up before measuring, excluded from results (default 1s; 0 for none)
   --engine E           builtin (default), wrk or hey
-  --format F           text (default), smp (SMP PerformanceTestResult JSON) or fortio (fortio JSON)
+  --format F           text (default), smp (strict SMP PerformanceTestResult JSON), playground (the result
+                       document: strict SMP + the playground extension beside it) or fortio (fortio JSON)
   --method M           HTTP method (default GET)
   --header 'K: V', -H  extra request header (repeatable)
   --body S             request body
@@ -35,7 +36,7 @@ export const BENCH_USAGE = `Usage: playground bench <url> [flags]
   --transport T        inline, worker or process (how generators run; default inline for 1, worker for more)
 `;
 
-const FORMATS: ['text', 'smp', 'fortio'] = ['text', 'smp', 'fortio'];
+const FORMATS: ['text', 'smp', 'playground', 'fortio'] = ['text', 'smp', 'playground', 'fortio'];
 type Format = (typeof FORMATS)[number];
 
 const PREFLIGHT_TIMEOUT_MS = 3000;
@@ -112,6 +113,7 @@ function checkReachable(url: string): Promise<void> {
 
 function render(result: LoadResult, format: Format): string {
   if (format === 'smp') return JSON.stringify(toSmpResult(result), null, 2) + '\n';
+  if (format === 'playground') return JSON.stringify(toResultDocument(result), null, 2) + '\n';
   if (format === 'fortio') return JSON.stringify(toFortioJson(result), null, 2) + '\n';
   return toText(result);
 }

@@ -4,10 +4,10 @@ export { ENGINES, getEngine, type LoadEngine, type Availability } from './engine
 export { resolveOptions, parseDuration, formatDuration, LIMITS, DEFAULTS, LoadOptionsError, type LoadTestOptions, type GeneratorTransport } from './options.js';
 export { mergeReports, totalErrors, type LoadResult, type IntervalStat, type LoadModel } from './result.js';
 export { meshOverheadReport, type OverheadConfig, type OverheadRow, type MeshOverheadReport, type ResourceSample } from './mesh-overhead.js';
-export { toSmpResult, fromSmpResult, SMP_VERSION, type SmpPerformanceTestResult } from './reports/smp.js';
+export { toSmpResult, toResultDocument, fromResultDocument, toPlaygroundExtension, SMP_VERSION, type SmpPerformanceTestResult, type ResultDocument, type PlaygroundExtension } from './reports/smp.js';
 export { toFortioJson, type FortioHttpRunnerResults } from './reports/fortio.js';
 export { toText, percentileSpectrum, progressLine } from './reports/text.js';
-export { validateSmpResult, validateFortioResult } from './reports/validate.js';
+export { validateSmpResult, validateResultDocument, validateFortioResult } from './reports/validate.js';
 export { HISTOGRAM_CONFIG, HISTOGRAM_ENCODING, createLatencyHistogram, encodeHistogram, decodeHistogram, mergeHistograms, mergeEncodedHistograms, summarize } from './histogram.js';
 export { GENERATOR_PROTOCOL, parseGeneratorSpec, type GeneratorSpec, type GeneratorReport, type GeneratorProgress, type GeneratorMessage, type CoordinatorMessage } from './protocol.js';
 export { runGenerator } from './generator.js';

@@ -1,11 +1,11 @@
-// Benchmarks: start (streams progress), cancel, get, list, compare, export (SMP / fortio), and the
-// terminal's `bench` built-in, all over the same run and store.
+// Benchmarks: start (streams progress), cancel, get, list, compare, export (strict SMP, fortio, or the playground
+// result document `{ smp, playground }` as stored), and the terminal's `bench` built-in, all over the same run and store.
 import type { Dispatcher } from '../api/dispatcher.js';
 import { notFound } from '../api/errors.js';
 import type { OpParams, Schemas } from '../api/types.js';
-import { runSessionBenchmark, toLoadResult, type StoredLoadResult } from '../benchmarks/session-benchmark.js';
+import { runSessionBenchmark, toLoadResult } from '../benchmarks/session-benchmark.js';
 import { toFortioJson } from '../loadgen/reports/fortio.js';
-import { toSmpResult } from '../loadgen/reports/smp.js';
+import { asResultDocument, type ResultDocument } from '../loadgen/reports/smp.js';
 import type { Builtin } from '../terminal/builtins.js';
 import { sessionOf, type OpDeps } from './deps.js';
 
@@ -62,14 +62,16 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
   d.register('exportBenchmark', async (params, ctx) => {
     const rec = await load(sessionOf(ctx).id, params.id);
     if (!rec.result) throw notFound('NoResult', `benchmark "${params.id}" has no result to export (status: ${rec.benchmark.status})`);
-    let result;
+    let stored: ResultDocument;
     try {
-      result = toLoadResult(rec.result as StoredLoadResult);
+      stored = asResultDocument(rec.result);
+      if (!stored.playground.histogram) throw new Error('no histograms');
     } catch {
       throw notFound('NoResult', `benchmark "${params.id}" was stored without its histograms (by an older version); run it again to export it`);
     }
     const format = params.format ?? 'smp';
-    const document = format === 'fortio' ? toFortioJson(result, rec.benchmark.label ?? '') : toSmpResult(result, { id: rec.benchmark.id });
+    // smp: the strict SMP message as stored; playground: the whole stored envelope (every module's additions kept).
+    const document = format === 'fortio' ? toFortioJson(toLoadResult(stored), rec.benchmark.label ?? '') : format === 'playground' ? stored : stored.smp;
     return { format, document: JSON.parse(JSON.stringify(document)) as Record<string, unknown> };
   });
 

@@ -72,7 +72,7 @@ test('a short open-model run prints the percentile spectrum and live progress', 
   assert.match(r.stderr, /\[\s+1s\]\s+\d+ rps\s+p50\s+[\d.]+ ms\s+p99\s+[\d.]+ ms\s+errors 0/);
 });
 
-test('--format fortio and smp print JSON; the real `playground bench` entry works end to end', async () => {
+test('--format fortio and playground print JSON; the real `playground bench` entry works end to end', async () => {
   const fortio = await bench([target.url, '--duration', '1s', '--warmup', '0', '--format', 'fortio', '-c', '2']);
   assert.equal(fortio.code, 0, fortio.stderr);
   const doc = JSON.parse(fortio.stdout);
@@ -80,12 +80,13 @@ test('--format fortio and smp print JSON; the real `playground bench` entry work
   assert.ok(doc.DurationHistogram.Count > 0);
 
   const bin = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'bench', target.url, '--rps', '100', '--duration', '1s', '--warmup', '0', '--format', 'smp', '-c', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'bench', target.url, '--rps', '100', '--duration', '1s', '--warmup', '0', '--format', 'playground', '-c', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b));
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.equal(code, 0);
-  const smp = JSON.parse(out);
-  assert.equal(smp.playground.requestedRps, 100);
-  assert.equal(smp.playground.responses, 100);
+  const envelope = JSON.parse(out);
+  assert.equal(envelope.playground.requestedRps, 100);
+  assert.equal(envelope.playground.responses, 100);
+  assert.ok(envelope.smp.latenciesMs.p50 > 0);
 });

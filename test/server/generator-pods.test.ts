@@ -99,7 +99,7 @@ test('two generator pods share one schedule; the merged histogram is exactly the
   // What each pod reported in its own log, against what the server stored.
   const reports = (await Promise.all(logs)).map((lines) => lines.map((l) => JSON.parse(l) as { type: string }).find((m) => m.type === 'result') as GeneratorReport);
   assert.ok(reports.every((r) => r && r.responses > 0), 'every generator reported a result with responses');
-  const exported = await ws.call('exportBenchmark', { id: bench.id, format: 'smp' });
+  const exported = await ws.call('exportBenchmark', { id: bench.id, format: 'playground' });
   const doc = exported.result.document;
   const stored = decodeHistogram(doc.playground.histogram.corrected);
   const sum = reports.reduce((n, r) => n + decodeHistogram(r.histograms.corrected).totalCount, 0);
@@ -143,7 +143,7 @@ test('cancelling deletes the pods and keeps the partial result they wrote', { ti
   const answer = await running;
   assert.equal(answer.result.status, 'cancelled');
   assert.ok(answer.result.summary && answer.result.summary.requests > 0, 'the partial result kept the requests made');
-  const exported = await rest(fx.url, 'GET', `/api/session/benchmarks/${id}/export?format=smp`, { token: s.token });
+  const exported = await rest(fx.url, 'GET', `/api/session/benchmarks/${id}/export?format=playground`, { token: s.token });
   assert.equal(exported.body.document.playground.cancelled, true);
   assert.equal(exported.body.document.playground.generators, 2, 'both generators wrote a partial result');
   await waitFor('the generator pods deleted', async () => ((await benchPods()).length === 0 ? true : undefined));

@@ -1,7 +1,11 @@
-// SMP PerformanceTestResult (service-mesh-performance protos/service_mesh_performance.proto) in the
-// protobuf JSON mapping: lowerCamelCase names, RFC 3339 timestamps. SMP's latencies stop at p99 and
-// carry no histogram, so everything it lacks goes under one extra field, `playground`, which protobuf
-// JSON readers ignore (ignoreUnknownFields) and our own reader turns back into a LoadResult.
+// A result document is an envelope: `{ smp, playground }`.
+// - `smp` is a strict SMP PerformanceTestResult (service-mesh-performance protos/service_mesh_performance.proto)
+//   in the protobuf JSON mapping — lowerCamelCase names, RFC 3339 timestamps, proto fields ONLY, so any
+//   protobuf JSON parser (one that rejects unknown fields, too) accepts it as it is.
+// - `playground` (PlaygroundExtension) sits BESIDE it and carries what SMP lacks: p75/p99.9/p99.99/stddev,
+//   uncorrected latencies, the encoded HDR histograms, status codes and errors, send accounting, intervals.
+// The stored benchmark document is this envelope; `fromResultDocument` reads it back with its histograms.
+// Other modules that add data to a result add ONE optional, clearly named property to PlaygroundExtension.
 import { randomUUID } from 'node:crypto';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING, HISTOGRAM_UNIT, summarize, type Histogram } from '../histogram.js';
 import type { RunCounts } from '../protocol.js';
@@ -9,6 +13,7 @@ import type { LoadResult } from '../result.js';
 
 export const SMP_VERSION = 'v0.0.1';
 
+/** PerformanceTestResult.Latency, milliseconds. */
 export interface SmpLatency {
   min: number;
   average: number;
@@ -18,7 +23,22 @@ export interface SmpLatency {
   max: number;
 }
 
-type SmpTail = SmpLatency & { p75: number; p999: number; p9999: number; stdDev: number };
+export type SmpTail = SmpLatency & { p75: number; p999: number; p9999: number; stdDev: number };
+
+/** SMP PerformanceTestResult in protobuf JSON: proto fields only. */
+export interface SmpPerformanceTestResult {
+  smpVersion: string;
+  id: string;
+  labels: Record<string, string>;
+  startTime: string;
+  endTime: string;
+  latenciesMs: SmpLatency;
+  actualQps: number;
+  detailsUri?: string;
+  testId?: string;
+  meshConfigId?: string;
+  envId?: string;
+}
 
 /** A LoadResult as JSON: its run parameters and counts, latencies in ms, histograms encoded. */
 export type PlaygroundExtension = Pick<
@@ -34,24 +54,15 @@ export type PlaygroundExtension = Pick<
     maxSendDelayMs: number;
   };
 
-export interface SmpPerformanceTestResult {
-  smpVersion: string;
-  id: string;
-  labels: Record<string, string>;
-  startTime: string;
-  endTime: string;
-  latenciesMs: SmpLatency;
-  actualQps: number;
-  detailsUri?: string;
-  testId?: string;
-  meshConfigId?: string;
-  envId?: string;
+/** The stored and exported result document: strict SMP and, beside it, the playground's extension. */
+export interface ResultDocument {
+  smp: SmpPerformanceTestResult;
   playground: PlaygroundExtension;
 }
 
 const ms = (us: number): number => us / 1000;
 
-function latencies(h: Histogram) {
+function latencies(h: Histogram): SmpTail {
   const s = summarize(h);
   return {
     min: ms(s.min),
@@ -76,74 +87,98 @@ export interface SmpIds {
   labels?: Record<string, string>;
 }
 
+/** The strict SMP PerformanceTestResult of a run (proto fields only). */
 export function toSmpResult(r: LoadResult, ids: SmpIds = {}): SmpPerformanceTestResult {
-  const corrected = latencies(r.latency.corrected);
-  const { p75: _p75, p999: _p999, p9999: _p9999, stdDev: _sd, ...smpLatency } = corrected;
+  const { min, average, p50, p90, p99, max } = latencies(r.latency.corrected);
   const out: SmpPerformanceTestResult = {
     smpVersion: SMP_VERSION,
     id: ids.id ?? randomUUID(),
     labels: { engine: r.engine, model: r.model, url: r.url, ...ids.labels },
     startTime: r.startTime.toISOString(),
     endTime: r.endTime.toISOString(),
-    latenciesMs: smpLatency,
+    latenciesMs: { min, average, p50, p90, p99, max },
     actualQps: r.actualRps,
-    playground: {
-      engine: r.engine,
-      url: r.url,
-      method: r.method,
-      model: r.model,
-      requestedRps: r.requestedRps,
-      achievedRps: r.actualRps,
-      connections: r.connections,
-      generators: r.generators,
-      warmupMs: r.warmupMs,
-      requestedDurationMs: r.requestedDurationMs,
-      actualDurationMs: r.actualDurationMs,
-      timeoutMs: r.timeoutMs,
-      correctedForCoordinatedOmission: r.correctedForCoordinatedOmission,
-      latenciesMs: corrected,
-      uncorrectedLatenciesMs: latencies(r.latency.uncorrected),
-      histogram: {
-        encoding: HISTOGRAM_ENCODING,
-        unit: HISTOGRAM_UNIT,
-        corrected: encodeHistogram(r.latency.corrected),
-        uncorrected: encodeHistogram(r.latency.uncorrected),
-        errors: encodeHistogram(r.latency.errors),
-      },
-      scheduled: r.scheduled,
-      sent: r.sent,
-      responses: r.responses,
-      statusCodes: r.statusCodes,
-      errors: r.errors,
-      droppedSends: r.droppedSends,
-      lateSends: r.lateSends,
-      maxSendDelayMs: ms(r.maxSendDelayMicros),
-      cancelled: r.cancelled,
-      cancelledRequests: r.cancelledRequests,
-      bytesRead: r.bytesRead,
-      intervals: r.intervals,
-      notes: r.notes,
-    },
   };
-  for (const k of ['testId', 'meshConfigId', 'envId', 'detailsUri'] as const) if (ids[k]) out[k] = ids[k];
+  for (const k of ['detailsUri', 'testId', 'meshConfigId', 'envId'] as const) if (ids[k]) out[k] = ids[k];
   return out;
 }
 
-/** Read a result back (e.g. from the results store), histograms included, so results can be merged again. */
-export function fromSmpResult(doc: SmpPerformanceTestResult): LoadResult {
-  const p = doc.playground;
-  if (!p || !p.histogram) throw new Error('SMP result: no playground extension with histograms; only our own results can be read back');
+/** What SMP lacks, for the envelope's `playground` side. */
+export function toPlaygroundExtension(r: LoadResult): PlaygroundExtension {
+  return {
+    engine: r.engine,
+    url: r.url,
+    method: r.method,
+    model: r.model,
+    requestedRps: r.requestedRps,
+    achievedRps: r.actualRps,
+    connections: r.connections,
+    generators: r.generators,
+    warmupMs: r.warmupMs,
+    requestedDurationMs: r.requestedDurationMs,
+    actualDurationMs: r.actualDurationMs,
+    timeoutMs: r.timeoutMs,
+    correctedForCoordinatedOmission: r.correctedForCoordinatedOmission,
+    latenciesMs: latencies(r.latency.corrected),
+    uncorrectedLatenciesMs: latencies(r.latency.uncorrected),
+    histogram: {
+      encoding: HISTOGRAM_ENCODING,
+      unit: HISTOGRAM_UNIT,
+      corrected: encodeHistogram(r.latency.corrected),
+      uncorrected: encodeHistogram(r.latency.uncorrected),
+      errors: encodeHistogram(r.latency.errors),
+    },
+    scheduled: r.scheduled,
+    sent: r.sent,
+    responses: r.responses,
+    statusCodes: r.statusCodes,
+    errors: r.errors,
+    droppedSends: r.droppedSends,
+    lateSends: r.lateSends,
+    maxSendDelayMs: ms(r.maxSendDelayMicros),
+    cancelled: r.cancelled,
+    cancelledRequests: r.cancelledRequests,
+    bytesRead: r.bytesRead,
+    intervals: r.intervals,
+    notes: r.notes,
+  };
+}
+
+/** The result document (the stored form, and the `playground` export): `{ smp, playground }`. */
+export function toResultDocument(r: LoadResult, ids: SmpIds = {}): ResultDocument {
+  return { smp: toSmpResult(r, ids), playground: toPlaygroundExtension(r) };
+}
+
+/**
+ * The envelope of a stored document. Rows written before the envelope existed hold one SMP object with the
+ * extension inside it (`{…smp fields, playground}`); they are split here so old results still export.
+ */
+export function asResultDocument(doc: unknown): ResultDocument {
+  if (!doc || typeof doc !== 'object') throw new Error('result document: not an object');
+  const d = doc as Record<string, unknown>;
+  if (d.smp && typeof d.smp === 'object' && d.playground && typeof d.playground === 'object') return d as unknown as ResultDocument;
+  if (typeof d.smpVersion === 'string' && d.playground && typeof d.playground === 'object') {
+    const { playground, ...smp } = d;
+    return { smp: smp as unknown as SmpPerformanceTestResult, playground: playground as PlaygroundExtension };
+  }
+  throw new Error('result document: expected { smp, playground } (a strict SMP result alone has no histograms to read back)');
+}
+
+/** Read a result document back (e.g. from the results store), histograms included, so results can be merged again. */
+export function fromResultDocument(input: ResultDocument | unknown): LoadResult {
+  const { smp, playground: p } = asResultDocument(input);
+  if (!p.histogram) throw new Error('result document: the playground extension has no histograms; only our own results can be read back');
   return {
     engine: p.engine,
     url: p.url,
     method: p.method,
     model: p.model,
     requestedRps: p.requestedRps,
-    actualRps: doc.actualQps,
+    actualRps: smp.actualQps,
     connections: p.connections,
     generators: p.generators,
-    startTime: new Date(doc.startTime),
-    endTime: new Date(doc.endTime),
+    startTime: new Date(smp.startTime),
+    endTime: new Date(smp.endTime),
     warmupMs: p.warmupMs,
     requestedDurationMs: p.requestedDurationMs,
     actualDurationMs: p.actualDurationMs,
