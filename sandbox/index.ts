@@ -25,6 +25,7 @@ export type { Deployment, Pod } from './runtime/kinds.js';
 // kinds' schemas and the vendored CRDs (the manifest editor's schema), and the mesh support registry.
 export { BUILTIN_SCHEMAS } from './apiserver/schema/builtin-schemas.js';
 export { bundledCrdText, type BundledCrd } from './apiserver/crd/bundled-crds.js';
+export { loadCrdDocuments, type CrdDocument } from './apiserver/resources.js';
 export { MESH_API_SUPPORT } from './mesh/support/index.js';
 export { meshSupportSiteData } from './mesh/support/site-data.js';
 
