@@ -5,11 +5,15 @@ import assert from 'node:assert/strict';
 import { startFixture, type ServerFixture } from '../server/fixture.js';
 import { lessonFiles, runLessonThroughApi } from './lesson-api.js';
 
+const LESSONS_AT_ONCE = 2;
+
 export function lessonSuite(topics: string[]): void {
   // LESSONS=10-request-routing,11-traffic-shifting runs only those (while writing a lesson).
   const only = process.env.LESSONS?.split(',').map((s) => s.trim()).filter(Boolean);
   const lessons = lessonFiles().filter((l) => topics.includes(String(l.frontMatter.topic)) && (!only || only.includes(l.id)));
-  describe(`lessons (${topics.join(', ')}) through the API: each check fails before its step and passes after`, () => {
+  // Lessons run side by side (each in its own session, i.e. its own namespace): most of a lesson's time is waiting for
+  // pods, faults and checks, so two at a time halve a topic's wall time without crowding the two cores.
+  describe(`lessons (${topics.join(', ')}) through the API: each check fails before its step and passes after`, { concurrency: LESSONS_AT_ONCE }, () => {
     let fx: ServerFixture;
     before(async () => {
       fx = await startFixture();
