@@ -1,0 +1,47 @@
+// `npm run build:generator` (part of `npm run build`): bundles the load generator's two entries — the worker-thread
+// entry and the process entry (`playground generator`, `--transport process`, Job pods) — into plain JS under
+// dist/loadgen/ with esbuild, so generators start without a TypeScript loader. Beside them, bundle-inputs.json lists
+// the project files each bundle was built from; generator-bundle.js treats a bundle older than any of them as stale.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { GENERATOR_BUNDLE_DIR, GENERATOR_BUNDLE_INPUTS, packagePath } from '../playground-server/loadgen/generator-bundle.js';
+
+const ENTRIES = ['generator-worker', 'generator-main'] as const;
+
+/** Build both bundles into dist/loadgen/; resolves with the bundle files and their sizes in bytes. */
+export async function buildGeneratorBundle(): Promise<{ file: string; bytes: number }[]> {
+  const root = packagePath('.');
+  const outdir = packagePath(GENERATOR_BUNDLE_DIR);
+  mkdirSync(outdir, { recursive: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ENTRIES.map((e) => `playground-server/loadgen/${e}.ts`),
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // hdr-histogram-js is CommonJS and requires node builtins: give the ESM bundle a real `require`.
+    banner: { js: "import { createRequire as __playgroundCreateRequire } from 'node:module'; const require = __playgroundCreateRequire(import.meta.url);" },
+    metafile: true,
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((p) => !p.startsWith('node_modules/') && !p.includes('/node_modules/'))
+    .map((p) => relative(root, packagePath(p)).split('\\').join('/'))
+    .sort();
+  writeFileSync(`${outdir}/${GENERATOR_BUNDLE_INPUTS}`, JSON.stringify({ inputs }, null, 2) + '\n');
+  return Object.entries(result.metafile.outputs)
+    .filter(([file]) => file.endsWith('.mjs'))
+    .map(([file, out]) => ({ file, bytes: out.bytes }));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const outputs = await buildGeneratorBundle();
+  for (const o of outputs) process.stdout.write(`generator bundle: ${o.file} (${(o.bytes / 1024).toFixed(0)} KiB)\n`);
+}
