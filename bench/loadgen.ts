@@ -227,7 +227,7 @@ async function openModel(): Promise<void> {
   try {
     for (const rps of [1000, 5000, 20000]) {
       const connections = Math.max(2, Math.round((rps * DELAY_MS) / 1000));
-      const ours = await generatorProcess(target.url, rps, Math.max(16, connections), seconds);
+      const ours = await generatorProcess(target.url, rps, connections, seconds); // the same connections as wrk
       const theirs = wrk ? await wrkPaced(wrk, target.url, connections, DELAY_MS, seconds, dir) : null;
       const r = ours.report;
       const late = r.sent ? r.lateSends / r.sent : NaN;
