@@ -247,7 +247,7 @@ async function openModel(): Promise<void> {
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const loadAtStart = load();
-console.log(`load average at start: ${loadAtStart} (${process.env.BENCH_NOTE ?? 'a shared machine makes every figure an upper bound'})`);
+console.log(`load average at start: ${loadAtStart} (on a shared machine every figure is an upper bound)`);
 await throughput();
 await openModel();
 await rateAccuracy();
