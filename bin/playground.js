@@ -1,7 +1,20 @@
 #!/usr/bin/env node
-// The `playground` command. The project runs its TypeScript directly through tsx (no build step for the server).
-import { register } from 'tsx/esm/api';
+// The `playground` command. The project runs its TypeScript directly through tsx (no build step for the server),
+// except `playground generator` (a Job pod's or `--transport process` generator): it runs the prebuilt bundle
+// (dist/loadgen/, `npm run build`) so a generator compiles nothing and stays small; without a current bundle it
+// says so on stderr and falls back to tsx.
+import { pathToFileURL } from 'node:url';
+import { locateGeneratorBundle, warnBundleFallback } from '../playground-server/loadgen/generator-bundle.js';
 
-register();
-const { main } = await import('../playground-server/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+const bundle = args[0] === 'generator' ? locateGeneratorBundle('generator-main') : null;
+if (bundle?.ok) {
+  const { generatorMain } = await import(pathToFileURL(bundle.file).href);
+  process.exitCode = await generatorMain(args.slice(1));
+} else {
+  if (bundle) warnBundleFallback(bundle);
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { main } = await import('../playground-server/cli.ts');
+  process.exitCode = await main(args);
+}

@@ -5,9 +5,9 @@
 // the partial result.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Worker } from 'node:worker_threads';
 import { createLatencyHistogram, decodeHistogram, type Histogram } from './histogram.js';
 import { runGenerator } from './generator.js';
+import { generatorProcessArgs, generatorWorker } from './generator-launch.js';
 import { resolveOptions, type LoadTestOptions, type ResolvedOptions } from './options.js';
 import { GENERATOR_PROTOCOL, type CoordinatorMessage, type GeneratorMessage, type GeneratorProgress, type GeneratorReport, type GeneratorSpec } from './protocol.js';
 import { mergeReports, type IntervalStat, type LoadResult } from './result.js';
@@ -27,7 +27,8 @@ interface GeneratorHandle {
   control(msg: CoordinatorMessage): void;
 }
 
-type Launcher = (spec: GeneratorSpec, onProgress: (p: GeneratorProgress) => void) => GeneratorHandle;
+/** `notes` collects caveats for the result (e.g. generators compiled TypeScript at run time). */
+type Launcher = (spec: GeneratorSpec, onProgress: (p: GeneratorProgress) => void, notes: Set<string>) => GeneratorHandle;
 
 /** Split the test into one spec per generator: interleaved slots of one schedule, connections shared out. */
 export function planGenerators(o: ResolvedOptions): GeneratorSpec[] {
@@ -112,24 +113,21 @@ const inlineLauncher: Launcher = (spec, onProgress) => {
   };
 };
 
-// Workers run TypeScript through tsx's loader, registered inside the worker (hooks are per thread).
-const workerEntry = new URL('./generator-worker.ts', import.meta.url).href;
-const WORKER_BOOT = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerEntry)}); })`;
-
-const workerLauncher: Launcher = (spec, onProgress) => {
+const workerLauncher: Launcher = (spec, onProgress, notes) => {
   const router = messageRouter(onProgress);
-  const worker = new Worker(WORKER_BOOT, { eval: true, workerData: spec });
+  const { launch: worker, note } = generatorWorker(spec);
+  if (note) notes.add(note);
   worker.on('message', router.route);
   worker.on('error', (e) => router.fail(e));
   worker.on('exit', (code) => router.fail(new Error(`generator ${spec.generatorId} exited (code ${code}) without a result`)));
   return { ready: router.ready, result: router.result, control: (msg) => worker.postMessage(msg) };
 };
 
-const processEntry = new URL('./generator-main.ts', import.meta.url).pathname;
-
-const processLauncher: Launcher = (spec, onProgress) => {
+const processLauncher: Launcher = (spec, onProgress, notes) => {
   const router = messageRouter(onProgress);
-  const child = spawn(process.execPath, ['--import', 'tsx', processEntry, '--interactive'], {
+  const { launch: args, note } = generatorProcessArgs();
+  if (note) notes.add(note);
+  const child = spawn(process.execPath, [...args, '--interactive'], {
     env: { ...process.env, LOADGEN_SPEC: JSON.stringify(spec) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -194,7 +192,8 @@ export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}
   const specs = planGenerators(o);
   const progress = new ProgressMerger(specs.length, hooks.onProgress);
   const launch = LAUNCHERS[o.transport];
-  const handles = specs.map((s) => launch(s, (p) => progress.add(p)));
+  const notes = new Set<string>();
+  const handles = specs.map((s) => launch(s, (p) => progress.add(p), notes));
   const broadcast = (msg: CoordinatorMessage): void => handles.forEach((h) => h.control(msg));
   const onAbort = (): void => broadcast({ type: 'abort' });
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
@@ -218,6 +217,7 @@ export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}
       requestedDurationMs: o.durationMs,
       timeoutMs: o.timeoutMs,
       intervals: progress.intervals,
+      notes: [...notes],
     });
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);

@@ -106,7 +106,7 @@ export async function startEchoTarget(opts: EchoTargetOptions = {}): Promise<Ech
 
 /** Start the target in its own process (its own event loop and core); resolves once it listens. */
 export async function spawnEchoTarget(opts: Omit<EchoTargetOptions, 'port'> = {}): Promise<EchoTarget & { process: ChildProcess }> {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--stdin-lifeline', '--mode', opts.mode ?? 'http'];
+  const args = ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), '--stdin-lifeline', '--mode', opts.mode ?? 'http'];
   if (opts.host) args.push('--host', opts.host);
   if (opts.stallAfter) args.push('--stall-after', String(opts.stallAfter), '--stall-ms', String(opts.stallMs ?? 0));
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -1,6 +1,7 @@
 // One load generator: opens its connection pool, runs its share of the schedule, and reports counts and
 // encoded histograms. It knows nothing of how it is hosted (inline, worker thread, process, Job pod).
 import { performance } from 'node:perf_hooks';
+import { generatorCpuClock } from './generator-cpu.js';
 import { encodeHistogram } from './histogram.js';
 import { ConnectionPool, type ConnectionEvents } from './http-client.js';
 import type { GeneratorProgress, GeneratorReport, GeneratorSpec } from './protocol.js';
@@ -40,9 +41,9 @@ export async function runGenerator(spec: GeneratorSpec, hooks: GeneratorHooks = 
   }
 
   let progressTimer: NodeJS.Timeout | null = null;
-  const timer = new PreciseTimer();
+  // The timer may block the thread briefly only while no response can arrive (see precise-timer.ts).
+  const timer = new PreciseTimer(() => pool.busyCount > 0);
   try {
-    if (spec.totalRps !== null) await timer.prepare(); // boot the timer thread before the clock starts
     const startEpoch = hooks.onReady ? await hooks.onReady() : (spec.startAtEpochMs ?? epochNow());
     const startAt = Math.max(performance.now(), startEpoch - performance.timeOrigin);
     const plan = { startAt, warmupMs: spec.warmupMs, durationMs: spec.durationMs, timeoutMs: spec.timeoutMs };
@@ -74,8 +75,14 @@ export async function runGenerator(spec: GeneratorSpec, hooks: GeneratorHooks = 
       rec.takeInterval(); // discard warm-up samples (none are recorded, but keep the interval clean)
     }
 
+    // CPU over the measured window (sampled when it opens), per request measured: see generator-cpu.ts.
+    const clock = generatorCpuClock();
+    let cpuStart: number | null = null;
+    const cpuSample = setTimeout(() => (cpuStart = clock?.read() ?? null), Math.max(0, measureStart - performance.now()));
     loop.start();
     await loop.done;
+    clearTimeout(cpuSample);
+    const cpuEnd = cpuStart === null ? null : (clock?.read() ?? null);
     const r = recorder;
     const cancelled = hooks.signal?.aborted === true;
     if (emit) {
@@ -107,6 +114,7 @@ export async function runGenerator(spec: GeneratorSpec, hooks: GeneratorHooks = 
       maxSendDelayMicros: Math.round(r.maxSendDelayMicros),
       cancelledRequests: r.cancelledRequests,
       bytesRead: r.bytesRead,
+      ...(cpuStart !== null && cpuEnd !== null ? { cpuMicros: Math.max(0, Math.round(cpuEnd - cpuStart)) } : {}),
       cancelled,
       histograms: {
         corrected: spec.totalRps === null ? uncorrected : encodeHistogram(r.corrected),

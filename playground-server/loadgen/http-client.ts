@@ -2,10 +2,16 @@
 // carrying one request at a time. The request bytes are built once; a response is parsed by the minimal
 // parser in http-response-parser.ts. Timeouts are enforced by one sweep over the pool rather than a
 // timer per request, which keeps the per-request cost to a write, a parse and two clock reads.
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import tls from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ResponseParser, HttpParseError } from './http-response-parser.js';
+
+// node:tls is loaded on first use: a plain-HTTP generator does without its ~1 MB of RSS.
+const requireBuiltin = createRequire(import.meta.url);
+let tlsConnect: ((options: ConnectionOptions) => TLSSocket) | null = null;
+const connectTls = (options: ConnectionOptions): TLSSocket => (tlsConnect ??= (requireBuiltin('node:tls') as typeof import('node:tls')).connect)(options);
 
 export interface RequestTemplate {
   url: URL;
@@ -76,7 +82,7 @@ export class HttpConnection {
     // response. Safe because the parser copies whatever it keeps before the callback returns.
     const socket: net.Socket =
       url.protocol === 'https:'
-        ? tls.connect({ host, port, servername: net.isIP(name) ? undefined : name, rejectUnauthorized: !insecure, ALPNProtocols: ['http/1.1'] })
+        ? connectTls({ host, port, servername: net.isIP(name) ? undefined : name, rejectUnauthorized: !insecure, ALPNProtocols: ['http/1.1'] })
         : net.connect({
             host,
             port,

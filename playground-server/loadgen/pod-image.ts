@@ -7,9 +7,10 @@
 // The spec is checked against the server's benchmark limits (benchmarks/limits.ts) whoever wrote it: a
 // hand-written generator pod over a limit logs an error naming the limit and exits 2 without sending.
 import { isIP } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Workload, WorkloadContext, WorkloadFactory } from '../../sandbox/index.js';
 import { generatorSpecOverLimits } from '../benchmarks/limits.js';
+import { generatorWorker } from './generator-launch.js';
 import { parseGeneratorSpec, type CoordinatorMessage, type GeneratorMessage, type GeneratorSpec } from './protocol.js';
 
 export const LOADGEN_IMAGE = 'playground/loadgen:v1';
@@ -17,10 +18,6 @@ export const LOADGEN_IMAGE = 'playground/loadgen:v1';
 export const LOADGEN_CONTAINER = 'loadgen';
 /** How long a stopping generator may take to write its partial result (below the runtime's stop timeout). */
 const STOP_GRACE_MS = 1500;
-
-// Workers run TypeScript through tsx's loader, registered inside the worker (hooks are per thread).
-const workerEntry = new URL('./generator-worker.ts', import.meta.url).href;
-const WORKER_BOOT = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerEntry)}); })`;
 
 /** The spec from the container's env, with where its connections go; an Error names what is wrong. */
 function specFor(ctx: WorkloadContext): GeneratorSpec {
@@ -60,7 +57,7 @@ export const loadgenImage: WorkloadFactory = (ctx: WorkloadContext): Workload =>
         setImmediate(() => ctx.exit(2));
         return;
       }
-      const w = new Worker(WORKER_BOOT, { eval: true, workerData: spec });
+      const w = generatorWorker(spec).launch;
       worker = w;
       finished = new Promise<void>((resolve) => {
         let exitCode = 1;

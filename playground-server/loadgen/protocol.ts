@@ -68,6 +68,11 @@ export interface RunCounts {
   /** Requests in flight when the run was cancelled (neither responses nor errors). */
   cancelledRequests: number;
   bytesRead: number;
+  /**
+   * CPU time (µs) the generator used over the measured window: its process, or its own thread(s) when it is a
+   * worker thread (generator-cpu.ts). Absent when it could not be measured (and in reports of older generators).
+   */
+  cpuMicros?: number;
   cancelled: boolean;
 }
 

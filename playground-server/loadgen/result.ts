@@ -45,6 +45,11 @@ export interface LoadResult extends RunCounts {
   intervals: IntervalStat[];
   /** Caveats the engine wants the reader to know (e.g. what an adapter's output cannot tell). */
   notes: string[];
+  /**
+   * Generator CPU milliseconds per 1,000 requests (responses + errors) over the measured window: the sum of the
+   * generators' cpuMicros over the requests. Absent when any generator could not measure its CPU.
+   */
+  cpuMsPer1kRequests?: number;
 }
 
 /** What the coordinator knows that the generator reports do not. */
@@ -78,6 +83,7 @@ export function mergeReports(reports: GeneratorReport[], ctx: MergeContext): Loa
     maxSendDelayMicros = Math.max(maxSendDelayMicros, r.maxSendDelayMicros);
   }
   const actualDurationMs = Math.max(1, end - start);
+  const cpu = mergeCpu(reports);
   const model = reports[0].model;
   return {
     engine: ctx.engine,
@@ -109,7 +115,17 @@ export function mergeReports(reports: GeneratorReport[], ctx: MergeContext): Loa
     latency: { corrected, uncorrected, errors: errorsH },
     intervals: ctx.intervals,
     notes: ctx.notes ?? [],
+    ...cpu,
   };
+}
+
+/** Generator CPU summed (present only when every generator measured it) and per 1,000 requests. */
+function mergeCpu(reports: GeneratorReport[]): { cpuMicros?: number; cpuMsPer1kRequests?: number } {
+  if (!reports.every((r) => typeof r.cpuMicros === 'number')) return {};
+  const cpuMicros = reports.reduce((a, r) => a + (r.cpuMicros ?? 0), 0);
+  const requests = reports.reduce((a, r) => a + r.responses + Object.values(r.errors).reduce((x, y) => x + y, 0), 0);
+  // µs per request is numerically ms per 1,000 requests.
+  return requests > 0 ? { cpuMicros, cpuMsPer1kRequests: cpuMicros / requests } : { cpuMicros };
 }
 
 export function totalErrors(r: Pick<LoadResult, 'errors'>): number {

@@ -135,6 +135,12 @@ export function openLoopScheduler(
     stop() {
       scheduleOver = true;
       timer.cancel();
+      // Slots already due but not yet queued (every connection was busy) were intended too: dropped, like the queue.
+      const now = performance.now();
+      for (; next < total && intendedAt(next) <= now; next++) {
+        recorder.onScheduled(intendedAt(next));
+        recorder.onDropped(intendedAt(next));
+      }
       while (backlog.size > 0) recorder.onDropped(backlog.shift());
     },
     cleanUp: () => void timer.close(),
@@ -154,7 +160,12 @@ export function openLoopScheduler(
     }
   };
 
+  // Whether the timer is set for the next slot. With every connection busy it is not: a slot that comes due then
+  // could only wait in the backlog, so it is queued (with its intended time) when the next response or error
+  // frees a connection — no wake-ups while the target is saturated or stalled.
+  let armed = false;
   const tick = (): void => {
+    armed = false;
     if (life.finished) return;
     const now = performance.now();
     while (next < total) {
@@ -165,24 +176,31 @@ export function openLoopScheduler(
       next++;
     }
     dispatch();
-    if (next < total) timer.wakeAt(intendedAt(next), tick);
-    else {
+    if (next >= total) {
       scheduleOver = true;
       maybeFinish();
-    }
+    } else if (getPool().idleCount > 0) {
+      armed = true;
+      timer.wakeAt(intendedAt(next), tick);
+    } else timer.cancel();
   };
 
+  // A response is a moment the thread is awake anyway: send what has come due since (cheaper than a timer
+  // wake-up, and on time even when responses keep the event loop busy), and set the timer again if it was not.
+  const carryOn = (): void => {
+    if (!scheduleOver && next < total && (!armed || intendedAt(next) <= performance.now())) tick();
+    else if (backlog.size > 0) dispatch();
+    else if (scheduleOver) maybeFinish();
+  };
   const events = recordingEvents(recorder, {
     response(conn) {
       getPool().release(conn);
-      if (backlog.size > 0) dispatch();
-      else if (scheduleOver) maybeFinish();
+      carryOn();
     },
     error(conn) {
       getPool().release(conn);
       if (life.finished) return;
-      if (backlog.size > 0) dispatch();
-      else if (scheduleOver) maybeFinish();
+      carryOn();
     },
   });
 
@@ -191,6 +209,7 @@ export function openLoopScheduler(
     events,
     start() {
       if (signal?.aborted) return life.abort();
+      armed = true;
       timer.wakeAt(intendedAt(0), tick);
     },
   };

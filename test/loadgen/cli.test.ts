@@ -4,9 +4,33 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bench } from './run-bench.js';
 import { spawnEchoTarget, type EchoTarget } from '../../playground-server/loadgen/echo-target.js';
+import { locateGeneratorBundle, bundleFallbackMessage } from '../../playground-server/loadgen/generator-bundle.js';
+import { buildGeneratorBundle } from '../../scripts/build-generator-bundle.js';
+
+const BIN = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
+
+/** Run the real `playground` command as a child process in `cwd`; every wait bounded. */
+function playground(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cmd, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b));
+    child.stderr.on('data', (b: Buffer) => (stderr += b));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
 
 /** A port with nothing listening: bind, note the port, close. */
 async function closedPort(): Promise<number> {
@@ -19,6 +43,8 @@ async function closedPort(): Promise<number> {
 
 let target: EchoTarget;
 before(async () => {
+  // `npm run build` makes the bundle; a checkout whose bundle is missing or stale gets it built here (esbuild, < 1 s).
+  if (!locateGeneratorBundle('generator-worker').ok || !locateGeneratorBundle('generator-main').ok) await buildGeneratorBundle();
   target = await spawnEchoTarget({ mode: 'http' });
 });
 after(async () => {
@@ -79,8 +105,7 @@ test('--format fortio and playground print JSON; the real `playground bench` ent
   assert.equal(doc.RequestedQPS, 'max');
   assert.ok(doc.DurationHistogram.Count > 0);
 
-  const bin = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'bench', target.url, '--rps', '100', '--duration', '1s', '--warmup', '0', '--format', 'playground', '-c', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'bench', target.url, '--rps', '100', '--duration', '1s', '--warmup', '0', '--format', 'playground', '-c', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b));
   const code = await new Promise<number | null>((r) => child.on('exit', r));
@@ -89,4 +114,59 @@ test('--format fortio and playground print JSON; the real `playground bench` ent
   assert.equal(envelope.playground.requestedRps, 100);
   assert.equal(envelope.playground.responses, 100);
   assert.ok(envelope.smp.latenciesMs.p50 > 0);
+});
+
+test('every generator transport runs from / and from an installed package, on the prebuilt bundle', async () => {
+  // `npm install -g` links <prefix>/bin/playground to the package's bin/playground.js: run through such a link.
+  const prefix = mkdtempSync(join(tmpdir(), 'playground-install-'));
+  try {
+    mkdirSync(join(prefix, 'bin'));
+    const installed = join(prefix, 'bin', 'playground');
+    symlinkSync(BIN, installed);
+    const runs: [string, string[]][] = [
+      [BIN, ['--workers', '2']], // worker threads (as --mesh-overhead's generator pods: the same launcher)
+      [installed, ['--workers', '2', '--transport', 'process', '--format', 'smp']],
+    ];
+    for (const [cmd, flags] of runs) {
+      const r = await playground(cmd, ['bench', target.url, '--rps', '100', '--duration', '1s', '--warmup', '0', '-c', '2', ...flags], '/');
+      const what = `${cmd === BIN ? 'bin/playground.js' : 'installed playground'} ${flags.join(' ')}`;
+      assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /Cannot find package|ERR_MODULE_NOT_FOUND/, what);
+      assert.doesNotMatch(r.stderr, /generator bundle (missing|stale)/, `${what}: generators ran the prebuilt bundle`);
+      if (flags.includes('smp')) assert.equal(JSON.parse(r.stdout).playground.responses, 100, what);
+      else assert.match(r.stdout, /Status\s+200: 100/, what);
+    }
+    // A Job pod's command: `playground generator` with the spec in LOADGEN_SPEC, one JSON line per message.
+    const spec = { protocol: 'mesh-playground.loadgen/v1', generatorId: 0, url: target.url, method: 'GET', headers: {}, totalRps: 100, stride: 1, phase: 0, connections: 1, durationMs: 500, warmupMs: 0, timeoutMs: 2000 };
+    const g = await playground(installed, ['generator'], '/', { ...process.env, LOADGEN_SPEC: JSON.stringify(spec) });
+    assert.equal(g.code, 0, g.stderr);
+    const last = JSON.parse(g.stdout.trim().split('\n').at(-1) ?? '{}');
+    assert.equal(last.type, 'result');
+    assert.equal(last.responses, 50);
+  } finally {
+    rmSync(prefix, { recursive: true, force: true });
+  }
+});
+
+test('a missing or stale generator bundle is reported with the fix', () => {
+  const root = mkdtempSync(join(tmpdir(), 'playground-bundle-'));
+  try {
+    const missing = locateGeneratorBundle('generator-main', root);
+    assert.equal(missing.ok, false);
+    assert.ok(!missing.ok && missing.reason === 'missing');
+    if (!missing.ok) assert.match(bundleFallbackMessage(missing), /generator bundle missing \(dist\/loadgen\/generator-main\.mjs does not exist\): run `npm run build`/);
+    mkdirSync(join(root, 'dist/loadgen'), { recursive: true });
+    mkdirSync(join(root, 'src'));
+    writeFileSync(join(root, 'dist/loadgen/generator-main.mjs'), '');
+    writeFileSync(join(root, 'dist/loadgen/bundle-inputs.json'), JSON.stringify({ inputs: ['src/a.ts', 'src/not-shipped.ts'] }));
+    writeFileSync(join(root, 'src/a.ts'), '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(root, 'dist/loadgen/generator-main.mjs'), old, old);
+    const stale = locateGeneratorBundle('generator-main', root);
+    assert.ok(!stale.ok && stale.reason === 'stale' && /src\/a\.ts changed after/.test(stale.detail), JSON.stringify(stale));
+    utimesSync(join(root, 'src/a.ts'), new Date(old.getTime() - 60_000), new Date(old.getTime() - 60_000));
+    assert.deepEqual(locateGeneratorBundle('generator-main', root), { ok: true, file: join(root, 'dist/loadgen/generator-main.mjs') });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

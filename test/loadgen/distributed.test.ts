@@ -10,9 +10,13 @@ import { runLoadTest } from '../../playground-server/loadgen/coordinator.js';
 import { decodeHistogram } from '../../playground-server/loadgen/histogram.js';
 import { GENERATOR_PROTOCOL, type GeneratorMessage, type GeneratorReport } from '../../playground-server/loadgen/protocol.js';
 import type { IntervalStat } from '../../playground-server/loadgen/result.js';
+import { locateGeneratorBundle } from '../../playground-server/loadgen/generator-bundle.js';
+import { buildGeneratorBundle } from '../../scripts/build-generator-bundle.js';
 
 let target: EchoTarget;
 before(async () => {
+  // `npm run build` makes the generator bundle; a checkout without a current one gets it built here (< 1 s).
+  if (!locateGeneratorBundle('generator-worker').ok || !locateGeneratorBundle('generator-main').ok) await buildGeneratorBundle();
   target = await spawnEchoTarget({ mode: 'http' });
 });
 after(async () => {
@@ -35,6 +39,9 @@ test('4 worker-thread generators share one 800 rps schedule; the merge holds eve
   assert.equal(r.latency.corrected.totalCount, r.responses);
   assert.equal(r.latency.uncorrected.totalCount, r.responses);
   assert.deepEqual(r.statusCodes, { '200': r.responses });
+  // CPU per 1,000 requests: each worker-thread generator counts its own thread (Linux per-thread accounting).
+  assert.ok(typeof r.cpuMsPer1kRequests === 'number' && r.cpuMsPer1kRequests > 0, `cpuMsPer1kRequests ${r.cpuMsPer1kRequests}`);
+  assert.ok(typeof r.cpuMicros === 'number' && r.cpuMicros > 0, `cpuMicros ${r.cpuMicros}`);
   // Per-second progress merged across the 4 generators: every second once, every response in one second.
   assert.deepEqual(progress.map((p) => p.second), [1, 2]);
   assert.equal(progress.reduce((a, p) => a + p.responses, 0), r.responses);
@@ -56,6 +63,9 @@ test('a generator process speaks the protocol on stdout (as a Job pod would) and
   const merged = await runLoadTest({ url: target.url, rps: 300, durationMs: 1000, warmupMs: 0, connections: 2, workers: 2, transport: 'process' });
   assert.equal(merged.generators, 2);
   assert.equal(merged.responses, 300);
+  assert.ok(typeof result.cpuMicros === 'number' && result.cpuMicros > 0, 'a generator process reports its CPU');
+  assert.ok((merged.cpuMsPer1kRequests ?? 0) > 0, 'CPU per 1,000 requests merged across generator processes');
+  assert.equal(merged.notes.length, 0, `no caveats (the prebuilt bundle ran): ${merged.notes.join('; ')}`);
 });
 
 test('a bad spec is refused with the field named', async () => {
