@@ -42,7 +42,8 @@ Commands:
                         did, and deletes its namespace.  Flags: --steps 1,5,10 (or --max M [--step S]; at most 200
                         copies, 20 steps), --load-seconds S (default 5), --rps R (default 100), --connections C,
                         --api-samples N, thresholds --max-p99-ms (250), --max-error-percent (1),
-                        --min-throughput-percent (95), --max-config-push-ms (5000); --json FILE, --site-data FILE
+                        --min-throughput-percent (95), --max-config-push-ms (5000); --keep-going (run every step even
+                        after one crossed a threshold); --json FILE, --site-data FILE
                         (the site's /benchmarks/scale/ data), --namespace-labels/--namespace-annotations k=v,…
   help                  this text
 `;

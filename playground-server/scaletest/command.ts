@@ -50,7 +50,7 @@ export async function scaleTest(flags: ScaleTestFlags): Promise<number> {
       process.stdout.write(`report written to ${flags.json}\n`);
     }
     if (flags.siteData) {
-      const command = `npx playground scale-test --steps ${flags.steps.join(',')} --load-seconds ${flags.loadSeconds} --rps ${flags.rps}`;
+      const command = `npx playground scale-test --steps ${flags.steps.join(',')} --load-seconds ${flags.loadSeconds} --rps ${flags.rps}${flags.keepGoing ? ' --keep-going' : ''}`;
       writeFileSync(flags.siteData, `${JSON.stringify(scaleSiteData(report, command), null, 2)}\n`, { mode: 0o644 });
       process.stdout.write(`site data written to ${flags.siteData}\n`);
     }

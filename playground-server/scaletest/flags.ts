@@ -14,6 +14,8 @@ export interface ScaleTestFlags {
   connections: number;
   apiSamples: number;
   thresholds: Thresholds;
+  /** Run every step even after one crossed a threshold (the verdict still names the first). */
+  keepGoing: boolean;
   json?: string;
   siteData?: string;
   namespaceLabels: Record<string, string>;
@@ -68,6 +70,7 @@ export function parseScaleTestFlags(args: string[]): ScaleTestFlags {
       'max-error-percent': { type: 'string' },
       'min-throughput-percent': { type: 'string' },
       'max-config-push-ms': { type: 'string' },
+      'keep-going': { type: 'boolean' },
       json: { type: 'string' },
       'site-data': { type: 'string' },
       'namespace-labels': { type: 'string' },
@@ -104,6 +107,7 @@ export function parseScaleTestFlags(args: string[]): ScaleTestFlags {
     connections,
     apiSamples: values['api-samples'] === undefined ? SCALE_DEFAULTS.apiSamples : wholeNumber(values['api-samples'], '--api-samples', 1, SCALE_LIMITS.maxApiSamples),
     thresholds: t,
+    keepGoing: values['keep-going'] ?? false,
     json: values.json,
     siteData: values['site-data'],
     namespaceLabels: labels,

@@ -113,6 +113,8 @@ export function breachesOf(step: Omit<StepReport, 'breaches'>, t: Thresholds): s
   return out;
 }
 
+export const copiesText = (n: number) => `${n} ${n === 1 ? 'copy' : 'copies'}`;
+
 /** Where it stopped scaling: the first step with a breach, and the last step before it. */
 export function verdictOf(steps: readonly StepReport[], plannedSteps: readonly number[], interrupted: boolean): ScaleVerdict {
   const firstBad = steps.findIndex((s) => s.breaches.length > 0);
@@ -125,13 +127,13 @@ export function verdictOf(steps: readonly StepReport[], plannedSteps: readonly n
       lastGoodCopies,
       stoppedAt: bad.copies,
       reasons: bad.breaches,
-      summary: `stopped scaling at ${bad.copies} copies (${lastGoodCopies ? `last within every threshold: ${lastGoodCopies}` : 'no step was within every threshold'}): ${bad.breaches.join('; ')}`,
+      summary: `stopped scaling at ${copiesText(bad.copies)} (${lastGoodCopies ? `last within every threshold: ${copiesText(lastGoodCopies)}` : 'no step was within every threshold'}): ${bad.breaches.join('; ')}`,
     };
   }
   const planned = plannedSteps[plannedSteps.length - 1] ?? 0;
   if (interrupted || lastGoodCopies < planned)
-    return { scaled: false, lastGoodCopies, stoppedAt: null, reasons: ['interrupted'], summary: `interrupted after ${lastGoodCopies} copies, all within every threshold; the steps after it were not run` };
-  return { scaled: true, lastGoodCopies, stoppedAt: null, reasons: [], summary: `scaled to ${lastGoodCopies} copies within every threshold` };
+    return { scaled: false, lastGoodCopies, stoppedAt: null, reasons: ['interrupted'], summary: `interrupted after ${copiesText(lastGoodCopies)}, all within every threshold; the steps after it were not run` };
+  return { scaled: true, lastGoodCopies, stoppedAt: null, reasons: [], summary: `scaled to ${copiesText(lastGoodCopies)} within every threshold` };
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);

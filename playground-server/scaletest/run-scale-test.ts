@@ -1,7 +1,7 @@
 // One scale test, through the Kubernetes API only: a namespace of its own, then for each step add copies of the
 // sample workload up to the step's count, wait for their pods, time API calls (create, LIST, watch), time a
 // mesh config push, drive load through the mesh and read the copies' PodMetrics; stop at the first step that
-// crosses a threshold (the report says which and why). The namespace is deleted at the end, whatever happened.
+// crosses a threshold (the report says which and why; --keep-going runs the rest anyway, to draw the whole curve). The namespace is deleted at the end, whatever happened.
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
 import type { KubeHttp } from '../kube/kube-http.js';
@@ -11,10 +11,10 @@ import type { ScaleTestFlags } from './flags.js';
 import { POLL_MS, SCALE_TIMEOUTS } from './limits.js';
 import { runLoadStep } from './load-step.js';
 import { SIDECAR_CONTAINERS } from './pod-metrics.js';
-import { SCALE_REPORT_FORMAT, breachesOf, summarize, verdictOf, type ScaleReport, type StepReport } from './report.js';
+import { SCALE_REPORT_FORMAT, breachesOf, copiesText, summarize, verdictOf, type ScaleReport, type StepReport } from './report.js';
 import { CLIENT, COPY_LABEL, WORKLOAD_IMAGE, WORKLOAD_LABEL, allCopiesService, clientDeployment, copyObjects, namespaceObject } from './workload.js';
 
-export type ScaleTestSettings = Pick<ScaleTestFlags, 'steps' | 'loadSeconds' | 'rps' | 'connections' | 'apiSamples' | 'thresholds' | 'namespaceLabels' | 'namespaceAnnotations'>;
+export type ScaleTestSettings = Pick<ScaleTestFlags, 'steps' | 'loadSeconds' | 'rps' | 'connections' | 'apiSamples' | 'thresholds' | 'keepGoing' | 'namespaceLabels' | 'namespaceAnnotations'>;
 
 export interface ScaleTestContext {
   kube: KubeHttp;
@@ -83,7 +83,7 @@ export async function runScaleTest(ctx: ScaleTestContext, s: ScaleTestSettings):
     let clientPod: string | undefined;
     for (const [index, target] of s.steps.entries()) {
       if (signal.aborted) break;
-      progress(`· step ${index + 1}/${s.steps.length}: ${target} copies`);
+      progress(`· step ${index + 1}/${s.steps.length}: ${copiesText(target)}`);
       const createMs: number[] = [];
       const startupMs: number[] = [];
       const step: Omit<StepReport, 'breaches'> = {
@@ -150,7 +150,8 @@ export async function runScaleTest(ctx: ScaleTestContext, s: ScaleTestSettings):
       steps.push({ ...step, breaches });
       if (breaches.length) {
         progress(`  ✗ ${breaches.join('; ')}`);
-        break;
+        // A failed step leaves the cluster in an unknown state: never go on from it.
+        if (!s.keepGoing || step.failure) break;
       }
     }
     if (signal.aborted) report.interrupted = true;

@@ -99,9 +99,9 @@ describe('where it stopped scaling', () => {
     assert.equal(v.scaled, false);
     assert.equal(v.lastGoodCopies, 5);
     assert.equal(v.stoppedAt, 10);
-    assert.equal(v.summary, 'stopped scaling at 10 copies (last within every threshold: 5): load p99 400 ms > 250 ms');
+    assert.equal(v.summary, 'stopped scaling at 10 copies (last within every threshold: 5 copies): load p99 400 ms > 250 ms');
     assert.deepEqual(verdictOf([step(1), step(5)], [1, 5], false), { scaled: true, lastGoodCopies: 5, stoppedAt: null, reasons: [], summary: 'scaled to 5 copies within every threshold' });
-    assert.equal(verdictOf([step(1)], [1, 5], true).summary, 'interrupted after 1 copies, all within every threshold; the steps after it were not run');
+    assert.equal(verdictOf([step(1)], [1, 5], true).summary, 'interrupted after 1 copy, all within every threshold; the steps after it were not run');
     assert.match(verdictOf([bad], [10], false).summary, /no step was within every threshold/);
   });
 });
