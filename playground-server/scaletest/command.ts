@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { ClusterConnection } from '../kube/cluster-connection.js';
+import { ClusterConnection, IN_CLUSTER } from '../kube/cluster-connection.js';
 import { LOADGEN_IMAGES } from '../loadgen/pod-image.js';
 import type { ScaleTestFlags } from './flags.js';
 import { toText } from './report.js';
@@ -32,7 +32,8 @@ export async function scaleTest(flags: ScaleTestFlags): Promise<number> {
   let tempDir: string | undefined;
   let connection: ClusterConnection | undefined;
   try {
-    let kubeconfigPath = flags.kubeconfig ? resolve(flags.kubeconfig) : undefined;
+    // `in-cluster`: the pod's own ServiceAccount (a scale test run as a Job on the cluster it measures).
+    let kubeconfigPath = flags.kubeconfig ? (flags.kubeconfig === IN_CLUSTER ? IN_CLUSTER : resolve(flags.kubeconfig)) : undefined;
     if (!kubeconfigPath) {
       tempDir = mkdtempSync(join(tmpdir(), 'playground-scale-test-'));
       kubeconfigPath = join(tempDir, 'kubeconfig');

@@ -163,6 +163,8 @@ export function toText(r: ScaleReport): string {
         pad(res ? res.dataPlaneMemoryMiBPerCopy : '—', 11),
       ].join(' | '),
     );
+    if (l?.timeline.length) lines.push(`        over time, per second: p99 ${l.timeline.map((i) => i.p99Ms).join(' ')} ms; errors ${l.timeline.map((i) => i.errors).join(' ')}`);
+    if (s.failure) lines.push(`        failed: ${s.failure}`);
     for (const b of s.breaches) lines.push(`        ✗ ${b}`);
   }
   lines.push('');

@@ -92,6 +92,7 @@ describe('playground scale-test --kubeconfig against a second `playground sandbo
       assert.equal(s.load.requestedRps, 20);
       assert.ok((s.load.statusClasses['2xx'] ?? 0) > 0, `answers from the copies: ${JSON.stringify(s.load.statusClasses)}`);
       assert.ok(s.load.latencyMs.p99 > 0);
+      assert.ok(s.load.timeline.length >= 1 && s.load.timeline.some((i) => i.responses > 0), `latency over time: ${JSON.stringify(s.load.timeline)}`);
       assert.ok(s.resources, 'PodMetrics read');
       assert.equal(s.resources.pods, s.copies, 'the PodMetrics of every copy');
       assert.equal(s.resources.sidecarContainer, 'mesh-proxy', 'the copies are meshed; their sidecars are the data plane');
@@ -102,6 +103,7 @@ describe('playground scale-test --kubeconfig against a second `playground sandbo
     assert.equal(report.cleanup.deleted, true, report.cleanup.message);
     assert.match(r.stdout, /^verdict: scaled to 2 copies within every threshold$/m);
     assert.match(r.stdout, /^ +2 \| /m, 'a table row per step');
+    assert.match(r.stdout, /^ +over time, per second: p99 [\d. ]+ ms; errors [\d ]+$/m);
     assert.deepEqual(await scaleNamespaces(kubeconfig), [], 'no scale-test namespace left');
   });
 

@@ -24,6 +24,10 @@ test('points land on the plot where their values say', () => {
   assert.equal(b.y, box.top, '100 is the top tick');
   assert.equal(c.lines[0].path, `M${a.x} ${a.y} L${b.x} ${b.y}`);
   assert.deepEqual(c.xTicks.map((t) => t.value), [1, 10]);
+  const withLimit = layoutChart([{ label: 'p99', className: 's1', points: [[1, 40]] }], box, [{ label: 'threshold', value: 250 }]);
+  assert.equal(withLimit.yTicks.at(-1)?.value, 250, 'the scale reaches the threshold even when the data stays below it');
+  assert.equal(withLimit.limits[0].y, box.top, 'the threshold is the top of the plot');
+  assert.ok(withLimit.limits[0].y < withLimit.lines[0].dots[0].y, 'the threshold line sits above the point');
 });
 
 test('the committed site data is a scale-test report; another shape is refused', () => {

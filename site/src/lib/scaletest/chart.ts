@@ -19,18 +19,22 @@ export function niceTicks(max: number, count = 5): number[] {
   return ticks;
 }
 
+/** A threshold drawn across the plot as a dashed horizontal line. */
+export interface Limit { label: string; value: number }
+
 export interface ChartLayout {
   xTicks: { value: number; x: number }[];
+  limits: { label: string; value: number; y: number }[];
   yTicks: { value: number; y: number }[];
   lines: { label: string; className: string; path: string; dots: { x: number; y: number; value: [number, number] }[] }[];
 }
 
-export function layoutChart(series: Series[], box: ChartBox = DEFAULT_BOX, xTickValues?: number[]): ChartLayout {
+export function layoutChart(series: Series[], box: ChartBox = DEFAULT_BOX, limits: Limit[] = []): ChartLayout {
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   const xMax = Math.max(1, ...xs);
   const xMin = Math.min(xMax, ...xs, xMax);
-  const yTickValues = niceTicks(Math.max(0, ...ys));
+  const yTickValues = niceTicks(Math.max(0, ...ys, ...limits.map((l) => l.value)));
   const yMax = yTickValues[yTickValues.length - 1] || 1;
   const plotW = box.width - box.left - box.right;
   const plotH = box.height - box.top - box.bottom;
@@ -39,7 +43,8 @@ export function layoutChart(series: Series[], box: ChartBox = DEFAULT_BOX, xTick
   const sy = (v: number) => box.top + plotH - (v / yMax) * plotH;
   const r = (v: number) => Math.round(v * 10) / 10;
   return {
-    xTicks: (xTickValues ?? [...new Set(xs)].sort((a, b) => a - b)).map((value) => ({ value, x: r(sx(value)) })),
+    xTicks: [...new Set(xs)].sort((a, b) => a - b).map((value) => ({ value, x: r(sx(value)) })),
+    limits: limits.map((l) => ({ ...l, y: r(sy(l.value)) })),
     yTicks: yTickValues.map((value) => ({ value, y: r(sy(value)) })),
     lines: series.map((s) => {
       const dots = s.points.map((p) => ({ x: r(sx(p[0])), y: r(sy(p[1])), value: p }));
