@@ -132,7 +132,13 @@ export function verdictOf(steps: readonly StepReport[], plannedSteps: readonly n
   }
   const planned = plannedSteps[plannedSteps.length - 1] ?? 0;
   if (interrupted || lastGoodCopies < planned)
-    return { scaled: false, lastGoodCopies, stoppedAt: null, reasons: ['interrupted'], summary: `interrupted after ${copiesText(lastGoodCopies)}, all within every threshold; the steps after it were not run` };
+    return {
+      scaled: false,
+      lastGoodCopies,
+      stoppedAt: null,
+      reasons: ['interrupted'],
+      summary: lastGoodCopies ? `interrupted after ${copiesText(lastGoodCopies)}, all within every threshold; the steps after it were not run` : 'interrupted before the first step completed',
+    };
   return { scaled: true, lastGoodCopies, stoppedAt: null, reasons: [], summary: `scaled to ${copiesText(lastGoodCopies)} within every threshold` };
 }
 

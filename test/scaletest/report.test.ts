@@ -103,5 +103,6 @@ describe('where it stopped scaling', () => {
     assert.deepEqual(verdictOf([step(1), step(5)], [1, 5], false), { scaled: true, lastGoodCopies: 5, stoppedAt: null, reasons: [], summary: 'scaled to 5 copies within every threshold' });
     assert.equal(verdictOf([step(1)], [1, 5], true).summary, 'interrupted after 1 copy, all within every threshold; the steps after it were not run');
     assert.match(verdictOf([bad], [10], false).summary, /no step was within every threshold/);
+    assert.equal(verdictOf([], [1, 5], true).summary, 'interrupted before the first step completed');
   });
 });
