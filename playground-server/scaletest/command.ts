@@ -2,7 +2,6 @@
 // cluster) or the cluster --kubeconfig names. Progress on stderr, the report's text on stdout, JSON with --json,
 // the site's page data with --site-data. Exit 0 when it scaled to the last step within every threshold, 1 when it
 // stopped scaling (the verdict says where and why), 130 when interrupted. Ctrl-C still deletes the namespace.
-import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,8 +15,6 @@ import { scaleSiteData } from './site-data.js';
 
 export async function scaleTest(flags: ScaleTestFlags): Promise<number> {
   const abort = new AbortController();
-  // Every API call of the run listens on it (each removes its listener when done; many run at once).
-  setMaxListeners(200, abort.signal);
   const started = Date.now();
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1)} s]`;
   let interrupts = 0;

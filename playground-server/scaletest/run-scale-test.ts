@@ -39,8 +39,19 @@ async function waitFor<T>(what: string, timeoutMs: number, signal: AbortSignal, 
   }
 }
 
+/**
+ * The same client, each request given its own signal that follows the run's: KubeHttp adds an abort listener to the
+ * signal it is handed and keeps it, so thousands of calls on the run's one signal would pile listeners up on it.
+ */
+function perRequestSignals(kube: KubeHttp): KubeHttp {
+  const scoped = Object.create(kube) as KubeHttp;
+  scoped.open = (req) => kube.open({ ...req, signal: req.signal && AbortSignal.any([req.signal]) });
+  return scoped;
+}
+
 export async function runScaleTest(ctx: ScaleTestContext, s: ScaleTestSettings): Promise<ScaleReport> {
-  const { kube, signal, progress } = ctx;
+  const { signal, progress } = ctx;
+  const kube = perRequestSignals(ctx.kube);
   const namespace = `scale-test-${randomBytes(3).toString('hex')}`;
   const version = await kube.json<{ gitVersion?: string }>({ path: '/version', signal }).then((v) => v.gitVersion ?? 'unknown', () => 'unknown');
   const steps: StepReport[] = [];
