@@ -1,5 +1,5 @@
 // `playground <command>`: up (everything), sandbox (only the cluster), bench (the load generator), generator (one Job pod),
-// conformance (the Gateway API mesh profiles and the SMI suite against a cluster).
+// conformance (the Gateway API mesh profiles and the SMI suite against a cluster), scale-test (playground-server/scaletest/).
 import { parseArgs } from 'node:util';
 import { DATABASE_URL_ENV, DatabaseUrlError, parseDatabaseUrl, type DatabaseTarget } from './storage/database-url.js';
 
@@ -35,6 +35,16 @@ Commands:
                         (e.g. linkerd.io/inject=enabled), --organization/--project/--url/--version/--contact (the
                         report's implementation), --max-time-to-consistency SECONDS (per request check;
                         default 15, upstream's 30)
+  scale-test [flags]    adds copies of a sample workload step by step to the embedded sandbox (started for the run) or
+                        --kubeconfig FILE's cluster, through the Kubernetes API only; at each step times API calls
+                        (create, LIST, watch), pod startup and a mesh config push, drives load with a generator pod
+                        and reads the data plane's PodMetrics; says where it stopped scaling and why; exits 1 if it
+                        did, and deletes its namespace.  Flags: --steps 1,5,10 (or --max M [--step S]; at most 200
+                        copies, 20 steps), --load-seconds S (default 5), --rps R (default 100), --connections C,
+                        --api-samples N, thresholds --max-p99-ms (250), --max-error-percent (1),
+                        --min-throughput-percent (95), --max-config-push-ms (5000); --keep-going (run every step even
+                        after one crossed a threshold); --json FILE, --site-data FILE
+                        (the site's /benchmarks/scale/ data), --namespace-labels/--namespace-annotations k=v,…
   help                  this text
 `;
 
@@ -65,6 +75,17 @@ export async function main(argv: string[]): Promise<number> {
           throw err;
         }
         return await (await import('./commands/conformance.js')).conformance(flags);
+      }
+      case 'scale-test': {
+        const { parseScaleTestFlags, ScaleTestUsageError } = await import('./scaletest/flags.js');
+        let flags;
+        try {
+          flags = parseScaleTestFlags(rest);
+        } catch (err) {
+          if (err instanceof ScaleTestUsageError) throw new UsageError(err.message);
+          throw err;
+        }
+        return await (await import('./scaletest/command.js')).scaleTest(flags);
       }
       case 'generator': {
         const { generatorMain } = await import('./loadgen/generator-main.js');
