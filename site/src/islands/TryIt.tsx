@@ -48,6 +48,8 @@ export function TryIt({ model }: { model: TryItModel }) {
   if (!chipShown) {
     chipShown = true;
     showConnectionState();
+    // The page's session panel asks describeSession again once the connection (maybe a new session) is ready.
+    playground.onChange((c) => c.state === 'ready' && document.dispatchEvent(new CustomEvent('pg-session')));
   }
   const initial: Record<string, string> = {};
   for (const p of model.parameters) initial[`${p.in}:${p.name}`] = (p.in === 'path' ? model.example.path[p.name] : p.in === 'query' ? model.example.query[p.name] : model.example.headers[p.name]) ?? '';

@@ -1,8 +1,8 @@
 // The API docs' model, read at build time from the OpenAPI files (the same files the server validates
 // against, as JSON in openapi/generated/): every operation with its parameters, body, responses and stream
 // schemas, $refs kept for links.
-import playgroundSpec from '../../../../openapi/generated/playground.openapi.json';
-import bookinfoSpec from '../../../../openapi/generated/bookinfo.openapi.json';
+import playgroundSpec from '../../../../openapi/generated/playground.openapi.json' with { type: 'json' };
+import bookinfoSpec from '../../../../openapi/generated/bookinfo.openapi.json' with { type: 'json' };
 
 export type JsonSchema = { [key: string]: unknown };
 export type SpecId = 'playground' | 'bookinfo';
@@ -142,10 +142,62 @@ export const specById = (id: SpecId): SpecModel => SPECS.find((s) => s.id === id
 export const operationHref = (op: { spec: SpecId; id: string }) => `/docs/api/${op.spec}/${op.id}/`;
 export const schemaHref = (spec: SpecId, name: string) => `/docs/api/${spec}/schemas/${name}/`;
 
-/** A plausible value for a schema: its example, default or const first, else one built from its shape. */
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Values of named schemas found inside the spec's own examples (a Session inside createSession's example), so a
+ * response without an example is shown with real-looking values rather than "string" where the spec has them.
+ */
+const harvested = new WeakMap<OpenApiDoc, Map<string, unknown>>();
+function examplesByRef(doc: OpenApiDoc): Map<string, unknown> {
+  let found = harvested.get(doc);
+  if (found) return found;
+  const out = new Map<string, unknown>();
+  found = out;
+  const walk = (schema: JsonSchema | undefined, value: unknown, depth: number): void => {
+    if (!schema || value === undefined || depth > 12) return;
+    if (typeof schema.$ref === 'string') {
+      const name = refName(schema.$ref)!;
+      if (!out.has(name) && name !== 'ErrorReason') out.set(name, value);
+    }
+    const s = deref(doc, schema)!;
+    if (isObject(value) && isObject(s.properties)) for (const [k, v] of Object.entries(s.properties)) walk(v as JsonSchema, value[k], depth + 1);
+    if (Array.isArray(value) && s.items) for (const v of value) walk(s.items as JsonSchema, v, depth + 1);
+    if (isObject(value) && s.additionalProperties && typeof s.additionalProperties === 'object') for (const v of Object.values(value)) walk(s.additionalProperties as JsonSchema, v, depth + 1);
+    for (const alt of [...((s.oneOf ?? []) as JsonSchema[]), ...((s.anyOf ?? []) as JsonSchema[])]) {
+      const d = deref(doc, alt);
+      const props = isObject(d?.properties) ? d.properties : undefined;
+      if (!props || !isObject(value)) continue;
+      const fits = ((d!.required ?? []) as string[]).every((k) => k in value) && Object.keys(value).every((k) => k in props);
+      if (fits) walk(alt, value, depth + 1);
+    }
+  };
+  for (const item of Object.values(doc.paths)) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      for (const media of Object.values(op.requestBody?.content ?? {})) walk(media.schema, media.example, 0);
+      // Success answers only: an error example's message belongs to its own status.
+      for (const [status, raw] of Object.entries(op.responses)) {
+        if (!status.startsWith('2')) continue;
+        const r = raw.$ref ? component<RawResponse>(doc, raw.$ref) : raw;
+        for (const media of Object.values(r.content ?? {})) walk(media.schema, media.example, 0);
+      }
+    }
+  }
+  harvested.set(doc, out);
+  return found;
+}
+
+/**
+ * A plausible value for a schema: its example, default or const first, then a value of the same named schema
+ * from the spec's own examples, else one built from its shape.
+ */
 export function sampleOf(doc: OpenApiDoc, schema: JsonSchema | undefined, depth = 0): unknown {
+  const name = refName(schema?.$ref);
+  if (name && examplesByRef(doc).has(name)) return structuredClone(examplesByRef(doc).get(name));
   const s = deref(doc, schema);
-  if (!s || depth > 6) return null;
+  if (!s || depth > 12) return null;
   if (s.example !== undefined) return s.example;
   if (Array.isArray(s.examples) && s.examples.length) return s.examples[0];
   if (s.default !== undefined) return s.default;
@@ -169,7 +221,69 @@ export function sampleOf(doc: OpenApiDoc, schema: JsonSchema | undefined, depth 
   if (type === 'integer' || type === 'number') return typeof s.minimum === 'number' ? s.minimum : 0;
   if (type === 'boolean') return false;
   if (s.format === 'date-time') return '2026-01-01T10:00:00.000Z';
+  if (typeof s.pattern === 'string') return stringMatching(s.pattern) ?? 'string';
   return 'string';
+}
+
+/**
+ * A short string a simple pattern accepts (literals, classes, groups, quantifiers — the patterns the specs use),
+ * or undefined when the pattern is beyond that or the result does not match.
+ */
+export function stringMatching(pattern: string): string | undefined {
+  let i = 0;
+  const parse = (): string => {
+    let out = '';
+    while (i < pattern.length && pattern[i] !== ')' && pattern[i] !== '|') {
+      const c = pattern[i++];
+      let piece: (n: number) => string;
+      if (c === '^' || c === '$') continue;
+      if (c === '\\') {
+        const e = pattern[i++];
+        const lit = e === 'd' ? '0' : e === 'w' ? 'a' : e;
+        piece = (n) => lit.repeat(n);
+      } else if (c === '[') {
+        const negated = pattern[i] === '^';
+        if (negated) i++;
+        const chars: string[] = [];
+        while (i < pattern.length && pattern[i] !== ']') {
+          let a = pattern[i++];
+          if (a === '\\') a = pattern[i++];
+          if (pattern[i] === '-' && pattern[i + 1] !== ']' && i + 1 < pattern.length) {
+            const b = pattern[i + 1];
+            i += 2;
+            for (let code = a.charCodeAt(0); code <= b.charCodeAt(0) && chars.length < 64; code++) chars.push(String.fromCharCode(code));
+          } else chars.push(a);
+        }
+        i++;
+        const pool = negated ? ['a'] : chars;
+        piece = (n) => Array.from({ length: n }, (_, k) => pool[k % pool.length]).join('');
+      } else if (c === '(') {
+        if (pattern.startsWith('?:', i)) i += 2;
+        const inner = parse();
+        while (pattern[i] === '|') {
+          i++;
+          parse();
+        }
+        i++;
+        piece = (n) => inner.repeat(n);
+      } else if (c === '.') piece = (n) => 'a'.repeat(n);
+      else piece = (n) => c.repeat(n);
+      let times = 1;
+      const q = /^(\{(\d+)(,(\d*))?\}|\?|\*|\+)/.exec(pattern.slice(i));
+      if (q) {
+        i += q[0].length;
+        times = q[0] === '?' ? 0 : q[0] === '*' || q[0] === '+' ? 1 : Math.max(Number(q[2]), Math.min(q[3] === undefined ? Number(q[2]) : q[4] === '' ? 6 : Number(q[4]), 6));
+      }
+      out += piece(times);
+    }
+    return out;
+  };
+  try {
+    const value = parse();
+    return new RegExp(pattern, 'u').test(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The example request an operation's docs, samples and try-it panel start from. */
