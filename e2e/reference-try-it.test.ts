@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { parseDocument } from 'yaml';
 import { lineOfPath } from '../site/src/islands/kind-try-it-lines.ts';
-import { PHONE, freshPage, initialJsGzipBytes, screenshot, seriousA11yViolations, siteUnderTest, waitForSession } from './site-helpers.js';
+import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, screenshot, seriousA11yViolations, siteUnderTest, waitForSession } from './site-helpers.js';
 
 const site = siteUnderTest();
 const PAGE = '/docs/reference/gateway.networking.k8s.io/httproute/';
@@ -100,6 +100,12 @@ test('HTTPRoute: dry run marks the bad weight at its line, apply shows Accepted=
   assert.match((await located.getAttribute('data-field')) ?? '', /^spec\.rules\[0\]\.backendRefs\[0\]\.weight$/);
   await page.waitForFunction(() => document.querySelector('[data-testid=kind-try-it] .squiggly-error') !== null, undefined, { timeout: 10_000, polling: 250 });
   assert.ok((await squiggleLines(panel)).includes(first), `no error marker on line ${first}`);
+  // F8 from the top opens the first marker: the sandbox's own message (the editor's schema check sits further right).
+  await panel.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('F8');
+  await page.waitForFunction(() => /backendRefs\[0\]\.weight: Invalid value: -1/.test(document.querySelector('[data-testid=kind-try-it] .marker-widget')?.textContent ?? ''), undefined, { timeout: 10_000, polling: 250 });
+  await page.keyboard.press('Escape');
   assert.equal((await getRoute(page, route.metadata.name)).status, 404, 'a dry run changes nothing');
   await screenshot(page, 'reference-try-it-dry-run');
 
@@ -122,6 +128,7 @@ test('HTTPRoute: dry run marks the bad weight at its line, apply shows Accepted=
     assert.deepEqual(await seriousA11yViolations(page), [], `${label}: serious accessibility violations with the try-it open`);
   }
   await screenshot(page, 'reference-try-it-applied');
+  await page.setViewportSize(DESKTOP);
 
   // A second apply (the split reversed), undone: the first applied object is back.
   await replaceLine(panel, first, 'weight: 0');

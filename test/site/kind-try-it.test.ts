@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fieldsInMessage, locateServerErrors, parseFieldPath } from '../../site/src/islands/kind-try-it-lines.ts';
-import { conditionsOf, requestTargetOf, resourceName, restorable, tally, targetUrl, workloadOfPod } from '../../site/src/islands/kind-try-it-model.ts';
+import { conditionsOf, intendedSplits, requestTargetOf, resourceName, restorable, tally, targetUrl, workloadOfPod } from '../../site/src/islands/kind-try-it-model.ts';
 
 const ROUTE = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -106,4 +106,11 @@ test('the request that shows an object\'s effect, and the Deployment that served
   assert.equal(workloadOfPod(pod), 'reviews-v1');
   assert.equal(workloadOfPod({ metadata: { name: 'bare' } }), 'bare');
   assert.deepEqual(tally(['a', 'b', 'a', null]), [['a', 2], ['b', 1], ['not reported', 1]]);
+});
+
+test('the split an object asks for, as shares: route weights are proportional and default to 1', () => {
+  const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', spec: { rules: [{ backendRefs: [{ name: 'a', weight: 90 }, { name: 'b', weight: 30 }] }, { backendRefs: [{ name: 'c' }] }, { backendRefs: [{ name: 'd' }, { name: 'e' }] }] } };
+  assert.deepEqual(intendedSplits(route), [{ rule: 'rule 1', shares: [['a', 75], ['b', 25]] }, { rule: 'rule 3', shares: [['d', 50], ['e', 50]] }]);
+  assert.deepEqual(intendedSplits({ kind: 'TrafficSplit', spec: { backends: [{ service: 'v1', weight: 0 }, { service: 'v2', weight: 0 }] } }), [{ rule: 'backends', shares: [['v1', 0], ['v2', 0]] }]);
+  assert.deepEqual(intendedSplits({ kind: 'ConfigMap' }), []);
 });

@@ -9,11 +9,13 @@ import { parseAllDocuments } from 'yaml';
 import { playground, PlaygroundError, showConnectionState } from '../client/playground-client.ts';
 import { CodeEditor } from './CodeEditor.tsx';
 import { locateServerErrors, type LocatedError } from './kind-try-it-lines.ts';
-import { conditionsOf, requestTargetOf, resourceName, restorable, tally, targetUrl, workloadOfPod, type KindExample, type KubeObjectLike, type ShownCondition } from './kind-try-it-model.ts';
+import { conditionsOf, intendedSplits, requestTargetOf, resourceName, restorable, tally, targetUrl, workloadOfPod, type KindExample, type KubeObjectLike, type ShownCondition } from './kind-try-it-model.ts';
 
 /** How long the panel waits for the controllers to report status after an apply. */
 const STATUS_WAIT_MS = 10_000;
 const STATUS_POLL_MS = 400;
+/** A kind whose controllers write no conditions (SMI, most Istio kinds) is given up on sooner. */
+const NO_STATUS_WAIT_MS = 3_000;
 /** Most requests one click sends (each is a real request through the mesh). */
 export const MAX_REQUESTS = 20;
 const DEFAULT_REQUESTS = 6;
@@ -92,6 +94,7 @@ export function KindTryIt({ example }: { example: KindExample }) {
   const [urlEdited, setUrlEdited] = useState(false);
   const [count, setCount] = useState(DEFAULT_REQUESTS);
   const [sent, setSent] = useState<Sent[] | null>(null);
+  const [intended, setIntended] = useState<ReturnType<typeof intendedSplits>>([]);
   const editor = useRef<{ e: Monaco.editor.IStandaloneCodeEditor; m: typeof Monaco } | null>(null);
   const pollRun = useRef(0);
   const podOwners = useRef(new Map<string, string>());
@@ -191,6 +194,7 @@ export function KindTryIt({ example }: { example: KindExample }) {
       const first = objects?.[0];
       const target = first && requestTargetOf(first);
       if (target && !urlEdited) setUrl(targetUrl(target.port ? target : { ...target, port: await servicePort(target.host) }));
+      setIntended((objects ?? []).filter((o) => o.kind === example.kind).flatMap(intendedSplits));
       void watchStatus(objects ?? []);
     } catch (err) {
       failed(err, 'Apply');
@@ -213,14 +217,15 @@ export function KindTryIt({ example }: { example: KindExample }) {
     const run = ++pollRun.current;
     const watched = objects.filter((o) => o.kind === example.kind);
     if (!watched.length) return setConditions(null);
-    const deadline = Date.now() + STATUS_WAIT_MS;
+    const started = Date.now();
+    const deadline = started + STATUS_WAIT_MS;
     for (;;) {
       const found = await Promise.all(
         watched.map(async (o) => {
           const object = `${o.kind} ${o.metadata!.name}`;
           try {
             const list = conditionsOf((await playground.call('getResource', { resource: resourceOf(o), name: o.metadata!.name! })) as KubeObjectLike);
-            return { object, list, waiting: !list.length || list.some((c) => !c.current) };
+            return { object, list, waiting: list.length ? list.some((c) => !c.current) : Date.now() - started < NO_STATUS_WAIT_MS };
           } catch (err) {
             return { object, list: [{ parent: '', type: 'Error', status: 'Unknown', reason: '', message: describeError(err), current: true }], waiting: false };
           }
@@ -253,6 +258,7 @@ export function KindTryIt({ example }: { example: KindExample }) {
       setUndo((u) => u.slice(0, -1));
       setOutcome({ ok: true, text: `Undone: ${last.map((s) => `${s.kind.toLowerCase()}/${s.name} ${s.previous ? 'restored as it was' : 'deleted (it did not exist before)'}`).join(', ')}.`, errors: [] });
       const restored = last.filter((s) => s.previous).map((s) => s.previous!);
+      setIntended(restored.filter((o) => o.kind === example.kind).flatMap(intendedSplits));
       if (restored.length) void watchStatus(restored);
       else {
         pollRun.current++;
@@ -355,13 +361,18 @@ export function KindTryIt({ example }: { example: KindExample }) {
           <input id={`${ids}-n`} type="number" min={1} max={MAX_REQUESTS} value={count} onChange={(e) => setCount(Number(e.target.value))} style={{ width: '4.5rem' }} />
           <button type="submit" className="btn" disabled={busy !== null || !url}>{busy === 'send' ? 'Sending…' : 'Send'}</button>
         </form>
+        {intended.length > 0 && (
+          <p className="muted" data-testid="kind-try-it-intended" style={{ overflowWrap: 'anywhere' }}>
+            The applied {example.kind} asks for: {intended.map((r) => `${intended.length > 1 ? `${r.rule}: ` : ''}${r.shares.map(([n, p]) => `${n} ${p}%`).join(' · ')}`).join('; ')}
+          </p>
+        )}
         {sent && (
           <div data-testid="kind-try-it-served" aria-live="polite">
             <p>{sent.length} sent; served by:</p>
             <ul>
               {tally(sent.filter((s) => s.status !== 'error').map((s) => s.backend)).map(([backend, n]) => (
                 <li key={backend} data-backend={backend} data-count={n}>
-                  <strong>{backend}</strong> — {n} of {sent.length}{backend !== 'not reported' && <span className="muted"> (Deployment)</span>}
+                  <strong>{backend}</strong> — {n} of {sent.length} ({Math.round((n / sent.length) * 100)}%){backend !== 'not reported' && <span className="muted"> (Deployment)</span>}
                 </li>
               ))}
             </ul>

@@ -133,3 +133,23 @@ export function tally(backends: (string | null)[]): [string, number][] {
   for (const b of backends) counts.set(b ?? 'not reported', (counts.get(b ?? 'not reported') ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
+
+/** The split an object asks for, per rule, as shares of 100 (weights are proportional; a route's default weight is 1). */
+export function intendedSplits(obj: KubeObjectLike): { rule: string; shares: [string, number][] }[] {
+  const spec = (obj.spec ?? {}) as Record<string, unknown>;
+  const share = (refs: { name: string; weight: number }[]) => {
+    const total = refs.reduce((s, r) => s + r.weight, 0);
+    return refs.map((r): [string, number] => [r.name, total ? Math.round((r.weight / total) * 1000) / 10 : 0]);
+  };
+  if ((obj.kind === 'HTTPRoute' || obj.kind === 'GRPCRoute') && Array.isArray(spec.rules)) {
+    return (spec.rules as { backendRefs?: { name?: string; weight?: number }[] }[])
+      .map((r, i) => ({ rule: `rule ${i + 1}`, refs: (r.backendRefs ?? []).filter((b) => b.name).map((b) => ({ name: b.name!, weight: b.weight ?? 1 })) }))
+      .filter((r) => r.refs.length > 1)
+      .map((r) => ({ rule: r.rule, shares: share(r.refs) }));
+  }
+  if (obj.kind === 'TrafficSplit' && Array.isArray(spec.backends)) {
+    const refs = (spec.backends as { service?: string; weight?: number }[]).filter((b) => b.service).map((b) => ({ name: b.service!, weight: b.weight ?? 0 }));
+    return refs.length > 1 ? [{ rule: 'backends', shares: share(refs) }] : [];
+  }
+  return [];
+}
