@@ -68,7 +68,7 @@ test('HTTPRoute: dry run marks the bad weight at its line, apply shows Accepted=
   await page.goto(`${site.pg.url}${PAGE}`);
   // The first worked example that splits rule 0 between two weighted backends.
   const sections = page.locator('section[data-kind-example][data-kind="HTTPRoute"]');
-  const texts = await sections.locator('pre').allTextContents();
+  const texts = await sections.evaluateAll((els) => els.map((e) => e.querySelector('pre')?.textContent ?? ''));
   const index = texts.findIndex((t) => {
     const refs = (parseDocument(t).toJS() as { spec?: { rules?: { backendRefs?: { weight?: number }[] }[] } } | null)?.spec?.rules?.[0]?.backendRefs ?? [];
     return refs.length >= 2 && refs.slice(0, 2).every((r) => typeof r.weight === 'number');
@@ -105,6 +105,14 @@ test('HTTPRoute: dry run marks the bad weight at its line, apply shows Accepted=
   await page.keyboard.press('Control+Home');
   await page.keyboard.press('F8');
   await page.waitForFunction(() => /backendRefs\[0\]\.weight: Invalid value: -1/.test(document.querySelector('[data-testid=kind-try-it] .marker-widget')?.textContent ?? ''), undefined, { timeout: 10_000, polling: 250 });
+  // The next marker is the editor's own, from the kind's schema (minimum 0), once its YAML worker has checked the text.
+  let schemaMarker = '';
+  for (let i = 0; i < 20 && !/minimum/i.test(schemaMarker); i++) {
+    await page.keyboard.press('F8');
+    await page.waitForTimeout(250);
+    schemaMarker = (await panel.locator('.marker-widget').first().textContent().catch(() => '')) ?? '';
+  }
+  assert.match(schemaMarker, /minimum/i, 'the editor validates against the kind\'s schema');
   await page.keyboard.press('Escape');
   assert.equal((await getRoute(page, route.metadata.name)).status, 404, 'a dry run changes nothing');
   await screenshot(page, 'reference-try-it-dry-run');

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fieldsInMessage, locateServerErrors, parseFieldPath } from '../../site/src/islands/kind-try-it-lines.ts';
+import { editorSchema } from '../../site/src/lib/kind-try-it/editor-schema.ts';
 import { conditionsOf, intendedSplits, requestTargetOf, resourceName, restorable, tally, targetUrl, workloadOfPod } from '../../site/src/islands/kind-try-it-model.ts';
 
 const ROUTE = `apiVersion: gateway.networking.k8s.io/v1
@@ -113,4 +114,17 @@ test('the split an object asks for, as shares: route weights are proportional an
   assert.deepEqual(intendedSplits(route), [{ rule: 'rule 1', shares: [['a', 75], ['b', 25]] }, { rule: 'rule 3', shares: [['d', 50], ['e', 50]] }]);
   assert.deepEqual(intendedSplits({ kind: 'TrafficSplit', spec: { backends: [{ service: 'v1', weight: 0 }, { service: 'v2', weight: 0 }] } }), [{ rule: 'backends', shares: [['v1', 0], ['v2', 0]] }]);
   assert.deepEqual(intendedSplits({ kind: 'ConfigMap' }), []);
+});
+
+test('the editor schema of a kind: plain JSON Schema, apiVersion pinned to its served versions, no status', () => {
+  const schema = editorSchema({
+    group: 'example.io',
+    kind: 'Widget',
+    versions: [{ name: 'v1' }, { name: 'v1beta1' }],
+    schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'true' }], properties: { port: { 'x-kubernetes-int-or-string': true }, 'x-kubernetes-name': { type: 'string' } } }, status: { type: 'object' } } },
+  }) as { properties: Record<string, { enum?: string[]; const?: string; properties?: Record<string, unknown> }> };
+  assert.deepEqual(schema.properties.apiVersion.enum, ['example.io/v1', 'example.io/v1beta1']);
+  assert.equal(schema.properties.kind.const, 'Widget');
+  assert.equal(schema.properties.status, undefined);
+  assert.deepEqual(schema.properties.spec, { type: 'object', properties: { port: { anyOf: [{ type: 'integer' }, { type: 'string' }] }, 'x-kubernetes-name': { type: 'string' } } });
 });

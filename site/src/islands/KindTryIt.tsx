@@ -42,22 +42,33 @@ interface Sent {
 let chipShown = false;
 let yamlSchemas: Promise<{ update(kind: string, apiVersion: string): Promise<void> }> | undefined;
 
-/** monaco-yaml is configured once per page; each kind adds its branch of the sandbox's manifest schema. */
+type JsonSchema = Record<string, unknown>;
+const fetchJson = (url: string) => fetch(url).then((r) => (r.ok ? (r.json() as Promise<JsonSchema>) : undefined), () => undefined);
+
+/** The kind's branch of the manifest editor's schema (built-in kinds and the few CRDs it covers). */
+async function manifestBranch(kind: string, apiVersion: string): Promise<JsonSchema | undefined> {
+  const manifest = (await fetchJson('/schemas/manifest.schema.json')) as { allOf?: { if?: { properties?: { kind?: { const?: string } } }; then?: JsonSchema }[] } | undefined;
+  return manifest?.allOf?.find((b) => b.if?.properties?.kind?.const === kind && (b.then?.properties as { apiVersion?: { const?: string } } | undefined)?.apiVersion?.const === apiVersion)?.then;
+}
+
+/**
+ * monaco-yaml is configured once per page; each kind adds its schema: the reference data's own
+ * (/schemas/kinds/<group>/<kind>.json), else its branch of the manifest schema. A kind with neither is still checked
+ * by the server on Dry run.
+ */
 function kindSchemas(m: typeof Monaco) {
   return (yamlSchemas ??= (async () => {
-    const [{ configureMonacoYaml }, manifest] = await Promise.all([
-      import('monaco-yaml'),
-      fetch('/schemas/manifest.schema.json').then((r) => (r.ok ? (r.json() as Promise<{ allOf?: { if?: { properties?: { kind?: { const?: string } } }; then?: Record<string, unknown> }[] }>) : { allOf: [] })),
-    ]);
+    const { configureMonacoYaml } = await import('monaco-yaml');
     const yaml = configureMonacoYaml(m as never, { enableSchemaRequest: false, validate: true, completion: true, hover: true, schemas: [] });
-    const schemas: { fileMatch: string[]; uri: string; schema: Record<string, unknown> }[] = [];
+    const schemas: { fileMatch: string[]; uri: string; schema: JsonSchema }[] = [];
     return {
       async update(kind: string, apiVersion: string) {
-        if (schemas.some((s) => s.uri.endsWith(`#${kind}`))) return;
-        const branch = manifest.allOf?.find((b) => b.if?.properties?.kind?.const === kind && (b.then?.properties as { apiVersion?: { const?: string } } | undefined)?.apiVersion?.const === apiVersion)?.then;
-        // A kind the editor schema does not cover is still checked by the server on Dry run.
-        if (!branch) return;
-        schemas.push({ fileMatch: [`**/${kind}.try-it.yaml`], uri: `${location.origin}/schemas/manifest.schema.json#${kind}`, schema: branch });
+        const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+        const uri = `${location.origin}/schemas/kinds/${group || 'core'}/${kind.toLowerCase()}.json`;
+        if (schemas.some((s) => s.uri === uri)) return;
+        const schema = (group ? await fetchJson(uri) : undefined) ?? (await manifestBranch(kind, apiVersion));
+        if (!schema) return;
+        schemas.push({ fileMatch: [`**/${group || 'core'}/${kind}.try-it.yaml`], uri, schema });
         await yaml.update({ enableSchemaRequest: false, validate: true, completion: true, hover: true, schemas });
       },
     };
@@ -308,7 +319,7 @@ export function KindTryIt({ example }: { example: KindExample }) {
   return (
     <div className="kind-try-it panel" data-testid="kind-try-it" aria-labelledby={`${ids}-h`}>
       <h4 id={`${ids}-h`} style={{ marginTop: 0 }}>Try it in your sandbox</h4>
-      <CodeEditor value={example.yaml} language="yaml" uri={`file:///try-it/${example.id}/${example.kind}.try-it.yaml`} label={`${example.title} (editable YAML)`} height={`${Math.min(30, Math.max(8, example.yaml.split('\n').length * 1.25 + 1))}rem`} onChange={setText} onReady={onReady} />
+      <CodeEditor value={example.yaml} language="yaml" uri={`file:///try-it/${example.id}/${example.apiVersion.includes('/') ? example.apiVersion.slice(0, example.apiVersion.lastIndexOf('/')) : 'core'}/${example.kind}.try-it.yaml`} label={`${example.title} (editable YAML)`} height={`${Math.min(30, Math.max(8, example.yaml.split('\n').length * 1.25 + 1))}rem`} onChange={setText} onReady={onReady} />
       <div className="runnable-bar">
         <button type="button" className="btn btn-secondary" disabled={busy !== null} onClick={() => void dryRun()}>{busy === 'dry' ? 'Checking…' : 'Dry run'}</button>
         <button type="button" className="btn" disabled={busy !== null} onClick={() => void apply()}>{busy === 'apply' ? 'Applying…' : 'Apply'}</button>
