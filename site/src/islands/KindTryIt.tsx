@@ -196,8 +196,9 @@ export function KindTryIt({ example }: { example: KindExample }) {
     setBusy('apply');
     mark([]);
     const objects = objectsOf(text);
+    let before: Snapshot[] = [];
     try {
-      const before = objects ? await snapshot(objects) : [];
+      before = objects ? await snapshot(objects) : [];
       const r = await playground.call('applyResources', { manifest: text, dryRun: false, force });
       setConflict(false);
       setUndo((u) => [...u, before]);
@@ -208,6 +209,10 @@ export function KindTryIt({ example }: { example: KindExample }) {
       setIntended((objects ?? []).filter((o) => o.kind === example.kind).flatMap(intendedSplits));
       void watchStatus(objects ?? []);
     } catch (err) {
+      // Objects written before one failed (the server names them) can still be undone.
+      const written = err instanceof PlaygroundError ? (err.details?.appliedBeforeFailure as { kind: string; name: string }[] | undefined) : undefined;
+      const undoable = before.filter((b) => written?.some((w) => w.kind === b.kind && w.name === b.name));
+      if (undoable.length) setUndo((u) => [...u, undoable]);
       failed(err, 'Apply');
     } finally {
       setBusy(null);
@@ -323,6 +328,7 @@ export function KindTryIt({ example }: { example: KindExample }) {
       <div className="runnable-bar">
         <button type="button" className="btn btn-secondary" disabled={busy !== null} onClick={() => void dryRun()}>{busy === 'dry' ? 'Checking…' : 'Dry run'}</button>
         <button type="button" className="btn" disabled={busy !== null} onClick={() => void apply()}>{busy === 'apply' ? 'Applying…' : 'Apply'}</button>
+        <button type="button" className="btn btn-secondary" disabled={busy !== null || text === example.yaml} onClick={() => { editor.current?.e.setValue(example.yaml); mark([]); }}>Reset the example</button>
         {conflict && <button type="button" className="btn btn-secondary" disabled={busy !== null} onClick={() => void apply(true)}>Apply and take over the fields</button>}
         <button type="button" className="btn btn-secondary" disabled={busy !== null || !undoTarget} onClick={() => void undoLast()} title={undoTarget ? `Put back ${undoTarget.map((s) => `${s.kind}/${s.name}`).join(', ')} as before the last apply` : 'Nothing applied from this panel yet'}>
           {busy === 'undo' ? 'Undoing…' : `Undo${undo.length > 1 ? ` (${undo.length})` : ''}`}
