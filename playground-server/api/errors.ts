@@ -53,7 +53,8 @@ export const rateLimited = (limit: string, message: string, retryAfterSeconds: n
 export function redactAddresses(text: string): string {
   return text
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, '<cluster address>')
-    .replace(/\[[0-9a-f:.]+\](:\d+)?/gi, '<cluster address>')
+    // IPv6 in brackets has a colon; `[0]` is a field path's index (`spec.rules[0].weight`) and stays.
+    .replace(/\[[0-9a-f.]*:[0-9a-f:.]*\](:\d+)?/gi, '<cluster address>')
     .replace(/\b\d{1,3}(\.\d{1,3}){3}:\d+\b/g, '<cluster address>')
     .replace(/\blocalhost:\d+\b/gi, '<cluster address>');
 }

@@ -141,4 +141,5 @@ test('JSON nesting is measured outside strings; addresses are redacted from mess
   const text = redactAddresses('connect ECONNREFUSED 127.0.0.1:6443 while calling https://10.0.0.1:443/api and [::1]:6443, localhost:8080');
   assert.doesNotMatch(text, /127\.0\.0\.1|6443|10\.0\.0\.1|::1|localhost:8080/);
   assert.match(text, /ECONNREFUSED/);
+  assert.equal(redactAddresses('spec.rules[0].backendRefs[1].weight: Invalid value'), 'spec.rules[0].backendRefs[1].weight: Invalid value', 'field paths keep their indices');
 });
