@@ -4,10 +4,8 @@
 // accessibility violations, and screenshots of each page type are kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadSpec } from '../playground-server/api/spec.js';
-import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, screenshot, seriousA11yViolations, siteUnderTest } from './site-helpers.js';
+import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, recordJsFigures, screenshot, seriousA11yViolations, siteUnderTest } from './site-helpers.js';
 
 const JS_BUDGET_BYTES = 100 * 1024;
 /** API pages: the issue's budget (try it, Monaco and React load on the first click). */
@@ -109,8 +107,7 @@ test('lesson pages ship at most 100 KB and API pages at most 10 KB of gzipped JS
   for (const [kind, path] of [['lesson', LESSON], ['api-operation', '/docs/api/playground/sendRequest/'], ['api-sample-app', '/docs/api/bookinfo/getReviews/'], ['api-index', '/docs/api/'], ['api-schema', '/docs/api/playground/schemas/Session/'], ['lesson-list', '/lessons/']] as const) {
     figures[kind] = await initialJsGzipBytes(site.browser, `${site.pg.url}${path}`);
   }
-  mkdirSync(fileURLToPath(new URL('../test-results/', import.meta.url)), { recursive: true });
-  writeFileSync(fileURLToPath(new URL('../test-results/js-budget.json', import.meta.url)), JSON.stringify(figures, null, 2));
+  recordJsFigures(figures);
   for (const [kind, f] of Object.entries(figures)) {
     const budget = kind.startsWith('api-') ? API_JS_BUDGET_BYTES : JS_BUDGET_BYTES;
     console.log(`JS before interaction, ${kind}: ${(f.total / 1024).toFixed(1)} KB gzipped (budget ${budget / 1024} KB)`);

@@ -5,12 +5,10 @@
 // previous object back (a second apply undone) and then deletes the route (it did not exist before).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { parseDocument } from 'yaml';
 import { lineOfPath } from '../site/src/islands/kind-try-it-lines.ts';
-import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, screenshot, seriousA11yViolations, siteUnderTest, waitForSession } from './site-helpers.js';
+import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, recordJsFigures, screenshot, seriousA11yViolations, siteUnderTest, waitForSession } from './site-helpers.js';
 
 const site = siteUnderTest();
 const PAGE = '/docs/reference/gateway.networking.k8s.io/httproute/';
@@ -55,10 +53,7 @@ const getRoute = (page: Page, name: string) =>
 test('the JS a reference page loads before interaction is the loader alone, within budget', { timeout: 60_000 }, async () => {
   const figures = await initialJsGzipBytes(site.browser, `${site.pg.url}${PAGE}`);
   console.log(`JS before interaction, reference page: ${(figures.total / 1024).toFixed(1)} KB gzipped (budget ${JS_BUDGET_BYTES / 1024} KB)`);
-  const out = fileURLToPath(new URL('../test-results/js-budget.json', import.meta.url));
-  mkdirSync(fileURLToPath(new URL('../test-results/', import.meta.url)), { recursive: true });
-  const all = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
-  writeFileSync(out, JSON.stringify({ ...all, 'reference-page': figures }, null, 2));
+  recordJsFigures({ 'reference-page': figures });
   assert.ok(figures.total <= JS_BUDGET_BYTES, `the reference page ships ${figures.total} gzipped bytes before interaction: ${JSON.stringify(figures.files)}`);
   assert.ok(!Object.keys(figures.files).some((f) => /monaco|CodeEditor|KindTryIt|kind-try-it-mount|editor\.api/i.test(f)), `the editor loaded before any click: ${Object.keys(figures.files).join(', ')}`);
 });

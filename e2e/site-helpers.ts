@@ -1,7 +1,7 @@
 // Shared e2e steps: a fresh page, waiting for the session, a lesson's blocks and checks, screenshots at desktop
 // and phone width, axe, and the gzipped JS a page loads before any interaction.
 import { test } from 'node:test';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -81,6 +81,16 @@ export async function initialJsGzipBytes(browser: Browser, url: string): Promise
 }
 
 /** Click a lesson's Check button (index among the page's checks) and wait for its verdict. */
+type JsFigures = Awaited<ReturnType<typeof initialJsGzipBytes>>;
+
+/** Adds pages' JS figures to test-results/js-budget.json (several test files write there; each keeps the others'). */
+export function recordJsFigures(figures: Record<string, JsFigures>): void {
+  const out = fileURLToPath(new URL('../test-results/js-budget.json', import.meta.url));
+  mkdirSync(fileURLToPath(new URL('../test-results/', import.meta.url)), { recursive: true });
+  const all = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, JsFigures>) : {};
+  writeFileSync(out, JSON.stringify({ ...all, ...figures }, null, 2));
+}
+
 export async function clickCheck(page: Page, index: number, timeout = 30_000): Promise<{ passed: boolean; text: string }> {
   const box = page.locator('.check').nth(index);
   const result = box.locator('.check-result');
