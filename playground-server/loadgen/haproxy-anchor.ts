@@ -65,6 +65,7 @@ function config(name: string, listen: { host: string; port: number }, upstream: 
     '  mode http',
     '  option http-keep-alive',
     '  http-reuse always',
+    '  option http-no-delay',
     '  timeout connect 5s',
     '  timeout client 60s',
     '  timeout server 60s',

@@ -285,6 +285,7 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
     return 1;
   }
   let pair: HaproxyPair | undefined;
+  let restartAnchor: (() => Promise<HaproxyPair>) | undefined;
   try {
     const configs: Measured[] = [];
     const baseline = OVERHEAD_LAYOUTS[0].name;
@@ -297,7 +298,8 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
     if (haproxyBinary) {
       const direct = new URL(configs[0].url);
       try {
-        pair = await startHaproxyPair(haproxyBinary, { host: direct.hostname, port: Number(direct.port) }, Math.max(64, load.connections * 2));
+        restartAnchor = () => startHaproxyPair(haproxyBinary, { host: direct.hostname, port: Number(direct.port) }, Math.max(64, load.connections * 2));
+        pair = await restartAnchor();
         anchorStatus = 'used';
         say(`HAProxy ${pair.version} pair listening on ${pair.host}:${pair.port} → direct's tunnel ${direct.host}`);
         configs.push({
@@ -323,6 +325,13 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
     const measured = await runInterleaved(configs, rounds, async (i, r) => {
       const c = configs[i];
       if (abort.signal.aborted) throw new Cancelled();
+      if (c.role === 'anchor' && restartAnchor) {
+        // Fresh proxies for every run, as every run gets fresh client connections: server connections left idle
+        // between the anchor's runs (the target closes them after its keep-alive timeout) are not carried over.
+        await c.pair?.stop();
+        c.pair = pair = await restartAnchor();
+        c.url = `http://${pair.host}:${pair.port}${new URL(c.url).pathname}`;
+      }
       say(`round ${r + 1}/${rounds} ${c.name}: ${rate} for ${formatDuration(load.durationMs)} after ${formatDuration(load.warmupMs)} warm-up, ${load.connections} connections → ${c.url}${c.host ? ` (Host: ${c.host})` : ''}`);
       fullGc();
       const meter = new WindowMeter(c.pair ? () => c.pair!.cpuMs() : undefined);
