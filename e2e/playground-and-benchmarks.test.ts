@@ -46,6 +46,10 @@ test('the terminal runs the real kubectl get pods and curl through the mesh', { 
 test('a benchmark runs to completion and draws its charts; a server restart shows reconnecting, then recovers', { timeout: 300_000 }, async () => {
   const page = await freshPage(site.browser);
   await page.goto(`${site.pg.url}/benchmarks/`);
+  // The sample-size rules: a p99.9 needs 1,000 samples (fewer, and it is the run's maximum).
+  const rules = (await page.getByRole('table', { name: 'Samples each percentile needs' }).textContent()) ?? '';
+  assert.match(rules, /p99\.9\s*1,000\s*10,000/);
+  assert.match((await page.locator('#overhead').textContent()) ?? '', /Mesh overhead, measured so it can be repeated/);
   await waitForSession(page);
   await page.locator('#bench-durationSeconds').fill('2');
   await page.locator('#bench-rps').fill('50');

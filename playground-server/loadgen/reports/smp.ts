@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING, HISTOGRAM_UNIT, summarize, type Histogram } from '../histogram.js';
 import type { RunCounts } from '../protocol.js';
 import type { LoadResult } from '../result.js';
+import type { MeshMark } from '../meshmark.js';
 
 export const SMP_VERSION = 'v0.0.1';
 
@@ -52,6 +53,8 @@ export type PlaygroundExtension = Pick<
     uncorrectedLatenciesMs: SmpTail;
     histogram: { encoding: string; unit: string; corrected: string; uncorrected: string; errors: string };
     maxSendDelayMs: number;
+    /** MeshMark of the run's mesh against an un-meshed baseline, when one was measured (lane overhead; meshmark.ts). */
+    meshmark?: MeshMark;
   };
 
 /** The stored and exported result document: strict SMP and, beside it, the playground's extension. */
