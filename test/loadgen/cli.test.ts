@@ -63,7 +63,7 @@ test('bad flags exit 2 with a message naming the problem', async () => {
     [[target.url, '--rsp', '100'], /Unknown option '--rsp'/],
     [[target.url, '--connections', '0'], /--connections must be an integer from 1/],
     [[target.url, '--connections', '2', '--workers', '4'], /--workers \(4\) must not exceed connections \(2\)/],
-    [[target.url, '--format', 'xml'], /--format must be one of text, smp, fortio/],
+    [[target.url, '--format', 'xml'], /--format must be one of text, smp, playground, fortio/],
     [[target.url, '--engine', 'jmeter'], /--engine must be one of builtin, wrk, hey/],
     [[target.url, '--engine', 'wrk', '--rps', '100'], /wrk has no rate control/],
     [['ftp://127.0.0.1/'], /--url must be http:\/\/ or https:\/\//],
@@ -125,7 +125,7 @@ test('every generator transport runs from / and from an installed package, on th
     symlinkSync(BIN, installed);
     const runs: [string, string[]][] = [
       [BIN, ['--workers', '2']], // worker threads (as --mesh-overhead's generator pods: the same launcher)
-      [installed, ['--workers', '2', '--transport', 'process', '--format', 'smp']],
+      [installed, ['--workers', '2', '--transport', 'process', '--format', 'playground']],
     ];
     for (const [cmd, flags] of runs) {
       const r = await playground(cmd, ['bench', target.url, '--rps', '100', '--duration', '1s', '--warmup', '0', '-c', '2', ...flags], '/');
@@ -133,7 +133,7 @@ test('every generator transport runs from / and from an installed package, on th
       assert.equal(r.code, 0, `${what}: ${r.stderr}`);
       assert.doesNotMatch(r.stderr, /Cannot find package|ERR_MODULE_NOT_FOUND/, what);
       assert.doesNotMatch(r.stderr, /generator bundle (missing|stale)/, `${what}: generators ran the prebuilt bundle`);
-      if (flags.includes('smp')) assert.equal(JSON.parse(r.stdout).playground.responses, 100, what);
+      if (flags.includes('playground')) assert.equal(JSON.parse(r.stdout).playground.responses, 100, what);
       else assert.match(r.stdout, /Status\s+200: 100/, what);
     }
     // A Job pod's command: `playground generator` with the spec in LOADGEN_SPEC, one JSON line per message.
