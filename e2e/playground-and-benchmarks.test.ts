@@ -73,6 +73,8 @@ test('a benchmark runs to completion and draws its charts; a server restart show
   const errors = (await failing.locator('[data-testid=bench-errors]').textContent()) ?? '';
   const [, total, fivexx] = /^(\d+): 5xx (\d+)$/.exec(errors.trim()) ?? [];
   assert.ok(Number(total) > 0 && total === fivexx, `errors by class: ${errors}`);
+  // Runs are grouped by the mesh they went through (detected from the generator pods' injected proxy).
+  assert.match((await page.locator('[data-testid=bench-mesh-group] h3').first().textContent()) ?? '', /^Mesh: sandbox v1$/);
 
   // Restart the server under the open page: a clear reconnecting state, never a blank screen.
   const port = new URL(site.pg.url).port;

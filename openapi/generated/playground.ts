@@ -918,6 +918,13 @@ export interface components {
             sidecar?: boolean;
             /** @description Unrecorded warm-up before the measured window. */
             warmupSeconds?: number;
+            /** @description The mesh the run went through, detected through the Kubernetes API from the proxy injected into the generator pods (SMP ServiceMeshConfig mesh_type): name sandbox, istio, linkerd, or none (no sidecar). */
+            mesh?: {
+                name: string;
+                version: string;
+            };
+            /** @description GET /version of the cluster the run measured (SMP EnvironmentConfig kubernetes_version). */
+            kubernetesVersion?: string;
         };
         BenchmarkList: {
             items: components["schemas"]["Benchmark"][];

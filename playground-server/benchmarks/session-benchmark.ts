@@ -22,6 +22,7 @@ import type { ActiveSession } from '../sessions/active-session.js';
 import type { PlaygroundStore } from '../storage/store.js';
 import { generatorImage, generatorPod, generatorPodName } from './generator-pods.js';
 import { followLog, waitForContainerStart } from './pod-log.js';
+import { addControlPlane, detectEnvironment, meshOfPod, type ResultEnvironment, type ResultMesh } from './mesh-environment.js';
 
 import { BENCHMARK_LIMITS } from './limits.js';
 
@@ -214,10 +215,18 @@ export async function runSessionBenchmark(
     const lines = new GeneratorLines(generators, progress);
 
     created = true;
+    let mesh: ResultMesh | undefined;
     for (const spec of specs) {
       const pod = generatorPod({ runId, spec, serviceAccount, sidecar, image, activeDeadlineSeconds: Math.ceil((runEndsAt - Date.now() + RUN_SLACK_MS) / 1000) });
-      await kube.json({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod, signal: abort.signal });
+      // The created pod as admission left it: its injected proxy says which mesh the load goes through.
+      const createdPod = await kube.json<Parameters<typeof meshOfPod>[0]>({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod, signal: abort.signal });
+      mesh ??= meshOfPod(createdPod ?? {});
     }
+    const detected: { mesh?: ResultMesh; environment?: ResultEnvironment } = {};
+    const detecting = Promise.all([mesh ? addControlPlane(kube, mesh, abort.signal) : undefined, detectEnvironment(kube, abort.signal)]).then(
+      ([m, e]) => Object.assign(detected, { mesh: m, environment: e }),
+      () => undefined,
+    );
 
     const cutTimer = setTimeout(() => cut.abort(), runEndsAt - Date.now() + RUN_SLACK_MS);
     const onCancel = () => {
@@ -237,6 +246,9 @@ export async function runSessionBenchmark(
       abort.signal.removeEventListener('abort', onCancel);
     }
     await emitting;
+    await detecting;
+    if (detected.mesh) benchmark.mesh = { name: detected.mesh.name, version: detected.mesh.version };
+    if (detected.environment?.kubernetesVersion) benchmark.kubernetesVersion = detected.environment.kubernetesVersion;
 
     benchmark.finishedAt = new Date().toISOString();
     const cancelled = abort.signal.aborted;
@@ -260,7 +272,10 @@ export async function runSessionBenchmark(
       benchmark.status = 'failed';
       benchmark.error = lines.failures[0] ?? `generators ${missing.join(', ')} sent no result`;
     } else benchmark.status = 'completed';
-    await store.saveBenchmark({ sessionId: session.id, benchmark, result: toResultDocument(result, { id }) });
+    const document = toResultDocument(result, { id, ...(detected.mesh ? { meshConfigId: `${detected.mesh.name}-${detected.mesh.version || 'unknown'}` } : {}), ...(detected.environment?.kubernetesVersion ? { envId: `kubernetes-${detected.environment.kubernetesVersion}` } : {}) });
+    if (detected.mesh) document.playground.mesh = detected.mesh;
+    if (detected.environment) document.playground.environment = detected.environment;
+    await store.saveBenchmark({ sessionId: session.id, benchmark, result: document });
     return benchmark;
   } catch (err) {
     benchmark.status = abort.signal.aborted ? 'cancelled' : 'failed';

@@ -69,6 +69,10 @@ export type PlaygroundExtension = Pick<
     notMeasured?: NotMeasured[];
     /** Percentiles the sample is too small for, and other caveats about the numbers. */
     warnings?: string[];
+    /** The mesh the run went through (SMP ServiceMeshConfig-like), detected through the Kubernetes API. */
+    mesh?: { name: string; type: string; version: string; proxyBuild?: string; meshBuild?: string; detectedFrom: string[] };
+    /** The cluster the run measured (SMP EnvironmentConfig-like). */
+    environment?: { kubernetesVersion: string; nodes: { type: string; cores: number; memMb: number }[]; detectedFrom: string[] };
   };
 
 /** The stored and exported result document: strict SMP and, beside it, the playground's extension. */

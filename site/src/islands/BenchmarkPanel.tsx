@@ -49,6 +49,16 @@ function errorsByClass(s: Schemas['BenchmarkSummary'] | null | undefined): strin
   return parts.length ? `${s.errors}: ${parts.join(', ')}` : String(s.errors);
 }
 
+/** Runs grouped by the mesh they went through ('sandbox v1', 'istio 1.24.2', 'none (no sidecar)', 'not recorded'). */
+function byMesh(runs: Schemas['Benchmark'][]): [string, Schemas['Benchmark'][]][] {
+  const groups = new Map<string, Schemas['Benchmark'][]>();
+  for (const r of runs) {
+    const key = !r.mesh ? 'not recorded' : r.mesh.name === 'none' ? 'none (no sidecar)' : `${r.mesh.name} ${r.mesh.version}`.trim();
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups];
+}
+
 async function bucketsOf(id: string): Promise<Bucket[]> {
   const exp = await playground.call('exportBenchmark', { id, format: 'fortio' });
   return ((exp.document as FortioDoc).DurationHistogram?.Data ?? []) as Bucket[];
@@ -212,18 +222,21 @@ export default function BenchmarkPanel() {
       )}
       <section className="panel" aria-labelledby="runs-h">
         <h2 id="runs-h">Runs — pick two to compare</h2>
-        {runs.length === 0 ? <p className="muted">No runs yet.</p> : (
-          <ul style={{ listStyle: 'none', padding: 0 }}>
-            {runs.map((r) => (
-              <li key={r.id}>
-                <label>
-                  <input type="checkbox" checked={selected.includes(r.id)} onChange={(e) => setSelected(e.target.checked ? [r.id, ...selected].slice(0, 2) : selected.filter((x) => x !== r.id))} />{' '}
-                  {runName(r)} · {r.url} · sidecar {r.sidecar === false ? 'off' : 'on'}{r.generators && r.generators > 1 ? ` · ${r.generators} generators` : ''} · {r.status} {r.summary && `· p50 ${r.summary.latencyMs.p50} ms · p99 ${r.summary.latencyMs.p99} ms`} <span className="muted">{r.id}</span>
-                </label>
-              </li>
-            ))}
-          </ul>
-        )}
+        {runs.length === 0 ? <p className="muted">No runs yet.</p> : byMesh(runs).map(([mesh, group]) => (
+          <div key={mesh} data-testid="bench-mesh-group">
+            <h3>Mesh: {mesh}</h3>
+            <ul style={{ listStyle: 'none', padding: 0 }}>
+              {group.map((r) => (
+                <li key={r.id}>
+                  <label>
+                    <input type="checkbox" checked={selected.includes(r.id)} onChange={(e) => setSelected(e.target.checked ? [r.id, ...selected].slice(0, 2) : selected.filter((x) => x !== r.id))} />{' '}
+                    {runName(r)} · {r.url} · sidecar {r.sidecar === false ? 'off' : 'on'}{r.generators && r.generators > 1 ? ` · ${r.generators} generators` : ''} · {r.status} {r.summary && `· p50 ${r.summary.latencyMs.p50} ms · p99 ${r.summary.latencyMs.p99} ms · ${successRate(r.summary)} ok`} <span className="muted">{r.id}</span>
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
       </section>
     </div>
   );
