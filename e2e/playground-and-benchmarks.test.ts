@@ -61,7 +61,24 @@ test('a benchmark runs to completion and draws its charts; a server restart show
   const summary = (await page.textContent('[data-testid=bench-summary]')) ?? '';
   assert.match(summary, /meshed/);
   assert.ok(!(await page.locator('[role=alert]').count()), `the run reported an error: ${await page.locator('[role=alert]').allTextContents()}`);
+  assert.equal((await page.textContent('[data-testid=bench-success]'))?.trim(), '100%');
+  // 100 responses: the page says its p99.9 is the maximum, not a measured tail.
+  assert.match((await page.locator('[data-testid=bench-warning]').first().textContent()) ?? '', /small sample: \d+ responses: p99\.9/);
   await screenshot(page, 'benchmarks-desktop');
+
+  // A target answering 503: every request is an error, by class, and the success rate is 0.
+  await page.locator('#bench-url').fill('http://httpbin:8000/status/503');
+  await page.locator('#bench-durationSeconds').fill('1');
+  await page.locator('#bench-label').fill('failing');
+  await page.getByRole('button', { name: 'Run benchmark' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=bench-summary] tr')].some((tr) => /failing/.test(tr.textContent ?? '') && /5xx \d+/.test(tr.textContent ?? '')), undefined, { timeout: 90_000 });
+  const failing = page.locator('[data-testid=bench-summary] tr', { hasText: 'failing' });
+  assert.equal((await failing.locator('[data-testid=bench-success]').textContent())?.trim(), '0%');
+  const errors = (await failing.locator('[data-testid=bench-errors]').textContent()) ?? '';
+  const [, total, fivexx] = /^(\d+): 5xx (\d+)$/.exec(errors.trim()) ?? [];
+  assert.ok(Number(total) > 0 && total === fivexx, `errors by class: ${errors}`);
+  // Runs are grouped by the mesh they went through (detected from the generator pods' injected proxy).
+  assert.match((await page.locator('[data-testid=bench-mesh-group] h3').first().textContent()) ?? '', /^Mesh: sandbox v1$/);
 
   // Restart the server under the open page: a clear reconnecting state, never a blank screen.
   const port = new URL(site.pg.url).port;

@@ -834,6 +834,11 @@ export interface components {
              * @default 5
              */
             durationSeconds?: number;
+            /**
+             * @description Load sent on the same schedule before the measured window and not recorded (connections warm, caches filled). Limit: 10.
+             * @default 0
+             */
+            warmupSeconds?: number;
             label?: string;
             /**
              * @description Load-generator pods sharing the schedule (generator k sends slots k, k+W, …). Limit: 4, and at most `connections`.
@@ -847,7 +852,9 @@ export interface components {
             sidecar?: boolean;
         };
         BenchmarkSummary: {
+            /** @description Responses (any status). */
             requests: number;
+            /** @description Failed requests: non-2xx responses and requests without a response. */
             errors: number;
             actualRps: number;
             latencyMs: {
@@ -873,6 +880,18 @@ export interface components {
             correctedForCoordinatedOmission?: boolean;
             /** @description Sends the schedule intended that were never made (backlog overflow, or still queued at the end). */
             droppedSends?: number;
+            /** @description Requests answered with a 2xx over all measured requests (null: none measured). */
+            successRate?: number | null;
+            /** @description Responses per status class (`2xx`, `4xx`, `5xx`, …); every class but 2xx counts as an error, as fortio counts them. */
+            errorsByClass?: {
+                [key: string]: number;
+            };
+            /** @description Requests that got no response, per kind (connect, timeout, reset, closed, protocol); they count as errors too. */
+            transportErrors?: {
+                [key: string]: number;
+            };
+            /** @description Caveats about the numbers, e.g. percentiles the sample is too small for (a p99.9 of fewer than 1,000 responses is the maximum). */
+            warnings?: string[];
         };
         Benchmark: {
             id: components["schemas"]["BenchmarkId"];
@@ -897,6 +916,15 @@ export interface components {
             generators?: number;
             /** @description Whether the generator pods were meshed. */
             sidecar?: boolean;
+            /** @description Unrecorded warm-up before the measured window. */
+            warmupSeconds?: number;
+            /** @description The mesh the run went through, detected through the Kubernetes API from the proxy injected into the generator pods (SMP ServiceMeshConfig mesh_type): name sandbox, istio, linkerd, or none (no sidecar). */
+            mesh?: {
+                name: string;
+                version: string;
+            };
+            /** @description GET /version of the cluster the run measured (SMP EnvironmentConfig kubernetes_version). */
+            kubernetesVersion?: string;
         };
         BenchmarkList: {
             items: components["schemas"]["Benchmark"][];

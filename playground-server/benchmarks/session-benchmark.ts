@@ -15,12 +15,14 @@ import { resolveOptions } from '../loadgen/options.js';
 import { LOADGEN_CONTAINER } from '../loadgen/pod-image.js';
 import type { GeneratorMessage, GeneratorReport } from '../loadgen/protocol.js';
 import { fromResultDocument, toResultDocument, type ResultDocument } from '../loadgen/reports/smp.js';
-import { mergeReports, totalErrors, type IntervalStat, type LoadResult } from '../loadgen/result.js';
+import { mergeReports, outcomeOf, type IntervalStat, type LoadResult } from '../loadgen/result.js';
+import { sampleSizeWarnings } from '../loadgen/reports/sample-size.js';
 import { resolveSessionTarget } from '../requests/target-policy.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import type { PlaygroundStore } from '../storage/store.js';
 import { generatorImage, generatorPod, generatorPodName } from './generator-pods.js';
 import { followLog, waitForContainerStart } from './pod-log.js';
+import { addControlPlane, detectEnvironment, meshOfPod, type ResultEnvironment, type ResultMesh } from './mesh-environment.js';
 
 import { BENCHMARK_LIMITS } from './limits.js';
 
@@ -36,6 +38,8 @@ const DRAIN_AFTER_DELETE_MS = 10_000;
 const RUN_SLACK_MS = 30_000;
 /** How often a run checks the store for a cancel asked through another replica. */
 export const CANCEL_POLL_MS = 1000;
+/** Longest warm-up a session run may ask for (it is load like the measured window, only unrecorded). */
+export const MAX_WARMUP_SECONDS = 10;
 
 /** The stored form of a result: the result document `{ smp, playground }`, histograms included (reports/smp.ts). */
 export type StoredLoadResult = ResultDocument;
@@ -49,6 +53,8 @@ export function checkLimits(p: OpParams<'startBenchmark'>): void {
   if (duration > BENCHMARK_LIMITS.maxDurationSeconds) throw limitExceeded('durationSeconds', `durationSeconds ${duration} is over the per-session limit of ${BENCHMARK_LIMITS.maxDurationSeconds} s`, { max: BENCHMARK_LIMITS.maxDurationSeconds });
   if (connections > BENCHMARK_LIMITS.maxConnections) throw limitExceeded('connections', `connections ${connections} is over the per-session limit of ${BENCHMARK_LIMITS.maxConnections}`, { max: BENCHMARK_LIMITS.maxConnections });
   if (generators > BENCHMARK_LIMITS.maxGenerators) throw limitExceeded('generators', `generators ${generators} is over the per-session limit of ${BENCHMARK_LIMITS.maxGenerators} pods`, { max: BENCHMARK_LIMITS.maxGenerators });
+  const warmup = p.warmupSeconds ?? 0;
+  if (warmup > MAX_WARMUP_SECONDS) throw limitExceeded('warmupSeconds', `warmupSeconds ${warmup} is over the per-session limit of ${MAX_WARMUP_SECONDS} s`, { max: MAX_WARMUP_SECONDS });
   if (generators > connections) throw validationFailed([{ field: 'generators', message: `each generator needs at least one connection: generators ${generators} > connections ${connections}; raise connections or lower generators` }]);
 }
 
@@ -66,9 +72,15 @@ function latencyMs(h: Histogram): Schemas['BenchmarkSummary']['latencyMs'] {
 }
 
 export function summaryOf(r: LoadResult): Schemas['BenchmarkSummary'] {
+  const o = outcomeOf(r);
+  const warnings = sampleSizeWarnings(r);
   return {
     requests: r.responses,
-    errors: totalErrors(r),
+    errors: o.errors,
+    successRate: o.successRate === null ? null : Math.round(o.successRate * 10000) / 10000,
+    errorsByClass: o.byClass,
+    transportErrors: o.transport,
+    ...(warnings.length ? { warnings } : {}),
     actualRps: Math.round(r.actualRps * 100) / 100,
     latencyMs: latencyMs(r.latency.corrected),
     uncorrectedLatencyMs: latencyMs(r.latency.uncorrected),
@@ -147,6 +159,7 @@ export async function runSessionBenchmark(
   const onAbort = () => abort.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const durationSeconds = params.durationSeconds ?? 5;
+  const warmupMs = (params.warmupSeconds ?? 0) * 1000;
   const connections = params.connections ?? 4;
   const generators = params.generators ?? 1;
   const sidecar = params.sidecar ?? true;
@@ -160,6 +173,7 @@ export async function runSessionBenchmark(
     connections,
     rps: params.rps ?? null,
     durationSeconds,
+    ...(warmupMs ? { warmupSeconds: warmupMs / 1000 } : {}),
     generators,
     sidecar,
     startedAt: new Date().toISOString(),
@@ -185,10 +199,10 @@ export async function runSessionBenchmark(
     cancelPoll.unref();
 
     const method = params.method ?? 'GET';
-    const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps: params.rps ?? null, durationMs: durationSeconds * 1000, warmupMs: 0, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
+    const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps: params.rps ?? null, durationMs: durationSeconds * 1000, warmupMs, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
     const startAtEpochMs = Date.now() + GENERATOR_START_LEAD_MS;
     const specs = planGenerators(options).map((s) => ({ ...s, startAtEpochMs }));
-    const runEndsAt = startAtEpochMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
+    const runEndsAt = startAtEpochMs + warmupMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
     const image = generatorImage();
 
     let totals = { responses: 0, errors: 0 };
@@ -201,10 +215,18 @@ export async function runSessionBenchmark(
     const lines = new GeneratorLines(generators, progress);
 
     created = true;
+    let mesh: ResultMesh | undefined;
     for (const spec of specs) {
       const pod = generatorPod({ runId, spec, serviceAccount, sidecar, image, activeDeadlineSeconds: Math.ceil((runEndsAt - Date.now() + RUN_SLACK_MS) / 1000) });
-      await kube.json({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod, signal: abort.signal });
+      // The created pod as admission left it: its injected proxy says which mesh the load goes through.
+      const createdPod = await kube.json<Parameters<typeof meshOfPod>[0]>({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod, signal: abort.signal });
+      mesh ??= meshOfPod(createdPod ?? {});
     }
+    const detected: { mesh?: ResultMesh; environment?: ResultEnvironment } = {};
+    const detecting = Promise.all([mesh ? addControlPlane(kube, mesh, abort.signal) : undefined, detectEnvironment(kube, abort.signal)]).then(
+      ([m, e]) => Object.assign(detected, { mesh: m, environment: e }),
+      () => undefined,
+    );
 
     const cutTimer = setTimeout(() => cut.abort(), runEndsAt - Date.now() + RUN_SLACK_MS);
     const onCancel = () => {
@@ -224,6 +246,9 @@ export async function runSessionBenchmark(
       abort.signal.removeEventListener('abort', onCancel);
     }
     await emitting;
+    await detecting;
+    if (detected.mesh) benchmark.mesh = { name: detected.mesh.name, version: detected.mesh.version };
+    if (detected.environment?.kubernetesVersion) benchmark.kubernetesVersion = detected.environment.kubernetesVersion;
 
     benchmark.finishedAt = new Date().toISOString();
     const cancelled = abort.signal.aborted;
@@ -239,7 +264,7 @@ export async function runSessionBenchmark(
       `generated inside namespace ${namespace} by ${generators} generator pod(s) bench-${runId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
       ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
     ];
-    const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs: 0, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
+    const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
     if (cancelled) result.cancelled = true;
     benchmark.summary = summaryOf(result);
     if (cancelled || result.cancelled) benchmark.status = 'cancelled';
@@ -247,7 +272,10 @@ export async function runSessionBenchmark(
       benchmark.status = 'failed';
       benchmark.error = lines.failures[0] ?? `generators ${missing.join(', ')} sent no result`;
     } else benchmark.status = 'completed';
-    await store.saveBenchmark({ sessionId: session.id, benchmark, result: toResultDocument(result, { id }) });
+    const document = toResultDocument(result, { id, ...(detected.mesh ? { meshConfigId: `${detected.mesh.name}-${detected.mesh.version || 'unknown'}` } : {}), ...(detected.environment?.kubernetesVersion ? { envId: `kubernetes-${detected.environment.kubernetesVersion}` } : {}) });
+    if (detected.mesh) document.playground.mesh = detected.mesh;
+    if (detected.environment) document.playground.environment = detected.environment;
+    await store.saveBenchmark({ sessionId: session.id, benchmark, result: document });
     return benchmark;
   } catch (err) {
     benchmark.status = abort.signal.aborted ? 'cancelled' : 'failed';

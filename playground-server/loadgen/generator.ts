@@ -120,6 +120,8 @@ export async function runGenerator(spec: GeneratorSpec, hooks: GeneratorHooks = 
         corrected: spec.totalRps === null ? uncorrected : encodeHistogram(r.corrected),
         uncorrected,
         errors: encodeHistogram(r.errorLatency),
+        statusErrors: encodeHistogram(r.statusErrors),
+        transportErrors: encodeHistogram(r.transportErrors),
       },
     };
   } finally {

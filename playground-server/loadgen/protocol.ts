@@ -96,6 +96,10 @@ export interface GeneratorReport extends RunCounts {
     uncorrected: string;
     /** Elapsed time of requests that failed without a response. */
     errors: string;
+    /** Non-2xx responses, from the intended start like `corrected` (absent from older generators: none). */
+    statusErrors?: string;
+    /** Requests that failed without a response, from the intended start (absent from older generators: none). */
+    transportErrors?: string;
   };
 }
 

@@ -1,4 +1,5 @@
-// What one generator observed: latency histograms (corrected and uncorrected), status codes, errors,
+// What one generator observed: latency histograms (corrected and uncorrected; of the failed requests, non-2xx
+// responses and failures without a response apart, as fortio's ErrorsDurationHistogram), status codes, errors,
 // send accounting, and a per-second interval histogram for progress. Only requests whose intended start
 // falls in the measured window are recorded; warm-up traffic is sent but not counted.
 import { createLatencyHistogram, encodeHistogram, recordMicros, type Histogram } from './histogram.js';
@@ -11,6 +12,10 @@ export class RunRecorder {
   readonly corrected: Histogram = createLatencyHistogram();
   readonly uncorrected: Histogram = createLatencyHistogram();
   readonly errorLatency: Histogram = createLatencyHistogram();
+  /** Non-2xx responses, from the intended start (fortio counts them as errors). */
+  readonly statusErrors: Histogram = createLatencyHistogram();
+  /** Failures without a response, from the intended start. */
+  readonly transportErrors: Histogram = createLatencyHistogram();
   private interval: Histogram = createLatencyHistogram();
   private intervalResponses = 0;
   private intervalErrors = 0;
@@ -59,6 +64,10 @@ export class RunRecorder {
     recordMicros(this.corrected, corrected);
     recordMicros(this.uncorrected, (doneAt - sentAt) * 1000);
     recordMicros(this.interval, corrected);
+    if (status < 200 || status > 299) {
+      recordMicros(this.statusErrors, corrected);
+      this.intervalErrors++;
+    }
     if (doneAt > this.lastDoneAt) this.lastDoneAt = doneAt;
   }
 
@@ -71,10 +80,11 @@ export class RunRecorder {
     this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
     this.intervalErrors++;
     recordMicros(this.errorLatency, (doneAt - sentAt) * 1000);
+    recordMicros(this.transportErrors, (doneAt - intendedAt) * 1000);
     if (doneAt > this.lastDoneAt) this.lastDoneAt = doneAt;
   }
 
-  /** The interval since the previous call, for progress; resets the interval histogram. */
+  /** The interval since the previous call, for progress (errors: non-2xx responses and failures); resets the interval histogram. */
   takeInterval(): { responses: number; errors: number; histogram: string } {
     const out = { responses: this.intervalResponses, errors: this.intervalErrors, histogram: encodeHistogram(this.interval) };
     this.interval.reset();

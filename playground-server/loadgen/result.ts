@@ -35,12 +35,16 @@ export interface LoadResult extends RunCounts {
   /** Whether `corrected` is measured from intended start times (false for closed model and adapters). */
   correctedForCoordinatedOmission: boolean;
   latency: {
-    /** From each request's intended start (what a user arriving on schedule waits). Integer µs. */
+    /** Every response, any status, from each request's intended start (what a user arriving on schedule waits). Integer µs. */
     corrected: Histogram;
-    /** From the actual send (service time as the generator saw it). Integer µs. */
+    /** Every response, any status, from the actual send (service time as the generator saw it). Integer µs. */
     uncorrected: Histogram;
-    /** Time until failure for requests that got no response. Integer µs. */
+    /** Time from the actual send until failure, for requests that got no response. Integer µs. */
     errors: Histogram;
+    /** Responses with a non-2xx status (failed requests, as fortio counts them), measured like `corrected`. */
+    statusErrors: Histogram;
+    /** Requests that got no response, until failure, measured like `corrected` (from the intended start). */
+    transportErrors: Histogram;
   };
   intervals: IntervalStat[];
   /** Caveats the engine wants the reader to know (e.g. what an adapter's output cannot tell). */
@@ -50,7 +54,15 @@ export interface LoadResult extends RunCounts {
    * generators' cpuMicros over the requests. Absent when any generator could not measure its CPU.
    */
   cpuMsPer1kRequests?: number;
+  /**
+   * What this engine cannot measure, so outputs show "not measured" instead of a 0 it never observed: `sendSchedule`
+   * (late and dropped sends: the tool has no schedule of intended sends), `transportErrors` (failures without a
+   * response), `statusCodes` (per-status counts). Absent or empty: everything is measured.
+   */
+  notMeasured?: NotMeasured[];
 }
+
+export type NotMeasured = 'sendSchedule' | 'transportErrors' | 'statusCodes';
 
 /** What the coordinator knows that the generator reports do not. */
 export type MergeContext = Pick<LoadResult, 'engine' | 'url' | 'method' | 'requestedRps' | 'warmupMs' | 'requestedDurationMs' | 'timeoutMs' | 'intervals'> & { notes?: string[] };
@@ -65,6 +77,8 @@ export function mergeReports(reports: GeneratorReport[], ctx: MergeContext): Loa
   const corrected = createLatencyHistogram();
   const uncorrected = createLatencyHistogram();
   const errorsH = createLatencyHistogram();
+  const statusErrorsH = createLatencyHistogram();
+  const transportErrorsH = createLatencyHistogram();
   const statusCodes: Record<string, number> = {};
   const errors: Record<string, number> = {};
   let start = Infinity;
@@ -75,6 +89,8 @@ export function mergeReports(reports: GeneratorReport[], ctx: MergeContext): Loa
     corrected.add(decodeHistogram(r.histograms.corrected));
     uncorrected.add(decodeHistogram(r.histograms.uncorrected));
     errorsH.add(decodeHistogram(r.histograms.errors));
+    if (r.histograms.statusErrors) statusErrorsH.add(decodeHistogram(r.histograms.statusErrors));
+    if (r.histograms.transportErrors) transportErrorsH.add(decodeHistogram(r.histograms.transportErrors));
     addCounts(statusCodes, r.statusCodes);
     addCounts(errors, r.errors);
     start = Math.min(start, r.measureStartEpochMs);
@@ -112,7 +128,7 @@ export function mergeReports(reports: GeneratorReport[], ctx: MergeContext): Loa
     cancelledRequests: sum.cancelledRequests,
     bytesRead: sum.bytesRead,
     correctedForCoordinatedOmission: model === 'open',
-    latency: { corrected, uncorrected, errors: errorsH },
+    latency: { corrected, uncorrected, errors: errorsH, statusErrors: statusErrorsH, transportErrors: transportErrorsH },
     intervals: ctx.intervals,
     notes: ctx.notes ?? [],
     ...cpu,
@@ -128,6 +144,75 @@ function mergeCpu(reports: GeneratorReport[]): { cpuMicros?: number; cpuMsPer1kR
   return requests > 0 ? { cpuMicros, cpuMsPer1kRequests: cpuMicros / requests } : { cpuMicros };
 }
 
-export function totalErrors(r: Pick<LoadResult, 'errors'>): number {
+/**
+ * A request succeeded when it got a 2xx response. Everything else is an error, as fortio counts them (its
+ * `codeIsOK`: 200–299; fortio also lets 418 pass, for its own echo server's tests — we do not): 1xx/3xx/4xx/5xx
+ * responses and requests without a response (fortio's RetCode -1).
+ */
+export function isSuccessStatus(code: string): boolean {
+  return /^2\d\d$/.test(code) || code === SUCCESS_ONLY_CLASS;
+}
+
+/** wrk's adapter can only tell "status < 400" from "≥ 400": its successes are this one class. */
+export const SUCCESS_ONLY_CLASS = '1xx-3xx';
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other';
+
+/** The class of a status key: '503' → '5xx'; a class key an adapter wrote ('4xx-5xx', '1xx-3xx') stays itself. */
+export function statusClassOf(code: string): string {
+  if (/^[1-5]\d\d$/.test(code)) return `${code[0]}xx`;
+  if (/^[1-5]xx(-[1-5]xx)?$/.test(code)) return code;
+  return 'other';
+}
+
+/** What became of the measured requests: successes, errors by status class and by transport failure kind. */
+export interface RunOutcome {
+  /** Requests that got a response or failed without one (cancelled in-flight requests excluded). */
+  requests: number;
+  successes: number;
+  /** Non-2xx responses plus transport failures. */
+  errors: number;
+  /** successes / requests (1 when there were no requests, and null when nothing was measured). */
+  successRate: number | null;
+  /** Responses per status class ('2xx', '5xx', …), successes included. */
+  byClass: Record<string, number>;
+  /** Non-2xx responses. */
+  statusErrors: number;
+  /** Failures without a response, per kind (connect, timeout, reset, closed, protocol). */
+  transport: Record<string, number>;
+  transportErrors: number;
+}
+
+export function outcomeOf(r: Pick<LoadResult, 'statusCodes' | 'errors'>): RunOutcome {
+  const byClass: Record<string, number> = {};
+  let responses = 0;
+  let successes = 0;
+  for (const [code, n] of Object.entries(r.statusCodes)) {
+    const cls = statusClassOf(code);
+    byClass[cls] = (byClass[cls] ?? 0) + n;
+    responses += n;
+    if (isSuccessStatus(code)) successes += n;
+  }
+  const transportErrors = Object.values(r.errors).reduce((a, b) => a + b, 0);
+  const requests = responses + transportErrors;
+  return {
+    requests,
+    successes,
+    errors: requests - successes,
+    successRate: requests === 0 ? null : successes / requests,
+    byClass,
+    statusErrors: responses - successes,
+    transport: { ...r.errors },
+    transportErrors,
+  };
+}
+
+/** Failed requests: non-2xx responses and failures without a response (fortio's ErrorsDurationHistogram count). */
+export function totalErrors(r: Pick<LoadResult, 'statusCodes' | 'errors'>): number {
+  return outcomeOf(r).errors;
+}
+
+/** Failures without any response (connect, timeout, reset, closed, protocol). */
+export function transportErrorCount(r: Pick<LoadResult, 'errors'>): number {
   return Object.values(r.errors).reduce((a, b) => a + b, 0);
 }

@@ -9,6 +9,14 @@ import { asResultDocument, type ResultDocument } from '../loadgen/reports/smp.js
 import type { Builtin } from '../terminal/builtins.js';
 import { sessionOf, type OpDeps } from './deps.js';
 
+/** 'success 80% (2xx: 80, 5xx: 20; no response: timeout 1)' */
+function successLine(s: Schemas['BenchmarkSummary']): string {
+  const rate = s.successRate === null || s.successRate === undefined ? 'n/a' : `${Math.round(s.successRate * 10000) / 100}%`;
+  const classes = Object.entries(s.errorsByClass ?? {}).map(([k, v]) => `${k}: ${v}`);
+  const transport = Object.entries(s.transportErrors ?? {}).map(([k, v]) => `${k} ${v}`);
+  return `success ${rate} (${classes.join(', ') || 'no responses'}${transport.length ? `; no response: ${transport.join(', ')}` : ''})`;
+}
+
 export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string, Builtin> {
   const load = async (sessionId: string, id: string) => {
     const rec = await deps.store.benchmark(sessionId, id);
@@ -79,6 +87,11 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
     const p: OpParams<'startBenchmark'> = { url: '' };
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
+      const zeroOrMore = () => {
+        const v = Number(args[++i]);
+        if (!Number.isInteger(v) || v < 0) throw Object.assign(new Error(`${a} needs a whole number of seconds (0 or more)`), { usage: true });
+        return v;
+      };
       const value = () => {
         const v = Number(args[++i]);
         if (!Number.isInteger(v) || v < 1) throw Object.assign(new Error(`${a} needs a positive integer`), { usage: true });
@@ -89,11 +102,12 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
       else if (a === '--no-sidecar') p.sidecar = false;
       else if (a === '--rps' || a === '-q' || a === '--qps') p.rps = value();
       else if (a === '-t' || a === '--duration') p.durationSeconds = value();
+      else if (a === '--warmup') p.warmupSeconds = zeroOrMore();
       else if (a.startsWith('-')) throw Object.assign(new Error(`bench: unsupported option ${a}`), { usage: true });
       else p.url = a;
     }
     if (!p.url) {
-      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 [-g 2] [--no-sidecar] http://httpbin:8000/get');
+      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 [--warmup 1] [-g 2] [--no-sidecar] http://httpbin:8000/get');
       return { exitCode: 2 };
     }
     const b: Schemas['Benchmark'] = await runSessionBenchmark(session, deps.store, p, (e) => out.line('stdout', `${e.elapsedSeconds}s  ${e.requests} requests  ${e.errors} errors  p99 ${e.p99Ms}ms`), signal);
@@ -101,6 +115,8 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
     if (s) {
       const l = s.latencyMs;
       await out.line('stdout', `${b.id} ${b.status}: ${s.requests} requests, ${s.actualRps} rps, p50 ${l.p50}ms p90 ${l.p90}ms p99 ${l.p99}ms p99.9 ${l.p999}ms max ${l.max}ms, ${s.errors} errors`);
+      await out.line('stdout', `  ${successLine(s)}`);
+      for (const w of s.warnings ?? []) await out.line('stdout', `  warning: ${w}`);
       // An open-loop run also knows each request's actual send: the latency a generator that waited would report.
       const u = s.uncorrectedLatencyMs;
       if (s.correctedForCoordinatedOmission && u)

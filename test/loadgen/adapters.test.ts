@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnEchoTarget, type EchoTarget } from '../../playground-server/loadgen/echo-target.js';
 import { getEngine } from '../../playground-server/loadgen/engine.js';
 import { findBinary } from '../../playground-server/loadgen/engines/find-binary.js';
-import { parseHeyCsv } from '../../playground-server/loadgen/engines/hey.js';
+import { heyRowsToLoadResult, parseHeyCsv } from '../../playground-server/loadgen/engines/hey.js';
 import { parseWrkOutput, wrkArgs, wrkResultToLoadResult, wrkScript } from '../../playground-server/loadgen/engines/wrk.js';
 import { runBinary } from '../../playground-server/loadgen/engines/run-binary.js';
 import { resolveOptions } from '../../playground-server/loadgen/options.js';
@@ -13,8 +13,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { summarize } from '../../playground-server/loadgen/histogram.js';
-import { toSmpResult } from '../../playground-server/loadgen/reports/smp.js';
-import { validateSmpResult } from '../../playground-server/loadgen/reports/validate.js';
+import { toResultDocument, toSmpResult } from '../../playground-server/loadgen/reports/smp.js';
+import { toText } from '../../playground-server/loadgen/reports/text.js';
+import { validateResultDocument, validateSmpResult } from '../../playground-server/loadgen/reports/validate.js';
 
 const wrk = await findBinary('wrk');
 const hey = await findBinary('hey');
@@ -36,6 +37,7 @@ test('wrk adapter: exact histogram from wrk\'s own latency record', { skip: wrk 
   assert.ok(s.p50 > 0 && s.p50 <= s.p99 && s.p99 <= s.max);
   assert.ok(r.actualRps > 0);
   assert.equal(r.statusCodes['1xx-3xx'], r.responses);
+  assert.deepEqual(r.notMeasured, ['sendSchedule', 'statusCodes']);
   // wrk keeps its latency record apart from its request counter (the record usually holds more samples);
   // the percentile cross-check below shows the record is read exactly.
   assert.ok(r.latency.corrected.totalCount > 0);
@@ -87,4 +89,32 @@ test('adapter output parsers read the tools\' formats and reject garbage', () =>
   assert.equal(done.requests, 3);
   assert.deepEqual(done.latency, [[100, 2], [250, 1]]);
   assert.throws(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused\n'), /wrk printed no result/);
+});
+
+test('hey is labelled for what it is: a throttled closed loop; late/dropped and no-response errors "not measured", 503s are errors', () => {
+  const o = resolveOptions({ url: 'http://127.0.0.1:1/', rps: 100, durationMs: 1000, warmupMs: 0, connections: 2 });
+  const rows = Array.from({ length: 100 }, (_, i) => ({ responseTimeS: 0.001 + i / 1e5, status: i % 5 ? 200 : 503, offsetS: i / 100 }));
+  const r = heyRowsToLoadResult(rows, o, new Date(), false);
+  assert.equal(r.model, 'closed', 'hey -q throttles a closed loop; it is not an open model');
+  assert.equal(r.correctedForCoordinatedOmission, false);
+  assert.deepEqual(r.notMeasured, ['sendSchedule', 'transportErrors']);
+  assert.equal(r.latency.statusErrors.totalCount, 20);
+  const text = toText(r);
+  assert.doesNotMatch(text, /rps \(open model\)/);
+  assert.match(text, /not an open model/);
+  assert.doesNotMatch(text, /late \(>1 ms\) 0|dropped 0/, 'no late/dropped count hey cannot measure');
+  assert.match(text, /late and dropped sends not measured/);
+  assert.match(text, /^Errors\s+20\+: 20 non-2xx responses \(5xx: 20\); without a response: not measured by this engine$/m);
+  const doc = JSON.parse(JSON.stringify(toResultDocument(r)));
+  assert.ok(validateResultDocument(doc).valid, validateResultDocument(doc).errors.join('; '));
+  assert.deepEqual(doc.playground.notMeasured, ['sendSchedule', 'transportErrors']);
+  assert.equal(doc.playground.model, 'closed');
+});
+
+test('wrk\'s ≥ 400 counter is a status class (errors), not a transport failure', () => {
+  const o = resolveOptions({ url: 'http://127.0.0.1:1/', durationMs: 1000, warmupMs: 0, connections: 2 });
+  const r = wrkResultToLoadResult({ requests: 10, durationUs: 1_000_000, bytes: 100, errors: { connect: 0, read: 1, write: 0, status: 4, timeout: 0 }, latency: [[100, 10]] }, o, new Date(), false, []);
+  assert.deepEqual(r.statusCodes, { '1xx-3xx': 6, '4xx-5xx': 4 });
+  assert.deepEqual(r.errors, { read: 1 });
+  assert.match(toText(r), /^Success\s+54\.55% \(6 of 11 requests got a 2xx\)$/m);
 });

@@ -1,7 +1,9 @@
 // hey adapter. `hey -o csv` prints every successful request (response time and offset from the start,
 // in seconds with 0.1 ms resolution), so the histogram is exact at that resolution and the warm-up is
-// cut by offset. hey's -q limits each worker's rate (a throttled closed loop, no coordinated-omission
-// correction); failed requests do not appear in its CSV, so errors cannot be counted.
+// cut by offset. hey's -q limits each worker's rate: a throttled CLOSED loop (each worker waits for its response
+// before the next send), not an open model, so it cannot correct for coordinated omission, nor know which sends
+// were late or dropped. Non-2xx responses are in its CSV (counted as errors); requests that failed without a
+// response are not, so transport errors are not measured.
 import type { RunHooks } from '../coordinator.js';
 import type { LoadEngine } from '../engine.js';
 import { createLatencyHistogram, recordMicros } from '../histogram.js';
@@ -44,6 +46,7 @@ function heyArgs(o: ResolvedOptions): string[] {
 export function heyRowsToLoadResult(rows: HeyRow[], o: ResolvedOptions, runStart: Date, cancelled: boolean): LoadResult {
   const warmupS = o.warmupMs / 1000;
   const h = createLatencyHistogram();
+  const statusErrors = createLatencyHistogram();
   const statusCodes: Record<string, number> = {};
   let last = warmupS;
   let measured = 0;
@@ -51,6 +54,7 @@ export function heyRowsToLoadResult(rows: HeyRow[], o: ResolvedOptions, runStart
     if (r.offsetS < warmupS) continue;
     measured++;
     recordMicros(h, Math.round(r.responseTimeS * 1e6));
+    if (r.status < 200 || r.status > 299) recordMicros(statusErrors, Math.round(r.responseTimeS * 1e6));
     statusCodes[String(r.status)] = (statusCodes[String(r.status)] ?? 0) + 1;
     last = Math.max(last, r.offsetS + r.responseTimeS);
   }
@@ -67,9 +71,13 @@ export function heyRowsToLoadResult(rows: HeyRow[], o: ResolvedOptions, runStart
     bytesRead: 0,
     cancelled,
     latency: h,
+    statusErrors,
+    model: 'closed',
+    notMeasured: ['sendSchedule', 'transportErrors'],
     notes: [
-      'hey: latency from the actual send (no coordinated-omission correction); --rps is a per-connection throttle',
-      'hey: 0.1 ms resolution; failed requests are not in its CSV, so errors are not counted',
+      'hey: closed model (each connection waits for its response); --rps is a per-connection throttle, not an open-model arrival rate, so latency is from the actual send (no coordinated-omission correction)',
+      'hey: late and dropped sends are not measured (hey has no schedule of intended sends)',
+      'hey: 0.1 ms resolution; non-2xx responses are counted as errors, but requests that failed without a response are not in its CSV (transport errors not measured)',
     ],
   });
 }

@@ -69,20 +69,26 @@ export function wrkResultToLoadResult(done: WrkDone, o: ResolvedOptions, start: 
   const h = createLatencyHistogram();
   for (const [v, c] of done.latency) for (let i = 0; i < c; i++) recordMicros(h, v);
   const errors: Record<string, number> = {};
-  for (const [k, v] of Object.entries(done.errors)) if (v > 0) errors[k === 'status' ? 'http-4xx-5xx' : k] = v;
+  // wrk's `status` counter is responses with a status > 399 — a status class, not a transport failure.
+  for (const [k, v] of Object.entries(done.errors)) if (v > 0 && k !== 'status') errors[k] = v;
   const durationMs = done.durationUs / 1000;
   const ok = done.requests - done.errors.status;
+  const statusCodes: Record<string, number> = {};
+  if (ok > 0) statusCodes['1xx-3xx'] = ok;
+  if (done.errors.status > 0) statusCodes['4xx-5xx'] = done.errors.status;
   return toolRunResult(o, {
     engine: 'wrk',
     requestedRps: null,
     start,
     durationMs,
     requests: done.requests,
-    statusCodes: ok > 0 ? { '1xx-3xx': ok } : {},
+    statusCodes,
     errors,
     bytesRead: done.bytes,
     cancelled,
     latency: h,
+    model: 'closed',
+    notMeasured: ['sendSchedule', 'statusCodes'],
     notes,
   });
 }
@@ -96,7 +102,10 @@ async function runWrk(options: LoadTestOptions, hooks: RunHooks = {}): Promise<L
   const dir = await mkdtemp(path.join(os.tmpdir(), 'loadgen-wrk-'));
   const script = path.join(dir, 'report.lua');
   await writeFile(script, wrkScript(o));
-  const notes = ['wrk: closed model, latency from the actual send (no coordinated-omission correction)', 'wrk: no per-status counts; 4xx/5xx responses are counted under errors (http-4xx-5xx)'];
+  const notes = [
+    'wrk: closed model, latency from the actual send (no coordinated-omission correction); late and dropped sends are not measured (no schedule of intended sends)',
+    'wrk: no per-status counts, only < 400 (1xx-3xx, counted as successes: wrk cannot tell 3xx from 2xx) and ≥ 400 (4xx-5xx, errors)',
+  ];
   try {
     if (o.warmupMs > 0) {
       await runBinary(bin, wrkArgs(o, o.warmupMs, script), hooks.signal);

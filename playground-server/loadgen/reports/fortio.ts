@@ -1,10 +1,15 @@
 // fortio-compatible JSON (fortio's periodic.RunnerResults + fhttp.HTTPRunnerResults field names), so
 // fortio's report UI and tools that read fortio JSON can load our results. Durations are seconds as in
-// fortio's stats.HistogramData; ActualDuration is nanoseconds (Go's time.Duration). DurationHistogram is
-// the corrected latency; the uncorrected one rides along under a name fortio ignores.
-import { recordedBuckets, summarize, type Histogram } from '../histogram.js';
+// fortio's stats.HistogramData; ActualDuration is nanoseconds (Go's time.Duration). Counted as fortio counts
+// (fhttp/httprunner.go, periodic/periodic.go): DurationHistogram holds EVERY call — responses of any status and
+// failures without a response —, ErrorsDurationHistogram the calls that were not OK (status outside 200–299,
+// and socket errors), RetCodes each status with -1 for socket errors, so Σ RetCodes = DurationHistogram.Count.
+// Durations are the corrected latency (from the intended start); the uncorrected one rides along under a name
+// fortio ignores, and so do the playground's `Warnings` (percentiles the sample is too small for).
+import { mergeHistograms, recordedBuckets, summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
-import { totalErrors, type LoadResult } from '../result.js';
+import { transportErrorCount, type LoadResult } from '../result.js';
+import { sampleSizeWarnings } from './sample-size.js';
 
 export interface FortioBucket {
   Start: number;
@@ -48,6 +53,8 @@ export interface FortioHttpRunnerResults {
   SocketCount: number;
   AbortOn: number;
   UncorrectedDurationHistogram: FortioHistogramData;
+  /** Not fortio's: caveats about the numbers (absent when none). */
+  Warnings?: string[];
 }
 
 export const FORTIO_PERCENTILES = [50, 75, 90, 99, 99.9];
@@ -89,10 +96,12 @@ function fortioId(d: Date): string {
 
 export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResults {
   const retCodes: Record<string, number> = {};
-  // fortio's RetCodes is map[int]int64: keep numeric codes only; -1 is fortio's code for socket errors.
+  // fortio's RetCodes is map[int]int64: numeric codes only (an adapter's class keys such as wrk's '4xx-5xx' cannot
+  // be written; its notes say so); -1 is fortio's code for socket errors.
   for (const [code, n] of Object.entries(r.statusCodes)) if (/^\d+$/.test(code)) retCodes[code] = n;
-  const transportErrors = totalErrors(r);
+  const transportErrors = transportErrorCount(r);
   if (transportErrors > 0) retCodes['-1'] = transportErrors;
+  const warnings = sampleSizeWarnings(r);
   return {
     RunType: 'HTTP',
     Labels: labels,
@@ -103,8 +112,8 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
     ActualDuration: Math.round(r.actualDurationMs * 1e6),
     NumThreads: r.connections,
     Version: LOADGEN_VERSION,
-    DurationHistogram: fortioHistogram(r.latency.corrected),
-    ErrorsDurationHistogram: fortioHistogram(r.latency.errors),
+    DurationHistogram: fortioHistogram(mergeHistograms([r.latency.corrected, r.latency.transportErrors])),
+    ErrorsDurationHistogram: fortioHistogram(mergeHistograms([r.latency.statusErrors, r.latency.transportErrors])),
     Exactly: 0,
     Jitter: false,
     Uniform: false,
@@ -117,5 +126,6 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
     SocketCount: r.connections,
     AbortOn: 0,
     UncorrectedDurationHistogram: fortioHistogram(r.latency.uncorrected),
+    ...(warnings.length ? { Warnings: warnings } : {}),
   };
 }

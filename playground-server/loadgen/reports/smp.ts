@@ -7,10 +7,11 @@
 // The stored benchmark document is this envelope; `fromResultDocument` reads it back with its histograms.
 // Other modules that add data to a result add ONE optional, clearly named property to PlaygroundExtension.
 import { randomUUID } from 'node:crypto';
-import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING, HISTOGRAM_UNIT, summarize, type Histogram } from '../histogram.js';
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING, HISTOGRAM_UNIT, summarize, type Histogram } from '../histogram.js';
 import type { RunCounts } from '../protocol.js';
-import type { LoadResult } from '../result.js';
 import type { MeshMark } from '../meshmark.js';
+import { outcomeOf, type LoadResult, type NotMeasured, type RunOutcome } from '../result.js';
+import { sampleSizeWarnings } from './sample-size.js';
 
 export const SMP_VERSION = 'v0.0.1';
 
@@ -51,10 +52,30 @@ export type PlaygroundExtension = Pick<
     /** The tail SMP lacks, from the corrected histogram. */
     latenciesMs: SmpTail;
     uncorrectedLatenciesMs: SmpTail;
-    histogram: { encoding: string; unit: string; corrected: string; uncorrected: string; errors: string };
+    histogram: {
+      encoding: string;
+      unit: string;
+      corrected: string;
+      uncorrected: string;
+      errors: string;
+      /** Non-2xx responses (from the intended start); absent in documents written before errors had classes. */
+      statusErrors?: string;
+      /** Failures without a response (from the intended start); absent in older documents. */
+      transportErrors?: string;
+    };
     maxSendDelayMs: number;
     /** MeshMark of the run's mesh against an un-meshed baseline, when one was measured (lane overhead; meshmark.ts). */
     meshmark?: MeshMark;
+    /** Successes (2xx), errors by status class and by transport failure kind, and the success rate. */
+    outcome?: RunOutcome;
+    /** What the engine could not measure (shown as "not measured", never as 0). */
+    notMeasured?: NotMeasured[];
+    /** Percentiles the sample is too small for, and other caveats about the numbers. */
+    warnings?: string[];
+    /** The mesh the run went through (SMP ServiceMeshConfig-like), detected through the Kubernetes API. */
+    mesh?: { name: string; type: string; version: string; proxyBuild?: string; meshBuild?: string; detectedFrom: string[] };
+    /** The cluster the run measured (SMP EnvironmentConfig-like). */
+    environment?: { kubernetesVersion: string; nodes: { type: string; cores: number; memMb: number }[]; detectedFrom: string[] };
   };
 
 /** The stored and exported result document: strict SMP and, beside it, the playground's extension. */
@@ -130,7 +151,12 @@ export function toPlaygroundExtension(r: LoadResult): PlaygroundExtension {
       corrected: encodeHistogram(r.latency.corrected),
       uncorrected: encodeHistogram(r.latency.uncorrected),
       errors: encodeHistogram(r.latency.errors),
+      statusErrors: encodeHistogram(r.latency.statusErrors),
+      transportErrors: encodeHistogram(r.latency.transportErrors),
     },
+    outcome: outcomeOf(r),
+    notMeasured: r.notMeasured ?? [],
+    warnings: sampleSizeWarnings(r),
     scheduled: r.scheduled,
     sent: r.sent,
     responses: r.responses,
@@ -202,8 +228,11 @@ export function fromResultDocument(input: ResultDocument | unknown): LoadResult 
       corrected: decodeHistogram(p.histogram.corrected),
       uncorrected: decodeHistogram(p.histogram.uncorrected),
       errors: decodeHistogram(p.histogram.errors),
+      statusErrors: p.histogram.statusErrors ? decodeHistogram(p.histogram.statusErrors) : createLatencyHistogram(),
+      transportErrors: p.histogram.transportErrors ? decodeHistogram(p.histogram.transportErrors) : createLatencyHistogram(),
     },
     intervals: p.intervals,
     notes: p.notes,
+    ...(p.notMeasured?.length ? { notMeasured: p.notMeasured } : {}),
   };
 }

@@ -3,7 +3,8 @@
 // 1/(1-Percentile)), values in milliseconds.
 import { summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
-import type { IntervalStat, LoadResult } from '../result.js';
+import { outcomeOf, type IntervalStat, type LoadResult } from '../result.js';
+import { sampleSizeWarnings } from './sample-size.js';
 
 const fmtMs = (us: number): string => (us / 1000).toFixed(3);
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -11,6 +12,12 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 function counts(rec: Record<string, number>): string {
   const parts = Object.entries(rec).map(([k, v]) => `${k}: ${v}`);
   return parts.length ? parts.join(', ') : 'none';
+}
+
+/** ' (5xx: 400)' — the error classes among the responses. */
+function classList(byClass: Record<string, number>): string {
+  const errs = Object.entries(byClass).filter(([k]) => k !== '2xx' && k !== '1xx-3xx');
+  return errs.length ? ` (${errs.map(([k, v]) => `${k}: ${v}`).join(', ')})` : '';
 }
 
 export function percentileSpectrum(h: Histogram): string {
@@ -22,17 +29,32 @@ export function progressLine(i: IntervalStat): string {
   return `[${String(i.second).padStart(4)}s] ${String(i.responses).padStart(7)} rps  p50 ${fmtMs(i.p50Micros).padStart(9)} ms  p99 ${fmtMs(i.p99Micros).padStart(9)} ms  errors ${i.errors}`;
 }
 
+const pct = (x: number): string => `${(100 * x).toFixed(x === 1 || x === 0 ? 0 : 2)}%`;
+
+/** Requested rate and model, as the engine ran it (a throttled closed loop is not an open model). */
+function rateLine(r: LoadResult): string {
+  if (r.requestedRps === null) return 'max rate (closed model)';
+  if (r.model === 'closed') return `${r.requestedRps} rps as a throttle (closed model: each connection waits for its response; not an open model)`;
+  return `${r.requestedRps} rps (open model)`;
+}
+
 export function toText(r: LoadResult): string {
   const c = summarize(r.latency.corrected);
   const u = summarize(r.latency.uncorrected);
+  const o = outcomeOf(r);
+  const notMeasured = new Set(r.notMeasured ?? []);
   const lines: string[] = [];
-  const rate = r.requestedRps === null ? 'max rate (closed model)' : `${r.requestedRps} rps (open model)`;
+  const rate = rateLine(r);
   lines.push(`Target      ${r.method} ${r.url}  [engine ${r.engine}]`);
   lines.push(`Requested   ${rate} for ${formatDuration(r.requestedDurationMs)} after ${formatDuration(r.warmupMs)} warm-up; ${plural(r.connections, 'connection')}, ${plural(r.generators, 'generator')}`);
   lines.push(`Achieved    ${r.actualRps.toFixed(1)} rps over ${formatDuration(r.actualDurationMs)}; ${r.responses} responses${r.cancelled ? ' (CANCELLED: partial result)' : ''}`);
-  lines.push(`Status      ${counts(r.statusCodes)}`);
-  lines.push(`Errors      ${counts(r.errors)}`);
-  lines.push(`Sends       scheduled ${r.scheduled}, sent ${r.sent}, late (>1 ms) ${r.lateSends}, dropped ${r.droppedSends}, max send delay ${fmtMs(r.maxSendDelayMicros)} ms`);
+  const rateText = o.successRate === null ? 'no requests' : `${pct(o.successRate)} (${o.successes} of ${o.requests} requests got a 2xx)`;
+  lines.push(`Success     ${rateText}`);
+  lines.push(`Status      ${counts(o.byClass)}  [${counts(r.statusCodes)}]${notMeasured.has('statusCodes') ? ' (per-status codes not measured by this engine)' : ''}`);
+  const transport = notMeasured.has('transportErrors') ? 'not measured by this engine' : counts(o.transport);
+  lines.push(`Errors      ${o.errors}${notMeasured.has('transportErrors') ? '+' : ''}: ${o.statusErrors} non-2xx response${o.statusErrors === 1 ? '' : 's'}${classList(o.byClass)}; without a response: ${transport}`);
+  if (notMeasured.has('sendSchedule')) lines.push(`Sends       ${r.sent} sent; late and dropped sends not measured by this engine (no schedule of intended sends)`);
+  else lines.push(`Sends       scheduled ${r.scheduled}, sent ${r.sent}, late (>1 ms) ${r.lateSends}, dropped ${r.droppedSends}, max send delay ${fmtMs(r.maxSendDelayMicros)} ms`);
   lines.push('');
   const colA = r.correctedForCoordinatedOmission ? 'corrected' : 'latency';
   lines.push(`Latency (ms)  ${colA.padStart(12)}  ${'uncorrected'.padStart(12)}`);
@@ -42,6 +64,7 @@ export function toText(r: LoadResult): string {
   lines.push('');
   lines.push(`Latency spectrum (${r.correctedForCoordinatedOmission ? 'corrected for coordinated omission' : 'uncorrected'}), ms:`);
   lines.push(percentileSpectrum(r.latency.corrected).trimEnd());
+  for (const w of sampleSizeWarnings(r)) lines.push(`warning: ${w}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
 }

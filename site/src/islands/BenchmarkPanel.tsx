@@ -1,5 +1,6 @@
 // The benchmarks page: a form, live progress (rps, p99), then the percentile spectrum, the histogram, the
-// SMP summary, an overlay of two runs with their differences, and SMP / fortio JSON export — all through the
+// SMP summary with success rate and errors by status class, an overlay of two runs with their differences, and
+// strict SMP / fortio / playground-document JSON export — all through the
 // playground's ops. The overlay's curves come from each run's fortio export (its histogram buckets):
 // compareBenchmarks answers summaries and deltas only, so it supplies the comparison row, not the curves.
 import { useEffect, useState } from 'react';
@@ -15,13 +16,14 @@ const PRESETS = [
 ];
 const MAX_GENERATORS = 4;
 
-interface FormState { url: string; from: string; rps: string; durationSeconds: string; connections: string; generators: string; sidecar: boolean; label: string }
+interface FormState { url: string; from: string; rps: string; durationSeconds: string; warmupSeconds: string; connections: string; generators: string; sidecar: boolean; label: string }
 
 /** The same run as a terminal line (the `bench` built-in), so the page teaches the command too. */
 function benchLine(f: FormState): string {
   const parts = ['bench', '-c', f.connections || '4'];
   if (f.rps.trim()) parts.push('--rps', f.rps.trim());
   parts.push('-t', f.durationSeconds || '5');
+  if (Number(f.warmupSeconds) > 0) parts.push('--warmup', f.warmupSeconds);
   if (Number(f.generators) > 1) parts.push('-g', f.generators);
   if (!f.sidecar) parts.push('--no-sidecar');
   parts.push(f.url);
@@ -30,6 +32,32 @@ function benchLine(f: FormState): string {
 
 const runName = (r: Schemas['Benchmark']) => r.label || `${r.sidecar === false ? 'direct' : 'meshed'} ${r.from ?? 'curl'}`;
 const signed = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v > 0 ? '+' : ''}${+v.toFixed(3)}`);
+
+/** '80%' of requests answered 2xx ('—' before a result). */
+function successRate(s: Schemas['BenchmarkSummary'] | null | undefined): string {
+  if (!s || s.successRate === undefined) return '—';
+  return s.successRate === null ? 'n/a' : `${Math.round(s.successRate * 10000) / 100}%`;
+}
+
+/** '400: 5xx 400' — failed requests by status class (every class but 2xx) and by failure without a response. */
+function errorsByClass(s: Schemas['BenchmarkSummary'] | null | undefined): string {
+  if (!s) return '—';
+  const parts = [
+    ...Object.entries(s.errorsByClass ?? {}).filter(([k]) => k !== '2xx').map(([k, v]) => `${k} ${v}`),
+    ...Object.entries(s.transportErrors ?? {}).map(([k, v]) => `${k} ${v}`),
+  ];
+  return parts.length ? `${s.errors}: ${parts.join(', ')}` : String(s.errors);
+}
+
+/** Runs grouped by the mesh they went through ('sandbox v1', 'istio 1.24.2', 'none (no sidecar)', 'not recorded'). */
+function byMesh(runs: Schemas['Benchmark'][]): [string, Schemas['Benchmark'][]][] {
+  const groups = new Map<string, Schemas['Benchmark'][]>();
+  for (const r of runs) {
+    const key = !r.mesh ? 'not recorded' : r.mesh.name === 'none' ? 'none (no sidecar)' : `${r.mesh.name} ${r.mesh.version}`.trim();
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups];
+}
 
 async function bucketsOf(id: string): Promise<Bucket[]> {
   const exp = await playground.call('exportBenchmark', { id, format: 'fortio' });
@@ -46,7 +74,7 @@ function download(name: string, doc: unknown): void {
 
 export default function BenchmarkPanel() {
   const q = new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
-  const [form, setForm] = useState<FormState>({ url: q.get('url') ?? PRESETS[0].url, from: q.get('from') ?? 'curl', rps: '100', durationSeconds: '5', connections: '4', generators: '1', sidecar: q.get('sidecar') !== 'false', label: q.get('label') ?? '' });
+  const [form, setForm] = useState<FormState>({ url: q.get('url') ?? PRESETS[0].url, from: q.get('from') ?? 'curl', rps: '100', durationSeconds: '5', warmupSeconds: '0', connections: '4', generators: '1', sidecar: q.get('sidecar') !== 'false', label: q.get('label') ?? '' });
   const [comparison, setComparison] = useState<Schemas['BenchmarkComparison'] | null>(null);
   const [progress, setProgress] = useState<Schemas['BenchmarkProgress'] | null>(null);
   const [running, setRunning] = useState<AbortController | null>(null);
@@ -81,6 +109,7 @@ export default function BenchmarkPanel() {
     try {
       const params: Record<string, unknown> = { url: form.url, from: form.from, connections: Number(form.connections), durationSeconds: Number(form.durationSeconds), generators: Number(form.generators), sidecar: form.sidecar };
       if (form.rps.trim()) params.rps = Number(form.rps);
+      if (Number(form.warmupSeconds) > 0) params.warmupSeconds = Number(form.warmupSeconds);
       if (form.label.trim()) params.label = form.label.trim();
       const b = await playground.call('startBenchmark', params as Schemas['StartBenchmarkRequest'], { signal: ctl.signal, onEvent: setProgress });
       if (b.status !== 'completed') setError(`run ${b.id} ${b.status}${b.error ? `: ${b.error}` : ''}`);
@@ -114,6 +143,7 @@ export default function BenchmarkPanel() {
           {field('from', 'Identity (ServiceAccount of this Deployment)')}
           {field('rps', 'Rate (requests/s; empty = max)', 'number', { min: 1, max: 2000 })}
           {field('durationSeconds', 'Duration (s, ≤ 60)', 'number', { min: 1, max: 60 })}
+          {field('warmupSeconds', 'Warm-up (s, not recorded, ≤ 10)', 'number', { min: 0, max: 10 })}
           {field('connections', 'Connections (≤ 64)', 'number', { min: 1, max: 64 })}
           {field('generators', `Generator pods (1–${MAX_GENERATORS})`, 'number', { min: 1, max: MAX_GENERATORS })}
           {field('label', 'Label')}
@@ -150,7 +180,7 @@ export default function BenchmarkPanel() {
         <section className="panel" aria-labelledby="summary-h">
           <h2 id="summary-h">Summary (SMP latencies_ms)</h2>
           <div className="table-wrap" tabIndex={0}><table data-testid="bench-summary">
-            <thead><tr><th scope="col">Run</th><th scope="col">Requests (count)</th><th scope="col">Rate (req/s)</th><th scope="col">p50 (ms)</th><th scope="col">p90 (ms)</th><th scope="col">p99 (ms)</th><th scope="col">p99.9 (ms)</th><th scope="col">max (ms)</th><th scope="col">Errors (count)</th><th scope="col">Export</th></tr></thead>
+            <thead><tr><th scope="col">Run</th><th scope="col">Requests (count)</th><th scope="col">Rate (req/s)</th><th scope="col">p50 (ms)</th><th scope="col">p90 (ms)</th><th scope="col">p99 (ms)</th><th scope="col">p99.9 (ms)</th><th scope="col">max (ms)</th><th scope="col">Success (2xx)</th><th scope="col">Errors (by class)</th><th scope="col">Export</th></tr></thead>
             <tbody>
               {shownRuns.map((r) => (
                 <tr key={r.id}>
@@ -162,9 +192,10 @@ export default function BenchmarkPanel() {
                   <td>{r.summary?.latencyMs.p99 ?? '—'}</td>
                   <td>{r.summary?.latencyMs.p999 ?? '—'}</td>
                   <td>{r.summary?.latencyMs.max ?? '—'}</td>
-                  <td>{r.summary?.errors ?? '—'}</td>
+                  <td data-testid="bench-success">{successRate(r.summary)}</td>
+                  <td data-testid="bench-errors">{errorsByClass(r.summary)}</td>
                   <td className="nowrap">
-                    {(['smp', 'fortio'] as const).map((f) => (
+                    {(['smp', 'fortio', 'playground'] as const).map((f) => (
                       <button key={f} type="button" className="icon-btn" onClick={() => void playground.call('exportBenchmark', { id: r.id, format: f }).then((d) => download(`${r.id}.${f}.json`, d.document), (err) => setError((err as Error).message))}>{f.toUpperCase()}</button>
                     ))}
                   </td>
@@ -179,28 +210,33 @@ export default function BenchmarkPanel() {
                     const d = comparison.deltas[`latency.${k}`] as { delta: number | null; ratio: number | null };
                     return <td key={k}>{signed(d.delta)}{d.ratio !== null && <span className="muted"> ×{d.ratio}</span>}</td>;
                   })}
+                  <td />
                   <td>{signed(comparison.deltas.errors?.delta as number | null)}</td>
                   <td />
                 </tr>
               )}
             </tbody>
           </table></div>
+          {shownRuns.flatMap((r) => (r.summary?.warnings ?? []).map((w) => <p key={`${r.id}${w}`} className="muted" data-testid="bench-warning">⚠ {runName(r)}: {w}</p>))}
         </section>
       )}
       <section className="panel" aria-labelledby="runs-h">
         <h2 id="runs-h">Runs — pick two to compare</h2>
-        {runs.length === 0 ? <p className="muted">No runs yet.</p> : (
-          <ul style={{ listStyle: 'none', padding: 0 }}>
-            {runs.map((r) => (
-              <li key={r.id}>
-                <label>
-                  <input type="checkbox" checked={selected.includes(r.id)} onChange={(e) => setSelected(e.target.checked ? [r.id, ...selected].slice(0, 2) : selected.filter((x) => x !== r.id))} />{' '}
-                  {runName(r)} · {r.url} · sidecar {r.sidecar === false ? 'off' : 'on'}{r.generators && r.generators > 1 ? ` · ${r.generators} generators` : ''} · {r.status} {r.summary && `· p50 ${r.summary.latencyMs.p50} ms · p99 ${r.summary.latencyMs.p99} ms`} <span className="muted">{r.id}</span>
-                </label>
-              </li>
-            ))}
-          </ul>
-        )}
+        {runs.length === 0 ? <p className="muted">No runs yet.</p> : byMesh(runs).map(([mesh, group]) => (
+          <div key={mesh} data-testid="bench-mesh-group">
+            <h3>Mesh: {mesh}</h3>
+            <ul style={{ listStyle: 'none', padding: 0 }}>
+              {group.map((r) => (
+                <li key={r.id}>
+                  <label>
+                    <input type="checkbox" checked={selected.includes(r.id)} onChange={(e) => setSelected(e.target.checked ? [r.id, ...selected].slice(0, 2) : selected.filter((x) => x !== r.id))} />{' '}
+                    {runName(r)} · {r.url} · sidecar {r.sidecar === false ? 'off' : 'on'}{r.generators && r.generators > 1 ? ` · ${r.generators} generators` : ''} · {r.status} {r.summary && `· p50 ${r.summary.latencyMs.p50} ms · p99 ${r.summary.latencyMs.p99} ms · ${successRate(r.summary)} ok`} <span className="muted">{r.id}</span>
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
       </section>
     </div>
   );
