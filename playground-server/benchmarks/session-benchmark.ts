@@ -1,10 +1,10 @@
-// A benchmark run from inside the session's namespace by the real load generator, as generator pods —
-// exactly how the hosted playground runs Kubernetes Job pods: W pods `bench-<run>-<k>` share one open-model
-// schedule (phase k, stride W, a common start time), their traffic leaves through the pod's network (its
+// A benchmark run from inside the session's namespace by the real load generator, as batch/v1 Jobs created
+// through the Kubernetes API (generator-pods.ts) — the same path in the sandbox and on a real cluster: W Jobs
+// `bench-<run>-<k>` share one open-model schedule (phase k, stride W, a common start time), their traffic leaves through the pod's network (its
 // sidecar unless `sidecar: false`), and the server follows their logs through the Kubernetes API, merging
 // per-second progress and the final HDR histograms exactly (the loadgen's own merge). The result is stored
-// as the loadgen's SMP document, so exports are the generator's own formats. Cancelling deletes the pods;
-// each writes its partial result as it stops. Per-session limits: rate, duration, connections, generators.
+// as the loadgen's SMP document, so exports are the generator's own formats. Cancelling deletes the Jobs;
+// each pod writes its partial result as it stops. Per-session limits: rate, duration, connections, generators.
 import { randomBytes } from 'node:crypto';
 import { ApiError, conflict, limitExceeded, notFound, validationFailed } from '../api/errors.js';
 import type { OpParams, Schemas } from '../api/types.js';
@@ -12,15 +12,13 @@ import type { KubeHttp } from '../kube/kube-http.js';
 import { planGenerators, ProgressMerger } from '../loadgen/coordinator.js';
 import type { Histogram } from '../loadgen/histogram.js';
 import { resolveOptions } from '../loadgen/options.js';
-import { LOADGEN_CONTAINER } from '../loadgen/pod-image.js';
 import type { GeneratorMessage, GeneratorReport } from '../loadgen/protocol.js';
 import { fromSmpResult, toSmpResult, type SmpPerformanceTestResult } from '../loadgen/reports/smp.js';
 import { mergeReports, totalErrors, type IntervalStat, type LoadResult } from '../loadgen/result.js';
 import { resolveSessionTarget } from '../requests/target-policy.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import type { PlaygroundStore } from '../storage/store.js';
-import { generatorImage, generatorPod, generatorPodName } from './generator-pods.js';
-import { followLog, waitForContainerStart } from './pod-log.js';
+import { generatorImage, runGeneratorJobs } from './generator-pods.js';
 
 import { BENCHMARK_LIMITS } from './limits.js';
 
@@ -168,10 +166,6 @@ export async function runSessionBenchmark(
     error: null,
   };
   const { kube, namespace } = session;
-  const pods = Array.from({ length: generators }, (_, k) => generatorPodName(runId, k));
-  let created = false;
-  // Cuts the log streams at a deadline; deleting the pods (cancel) lets them end by themselves.
-  const cut = new AbortController();
   let cancelPoll: NodeJS.Timeout | undefined;
   try {
     const target = await resolveSessionTarget(kube, namespace, params.url, abort.signal);
@@ -200,29 +194,22 @@ export async function runSessionBenchmark(
     });
     const lines = new GeneratorLines(generators, progress);
 
-    created = true;
-    for (const spec of specs) {
-      const pod = generatorPod({ runId, spec, serviceAccount, sidecar, image, activeDeadlineSeconds: Math.ceil((runEndsAt - Date.now() + RUN_SLACK_MS) / 1000) });
-      await kube.json({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod, signal: abort.signal });
-    }
-
-    const cutTimer = setTimeout(() => cut.abort(), runEndsAt - Date.now() + RUN_SLACK_MS);
-    const onCancel = () => {
-      void deletePods(kube, namespace, pods);
-      setTimeout(() => cut.abort(), DRAIN_AFTER_DELETE_MS).unref();
-    };
-    abort.signal.addEventListener('abort', onCancel, { once: true });
-    try {
-      const followers = pods.map(async (pod, k) => {
-        await waitForContainerStart(kube, namespace, pod, LOADGEN_CONTAINER, Date.now() + POD_START_TIMEOUT_MS, abort.signal);
-        await followLog(kube, namespace, pod, LOADGEN_CONTAINER, (line) => lines.take(k, line), cut.signal);
-      });
-      const outcomes = await Promise.allSettled(followers);
-      for (const o of outcomes) if (o.status === 'rejected' && !abort.signal.aborted) lines.failures.push((o.reason as Error).message);
-    } finally {
-      clearTimeout(cutTimer);
-      abort.signal.removeEventListener('abort', onCancel);
-    }
+    const failures = await runGeneratorJobs({
+      kube,
+      namespace,
+      runId,
+      specs,
+      serviceAccount,
+      sidecar,
+      image,
+      runEndsAt,
+      podStartTimeoutMs: POD_START_TIMEOUT_MS,
+      slackMs: RUN_SLACK_MS,
+      drainAfterDeleteMs: DRAIN_AFTER_DELETE_MS,
+      onLine: (k, line) => lines.take(k, line),
+      cancel: abort.signal,
+    });
+    lines.failures.push(...failures);
     await emitting;
 
     benchmark.finishedAt = new Date().toISOString();
@@ -236,7 +223,7 @@ export async function runSessionBenchmark(
     }
     const missing = lines.missing();
     const notes = [
-      `generated inside namespace ${namespace} by ${generators} generator pod(s) bench-${runId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
+      `generated inside namespace ${namespace} by ${generators} generator Job(s) bench-${runId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
       ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
     ];
     const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs: 0, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
@@ -258,18 +245,7 @@ export async function runSessionBenchmark(
     throw err;
   } finally {
     clearInterval(cancelPoll);
-    cut.abort();
-    if (created) await deletePods(kube, namespace, pods);
     signal.removeEventListener('abort', onAbort);
     if (session.runningBenchmark?.id === id) session.runningBenchmark = undefined;
   }
-}
-
-/** Delete the run's pods (already gone is fine); never throws. */
-async function deletePods(kube: KubeHttp, namespace: string, pods: string[]): Promise<void> {
-  await Promise.all(
-    pods.map((pod) =>
-      kube.json({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}/pods/${pod}`, timeoutMs: 10_000 }).catch(() => undefined),
-    ),
-  );
 }
