@@ -4,6 +4,7 @@
 // still printed).
 import net from 'node:net';
 import { getEngine, ENGINES } from './engine.js';
+import { ADAPTIVE_USAGE, parseAdaptiveFlags, runAdaptiveBench, type AdaptiveFlags } from './adaptive-command.js';
 import { LOAD_FLAGS, parseCount, parseFlags, parseFormat, parseLoadFlags, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
 import { resolveOptions, type GeneratorTransport, type LoadTestOptions } from './options.js';
 import { toFortioJson } from './reports/fortio.js';
@@ -33,7 +34,7 @@ export const BENCH_USAGE = `Usage: playground bench <url> [flags]
   --body S             request body
   --insecure, -k       do not verify TLS certificates
   --transport T        inline, worker or process (how generators run; default inline for 1, worker for more)
-`;
+${ADAPTIVE_USAGE}`;
 
 const FORMATS: ['text', 'smp', 'fortio'] = ['text', 'smp', 'fortio'];
 type Format = (typeof FORMATS)[number];
@@ -44,6 +45,8 @@ interface ParsedBench {
   options: LoadTestOptions;
   engine: string;
   format: Format;
+  /** --slo: the adaptive search instead of one run. */
+  adaptive?: AdaptiveFlags;
 }
 
 function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
@@ -56,6 +59,9 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
     body: { type: 'string' },
     insecure: { type: 'boolean', short: 'k' },
     transport: { type: 'string' },
+    slo: { type: 'string' },
+    'max-rps': { type: 'string' },
+    'max-steps': { type: 'string' },
   });
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <url>' : `expected one <url>, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -70,6 +76,7 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
   const engine = values.engine ?? 'builtin';
   if (!ENGINES[engine]) throw new UsageError(`--engine must be one of ${Object.keys(ENGINES).join(', ')} (got "${engine}")`);
   const format = parseFormat(values.format, FORMATS);
+  const adaptive = parseAdaptiveFlags(values, values.rps === undefined ? undefined : load.rps, engine);
   const options: LoadTestOptions = {
     url: positionals[0],
     method: values.method,
@@ -84,7 +91,7 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
     const why = getEngine(engine).unsupported(resolveOptions(options));
     if (why) throw new UsageError(why);
   });
-  return { options, engine, format };
+  return { options, engine, format, adaptive };
 }
 
 /** A TCP connect to the URL's host and port: "not reachable" is a usage error, told before any load. */
@@ -130,7 +137,7 @@ export async function runBenchCommand(argv: string[], io: BenchIo = { stdout: pr
     if (err instanceof UsageError) return reportUsageError(io.stderr, err, 'playground bench --help');
     throw err;
   }
-  const { options, engine, format } = parsed;
+  const { options, engine, format, adaptive } = parsed;
   const eng = getEngine(engine);
   const availability = await eng.availability();
   if (!availability.available) {
@@ -144,6 +151,7 @@ export async function runBenchCommand(argv: string[], io: BenchIo = { stdout: pr
   const live = io.stderr.isTTY === true;
   let lastLineLength = 0;
   try {
+    if (adaptive) return await runAdaptiveBench(options, adaptive, format, (r) => render(r, format), io, abort.signal);
     if (engine !== 'builtin') io.stderr.write(`running ${engine} (no live progress from this engine)...\n`);
     const result = await eng.run(options, {
       signal: abort.signal,

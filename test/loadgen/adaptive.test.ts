@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { findMaxRate, adaptiveSummary, adaptiveText, ADAPTIVE_LIMITS, type AdaptiveOptions } from '../../playground-server/loadgen/adaptive.js';
+import { BENCH_USAGE, runBenchCommand } from '../../playground-server/loadgen/cli.js';
 import { runLoadTest } from '../../playground-server/loadgen/coordinator.js';
 import { createLatencyHistogram, recordMicros } from '../../playground-server/loadgen/histogram.js';
 import type { LoadResult } from '../../playground-server/loadgen/result.js';
@@ -163,6 +165,58 @@ test('against a target of known capacity (200 rps token bucket) the rate found l
     assert.ok(r.foundRps !== null && r.foundRps >= 0.6 * CAPACITY && r.foundRps <= 1.25 * CAPACITY, `found ${r.foundRps} rps, capacity ${CAPACITY}:\n${report}`);
     assert.ok(r.missedRps !== null && r.missedRps > CAPACITY, `the first missing rate is above the capacity:\n${report}`);
     assert.ok(r.steps.length <= 9);
+  } finally {
+    await target.close();
+  }
+});
+
+/** A writable that keeps what was written. */
+function sink(): NodeJS.WritableStream & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) });
+  return Object.assign(w, { text: () => chunks.join('') });
+}
+
+test('playground bench --slo: flags validated by name; the steps on stderr, the search and the found run on stdout', { timeout: 60_000 }, async () => {
+  const usage = async (...argv: string[]) => {
+    const io = { stdout: sink(), stderr: sink() };
+    const code = await runBenchCommand(argv, io);
+    return { code, err: io.stderr.text() };
+  };
+  const url = 'http://127.0.0.1:9/';
+  for (const [argv, why] of [
+    [[url, '--slo', 'p99<10ms'], /--slo clause "p99<10ms" is not understood/],
+    [[url, '--slo', 'p99<=10ms', '--rps', 'max'], /--rps "max" \(closed model\) does not go with it/],
+    [[url, '--slo', 'p99<=10ms', '--engine', 'wrk'], /--slo needs the builtin engine/],
+    [[url, '--slo', 'p99<=10ms', '--max-steps', '31'], /--max-steps must be an integer from 1 to 30/],
+    [[url, '--slo', 'p99<=10ms', '--rps', '500', '--max-rps', '100'], /must not be above --max-rps/],
+    [[url, '--max-rps', '100'], /need --slo/],
+  ] as [string[], RegExp][]) {
+    const r = await usage(...argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.err, why);
+  }
+
+  const target = await tokenBucketTarget(100, 10);
+  try {
+    const io = { stdout: sink(), stderr: sink() };
+    // The JSON format that carries the playground extension (beside strict SMP once the result envelope is in).
+    const format = /--format F[^\n]*\n[^\n]*playground/.test(BENCH_USAGE) ? 'playground' : 'smp';
+    const code = await runBenchCommand([target.url, '--slo', 'errors<=1%', '--rps', '50', '--max-steps', '3', '--duration', '500ms', '--warmup', '0', '-c', '2', '--format', format], io);
+    assert.equal(code, 0, io.stderr.text());
+    assert.match(io.stderr.text(), /step 1 \(ramp\) 50 rps: met/);
+    assert.equal((io.stderr.text().match(/^step \d/gm) ?? []).length, 3, 'three steps, as bounded');
+    const doc = JSON.parse(io.stdout.text()) as { playground?: { slo?: { slo: string; foundRps: number; steps: unknown[] } }; smp?: unknown };
+    const slo = doc.playground?.slo;
+    assert.ok(slo, `the search is in the playground extension (${format})`);
+    assert.equal(slo.slo, 'errors<=1%');
+    assert.equal(slo.steps.length, 3);
+    assert.ok(slo.foundRps >= 50);
+    const text = { stdout: sink(), stderr: sink() };
+    assert.equal(await runBenchCommand([target.url, '--slo', 'errors<=1%', '--rps', '160', '--max-steps', '2', '--duration', '500ms', '--warmup', '0'], text), 0, text.stderr.text());
+    assert.match(text.stdout.text(), /Adaptive search for the highest rate meeting errors<=1%/);
+    assert.match(text.stdout.text(), /Highest rate meeting errors<=1%: 80 rps \(missed at 160 rps\) — stopped: the step limit/);
+    assert.match(text.stdout.text(), /The run at 80 rps:/);
   } finally {
     await target.close();
   }
