@@ -5,6 +5,7 @@
 // per-second progress and the final HDR histograms exactly (the loadgen's own merge). The result is stored
 // as the loadgen's SMP document, so exports are the generator's own formats. Cancelling deletes the Jobs;
 // each pod writes its partial result as it stops. Per-session limits: rate, duration, connections, generators.
+// With `slo`, the run is an adaptive search (loadgen/adaptive.ts): one set of Jobs per step, every step kept.
 import { randomBytes } from 'node:crypto';
 import { ApiError, conflict, limitExceeded, notFound, validationFailed } from '../api/errors.js';
 import type { OpParams, Schemas } from '../api/types.js';
@@ -15,6 +16,8 @@ import { resolveOptions } from '../loadgen/options.js';
 import type { GeneratorMessage, GeneratorReport } from '../loadgen/protocol.js';
 import { fromSmpResult, toSmpResult, type SmpPerformanceTestResult } from '../loadgen/reports/smp.js';
 import { mergeReports, totalErrors, type IntervalStat, type LoadResult } from '../loadgen/result.js';
+import { adaptiveSummary, attachSlo, chosenStep, findMaxRate, type AdaptiveResult } from '../loadgen/adaptive.js';
+import { parseSlo, SloSyntaxError, type Slo } from '../loadgen/slo.js';
 import { resolveSessionTarget } from '../requests/target-policy.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import type { PlaygroundStore } from '../storage/store.js';
@@ -48,6 +51,29 @@ export function checkLimits(p: OpParams<'startBenchmark'>): void {
   if (connections > BENCHMARK_LIMITS.maxConnections) throw limitExceeded('connections', `connections ${connections} is over the per-session limit of ${BENCHMARK_LIMITS.maxConnections}`, { max: BENCHMARK_LIMITS.maxConnections });
   if (generators > BENCHMARK_LIMITS.maxGenerators) throw limitExceeded('generators', `generators ${generators} is over the per-session limit of ${BENCHMARK_LIMITS.maxGenerators} pods`, { max: BENCHMARK_LIMITS.maxGenerators });
   if (generators > connections) throw validationFailed([{ field: 'generators', message: `each generator needs at least one connection: generators ${generators} > connections ${connections}; raise connections or lower generators` }]);
+}
+
+/** Adaptive mode (`slo`): the first rate when `rps` is absent. */
+export const ADAPTIVE_SESSION_START_RPS = 50;
+
+/** The `slo` of a request, parsed; a bad one is a ValidationFailed naming the field. */
+export function sessionSlo(p: OpParams<'startBenchmark'>): Slo | undefined {
+  if (p.slo === undefined) return undefined;
+  try {
+    return parseSlo(p.slo);
+  } catch (err) {
+    if (err instanceof SloSyntaxError) throw validationFailed([{ field: 'slo', message: err.message }]);
+    throw err;
+  }
+}
+
+/** Steps of an adaptive search: at most maxAdaptiveSteps, and maxAdaptiveSeconds of load over all of them. */
+export const adaptiveSteps = (durationSeconds: number): number =>
+  Math.max(1, Math.min(BENCHMARK_LIMITS.maxAdaptiveSteps, Math.floor(BENCHMARK_LIMITS.maxAdaptiveSeconds / durationSeconds)));
+
+function sloSearchOf(r: AdaptiveResult): Schemas['BenchmarkSloSearch'] {
+  const s = adaptiveSummary(r) as Omit<Schemas['BenchmarkSloSearch'], 'objective'> & { slo: string };
+  return { objective: s.slo, foundRps: s.foundRps, missedRps: s.missedRps, stoppedBecause: s.stoppedBecause, steps: s.steps };
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
@@ -132,6 +158,7 @@ export async function runSessionBenchmark(
   signal: AbortSignal,
 ): Promise<Schemas['Benchmark']> {
   checkLimits(params);
+  const slo = sessionSlo(params);
   // Another replica's run shows only in the store (one left by a replica that stopped is marked interrupted when its lease runs out).
   const elsewhere = (await store.benchmarks(session.id)).find((r) => r.benchmark.status === 'running');
   // This replica's own run is checked after the await, right before it claims the slot (no await between).
@@ -179,60 +206,98 @@ export async function runSessionBenchmark(
     cancelPoll.unref();
 
     const method = params.method ?? 'GET';
-    const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps: params.rps ?? null, durationMs: durationSeconds * 1000, warmupMs: 0, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
-    const startAtEpochMs = Date.now() + GENERATOR_START_LEAD_MS;
-    const specs = planGenerators(options).map((s) => ({ ...s, startAtEpochMs }));
-    const runEndsAt = startAtEpochMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
     const image = generatorImage();
+    /** One set of generator Jobs at `rps`, followed to the end and merged (null: no generator reported). */
+    const runStep = async (rps: number | null, jobRunId: string): Promise<{ result: LoadResult | null; failures: string[]; missing: number[] }> => {
+      const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps, durationMs: durationSeconds * 1000, warmupMs: 0, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
+      const startAtEpochMs = Date.now() + GENERATOR_START_LEAD_MS;
+      const specs = planGenerators(options).map((s) => ({ ...s, startAtEpochMs }));
+      const runEndsAt = startAtEpochMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
+      let totals = { responses: 0, errors: 0 };
+      let emitting = Promise.resolve();
+      const progress = new ProgressMerger(generators, (i: IntervalStat) => {
+        totals = { responses: totals.responses + i.responses, errors: totals.errors + i.errors };
+        const event = { elapsedSeconds: i.second, requests: totals.responses, errors: totals.errors, rps: i.responses, p99Ms: ms(i.p99Micros) };
+        emitting = emitting.then(() => emit(event)).catch(() => undefined);
+      });
+      const lines = new GeneratorLines(generators, progress);
+      const failures = await runGeneratorJobs({
+        kube,
+        namespace,
+        runId: jobRunId,
+        specs,
+        serviceAccount,
+        sidecar,
+        image,
+        runEndsAt,
+        podStartTimeoutMs: POD_START_TIMEOUT_MS,
+        slackMs: RUN_SLACK_MS,
+        drainAfterDeleteMs: DRAIN_AFTER_DELETE_MS,
+        onLine: (k, line) => lines.take(k, line),
+        cancel: abort.signal,
+      });
+      lines.failures.push(...failures);
+      await emitting;
+      const reports = [...lines.reports.values()].sort((a, b) => a.generatorId - b.generatorId);
+      if (!reports.length) return { result: null, failures: lines.failures, missing: lines.missing() };
+      const missing = lines.missing();
+      const notes = [
+        `generated inside namespace ${namespace} by ${generators} generator Job(s) bench-${jobRunId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
+        ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
+      ];
+      const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs: 0, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
+      if (abort.signal.aborted) result.cancelled = true;
+      return { result, failures: lines.failures, missing };
+    };
 
-    let totals = { responses: 0, errors: 0 };
-    let emitting = Promise.resolve();
-    const progress = new ProgressMerger(generators, (i: IntervalStat) => {
-      totals = { responses: totals.responses + i.responses, errors: totals.errors + i.errors };
-      const event = { elapsedSeconds: i.second, requests: totals.responses, errors: totals.errors, rps: i.responses, p99Ms: ms(i.p99Micros) };
-      emitting = emitting.then(() => emit(event)).catch(() => undefined);
-    });
-    const lines = new GeneratorLines(generators, progress);
+    if (slo) {
+      // Adaptive mode: every step is a run of its own; a step whose generators failed fails the search.
+      let n = 0;
+      const search = await findMaxRate({
+        slo,
+        startRps: params.rps ?? Math.min(ADAPTIVE_SESSION_START_RPS, BENCHMARK_LIMITS.maxRps),
+        maxRps: BENCHMARK_LIMITS.maxRps,
+        maxSteps: adaptiveSteps(durationSeconds),
+        signal: abort.signal,
+        run: async (rps) => {
+          const step = await runStep(rps, `${runId}-${++n}`);
+          if (!step.result || (!abort.signal.aborted && (step.failures.length || step.missing.length)))
+            throw new ApiError(502, 'GeneratorFailed', `adaptive step ${n} at ${rps} rps: ${step.failures[0] ?? `generators ${step.missing.join(', ')} sent no result`}`);
+          return step.result;
+        },
+      });
+      benchmark.finishedAt = new Date().toISOString();
+      benchmark.slo = sloSearchOf(search);
+      const chosen = chosenStep(search);
+      benchmark.status = search.stoppedBecause === 'cancelled' ? 'cancelled' : 'completed';
+      if (!chosen) {
+        benchmark.error = search.stoppedBecause === 'cancelled' ? 'cancelled before the first step ended' : null;
+        await store.saveBenchmark({ sessionId: session.id, benchmark, result: null });
+        return benchmark;
+      }
+      const result = chosen.result;
+      result.notes.push(`adaptive search for ${slo.text}: ${search.foundRps !== null ? `${search.foundRps} rps met it` : 'no rate tried met it'} (${search.steps.length} steps, stopped: ${search.stoppedBecause}); this is the run at ${chosen.rps} rps`);
+      if (search.stoppedBecause === 'cancelled') result.cancelled = true;
+      benchmark.summary = summaryOf(result);
+      await store.saveBenchmark({ sessionId: session.id, benchmark, result: attachSlo(toSmpResult(result, { id }), search) });
+      return benchmark;
+    }
 
-    const failures = await runGeneratorJobs({
-      kube,
-      namespace,
-      runId,
-      specs,
-      serviceAccount,
-      sidecar,
-      image,
-      runEndsAt,
-      podStartTimeoutMs: POD_START_TIMEOUT_MS,
-      slackMs: RUN_SLACK_MS,
-      drainAfterDeleteMs: DRAIN_AFTER_DELETE_MS,
-      onLine: (k, line) => lines.take(k, line),
-      cancel: abort.signal,
-    });
-    lines.failures.push(...failures);
-    await emitting;
-
+    const step = await runStep(params.rps ?? null, runId);
     benchmark.finishedAt = new Date().toISOString();
     const cancelled = abort.signal.aborted;
-    const reports = [...lines.reports.values()].sort((a, b) => a.generatorId - b.generatorId);
-    if (!reports.length) {
+    const result = step.result;
+    if (!result) {
       benchmark.status = cancelled ? 'cancelled' : 'failed';
-      benchmark.error = cancelled ? 'cancelled before any generator reported a result' : (lines.failures[0] ?? 'the load generators ended without a result');
+      benchmark.error = cancelled ? 'cancelled before any generator reported a result' : (step.failures[0] ?? 'the load generators ended without a result');
       await store.saveBenchmark({ sessionId: session.id, benchmark, result: null });
       return benchmark;
     }
-    const missing = lines.missing();
-    const notes = [
-      `generated inside namespace ${namespace} by ${generators} generator Job(s) bench-${runId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
-      ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
-    ];
-    const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs: 0, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
-    if (cancelled) result.cancelled = true;
     benchmark.summary = summaryOf(result);
     if (cancelled || result.cancelled) benchmark.status = 'cancelled';
-    else if (lines.failures.length || missing.length) {
+    else if (step.failures.length || step.missing.length) {
       benchmark.status = 'failed';
-      benchmark.error = lines.failures[0] ?? `generators ${missing.join(', ')} sent no result`;
+      benchmark.error = step.failures[0] ?? `generators ${step.missing.join(', ')} sent no result`;
     } else benchmark.status = 'completed';
     await store.saveBenchmark({ sessionId: session.id, benchmark, result: toSmpResult(result, { id }) });
     return benchmark;

@@ -3,7 +3,7 @@
 // stderr as it ends; stdout gets the search (steps and the rate found) and the found step's own result in the
 // chosen format — as text, or, in a JSON format that carries the playground extension, with the search under
 // `playground.slo`. Exit codes: 0 a rate met the SLO, 1 none did (or a step failed), 130 cancelled.
-import { findMaxRate, adaptiveSummary, adaptiveText, ADAPTIVE_LIMITS, type AdaptiveResult } from './adaptive.js';
+import { findMaxRate, adaptiveSummary, adaptiveText, attachSlo, ADAPTIVE_LIMITS, type AdaptiveResult } from './adaptive.js';
 import { UsageError } from './bench-flags.js';
 import { runLoadTest } from './coordinator.js';
 import { LIMITS, type LoadTestOptions } from './options.js';
@@ -63,9 +63,8 @@ export interface AdaptiveIo {
 
 /** The search's outcome in a JSON document: under the playground extension when the document has one. */
 export function withSloExtension(json: string, r: AdaptiveResult): string {
-  const doc = JSON.parse(json) as Record<string, unknown>;
-  const ext = doc.playground;
-  if (ext && typeof ext === 'object') (ext as Record<string, unknown>).slo = adaptiveSummary(r);
+  const doc = JSON.parse(json) as { playground?: object };
+  if (doc.playground && typeof doc.playground === 'object') attachSlo(doc, r);
   return JSON.stringify(doc, null, 2) + '\n';
 }
 

@@ -97,7 +97,13 @@ export async function findMaxRate(o: AdaptiveOptions): Promise<AdaptiveResult> {
     return undefined;
   };
   const attempt = async (rps: number, phase: AdaptiveStep['phase']): Promise<boolean | AdaptiveStopReason> => {
-    const result = await o.run(rps, signal);
+    let result: LoadResult;
+    try {
+      result = await o.run(rps, signal);
+    } catch (err) {
+      if (signal.aborted) return 'cancelled'; // a step cut short by the cancel: the steps so far stand
+      throw err;
+    }
     if (signal.aborted || result.cancelled) return 'cancelled';
     const judgement = judge(result, o.slo);
     const step: AdaptiveStep = { step: steps.length + 1, phase, rps, judgement, result };
@@ -169,6 +175,21 @@ export function adaptiveText(r: AdaptiveResult): string {
       : `No rate tried met ${r.slo.text} — stopped: ${why[r.stoppedBecause]}.`,
   );
   return lines.join('\n') + '\n';
+}
+
+/** The run kept as the search's result: the highest rate that met the SLO, else the lowest rate tried. */
+export function chosenStep(r: AdaptiveResult): AdaptiveStep | undefined {
+  const met = r.steps.filter((s) => s.judgement.met).sort((a, b) => b.rps - a.rps)[0];
+  return met ?? [...r.steps].sort((a, b) => a.rps - b.rps)[0];
+}
+
+/**
+ * Put the search (adaptiveSummary) into a result document's playground extension as `slo` — the one property
+ * the adaptive mode adds to it; the document's other fields are untouched.
+ */
+export function attachSlo<T extends { playground?: object }>(doc: T, r: AdaptiveResult): T {
+  if (doc.playground) Object.assign(doc.playground, { slo: adaptiveSummary(r) });
+  return doc;
 }
 
 /** The adaptive search as JSON: the objective, the answer and each step's measurements (no histograms). */

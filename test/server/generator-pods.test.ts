@@ -185,5 +185,32 @@ test('generator limits are explicit errors naming the field', async () => {
   assert.equal(moreThanConnections.status, 400);
   assert.equal(moreThanConnections.body.reason, 'ValidationFailed');
   assert.equal(moreThanConnections.body.details.fields[0].field, 'generators');
+  const badSlo = await rest(fx.url, 'POST', '/api/session/benchmarks', { token: s.token, body: { url: 'http://httpbin:8000/get', slo: 'p99<10ms' } });
+  assert.equal(badSlo.status, 400);
+  assert.equal(badSlo.body.details.fields[0].field, 'slo');
+  assert.match(badSlo.body.details.fields[0].message, /clause "p99<10ms" is not understood/);
   assert.equal((await benchPods()).length + (await benchJobs()).length, 0, 'nothing was created');
+});
+
+test('slo: an adaptive search runs one set of Jobs per step, keeps every step, and stores the chosen run with the search', { timeout: 120_000 }, async () => {
+  // An objective no rate can meet (a 1 µs median through a sidecar): the ramp halves from 2 rps to 1 rps and stops.
+  const answer = await ws.call('startBenchmark', { url: 'http://httpbin:8000/get', connections: 1, rps: 2, durationSeconds: 1, slo: 'p50<=0.001ms' }, { timeoutMs: 100_000 });
+  assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+  const bench = answer.result;
+  assert.equal(bench.status, 'completed', bench.error);
+  assert.equal(bench.slo.objective, 'p50<=0.001ms');
+  assert.equal(bench.slo.stoppedBecause, 'no-rate-meets');
+  assert.equal(bench.slo.foundRps, null);
+  assert.deepEqual(bench.slo.steps.map((st: { requestedRps: number; met: boolean }) => [st.requestedRps, st.met]), [[2, false], [1, false]]);
+  assert.ok(bench.slo.steps.every((st: { requests: number; missed: string[] }) => st.requests > 0 && /p50 .* > 0.001 ms/.test(st.missed[0])), JSON.stringify(bench.slo.steps));
+  assert.ok(bench.summary.requests > 0, 'the chosen run (the lowest rate) is the summary');
+  // The stored result envelope (`playground` export) keeps the search in its playground extension. (Before the
+  // envelope, exports were rebuilt from the LoadResult and carried no module's additions.)
+  const envelope = await rest(fx.url, 'GET', `/api/session/benchmarks/${bench.id}/export?format=playground`, { token: s.token });
+  if (envelope.status !== 400) {
+    assert.equal(envelope.status, 200);
+    assert.equal(envelope.body.document.playground?.slo?.slo, 'p50<=0.001ms', 'the search is kept in the playground extension');
+    assert.equal(envelope.body.document.playground.slo.steps.length, 2);
+  }
+  await waitFor('every step\'s Jobs and pods deleted', allGone);
 });
