@@ -232,10 +232,12 @@ export interface paths {
         /**
          * Run a load test from inside the session's namespace (streams progress).
          * @description Limits per session: `rps` ≤ 2000, `durationSeconds` ≤ 60, `connections` ≤ 64, `generators` ≤ 4, one run at a time.
-         *     The target follows the same rules as `sendRequest`. The load comes from `generators` load-generator pods
-         *     (`bench-<run>-<k>`, image `playground/loadgen:v1`, labelled `app=bench` and `bench.mesh.playground.dev/run`)
-         *     sharing one open-model schedule; latencies are corrected for coordinated omission and the generators' HDR
-         *     histograms are merged exactly. The pods are deleted when the run ends; cancelling deletes them at once.
+         *     The target follows the same rules as `sendRequest`. The load comes from `generators` load-generator batch/v1
+         *     Jobs (`bench-<run>-<k>`, one pod each, image `playground/loadgen:v1`, labelled `app=bench` and
+         *     `bench.mesh.playground.dev/run`) sharing one open-model schedule; latencies are corrected for coordinated
+         *     omission and the generators' HDR histograms are merged exactly. The Jobs are deleted when the run ends;
+         *     cancelling deletes them at once and keeps the partial results their pods wrote. With `slo`, the run is an
+         *     adaptive search for the highest rate meeting the objective (see `slo`).
          */
         post: operations["startBenchmark"];
         delete?: never;
@@ -850,6 +852,42 @@ export interface components {
              * @default true
              */
             sidecar?: boolean;
+            /**
+             * @description Adaptive mode: find the highest rate meeting this objective, e.g. `p99<=10ms` or `p99<=250ms,errors<=1%`
+             *     (clauses `p50|p90|p99|p999 <= N ms|s` and `errors <= N%`, joined by `,`). A failed request (no response,
+             *     dropped send, non-2xx/3xx) counts above every latency. `rps` is the first rate (default 50); each step is a
+             *     full run of `durationSeconds` (generator Jobs of its own), doubling the rate until the objective is missed,
+             *     then bisecting to 5%. Limits: at most 8 steps and 120 s of load in all, rates up to the session's 2000 rps.
+             *     The result (`summary`, the stored document) is the highest rate that met it; `slo` in the answer lists every step.
+             */
+            slo?: string;
+        };
+        /** @description The adaptive search of a run started with `slo`. */
+        BenchmarkSloSearch: {
+            /** @description The objective, normalised (e.g. `p99<=10ms,errors<=1%`). */
+            objective: string;
+            /** @description The highest rate tried that met the objective; null when none did. */
+            foundRps: number | null;
+            /** @description The lowest rate tried that missed it; null when none did. */
+            missedRps: number | null;
+            /** @enum {string} */
+            stoppedBecause: "converged" | "ceiling" | "no-rate-meets" | "max-steps" | "time-budget" | "cancelled";
+            steps: {
+                step: number;
+                /** @enum {string} */
+                phase: "ramp" | "bisect";
+                requestedRps: number;
+                actualRps: number;
+                requests: number;
+                failed: number;
+                errorPercent: number;
+                /** @description Each latency objective's observed value (null: more failed requests than the percentile allows). */
+                observedMs?: {
+                    [key: string]: number | null;
+                };
+                met: boolean;
+                missed: string[];
+            }[];
         };
         BenchmarkSummary: {
             /** @description Responses (any status). */
@@ -925,6 +963,7 @@ export interface components {
             };
             /** @description GET /version of the cluster the run measured (SMP EnvironmentConfig kubernetes_version). */
             kubernetesVersion?: string;
+            slo?: components["schemas"]["BenchmarkSloSearch"];
         };
         BenchmarkList: {
             items: components["schemas"]["Benchmark"][];

@@ -10,6 +10,9 @@ export const BENCHMARK_LIMITS = Object.freeze({
   maxGenerators: 4,
   /** Per-request timeout of a generator (the server's runs use exactly this). */
   maxRequestTimeoutMs: 5000,
+  /** Adaptive mode (`slo`): steps of one search, and seconds of load over all its steps. */
+  maxAdaptiveSteps: 8,
+  maxAdaptiveSeconds: 120,
 });
 
 /** Why a generator spec is over the limits (naming the limit), or undefined when it is within them. */

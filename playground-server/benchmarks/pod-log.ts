@@ -1,5 +1,5 @@
-// Reading a pod's container log through the Kubernetes API, as `kubectl logs -f` does: wait (bounded) until
-// the container has started, then follow `pods/log?follow=true` line by line until the container ends or
+// Reading a Job's pod's container log through the Kubernetes API, as `kubectl logs -f job/<name>` does: wait
+// (bounded) for the Job controller to create the pod, then until the container has started, then follow `pods/log?follow=true` line by line until the container ends or
 // the pod is deleted. Works the same against the sandbox and a real cluster.
 import { ApiError } from '../api/errors.js';
 import type { KubeHttp } from '../kube/kube-http.js';
@@ -17,6 +17,50 @@ const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImage
 const POLL_MS = 100;
 
 const podPath = (namespace: string, pod: string) => `/api/v1/namespaces/${namespace}/pods/${pod}`;
+
+interface JobLike {
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+interface EventLike {
+  type?: string;
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * The name of the pod the Job controller created for `job` (found by the `batch.kubernetes.io/job-name` label);
+ * throws if the Job failed, or has no pod before `deadline` (naming the Job's last warning event, e.g. a quota).
+ */
+export async function waitForJobPod(kube: KubeHttp, namespace: string, job: string, jobNameLabel: string, deadline: number, signal: AbortSignal): Promise<string> {
+  while (Date.now() < deadline && !signal.aborted) {
+    const pods = await kube.json<{ items: { metadata: { name: string; creationTimestamp?: string } }[] }>({
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: `${jobNameLabel}=${job}` },
+      signal,
+    });
+    // backoffLimit 0: there is one pod, unless the Job replaced it; the newest is the one running.
+    const newest = pods.items.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
+    if (newest) return newest.metadata.name;
+    const j = await kube.json<JobLike>({ path: `/apis/batch/v1/namespaces/${namespace}/jobs/${job}`, signal });
+    const failed = j.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+    if (failed) throw new ApiError(502, 'GeneratorFailed', `load generator Job ${job} failed before its pod started: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim());
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  if (signal.aborted) throw new ApiError(499, 'Cancelled', 'the operation was cancelled');
+  const warning = await lastWarning(kube, namespace, job).catch(() => undefined);
+  throw new ApiError(504, 'GeneratorTimeout', `load generator Job ${job} created no pod in time${warning ? ` (${warning})` : ''}; kubectl describe job ${job} says more`);
+}
+
+/** The Job's last Warning event (FailedCreate when a quota refused its pod), as `kubectl describe` shows it. */
+async function lastWarning(kube: KubeHttp, namespace: string, job: string): Promise<string | undefined> {
+  const events = await kube.json<{ items: EventLike[] }>({
+    path: `/api/v1/namespaces/${namespace}/events`,
+    query: { fieldSelector: `involvedObject.kind=Job,involvedObject.name=${job}` },
+    timeoutMs: 5000,
+  });
+  const w = events.items.filter((e) => e.type === 'Warning').pop();
+  return w ? `${w.reason ?? 'Warning'}: ${w.message ?? ''}` : undefined;
+}
 
 /** Resolves once `container` of `pod` is running or has run; throws if it cannot start before `deadline`. */
 export async function waitForContainerStart(kube: KubeHttp, namespace: string, pod: string, container: string, deadline: number, signal: AbortSignal): Promise<void> {

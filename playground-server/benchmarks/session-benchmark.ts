@@ -1,10 +1,11 @@
-// A benchmark run from inside the session's namespace by the real load generator, as generator pods —
-// exactly how the hosted playground runs Kubernetes Job pods: W pods `bench-<run>-<k>` share one open-model
-// schedule (phase k, stride W, a common start time), their traffic leaves through the pod's network (its
+// A benchmark run from inside the session's namespace by the real load generator, as batch/v1 Jobs created
+// through the Kubernetes API (generator-pods.ts) — the same path in the sandbox and on a real cluster: W Jobs
+// `bench-<run>-<k>` share one open-model schedule (phase k, stride W, a common start time), their traffic leaves through the pod's network (its
 // sidecar unless `sidecar: false`), and the server follows their logs through the Kubernetes API, merging
 // per-second progress and the final HDR histograms exactly (the loadgen's own merge). The result is stored
-// as the loadgen's result document (strict SMP + the playground extension beside it), so exports are the generator's own formats. Cancelling deletes the pods;
-// each writes its partial result as it stops. Per-session limits: rate, duration, connections, generators.
+// as the loadgen's result document (strict SMP + the playground extension beside it), so exports are the generator's own formats. Cancelling deletes the Jobs;
+// each pod writes its partial result as it stops. Per-session limits: rate, duration, connections, generators.
+// With `slo`, the run is an adaptive search (loadgen/adaptive.ts): one set of Jobs per step, every step kept.
 import { randomBytes } from 'node:crypto';
 import { ApiError, conflict, limitExceeded, notFound, validationFailed } from '../api/errors.js';
 import type { OpParams, Schemas } from '../api/types.js';
@@ -12,16 +13,16 @@ import type { KubeHttp } from '../kube/kube-http.js';
 import { planGenerators, ProgressMerger } from '../loadgen/coordinator.js';
 import type { Histogram } from '../loadgen/histogram.js';
 import { resolveOptions } from '../loadgen/options.js';
-import { LOADGEN_CONTAINER } from '../loadgen/pod-image.js';
 import type { GeneratorMessage, GeneratorReport } from '../loadgen/protocol.js';
 import { fromResultDocument, toResultDocument, type ResultDocument } from '../loadgen/reports/smp.js';
 import { mergeReports, outcomeOf, type IntervalStat, type LoadResult } from '../loadgen/result.js';
 import { sampleSizeWarnings } from '../loadgen/reports/sample-size.js';
+import { adaptiveSummary, attachSlo, chosenStep, findMaxRate, type AdaptiveResult } from '../loadgen/adaptive.js';
+import { parseSlo, SloSyntaxError, type Slo } from '../loadgen/slo.js';
 import { resolveSessionTarget } from '../requests/target-policy.js';
 import type { ActiveSession } from '../sessions/active-session.js';
 import type { PlaygroundStore } from '../storage/store.js';
-import { generatorImage, generatorPod, generatorPodName } from './generator-pods.js';
-import { followLog, waitForContainerStart } from './pod-log.js';
+import { generatorImage, runGeneratorJobs } from './generator-pods.js';
 import { addControlPlane, detectEnvironment, meshOfPod, type ResultEnvironment, type ResultMesh } from './mesh-environment.js';
 
 import { BENCHMARK_LIMITS } from './limits.js';
@@ -56,6 +57,29 @@ export function checkLimits(p: OpParams<'startBenchmark'>): void {
   const warmup = p.warmupSeconds ?? 0;
   if (warmup > MAX_WARMUP_SECONDS) throw limitExceeded('warmupSeconds', `warmupSeconds ${warmup} is over the per-session limit of ${MAX_WARMUP_SECONDS} s`, { max: MAX_WARMUP_SECONDS });
   if (generators > connections) throw validationFailed([{ field: 'generators', message: `each generator needs at least one connection: generators ${generators} > connections ${connections}; raise connections or lower generators` }]);
+}
+
+/** Adaptive mode (`slo`): the first rate when `rps` is absent. */
+export const ADAPTIVE_SESSION_START_RPS = 50;
+
+/** The `slo` of a request, parsed; a bad one is a ValidationFailed naming the field. */
+export function sessionSlo(p: OpParams<'startBenchmark'>): Slo | undefined {
+  if (p.slo === undefined) return undefined;
+  try {
+    return parseSlo(p.slo);
+  } catch (err) {
+    if (err instanceof SloSyntaxError) throw validationFailed([{ field: 'slo', message: err.message }]);
+    throw err;
+  }
+}
+
+/** Steps of an adaptive search: at most maxAdaptiveSteps, and maxAdaptiveSeconds of load over all of them. */
+export const adaptiveSteps = (durationSeconds: number): number =>
+  Math.max(1, Math.min(BENCHMARK_LIMITS.maxAdaptiveSteps, Math.floor(BENCHMARK_LIMITS.maxAdaptiveSeconds / durationSeconds)));
+
+function sloSearchOf(r: AdaptiveResult): Schemas['BenchmarkSloSearch'] {
+  const s = adaptiveSummary(r) as Omit<Schemas['BenchmarkSloSearch'], 'objective'> & { slo: string };
+  return { objective: s.slo, foundRps: s.foundRps, missedRps: s.missedRps, stoppedBecause: s.stoppedBecause, steps: s.steps };
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
@@ -138,6 +162,35 @@ class GeneratorLines {
   }
 }
 
+type Detected = { mesh?: ResultMesh; environment?: ResultEnvironment };
+
+/** The mesh a generator pod's injected proxy names (plus its control plane) and the cluster's environment; never throws. */
+async function detectMeshAndEnvironment(kube: KubeHttp, namespace: string, pod: string, signal: AbortSignal): Promise<Detected> {
+  try {
+    const created = await kube.json<Parameters<typeof meshOfPod>[0]>({ method: 'GET', path: `/api/v1/namespaces/${namespace}/pods/${pod}`, signal });
+    const [mesh, environment] = await Promise.all([addControlPlane(kube, meshOfPod(created ?? {}), signal), detectEnvironment(kube, signal)]);
+    return { mesh, environment };
+  } catch {
+    return {};
+  }
+}
+
+/** What detection found, also shown on the Benchmark (mesh name and version, the cluster's Kubernetes version). */
+async function detectedFor(benchmark: Schemas['Benchmark'], detecting: Promise<Detected> | undefined): Promise<Detected> {
+  const detected = (await detecting) ?? {};
+  if (detected.mesh) benchmark.mesh = { name: detected.mesh.name, version: detected.mesh.version };
+  if (detected.environment?.kubernetesVersion) benchmark.kubernetesVersion = detected.environment.kubernetesVersion;
+  return detected;
+}
+
+/** The stored document: strict SMP (with the mesh's and environment's ids) and the extension beside it. */
+function resultDocument(result: LoadResult, id: string, detected: Detected): ResultDocument {
+  const document = toResultDocument(result, { id, ...(detected.mesh ? { meshConfigId: `${detected.mesh.name}-${detected.mesh.version || 'unknown'}` } : {}), ...(detected.environment?.kubernetesVersion ? { envId: `kubernetes-${detected.environment.kubernetesVersion}` } : {}) });
+  if (detected.mesh) document.playground.mesh = detected.mesh;
+  if (detected.environment) document.playground.environment = detected.environment;
+  return document;
+}
+
 export async function runSessionBenchmark(
   session: ActiveSession,
   store: PlaygroundStore,
@@ -146,6 +199,7 @@ export async function runSessionBenchmark(
   signal: AbortSignal,
 ): Promise<Schemas['Benchmark']> {
   checkLimits(params);
+  const slo = sessionSlo(params);
   // Another replica's run shows only in the store (one left by a replica that stopped is marked interrupted when its lease runs out).
   const elsewhere = (await store.benchmarks(session.id)).find((r) => r.benchmark.status === 'running');
   // This replica's own run is checked after the await, right before it claims the slot (no await between).
@@ -182,10 +236,6 @@ export async function runSessionBenchmark(
     error: null,
   };
   const { kube, namespace } = session;
-  const pods = Array.from({ length: generators }, (_, k) => generatorPodName(runId, k));
-  let created = false;
-  // Cuts the log streams at a deadline; deleting the pods (cancel) lets them end by themselves.
-  const cut = new AbortController();
   let cancelPoll: NodeJS.Timeout | undefined;
   try {
     const target = await resolveSessionTarget(kube, namespace, params.url, abort.signal);
@@ -199,83 +249,107 @@ export async function runSessionBenchmark(
     cancelPoll.unref();
 
     const method = params.method ?? 'GET';
-    const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps: params.rps ?? null, durationMs: durationSeconds * 1000, warmupMs, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
-    const startAtEpochMs = Date.now() + GENERATOR_START_LEAD_MS;
-    const specs = planGenerators(options).map((s) => ({ ...s, startAtEpochMs }));
-    const runEndsAt = startAtEpochMs + warmupMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
     const image = generatorImage();
-
-    let totals = { responses: 0, errors: 0 };
-    let emitting = Promise.resolve();
-    const progress = new ProgressMerger(generators, (i: IntervalStat) => {
-      totals = { responses: totals.responses + i.responses, errors: totals.errors + i.errors };
-      const event = { elapsedSeconds: i.second, requests: totals.responses, errors: totals.errors, rps: i.responses, p99Ms: ms(i.p99Micros) };
-      emitting = emitting.then(() => emit(event)).catch(() => undefined);
-    });
-    const lines = new GeneratorLines(generators, progress);
-
-    created = true;
-    let mesh: ResultMesh | undefined;
-    for (const spec of specs) {
-      const pod = generatorPod({ runId, spec, serviceAccount, sidecar, image, activeDeadlineSeconds: Math.ceil((runEndsAt - Date.now() + RUN_SLACK_MS) / 1000) });
-      // The created pod as admission left it: its injected proxy says which mesh the load goes through.
-      const createdPod = await kube.json<Parameters<typeof meshOfPod>[0]>({ method: 'POST', path: `/api/v1/namespaces/${namespace}/pods`, body: pod, signal: abort.signal });
-      mesh ??= meshOfPod(createdPod ?? {});
-    }
-    const detected: { mesh?: ResultMesh; environment?: ResultEnvironment } = {};
-    const detecting = Promise.all([mesh ? addControlPlane(kube, mesh, abort.signal) : undefined, detectEnvironment(kube, abort.signal)]).then(
-      ([m, e]) => Object.assign(detected, { mesh: m, environment: e }),
-      () => undefined,
-    );
-
-    const cutTimer = setTimeout(() => cut.abort(), runEndsAt - Date.now() + RUN_SLACK_MS);
-    const onCancel = () => {
-      void deletePods(kube, namespace, pods);
-      setTimeout(() => cut.abort(), DRAIN_AFTER_DELETE_MS).unref();
-    };
-    abort.signal.addEventListener('abort', onCancel, { once: true });
-    try {
-      const followers = pods.map(async (pod, k) => {
-        await waitForContainerStart(kube, namespace, pod, LOADGEN_CONTAINER, Date.now() + POD_START_TIMEOUT_MS, abort.signal);
-        await followLog(kube, namespace, pod, LOADGEN_CONTAINER, (line) => lines.take(k, line), cut.signal);
+    let detecting: Promise<Detected> | undefined;
+    /** One set of generator Jobs at `rps`, followed to the end and merged (null: no generator reported). */
+    const runStep = async (rps: number | null, jobRunId: string): Promise<{ result: LoadResult | null; failures: string[]; missing: number[] }> => {
+      const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps, durationMs: durationSeconds * 1000, warmupMs, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
+      const startAtEpochMs = Date.now() + GENERATOR_START_LEAD_MS;
+      const specs = planGenerators(options).map((s) => ({ ...s, startAtEpochMs }));
+      const runEndsAt = startAtEpochMs + warmupMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
+      let totals = { responses: 0, errors: 0 };
+      let emitting = Promise.resolve();
+      const progress = new ProgressMerger(generators, (i: IntervalStat) => {
+        totals = { responses: totals.responses + i.responses, errors: totals.errors + i.errors };
+        const event = { elapsedSeconds: i.second, requests: totals.responses, errors: totals.errors, rps: i.responses, p99Ms: ms(i.p99Micros) };
+        emitting = emitting.then(() => emit(event)).catch(() => undefined);
       });
-      const outcomes = await Promise.allSettled(followers);
-      for (const o of outcomes) if (o.status === 'rejected' && !abort.signal.aborted) lines.failures.push((o.reason as Error).message);
-    } finally {
-      clearTimeout(cutTimer);
-      abort.signal.removeEventListener('abort', onCancel);
-    }
-    await emitting;
-    await detecting;
-    if (detected.mesh) benchmark.mesh = { name: detected.mesh.name, version: detected.mesh.version };
-    if (detected.environment?.kubernetesVersion) benchmark.kubernetesVersion = detected.environment.kubernetesVersion;
+      const lines = new GeneratorLines(generators, progress);
+      const failures = await runGeneratorJobs({
+        kube,
+        namespace,
+        runId: jobRunId,
+        specs,
+        serviceAccount,
+        sidecar,
+        image,
+        runEndsAt,
+        podStartTimeoutMs: POD_START_TIMEOUT_MS,
+        slackMs: RUN_SLACK_MS,
+        drainAfterDeleteMs: DRAIN_AFTER_DELETE_MS,
+        onLine: (k, line) => lines.take(k, line),
+        // The first generator pod as admission left it: its injected proxy says which mesh the load goes through.
+        onPod: (k, pod) => {
+          if (k === 0 && !detecting) detecting = detectMeshAndEnvironment(kube, namespace, pod, abort.signal);
+        },
+        cancel: abort.signal,
+      });
+      lines.failures.push(...failures);
+      await emitting;
+      const reports = [...lines.reports.values()].sort((a, b) => a.generatorId - b.generatorId);
+      if (!reports.length) return { result: null, failures: lines.failures, missing: lines.missing() };
+      const missing = lines.missing();
+      const notes = [
+        `generated inside namespace ${namespace} by ${generators} generator Job(s) bench-${jobRunId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
+        ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
+      ];
+      const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
+      if (abort.signal.aborted) result.cancelled = true;
+      return { result, failures: lines.failures, missing };
+    };
 
+    if (slo) {
+      // Adaptive mode: every step is a run of its own; a step whose generators failed fails the search.
+      let n = 0;
+      const search = await findMaxRate({
+        slo,
+        startRps: params.rps ?? Math.min(ADAPTIVE_SESSION_START_RPS, BENCHMARK_LIMITS.maxRps),
+        maxRps: BENCHMARK_LIMITS.maxRps,
+        maxSteps: adaptiveSteps(durationSeconds),
+        signal: abort.signal,
+        run: async (rps) => {
+          const step = await runStep(rps, `${runId}-${++n}`);
+          if (!step.result || (!abort.signal.aborted && (step.failures.length || step.missing.length)))
+            throw new ApiError(502, 'GeneratorFailed', `adaptive step ${n} at ${rps} rps: ${step.failures[0] ?? `generators ${step.missing.join(', ')} sent no result`}`);
+          return step.result;
+        },
+      });
+      benchmark.finishedAt = new Date().toISOString();
+      benchmark.slo = sloSearchOf(search);
+      const chosen = chosenStep(search);
+      benchmark.status = search.stoppedBecause === 'cancelled' ? 'cancelled' : 'completed';
+      if (!chosen) {
+        benchmark.error = search.stoppedBecause === 'cancelled' ? 'cancelled before the first step ended' : null;
+        await store.saveBenchmark({ sessionId: session.id, benchmark, result: null });
+        return benchmark;
+      }
+      const result = chosen.result;
+      result.notes.push(`adaptive search for ${slo.text}: ${search.foundRps !== null ? `${search.foundRps} rps met it` : 'no rate tried met it'} (${search.steps.length} steps, stopped: ${search.stoppedBecause}); this is the run at ${chosen.rps} rps`);
+      if (search.stoppedBecause === 'cancelled') result.cancelled = true;
+      benchmark.summary = summaryOf(result);
+      const detected = await detectedFor(benchmark, detecting);
+      await store.saveBenchmark({ sessionId: session.id, benchmark, result: attachSlo(resultDocument(result, id, detected), search) });
+      return benchmark;
+    }
+
+    const step = await runStep(params.rps ?? null, runId);
     benchmark.finishedAt = new Date().toISOString();
     const cancelled = abort.signal.aborted;
-    const reports = [...lines.reports.values()].sort((a, b) => a.generatorId - b.generatorId);
-    if (!reports.length) {
+    const result = step.result;
+    if (!result) {
       benchmark.status = cancelled ? 'cancelled' : 'failed';
-      benchmark.error = cancelled ? 'cancelled before any generator reported a result' : (lines.failures[0] ?? 'the load generators ended without a result');
+      benchmark.error = cancelled ? 'cancelled before any generator reported a result' : (step.failures[0] ?? 'the load generators ended without a result');
       await store.saveBenchmark({ sessionId: session.id, benchmark, result: null });
       return benchmark;
     }
-    const missing = lines.missing();
-    const notes = [
-      `generated inside namespace ${namespace} by ${generators} generator pod(s) bench-${runId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
-      ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
-    ];
-    const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
-    if (cancelled) result.cancelled = true;
     benchmark.summary = summaryOf(result);
     if (cancelled || result.cancelled) benchmark.status = 'cancelled';
-    else if (lines.failures.length || missing.length) {
+    else if (step.failures.length || step.missing.length) {
       benchmark.status = 'failed';
-      benchmark.error = lines.failures[0] ?? `generators ${missing.join(', ')} sent no result`;
+      benchmark.error = step.failures[0] ?? `generators ${step.missing.join(', ')} sent no result`;
     } else benchmark.status = 'completed';
-    const document = toResultDocument(result, { id, ...(detected.mesh ? { meshConfigId: `${detected.mesh.name}-${detected.mesh.version || 'unknown'}` } : {}), ...(detected.environment?.kubernetesVersion ? { envId: `kubernetes-${detected.environment.kubernetesVersion}` } : {}) });
-    if (detected.mesh) document.playground.mesh = detected.mesh;
-    if (detected.environment) document.playground.environment = detected.environment;
-    await store.saveBenchmark({ sessionId: session.id, benchmark, result: document });
+    const detected = await detectedFor(benchmark, detecting);
+    await store.saveBenchmark({ sessionId: session.id, benchmark, result: resultDocument(result, id, detected) });
     return benchmark;
   } catch (err) {
     benchmark.status = abort.signal.aborted ? 'cancelled' : 'failed';
@@ -286,18 +360,7 @@ export async function runSessionBenchmark(
     throw err;
   } finally {
     clearInterval(cancelPoll);
-    cut.abort();
-    if (created) await deletePods(kube, namespace, pods);
     signal.removeEventListener('abort', onAbort);
     if (session.runningBenchmark?.id === id) session.runningBenchmark = undefined;
   }
-}
-
-/** Delete the run's pods (already gone is fine); never throws. */
-async function deletePods(kube: KubeHttp, namespace: string, pods: string[]): Promise<void> {
-  await Promise.all(
-    pods.map((pod) =>
-      kube.json({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}/pods/${pod}`, timeoutMs: 10_000 }).catch(() => undefined),
-    ),
-  );
 }

@@ -4,6 +4,7 @@
 // still printed).
 import net from 'node:net';
 import { getEngine, ENGINES } from './engine.js';
+import { ADAPTIVE_USAGE, parseAdaptiveFlags, runAdaptiveBench, type AdaptiveFlags } from './adaptive-command.js';
 import { LOAD_FLAGS, parseCount, parseFlags, parseFormat, parseLoadFlags, reportUsageError, UsageError, withinLoadLimits } from './bench-flags.js';
 import { resolveOptions, type GeneratorTransport, type LoadTestOptions } from './options.js';
 import { toFortioJson } from './reports/fortio.js';
@@ -34,7 +35,7 @@ export const BENCH_USAGE = `Usage: playground bench <url> [flags]
   --body S             request body
   --insecure, -k       do not verify TLS certificates
   --transport T        inline, worker or process (how generators run; default inline for 1, worker for more)
-`;
+${ADAPTIVE_USAGE}`;
 
 const FORMATS: ['text', 'smp', 'playground', 'fortio'] = ['text', 'smp', 'playground', 'fortio'];
 type Format = (typeof FORMATS)[number];
@@ -45,6 +46,8 @@ interface ParsedBench {
   options: LoadTestOptions;
   engine: string;
   format: Format;
+  /** --slo: the adaptive search instead of one run. */
+  adaptive?: AdaptiveFlags;
 }
 
 function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
@@ -57,6 +60,9 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
     body: { type: 'string' },
     insecure: { type: 'boolean', short: 'k' },
     transport: { type: 'string' },
+    slo: { type: 'string' },
+    'max-rps': { type: 'string' },
+    'max-steps': { type: 'string' },
   });
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <url>' : `expected one <url>, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -71,6 +77,7 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
   const engine = values.engine ?? 'builtin';
   if (!ENGINES[engine]) throw new UsageError(`--engine must be one of ${Object.keys(ENGINES).join(', ')} (got "${engine}")`);
   const format = parseFormat(values.format, FORMATS);
+  const adaptive = parseAdaptiveFlags(values, values.rps === undefined ? undefined : load.rps, engine);
   const options: LoadTestOptions = {
     url: positionals[0],
     method: values.method,
@@ -85,7 +92,7 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
     const why = getEngine(engine).unsupported(resolveOptions(options));
     if (why) throw new UsageError(why);
   });
-  return { options, engine, format };
+  return { options, engine, format, adaptive };
 }
 
 /** A TCP connect to the URL's host and port: "not reachable" is a usage error, told before any load. */
@@ -132,7 +139,7 @@ export async function runBenchCommand(argv: string[], io: BenchIo = { stdout: pr
     if (err instanceof UsageError) return reportUsageError(io.stderr, err, 'playground bench --help');
     throw err;
   }
-  const { options, engine, format } = parsed;
+  const { options, engine, format, adaptive } = parsed;
   const eng = getEngine(engine);
   const availability = await eng.availability();
   if (!availability.available) {
@@ -146,6 +153,7 @@ export async function runBenchCommand(argv: string[], io: BenchIo = { stdout: pr
   const live = io.stderr.isTTY === true;
   let lastLineLength = 0;
   try {
+    if (adaptive) return await runAdaptiveBench(options, adaptive, format, (r) => render(r, format), io, abort.signal);
     if (engine !== 'builtin') io.stderr.write(`running ${engine} (no live progress from this engine)...\n`);
     const result = await eng.run(options, {
       signal: abort.signal,

@@ -1,8 +1,9 @@
-// Benchmarks run the real load generator as generator pods (playground/loadgen:v1): W pods share one
-// schedule, the real kubectl sees and follows them, the server's merged histogram is exactly the sum of
-// what the pods reported, corrected latencies are never below uncorrected ones, `sidecar: false` runs
-// un-meshed pods against the un-meshed httpbin copy, cancelling keeps the partial result, and the pods
-// are gone afterwards.
+// Benchmarks run the real load generator as batch/v1 Jobs (one per generator, image playground/loadgen:v1)
+// through the Kubernetes API: W Jobs share one schedule, the real kubectl sees them and follows their pods'
+// logs, the server's merged result is exactly the sum of what the pods reported (counts add, histograms
+// bucket for bucket), corrected latencies are never below uncorrected ones, `sidecar: false` runs un-meshed
+// pods against the un-meshed httpbin copy, cancelling deletes the Jobs and keeps the partial results, and
+// Jobs and pods are gone afterwards.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,6 +15,11 @@ const RUN_LABEL = 'bench.mesh.playground.dev/run';
 let fx: ServerFixture;
 let s: { token: string; namespace: string };
 let ws: WsClient;
+
+interface JobJson {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { completions?: number; backoffLimit?: number; activeDeadlineSeconds?: number; template: { spec: { restartPolicy?: string } } };
+}
 
 interface PodJson {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -28,10 +34,14 @@ function kubectl(args: string[], timeoutMs = 30_000): Promise<{ code: number; st
   });
 }
 
-async function benchPods(): Promise<PodJson[]> {
-  const r = await kubectl(['get', 'pods', '-l', 'app=bench', '-o', 'json']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as { items: PodJson[] }).items : [];
+async function listBench<T>(resource: 'pods' | 'jobs'): Promise<T[]> {
+  const r = await kubectl(['get', resource, '-l', 'app=bench', '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as { items: T[] }).items : [];
 }
+const benchPods = () => listBench<PodJson>('pods');
+const benchJobs = () => listBench<JobJson>('jobs');
+const byName = <T extends { metadata: { name: string } }>(items: T[]) => items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+const allGone = async () => ((await benchPods()).length === 0 && (await benchJobs()).length === 0 ? true : undefined);
 
 /** Bounded polling. */
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -68,11 +78,17 @@ after(async () => {
   await fx?.close();
 });
 
-test('two generator pods share one schedule; the merged histogram is exactly the sum of theirs', { timeout: 120_000 }, async () => {
+test('two generator Jobs share one schedule; counts add and the merged histograms are exactly the sum of theirs', { timeout: 120_000 }, async () => {
   const running = ws.call('startBenchmark', { url: 'http://httpbin:8000/get', connections: 2, rps: 60, durationSeconds: 3, generators: 2 }, { timeoutMs: 90_000 });
-  const pods = await waitFor('two generator pods', async () => {
+  const jobs = await waitFor('two generator Jobs', async () => {
+    const items = await benchJobs();
+    return items.length === 2 ? byName(items) : undefined;
+  });
+  // Each Job's pod, found as kubectl finds it: by the Job controller's label.
+  const pods = await waitFor('a pod of each Job', async () => {
     const items = await benchPods();
-    return items.length === 2 ? items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)) : undefined;
+    const of = jobs.map((j) => items.find((p) => p.metadata.labels?.['batch.kubernetes.io/job-name'] === j.metadata.name));
+    return of.every(Boolean) ? (of as PodJson[]) : undefined;
   });
   const logs = pods.map((p) => followGenerator(p.metadata.name));
   const answer = await running;
@@ -82,13 +98,19 @@ test('two generator pods share one schedule; the merged histogram is exactly the
   assert.equal(bench.generators, 2);
   assert.ok(answer.events.length >= 1, 'progress streamed');
 
-  // The pods, as kubectl saw them: labelled by run, meshed, Job-style, phases k of stride 2 from one start.
+  // The Jobs and their pods, as kubectl saw them: labelled by run, one pod each never retried, meshed,
+  // phases k of stride 2 from one start.
   const runId = bench.id.replace(/^b-/, '');
   const specs = pods.map(specOf);
-  for (const [k, p] of pods.entries()) {
-    assert.equal(p.metadata.name, `bench-${runId}-${k}`);
+  for (const [k, j] of jobs.entries()) {
+    assert.equal(j.metadata.name, `bench-${runId}-${k}`);
+    assert.equal(j.metadata.labels?.[RUN_LABEL], runId);
+    assert.equal(j.spec.completions, 1);
+    assert.equal(j.spec.backoffLimit, 0, 'a retried generator would send its share twice');
+    assert.ok((j.spec.activeDeadlineSeconds ?? 0) > 0, 'a deadline bounds the Job');
+    assert.equal(j.spec.template.spec.restartPolicy, 'Never');
+    const p = pods[k];
     assert.equal(p.metadata.labels?.[RUN_LABEL], runId);
-    assert.equal(p.spec.restartPolicy, 'Never');
     assert.ok(p.spec.containers.some((c) => c.name === 'mesh-proxy'), 'the generator pod is meshed');
     assert.equal(specs[k].phase, k);
     assert.equal(specs[k].stride, 2);
@@ -106,6 +128,11 @@ test('two generator pods share one schedule; the merged histogram is exactly the
   assert.equal(stored.totalCount, sum, 'merged count = sum of the generators\' counts');
   assert.equal(bench.summary.requests, reports[0].responses + reports[1].responses);
   assert.deepEqual(recordedBuckets(stored), recordedBuckets(mergeEncodedHistograms(reports.map((r) => r.histograms.corrected))), 'bucket for bucket');
+  const storedUncorrected = decodeHistogram(doc.playground.histogram.uncorrected);
+  assert.deepEqual(recordedBuckets(storedUncorrected), recordedBuckets(mergeEncodedHistograms(reports.map((r) => r.histograms.uncorrected))), 'uncorrected, bucket for bucket');
+  const codes: Record<string, number> = {};
+  for (const r of reports) for (const [c, n] of Object.entries(r.statusCodes)) codes[c] = (codes[c] ?? 0) + n;
+  assert.deepEqual(bench.summary.statusCodes, codes, 'status codes add');
 
   // Coordinated omission: latency from the intended start is never below latency from the actual send.
   assert.equal(doc.playground.correctedForCoordinatedOmission, true);
@@ -113,7 +140,7 @@ test('two generator pods share one schedule; the merged histogram is exactly the
     assert.ok(doc.playground.latenciesMs[k] >= doc.playground.uncorrectedLatenciesMs[k], `corrected ${k} ≥ uncorrected ${k}`);
     assert.ok(bench.summary.latencyMs[k] >= bench.summary.uncorrectedLatencyMs[k], `summary: corrected ${k} ≥ uncorrected ${k}`);
   }
-  await waitFor('the generator pods deleted', async () => ((await benchPods()).length === 0 ? true : undefined));
+  await waitFor('the generator Jobs and pods deleted', allGone);
 });
 
 test('sidecar: false runs un-meshed generator pods against the un-meshed httpbin copy', { timeout: 90_000 }, async () => {
@@ -131,13 +158,14 @@ test('sidecar: false runs un-meshed generator pods against the un-meshed httpbin
   assert.equal(answer.result.summary.statusCodes['200'], answer.result.summary.requests);
 });
 
-test('cancelling deletes the pods and keeps the partial result they wrote', { timeout: 90_000 }, async () => {
+test('cancelling deletes the Jobs and keeps the partial results their pods wrote', { timeout: 90_000 }, async () => {
   let progressed!: () => void;
   const firstProgress = new Promise<void>((r) => (progressed = r));
   const running = ws.call('startBenchmark', { url: 'http://httpbin:8000/get', connections: 2, rps: 40, durationSeconds: 30, generators: 2 }, { timeoutMs: 60_000, onEvent: () => progressed() });
   await Promise.race([firstProgress, new Promise((r) => setTimeout(r, 30_000))]);
   const id = (await rest(fx.url, 'GET', '/api/session/benchmarks', { token: s.token })).body.items.find((b: { status: string }) => b.status === 'running')?.id;
   assert.ok(id, 'the run is listed as running');
+  assert.equal((await benchJobs()).length, 2, 'the run is two Jobs');
   const cancelled = await rest(fx.url, 'POST', `/api/session/benchmarks/${id}/cancel`, { token: s.token });
   assert.equal(cancelled.body.status, 'cancelled');
   const answer = await running;
@@ -146,7 +174,7 @@ test('cancelling deletes the pods and keeps the partial result they wrote', { ti
   const exported = await rest(fx.url, 'GET', `/api/session/benchmarks/${id}/export?format=playground`, { token: s.token });
   assert.equal(exported.body.document.playground.cancelled, true);
   assert.equal(exported.body.document.playground.generators, 2, 'both generators wrote a partial result');
-  await waitFor('the generator pods deleted', async () => ((await benchPods()).length === 0 ? true : undefined));
+  await waitFor('the generator Jobs and pods deleted', allGone);
 });
 
 test('generator limits are explicit errors naming the field', async () => {
@@ -157,5 +185,32 @@ test('generator limits are explicit errors naming the field', async () => {
   assert.equal(moreThanConnections.status, 400);
   assert.equal(moreThanConnections.body.reason, 'ValidationFailed');
   assert.equal(moreThanConnections.body.details.fields[0].field, 'generators');
-  assert.equal((await benchPods()).length, 0, 'nothing was created');
+  const badSlo = await rest(fx.url, 'POST', '/api/session/benchmarks', { token: s.token, body: { url: 'http://httpbin:8000/get', slo: 'p99<10ms' } });
+  assert.equal(badSlo.status, 400);
+  assert.equal(badSlo.body.details.fields[0].field, 'slo');
+  assert.match(badSlo.body.details.fields[0].message, /clause "p99<10ms" is not understood/);
+  assert.equal((await benchPods()).length + (await benchJobs()).length, 0, 'nothing was created');
+});
+
+test('slo: an adaptive search runs one set of Jobs per step, keeps every step, and stores the chosen run with the search', { timeout: 120_000 }, async () => {
+  // An objective no rate can meet (a 1 µs median through a sidecar): the ramp halves from 2 rps to 1 rps and stops.
+  const answer = await ws.call('startBenchmark', { url: 'http://httpbin:8000/get', connections: 1, rps: 2, durationSeconds: 1, slo: 'p50<=0.001ms' }, { timeoutMs: 100_000 });
+  assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+  const bench = answer.result;
+  assert.equal(bench.status, 'completed', bench.error);
+  assert.equal(bench.slo.objective, 'p50<=0.001ms');
+  assert.equal(bench.slo.stoppedBecause, 'no-rate-meets');
+  assert.equal(bench.slo.foundRps, null);
+  assert.deepEqual(bench.slo.steps.map((st: { requestedRps: number; met: boolean }) => [st.requestedRps, st.met]), [[2, false], [1, false]]);
+  assert.ok(bench.slo.steps.every((st: { requests: number; missed: string[] }) => st.requests > 0 && /p50 .* > 0.001 ms/.test(st.missed[0])), JSON.stringify(bench.slo.steps));
+  assert.ok(bench.summary.requests > 0, 'the chosen run (the lowest rate) is the summary');
+  // The stored result envelope (`playground` export) keeps the search in its playground extension. (Before the
+  // envelope, exports were rebuilt from the LoadResult and carried no module's additions.)
+  const envelope = await rest(fx.url, 'GET', `/api/session/benchmarks/${bench.id}/export?format=playground`, { token: s.token });
+  if (envelope.status !== 400) {
+    assert.equal(envelope.status, 200);
+    assert.equal(envelope.body.document.playground?.slo?.slo, 'p50<=0.001ms', 'the search is kept in the playground extension');
+    assert.equal(envelope.body.document.playground.slo.steps.length, 2);
+  }
+  await waitFor('every step\'s Jobs and pods deleted', allGone);
 });

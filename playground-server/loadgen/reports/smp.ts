@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createLatencyHistogram, decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING, HISTOGRAM_UNIT, summarize, type Histogram } from '../histogram.js';
 import type { RunCounts } from '../protocol.js';
 import type { MeshMark } from '../meshmark.js';
+import type { AdaptiveSummary } from '../adaptive.js';
 import { outcomeOf, type LoadResult, type NotMeasured, type RunOutcome } from '../result.js';
 import { sampleSizeWarnings } from './sample-size.js';
 
@@ -66,6 +67,10 @@ export type PlaygroundExtension = Pick<
     maxSendDelayMs: number;
     /** MeshMark of the run's mesh against an un-meshed baseline, when one was measured (lane overhead; meshmark.ts). */
     meshmark?: MeshMark;
+    /** The adaptive search (`--slo`) this run was chosen by: the objective, the rate found, every step (adaptive.ts). */
+    slo?: AdaptiveSummary;
+    /** Generator CPU milliseconds per 1,000 requests, when every generator measured its CPU. */
+    cpuMsPer1kRequests?: number;
     /** Successes (2xx), errors by status class and by transport failure kind, and the success rate. */
     outcome?: RunOutcome;
     /** What the engine could not measure (shown as "not measured", never as 0). */
@@ -165,6 +170,7 @@ export function toPlaygroundExtension(r: LoadResult): PlaygroundExtension {
     droppedSends: r.droppedSends,
     lateSends: r.lateSends,
     maxSendDelayMs: ms(r.maxSendDelayMicros),
+    ...(r.cpuMsPer1kRequests !== undefined ? { cpuMsPer1kRequests: r.cpuMsPer1kRequests } : {}),
     cancelled: r.cancelled,
     cancelledRequests: r.cancelledRequests,
     bytesRead: r.bytesRead,
@@ -220,6 +226,7 @@ export function fromResultDocument(input: ResultDocument | unknown): LoadResult 
     droppedSends: p.droppedSends,
     lateSends: p.lateSends,
     maxSendDelayMicros: Math.round(p.maxSendDelayMs * 1000),
+    ...(p.cpuMsPer1kRequests !== undefined ? { cpuMsPer1kRequests: p.cpuMsPer1kRequests } : {}),
     cancelled: p.cancelled,
     cancelledRequests: p.cancelledRequests,
     bytesRead: p.bytesRead,

@@ -55,6 +55,7 @@ export function toText(r: LoadResult): string {
   lines.push(`Errors      ${o.errors}${notMeasured.has('transportErrors') ? '+' : ''}: ${o.statusErrors} non-2xx response${o.statusErrors === 1 ? '' : 's'}${classList(o.byClass)}; without a response: ${transport}`);
   if (notMeasured.has('sendSchedule')) lines.push(`Sends       ${r.sent} sent; late and dropped sends not measured by this engine (no schedule of intended sends)`);
   else lines.push(`Sends       scheduled ${r.scheduled}, sent ${r.sent}, late (>1 ms) ${r.lateSends}, dropped ${r.droppedSends}, max send delay ${fmtMs(r.maxSendDelayMicros)} ms`);
+  if (r.cpuMsPer1kRequests !== undefined) lines.push(`CPU         ${r.cpuMsPer1kRequests.toFixed(1)} ms per 1,000 requests (the generators' own CPU)`);
   lines.push('');
   const colA = r.correctedForCoordinatedOmission ? 'corrected' : 'latency';
   lines.push(`Latency (ms)  ${colA.padStart(12)}  ${'uncorrected'.padStart(12)}`);
