@@ -12,6 +12,8 @@ import { MESH_REFERENCE_JSON, compareKubeVersions, meshReferenceJsonText } from 
 import { kindHref, type MeshReferenceData } from '../../site/src/lib/reference/reference-model.ts';
 import { parseReferenceExample, ReferenceExampleError } from '../../site/src/lib/reference/examples.ts';
 import { flattenFields, schemaFields, type JsonSchema } from '../../site/src/lib/reference/schema-fields.ts';
+import { sandboxFieldSupport } from '../../site/src/lib/reference/mesh-support-fields.ts';
+import { parseMeshSupportData } from '../../site/src/lib/mesh-support/data-contract.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SITE = resolve(process.env.PLAYGROUND_SITE_DIR ?? join(ROOT, 'dist/site'));
@@ -142,4 +144,18 @@ test('every example file parses, names its kind, and its kind has a page', () =>
   }
   assert.throws(() => parseReferenceExample('x.io/thing/a.yaml', 'apiVersion: x.io/v1\nkind: Thing\n'), ReferenceExampleError);
   assert.throws(() => parseReferenceExample('x.io/thing/a.yaml', '# title: T\napiVersion: y.io/v1\nkind: Thing\nmetadata: {name: a}\n'), /not a x.io thing/);
+});
+
+test('a field\'s sandbox badge comes from the support registry: the longest covering entry, none when nothing covers it', () => {
+  const support = parseMeshSupportData(JSON.parse(readFileSync(join(ROOT, 'site/src/data/mesh-support.json'), 'utf8')), 'mesh-support.json');
+  const kind = (group: string, k: string) => support.apis.flatMap((a) => a.kinds).find((x) => x.group === group && x.kind === k)!;
+  const route = kind('gateway.networking.k8s.io', 'HTTPRoute');
+  assert.deepEqual(sandboxFieldSupport(route, { path: 'spec.rules[].backendRefs[].weight' }), { label: 'sandbox: partial', level: 'partial', coveredBy: 'spec.rules[].backendRefs' });
+  assert.equal(sandboxFieldSupport(route, { path: 'spec.rules[].sessionPersistence' })?.level, 'none');
+  assert.match(sandboxFieldSupport(route, { path: 'spec.rules[].sessionPersistence' })?.note ?? '', /not pinned/);
+  assert.equal(sandboxFieldSupport(route, { path: 'status.parents' }), undefined, 'no badge outside spec');
+  assert.equal(sandboxFieldSupport(route, { path: 'spec' }), undefined, 'nothing covers it but its fields are listed: they carry the badges');
+  const envoyFilter = kind('networking.istio.io', 'EnvoyFilter');
+  assert.deepEqual(sandboxFieldSupport(envoyFilter, { path: 'spec.configPatches[].patch' }), { label: 'sandbox: none', level: 'none', coveredBy: 'spec' });
+  assert.equal(sandboxFieldSupport(undefined, { path: 'spec.x' })?.level, 'none', 'a kind the registry does not list is not read');
 });
