@@ -16,6 +16,8 @@ for (const f of ['int32', 'int64']) ajv.addFormat(f, { type: 'number', validate:
 for (const f of ['float', 'double']) ajv.addFormat(f, { type: 'number', validate: () => true });
 ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
 for (const f of ['binary', 'password', 'quantity', 'int-or-string']) ajv.addFormat(f, () => true);
+// Kubernetes' `duration` is Go's time.ParseDuration syntax ("3s", "1h30m", "500ms"), not ajv-formats' ISO 8601 ("PT3S").
+ajv.addFormat('duration', /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/);
 
 const compiled = new WeakMap<JSONSchema, ValidateFunction>();
 

@@ -1,5 +1,6 @@
 // The site search's index, built at build time: lessons and each of their steps (deep links to the heading), the
-// docs pages' headings, operations, schemas, the conformance page's tests and the mesh support page's kinds.
+// docs pages' headings, operations, schemas, the conformance page's tests, the mesh support page's kinds and the
+// mesh API reference's kinds (with their field paths).
 import { getCollection } from 'astro:content';
 import { SPECS, operationHref, schemaHref } from '../lib/openapi/spec-model.ts';
 import type { SearchEntry } from '../client/search-match.ts';
@@ -7,6 +8,9 @@ import { lessonSections } from '../lib/lessons/lesson-outline.ts';
 import { conformanceData } from '../lib/conformance/site-data.ts';
 import { testAnchor } from '../lib/conformance/present.ts';
 import { kindAnchor, meshSupportData } from '../lib/mesh-support/site-data.ts';
+import { meshReferenceData } from '../lib/reference/reference-data.ts';
+import { apiVersionOf, kindHref } from '../lib/reference/reference-model.ts';
+import { flattenFields, schemaFields } from '../lib/reference/schema-fields.ts';
 
 export async function GET(): Promise<Response> {
   const lessons = await getCollection('lessons');
@@ -19,6 +23,7 @@ export async function GET(): Promise<Response> {
     ...SPECS.flatMap((s) => s.operations.map((op) => ({ kind: 'operation' as const, title: `${op.id} (${op.method} ${op.path})`, text: `${op.summary} ${op.description ?? ''} ${op.tags.join(' ')} ${s.title}`, href: operationHref(op) }))),
     ...SPECS.flatMap((s) => s.schemaNames.map((n) => ({ kind: 'schema' as const, title: n, text: `${s.title} schema ${JSON.stringify(s.doc.components?.schemas?.[n] ?? {}).slice(0, 500)}`, href: schemaHref(s.id, n) }))),
     ...conformanceEntries(),
+    ...meshReferenceData().kinds.map((k): SearchEntry => ({ kind: 'page', title: `${k.kind} (${k.group}) — mesh API reference`, text: `${apiVersionOf(k)} ${k.plural} ${flattenFields(schemaFields(k.schema)).map((f) => f.anchor).join(' ')}`.slice(0, 1500), href: kindHref(k) })),
     ...meshSupportData().apis.flatMap((a) => a.kinds.map((k): SearchEntry => ({ kind: 'page', title: `${k.kind} (${a.api}): mesh support ${k.support}`, text: `${k.group} ${k.summary} ${k.fields.map((f) => `${f.path} ${f.note ?? ''}`).join(' ')}`.slice(0, 4000), href: `/docs/mesh-support/#${kindAnchor(k)}` }))),
   ];
   return new Response(JSON.stringify(entries), { headers: { 'content-type': 'application/json' } });

@@ -4,4 +4,6 @@ export interface FieldAnnotation {
   label: string;
   level: 'full' | 'partial' | 'none';
   note?: string;
+  /** The field whose entry decides this one's (an ancestor's path): the note links to it. */
+  coveredBy?: string;
 }

@@ -9,6 +9,8 @@ export interface FieldSupportNote {
   label: string;
   level: SupportLevel;
   note?: string;
+  /** The registry path whose entry covers this field (an ancestor): its note applies. */
+  coveredBy?: string;
 }
 
 const isUnder = (path: string, prefix: string) => path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
@@ -22,7 +24,7 @@ export function sandboxFieldSupport(kind: SupportKind | undefined, field: Pick<S
   for (const f of kind.fields) if ((f.path === path || isUnder(path, f.path)) && (!best || f.path.length > best.path.length)) best = f;
   if (best) {
     const own = best.path === path;
-    return { label: `sandbox: ${best.support}`, level: best.support, ...(own && best.note ? { note: best.note } : !own ? { note: `as ${best.path}` } : {}) };
+    return { label: `sandbox: ${best.support}`, level: best.support, ...(own && best.note ? { note: best.note } : !own ? { coveredBy: best.path } : {}) };
   }
   // Nothing covers it, but fields inside it are listed: their badges say it.
   if (kind.fields.some((f) => isUnder(f.path, path))) return undefined;

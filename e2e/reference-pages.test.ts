@@ -1,0 +1,112 @@
+// The mesh reference pages in Chromium, from the site `npm run build` made (PLAYGROUND_SITE_DIR names another build),
+// served with the real server's security headers: the navigation reaches the index, the index links every kind, a
+// deep link to a nested field opens its ancestors and shows it, the tree expands with no script, the page ships at
+// most 10 KB of JS before interaction, and axe finds nothing serious at desktop (both themes) and at 375 px.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser.js';
+import { DESKTOP, PHONE, freshPage, initialJsGzipBytes, screenshot, seriousA11yViolations } from './site-helpers.js';
+import { serveBuiltSite, type StaticSite } from './static-site.js';
+import type { MeshReferenceData } from '../site/src/lib/reference/reference-model.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SITE = resolve(process.env.PLAYGROUND_SITE_DIR ?? join(ROOT, 'dist/site'));
+const HTTPROUTE = '/docs/reference/gateway.networking.k8s.io/httproute/';
+const JS_BUDGET_BYTES = 10 * 1024;
+const data = JSON.parse(readFileSync(join(ROOT, 'site/src/data/mesh-reference.json'), 'utf8')) as MeshReferenceData;
+
+let server: StaticSite | undefined;
+let base = '';
+let browser: Browser | undefined;
+
+test.before(async () => {
+  assert.ok(existsSync(join(SITE, 'docs/reference/index.html')), `no built reference in ${SITE}: run \`npm run build\` first (or set PLAYGROUND_SITE_DIR to a build)`);
+  server = await serveBuiltSite(SITE);
+  base = server.base;
+  browser = await launchChromium();
+});
+
+test.after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the nav reaches the index, which links every kind; a deep link opens a nested field and its ancestors', { timeout: 60_000 }, async () => {
+  const page = await freshPage(browser!);
+  await page.goto(`${base}/`);
+  await page.locator('.site-nav a[href="/docs/reference/"]').click();
+  await page.waitForURL(/\/docs\/reference\/$/);
+  assert.equal(await page.getAttribute('.site-nav a[href="/docs/reference/"]', 'aria-current'), 'page');
+  assert.deepEqual(
+    (await page.locator('tr[data-reference-kind]').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-reference-kind')))).sort(),
+    data.kinds.map((k) => `${k.group}/${k.kind}`).sort(),
+  );
+  await page.locator('tr[data-reference-kind="gateway.networking.k8s.io/HTTPRoute"] a').click();
+  await page.waitForURL(new RegExp(`${HTTPROUTE}$`));
+
+  // A fragment naming a field three levels down: the field and every ancestor are open, the field is on screen.
+  const target = 'spec.rules.backendRefs.weight';
+  await page.goto(`${base}${HTTPROUTE}#${target}`);
+  const field = page.locator(`[id="${target}"]`);
+  await field.locator('> details > .sf-body').waitFor({ state: 'visible', timeout: 10_000 });
+  const chain = await field.evaluate((el) => {
+    const out: string[] = [`${el.id}:${(el.querySelector(':scope > details') as HTMLDetailsElement).open}`];
+    for (let n: Element | null = el.parentElement; n; n = n.parentElement) if (n.tagName === 'DETAILS') out.push(`${n.parentElement?.id}:${(n as HTMLDetailsElement).open}`);
+    return out;
+  });
+  assert.deepEqual(chain, ['spec.rules.backendRefs.weight:true', 'spec.rules.backendRefs:true', 'spec.rules:true', 'spec:true']);
+  assert.ok(await field.locator('> details > summary').isVisible());
+  assert.match((await field.locator('.sf-facts').textContent()) ?? '', /default\s*1[\s\S]*maximum\s*1000000/);
+  // A link to another field works on the same page (hash change): status.parents opens.
+  await page.evaluate(() => void (location.hash = '#status.parents.conditions'));
+  await page.locator('[id="status.parents.conditions"] > details > .sf-body').waitFor({ state: 'visible', timeout: 10_000 });
+  // Expanding needs no script: a closed field opens on click of its summary.
+  const closed = page.locator('[id="spec.rules.matches"] > details');
+  assert.equal(await closed.evaluate((d) => (d as HTMLDetailsElement).open), false);
+  await closed.locator('> summary').click();
+  assert.equal(await closed.evaluate((d) => (d as HTMLDetailsElement).open), true);
+  // The worked example sections follow the try-it DOM contract.
+  const example = page.locator('#example-split-reviews');
+  assert.equal(await example.getAttribute('data-kind'), 'HTTPRoute');
+  assert.equal(await example.getAttribute('data-plural'), 'httproutes');
+  assert.match((await example.locator('pre code.language-yaml').textContent()) ?? '', /weight: 90/);
+  await page.context().close();
+});
+
+test('a reference page ships at most 10 KB of gzipped JS before interaction', { timeout: 60_000 }, async () => {
+  const figures = await initialJsGzipBytes(browser!, `${base}${HTTPROUTE}`);
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'test-results/js-budget-reference.json'), JSON.stringify({ 'reference-httproute': figures }, null, 2));
+  console.log(`JS before interaction, reference page: ${(figures.total / 1024).toFixed(1)} KB gzipped (budget ${JS_BUDGET_BYTES / 1024} KB)`);
+  assert.ok(figures.total > 0, 'no script measured — the measurement is broken');
+  assert.ok(figures.total <= JS_BUDGET_BYTES, `${figures.total} gzipped bytes: ${JSON.stringify(figures.files)}`);
+});
+
+test('no serious accessibility violations on the index and a kind page at desktop (both themes) and 375 px; nothing scrolls sideways', { timeout: 180_000 }, async () => {
+  const problems: string[] = [];
+  // A small kind page (the tree's markup is the same on every page; axe over HTTPRoute's 200 fields takes minutes),
+  // with a nested field opened by its link so the open markup is checked too.
+  for (const path of ['/docs/reference/', '/docs/reference/security.istio.io/peerauthentication/#spec.mtls.mode']) {
+    for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      const page = await freshPage(browser!, viewport);
+      await page.goto(`${base}${path}`, { waitUntil: 'load' });
+      // Both themes on the kind page at desktop; one elsewhere (the colours are the layout's and the tree's, checked there).
+      for (const theme of label === 'desktop' && path !== '/docs/reference/' ? ['light', 'dark'] : ['dark']) {
+        await page.evaluate((t) => void (document.documentElement.dataset.theme = t), theme);
+        problems.push(...(await seriousA11yViolations(page)).map((v) => `${path} ${label} ${theme}: ${v}`));
+      }
+      if (label === 'desktop' && path !== '/docs/reference/') await screenshot(page, 'reference-kind-desktop');
+      if (label === 'phone') {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 1, `${path} scrolls sideways by ${overflow}px at 375 px`);
+        if (path !== '/docs/reference/') await screenshot(page, 'reference-kind-phone');
+      }
+      await page.context().close();
+    }
+  }
+  assert.deepEqual(problems, []);
+});
