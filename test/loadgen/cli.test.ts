@@ -88,7 +88,7 @@ test('a short open-model run prints the percentile spectrum and live progress', 
   const r = await bench([target.url, '--rps', '200', '--duration', '2s', '--warmup', '200ms', '--connections', '2']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Requested\s+200 rps \(open model\) for 2s/);
-  assert.match(r.stdout, /Status\s+200: 400/);
+  assert.match(r.stdout, /Status\s+2xx: 400\s+\[200: 400\]/);
   // wrk2 / HdrHistogram outputPercentileDistribution shape.
   assert.match(r.stdout, /Value\s+Percentile\s+TotalCount\s+1\/\(1-Percentile\)/);
   const rows = r.stdout.split('\n').filter((l) => /^\s+\d+\.\d{3}\s+\d\.\d{12}\s+\d+\s+[\d.]+$/.test(l));
@@ -134,7 +134,7 @@ test('every generator transport runs from / and from an installed package, on th
       assert.doesNotMatch(r.stderr, /Cannot find package|ERR_MODULE_NOT_FOUND/, what);
       assert.doesNotMatch(r.stderr, /generator bundle (missing|stale)/, `${what}: generators ran the prebuilt bundle`);
       if (flags.includes('playground')) assert.equal(JSON.parse(r.stdout).playground.responses, 100, what);
-      else assert.match(r.stdout, /Status\s+200: 100/, what);
+      else assert.match(r.stdout, /Status\s+2xx: 100\s+\[200: 100\]/, what);
     }
     // A Job pod's command: `playground generator` with the spec in LOADGEN_SPEC, one JSON line per message.
     const spec = { protocol: 'mesh-playground.loadgen/v1', generatorId: 0, url: target.url, method: 'GET', headers: {}, totalRps: 100, stride: 1, phase: 0, connections: 1, durationMs: 500, warmupMs: 0, timeoutMs: 2000 };
