@@ -244,7 +244,7 @@ test('benchmarks: start with progress, list, get, compare, export, cancel', asyn
   assert.equal(fortio.result.document.DurationHistogram.Count, first.result.summary.requests);
   // Import what was exported: the strict SMP message over REST, the fortio JSON over WS; both are marked imported.
   const importedSmp = await r('importBenchmark', 'POST', '/api/session/benchmarks/import', { token: a.token, body: { format: 'smp', document: smp.body.document, label: 'from CI' } });
-  assert.deepEqual(importedSmp.body.imported, { format: 'smp' });
+  assert.deepEqual(importedSmp.body.imported, { format: 'smp', tool: smp.body.document.labels.engine });
   assert.equal(importedSmp.body.summary.latencyMs.p99, Math.round(smp.body.document.latenciesMs.p99 * 1000) / 1000);
   const importedFortio = await w('importBenchmark', { format: 'fortio', document: fortio.result.document });
   assert.equal(importedFortio.result.imported.format, 'fortio');
