@@ -323,6 +323,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/benchmarks/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a result produced elsewhere (fortio JSON, an SMP result, or a playground result document) to compare beside your runs.
+         * @description `fortio`: fortio's HTTPRunnerResults JSON (read by fortio's field semantics). `smp`: a strict SMP
+         *     PerformanceTestResult in the protobuf JSON mapping (parsed with the vendored proto; unknown fields refused).
+         *     `playground`: a result document `{ smp, playground }` as exportBenchmark writes it. The imported run is stored
+         *     with `imported` set; its summary holds only what the source carries (an SMP result has no p99.9, status codes
+         *     or histograms; fortio has no coordinated-omission correction) and `summary.warnings` says what is missing.
+         *     The document may be at most 512 KiB of JSON; a bad one is refused with the field named.
+         */
+        post: operations["importBenchmark"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/session/benchmarks/{id}/export": {
         parameters: {
             query?: never;
@@ -899,7 +924,8 @@ export interface components {
                 p50: number;
                 p90: number;
                 p99: number;
-                p999: number;
+                /** @description null: the source did not carry it (an imported SMP result has no p99.9). */
+                p999: number | null;
                 max: number;
                 mean: number;
             };
@@ -964,6 +990,13 @@ export interface components {
             /** @description GET /version of the cluster the run measured (SMP EnvironmentConfig kubernetes_version). */
             kubernetesVersion?: string;
             slo?: components["schemas"]["BenchmarkSloSearch"];
+            /** @description Set when the run was imported (importBenchmark), not run here: the format it came in and the tool that produced it. */
+            imported?: {
+                /** @enum {string} */
+                format: "fortio" | "smp" | "playground";
+                /** @description e.g. "fortio 1.63.0", or the SMP labels/engine when the document says. */
+                tool?: string;
+            };
         };
         BenchmarkList: {
             items: components["schemas"]["Benchmark"][];
@@ -1042,6 +1075,15 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        ImportBenchmarkRequest: {
+            /** @enum {string} */
+            format: "fortio" | "smp" | "playground";
+            /** @description The result as JSON (at most 512 KiB serialized). */
+            document: {
+                [key: string]: unknown;
+            };
+            label?: string;
         };
         BenchmarkExport: {
             /** @enum {string} */
@@ -1840,6 +1882,53 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    importBenchmark: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "format": "smp",
+                 *       "label": "istio run from CI",
+                 *       "document": {
+                 *         "smpVersion": "v0.0.1",
+                 *         "startTime": "2026-01-01T00:00:00Z",
+                 *         "endTime": "2026-01-01T00:00:10Z",
+                 *         "actualQps": 100,
+                 *         "latenciesMs": {
+                 *           "min": 1,
+                 *           "average": 2,
+                 *           "p50": 2,
+                 *           "p90": 3,
+                 *           "p99": 5,
+                 *           "max": 9
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ImportBenchmarkRequest"];
+            };
+        };
+        responses: {
+            /** @description The imported run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Benchmark"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Invalid"];
         };
     };
     exportBenchmark: {

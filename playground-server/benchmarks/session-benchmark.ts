@@ -84,7 +84,7 @@ function sloSearchOf(r: AdaptiveResult): Schemas['BenchmarkSloSearch'] {
 
 const ms = (us: number) => Math.round(us) / 1000;
 
-function latencyMs(h: Histogram): Schemas['BenchmarkSummary']['latencyMs'] {
+function latencyMs(h: Histogram): NonNullable<Schemas['BenchmarkSummary']['uncorrectedLatencyMs']> {
   return {
     p50: ms(h.getValueAtPercentile(50)),
     p90: ms(h.getValueAtPercentile(90)),

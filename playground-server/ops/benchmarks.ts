@@ -1,7 +1,8 @@
 // Benchmarks: start (streams progress), cancel, get, list, compare, export (strict SMP, fortio, or the playground
 // result document `{ smp, playground }` as stored), and the terminal's `bench` built-in, all over the same run and store.
 import type { Dispatcher } from '../api/dispatcher.js';
-import { notFound } from '../api/errors.js';
+import { notFound, validationFailed } from '../api/errors.js';
+import { importResult, ImportFormatError } from '../benchmarks/import-result.js';
 import type { OpParams, Schemas } from '../api/types.js';
 import { runSessionBenchmark, toLoadResult } from '../benchmarks/session-benchmark.js';
 import { toFortioJson } from '../loadgen/reports/fortio.js';
@@ -60,16 +61,34 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
       const sb = b.summary;
       deltas.actualRps = { a: sa.actualRps, b: sb.actualRps, delta: sb.actualRps - sa.actualRps, ratio: sa.actualRps ? sb.actualRps / sa.actualRps : null };
       deltas.errors = { a: sa.errors, b: sb.errors, delta: sb.errors - sa.errors, ratio: sa.errors ? sb.errors / sa.errors : null };
+      // On the summaries' percentiles (no histograms needed), so an imported run compares too; a percentile one
+      // side lacks (an SMP import has no p99.9) is null, not invented.
       for (const k of ['p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const) {
-        deltas[`latency.${k}`] = { a: sa.latencyMs[k], b: sb.latencyMs[k], delta: Math.round((sb.latencyMs[k] - sa.latencyMs[k]) * 1000) / 1000, ratio: sa.latencyMs[k] ? Math.round((sb.latencyMs[k] / sa.latencyMs[k]) * 1000) / 1000 : null };
+        const [va, vb] = [sa.latencyMs[k], sb.latencyMs[k]];
+        deltas[`latency.${k}`] = va === null || vb === null ? { a: va, b: vb, delta: null, ratio: null } : { a: va, b: vb, delta: Math.round((vb - va) * 1000) / 1000, ratio: va ? Math.round((vb / va) * 1000) / 1000 : null };
       }
     }
     return { a, b, deltas };
   });
 
+  d.register('importBenchmark', async (params, ctx) => {
+    const session = sessionOf(ctx);
+    let run;
+    try {
+      run = importResult(params.format, params.document, params.label);
+    } catch (e) {
+      if (e instanceof ImportFormatError) throw validationFailed([{ field: e.field, message: e.message.slice(e.field.length + 2) }]);
+      throw e;
+    }
+    await deps.store.saveBenchmark({ sessionId: session.id, benchmark: run.benchmark, result: run.result });
+    return run.benchmark;
+  });
+
   d.register('exportBenchmark', async (params, ctx) => {
     const rec = await load(sessionOf(ctx).id, params.id);
     if (!rec.result) throw notFound('NoResult', `benchmark "${params.id}" has no result to export (status: ${rec.benchmark.status})`);
+    if (rec.benchmark.imported && rec.benchmark.imported.format !== 'playground')
+      throw notFound('NoResult', `benchmark "${params.id}" was imported as ${rec.benchmark.imported.format} without histograms; export the original document instead`);
     let stored: ResultDocument;
     try {
       stored = asResultDocument(rec.result);

@@ -242,6 +242,13 @@ test('benchmarks: start with progress, list, get, compare, export, cancel', asyn
   assert.ok(smp.body.document.latenciesMs.p99 > 0);
   const fortio = await w('exportBenchmark', { id: first.result.id, format: 'fortio' });
   assert.equal(fortio.result.document.DurationHistogram.Count, first.result.summary.requests);
+  // Import what was exported: the strict SMP message over REST, the fortio JSON over WS; both are marked imported.
+  const importedSmp = await r('importBenchmark', 'POST', '/api/session/benchmarks/import', { token: a.token, body: { format: 'smp', document: smp.body.document, label: 'from CI' } });
+  assert.deepEqual(importedSmp.body.imported, { format: 'smp', tool: smp.body.document.labels.engine });
+  assert.equal(importedSmp.body.summary.latencyMs.p99, Math.round(smp.body.document.latenciesMs.p99 * 1000) / 1000);
+  const importedFortio = await w('importBenchmark', { format: 'fortio', document: fortio.result.document });
+  assert.equal(importedFortio.result.imported.format, 'fortio');
+  assert.equal(importedFortio.result.summary.requests, first.result.summary.requests);
 
   // Cancel a long run from another connection; the run ends as cancelled.
   const running = ws.call('startBenchmark', { url: 'http://httpbin:8000/get', connections: 1, rps: 20, durationSeconds: 30 });

@@ -90,7 +90,9 @@ export default function BenchmarkPanel() {
     const ids = selected.slice(0, 2);
     void Promise.all(ids.map(async (id, i) => {
       const run = runs.find((r) => r.id === id);
-      return { label: `${run ? runName(run) : ''} ${id}`.trim(), color: COLORS[i], buckets: await bucketsOf(id) };
+      // An imported fortio/SMP run has no histogram to draw; it shows in the summary and the comparison only.
+      const noHistogram = run?.imported && run.imported.format !== 'playground';
+      return { label: `${run ? runName(run) : ''} ${id}`.trim(), color: COLORS[i], buckets: noHistogram ? [] : await bucketsOf(id) };
     })).then((s) => live && setSeries(s.filter((x) => x.buckets.length))).catch((err) => live && setError((err as Error).message));
     // Two runs: b relative to a, with the direct (or older) run as the baseline a.
     const pair = ids.map((id) => runs.find((r) => r.id === id)).filter((r): r is Schemas['Benchmark'] => !!r);
@@ -100,6 +102,22 @@ export default function BenchmarkPanel() {
     } else setComparison(null);
     return () => { live = false; };
   }, [selected.join(','), runs.length]);
+
+  async function importRun(form: HTMLFormElement): Promise<void> {
+    setError('');
+    const data = new FormData(form);
+    const file = data.get('file');
+    const text = file instanceof File && file.size ? await file.text() : String(data.get('text') ?? '');
+    try {
+      const document = JSON.parse(text) as Record<string, unknown>;
+      const label = String(data.get('label') ?? '').trim();
+      const b = await playground.call('importBenchmark', { format: data.get('format') as Schemas['ImportBenchmarkRequest']['format'], document, ...(label ? { label } : {}) });
+      await refresh();
+      setSelected((s) => [b.id, ...s.filter((x) => x !== b.id)].slice(0, 2));
+    } catch (err) {
+      setError(err instanceof PlaygroundError ? `${err.reason}: ${err.message}` : `import: ${(err as Error).message}`);
+    }
+  }
 
   async function start(): Promise<void> {
     setError('');
@@ -184,7 +202,7 @@ export default function BenchmarkPanel() {
             <tbody>
               {shownRuns.map((r) => (
                 <tr key={r.id}>
-                  <td>{runName(r)} <span className="muted">{r.id}</span></td>
+                  <td>{runName(r)} {r.imported && <span className="badge" data-testid="bench-imported">imported ({r.imported.format})</span>} <span className="muted">{r.id}</span></td>
                   <td>{r.summary?.requests ?? '—'}</td>
                   <td>{r.summary?.actualRps ?? '—'}</td>
                   <td>{r.summary?.latencyMs.p50 ?? '—'}</td>
@@ -220,6 +238,18 @@ export default function BenchmarkPanel() {
           {shownRuns.flatMap((r) => (r.summary?.warnings ?? []).map((w) => <p key={`${r.id}${w}`} className="muted" data-testid="bench-warning">⚠ {runName(r)}: {w}</p>))}
         </section>
       )}
+      <section className="panel" aria-labelledby="import-h">
+        <h2 id="import-h">Import a result</h2>
+        <p className="muted">fortio JSON, an SMP PerformanceTestResult, or a playground result document; it is marked imported and what it lacks is listed with it.</p>
+        <form data-testid="bench-import" onSubmit={(e) => { e.preventDefault(); void importRun(e.currentTarget); }}>
+          <label htmlFor="import-format">Format</label>{' '}
+          <select id="import-format" name="format" defaultValue="fortio"><option value="fortio">fortio</option><option value="smp">smp</option><option value="playground">playground</option></select>{' '}
+          <label htmlFor="import-label">Label</label> <input id="import-label" name="label" maxLength={200} />
+          <div><label htmlFor="import-file">File</label> <input id="import-file" name="file" type="file" accept="application/json,.json" /></div>
+          <div><label htmlFor="import-text">or paste the JSON</label><br /><textarea id="import-text" name="text" rows={4} style={{ width: '100%' }} /></div>
+          <button type="submit" className="btn btn-secondary">Import</button>
+        </form>
+      </section>
       <section className="panel" aria-labelledby="runs-h">
         <h2 id="runs-h">Runs — pick two to compare</h2>
         {runs.length === 0 ? <p className="muted">No runs yet.</p> : byMesh(runs).map(([mesh, group]) => (
@@ -230,7 +260,7 @@ export default function BenchmarkPanel() {
                 <li key={r.id}>
                   <label>
                     <input type="checkbox" checked={selected.includes(r.id)} onChange={(e) => setSelected(e.target.checked ? [r.id, ...selected].slice(0, 2) : selected.filter((x) => x !== r.id))} />{' '}
-                    {runName(r)} · {r.url} · sidecar {r.sidecar === false ? 'off' : 'on'}{r.generators && r.generators > 1 ? ` · ${r.generators} generators` : ''} · {r.status} {r.summary && `· p50 ${r.summary.latencyMs.p50} ms · p99 ${r.summary.latencyMs.p99} ms · ${successRate(r.summary)} ok`} <span className="muted">{r.id}</span>
+                    {runName(r)}{r.imported ? ` · imported (${r.imported.tool ?? r.imported.format})` : ''} · {r.url} · sidecar {r.sidecar === false ? 'off' : 'on'}{r.generators && r.generators > 1 ? ` · ${r.generators} generators` : ''} · {r.status} {r.summary && `· p50 ${r.summary.latencyMs.p50} ms · p99 ${r.summary.latencyMs.p99} ms · ${successRate(r.summary)} ok`} <span className="muted">{r.id}</span>
                   </label>
                 </li>
               ))}
