@@ -55,11 +55,19 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
+/** Global maxconn for a pair carrying `maxconn` connections each side: used FDs (2 × maxconn) stay under 25 %. */
+export function processMaxconn(maxconn: number): number {
+  return Math.max(4096, maxconn * 16);
+}
+
 function config(name: string, listen: { host: string; port: number }, upstream: { host: string; port: number }, maxconn: number): string {
   return [
     'global',
     '  nbthread 1',
-    `  maxconn ${maxconn}`,
+    // The process limit is sized far above the load's connections on purpose: HAProxy stops keeping idle server
+    // connections once its used file descriptors pass tune.pool-high-fd-ratio (25 %) of what maxconn allows, and then
+    // opens a new upstream connection per request — behind a port-forward tunnel that starved the pair (~100 rps).
+    `  maxconn ${processMaxconn(maxconn)}`,
     '',
     'defaults',
     '  mode http',

@@ -110,6 +110,27 @@ test('configuration names must be unique', async () => {
   await assert.rejects(meshOverheadReport([]), /at least one configuration/);
 });
 
+test('the HAProxy pair keeps its upstream connections under concurrent load (no new connection per request)', { skip: findHaproxy() === null ? 'haproxy is not installed' : false }, async () => {
+  // An upstream that counts the connections it accepts. With the pair's process maxconn at the load's size, HAProxy
+  // dropped idle server connections (tune.pool-high-fd-ratio) and dialled anew per request: behind a port-forward
+  // tunnel that is one new stream per request and starved the anchor.
+  let accepted = 0;
+  const upstream = http.createServer({ keepAlive: true, keepAliveTimeout: 60_000 }, (_req, res) => res.end('ok\n'));
+  upstream.on('connection', () => accepted++);
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const pair = await startHaproxyPair(findHaproxy()!, { host: '127.0.0.1', port: (upstream.address() as net.AddressInfo).port }, 64);
+  try {
+    const r = await runLoadTest({ url: `http://${pair.host}:${pair.port}/`, durationMs: 1500, warmupMs: 0, connections: 32 });
+    assert.equal(r.statusCodes['200'], r.responses);
+    assert.ok(r.responses >= 500, `enough requests to tell reuse from re-dialling: ${r.responses}`);
+    assert.ok(accepted <= 64, `${accepted} upstream connections for ${r.responses} requests over 32 client connections`);
+  } finally {
+    await pair.stop();
+    upstream.closeAllConnections();
+    await new Promise<void>((r) => upstream.close(() => r()));
+  }
+});
+
 test('the HAProxy pair forwards through two real proxy processes, reports their CPU, and stops them', { skip: findHaproxy() === null ? 'haproxy is not installed' : false }, async () => {
   const u = new URL(target.url);
   const pair = await startHaproxyPair(findHaproxy()!, { host: u.hostname, port: Number(u.port) }, 64);
