@@ -64,6 +64,21 @@ test('a benchmark runs to completion and draws its charts; a server restart show
   assert.equal((await page.textContent('[data-testid=bench-success]'))?.trim(), '100%');
   // 100 responses: the page says its p99.9 is the maximum, not a measured tail.
   assert.match((await page.locator('[data-testid=bench-warning]').first().textContent()) ?? '', /small sample: \d+ responses: p99\.9/);
+  // MeshMark weighs a meshed run against an un-meshed one of the same workload: none yet, and the page says how to get one.
+  const noBaseline = page.locator('[data-testid=bench-meshmark]', { hasText: 'MeshMark of meshed' });
+  await noBaseline.waitFor({ timeout: 10_000 });
+  assert.match((await noBaseline.textContent()) ?? '', /n\/a/);
+  await noBaseline.locator('summary').click();
+  assert.match((await noBaseline.textContent()) ?? '', /no un-meshed run of this workload/);
+  // The direct preset (generators without sidecars against the un-meshed copy httpbin-direct) gives it a baseline.
+  await page.getByRole('button', { name: 'direct: httpbin-direct, sidecar off' }).click();
+  await page.locator('#bench-durationSeconds').fill('1');
+  await page.getByRole('button', { name: 'Run benchmark' }).click();
+  const scored = page.locator('[data-testid=bench-meshmark]', { hasText: 'MeshMark of meshed' }).locator('[data-testid=bench-meshmark-score]');
+  await scored.waitFor({ timeout: 90_000 });
+  const score = Number(await scored.textContent());
+  assert.ok(score > 0 && score <= 100, `a MeshMark score: ${score}`);
+  assert.match((await page.locator('[data-testid=bench-meshmark]', { hasText: 'the comparison' }).textContent()) ?? '', /MeshMark of the comparison .*: \d+\.\d \/ 100 \(value/);
   await screenshot(page, 'benchmarks-desktop');
 
   // A target answering 503: every request is an error, by class, and the success rate is 0.

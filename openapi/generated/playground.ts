@@ -997,6 +997,33 @@ export interface components {
                 /** @description e.g. "fortio 1.63.0", or the SMP labels/engine when the document says. */
                 tool?: string;
             };
+            /** @description The CPU the session's namespace (generators, targets, sidecars) used over the measured window, from metrics.k8s.io PodMetrics read just before the window ended, per 1,000 successful requests: MeshMark's compute input. On the embedded sandbox the pods share one process and PodMetrics attribute its measured CPU by traffic; on a real cluster they are metrics-server's. Null with a `reason` when the metrics window was not inside the measured window (runs shorter than the metrics resolution, ~10 s in the sandbox) or PodMetrics are not served. */
+            resources?: {
+                namespaceCpuMsPer1kSuccesses: number | null;
+                namespaceCpuCores?: number;
+                windowSeconds?: number;
+                pods?: number;
+                reason?: string;
+            };
+            meshmark?: components["schemas"]["BenchmarkMeshMark"];
+        };
+        /** @description MeshMark (smp-spec.io/meshmark, 0–100; computed as playground-server/loadgen/meshmark.md says) of a meshed run against an un-meshed run of the same URL in the session (generators without sidecars: `sidecar: false`). On a meshed run it is computed against the latest such run; on a comparison, of the meshed side against the un-meshed one. `score` is null (with `notes` saying why) when there is no baseline or nothing could be measured. */
+        BenchmarkMeshMark: {
+            score: number | null;
+            baselineId: components["schemas"]["BenchmarkId"] | null;
+            classes: {
+                /** @enum {string} */
+                name: "compute" | "memory" | "value";
+                score: number;
+                mues: {
+                    /** @enum {string} */
+                    name: "cpu" | "memory" | "success" | "latency";
+                    value: number;
+                    weight?: number;
+                    inputs: string;
+                }[];
+            }[];
+            notes: string[];
         };
         BenchmarkList: {
             items: components["schemas"]["Benchmark"][];
@@ -1069,6 +1096,7 @@ export interface components {
         BenchmarkComparison: {
             a: components["schemas"]["Benchmark"];
             b: components["schemas"]["Benchmark"];
+            meshmark?: components["schemas"]["BenchmarkMeshMark"];
             /** @description b − a, and b / a for latencies (null when a is 0). */
             deltas: {
                 [key: string]: {

@@ -26,11 +26,14 @@ import { generatorImage, runGeneratorJobs } from './generator-pods.js';
 import { addControlPlane, detectEnvironment, meshOfPod, type ResultEnvironment, type ResultMesh } from './mesh-environment.js';
 
 import { BENCHMARK_LIMITS } from './limits.js';
+import { cpuPer1kSuccesses, readNamespaceCpu, type NamespaceCpu } from './namespace-usage.js';
 
 export { BENCHMARK_LIMITS };
 const REQUEST_TIMEOUT_MS = BENCHMARK_LIMITS.maxRequestTimeoutMs;
 /** Time for the pods to be created, started and connected before the common start (slots are aligned to it). */
 const GENERATOR_START_LEAD_MS = 2000;
+/** How long before the measured window's end the namespace's CPU is read (metrics windows end at the read). */
+const USAGE_READ_LEAD_MS = 250;
 /** How long a generator pod may take to start before the run fails. */
 const POD_START_TIMEOUT_MS = 30_000;
 /** After the pods are deleted (cancel), how long their last lines (the partial results) may take to arrive. */
@@ -117,6 +120,18 @@ export function summaryOf(r: LoadResult): Schemas['BenchmarkSummary'] {
 /** The loadgen's LoadResult of a stored result (also a row stored before the envelope), for its writers. */
 export function toLoadResult(r: StoredLoadResult | unknown): LoadResult {
   return fromResultDocument(r);
+}
+
+/** The namespace's CPU per successful request over the measured window, or why it could not be had (MeshMark's compute input). */
+function resourcesOf(usage: NamespaceCpu | string, measured: { startMs: number; endMs: number }, summary: Schemas['BenchmarkSummary']): NonNullable<Schemas['Benchmark']['resources']> {
+  if (typeof usage === 'string') return { namespaceCpuMsPer1kSuccesses: null, reason: usage };
+  const successRps = summary.actualRps * (summary.successRate ?? 0);
+  const perK = cpuPer1kSuccesses(usage, measured.startMs, measured.endMs, successRps);
+  const cores = Math.round(usage.cpuCores * 1000) / 1000;
+  const windowSeconds = Math.round(usage.windowEndMs - usage.windowStartMs) / 1000;
+  return typeof perK === 'string'
+    ? { namespaceCpuMsPer1kSuccesses: null, namespaceCpuCores: cores, windowSeconds, reason: perK }
+    : { namespaceCpuMsPer1kSuccesses: Math.round(perK * 10) / 10, namespaceCpuCores: cores, windowSeconds, pods: usage.pods };
 }
 
 /** The ServiceAccount of the `from` Deployment: the generator pods' mesh identity. */
@@ -252,11 +267,17 @@ export async function runSessionBenchmark(
     const image = generatorImage();
     let detecting: Promise<Detected> | undefined;
     /** One set of generator Jobs at `rps`, followed to the end and merged (null: no generator reported). */
-    const runStep = async (rps: number | null, jobRunId: string): Promise<{ result: LoadResult | null; failures: string[]; missing: number[] }> => {
+    const runStep = async (rps: number | null, jobRunId: string): Promise<{ result: LoadResult | null; failures: string[]; missing: number[]; usage: Promise<NamespaceCpu | string>; measured: { startMs: number; endMs: number } }> => {
       const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps, durationMs: durationSeconds * 1000, warmupMs, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
       const startAtEpochMs = Date.now() + GENERATOR_START_LEAD_MS;
       const specs = planGenerators(options).map((s) => ({ ...s, startAtEpochMs }));
       const runEndsAt = startAtEpochMs + warmupMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
+      // The namespace's CPU is read just before the measured window ends, so the metrics window can lie inside it.
+      const measured = { startMs: startAtEpochMs + warmupMs, endMs: startAtEpochMs + warmupMs + durationSeconds * 1000 };
+      const usage = new Promise<NamespaceCpu | string>((resolve) => {
+        const timer = setTimeout(() => resolve(readNamespaceCpu(kube, namespace, abort.signal)), Math.max(0, measured.endMs - USAGE_READ_LEAD_MS - Date.now()));
+        abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve('the run was cancelled before the namespace\'s CPU was read')), { once: true });
+      });
       let totals = { responses: 0, errors: 0 };
       let emitting = Promise.resolve();
       const progress = new ProgressMerger(generators, (i: IntervalStat) => {
@@ -287,7 +308,7 @@ export async function runSessionBenchmark(
       lines.failures.push(...failures);
       await emitting;
       const reports = [...lines.reports.values()].sort((a, b) => a.generatorId - b.generatorId);
-      if (!reports.length) return { result: null, failures: lines.failures, missing: lines.missing() };
+      if (!reports.length) return { result: null, failures: lines.failures, missing: lines.missing(), usage, measured };
       const missing = lines.missing();
       const notes = [
         `generated inside namespace ${namespace} by ${generators} generator Job(s) bench-${jobRunId}-*, ${sidecar ? 'through their sidecars' : 'without sidecars (direct to the Service)'}`,
@@ -295,7 +316,7 @@ export async function runSessionBenchmark(
       ];
       const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
       if (abort.signal.aborted) result.cancelled = true;
-      return { result, failures: lines.failures, missing };
+      return { result, failures: lines.failures, missing, usage, measured };
     };
 
     if (slo) {
@@ -343,6 +364,7 @@ export async function runSessionBenchmark(
       return benchmark;
     }
     benchmark.summary = summaryOf(result);
+    benchmark.resources = resourcesOf(await step.usage, step.measured, benchmark.summary);
     if (cancelled || result.cancelled) benchmark.status = 'cancelled';
     else if (step.failures.length || step.missing.length) {
       benchmark.status = 'failed';

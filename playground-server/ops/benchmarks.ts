@@ -5,6 +5,7 @@ import { notFound, validationFailed } from '../api/errors.js';
 import { importResult, ImportFormatError } from '../benchmarks/import-result.js';
 import type { OpParams, Schemas } from '../api/types.js';
 import { runSessionBenchmark, toLoadResult } from '../benchmarks/session-benchmark.js';
+import { comparisonMeshMark, withMeshMarks } from '../benchmarks/session-meshmark.js';
 import { toFortioJson } from '../loadgen/reports/fortio.js';
 import { asResultDocument, type ResultDocument } from '../loadgen/reports/smp.js';
 import type { Builtin } from '../terminal/builtins.js';
@@ -48,9 +49,16 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
     return rec.benchmark;
   });
 
-  d.register('getBenchmark', async (params, ctx) => (await load(sessionOf(ctx).id, params.id)).benchmark);
+  /** The session's runs, each meshed one with its MeshMark against the latest un-meshed run of its URL. */
+  const scored = async (sessionId: string) => withMeshMarks((await deps.store.benchmarks(sessionId)).map((r) => r.benchmark));
 
-  d.register('listBenchmarks', async (_params, ctx) => ({ items: (await deps.store.benchmarks(sessionOf(ctx).id)).map((r) => r.benchmark) }));
+  d.register('getBenchmark', async (params, ctx) => {
+    const session = sessionOf(ctx);
+    await load(session.id, params.id);
+    return (await scored(session.id)).find((b) => b.id === params.id)!;
+  });
+
+  d.register('listBenchmarks', async (_params, ctx) => ({ items: await scored(sessionOf(ctx).id) }));
 
   d.register('compareBenchmarks', async (params, ctx) => {
     const session = sessionOf(ctx);
@@ -68,7 +76,8 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
         deltas[`latency.${k}`] = va === null || vb === null ? { a: va, b: vb, delta: null, ratio: null } : { a: va, b: vb, delta: Math.round((vb - va) * 1000) / 1000, ratio: va ? Math.round((vb / va) * 1000) / 1000 : null };
       }
     }
-    return { a, b, deltas };
+    const meshmark = comparisonMeshMark(a, b);
+    return { a, b, ...(meshmark ? { meshmark } : {}), deltas };
   });
 
   d.register('importBenchmark', async (params, ctx) => {

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import { playground, PlaygroundError } from '../client/playground-client.ts';
 import type { Schemas } from '../../../openapi/types.ts';
 import { LatencyHistogram, PercentileSpectrum, type Bucket, type Series } from './charts.tsx';
+import MeshMarkNote from './MeshMarkNote.tsx';
 
 interface FortioDoc { DurationHistogram?: { Data: Bucket[] | null } }
 const COLORS = ['var(--chart-a)', 'var(--chart-b)'];
@@ -236,6 +237,8 @@ export default function BenchmarkPanel() {
             </tbody>
           </table></div>
           {shownRuns.flatMap((r) => (r.summary?.warnings ?? []).map((w) => <p key={`${r.id}${w}`} className="muted" data-testid="bench-warning">⚠ {runName(r)}: {w}</p>))}
+          {shownRuns.map((r) => r.meshmark && <MeshMarkNote key={`mm${r.id}`} who={runName(r)} mm={r.meshmark} />)}
+          {comparison?.meshmark && <MeshMarkNote who={`the comparison (${comparison.meshmark.baselineId ?? 'no baseline'} as baseline)`} mm={comparison.meshmark} />}
         </section>
       )}
       <section className="panel" aria-labelledby="import-h">
