@@ -82,6 +82,7 @@ test('a benchmark runs to completion and draws its charts; a server restart show
   await screenshot(page, 'benchmarks-desktop');
 
   // A target answering 503: every request is an error, by class, and the success rate is 0.
+  await page.getByRole('button', { name: 'meshed: httpbin, sidecar on' }).click();
   await page.locator('#bench-url').fill('http://httpbin:8000/status/503');
   await page.locator('#bench-durationSeconds').fill('1');
   await page.locator('#bench-label').fill('failing');
