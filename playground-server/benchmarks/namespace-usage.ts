@@ -62,14 +62,22 @@ export async function readNamespaceCpu(kube: KubeHttp, namespace: string, signal
   }
 }
 
+/** A metrics window shorter than this, or than this share of the measured window, is too little of the run to weigh. */
+const MIN_WINDOW_MS = 5000;
+const MIN_WINDOW_SHARE = 0.5;
+
 /**
  * The run's CPU per 1,000 successful requests from a usage window, when that window lies inside the measured
- * window [measuredStartMs, measuredEndMs] (1 s of slack for clock rounding); otherwise the reason it cannot be used.
+ * window [measuredStartMs, measuredEndMs] (1 s of slack for clock rounding) and covers enough of it (≥ 5 s and ≥ half);
+ * otherwise the reason it cannot be used.
  */
 export function cpuPer1kSuccesses(usage: NamespaceCpu, measuredStartMs: number, measuredEndMs: number, successRps: number): number | string {
   const SLACK_MS = 1000;
   if (usage.windowStartMs < measuredStartMs - SLACK_MS || usage.windowEndMs > measuredEndMs + SLACK_MS)
     return `the cluster's metrics window (${((usage.windowEndMs - usage.windowStartMs) / 1000).toFixed(1)} s) is not inside the run's measured window (${((measuredEndMs - measuredStartMs) / 1000).toFixed(1)} s): run longer than the metrics resolution`;
+  const covered = usage.windowEndMs - usage.windowStartMs;
+  if (covered < Math.max(MIN_WINDOW_MS, MIN_WINDOW_SHARE * (measuredEndMs - measuredStartMs)))
+    return `the cluster's metrics window covers ${(covered / 1000).toFixed(1)} s of the ${((measuredEndMs - measuredStartMs) / 1000).toFixed(1)} s measured: too little of the run to weigh its CPU (run at least twice the metrics resolution)`;
   if (!(successRps > 0)) return 'no successful requests to share the CPU among';
   return (usage.cpuCores * 1000 * 1000) / successRps;
 }

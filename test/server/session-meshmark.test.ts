@@ -82,5 +82,6 @@ test('PodMetrics: Go durations, the namespace sum and window, and a window that 
   // 1 core over a window inside the run, 500 successful requests/s → 1000 ms/s ÷ 500 × 1000 = 2000 ms per 1k.
   assert.equal(cpuPer1kSuccesses(usage, Date.parse('2026-01-01T00:00:05Z'), Date.parse('2026-01-01T00:00:22Z'), 500), 2000);
   assert.match(String(cpuPer1kSuccesses(usage, Date.parse('2026-01-01T00:00:15Z'), Date.parse('2026-01-01T00:00:22Z'), 500)), /not inside the run's measured window/);
+  assert.match(String(cpuPer1kSuccesses(usage, Date.parse('2026-01-01T00:00:05Z'), Date.parse('2026-01-01T00:00:40Z'), 500)), /covers 11\.0 s of the 35\.0 s measured: too little/);
   assert.equal(namespaceCpuOf([]), null);
 });
