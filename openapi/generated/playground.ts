@@ -915,10 +915,10 @@ export interface components {
             }[];
         };
         BenchmarkSummary: {
-            /** @description Responses (any status). */
-            requests: number;
-            /** @description Failed requests: non-2xx responses and requests without a response. */
-            errors: number;
+            /** @description Responses (any status). null: the source did not carry it (an imported SMP result has no counts). */
+            requests: number | null;
+            /** @description Failed requests: non-2xx responses and requests without a response. null: the source did not carry it. */
+            errors: number | null;
             actualRps: number;
             latencyMs: {
                 p50: number;

@@ -113,15 +113,15 @@ function fromSmp(doc: unknown, id: string, label: string | undefined): ImportedR
   const ended = tsIso(m.end_time);
   const labels = (m.labels ?? {}) as Record<string, string>;
   const summary: Schemas['BenchmarkSummary'] = {
-    requests: 0,
-    errors: 0,
+    requests: null,
+    errors: null,
     successRate: null,
     actualRps: Math.round(Number(m.actual_qps) * 100) / 100,
     latencyMs: { p50: round3(l.p50), p90: round3(l.p90), p99: round3(l.p99), p999: null, max: round3(l.max), mean: round3(l.average) },
     statusCodes: {},
     warnings: [
       NO_HISTOGRAM,
-      'SMP carries no request count, status codes or errors: requests and errors are not known (shown as 0), success rate n/a',
+      'SMP carries no request count, status codes or errors: requests and errors are not known (null, shown as —), success rate n/a',
       'SMP does not say whether latencies were corrected for coordinated omission: treated as not corrected',
       'p99.9: SMP has no p99.9',
     ],

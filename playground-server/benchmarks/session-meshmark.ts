@@ -18,7 +18,7 @@ const scorable = (b: Benchmark): boolean => b.status === 'completed' && !!b.summ
 
 function costOf(b: Benchmark): ConfigurationCost {
   const s = b.summary!;
-  const sent = s.requests + Object.values(s.transportErrors ?? {}).reduce((a, n) => a + n, 0);
+  const sent = (s.requests ?? 0) + Object.values(s.transportErrors ?? {}).reduce((a, n) => a + n, 0);
   const successes = Object.entries(s.statusCodes).filter(([code]) => code.startsWith('2')).reduce((a, [, n]) => a + n, 0);
   return {
     name: `${b.id}${b.mesh ? ` (${b.mesh.name})` : ''}`,

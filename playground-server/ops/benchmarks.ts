@@ -68,7 +68,8 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
       const sa = a.summary;
       const sb = b.summary;
       deltas.actualRps = { a: sa.actualRps, b: sb.actualRps, delta: sb.actualRps - sa.actualRps, ratio: sa.actualRps ? sb.actualRps / sa.actualRps : null };
-      deltas.errors = { a: sa.errors, b: sb.errors, delta: sb.errors - sa.errors, ratio: sa.errors ? sb.errors / sa.errors : null };
+      // An imported SMP result carries no counts: its side is null and so is the difference, never a fake 0.
+      deltas.errors = sa.errors === null || sb.errors === null ? { a: sa.errors, b: sb.errors, delta: null, ratio: null } : { a: sa.errors, b: sb.errors, delta: sb.errors - sa.errors, ratio: sa.errors ? sb.errors / sa.errors : null };
       // On the summaries' percentiles (no histograms needed), so an imported run compares too; a percentile one
       // side lacks (an SMP import has no p99.9) is null, not invented.
       for (const k of ['p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const) {

@@ -57,6 +57,7 @@ test('an SMP result imports; p99.9 and counts are not invented', async () => {
   assert.equal(res.body.label, 'nighthawk');
   assert.deepEqual([s.latencyMs.p50, s.latencyMs.p90, s.latencyMs.p99, s.latencyMs.max, s.latencyMs.mean, s.latencyMs.p999], [1.2, 2.5, 4.75, 9, 1.5, null]);
   assert.equal(s.successRate, null);
+  assert.deepEqual([s.requests, s.errors], [null, null], 'SMP carries no counts: unknown, not 0');
   assert.equal(res.body.durationSeconds, 10);
   assert.ok(s.warnings.some((w: string) => /no p99\.9/.test(w)));
 });
@@ -93,6 +94,7 @@ test('an import compares beside a run of ours, on the percentiles both carry', a
   assert.equal(cmp.body.deltas['latency.p99'].b, 4.75);
   assert.equal(cmp.body.deltas['latency.p99'].delta, Math.round((4.75 - ours.summary.latencyMs.p99) * 1000) / 1000);
   assert.equal(cmp.body.deltas['latency.p999'].delta, null);
+  assert.deepEqual(cmp.body.deltas.errors, { a: ours.summary.errors, b: null, delta: null, ratio: null }, 'no error difference against a count the SMP side lacks');
   // Our own document round-trips through the playground format, histograms kept (it exports again).
   const doc = (await rest(fx.url, 'GET', `/api/session/benchmarks/${ours.id}/export?format=playground`, { token })).body.document;
   const again = await imp({ format: 'playground', document: doc });

@@ -47,6 +47,7 @@ function errorsByClass(s: Schemas['BenchmarkSummary'] | null | undefined): strin
     ...Object.entries(s.errorsByClass ?? {}).filter(([k]) => k !== '2xx').map(([k, v]) => `${k} ${v}`),
     ...Object.entries(s.transportErrors ?? {}).map(([k, v]) => `${k} ${v}`),
   ];
+  if (s.errors === null) return '—';
   return parts.length ? `${s.errors}: ${parts.join(', ')}` : String(s.errors);
 }
 
