@@ -3,6 +3,7 @@
 // server restart with a visible reconnecting state, then works again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { startPlayground } from './playground-process.js';
 import { freshPage, screenshot, waitForSession, siteUnderTest } from './site-helpers.js';
@@ -95,6 +96,24 @@ test('a benchmark runs to completion and draws its charts; a server restart show
   assert.ok(Number(total) > 0 && total === fivexx, `errors by class: ${errors}`);
   // Runs are grouped by the mesh they went through (detected from the generator pods' injected proxy).
   assert.match((await page.locator('[data-testid=bench-mesh-group] h3').first().textContent()) ?? '', /^Mesh: sandbox v1$/);
+
+  // Import a result: fortio's own README result (vendored) through the form is listed, marked imported, beside ours;
+  // a broken document is refused with the field named and nothing is added.
+  const runsBefore = await page.locator('[data-testid=bench-mesh-group] li').count();
+  await page.locator('#import-format').selectOption('fortio');
+  await page.locator('#import-label').fill('fortio-readme');
+  await page.locator('#import-text').fill(readFileSync(new URL('../test/loadgen/fixtures/fortio/readme-http-result.json', import.meta.url), 'utf8'));
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const imported = page.locator('[data-testid=bench-summary] tr', { hasText: 'fortio-readme' });
+  await imported.waitFor({ timeout: 20_000 });
+  assert.match((await imported.locator('[data-testid=bench-imported]').textContent()) ?? '', /imported \(fortio\)/);
+  assert.equal(await page.locator('[data-testid=bench-mesh-group] li').count(), runsBefore + 1);
+  await page.locator('#import-label').fill('broken');
+  await page.locator('#import-text').fill(JSON.stringify({ RetCodes: { '200': 1 } }));
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.locator('[role=alert]').waitFor({ timeout: 10_000 });
+  assert.match((await page.locator('[role=alert]').textContent()) ?? '', /^ValidationFailed: .*document\./);
+  assert.equal(await page.locator('[data-testid=bench-mesh-group] li').count(), runsBefore + 1, 'nothing was added');
 
   // Restart the server under the open page: a clear reconnecting state, never a blank screen.
   const port = new URL(site.pg.url).port;
