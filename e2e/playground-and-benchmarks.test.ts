@@ -115,6 +115,27 @@ test('a benchmark runs to completion and draws its charts; a server restart show
   assert.match((await page.locator('[role=alert]').textContent()) ?? '', /^ValidationFailed: .*document\./);
   assert.equal(await page.locator('[data-testid=bench-mesh-group] li').count(), runsBefore + 1, 'nothing was added');
 
+  // Adaptive mode from the page: a malformed objective is refused before anything runs; an objective no rate can meet
+  // (a 1 µs median through two sidecars) ends after the first steps and lists them.
+  await page.getByRole('button', { name: 'meshed: httpbin, sidecar on' }).click();
+  await page.locator('#bench-rps').fill('2');
+  await page.locator('#bench-durationSeconds').fill('1');
+  await page.locator('#bench-label').fill('objective');
+  await page.locator('#bench-slo').fill('p99<10ms');
+  assert.match((await page.textContent('[data-testid=bench-command]')) ?? '', /--slo 'p99<10ms'/);
+  await page.getByRole('button', { name: 'Run benchmark' }).click();
+  assert.match((await page.locator('[role=alert]').textContent()) ?? '', /clause "p99<10ms" is not understood/);
+  assert.equal(await page.locator('[data-testid=bench-progress]').count(), 0, 'no run started');
+  await page.locator('#bench-slo').fill('p50<=0.001ms');
+  await page.getByRole('button', { name: 'Run benchmark' }).click();
+  const found = page.locator('[data-testid=bench-slo-found]');
+  await found.waitFor({ timeout: 90_000 });
+  assert.match((await found.textContent()) ?? '', /No rate tried met the objective/);
+  const stepRows = page.locator('[data-testid=bench-slo] tbody tr');
+  assert.ok((await stepRows.count()) >= 1);
+  assert.match((await stepRows.first().textContent()) ?? '', /^1ramp2.*no \(p50/);
+  await page.locator('#bench-slo').fill('');
+
   // Restart the server under the open page: a clear reconnecting state, never a blank screen.
   const port = new URL(site.pg.url).port;
   const dataDir = site.pg.dataDir;

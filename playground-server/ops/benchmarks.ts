@@ -132,11 +132,12 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
       else if (a === '--rps' || a === '-q' || a === '--qps') p.rps = value();
       else if (a === '-t' || a === '--duration') p.durationSeconds = value();
       else if (a === '--warmup') p.warmupSeconds = zeroOrMore();
+      else if (a === '--slo') p.slo = args[++i] ?? ''; // validated by the run (loadgen/slo.ts), as startBenchmark's slo
       else if (a.startsWith('-')) throw Object.assign(new Error(`bench: unsupported option ${a}`), { usage: true });
       else p.url = a;
     }
     if (!p.url) {
-      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 [--warmup 1] [-g 2] [--no-sidecar] http://httpbin:8000/get');
+      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 [--warmup 1] [-g 2] [--no-sidecar] [--slo \'p99<=10ms\'] http://httpbin:8000/get');
       return { exitCode: 2 };
     }
     const b: Schemas['Benchmark'] = await runSessionBenchmark(session, deps.store, p, (e) => out.line('stdout', `${e.elapsedSeconds}s  ${e.requests} requests  ${e.errors} errors  p99 ${e.p99Ms}ms`), signal);
@@ -145,6 +146,7 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
       const l = s.latencyMs;
       await out.line('stdout', `${b.id} ${b.status}: ${s.requests} requests, ${s.actualRps} rps, p50 ${l.p50}ms p90 ${l.p90}ms p99 ${l.p99}ms p99.9 ${l.p999}ms max ${l.max}ms, ${s.errors} errors`);
       await out.line('stdout', `  ${successLine(s)}`);
+      if (b.slo) await out.line('stdout', `  adaptive search for ${b.slo.objective}: ${b.slo.foundRps === null ? 'no rate tried met it' : `${b.slo.foundRps} rps met it (a lower bound: one noisy step ends the ramp)`}; ${b.slo.steps.length} steps, stopped: ${b.slo.stoppedBecause}`);
       for (const w of s.warnings ?? []) await out.line('stdout', `  warning: ${w}`);
       // An open-loop run also knows each request's actual send: the latency a generator that waited would report.
       const u = s.uncorrectedLatencyMs;

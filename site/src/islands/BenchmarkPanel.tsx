@@ -8,6 +8,7 @@ import { playground, PlaygroundError } from '../client/playground-client.ts';
 import type { Schemas } from '../../../openapi/types.ts';
 import { LatencyHistogram, PercentileSpectrum, type Bucket, type Series } from './charts.tsx';
 import MeshMarkNote from './MeshMarkNote.tsx';
+import SloSearch, { sloProblem } from './SloSearch.tsx';
 
 interface FortioDoc { DurationHistogram?: { Data: Bucket[] | null } }
 const COLORS = ['var(--chart-a)', 'var(--chart-b)'];
@@ -17,7 +18,7 @@ const PRESETS = [
 ];
 const MAX_GENERATORS = 4;
 
-interface FormState { url: string; from: string; rps: string; durationSeconds: string; warmupSeconds: string; connections: string; generators: string; sidecar: boolean; label: string }
+interface FormState { url: string; from: string; rps: string; durationSeconds: string; warmupSeconds: string; connections: string; generators: string; sidecar: boolean; label: string; slo: string }
 
 /** The same run as a terminal line (the `bench` built-in), so the page teaches the command too. */
 function benchLine(f: FormState): string {
@@ -27,6 +28,7 @@ function benchLine(f: FormState): string {
   if (Number(f.warmupSeconds) > 0) parts.push('--warmup', f.warmupSeconds);
   if (Number(f.generators) > 1) parts.push('-g', f.generators);
   if (!f.sidecar) parts.push('--no-sidecar');
+  if (f.slo.trim()) parts.push('--slo', `'${f.slo.trim()}'`);
   parts.push(f.url);
   return parts.join(' ');
 }
@@ -76,7 +78,7 @@ function download(name: string, doc: unknown): void {
 
 export default function BenchmarkPanel() {
   const q = new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
-  const [form, setForm] = useState<FormState>({ url: q.get('url') ?? PRESETS[0].url, from: q.get('from') ?? 'curl', rps: '100', durationSeconds: '5', warmupSeconds: '0', connections: '4', generators: '1', sidecar: q.get('sidecar') !== 'false', label: q.get('label') ?? '' });
+  const [form, setForm] = useState<FormState>({ url: q.get('url') ?? PRESETS[0].url, from: q.get('from') ?? 'curl', rps: '100', durationSeconds: '5', warmupSeconds: '0', connections: '4', generators: '1', sidecar: q.get('sidecar') !== 'false', label: q.get('label') ?? '', slo: q.get('slo') ?? '' });
   const [comparison, setComparison] = useState<Schemas['BenchmarkComparison'] | null>(null);
   const [progress, setProgress] = useState<Schemas['BenchmarkProgress'] | null>(null);
   const [running, setRunning] = useState<AbortController | null>(null);
@@ -124,6 +126,9 @@ export default function BenchmarkPanel() {
   async function start(): Promise<void> {
     setError('');
     setProgress(null);
+    const slo = form.slo.trim();
+    const problem = slo ? sloProblem(slo) : null;
+    if (problem) return setError(problem);
     const ctl = new AbortController();
     setRunning(ctl);
     try {
@@ -131,6 +136,7 @@ export default function BenchmarkPanel() {
       if (form.rps.trim()) params.rps = Number(form.rps);
       if (Number(form.warmupSeconds) > 0) params.warmupSeconds = Number(form.warmupSeconds);
       if (form.label.trim()) params.label = form.label.trim();
+      if (slo) params.slo = slo;
       const b = await playground.call('startBenchmark', params as Schemas['StartBenchmarkRequest'], { signal: ctl.signal, onEvent: setProgress });
       if (b.status !== 'completed') setError(`run ${b.id} ${b.status}${b.error ? `: ${b.error}` : ''}`);
       await refresh();
@@ -167,6 +173,7 @@ export default function BenchmarkPanel() {
           {field('connections', 'Connections (≤ 64)', 'number', { min: 1, max: 64 })}
           {field('generators', `Generator pods (1–${MAX_GENERATORS})`, 'number', { min: 1, max: MAX_GENERATORS })}
           {field('label', 'Label')}
+          {field('slo', 'Latency objective (optional: find the highest rate meeting it), e.g. p99<=10ms,errors<=1%')}
           <div className="checkbox-field">
             <input id="bench-sidecar" type="checkbox" checked={form.sidecar} onChange={(e) => setForm({ ...form, sidecar: e.target.checked })} />
             <label htmlFor="bench-sidecar">Sidecar on the generator pods (untick for a direct, unmeshed client)</label>
@@ -238,6 +245,7 @@ export default function BenchmarkPanel() {
             </tbody>
           </table></div>
           {shownRuns.flatMap((r) => (r.summary?.warnings ?? []).map((w) => <p key={`${r.id}${w}`} className="muted" data-testid="bench-warning">⚠ {runName(r)}: {w}</p>))}
+          {shownRuns.map((r) => r.slo && <SloSearch key={`slo${r.id}`} who={runName(r)} search={r.slo} />)}
           {shownRuns.map((r) => r.meshmark && <MeshMarkNote key={`mm${r.id}`} who={runName(r)} mm={r.meshmark} />)}
           {comparison?.meshmark && <MeshMarkNote who={`the comparison (${comparison.meshmark.baselineId ?? 'no baseline'} as baseline)`} mm={comparison.meshmark} />}
         </section>
