@@ -1,4 +1,4 @@
-// The mesh reference pages in Chromium, from the site `npm run build` made (PLAYGROUND_SITE_DIR names another build),
+// The mesh reference pages (and the scale-test results page) in Chromium, from the site `npm run build` made (PLAYGROUND_SITE_DIR names another build),
 // served with the real server's security headers: the navigation reaches the index, the index links every kind, a
 // deep link to a nested field opens its ancestors and shows it, the tree expands with no script, the page ships at
 // most 10 KB of JS before interaction, and axe finds nothing serious at desktop (both themes) and at 375 px.
@@ -75,6 +75,32 @@ test('the nav reaches the index, which links every kind; a deep link opens a nes
   assert.equal(await example.getAttribute('data-plural'), 'httproutes');
   assert.match((await example.locator('pre code.language-yaml').textContent()) ?? '', /weight: 90/);
   await page.context().close();
+});
+
+test('the scale-test page draws its charts from the committed run and says where it stopped and why; axe-clean at desktop and 375 px', { timeout: 60_000 }, async () => {
+  // The same static-page checks as the reference's, on /benchmarks/scale/ (site data from `playground scale-test --site-data`).
+  const scale = JSON.parse(readFileSync(join(ROOT, 'site/src/data/scale-test.json'), 'utf8')) as { report: { verdict: { summary: string }; steps: unknown[] } };
+  const problems: string[] = [];
+  for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    const page = await freshPage(browser!, viewport);
+    await page.goto(`${base}/benchmarks/scale/`, { waitUntil: 'load' });
+    assert.equal((await page.locator('[data-verdict]').textContent())?.replace(/\s+/g, ' ').trim(), `Stopped scaling: ${scale.report.verdict.summary}`);
+    for (const chart of ['load', 'api', 'data-plane', 'timeline']) {
+      const svg = page.locator(`[data-chart=${chart}] svg[role=img]`);
+      assert.equal(await svg.count(), 1, `chart ${chart}`);
+      assert.ok((await svg.locator('polyline, path, circle, rect').count()) > 0, `chart ${chart} draws something`);
+    }
+    assert.equal(await page.locator('#steps ~ * tbody tr, section[aria-labelledby=steps] tbody tr').count() > 0, true, 'the steps table has rows');
+    problems.push(...(await seriousA11yViolations(page)).map((v) => `scale ${label}: ${v}`));
+    if (label === 'phone') {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `/benchmarks/scale/ scrolls sideways by ${overflow}px at 375 px`);
+    }
+    await screenshot(page, `scale-test-${label}`);
+    await page.context().close();
+  }
+  assert.ok(scale.report.steps.length > 0);
+  assert.deepEqual(problems, []);
 });
 
 test('a reference page ships at most 10 KB of gzipped JS before interaction', { timeout: 60_000 }, async () => {
