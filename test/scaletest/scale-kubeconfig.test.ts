@@ -1,5 +1,5 @@
 // `playground scale-test --kubeconfig FILE` against a second process, `playground sandbox`: the code path a real
-// cluster takes (the Kubernetes API only). Kept short (CI time): one run, 1 then 2 copies, 1 s of load per step,
+// cluster takes (the Kubernetes API only); Ctrl-C mid-step exits 130 and deletes what it made. Kept short (CI time): one run, 1 then 2 copies, 1 s of load per step,
 // within generous thresholds, goes through both steps, measures every figure and deletes its namespace. Where a
 // run stops scaling (the first step over a threshold, and why) is tested on known inputs in report.test.ts.
 import { after, before, describe, test } from 'node:test';
@@ -104,6 +104,30 @@ describe('playground scale-test --kubeconfig against a second `playground sandbo
     assert.match(r.stdout, /^verdict: scaled to 2 copies within every threshold$/m);
     assert.match(r.stdout, /^ +2 \| /m, 'a table row per step');
     assert.match(r.stdout, /^ +over time, per second: p99 [\d. ]+ ms; errors [\d ]+$/m);
+    assert.deepEqual(await scaleNamespaces(kubeconfig), [], 'no scale-test namespace left');
+  });
+
+  test('Ctrl-C during a step stops the run (exit 130) and still deletes everything it created', async () => {
+    // Long load steps, interrupted once the first step's copies exist: the namespace it made must be gone after.
+    const child = spawn(process.execPath, [BIN, 'scale-test', '--kubeconfig', kubeconfig, '--steps', '1,2', '--load-seconds', '59', '--rps', '10', '--connections', '1', '--api-samples', '1', ...LENIENT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 120_000;
+    let namespace: string | undefined;
+    while (Date.now() < deadline && child.exitCode === null) {
+      namespace = /· namespace (scale-test-\S+)/.exec(out)?.[1];
+      if (namespace && /step 1\/2/.test(out) && (await scaleNamespaces(kubeconfig)).includes(namespace)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(namespace, `the run said its namespace:\n${out}`);
+    assert.deepEqual(await scaleNamespaces(kubeconfig), [namespace], 'the namespace exists before the interrupt (the attempt is real)');
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, out);
+    assert.match(out, /SIGINT: stopping; deleting the test namespace/);
+    assert.match(out, new RegExp(`deleting namespace ${namespace}`));
+    for (let i = 0; i < 150 && (await scaleNamespaces(kubeconfig)).length; i++) await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(await scaleNamespaces(kubeconfig), [], 'no scale-test namespace left');
   });
 
