@@ -54,6 +54,11 @@ export async function scaleTest(flags: ScaleTestFlags): Promise<number> {
     }
     if (report.interrupted) return 130;
     return report.verdict.scaled ? 0 : 1;
+  } catch (err) {
+    // Interrupted while starting (the embedded sandbox, the connection): an interrupt, not a failure.
+    if (!abort.signal.aborted) throw err;
+    process.stderr.write(`${stamp()} · interrupted: ${(err as Error).message}\n`);
+    return 130;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -78,8 +78,9 @@ export async function runScaleTest(ctx: ScaleTestContext, s: ScaleTestSettings):
   let created = false;
   try {
     progress(`· namespace ${namespace}`);
-    await kube.json({ method: 'POST', path: '/api/v1/namespaces', body: namespaceObject(namespace, s.namespaceLabels, s.namespaceAnnotations), signal });
+    // Counted as created before the answer: a POST interrupted in flight may still have made it (cleanup deletes it; a 404 there is fine).
     created = true;
+    await kube.json({ method: 'POST', path: '/api/v1/namespaces', body: namespaceObject(namespace, s.namespaceLabels, s.namespaceAnnotations), signal });
     // Pods need the namespace's default ServiceAccount (the service-account controller makes it).
     await waitFor('no default ServiceAccount in the namespace', 30_000, signal, () =>
       kube.json({ path: `/api/v1/namespaces/${namespace}/serviceaccounts/default`, signal }).then(

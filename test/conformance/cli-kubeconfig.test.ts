@@ -5,37 +5,17 @@
 // are usage errors.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { kubectlAt as kubectl, PLAYGROUND_BIN as BIN, runCli, startSecondSandbox, type SecondSandbox } from '../cli/cli-process.js';
 import { EXPECT_WHOLE_PROFILE } from './expected-results.js';
 import { reportSchemaErrors } from './report-schema.js';
 
-const BIN = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
 const BREAK_ENV = 'PLAYGROUND_TEST_BREAK_MESH_FEATURE';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function playground(args: string[], timeoutMs = 240_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, [BREAK_ENV]: '' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function kubectl(kubeconfig: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
+/** The CLI runs without the test-only switch; only the second sandbox has it. */
+const playground = (args: string[]) => runCli(args, { env: { ...process.env, [BREAK_ENV]: '' } });
 
 async function conformanceNamespaces(kubeconfig: string): Promise<string[]> {
   const r = await kubectl(kubeconfig, ['get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}']);
@@ -46,33 +26,14 @@ async function conformanceNamespaces(kubeconfig: string): Promise<string[]> {
 describe('playground conformance --kubeconfig against a second `playground sandbox` process', { timeout: 360_000 }, () => {
   let dir: string;
   let kubeconfig: string;
-  let sandbox: ChildProcess;
-  let sandboxOut = '';
+  let sandbox: SecondSandbox | undefined;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'conformance-cli-'));
-    kubeconfig = join(dir, 'kubeconfig');
-    sandbox = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [BREAK_ENV]: 'RequestHeaderModifier' } });
-    sandbox.stdout!.on('data', (d) => (sandboxOut += d));
-    sandbox.stderr!.on('data', (d) => (sandboxOut += d));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${sandboxOut}`)), 60_000);
-      sandbox.stdout!.on('data', () => {
-        if (/sandbox ready at https:/.test(sandboxOut)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      sandbox.once('exit', (code) => reject(new Error(`sandbox exited early (${code}):\n${sandboxOut}`)));
-    });
+    sandbox = await startSecondSandbox('conformance-cli-', { ...process.env, [BREAK_ENV]: 'RequestHeaderModifier' });
+    ({ dir, kubeconfig } = sandbox);
   });
   after(async () => {
-    if (sandbox && sandbox.exitCode === null) {
-      const exited = new Promise((r) => sandbox.once('exit', r));
-      sandbox.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await sandbox?.stop();
   });
 
   test('the broken feature turns its tests red with a reason; the others pass; the report says so', async () => {

@@ -4,32 +4,11 @@
 // run stops scaling (the first step over a threshold, and why) is tested on known inputs in report.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ScaleReport } from '../../playground-server/scaletest/report.js';
-
-const BIN = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function playground(args: string[], timeoutMs = 240_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }));
-  });
-}
-
-function kubectl(kubeconfig: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
-}
+import { kubectlAt as kubectl, PLAYGROUND_BIN as BIN, runCli as playground, startSecondSandbox, type SecondSandbox } from '../cli/cli-process.js';
 
 async function scaleNamespaces(kubeconfig: string): Promise<string[]> {
   const r = await kubectl(kubeconfig, ['get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}']);
@@ -43,33 +22,14 @@ const LENIENT = ['--max-p99-ms', '60000', '--min-throughput-percent', '1', '--ma
 describe('playground scale-test --kubeconfig against a second `playground sandbox` process', { timeout: 300_000 }, () => {
   let dir: string;
   let kubeconfig: string;
-  let sandbox: ChildProcess;
-  let sandboxOut = '';
+  let sandbox: SecondSandbox | undefined;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'scale-test-cli-'));
-    kubeconfig = join(dir, 'kubeconfig');
-    sandbox = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
-    sandbox.stdout!.on('data', (d) => (sandboxOut += d));
-    sandbox.stderr!.on('data', (d) => (sandboxOut += d));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready line within 90 s:\n${sandboxOut}`)), 90_000);
-      sandbox.stdout!.on('data', () => {
-        if (/sandbox ready at https:/.test(sandboxOut)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      sandbox.once('exit', (code) => reject(new Error(`sandbox exited early (${code}):\n${sandboxOut}`)));
-    });
+    sandbox = await startSecondSandbox('scale-test-cli-');
+    ({ dir, kubeconfig } = sandbox);
   });
   after(async () => {
-    if (sandbox && sandbox.exitCode === null) {
-      const exited = new Promise((r) => sandbox.once('exit', r));
-      sandbox.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await sandbox?.stop();
   });
 
   test('two steps: API, pod startup, config push, load and PodMetrics measured at each; a verdict; the namespace deleted', async () => {
