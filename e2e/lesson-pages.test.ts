@@ -1,5 +1,6 @@
 // Every lesson page (the lessons in site/lessons/, found at run time), the lesson index and the 404 page in Chromium
-// against `playground up`: screenshots at 1366 px and 375 px (test-results/screenshots/lessons/), axe clean, nothing
+// against `playground up`: screenshots at 1366 px and 375 px (test-results/screenshots/lessons/; every lesson with
+// PLAYGROUND_SCREENSHOTS=all), axe clean, nothing
 // scrolling sideways on a phone, lesson pages under 10 KB of gzipped JS before interaction. Then what a learner sees
 // across a reload (blocks' output and passed checks come back, the sidebar marks the step done, the index names the
 // step reached by its title), the search (synonyms, whole words, deep links to steps), the server's 404 answers and
@@ -52,6 +53,13 @@ async function sidewaysOverflow(page: Page): Promise<string[]> {
   });
 }
 
+/**
+ * Full-page shots are for a person to look at, not an assertion: the first lessons, the index and the 404 page by
+ * default; every page with PLAYGROUND_SCREENSHOTS=all (they cost CI about a second each).
+ */
+const SHOOT_ALL = process.env.PLAYGROUND_SCREENSHOTS === 'all';
+const SHOT_LESSONS = 3;
+
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
 }
@@ -61,7 +69,11 @@ test('every lesson page, the lesson index and the 404 page: screenshots at 1366 
   // One learner (one session) visits every page: a session per page would deploy the sample apps dozens of times.
   const page = await freshPage(site.browser, WIDE);
   const problems: string[] = [];
-  const pages = [...LESSONS.map((l) => ({ name: l.id, path: `/lessons/${l.id}/`, session: true })), { name: 'index', path: '/lessons/', session: false }, { name: '404', path: '/no-such-lesson/', session: false }];
+  const pages = [
+    ...LESSONS.map((l, i) => ({ name: l.id, path: `/lessons/${l.id}/`, session: true, shoot: SHOOT_ALL || i < SHOT_LESSONS })),
+    { name: 'index', path: '/lessons/', session: false, shoot: true },
+    { name: '404', path: '/no-such-lesson/', session: false, shoot: true },
+  ];
   for (const p of pages) {
     for (const [label, viewport] of [['1366', WIDE], ['375', PHONE]] as const) {
       await page.setViewportSize(viewport);
@@ -72,7 +84,7 @@ test('every lesson page, the lesson index and the 404 page: screenshots at 1366 
       // themes' colours (the themes change colours only), and a person looking at the shots sees both.
       for (const theme of label === '1366' ? ['light'] : ['dark']) {
         await page.evaluate((t) => void (document.documentElement.dataset.theme = t), theme);
-        if (theme === (label === '1366' ? 'light' : 'dark')) await shoot(page, `${p.name}-${label}`);
+        if (p.shoot) await shoot(page, `${p.name}-${label}`);
         problems.push(...(await seriousA11yViolations(page)).map((v) => `${p.path} ${label} px ${theme}: ${v}`));
       }
       if (label === '375') problems.push(...(await sidewaysOverflow(page)).map((o) => `${p.path} at 375 px scrolls sideways: ${o}`));
