@@ -51,6 +51,11 @@ export function planGenerators(o: ResolvedOptions): GeneratorSpec[] {
     };
     if (o.body !== undefined) spec.body = o.body;
     if (o.insecure) spec.insecure = true;
+    if (o.protocol !== 'http1') {
+      spec.wire = o.protocol;
+      spec.streams = o.streams;
+      if (o.protocol === 'grpc') spec.grpcMethod = o.grpcMethod;
+    }
     specs.push(spec);
   }
   return specs;

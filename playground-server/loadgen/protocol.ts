@@ -30,6 +30,12 @@ export interface GeneratorSpec {
    * the URL. How a generator pod's traffic leaves through the pod's network (its sidecar, or a clusterIP).
    */
   connectTo?: ConnectTo;
+  /** Wire protocol (absent → http1): HTTP/2 sessions (h2-client.ts) or unary gRPC calls over them. */
+  wire?: 'http1' | 'h2' | 'grpc';
+  /** h2/grpc: concurrent streams per session (closed model); absent → 1. */
+  streams?: number;
+  /** grpc: `/pkg.Svc/Method` (absent → grpc.health.v1.Health/Check); the request message is `body`, base64. */
+  grpcMethod?: string;
 }
 
 export interface ConnectTo {
