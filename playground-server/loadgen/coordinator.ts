@@ -213,7 +213,7 @@ export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}
     if (hooks.signal?.aborted) broadcast({ type: 'abort' });
     else broadcast({ type: 'start', atEpochMs: Date.now() + (specs.length > 1 ? START_LEAD_MS : 0) });
     const reports = await Promise.all(handles.map((h) => h.result));
-    return mergeReports(reports, {
+    const merged = mergeReports(reports, {
       engine: 'builtin',
       url: o.url,
       method: o.method,
@@ -224,6 +224,8 @@ export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}
       intervals: progress.intervals,
       notes: [...notes],
     });
+    if (o.protocol !== 'http1') merged.wire = { protocol: o.protocol, streamsPerConnection: o.streams, ...(o.protocol === 'grpc' ? { grpcMethod: o.grpcMethod } : {}) };
+    return merged;
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);
   }

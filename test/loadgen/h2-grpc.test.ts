@@ -6,6 +6,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { runLoadTest } from '../../playground-server/loadgen/coordinator.js';
 import { resolveOptions, LoadOptionsError } from '../../playground-server/loadgen/options.js';
+import { toText } from '../../playground-server/loadgen/reports/text.js';
 import { grpcOutcomeName } from '../../playground-server/loadgen/grpc-client.js';
 
 async function listen(server: http2.Http2Server): Promise<{ url: string; sessions: () => number; maxConcurrent: () => number; close: () => Promise<void> }> {
@@ -106,10 +107,27 @@ test('--grpc: health checks, SERVING counted ok, NOT_SERVING an error; unknown m
     const names = Object.fromEntries(Object.entries(codes).map(([k, v]) => [grpcOutcomeName(Number(k), true), v]));
     assert.ok(names.SERVING > 0 && names.NOT_SERVING > 0, JSON.stringify(names));
     assert.equal(r.latency.statusErrors.totalCount, names.NOT_SERVING, 'NOT_SERVING is an error');
+    assert.deepEqual(r.wire, { protocol: 'grpc', streamsPerConnection: 2, grpcMethod: '/grpc.health.v1.Health/Check' });
+    assert.match(toText(r), /gRPC \/grpc\.health\.v1\.Health\/Check over HTTP\/2/);
     const u = await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/pkg.Svc/Nope', connections: 1, ...SHORT });
     const ucodes = Object.entries(u.statusCodes as Record<string, number>).map(([k, v]) => [grpcOutcomeName(Number(k), false), v]);
     assert.deepEqual(ucodes.map(([k]) => k), ['UNIMPLEMENTED']);
     assert.ok(u.responses > 0 && u.latency.statusErrors.totalCount === u.responses, 'UNIMPLEMENTED is an error');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('--h2 with --transport process: the generator processes speak HTTP/2 too', async () => {
+  const server = http2.createServer();
+  server.on('stream', (stream) => { stream.respond({ ':status': 200 }); stream.end(); });
+  const srv = await listen(server);
+  try {
+    const r = await runLoadTest({ url: srv.url, protocol: 'h2', connections: 2, workers: 2, transport: 'process', ...SHORT });
+    assert.ok(r.responses > 10, `responses ${r.responses} ${JSON.stringify({ e: r.errors, s: r.statusCodes, n: r.notes, sent: r.sent })}`);
+    assert.equal(r.generators, 2);
+    assert.equal(srv.sessions(), 2, 'each generator opened its HTTP/2 session');
+    assert.equal(r.wire?.protocol, 'h2');
   } finally {
     await srv.close();
   }
