@@ -6,6 +6,8 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { runLoadTest } from '../../playground-server/loadgen/coordinator.js';
 import { resolveOptions, LoadOptionsError } from '../../playground-server/loadgen/options.js';
+import { bench } from './run-bench.js';
+import { toFortioJson } from '../../playground-server/loadgen/reports/fortio.js';
 import { toText } from '../../playground-server/loadgen/reports/text.js';
 import { grpcOutcomeName } from '../../playground-server/loadgen/grpc-client.js';
 
@@ -108,6 +110,9 @@ test('--grpc: health checks, SERVING counted ok, NOT_SERVING an error; unknown m
     assert.ok(names.SERVING > 0 && names.NOT_SERVING > 0, JSON.stringify(names));
     assert.equal(r.latency.statusErrors.totalCount, names.NOT_SERVING, 'NOT_SERVING is an error');
     assert.deepEqual(r.wire, { protocol: 'grpc', streamsPerConnection: 2, grpcMethod: '/grpc.health.v1.Health/Check' });
+    const fortio = toFortioJson(r) as unknown as Record<string, unknown>;
+    assert.equal(fortio.RunType, 'GRPC Health');
+    assert.deepEqual(Object.keys(fortio.RetCodes as object).sort(), ['NOT_SERVING', 'SERVING']);
     assert.match(toText(r), /gRPC \/grpc\.health\.v1\.Health\/Check over HTTP\/2/);
     const u = await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/pkg.Svc/Nope', connections: 1, ...SHORT });
     const ucodes = Object.entries(u.statusCodes as Record<string, number>).map(([k, v]) => [grpcOutcomeName(Number(k), false), v]);
@@ -139,4 +144,28 @@ test('h2/grpc options are validated with the field and the limit', () => {
   assert.throws(() => resolveOptions({ url: 'http://x', protocol: 'h2', streams: 1001 }), /streams must be an integer from 1 to 1000/);
   assert.throws(() => resolveOptions({ url: 'http://x', protocol: 'grpc', grpcMethod: 'Check' }), /grpcMethod must be \/package.Service\/Method/);
   assert.throws(() => resolveOptions({ url: 'http://x', protocol: 'h2', grpcMethod: '/a.B/C' }), /grpcMethod applies only to grpc/);
+});
+
+test('playground bench --h2/--grpc flags: usage errors name the flag; a --grpc run prints the protocol', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--h2', '--grpc'], /--h2 and --grpc are exclusive/],
+    [['--h2', '--engine', 'wrk'], /--h2 needs the builtin engine/],
+    [['--streams', '4'], /--streams applies only with --h2 or --grpc/],
+    [['--h2', '--grpc-method', '/a.B/C'], /--grpc-method applies only with --grpc/],
+    [['--grpc', '--grpc-method', 'nope'], /grpcMethod must be \/package.Service\/Method/],
+    [['--h2', '--streams', '0'], /streams must be an integer from 1 to 1000/],
+  ];
+  for (const [flags, message] of cases) {
+    const r = await bench([...flags, 'http://127.0.0.1:9/']);
+    assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  const srv = await listen(grpcServer(() => 1));
+  try {
+    const r = await bench(['--grpc', '--streams', '2', '-c', '1', '--duration', '500ms', '--warmup', '0', srv.url]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /gRPC \/grpc\.health\.v1\.Health\/Check over HTTP\/2, 2 stream\(s\)\/session/);
+  } finally {
+    await srv.close();
+  }
 });
