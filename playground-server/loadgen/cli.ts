@@ -35,6 +35,12 @@ export const BENCH_USAGE = `Usage: playground bench <url> [flags]
   --body S             request body
   --insecure, -k       do not verify TLS certificates
   --transport T        inline, worker or process (how generators run; default inline for 1, worker for more)
+  --h2                 HTTP/2: h2c with prior knowledge for http://, ALPN h2 for https://; each connection
+                       is one HTTP/2 session (builtin engine)
+  --grpc               unary gRPC calls over HTTP/2 (default grpc.health.v1.Health/Check, like fortio
+                       -grpc -healthservice); a non-OK grpc-status or non-SERVING health is an error
+  --streams N          h2/grpc: concurrent streams per session in the closed model (default 1)
+  --grpc-method M      grpc: /package.Service/Method to call; --body is its request message, base64
 ${ADAPTIVE_USAGE}`;
 
 const FORMATS: ['text', 'smp', 'playground', 'fortio'] = ['text', 'smp', 'playground', 'fortio'];
@@ -60,6 +66,10 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
     body: { type: 'string' },
     insecure: { type: 'boolean', short: 'k' },
     transport: { type: 'string' },
+    h2: { type: 'boolean' },
+    grpc: { type: 'boolean' },
+    streams: { type: 'string' },
+    'grpc-method': { type: 'string' },
     slo: { type: 'string' },
     'max-rps': { type: 'string' },
     'max-steps': { type: 'string' },
@@ -88,6 +98,19 @@ function parseBenchArgs(argv: string[]): ParsedBench | 'help' {
     insecure: values.insecure,
     transport: values.transport as GeneratorTransport | undefined,
   };
+  if (values.h2 && values.grpc) throw new UsageError('--h2 and --grpc are exclusive (gRPC already runs over HTTP/2)');
+  if (values.h2 || values.grpc) {
+    if (engine !== 'builtin') throw new UsageError(`--${values.h2 ? 'h2' : 'grpc'} needs the builtin engine (got --engine ${engine})`);
+    options.protocol = values.grpc ? 'grpc' : 'h2';
+  }
+  if (values.streams !== undefined) {
+    if (!options.protocol) throw new UsageError('--streams applies only with --h2 or --grpc');
+    options.streams = parseCount(values.streams, '--streams');
+  }
+  if (values['grpc-method'] !== undefined) {
+    if (options.protocol !== 'grpc') throw new UsageError('--grpc-method applies only with --grpc');
+    options.grpcMethod = values['grpc-method'];
+  }
   withinLoadLimits(() => {
     const why = getEngine(engine).unsupported(resolveOptions(options));
     if (why) throw new UsageError(why);

@@ -51,6 +51,11 @@ export function planGenerators(o: ResolvedOptions): GeneratorSpec[] {
     };
     if (o.body !== undefined) spec.body = o.body;
     if (o.insecure) spec.insecure = true;
+    if (o.protocol !== 'http1') {
+      spec.wire = o.protocol;
+      spec.streams = o.streams;
+      if (o.protocol === 'grpc') spec.grpcMethod = o.grpcMethod;
+    }
     specs.push(spec);
   }
   return specs;
@@ -208,7 +213,7 @@ export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}
     if (hooks.signal?.aborted) broadcast({ type: 'abort' });
     else broadcast({ type: 'start', atEpochMs: Date.now() + (specs.length > 1 ? START_LEAD_MS : 0) });
     const reports = await Promise.all(handles.map((h) => h.result));
-    return mergeReports(reports, {
+    const merged = mergeReports(reports, {
       engine: 'builtin',
       url: o.url,
       method: o.method,
@@ -219,6 +224,8 @@ export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}
       intervals: progress.intervals,
       notes: [...notes],
     });
+    if (o.protocol !== 'http1') merged.wire = { protocol: o.protocol, streamsPerConnection: o.streams, ...(o.protocol === 'grpc' ? { grpcMethod: o.grpcMethod } : {}) };
+    return merged;
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);
   }

@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { generatorCpuClock } from './generator-cpu.js';
 import { encodeHistogram } from './histogram.js';
 import { ConnectionPool, type ConnectionEvents } from './http-client.js';
+import { GRPC_HEALTH_CHECK, type GrpcCall } from './grpc-client.js';
+import { H2Pool } from './h2-client.js';
 import type { GeneratorProgress, GeneratorReport, GeneratorSpec } from './protocol.js';
 import { GENERATOR_PROTOCOL } from './protocol.js';
 import { PreciseTimer } from './precise-timer.js';
@@ -31,7 +33,11 @@ export async function runGenerator(spec: GeneratorSpec, hooks: GeneratorHooks = 
     onResponse: (conn, status, sentAt, doneAt, bytes) => loop?.events.onResponse(conn, status, sentAt, doneAt, bytes),
     onError: (conn, kind, sentAt, doneAt) => loop?.events.onError(conn, kind, sentAt, doneAt),
   };
-  const pool = new ConnectionPool(template, spec.connections, lazyEvents, spec.timeoutMs);
+  // The one dispatch point: HTTP/2 and gRPC use h2-client.ts's pool, which has ConnectionPool's shape.
+  const pool: ConnectionPool =
+    spec.wire === 'h2' || spec.wire === 'grpc'
+      ? (new H2Pool(template, spec.connections, spec.streams ?? 1, lazyEvents, spec.timeoutMs, spec.wire === 'grpc' ? grpcCall(spec) : null) as unknown as ConnectionPool)
+      : new ConnectionPool(template, spec.connections, lazyEvents, spec.timeoutMs);
   const getPool = (): ConnectionPool => pool;
   try {
     await pool.open();
@@ -129,4 +135,9 @@ export async function runGenerator(spec: GeneratorSpec, hooks: GeneratorHooks = 
     pool.close();
     await timer.close();
   }
+}
+
+function grpcCall(spec: GeneratorSpec): GrpcCall {
+  const method = spec.grpcMethod ?? GRPC_HEALTH_CHECK;
+  return { method, message: Buffer.from(spec.body ?? '', 'base64'), health: method === GRPC_HEALTH_CHECK };
 }

@@ -8,6 +8,7 @@ export const LIMITS = Object.freeze({
   maxDurationMs: 24 * 3600_000,
   maxWarmupMs: 3600_000,
   maxTimeoutMs: 600_000,
+  maxStreams: 1_000,
 });
 
 export const DEFAULTS = Object.freeze({
@@ -37,7 +38,15 @@ export interface LoadTestOptions {
   /** How generators run: in this thread (1 generator), worker threads, or child processes. */
   transport?: GeneratorTransport;
   insecure?: boolean;
+  /** Wire protocol: HTTP/1.1 (default), HTTP/2 (`--h2`) or unary gRPC over HTTP/2 (`--grpc`). */
+  protocol?: WireProtocol;
+  /** h2/grpc: concurrent streams per HTTP/2 session (default 1). */
+  streams?: number;
+  /** grpc: the method called, `/package.Service/Method` (default grpc.health.v1.Health/Check). */
+  grpcMethod?: string;
 }
+
+export type WireProtocol = 'http1' | 'h2' | 'grpc';
 
 export type ResolvedOptions = Required<Omit<LoadTestOptions, 'body' | 'rps'>> & { body?: string; rps: number | null };
 
@@ -83,6 +92,16 @@ export function resolveOptions(o: LoadTestOptions): ResolvedOptions {
     if (typeof v !== 'string' || /[\r\n]/.test(v)) bad('headers', `value of ${k} must be a single-line string`);
   }
   if (o.body !== undefined && typeof o.body !== 'string') bad('body', 'must be a string');
+  const protocol = o.protocol ?? 'http1';
+  if (protocol !== 'http1' && protocol !== 'h2' && protocol !== 'grpc') bad('protocol', `must be http1, h2 or grpc (got ${JSON.stringify(o.protocol)})`);
+  if (o.streams !== undefined && protocol === 'http1') bad('streams', 'applies only to h2 and grpc (HTTP/1.1 carries one request per connection)');
+  const streams = integerIn(o.streams ?? 1, 'streams', 1, LIMITS.maxStreams);
+  if (o.grpcMethod !== undefined && protocol !== 'grpc') bad('grpcMethod', 'applies only to grpc');
+  const grpcMethod = o.grpcMethod ?? '/grpc.health.v1.Health/Check';
+  if (typeof grpcMethod !== 'string' || !/^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/.test(grpcMethod) || grpcMethod.length > 256) {
+    bad('grpcMethod', `must be /package.Service/Method, at most 256 characters (got ${JSON.stringify(o.grpcMethod)})`);
+  }
+  if (protocol === 'grpc' && o.body !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(o.body)) bad('body', 'for grpc is the request message as base64 (protobuf bytes)');
   return {
     url: url.href,
     method,
@@ -96,6 +115,9 @@ export function resolveOptions(o: LoadTestOptions): ResolvedOptions {
     workers,
     transport,
     insecure: o.insecure ?? false,
+    protocol,
+    streams,
+    grpcMethod,
   };
 }
 

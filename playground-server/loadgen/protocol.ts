@@ -30,6 +30,12 @@ export interface GeneratorSpec {
    * the URL. How a generator pod's traffic leaves through the pod's network (its sidecar, or a clusterIP).
    */
   connectTo?: ConnectTo;
+  /** Wire protocol (absent → http1): HTTP/2 sessions (h2-client.ts) or unary gRPC calls over them. */
+  wire?: 'http1' | 'h2' | 'grpc';
+  /** h2/grpc: concurrent streams per session (closed model); absent → 1. */
+  streams?: number;
+  /** grpc: `/pkg.Svc/Method` (absent → grpc.health.v1.Health/Check); the request message is `body`, base64. */
+  grpcMethod?: string;
 }
 
 export interface ConnectTo {
@@ -170,6 +176,18 @@ export function parseGeneratorSpec(input: unknown): GeneratorSpec {
   if (o.insecure !== undefined) spec.insecure = o.insecure === true;
   if (o.startAtEpochMs !== undefined) spec.startAtEpochMs = num(o, 'startAtEpochMs', 0);
   if (o.connectTo !== undefined) spec.connectTo = parseConnectTo(o.connectTo);
+  if (o.wire !== undefined) {
+    if (o.wire !== 'http1' && o.wire !== 'h2' && o.wire !== 'grpc') fail('wire', `must be http1, h2 or grpc (got ${JSON.stringify(o.wire)})`);
+    spec.wire = o.wire;
+  }
+  if (o.streams !== undefined) {
+    spec.streams = num(o, 'streams', 1, true);
+    if (spec.streams > 1000) fail('streams', `must be at most 1000 (got ${spec.streams})`);
+  }
+  if (o.grpcMethod !== undefined) {
+    if (typeof o.grpcMethod !== 'string' || !/^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/.test(o.grpcMethod) || o.grpcMethod.length > 256) fail('grpcMethod', 'must be /package.Service/Method, at most 256 characters');
+    spec.grpcMethod = o.grpcMethod;
+  }
   return spec;
 }
 

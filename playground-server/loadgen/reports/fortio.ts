@@ -6,6 +6,7 @@
 // and socket errors), RetCodes each status with -1 for socket errors, so Σ RetCodes = DurationHistogram.Count.
 // Durations are the corrected latency (from the intended start); the uncorrected one rides along under a name
 // fortio ignores, and so do the playground's `Warnings` (percentiles the sample is too small for).
+import { GRPC_HEALTH_CHECK, grpcOutcomeName } from '../grpc-client.js';
 import { mergeHistograms, recordedBuckets, summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
 import { transportErrorCount, type LoadResult } from '../result.js';
@@ -98,9 +99,12 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
   const retCodes: Record<string, number> = {};
   // fortio's RetCodes is map[int]int64: numeric codes only (an adapter's class keys such as wrk's '4xx-5xx' cannot
   // be written; its notes say so); -1 is fortio's code for socket errors.
-  for (const [code, n] of Object.entries(r.statusCodes)) if (/^\d+$/.test(code)) retCodes[code] = n;
+  const grpc = r.wire?.protocol === 'grpc' ? r.wire : null;
+  const health = grpc?.grpcMethod === GRPC_HEALTH_CHECK;
+  // gRPC runs key RetCodes by name like fortio's GRPCRunnerResults ("SERVING", "NOT_SERVING", code names).
+  for (const [code, n] of Object.entries(r.statusCodes)) if (/^\d+$/.test(code)) retCodes[grpc ? grpcOutcomeName(Number(code), health) : code] = n;
   const transportErrors = transportErrorCount(r);
-  if (transportErrors > 0) retCodes['-1'] = transportErrors;
+  if (transportErrors > 0) retCodes[grpc ? 'UNAVAILABLE' : '-1'] = transportErrors;
   const warnings = sampleSizeWarnings(r);
   return {
     RunType: 'HTTP',
@@ -127,5 +131,6 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
     AbortOn: 0,
     UncorrectedDurationHistogram: fortioHistogram(r.latency.uncorrected),
     ...(warnings.length ? { Warnings: warnings } : {}),
+    ...(grpc ? { RunType: health ? 'GRPC Health' : 'GRPC', Destination: r.url, Streams: grpc.streamsPerConnection } : {}),
   };
 }

@@ -45,7 +45,8 @@ export function toText(r: LoadResult): string {
   const notMeasured = new Set(r.notMeasured ?? []);
   const lines: string[] = [];
   const rate = rateLine(r);
-  lines.push(`Target      ${r.method} ${r.url}  [engine ${r.engine}]`);
+  const wire = r.wire ? (r.wire.protocol === 'grpc' ? `  [gRPC ${r.wire.grpcMethod} over HTTP/2, ${r.wire.streamsPerConnection} stream(s)/session]` : `  [HTTP/2, ${r.wire.streamsPerConnection} stream(s)/session]`) : '';
+  lines.push(`Target      ${r.wire?.protocol === 'grpc' ? 'POST' : r.method} ${r.url}  [engine ${r.engine}]${wire}`);
   lines.push(`Requested   ${rate} for ${formatDuration(r.requestedDurationMs)} after ${formatDuration(r.warmupMs)} warm-up; ${plural(r.connections, 'connection')}, ${plural(r.generators, 'generator')}`);
   lines.push(`Achieved    ${r.actualRps.toFixed(1)} rps over ${formatDuration(r.actualDurationMs)}; ${r.responses} responses${r.cancelled ? ' (CANCELLED: partial result)' : ''}`);
   const rateText = o.successRate === null ? 'no requests' : `${pct(o.successRate)} (${o.successes} of ${o.requests} requests got a 2xx)`;
