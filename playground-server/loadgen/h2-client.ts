@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { ConnectionEvents, HttpConnection, RequestErrorKind, RequestTemplate } from './http-client.js';
 import { decodeHealthCheckResponse, frameGrpcMessage, grpcCodeStatus, healthStatus, type GrpcCall } from './grpc-client.js';
+import { SlotPool } from './slot-pool.js';
 
 const { HTTP2_HEADER_STATUS, NGHTTP2_CANCEL } = http2.constants;
 
@@ -192,22 +193,20 @@ export class H2Slot {
   }
 }
 
-export class H2Pool {
+export class H2Pool extends SlotPool<H2Slot> {
   readonly sessions: H2Session[] = [];
-  readonly connections: H2Slot[] = [];
   readonly requestHeaders: http2.OutgoingHttpHeaders;
   readonly requestBody: Buffer | null;
-  private readonly idle: H2Slot[] = [];
-  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     readonly template: RequestTemplate,
     sessions: number,
     streams: number,
     readonly events: ConnectionEvents,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
     readonly grpc: GrpcCall | null = null,
   ) {
+    super(timeoutMs);
     const url = template.url;
     const headers: http2.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(template.headers)) {
@@ -228,17 +227,12 @@ export class H2Pool {
     }
     this.requestHeaders = headers;
     for (let i = 0; i < sessions; i++) this.sessions.push(new H2Session(this));
-    for (let i = 0; i < sessions * streams; i++) {
-      const s = new H2Slot(i, this);
-      this.connections.push(s);
-      this.idle.push(s);
-    }
+    for (let i = 0; i < sessions * streams; i++) this.addSlot(new H2Slot(i, this));
   }
 
   async open(): Promise<void> {
     await Promise.all(this.sessions.map((s) => s.connect()));
-    const period = Math.max(1, Math.min(50, this.timeoutMs / 10));
-    this.sweeper = setInterval(() => this.sweepTimeouts(), period);
+    this.startSweeping();
   }
 
   /** The session with the fewest streams in flight (live ones first). */
@@ -250,42 +244,9 @@ export class H2Pool {
     return best;
   }
 
-  take(): H2Slot | undefined {
-    return this.idle.pop();
-  }
-
-  release(slot: H2Slot): void {
-    this.idle.push(slot);
-  }
-
-  get idleCount(): number {
-    return this.idle.length;
-  }
-
-  get busyCount(): number {
-    return this.connections.length - this.idle.length;
-  }
-
-  abortInFlight(kind: RequestErrorKind): number {
-    let n = 0;
-    for (const c of this.connections) {
-      if (c.busy) {
-        n++;
-        c.abort(kind);
-      }
-    }
-    return n;
-  }
-
   close(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    this.stopSweeping();
     for (const c of this.connections) c.drop();
     for (const s of this.sessions) s.close();
-  }
-
-  private sweepTimeouts(): void {
-    const deadline = performance.now() - this.timeoutMs;
-    for (const c of this.connections) if (c.busy && c.sentAt < deadline) c.abort('timeout');
   }
 }

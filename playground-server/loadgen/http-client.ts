@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ResponseParser, HttpParseError } from './http-response-parser.js';
+import { SlotPool } from './slot-pool.js';
 
 // node:tls is loaded on first use: a plain-HTTP generator does without its ~1 MB of RSS.
 const requireBuiltin = createRequire(import.meta.url);
@@ -208,73 +209,31 @@ export class HttpConnection {
   }
 }
 
-export class ConnectionPool {
-  readonly connections: HttpConnection[] = [];
+export class ConnectionPool extends SlotPool<HttpConnection> {
   readonly requestBytes: Buffer;
   /** Shared read buffer for every plain-TCP connection of the pool (see HttpConnection.connect). */
   readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
-  private readonly idle: HttpConnection[] = [];
-  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     readonly template: RequestTemplate,
     size: number,
     readonly events: ConnectionEvents,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
   ) {
+    super(timeoutMs);
     this.requestBytes = buildRequestBytes(template);
-    for (let i = 0; i < size; i++) {
-      const c = new HttpConnection(i, this);
-      this.connections.push(c);
-      this.idle.push(c);
-    }
+    for (let i = 0; i < size; i++) this.addSlot(new HttpConnection(i, this));
   }
 
   /** Connect every connection up front (like wrk), so connection set-up is not measured as latency. */
   async open(): Promise<void> {
     await Promise.all(this.connections.map((c) => c.connect()));
-    // The sweep period bounds how late a timeout is noticed: a tenth of the timeout, at most 50 ms.
-    const period = Math.max(1, Math.min(50, this.timeoutMs / 10));
-    this.sweeper = setInterval(() => this.sweepTimeouts(), period);
-  }
-
-  /** An idle connection, or undefined when all are busy. */
-  take(): HttpConnection | undefined {
-    return this.idle.pop();
-  }
-
-  release(conn: HttpConnection): void {
-    this.idle.push(conn);
-  }
-
-  get idleCount(): number {
-    return this.idle.length;
-  }
-
-  get busyCount(): number {
-    return this.connections.length - this.idle.length;
-  }
-
-  /** Abort every in-flight request with `kind`; returns how many were aborted. */
-  abortInFlight(kind: RequestErrorKind): number {
-    let n = 0;
-    for (const c of this.connections) {
-      if (c.busy) {
-        n++;
-        c.abort(kind);
-      }
-    }
-    return n;
+    this.startSweeping();
   }
 
   close(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    this.stopSweeping();
     for (const c of this.connections) c.close();
   }
-
-  private sweepTimeouts(): void {
-    const deadline = performance.now() - this.timeoutMs;
-    for (const c of this.connections) if (c.busy && c.sentAt < deadline) c.abort('timeout');
-  }
 }
+
