@@ -79,10 +79,12 @@ test('through real sidecars: an endpoint that was slow for a moment gets its sha
     await new Promise((r) => setTimeout(r, 3_000));
     const replies = await h.sendMany(client, 'api:8080', '/', 100, 1);
     const a = replies.filter((r) => JSON.parse(r.body).pod === 'a').length;
-    // Peak-EWMA keeps preferring whichever endpoint answers faster now, so the split follows the real latencies;
-    // what it must not do is starve the endpoint that was slow once (the old balancer gave it 0 of 100 here).
-    // The bound is loose on purpose: on a loaded CI machine real latencies jitter and the fair share drifts (19 seen).
-    assert.ok(a >= 5, `api-a got ${a}/100 after the decay (starved before the fix: 0)`);
+    const firstA = replies.findIndex((r) => JSON.parse(r.body).pod === 'a');
+    // Ten decay times on, both estimates are near zero, and api-a's (a 200 ms sample, 3 s old) is below any fresh
+    // sample of api-b's: api-a gets one of the first requests. After that peak-EWMA follows whichever answers faster
+    // now, and on a loaded CI machine that split drifts (3/100 seen), so only "picked again at all, and early" is
+    // asserted — the old balancer gave it 0 of 100.
+    assert.ok(firstA >= 0 && firstA < 3, `api-a is picked again among the first requests after the decay (first at ${firstA}, ${a}/100 in all; starved before the fix: never)`);
     assert.ok(a < 100, `api-b still gets traffic (${100 - a}/100)`);
   } finally {
     await h.stop();
