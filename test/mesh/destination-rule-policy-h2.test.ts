@@ -47,8 +47,8 @@ async function applyRule(service: string, trafficPolicy: unknown): Promise<void>
 
 before(async () => {
   h = await MeshHarness.start();
-  h.service('held', 7000, { app: 'held' });
-  h.service('pair', 7000, { app: 'pair' });
+  h.service('held', 7000, { app: 'held' }, 'default', { name: 'http2' });
+  h.service('pair', 7000, { app: 'pair' }, 'default', { name: 'http2' });
   client = await h.pod({ name: 'client-1', app: 'client', port: 7001 });
   await h2App(await h.pod({ name: 'held-1', app: 'held', port: 7000 }), (stream) => held.push(stream));
   await h2App(await h.pod({ name: 'pair-good', app: 'pair', port: 7000 }), (stream) => {

@@ -80,12 +80,16 @@ export class MeshHarness {
     this.api.create(this.type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, annotations } });
   }
 
-  service(name: string, port: number, selector: Record<string, string>, namespace = 'default'): void {
+  /**
+   * A Service with one port, named `http` unless `portSpec` says otherwise: the name (and appProtocol) choose the
+   * protocol the client sidecar speaks upstream, as in Istio — HTTP/2 apps need `http2` / `grpc` (or no name).
+   */
+  service(name: string, port: number, selector: Record<string, string>, namespace = 'default', portSpec: { name?: string; appProtocol?: string } = { name: 'http' }): void {
     const svc = this.api.create(this.type('', 'services'), {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace },
-      spec: { selector, ports: [{ name: 'http', port, targetPort: port }] },
+      spec: { selector, ports: [{ ...portSpec, port, targetPort: port }] },
     });
     this.services.set(`${namespace}/${name}`, svc);
     this.syncEndpoints(namespace);
@@ -185,7 +189,7 @@ export class MeshHarness {
     for (const svc of this.services.values()) {
       if (svc.metadata.namespace !== namespace) continue;
       const selector = (svc.spec as { selector: Record<string, string> }).selector;
-      const port = (svc.spec as { ports: { port: number }[] }).ports[0].port;
+      const { port, name: portName } = (svc.spec as { ports: { port: number; name?: string }[] }).ports[0];
       const addresses = [...this.pods.values()]
         .filter((p) => p.namespace === namespace && Object.entries(selector).every(([k, v]) => ({ app: p.spec.app, ...(p.spec.labels ?? {}) } as Record<string, string>)[k] === v))
         .map((p) => ({ ip: p.podIP, targetRef: { kind: 'Pod', name: p.spec.name, namespace } }));
@@ -193,7 +197,7 @@ export class MeshHarness {
         apiVersion: 'v1',
         kind: 'Endpoints',
         metadata: { name: svc.metadata.name!, namespace },
-        subsets: addresses.length ? [{ addresses, ports: [{ name: 'http', port }] }] : [],
+        subsets: addresses.length ? [{ addresses, ports: [{ name: portName, port }] }] : [],
       };
       const existing = this.api.tryGet(t, namespace, svc.metadata.name!);
       if (existing) this.api.update(t, { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } });

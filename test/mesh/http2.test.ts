@@ -64,9 +64,9 @@ let flakyCalls = 0;
 
 before(async () => {
   h = await MeshHarness.start();
-  h.service('flaky', 7000, { app: 'flaky' });
-  h.service('slow', 7000, { app: 'slow' });
-  h.service('legacy', 7000, { app: 'legacy' });
+  h.service('flaky', 7000, { app: 'flaky' }, 'default', { name: 'http2' }); // an `http` port would be sent HTTP/1.1
+  h.service('slow', 7000, { app: 'slow' }, 'default', { name: 'http2' });
+  h.service('legacy', 7000, { app: 'legacy' }, 'default', { name: 'http2' });
   client = await h.pod({ name: 'client-1', app: 'client', port: 7001 });
   // Every other call fails with 503; a success echoes the body it got and ends with a grpc-status trailer.
   await h2App(await h.pod({ name: 'flaky-1', app: 'flaky', port: 7000 }), (stream, headers, body) => {

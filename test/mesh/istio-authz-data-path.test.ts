@@ -23,7 +23,7 @@ const policy = {
 before(async () => {
   h = await MeshHarness.start();
   h.service('server', 7000, { app: 'server' });
-  h.service('grpc', 7000, { app: 'grpc' });
+  h.service('grpc', 7000, { app: 'grpc' }, 'default', { name: 'grpc' });
   client = await h.pod({ name: 'client-1', app: 'client', port: 7001 });
   await h.pod({ name: 'server-1', app: 'server', port: 7000, handler: (_req, res) => res.end('hello') });
   const grpcPod = await h.pod({ name: 'grpc-1', app: 'grpc', port: 7000, labels: { app: 'grpc' } });

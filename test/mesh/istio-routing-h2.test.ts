@@ -63,7 +63,7 @@ const virtualService = (http: unknown[]) => ({
 
 before(async () => {
   h = await MeshHarness.start();
-  h.service('echo', 7000, { app: 'echo' });
+  h.service('echo', 7000, { app: 'echo' }, 'default', { name: 'grpc' });
   client = await h.pod({ name: 'client-1', app: 'client', port: 7001 });
   await h2App(await h.pod({ name: 'echo-v1', app: 'echo', port: 7000, labels: { version: 'v1' } }), 'v1');
   await h2App(await h.pod({ name: 'echo-v2', app: 'echo', port: 7000, labels: { version: 'v2' } }), 'v2');

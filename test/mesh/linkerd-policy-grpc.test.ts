@@ -37,7 +37,7 @@ const policyObject = (kind: string, name: string, spec: unknown): KubeObject => 
 
 before(async () => {
   h = await MeshHarness.start();
-  h.service('voting-svc', 8080, { app: 'voting-svc' });
+  h.service('voting-svc', 8080, { app: 'voting-svc' }, 'default', { name: 'grpc' }); // as emojivoto names it
   voting = await h.pod({ name: 'voting-1', app: 'voting-svc', serviceAccount: 'voting', port: 8080 });
   web = await h.pod({ name: 'web-1', app: 'web-svc', serviceAccount: 'web', port: 8080 });
   emoji = await h.pod({ name: 'emoji-1', app: 'emoji-svc', serviceAccount: 'emoji', port: 8080 });

@@ -39,6 +39,8 @@ export interface MeshEndpoint {
 export interface ServicePortEntry {
   port: number;
   name?: string;
+  /** spec.ports[].appProtocol: with the name, what Istio's protocol selection reads (upstream-protocol.ts). */
+  appProtocol?: string;
   endpoints: MeshEndpoint[];
 }
 

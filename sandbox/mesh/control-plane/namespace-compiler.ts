@@ -71,11 +71,11 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-export function servicePorts(svc: KubeObject): { port: number; name?: string; targetPort?: number | string }[] {
+export function servicePorts(svc: KubeObject): { port: number; name?: string; appProtocol?: string; targetPort?: number | string }[] {
   const spec = isObj(svc.spec) ? svc.spec : {};
   return arr(spec.ports).flatMap((p) =>
     isObj(p) && typeof p.port === 'number'
-      ? [{ port: p.port, name: typeof p.name === 'string' ? p.name : undefined, targetPort: p.targetPort as number | string | undefined }]
+      ? [{ port: p.port, name: typeof p.name === 'string' ? p.name : undefined, appProtocol: typeof p.appProtocol === 'string' ? p.appProtocol : undefined, targetPort: p.targetPort as number | string | undefined }]
       : [],
   );
 }
@@ -352,7 +352,7 @@ function serviceEntry(svc: KubeObject, endpoints: KubeObject | undefined, pods: 
         eps.push({ ip: a.ip, port: match.port, pod });
       }
     }
-    return { port: p.port, name: p.name, endpoints: eps };
+    return { port: p.port, name: p.name, appProtocol: p.appProtocol, endpoints: eps };
   });
   return { namespace: svc.metadata.namespace!, name: svc.metadata.name!, clusterIP, ports };
 }

@@ -2,7 +2,7 @@
 // rule's weighted backendRef, that Service's ready endpoints (of a DestinationRule subset when named), and one of them
 // by the destination cluster's policy (circuit breaker, outlier detection, LEAST_REQUEST / ROUND_ROBIN / RANDOM) or the
 // sidecar's peak-EWMA balancer; with the identity the peer must prove over mTLS.
-import type { CompiledBackend, CompiledRule, MeshEndpoint, MeshSnapshot, MirrorSpec, PodInfo } from '../../config/snapshot.js';
+import type { CompiledBackend, CompiledRule, MeshEndpoint, MeshSnapshot, MirrorSpec, PodInfo, ServicePortEntry } from '../../config/snapshot.js';
 import { AttemptError } from '../attempt-error.js';
 import type { Destination } from '../destination.js';
 import type { DestinationCluster, DestinationClusters } from '../destination-clusters.js';
@@ -18,6 +18,8 @@ export interface Target {
   identity?: string; // expected peer identity when mTLS is used
   /** The rule's backendRef chosen (absent for a direct pod address). */
   backend?: CompiledBackend;
+  /** The backend Service's port (absent for a direct pod address): its name / appProtocol choose the upstream protocol. */
+  servicePort?: ServicePortEntry;
   /** The destination's DestinationRule cluster (circuit breaker, outlier detection), and how many endpoints it has. */
   cluster?: DestinationCluster;
   endpointCount?: number;
@@ -56,7 +58,7 @@ export class BackendBalancer {
     if (endpoint instanceof AttemptError) return endpoint;
     // DestinationRule `tls.mode: DISABLE`: plaintext to the destination's sidecar, as the mTLS opt-out does.
     const identity = cluster?.tlsDisabled ? undefined : this.peerIdentity(endpoint.pod, endpoint.port);
-    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity, backend, cluster, endpointCount: endpoints.length };
+    return { endpoint, serviceNamespace: svc.namespace, service: svc.name, identity, backend, servicePort: port, cluster, endpointCount: endpoints.length };
   }
 
   /** The endpoint a mirrored copy goes to: one ready endpoint of the mirror Service's port (and subset), by peak EWMA. */
@@ -65,7 +67,7 @@ export class BackendBalancer {
     const endpoints = port && subsetEndpoints(snap, this.ctx.namespace, { namespace: m.namespace, name: m.service }, port.endpoints, m.subset);
     if (!endpoints?.length) return undefined;
     const endpoint = this.ctx.balancer.pick(endpoints);
-    return { endpoint, serviceNamespace: m.namespace, service: m.service, identity: this.peerIdentity(endpoint.pod, endpoint.port) };
+    return { endpoint, serviceNamespace: m.namespace, service: m.service, servicePort: port, identity: this.peerIdentity(endpoint.pod, endpoint.port) };
   }
 
   /** Whether a backend of the rule has a circuit breaker or outlier detection (state the fast path does not keep). */

@@ -14,6 +14,9 @@ import type { Target } from './balance.js';
 /** A request body as the HTTP/1 pipeline holds it: buffered (replayable), streamed from the caller, or none. */
 export type Http1Body = Buffer | 'stream' | undefined;
 
+/** What a try's request is made from: its method, and the body to stream when it is not buffered (IncomingMessage, or an HTTP/2 stream's adapter). */
+export type Http1Source = Pick<IncomingMessage, 'method' | 'pipe'>;
+
 /** The upstream request of a try in flight (destroyed by a request timeout or a caller that went away). */
 export type InFlight = Pick<ReturnType<typeof httpRequest>, 'destroy'>;
 
@@ -55,7 +58,7 @@ export class EndpointClient {
    * circuit breaker's overflow). `onRequest` gets what a request timeout or a gone caller destroys.
    */
   call(
-    req: IncomingMessage,
+    req: Http1Source,
     target: Target,
     path: string,
     headers: OutgoingHttpHeaders | string[],
@@ -98,7 +101,7 @@ export class EndpointClient {
 
 function send(
   options: RequestOptions & MeshRequestOptions,
-  req: IncomingMessage,
+  req: Http1Source,
   body: Http1Body,
   timeoutMs: number | undefined,
   onRequest: (r: InFlight) => void,

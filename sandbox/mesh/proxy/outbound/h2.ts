@@ -3,18 +3,23 @@
 // request (index.ts): route selection (path = :path, so a GRPCRoute's method match is a path match), reject / fault /
 // filters, the retry and timeout decisions, balancing, telemetry. The endpoint call is HTTP/2's own: each upstream
 // endpoint (+ expected identity) gets ONE pooled HTTP/2 client session, dialled by the endpoint layer — over the mesh
-// mTLS negotiating ALPN h2, or plaintext h2c to an un-meshed or mTLS-opted-out peer.
+// mTLS negotiating ALPN h2, or plaintext h2c to an un-meshed or mTLS-opted-out peer. Unless the destination Service
+// port speaks HTTP/1.1 (upstream-protocol.ts: Istio's choice, e.g. httpbin's `http` port): then the try is an HTTP/1.1
+// request through the endpoint layer's HTTP/1 pools (and circuit breaker), translated back (h2-to-http1.ts).
 import { constants, createServer as createH2Server, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream, type ClientHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import type { CompiledRule, HeaderModifier, MeshSnapshot, MirrorSpec, RedirectSpec, RewriteSpec } from '../../config/snapshot.js';
 import { DEBUG_REQUEST_HEADER, MIRROR_MAX_IN_FLIGHT, MIRROR_TIMEOUT_MS, RETRY_BODY_LIMIT_BYTES } from '../../constants.js';
 import { AttemptError } from '../attempt-error.js';
 import { OVERFLOW_BODY } from '../circuit-breaker.js';
+import { LocalReplyError } from '../destination-clusters.js';
 import { requestDestination, type Destination } from '../destination.js';
 import { forwardableH2Headers, isGrpc, H2_SERVER_SETTINGS, H2SessionPool, serveH2Connection, socketOf, relayH2Response, respondProxyErrorH2, sendH2Request, type H2ResponseHead } from '../h2-common.js';
 import { applyModifier, filtersFor, mirrorSelected, redirectLocation, rewriteTarget, shadowAuthority } from '../request-filters.js';
+import { upstreamVersionForH2Client, type UpstreamHttpVersion } from '../upstream-protocol.js';
 import type { Target } from './balance.js';
+import { http1RequestOf, http1ResponseHead, relayHttp1Response, type Http1ResponseHead } from './h2-to-http1.js';
 import { injectFault } from './fault.js';
 import type { OutboundProxy } from './index.js';
 import { OutboundRequest, type ProxyReply, type RequestInfo } from './request-outcome.js';
@@ -23,6 +28,12 @@ import { HEADERS_NEEDED, noRouteMessage, selectRoute, type HeaderSource } from '
 import { describeService } from './telemetry.js';
 
 type Body = Buffer | ServerHttp2Stream | undefined;
+
+/** A try's answer: an HTTP/2 upstream stream's head, or an HTTP/1.1 upstream's translated one. */
+type UpstreamHead = H2ResponseHead | Http1ResponseHead;
+
+/** A try in flight (an HTTP/2 stream or an HTTP/1.1 request): destroyed by a timeout or a caller that went away. */
+type InFlight = { destroy(): unknown };
 
 /** ALPN offered to meshed peers on the HTTP/2 path. */
 const H2_ALPN = ['h2'];
@@ -122,7 +133,7 @@ export class OutboundH2 {
     if (rule.mirrors && body !== stream) this.mirror(snap, rule.mirrors, request, body as Buffer | undefined);
     const maxAttempts = maxAttemptsOf(rule, replayable);
 
-    let inFlight: ClientHttp2Stream | undefined;
+    let inFlight: InFlight | undefined;
     let timedOut = false;
     const deadline = rule.requestTimeoutMs
       ? setTimeout(() => {
@@ -135,7 +146,7 @@ export class OutboundH2 {
       : undefined;
     stream.once('close', () => {
       clearTimeout(deadline);
-      if (inFlight && !inFlight.closed) inFlight.destroy(); // the caller went away: free the upstream too
+      if (inFlight && !stream.writableFinished) inFlight.destroy(); // the caller went away: free the upstream too
     });
 
     let lastError: AttemptError | undefined;
@@ -152,7 +163,8 @@ export class OutboundH2 {
       out.target = target;
       const settle = this.proxy.ctx.balancer.start(target.endpoint);
       const sent = performance.now();
-      let head: H2ResponseHead;
+      let head: UpstreamHead;
+      const version = upstreamVersionForH2Client(target.servicePort);
       // The chosen backendRef's own filters, on a copy of the rule's request.
       const own = target.backend?.filters;
       let send = request;
@@ -167,8 +179,9 @@ export class OutboundH2 {
         if (own.rewrite) rewriteH2(send, own.rewrite);
         if (own.mirrors && attempt === 1 && body !== stream) this.mirror(snap, own.mirrors, send, body as Buffer | undefined);
       }
-      // The DestinationRule's circuit breaker: over HTTP/2 only http2MaxRequests (streams in flight) applies.
-      const admitted = target.cluster?.breaker?.admitStream();
+      // The DestinationRule's circuit breaker: over HTTP/2 only http2MaxRequests (streams in flight) applies; an HTTP/1.1
+      // try goes through the breaker's HTTP/1 admission in the endpoint layer instead.
+      const admitted = version === 'h2' ? target.cluster?.breaker?.admitStream() : undefined;
       if (admitted === 'overflow') {
         settle(0);
         lastError = new AttemptError(503, `circuit breaker of ${target.cluster!.name}: requests overflow`, false, OVERFLOW_BODY);
@@ -176,11 +189,16 @@ export class OutboundH2 {
       }
       const release = admitted ?? (() => {});
       try {
-        head = await this.attempt(target, send, body, tryTimeoutMs(rule), (s) => (inFlight = s));
+        head = await this.attempt(target, version, send, body, tryTimeoutMs(rule), (s) => (inFlight = s));
       } catch (err) {
         release();
         settle(performance.now() - sent);
-        if (timedOut || stream.destroyed) return; // the caller went away: not the endpoint's failure
+        if (timedOut) return;
+        if (err instanceof LocalReplyError) {
+          lastError = err; // the HTTP/1 circuit breaker's overflow: never retried (Envoy marks it x-envoy-overloaded)
+          break;
+        }
+        if (stream.destroyed) return; // the caller went away: not the endpoint's failure
         lastError = attemptErrorOf(err, target);
         balance.observe(target, lastError.status === 504 ? 504 : 503);
         telemetry.recordBackend(rule, dest, target, undefined, routeErrorOf(lastError));
@@ -206,13 +224,15 @@ export class OutboundH2 {
       const responseHeaders = own ? filtersFor(rule, target.backend).responseHeaders : rule.responseHeaders;
       if (responseHeaders) applyModifier(response, responseHeaders);
       if (headers[DEBUG_REQUEST_HEADER] !== undefined) describeService(response, target, attempt, rule.label);
-      relayH2Response(head, response, stream, (error) => {
+      const relayed = (error?: string) => {
         release();
         clearTimeout(deadline);
         out.status = status;
         out.reason = error;
         telemetry.record(out);
-      });
+      };
+      if ('kind' in head) relayHttp1Response(head, response, stream, relayed);
+      else relayH2Response(head, response, stream, relayed);
       return;
     }
     clearTimeout(deadline);
@@ -222,8 +242,17 @@ export class OutboundH2 {
     this.fail(stream, headers, out, e);
   }
 
-  /** One HTTP/2 try on the endpoint's pooled session: the response head, or the failure (504 for a per-try timeout). */
-  private attempt(target: Target, headers: OutgoingHttpHeaders, body: Body, timeoutMs: number | undefined, onStream: (s: ClientHttp2Stream) => void): Promise<H2ResponseHead> {
+  /**
+   * One try: on the endpoint's pooled HTTP/2 session, or as an HTTP/1.1 request when the destination speaks that. The
+   * response head, or the failure (504 for a per-try timeout).
+   */
+  private attempt(target: Target, version: UpstreamHttpVersion, headers: OutgoingHttpHeaders, body: Body, timeoutMs: number | undefined, onStream: (s: InFlight) => void): Promise<UpstreamHead> {
+    if (version === 'http1') {
+      const req = http1RequestOf(headers);
+      const stream = body instanceof Readable ? body : undefined;
+      const source = { method: req.method, pipe: <T extends NodeJS.WritableStream>(dest: T) => stream!.pipe(dest) };
+      return this.proxy.endpoint.call(source, target, req.path, req.headers, stream ? 'stream' : (body as Buffer | undefined), timeoutMs, onStream).then(http1ResponseHead);
+    }
     const { ip, port } = target.endpoint;
     const identity = target.identity;
     // Meshed peers over mTLS offering h2; the endpoint layer checks the egress allow-list (and the TLS agent the peer's identity).
@@ -270,9 +299,9 @@ export class OutboundH2 {
       this.mirrorsInFlight++;
       const settle = this.proxy.ctx.balancer.start(endpoint);
       const sent = performance.now();
-      let upstream: ClientHttp2Stream | undefined;
+      let upstream: InFlight | undefined;
       const timer = setTimeout(() => upstream?.destroy(), MIRROR_TIMEOUT_MS).unref();
-      this.attempt(target, copy, body, undefined, (s) => (upstream = s)).then(
+      this.attempt(target, upstreamVersionForH2Client(target.servicePort), copy, body, undefined, (s) => (upstream = s)).then(
         (head) => void head.upstream.resume(), // the answer is read and discarded
         () => undefined, // a lost copy is not the caller's problem
       ).finally(() => {

@@ -1,0 +1,26 @@
+// Which HTTP version a client sidecar speaks to a destination for an HTTP/2 client, chosen per destination Service
+// port as Istio chooses its outbound cluster's upstream protocol (pilot ClusterBuilder.setUpstreamProtocol, with the
+// port's protocol from kube ConvertProtocol: appProtocol first, else the port name's prefix before '-'):
+//   - HTTP2 / GRPC / GRPC-Web ports (`http2`, `grpc`, `grpc-web`, appProtocol `kubernetes.io/h2c`) → HTTP/2;
+//   - explicit HTTP ports (`http`, `http-*`) → HTTP/1.1, whatever the client spoke: an h2c client of httpbin's `http`
+//     port reaches the app as HTTP/1.1 (the destination sidecar logs "HTTP/1.1"), as Envoy's cluster has no
+//     http2_protocol_options there;
+//   - anything else (unnamed, unknown prefix: protocol sniffing) → use_downstream_protocol, HTTP/2 for an h2 client.
+// A pod address dialled directly has no Service port: it is sniffed too. Linkerd, unlike Istio, keeps a client's
+// HTTP/2 all the way to the app; the sandbox follows Istio's choice because Linkerd's would only break an HTTP/1.1 app.
+// Not modelled: DestinationRule `h2UpgradePolicy` / `useClientProtocol` (support registry: none).
+import type { ServicePortEntry } from '../config/snapshot.js';
+
+export type UpstreamHttpVersion = 'h2' | 'http1';
+
+const H2_NAMES = new Set(['http2', 'grpc']);
+
+/** The upstream HTTP version for an HTTP/2 client's request to this Service port (undefined: a pod address). */
+export function upstreamVersionForH2Client(port: Pick<ServicePortEntry, 'name' | 'appProtocol'> | undefined): UpstreamHttpVersion {
+  const name = (port?.appProtocol ?? port?.name ?? '').toLowerCase();
+  if (name === 'kubernetes.io/h2c' || name.startsWith('grpc-web')) return 'h2';
+  const prefix = name.split('-', 1)[0];
+  if (H2_NAMES.has(prefix)) return 'h2';
+  if (prefix === 'http') return 'http1';
+  return 'h2'; // sniffed: the downstream protocol
+}
