@@ -231,7 +231,7 @@ export interface paths {
         put?: never;
         /**
          * Run a load test from inside the session's namespace (streams progress).
-         * @description Limits per session: `rps` ≤ 2000, `durationSeconds` ≤ 60, `connections` ≤ 64, `generators` ≤ 4, one run at a time.
+         * @description Limits per session: `rps` ≤ 2000, `durationSeconds` ≤ 60, `connections` ≤ 64, `generators` ≤ 4, `streams` ≤ 16, one run at a time.
          *     The target follows the same rules as `sendRequest`. The load comes from `generators` load-generator batch/v1
          *     Jobs (`bench-<run>-<k>`, one pod each, image `playground/loadgen:v1`, labelled `app=bench` and
          *     `bench.mesh.playground.dev/run`) sharing one open-model schedule; latencies are corrected for coordinated
@@ -878,6 +878,19 @@ export interface components {
              */
             sidecar?: boolean;
             /**
+             * @description What the generators speak: HTTP/1.1; HTTP/2 (h2c with prior knowledge to an `http://` URL, ALPN h2 to `https://`);
+             *     or unary gRPC over HTTP/2 (`grpcMethod`, the request message in `body` as base64; a call's outcome is its
+             *     grpc-status, counted by name as fortio does). Through a sidecar, an `http` Service port gets the HTTP/2
+             *     requests as HTTP/1.1 (Istio's protocol selection); gRPC needs a `grpc` (or `http2`) port.
+             * @default http1
+             * @enum {string}
+             */
+            protocol?: "http1" | "h2" | "grpc";
+            /** @description h2 and grpc only: concurrent streams per HTTP/2 connection (default 1). Limit: 16. */
+            streams?: number;
+            /** @description grpc only: the method called, `/package.Service/Method` (default `/grpc.health.v1.Health/Check`). */
+            grpcMethod?: string;
+            /**
              * @description Adaptive mode: find the highest rate meeting this objective, e.g. `p99<=10ms` or `p99<=250ms,errors<=1%`
              *     (clauses `p50|p90|p99|p999 <= N ms|s` and `errors <= N%`, joined by `,`). A failed request (no response,
              *     dropped send, non-2xx/3xx) counts above every latency. `rps` is the first rate (default 50); each step is a
@@ -980,6 +993,15 @@ export interface components {
             generators?: number;
             /** @description Whether the generator pods were meshed. */
             sidecar?: boolean;
+            /**
+             * @description What the generators spoke (absent on runs recorded before it was chosen: http1).
+             * @enum {string}
+             */
+            protocol?: "http1" | "h2" | "grpc";
+            /** @description h2 and grpc: concurrent streams per HTTP/2 connection. */
+            streams?: number;
+            /** @description grpc: the method called. */
+            grpcMethod?: string;
             /** @description Unrecorded warm-up before the measured window. */
             warmupSeconds?: number;
             /** @description The mesh the run went through, detected through the Kubernetes API from the proxy injected into the generator pods (SMP ServiceMeshConfig mesh_type): name sandbox, istio, linkerd, or none (no sidecar). */

@@ -8,6 +8,8 @@ export const BENCHMARK_LIMITS = Object.freeze({
   maxDurationSeconds: 60,
   maxConnections: 64,
   maxGenerators: 4,
+  /** h2/grpc: concurrent streams per HTTP/2 connection (requests in flight: connections × streams). */
+  maxStreams: 16,
   /** Per-request timeout of a generator (the server's runs use exactly this). */
   maxRequestTimeoutMs: 5000,
   /** Adaptive mode (`slo`): steps of one search, and seconds of load over all its steps. */
@@ -22,6 +24,7 @@ export function generatorSpecOverLimits(spec: GeneratorSpec, limits = BENCHMARK_
   const runMs = spec.durationMs + spec.warmupMs;
   if (runMs > limits.maxDurationSeconds * 1000) return `durationMs + warmupMs ${runMs} is over the limit of ${limits.maxDurationSeconds} s (maxDurationSeconds)`;
   if (spec.stride > limits.maxGenerators) return `stride ${spec.stride} (generators) is over the limit of ${limits.maxGenerators} (maxGenerators)`;
+  if (spec.streams !== undefined && spec.streams > limits.maxStreams) return `streams ${spec.streams} is over the limit of ${limits.maxStreams} per connection (maxStreams)`;
   if (spec.timeoutMs > limits.maxRequestTimeoutMs) return `timeoutMs ${spec.timeoutMs} is over the limit of ${limits.maxRequestTimeoutMs} ms (maxRequestTimeoutMs)`;
   return undefined;
 }

@@ -60,7 +60,25 @@ export function checkLimits(p: OpParams<'startBenchmark'>): void {
   const warmup = p.warmupSeconds ?? 0;
   if (warmup > MAX_WARMUP_SECONDS) throw limitExceeded('warmupSeconds', `warmupSeconds ${warmup} is over the per-session limit of ${MAX_WARMUP_SECONDS} s`, { max: MAX_WARMUP_SECONDS });
   if (generators > connections) throw validationFailed([{ field: 'generators', message: `each generator needs at least one connection: generators ${generators} > connections ${connections}; raise connections or lower generators` }]);
+  checkWire(p);
 }
+
+/** gRPC's method names, as the generator accepts them (loadgen/options.ts). */
+const GRPC_METHOD = /^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/;
+
+/** `protocol` and the fields that go with it: streams (h2, grpc), grpcMethod and a base64 body (grpc). */
+function checkWire(p: OpParams<'startBenchmark'>): void {
+  const protocol = p.protocol ?? 'http1';
+  if (p.streams !== undefined && protocol === 'http1') throw validationFailed([{ field: 'streams', message: 'streams applies only to protocol h2 or grpc (HTTP/1.1 carries one request at a time per connection); set protocol or drop streams' }]);
+  if (p.streams !== undefined && p.streams > BENCHMARK_LIMITS.maxStreams) throw limitExceeded('streams', `streams ${p.streams} is over the per-session limit of ${BENCHMARK_LIMITS.maxStreams} per connection`, { max: BENCHMARK_LIMITS.maxStreams });
+  if (p.grpcMethod !== undefined && protocol !== 'grpc') throw validationFailed([{ field: 'grpcMethod', message: 'grpcMethod applies only to protocol grpc; set protocol: grpc or drop grpcMethod' }]);
+  if (p.grpcMethod !== undefined && !GRPC_METHOD.test(p.grpcMethod)) throw validationFailed([{ field: 'grpcMethod', message: `grpcMethod must be /package.Service/Method, e.g. /grpc.health.v1.Health/Check (got ${JSON.stringify(p.grpcMethod)})` }]);
+  if (protocol === 'grpc' && p.method !== undefined && p.method !== 'POST') throw validationFailed([{ field: 'method', message: `gRPC calls are POST requests; drop method (got ${p.method})` }]);
+  if (protocol === 'grpc' && p.body !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(p.body)) throw validationFailed([{ field: 'body', message: 'with protocol grpc, body is the request message as base64 (protobuf bytes)' }]);
+}
+
+/** The method a gRPC run calls when the request names none (the generator's default too). */
+const DEFAULT_GRPC_METHOD = '/grpc.health.v1.Health/Check';
 
 /** Adaptive mode (`slo`): the first rate when `rps` is absent. */
 export const ADAPTIVE_SESSION_START_RPS = 50;
@@ -233,6 +251,9 @@ export async function runSessionBenchmark(
   const generators = params.generators ?? 1;
   const sidecar = params.sidecar ?? true;
   const from = params.from ?? 'curl';
+  const protocol = params.protocol ?? 'http1';
+  const streams = protocol === 'http1' ? undefined : (params.streams ?? 1);
+  const grpcMethod = protocol === 'grpc' ? (params.grpcMethod ?? DEFAULT_GRPC_METHOD) : undefined;
   const benchmark: Schemas['Benchmark'] = {
     id,
     status: 'running',
@@ -245,6 +266,9 @@ export async function runSessionBenchmark(
     ...(warmupMs ? { warmupSeconds: warmupMs / 1000 } : {}),
     generators,
     sidecar,
+    protocol,
+    ...(streams !== undefined ? { streams } : {}),
+    ...(grpcMethod !== undefined ? { grpcMethod } : {}),
     startedAt: new Date().toISOString(),
     finishedAt: null,
     summary: null,
@@ -263,12 +287,12 @@ export async function runSessionBenchmark(
     }, CANCEL_POLL_MS);
     cancelPoll.unref();
 
-    const method = params.method ?? 'GET';
+    const method = protocol === 'grpc' ? 'POST' : (params.method ?? 'GET');
     const image = generatorImage();
     let detecting: Promise<Detected> | undefined;
     /** One set of generator Jobs at `rps`, followed to the end and merged (null: no generator reported). */
     const runStep = async (rps: number | null, jobRunId: string): Promise<{ result: LoadResult | null; failures: string[]; missing: number[]; usage: Promise<NamespaceCpu | string>; measured: { startMs: number; endMs: number } }> => {
-      const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps, durationMs: durationSeconds * 1000, warmupMs, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators });
+      const options = resolveOptions({ url: target.url, method, headers: params.headers ?? {}, body: params.body, rps, durationMs: durationSeconds * 1000, warmupMs, timeoutMs: REQUEST_TIMEOUT_MS, connections, workers: generators, protocol, streams, grpcMethod });
       const startAtEpochMs = Date.now() + GENERATOR_START_LEAD_MS;
       const specs = planGenerators(options).map((s) => ({ ...s, startAtEpochMs }));
       const runEndsAt = startAtEpochMs + warmupMs + durationSeconds * 1000 + REQUEST_TIMEOUT_MS;
@@ -315,6 +339,7 @@ export async function runSessionBenchmark(
         ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
       ];
       const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
+      if (protocol !== 'http1') result.wire = { protocol, streamsPerConnection: options.streams, ...(grpcMethod ? { grpcMethod } : {}) };
       if (abort.signal.aborted) result.cancelled = true;
       return { result, failures: lines.failures, missing, usage, measured };
     };

@@ -244,3 +244,49 @@ test('slo: an adaptive search runs one set of Jobs per step, keeps every step, a
   }
   await waitFor('every step\'s Jobs and pods deleted', allGone);
 });
+
+test('protocol h2: the generator spec carries wire h2, the meshed run against httpbin\'s `http` port gets 200s, and the result records the protocol beside strict SMP', { timeout: 90_000 }, async () => {
+  const running = ws.call('startBenchmark', { url: 'http://httpbin:8000/get', connections: 1, rps: 20, durationSeconds: 2, protocol: 'h2', streams: 2 }, { timeoutMs: 60_000 });
+  const [pod] = await waitFor('the generator pod', async () => {
+    const items = await benchPods();
+    return items.length === 1 ? items : undefined;
+  });
+  const spec = specOf(pod);
+  assert.equal(spec.wire, 'h2');
+  assert.equal(spec.streams, 2);
+  const answer = await running;
+  const bench = answer.result;
+  assert.equal(bench.status, 'completed', bench.error);
+  assert.equal(bench.protocol, 'h2');
+  assert.equal(bench.streams, 2);
+  assert.ok(bench.summary.requests > 0);
+  // Through the client sidecar the h2 requests reach the HTTP/1.1 app as HTTP/1.1 (Istio's protocol selection): all 200.
+  assert.deepEqual(bench.summary.statusCodes, { '200': bench.summary.requests }, JSON.stringify(bench.summary));
+  const envelope = (await rest(fx.url, 'GET', `/api/session/benchmarks/${bench.id}/export?format=playground`, { token: s.token })).body.document;
+  assert.equal(envelope.playground.protocol, 'h2');
+  assert.deepEqual(envelope.playground.wire, { protocol: 'h2', streamsPerConnection: 2 });
+  assert.equal(JSON.stringify(envelope.smp).includes('h2'), false, 'the strict SMP document carries no protocol of its own');
+  await waitFor('the generator Jobs and pods deleted', allGone);
+});
+
+test('protocol fields are validated: each error names its field', async () => {
+  const post = (body: Record<string, unknown>) => rest(fx.url, 'POST', '/api/session/benchmarks', { token: s.token, body: { url: 'http://httpbin:8000/get', ...body } });
+  const unknown = await post({ protocol: 'h3' });
+  assert.equal(unknown.status, 400);
+  assert.match(JSON.stringify(unknown.body.details), /protocol/);
+  const streamsOnHttp1 = await post({ streams: 4 });
+  assert.equal(streamsOnHttp1.status, 400);
+  assert.equal(streamsOnHttp1.body.details.fields[0].field, 'streams');
+  const tooManyStreams = await post({ protocol: 'h2', streams: 17 });
+  assert.equal(tooManyStreams.status, 422);
+  assert.equal(tooManyStreams.body.details.limit, 'streams');
+  const methodOnH2 = await post({ protocol: 'h2', grpcMethod: '/grpc.health.v1.Health/Check' });
+  assert.equal(methodOnH2.body.details.fields[0].field, 'grpcMethod');
+  const badMethod = await post({ protocol: 'grpc', grpcMethod: 'Health.Check' });
+  assert.equal(badMethod.status, 400);
+  assert.equal(badMethod.body.details.fields[0].field, 'grpcMethod');
+  assert.match(badMethod.body.details.fields[0].message, /\/package\.Service\/Method/);
+  const badBody = await post({ protocol: 'grpc', body: 'not base64!' });
+  assert.equal(badBody.body.details.fields[0].field, 'body');
+  assert.equal((await benchPods()).length + (await benchJobs()).length, 0, 'nothing was created');
+});

@@ -65,6 +65,13 @@ export type PlaygroundExtension = Pick<
       transportErrors?: string;
     };
     maxSendDelayMs: number;
+    /**
+     * What the load spoke: http1, h2 or grpc (SMP has no field for it, so it lives here, never inside the strict
+     * document). Absent in documents written before HTTP/2 load: http1.
+     */
+    protocol?: 'http1' | 'h2' | 'grpc';
+    /** h2/grpc runs: streams per HTTP/2 connection and the gRPC method. */
+    wire?: LoadResult['wire'];
     /** MeshMark of the run's mesh against an un-meshed baseline, when one was measured (lane overhead; meshmark.ts). */
     meshmark?: MeshMark;
     /** The adaptive search (`--slo`) this run was chosen by: the objective, the rate found, every step (adaptive.ts). */
@@ -170,6 +177,8 @@ export function toPlaygroundExtension(r: LoadResult): PlaygroundExtension {
     droppedSends: r.droppedSends,
     lateSends: r.lateSends,
     maxSendDelayMs: ms(r.maxSendDelayMicros),
+    protocol: r.wire?.protocol ?? 'http1',
+    ...(r.wire ? { wire: r.wire } : {}),
     ...(r.cpuMsPer1kRequests !== undefined ? { cpuMsPer1kRequests: r.cpuMsPer1kRequests } : {}),
     cancelled: r.cancelled,
     cancelledRequests: r.cancelledRequests,
@@ -241,5 +250,6 @@ export function fromResultDocument(input: ResultDocument | unknown): LoadResult 
     intervals: p.intervals,
     notes: p.notes,
     ...(p.notMeasured?.length ? { notMeasured: p.notMeasured } : {}),
+    ...(p.wire ? { wire: p.wire } : {}),
   };
 }
