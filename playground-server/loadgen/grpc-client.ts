@@ -3,8 +3,8 @@
 //   200         — grpc-status OK (for the health service: OK and SERVING)
 //   1000 + c    — grpc-status c ≠ 0 (e.g. 1012 = UNIMPLEMENTED), in trailers or trailers-only
 //   2000 + s    — health service answered OK with serving status s ≠ SERVING (e.g. 2002 = NOT_SERVING)
-// Everything but 200 is outside 2xx, so the recorder counts it as an error; grpcOutcomeName turns the
-// pseudo-status into fortio's RetCodes key ("SERVING", "NOT_SERVING", "UNIMPLEMENTED", ...).
+// Everything but 200 is outside 2xx, so the recorder counts it as an error. grpcOutcomeName names a pseudo-status
+// for people ("SERVING", "NOT_SERVING", "UNIMPLEMENTED", ...); fortioGrpcRetCode keys it as fortio's RetCodes do.
 
 /** The default method, like fortio's `-grpc -healthservice` and grpc_health_probe. */
 export const GRPC_HEALTH_CHECK = '/grpc.health.v1.Health/Check';
@@ -29,6 +29,20 @@ export function grpcOutcomeName(status: number, health: boolean): string {
   if (status >= 2000 && status < 3000) return HEALTH_STATUS_NAMES[status - 2000] ?? `SERVING_STATUS_${status - 2000}`;
   if (status >= 1000 && status < 2000) return GRPC_CODE_NAMES[status - 1000] ?? `CODE_${status - 1000}`;
   return `HTTP_${status}`;
+}
+
+/** fortio's RetCodes key for a failed call: any non-OK grpc-status or transport failure (fgrpc's `Error`). */
+export const FORTIO_GRPC_ERROR = 'ERROR';
+
+/**
+ * fortio's RetCodes key for a recorded gRPC outcome, as fgrpc/grpcrunner.go's GRPCRunnerResults.Run keys it: a call
+ * that failed (grpc-status ≠ OK, whatever the code) is "ERROR"; an OK call is its health ServingStatus name
+ * ("SERVING", "NOT_SERVING", "UNKNOWN", "SERVICE_UNKNOWN"), and an OK call without one (fortio's ping) "SERVING".
+ */
+export function fortioGrpcRetCode(status: number): string {
+  if (status === GRPC_OK_STATUS) return 'SERVING';
+  if (status >= 2000 && status < 3000) return HEALTH_STATUS_NAMES[status - 2000] ?? FORTIO_GRPC_ERROR;
+  return FORTIO_GRPC_ERROR;
 }
 
 /** One length-prefixed, uncompressed gRPC message. */

@@ -10,6 +10,7 @@ import { bench } from './run-bench.js';
 import { toFortioJson } from '../../playground-server/loadgen/reports/fortio.js';
 import { toText } from '../../playground-server/loadgen/reports/text.js';
 import { grpcOutcomeName } from '../../playground-server/loadgen/grpc-client.js';
+import { validateFortioResult } from '../../playground-server/loadgen/reports/validate.js';
 
 async function listen(server: http2.Http2Server): Promise<{ url: string; sessions: () => number; maxConcurrent: () => number; close: () => Promise<void> }> {
   let sessions = 0;
@@ -112,12 +113,19 @@ test('--grpc: health checks, SERVING counted ok, NOT_SERVING an error; unknown m
     assert.deepEqual(r.wire, { protocol: 'grpc', streamsPerConnection: 2, grpcMethod: '/grpc.health.v1.Health/Check' });
     const fortio = toFortioJson(r) as unknown as Record<string, unknown>;
     assert.equal(fortio.RunType, 'GRPC Health');
-    assert.deepEqual(Object.keys(fortio.RetCodes as object).sort(), ['NOT_SERVING', 'SERVING']);
+    assert.deepEqual(fortio.RetCodes, { SERVING: names.SERVING, NOT_SERVING: names.NOT_SERVING });
     assert.match(toText(r), /gRPC \/grpc\.health\.v1\.Health\/Check over HTTP\/2/);
     const u = await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/pkg.Svc/Nope', connections: 1, ...SHORT });
     const ucodes = Object.entries(u.statusCodes as Record<string, number>).map(([k, v]) => [grpcOutcomeName(Number(k), false), v]);
     assert.deepEqual(ucodes.map(([k]) => k), ['UNIMPLEMENTED']);
     assert.ok(u.responses > 0 && u.latency.statusErrors.totalCount === u.responses, 'UNIMPLEMENTED is an error');
+    // fortio's gRPC runner keys every failed call "ERROR" (fgrpc's Error), whatever its code; an OK call without a
+    // health status (its ping) "SERVING".
+    const ufortio = toFortioJson(u) as unknown as { RetCodes: Record<string, number>; RunType: string };
+    assert.deepEqual(ufortio.RetCodes, { ERROR: u.responses });
+    assert.deepEqual([validateFortioResult(fortio).errors, validateFortioResult(ufortio).errors], [[], []], 'the fortio schema takes gRPC RetCodes');
+    assert.equal(validateFortioResult({ ...ufortio, RetCodes: { UNIMPLEMENTED: 1 } }).valid, false, 'a code name is not a key fortio writes');
+    assert.equal(ufortio.RunType, 'GRPC');
   } finally {
     await srv.close();
   }

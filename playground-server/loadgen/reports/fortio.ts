@@ -6,7 +6,7 @@
 // and socket errors), RetCodes each status with -1 for socket errors, so Σ RetCodes = DurationHistogram.Count.
 // Durations are the corrected latency (from the intended start); the uncorrected one rides along under a name
 // fortio ignores, and so do the playground's `Warnings` (percentiles the sample is too small for).
-import { GRPC_HEALTH_CHECK, grpcOutcomeName } from '../grpc-client.js';
+import { FORTIO_GRPC_ERROR, fortioGrpcRetCode, GRPC_HEALTH_CHECK } from '../grpc-client.js';
 import { mergeHistograms, recordedBuckets, summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
 import { transportErrorCount, type LoadResult } from '../result.js';
@@ -101,10 +101,18 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
   // be written; its notes say so); -1 is fortio's code for socket errors.
   const grpc = r.wire?.protocol === 'grpc' ? r.wire : null;
   const health = grpc?.grpcMethod === GRPC_HEALTH_CHECK;
-  // gRPC runs key RetCodes by name like fortio's GRPCRunnerResults ("SERVING", "NOT_SERVING", code names).
-  for (const [code, n] of Object.entries(r.statusCodes)) if (/^\d+$/.test(code)) retCodes[grpc ? grpcOutcomeName(Number(code), health) : code] = n;
+  // gRPC runs key RetCodes as fortio's GRPCRunnerResults does (fortioGrpcRetCode): ServingStatus names for OK calls,
+  // "ERROR" for every failed one, transport failures included.
+  for (const [code, n] of Object.entries(r.statusCodes)) {
+    if (!/^\d+$/.test(code)) continue;
+    const key = grpc ? fortioGrpcRetCode(Number(code)) : code;
+    retCodes[key] = (retCodes[key] ?? 0) + n;
+  }
   const transportErrors = transportErrorCount(r);
-  if (transportErrors > 0) retCodes[grpc ? 'UNAVAILABLE' : '-1'] = transportErrors;
+  if (transportErrors > 0) {
+    const key = grpc ? FORTIO_GRPC_ERROR : '-1';
+    retCodes[key] = (retCodes[key] ?? 0) + transportErrors;
+  }
   const warnings = sampleSizeWarnings(r);
   return {
     RunType: 'HTTP',
