@@ -129,6 +129,11 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
       if (a === '-c' || a === '--connections') p.connections = value();
       else if (a === '-g' || a === '--generators') p.generators = value();
       else if (a === '--no-sidecar') p.sidecar = false;
+      // The wire flags of `playground bench` (loadgen/bench-flags.ts); combinations are checked by the run, naming the field.
+      else if (a === '--h2') p.protocol = 'h2';
+      else if (a === '--grpc') p.protocol = 'grpc';
+      else if (a === '--streams') p.streams = value();
+      else if (a === '--grpc-method') p.grpcMethod = args[++i] ?? '';
       else if (a === '--rps' || a === '-q' || a === '--qps') p.rps = value();
       else if (a === '-t' || a === '--duration') p.durationSeconds = value();
       else if (a === '--warmup') p.warmupSeconds = zeroOrMore();
@@ -137,7 +142,7 @@ export function registerBenchmarkOps(d: Dispatcher, deps: OpDeps): Record<string
       else p.url = a;
     }
     if (!p.url) {
-      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 [--warmup 1] [-g 2] [--no-sidecar] [--slo \'p99<=10ms\'] http://httpbin:8000/get');
+      await out.line('stderr', 'bench: which URL? e.g. bench -c 4 --rps 100 -t 5 [--warmup 1] [-g 2] [--no-sidecar] [--h2 [--streams N] | --grpc [--grpc-method /pkg.Svc/Method]] [--slo \'p99<=10ms\'] http://httpbin:8000/get');
       return { exitCode: 2 };
     }
     const b: Schemas['Benchmark'] = await runSessionBenchmark(session, deps.store, p, (e) => out.line('stdout', `${e.elapsedSeconds}s  ${e.requests} requests  ${e.errors} errors  p99 ${e.p99Ms}ms`), signal);

@@ -40,7 +40,7 @@ export const HELP_TEXT = `Programs (no shell: no pipes, redirects or variables):
                             background traffic (≤ 100 rps, ≤ 60 s) through the mesh, e.g.
                             load 50rps 10s http://httpbin:8000/get, then tap; load status | load stop
   topology                  services, workloads, routes and splits
-  bench [-c CONNECTIONS] [--rps RATE] [-t SECONDS] [-g GENERATORS] [--no-sidecar] URL
+  bench [-c CONNECTIONS] [--rps RATE] [-t SECONDS] [-g GENERATORS] [--no-sidecar] [--h2|--grpc] [--streams N] [--grpc-method M] URL
                             a short load test from generator pods in your namespace
   conformance [--profile MESH-HTTP|MESH-GRPC|SMI] [--only TEST,...]
                             the Gateway API Mesh conformance tests against your namespace

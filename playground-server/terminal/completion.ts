@@ -48,7 +48,7 @@ const BUILTIN_WORDS: Record<string, BuiltinWords> = {
   load: { words: ['status', 'stop', '10rps', '50rps', '100rps', '10s', '30s', '60s'], flags: ['--from', '-H', '--header'], urls: true },
   tap: { flags: ['--max', '--duration', '--path'], deployments: true },
   curl: { flags: ['-X', '--request', '-H', '--header', '-d', '--data', '--data-raw', '--json', '-i', '--include', '-v', '--verbose', '-s', '--silent', '--from', '-m', '--max-time'], urls: true },
-  bench: { flags: ['-c', '--rps', '-t', '-g', '--no-sidecar'], urls: true },
+  bench: { flags: ['-c', '--rps', '-t', '-g', '--no-sidecar', '--h2', '--grpc', '--streams', '--grpc-method'], urls: true },
 };
 const BUILTIN_VALUE_FLAGS = new Set(['--from', '-H', '--header', '-X', '--request', '-d', '--data', '--data-raw', '--json', '-m', '--max-time', '--max', '--duration', '--path', '-c', '--rps', '-t', '-g']);
 
