@@ -25,6 +25,9 @@ export const INBOUND_PORTS_ENV = 'MESH_PROXY_INBOUND_PORTS';
 /** The balancer's EWMA decay in ms (Linkerd's default 10 s; bounded 100 ms – 10 min), as Linkerd's proxy takes it from env. */
 export const BALANCER_DECAY_ENV = 'MESH_PROXY_BALANCER_DECAY_MS';
 
+/** The part of its container's WorkloadContext a sidecar uses (all a data-plane worker can give it). */
+export type SidecarWorkloadContext = Pick<WorkloadContext, 'namespace' | 'podName' | 'serviceAccount' | 'labels' | 'podIP' | 'localHost' | 'env' | 'network' | 'log'>;
+
 /** What a sidecar needs from the control plane (in-process, so no network API between them). */
 export interface SidecarControlPlane extends IdentityIssuer {
   readonly certificateTtlMs: number;
@@ -59,7 +62,7 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
   private started = false;
 
   constructor(
-    private readonly wctx: WorkloadContext,
+    private readonly wctx: SidecarWorkloadContext,
     private readonly cp: SidecarControlPlane,
   ) {
     this.namespace = wctx.namespace;

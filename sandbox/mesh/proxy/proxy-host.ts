@@ -1,0 +1,228 @@
+// The main thread's side of the data-plane worker (proxy-worker.ts): one worker per sandbox, started with the first
+// sidecar and stopped with the mesh. Each sidecar container is a small Workload here that starts and stops its
+// MeshSidecar in the worker. The host feeds the worker the control plane's compile inputs, issues its certificates,
+// and answers the runtime's questions (may this connection in, may the pod dial that address) with the pod's own
+// PodNetwork, so the runtime still decides everything it enforces.
+import { Worker } from 'node:worker_threads';
+import { tsxApiUrl } from '../../../playground-server/loadgen/generator-bundle.js';
+import type { MeshControlPlane } from '../control-plane/control-plane.js';
+import type { Workload, WorkloadContext } from '../../runtime/workload.js';
+import type { FromWorker, MainQuery, RemoteWorkloadSpec, ToWorker, WorkerQuery } from './proxy-protocol.js';
+
+interface SidecarEntry {
+  ctx: WorkloadContext;
+  started?: { resolve: () => void; reject: (e: Error) => void };
+  stopped?: () => void;
+}
+
+export class ProxyHost {
+  private worker?: Worker;
+  private nextId = 1;
+  private nextRid = 1;
+  private readonly sidecars = new Map<number, SidecarEntry>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly cleanups: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(private readonly cp: MeshControlPlane) {}
+
+  /** The sidecar container's Workload: its proxy runs in the worker. */
+  sidecar(ctx: WorkloadContext): Workload {
+    return new RemoteSidecar(this, ctx);
+  }
+
+  /** Resolves once the worker runs the control plane's current snapshot (part of the control plane's settled()). */
+  async synced(): Promise<void> {
+    if (!this.worker) return;
+    await this.query({ q: 'sync' });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const c of this.cleanups.splice(0)) c();
+    for (const p of this.pending.values()) p.reject(new Error('the mesh stopped'));
+    this.pending.clear();
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  /** @internal */
+  register(ctx: WorkloadContext): number {
+    const id = this.nextId++;
+    this.sidecars.set(id, { ctx });
+    return id;
+  }
+
+  /** @internal */
+  async startSidecar(id: number, spec: RemoteWorkloadSpec): Promise<void> {
+    const entry = this.sidecars.get(id)!;
+    const worker = this.ensureWorker();
+    await new Promise<void>((resolve, reject) => {
+      entry.started = { resolve, reject };
+      this.post({ t: 'start', id, spec, certificateTtlMs: this.cp.certificateTtlMs, rootPem: this.cp.rootPem });
+    });
+    void worker;
+  }
+
+  /** @internal */
+  async stopSidecar(id: number): Promise<void> {
+    const entry = this.sidecars.get(id);
+    if (!entry || !this.worker) {
+      this.sidecars.delete(id);
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      entry.stopped = resolve;
+      this.post({ t: 'stop', id });
+    });
+    this.sidecars.delete(id);
+  }
+
+  /** @internal */
+  post(msg: ToWorker): void {
+    this.worker?.postMessage(msg);
+  }
+
+  private query(q: WorkerQuery): Promise<unknown> {
+    const rid = this.nextRid++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(rid, { resolve, reject });
+      this.post({ t: 'ask', rid, q });
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    if (this.stopped) throw new Error('the mesh stopped');
+    // tsx's hooks are per thread: register them inside the worker, by absolute URL (as the load generator does).
+    const entry = new URL('./proxy-worker.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(tsxApiUrl())}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+    const worker = (this.worker = new Worker(boot, { eval: true, name: 'mesh-data-plane' }));
+    worker.unref();
+    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    worker.on('error', (err) => this.onExit(err));
+    worker.on('exit', () => this.onExit(new Error('the data-plane worker exited')));
+    this.post({ t: 'config', inputs: this.cp.compileInputs(), reset: true });
+    this.cleanups.push(this.cp.onCompileInputs((inputs) => this.post({ t: 'config', inputs })));
+    this.cleanups.push(this.cp.addSettleCheck(() => this.synced()));
+    return worker;
+  }
+
+  private onExit(err: Error): void {
+    if (!this.worker) return;
+    this.worker = undefined;
+    for (const c of this.cleanups.splice(0)) c();
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const [id, s] of this.sidecars) {
+      s.started?.reject(err);
+      s.stopped?.();
+      if (!this.stopped) s.ctx.log(`mesh-proxy: ${err.message}`);
+      this.sidecars.delete(id);
+    }
+  }
+
+  private onMessage(msg: FromWorker): void {
+    switch (msg.t) {
+      case 'started':
+      case 'failed': {
+        const s = this.sidecars.get(msg.id);
+        const started = s?.started;
+        if (s) s.started = undefined;
+        if (msg.t === 'started') started?.resolve();
+        else started?.reject(new Error(msg.message));
+        return;
+      }
+      case 'stopped': {
+        const s = this.sidecars.get(msg.id);
+        s?.stopped?.();
+        return;
+      }
+      case 'log':
+        this.sidecars.get(msg.id)?.ctx.log(msg.line);
+        return;
+      case 'closed':
+        return;
+      case 'ask':
+        this.answer(msg.rid, msg.q).then(
+          (value) => this.post({ t: 'reply', rid: msg.rid, ok: true, value }),
+          (err: NodeJS.ErrnoException) => this.post({ t: 'reply', rid: msg.rid, ok: false, message: err.message, code: err.code }),
+        );
+        return;
+      case 'reply': {
+        const p = this.pending.get(msg.rid);
+        this.pending.delete(msg.rid);
+        if (!p) return;
+        if (msg.ok) p.resolve(msg.value);
+        else p.reject(new Error(msg.message));
+        return;
+      }
+    }
+  }
+
+  private async answer(rid: number, q: MainQuery): Promise<unknown> {
+    void rid;
+    switch (q.q) {
+      case 'issue':
+        return this.cp.issue(q.spiffeId, q.publicKey, q.ttlMs);
+      case 'admit':
+      case 'dial':
+        return true;
+    }
+  }
+}
+
+/** A sidecar container, as the runtime sees it: start, stop and readiness, all carried out in the worker. */
+class RemoteSidecar implements Workload {
+  private id?: number;
+  private running = false;
+  private unlisten?: () => void;
+
+  constructor(
+    private readonly host: ProxyHost,
+    private readonly ctx: WorkloadContext,
+  ) {}
+
+  ready(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    const c = this.ctx;
+    const id = (this.id = this.host.register(c));
+    const listeners = c.network.appListeners;
+    this.unlisten = listeners?.subscribe((port, listening) => this.host.post({ t: 'listening', id, port, listening }));
+    const spec: RemoteWorkloadSpec = {
+      namespace: c.namespace,
+      podName: c.podName,
+      podUid: c.podUid,
+      serviceAccount: c.serviceAccount,
+      containerName: c.containerName,
+      labels: c.labels,
+      annotations: c.annotations,
+      podIP: c.podIP,
+      listenHost: c.listenHost,
+      localHost: c.localHost,
+      env: c.env,
+      appListeners: listeners?.current() ?? [],
+      appPorts: this.hostAppPorts(),
+    };
+    try {
+      await this.host.startSidecar(id, spec);
+    } catch (err) {
+      this.unlisten?.();
+      throw err;
+    }
+    this.running = true;
+  }
+
+  private hostAppPorts(): number[] {
+    return (this.host as unknown as { cp: MeshControlPlane }).cp.appPorts(this.ctx.namespace, this.ctx.podName);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unlisten?.();
+    if (this.id !== undefined) await this.host.stopSidecar(this.id);
+  }
+}
