@@ -16,7 +16,7 @@ import { writeRouteStatus } from './route-status.js';
 import { isServerParent } from './linkerd/linkerd-http-route-compiler.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
 import { SIDECAR_CONTAINER_NAME } from '../constants.js';
-import { deploymentStats, formatDeploymentStats, formatOutboundRouteStats, formatRouteStats, outboundRouteStats, routeStats, type DeploymentStat, type OutboundRouteStat, type RouteStat, type StatOptions } from './stat-view.js';
+import { checkWindow, formatDeploymentStats, formatOutboundRouteStats, formatRouteStats, runStatQuery, type DeploymentStat, type OutboundRouteStat, type RouteStat, type StatOptions, type StatQuery } from './stat-view.js';
 
 export interface ControlPlaneOptions {
   /** Workload certificate lifetime (default 24h, as Linkerd). */
@@ -94,6 +94,8 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private listeners = new Set<(s: MeshSnapshot) => void>();
   private inputListeners = new Set<(inputs: CompileInputs) => void>();
   private settleChecks = new Set<() => Promise<void>>();
+  /** Where proxies that do not run on this thread answer stat queries (the data-plane worker). */
+  private remoteStats?: (q: StatQuery) => Promise<unknown>;
   private proxies = new Set<MeshProxyHandle>();
   private unwatch: (() => void)[] = [];
   private httpRouteType?: ResourceType;
@@ -181,6 +183,20 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
     return () => this.proxies.delete(proxy);
   }
 
+  /**
+   * The stat views read the proxies that `source` stands for (the data-plane worker's) instead of those registered here.
+   * A query is answered after everything the proxies did before it (one ordered channel), so a request answered
+   * before a read is counted in it.
+   */
+  setRemoteStats(source: ((q: StatQuery) => Promise<unknown>) | undefined): void {
+    this.remoteStats = source;
+  }
+
+  private async stat(q: StatQuery): Promise<unknown> {
+    checkWindow(q.opts);
+    return this.remoteStats ? this.remoteStats(q) : runStatQuery(q, this.proxies);
+  }
+
   /** Ports of a pod's app containers (the sidecar's inbound listeners). */
   appPorts(namespace: string, pod: string): number[] {
     const spec = this.objects.get(namespace)?.pods.get(pod)?.spec as { containers?: { name?: string; ports?: { containerPort?: number }[] }[] } | undefined;
@@ -190,7 +206,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   }
 
   /** Golden metrics per deployment of a namespace (`linkerd viz stat deploy -n <ns>`). */
-  statDeployments(namespace: string, opts: StatOptions = {}): DeploymentStat[] {
+  async statDeployments(namespace: string, opts: StatOptions = {}): Promise<DeploymentStat[]> {
     const counts = new Map<string, { meshedPods: number; totalPods: number }>();
     try {
       for (const d of this.api.list(this.api.type('apps', 'deployments'), namespace).items) counts.set(d.metadata.name!, { meshedPods: 0, totalPods: 0 });
@@ -205,29 +221,29 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       counts.set(p.deployment, c);
     }
     const deployments = [...counts].map(([name, c]) => ({ name, ...c })).sort((a, b) => a.name.localeCompare(b.name));
-    return deploymentStats(namespace, deployments, this.proxies, opts);
+    return (await this.stat({ view: 'deployments', namespace, deployments, opts })) as DeploymentStat[];
   }
 
   /** Golden metrics per route, from the clients' side (`linkerd viz routes`). */
-  statRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): RouteStat[] {
-    return routeStats(this.proxies, filter, opts);
+  async statRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): Promise<RouteStat[]> {
+    return (await this.stat({ view: 'routes', filter, opts })) as RouteStat[];
   }
 
   /** Per route after retries, with timeouts and retries (`linkerd viz stat-outbound`, Linkerd 2.16+'s route metrics). */
-  statOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): OutboundRouteStat[] {
-    return outboundRouteStats(this.proxies, filter, opts);
+  async statOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): Promise<OutboundRouteStat[]> {
+    return (await this.stat({ view: 'outbound', filter, opts })) as OutboundRouteStat[];
   }
 
-  formatStatOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): string {
-    return formatOutboundRouteStats(this.statOutbound(filter, opts));
+  async formatStatOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): Promise<string> {
+    return formatOutboundRouteStats(await this.statOutbound(filter, opts));
   }
 
-  formatStat(namespace: string, opts: StatOptions = {}): string {
-    return formatDeploymentStats(this.statDeployments(namespace, opts));
+  async formatStat(namespace: string, opts: StatOptions = {}): Promise<string> {
+    return formatDeploymentStats(await this.statDeployments(namespace, opts));
   }
 
-  formatRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): string {
-    return formatRouteStats(this.statRoutes(filter, opts));
+  async formatRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): Promise<string> {
+    return formatRouteStats(await this.statRoutes(filter, opts));
   }
 
   stop(): void {

@@ -3,14 +3,59 @@
 // MeshSidecar in the worker. The host feeds the worker the control plane's compile inputs, issues its certificates,
 // and answers the runtime's questions (may this connection in, may the pod dial that address) with the pod's own
 // PodNetwork, so the runtime still decides everything it enforces.
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { tsxApiUrl } from '../../../playground-server/loadgen/generator-bundle.js';
 import type { MeshControlPlane } from '../control-plane/control-plane.js';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
-import type { FromWorker, MainQuery, RemoteWorkloadSpec, ToWorker, WorkerQuery } from './proxy-protocol.js';
+import type { ConnectionFacts, DialReply, FromWorker, ProxyWorkerData, MainQuery, RemoteWorkloadSpec, ToWorker, WorkerQuery } from './proxy-protocol.js';
+
+/**
+ * A connection accepted in the worker, as the runtime's ingress gate and traffic meter see it on the main thread:
+ * its addresses, its bytes once it closed, 'close', and a reset that the worker carries out.
+ */
+class RemoteSocket extends EventEmitter {
+  readonly remoteAddress?: string;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  destroyed = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+
+  constructor(
+    facts: ConnectionFacts,
+    private readonly reset: () => void,
+  ) {
+    super();
+    this.remoteAddress = facts.remoteAddress;
+    this.localAddress = facts.localAddress;
+    this.localPort = facts.localPort;
+  }
+
+  resetAndDestroy(): this {
+    if (!this.destroyed) this.reset();
+    this.closed(0);
+    return this;
+  }
+
+  destroy(): this {
+    return this.resetAndDestroy();
+  }
+
+  /** The worker's socket closed: its bytes are counted once (as bytesRead; the meter adds both). */
+  closed(bytes: number): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.bytesRead = bytes;
+    this.emit('close', false);
+  }
+}
 
 interface SidecarEntry {
   ctx: WorkloadContext;
+  /** Admitted connections of this sidecar, by the worker's id. */
+  connections: Map<number, RemoteSocket>;
   started?: { resolve: () => void; reject: (e: Error) => void };
   stopped?: () => void;
 }
@@ -46,22 +91,26 @@ export class ProxyHost {
     this.worker = undefined;
   }
 
+  /** @internal The pod's app container ports, as the control plane knows them. */
+  appPorts(namespace: string, pod: string): number[] {
+    return this.cp.appPorts(namespace, pod);
+  }
+
   /** @internal */
   register(ctx: WorkloadContext): number {
     const id = this.nextId++;
-    this.sidecars.set(id, { ctx });
+    this.sidecars.set(id, { ctx, connections: new Map() });
     return id;
   }
 
   /** @internal */
   async startSidecar(id: number, spec: RemoteWorkloadSpec): Promise<void> {
     const entry = this.sidecars.get(id)!;
-    const worker = this.ensureWorker();
+    this.ensureWorker();
     await new Promise<void>((resolve, reject) => {
       entry.started = { resolve, reject };
       this.post({ t: 'start', id, spec, certificateTtlMs: this.cp.certificateTtlMs, rootPem: this.cp.rootPem });
     });
-    void worker;
   }
 
   /** @internal */
@@ -76,6 +125,8 @@ export class ProxyHost {
       this.post({ t: 'stop', id });
     });
     this.sidecars.delete(id);
+    // Connections whose close had not been reported yet (the worker closes them all on stop).
+    for (const c of entry.connections.values()) c.closed(0);
   }
 
   /** @internal */
@@ -97,7 +148,9 @@ export class ProxyHost {
     // tsx's hooks are per thread: register them inside the worker, by absolute URL (as the load generator does).
     const entry = new URL('./proxy-worker.ts', import.meta.url).href;
     const boot = `import(${JSON.stringify(tsxApiUrl())}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-    const worker = (this.worker = new Worker(boot, { eval: true, name: 'mesh-data-plane' }));
+    const mainTapSubscribers = new Int32Array(new SharedArrayBuffer(4));
+    const workerData: ProxyWorkerData = { mainTapSubscribers };
+    const worker = (this.worker = new Worker(boot, { eval: true, name: 'mesh-data-plane', workerData }));
     worker.unref();
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
     worker.on('error', (err) => this.onExit(err));
@@ -105,6 +158,9 @@ export class ProxyHost {
     this.post({ t: 'config', inputs: this.cp.compileInputs(), reset: true });
     this.cleanups.push(this.cp.onCompileInputs((inputs) => this.post({ t: 'config', inputs })));
     this.cleanups.push(this.cp.addSettleCheck(() => this.synced()));
+    this.cleanups.push(this.cp.tap.watchSubscribers((n) => Atomics.store(mainTapSubscribers, 0, n)));
+    this.cp.setRemoteStats((query) => this.query({ q: 'stat', query }));
+    this.cleanups.push(() => this.cp.setRemoteStats(undefined));
     return worker;
   }
 
@@ -118,6 +174,7 @@ export class ProxyHost {
       s.started?.reject(err);
       s.stopped?.();
       if (!this.stopped) s.ctx.log(`mesh-proxy: ${err.message}`);
+      for (const c of s.connections.values()) c.closed(0);
       this.sidecars.delete(id);
     }
   }
@@ -141,8 +198,16 @@ export class ProxyHost {
       case 'log':
         this.sidecars.get(msg.id)?.ctx.log(msg.line);
         return;
-      case 'closed':
+      case 'tap':
+        this.cp.tap.publish(msg.event);
         return;
+      case 'closed': {
+        const connections = this.sidecars.get(msg.id)?.connections;
+        const socket = connections?.get(msg.conn);
+        connections?.delete(msg.conn);
+        socket?.closed(msg.bytes);
+        return;
+      }
       case 'ask':
         this.answer(msg.rid, msg.q).then(
           (value) => this.post({ t: 'reply', rid: msg.rid, ok: true, value }),
@@ -165,9 +230,22 @@ export class ProxyHost {
     switch (q.q) {
       case 'issue':
         return this.cp.issue(q.spiffeId, q.publicKey, q.ttlMs);
-      case 'admit':
-      case 'dial':
+      case 'admit': {
+        // The runtime's own check, on a stand-in for the worker's socket; a refusal resets it there.
+        const entry = this.sidecars.get(q.id);
+        if (!entry) return false;
+        const { id, conn } = q;
+        const socket = new RemoteSocket(q.facts, () => this.post({ t: 'reset', id, conn }));
+        if (!entry.ctx.network.admit(socket as unknown as Socket)) return false;
+        if (!socket.destroyed) entry.connections.set(conn, socket);
         return true;
+      }
+      case 'dial': {
+        const entry = this.sidecars.get(q.id);
+        const refused: NodeJS.ErrnoException | undefined = entry ? entry.ctx.network.checkDial(q.ip, q.port) : Object.assign(new Error('the sidecar stopped'), { code: 'ECONNABORTED' });
+        const reply: DialReply = refused && { message: refused.message, code: refused.code, errno: refused.errno, syscall: refused.syscall };
+        return reply;
+      }
     }
   }
 }
@@ -205,7 +283,7 @@ class RemoteSidecar implements Workload {
       localHost: c.localHost,
       env: c.env,
       appListeners: listeners?.current() ?? [],
-      appPorts: this.hostAppPorts(),
+      appPorts: this.host.appPorts(c.namespace, c.podName),
     };
     try {
       await this.host.startSidecar(id, spec);
@@ -214,10 +292,6 @@ class RemoteSidecar implements Workload {
       throw err;
     }
     this.running = true;
-  }
-
-  private hostAppPorts(): number[] {
-    return (this.host as unknown as { cp: MeshControlPlane }).cp.appPorts(this.ctx.namespace, this.ctx.podName);
   }
 
   async stop(): Promise<void> {

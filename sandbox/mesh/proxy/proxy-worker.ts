@@ -3,18 +3,19 @@
 // the runtime's decisions (NetworkPolicy admission, the egress allow-list, certificates) are asked of the main
 // thread per connection / per certificate; configuration is compiled here from the objects the control plane
 // compiles (a MeshSnapshot holds closures, which postMessage cannot carry).
-import { parentPort } from 'node:worker_threads';
-import type { Server, Socket } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Socket } from 'node:net';
 import type { NamespaceConfig, MeshSnapshot } from '../config/snapshot.js';
 import { EMPTY_SNAPSHOT } from '../config/snapshot.js';
 import { compileNamespace, type NamespaceObjects } from '../control-plane/namespace-compiler.js';
 import { assembleSnapshot, istioRootOf } from '../control-plane/snapshot-assembly.js';
 import type { IssuedCertificate } from '../identity/ca.js';
-import { TapHub } from '../tap.js';
+import { TapHub, type TapEvent } from '../tap.js';
+import { runStatQuery } from '../control-plane/stat-view.js';
 import type { ListeningChange } from '../../runtime/network/app-listeners.js';
-import type { PodNetwork } from '../../runtime/workload.js';
+import type { ProxyNetwork } from './proxy-context.js';
 import { MeshSidecar, type MeshProxyHandle, type SidecarControlPlane, type SidecarWorkloadContext } from './sidecar.js';
-import type { FromWorker, MainQuery, RemoteWorkloadSpec, ToWorker, WorkerQuery } from './proxy-protocol.js';
+import type { FromWorker, MainQuery, ProxyWorkerData, RemoteWorkloadSpec, ToWorker, WorkerQuery } from './proxy-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('proxy-worker.ts must run in a worker thread');
@@ -70,8 +71,27 @@ class SnapshotMirror {
   }
 }
 
+/**
+ * The sidecars' tap: the admin servers' /tap subscriptions are here; the main thread's (the control plane's TapHub)
+ * are counted in shared memory, so a request sent after a subscription there is always published to it.
+ */
+class WorkerTapHub extends TapHub {
+  constructor(private readonly mainSubscribers: Int32Array) {
+    super();
+  }
+
+  override get active(): boolean {
+    return super.active || Atomics.load(this.mainSubscribers, 0) > 0;
+  }
+
+  override publish(e: TapEvent): void {
+    super.publish(e);
+    if (Atomics.load(this.mainSubscribers, 0) > 0) send({ t: 'tap', event: e });
+  }
+}
+
 const mirror = new SnapshotMirror();
-const tap = new TapHub();
+const tap = new WorkerTapHub((workerData as ProxyWorkerData).mainTapSubscribers);
 const proxies = new Set<MeshProxyHandle>();
 
 interface Hosted {
@@ -96,20 +116,44 @@ function controlPlaneFor(spec: RemoteWorkloadSpec, certificateTtlMs: number, roo
   };
 }
 
-function networkFor(id: number, h: Omit<Hosted, 'sidecar'>): PodNetwork {
-  void id;
+/** Connections the main thread admitted, by id: reset when it says so (a NetworkPolicy changed). */
+const connections = new Map<number, Socket>();
+let nextConn = 1;
+
+/**
+ * The pod's network as the runtime on the main thread decides it: each accepted connection and each upstream dial is
+ * asked there (the socket is not read meanwhile); admitted connections are reported when they close, with their bytes.
+ */
+function networkFor(id: number, h: Omit<Hosted, 'sidecar'>): ProxyNetwork {
   return {
-    // PROTOTYPE: admission and the dial allow-list are not asked of the main thread yet.
-    admit: (_socket: Socket) => true,
-    guard: <S extends Server>(server: S) => server,
-    checkDial: () => undefined,
+    admit: (socket: Socket) => {
+      const conn = nextConn++;
+      const facts = { remoteAddress: socket.remoteAddress, localAddress: socket.localAddress, localPort: socket.localPort };
+      return ask<boolean>({ q: 'admit', id, conn, facts }).then((ok) => {
+        if (!ok) return false;
+        if (socket.destroyed) {
+          send({ t: 'closed', id, conn, bytes: socket.bytesRead + socket.bytesWritten });
+          return false;
+        }
+        connections.set(conn, socket);
+        socket.once('close', () => {
+          connections.delete(conn);
+          send({ t: 'closed', id, conn, bytes: socket.bytesRead + socket.bytesWritten });
+        });
+        return true;
+      });
+    },
+    checkDial: (ip: string, port?: number) =>
+      ask<{ message: string; code?: string; errno?: number; syscall?: string } | undefined>({ q: 'dial', id, ip, port }).then((refused) =>
+        refused ? Object.assign(new Error(refused.message), { code: refused.code, errno: refused.errno, syscall: refused.syscall, address: ip, port }) : undefined,
+      ),
     appListeners: {
       current: () => [...h.appListeners],
       subscribe: (l: ListeningChange) => {
         h.listeners.add(l);
         return () => h.listeners.delete(l);
       },
-    } as unknown as PodNetwork['appListeners'],
+    },
   };
 }
 
@@ -144,9 +188,14 @@ async function stop(id: number): Promise<void> {
   send({ t: 'stopped', id });
 }
 
+/** Messages are handled in order: an answer reflects every config message and every request handled before it. */
 function answer(rid: number, q: WorkerQuery): void {
-  void q;
-  send({ t: 'reply', rid, ok: true, value: mirror.current.version });
+  try {
+    const value = q.q === 'stat' ? runStatQuery(q.query, proxies) : mirror.current.version;
+    send({ t: 'reply', rid, ok: true, value });
+  } catch (err) {
+    send({ t: 'reply', rid, ok: false, message: (err as Error).message });
+  }
 }
 
 port.on('message', (msg: ToWorker) => {
@@ -165,8 +214,12 @@ port.on('message', (msg: ToWorker) => {
       for (const l of [...h.listeners]) l(msg.port, msg.listening);
       return;
     }
-    case 'reset':
+    case 'reset': {
+      const socket = connections.get(msg.conn);
+      connections.delete(msg.conn);
+      if (socket && !socket.destroyed) socket.resetAndDestroy();
       return;
+    }
     case 'reply': {
       const p = pending.get(msg.rid);
       pending.delete(msg.rid);
