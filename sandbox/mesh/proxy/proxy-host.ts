@@ -84,11 +84,10 @@ export class ProxyHost {
 
   stop(): void {
     this.stopped = true;
-    for (const c of this.cleanups.splice(0)) c();
-    for (const p of this.pending.values()) p.reject(new Error('the mesh stopped'));
-    this.pending.clear();
-    void this.worker?.terminate();
-    this.worker = undefined;
+    const worker = this.worker;
+    // Everything waiting on the worker ends now: pending asks fail, sidecars being started fail, stops complete.
+    this.onExit(new Error('the mesh stopped'));
+    void worker?.terminate();
   }
 
   /** @internal The pod's app container ports, as the control plane knows them. */
