@@ -12,6 +12,7 @@ import { istioSecurityWarnings } from './control-plane/istio/istio-security-warn
 import { linkerdAnnotationWarnings } from './control-plane/linkerd/annotation-admission.js';
 import { MeshSidecar } from './proxy/sidecar.js';
 import { pilotAgentProgram } from './proxy/pilot-agent.js';
+import { ProxyHost } from './proxy/proxy-host.js';
 
 export interface Mesh {
   controlPlane: MeshControlPlane;
@@ -26,10 +27,13 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
   api.use(istioSecurityWarnings());
   api.use(linkerdAnnotationWarnings());
   // `pilot-agent request GET stats` (Istio's tasks read Envoy's stats so) is the one program on the sidecar's $PATH.
-  registerImage(SIDECAR_IMAGE_NAME, (ctx) => new MeshSidecar(ctx, controlPlane), { tags: [PROXY_VERSION], programs: { 'pilot-agent': pilotAgentProgram } });
+  // The sidecars run in one data-plane worker thread (proxy/proxy-host.ts), off the apps' thread.
+  const proxyHost = new ProxyHost(controlPlane);
+  registerImage(SIDECAR_IMAGE_NAME, (ctx) => proxyHost.sidecar(ctx), { tags: [PROXY_VERSION], programs: { 'pilot-agent': pilotAgentProgram } });
   return {
     controlPlane,
     stop() {
+      proxyHost.stop();
       controlPlane.stop();
       unregisterImage(SIDECAR_IMAGE_NAME);
     },

@@ -123,6 +123,18 @@ class Subscription implements TapSubscription {
 
 export class TapHub {
   private subs = new Set<Subscription>();
+  private countWatchers = new Set<(subscribers: number) => void>();
+
+  /** Called now and synchronously whenever a subscription opens or closes, with the count (to share it with another thread). */
+  watchSubscribers(watcher: (subscribers: number) => void): () => void {
+    this.countWatchers.add(watcher);
+    watcher(this.subs.size);
+    return () => this.countWatchers.delete(watcher);
+  }
+
+  private counted(): void {
+    for (const w of this.countWatchers) w(this.subs.size);
+  }
 
   /** Cheap check for the data plane: build an event only when someone listens. */
   get active(): boolean {
@@ -138,8 +150,11 @@ export class TapHub {
     if (!Number.isInteger(size) || size < 1 || size > MAX_TAP_BUFFER) {
       throw new RangeError(`bufferSize must be an integer from 1 to ${MAX_TAP_BUFFER}, got ${size}`);
     }
-    const sub = new Subscription(filter, size, (s) => this.subs.delete(s));
+    const sub = new Subscription(filter, size, (s) => {
+      if (this.subs.delete(s)) this.counted();
+    });
     this.subs.add(sub);
+    this.counted();
     opts.signal?.addEventListener('abort', () => sub.close(), { once: true });
     if (opts.signal?.aborted) sub.close();
     return sub;

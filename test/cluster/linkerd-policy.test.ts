@@ -163,7 +163,11 @@ spec:
     const podOf = (app: string) => c.pods(B, (p) => p.metadata.labels?.app === app && p.status?.phase === 'Running')[0]!.metadata.name!;
     const send = (app: string, method: string, path: string) => c.sandbox.runtime.requestFrom(B, podOf(app), { method, url: `http://authors.${B}:7001${path}` });
     const proxyError = (r: { headers: Record<string, string | string[]> }) => r.headers['l5d-proxy-error'];
-    const apply = (yaml: string) => kubectlOk(c, ['apply', '-f', '-'], yaml);
+    // Applied, then pushed to every proxy: the sidecars run in the data-plane worker, which compiles the change itself.
+    const apply = async (yaml: string) => {
+      await kubectlOk(c, ['apply', '-f', '-'], yaml);
+      await c.sandbox.mesh!.controlPlane.settled();
+    };
 
     await apply(blocks[0]); // the Server: every request to authors is unauthorized
     await settles('authors denies webapp', async () => (await send('webapp', 'GET', '/authors.json')).status === 403);

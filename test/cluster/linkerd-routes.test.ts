@@ -121,15 +121,15 @@ describe("Linkerd's routes, retries, timeouts and route metrics on the books app
     assert.ok(sum(m, 'outbound_http_route_backend_response_statuses_total', { ...route, backend_name: 'books', http_status: '500' }) >= failedBefore, 'each failed try is a backend 500');
     assert.equal(sum(m, 'outbound_http_route_request_statuses_total', { ...route, http_status: '201' }) + sum(m, 'outbound_http_route_request_statuses_total', { ...route, http_status: '500' }), 2 * N);
 
-    const stat = c.sandbox.mesh!.controlPlane.statOutbound({ namespace: NS, fromDeployment: 'webapp', toService: 'books' });
+    const stat = (await c.sandbox.mesh!.controlPlane.statOutbound({ namespace: NS, fromDeployment: 'webapp', toService: 'books' }));
     const row = stat.find((r) => r.route === 'books-create' && r.name === 'webapp')!;
     assert.ok(row, JSON.stringify(stat));
     assert.deepEqual([row.service, row.type, row.requests], ['books:7002', 'HTTPRoute', 2 * N]);
     assert.ok(row.retryRate! > 0 && row.retries > 0);
-    const routesView = c.sandbox.mesh!.controlPlane.statRoutes({ namespace: NS, fromDeployment: 'webapp', toService: 'books' }).find((r) => r.route === 'books-create')!;
+    const routesView = (await c.sandbox.mesh!.controlPlane.statRoutes({ namespace: NS, fromDeployment: 'webapp', toService: 'books' })).find((r) => r.route === 'books-create')!;
     assert.ok(routesView.retries > 0 && routesView.retryRate! > 0, `the routes view shows the retries too: ${JSON.stringify(routesView)}`);
-    assert.match(c.sandbox.mesh!.controlPlane.formatRoutes({ namespace: NS, fromDeployment: 'webapp' }), /^ROUTE\s+SERVICE\s+SUCCESS\s+RPS\s+LATENCY_P50\s+LATENCY_P95\s+LATENCY_P99\s+RETRIES\n/);
-    const text = c.sandbox.mesh!.controlPlane.formatStatOutbound({ namespace: NS, fromDeployment: 'webapp' });
+    assert.match((await c.sandbox.mesh!.controlPlane.formatRoutes({ namespace: NS, fromDeployment: 'webapp' })), /^ROUTE\s+SERVICE\s+SUCCESS\s+RPS\s+LATENCY_P50\s+LATENCY_P95\s+LATENCY_P99\s+RETRIES\n/);
+    const text = (await c.sandbox.mesh!.controlPlane.formatStatOutbound({ namespace: NS, fromDeployment: 'webapp' }));
     assert.match(text, /^NAME\s+SERVICE\s+ROUTE\s+TYPE\s+SUCCESS\s+RPS\s+LATENCY_P50\s+LATENCY_P95\s+LATENCY_P99\s+TIMEOUTS\s+RETRIES\n/);
     assert.match(text, /\nwebapp\s+books:7002\s+books-create\s+HTTPRoute\s+\d+\.\d\d%\s+\d+\.\d\d\s+\S+\s+\S+\s+\S+\s+0\.00%\s+(?!0\.00%)\d+\.\d\d%\n/);
   });
@@ -171,7 +171,7 @@ describe("Linkerd's routes, retries, timeouts and route metrics on the books app
     assert.equal(sum(m, 'outbound_http_route_request_statuses_total', labels), N);
     assert.ok(sum(m, 'outbound_http_route_retry_requests_total', labels) > 0);
     assert.ok(sum(m, 'outbound_http_route_backend_requests_total', { ...labels, backend_name: 'authors' }) > N, 'each retry is another backend request');
-    const row = c.sandbox.mesh!.controlPlane.statOutbound({ namespace: NS, fromDeployment: 'books', toService: 'authors' }).find((r) => r.route === 'authors-exists');
+    const row = (await c.sandbox.mesh!.controlPlane.statOutbound({ namespace: NS, fromDeployment: 'books', toService: 'authors' })).find((r) => r.route === 'authors-exists');
     assert.ok(row && row.retries > 0 && row.type === 'HTTPRoute' && row.group === 'policy.linkerd.io', JSON.stringify(row));
   });
 
@@ -186,7 +186,7 @@ describe("Linkerd's routes, retries, timeouts and route metrics on the books app
     assert.equal(fast.status, 200, 'the timeout only cuts slow answers');
     const m = await metrics(c, webapp);
     assert.equal(sum(m, 'outbound_http_route_request_statuses_total', { parent_name: 'httpbin', route_kind: 'default', route_name: 'http', error: 'REQUEST_TIMEOUT', http_status: '' }), 1);
-    const row = c.sandbox.mesh!.controlPlane.statOutbound({ namespace: NS, fromDeployment: 'webapp', toService: 'httpbin' })[0];
+    const row = (await c.sandbox.mesh!.controlPlane.statOutbound({ namespace: NS, fromDeployment: 'webapp', toService: 'httpbin' }))[0];
     assert.deepEqual([row.route, row.type, row.timeoutRate], ['[default]', '', 0.5]);
 
     // A value Linkerd's controller cannot parse: kubectl prints the warning, and the Service's timeouts are dropped.

@@ -6,7 +6,8 @@ import { ObjectStore, type KubeObject } from '../../sandbox/apiserver/store.js';
 import { ResourceRegistry } from '../../sandbox/apiserver/resources.js';
 import { ClusterApi } from '../../sandbox/apiserver/api.js';
 import { MeshControlPlane, type ControlPlaneOptions } from '../../sandbox/mesh/control-plane/control-plane.js';
-import { MeshSidecar } from '../../sandbox/mesh/proxy/sidecar.js';
+import { MeshSidecar, type SidecarWorkloadContext } from '../../sandbox/mesh/proxy/sidecar.js';
+import type { ProxyNetwork } from '../../sandbox/mesh/proxy/proxy-context.js';
 import { SIDECAR_OUTBOUND_PORT } from '../../sandbox/mesh/constants.js';
 import type { WorkloadContext } from '../../sandbox/runtime/workload.js';
 
@@ -34,8 +35,13 @@ export interface PodSpec {
   sidecarServiceAccount?: string;
   /** Extra env for the sidecar (e.g. MESH_PROXY_BALANCER_DECAY_MS). */
   sidecarEnv?: Record<string, string>;
-  /** The pod's egress check (default: everything allowed — the harness has no node address book). */
-  checkDial?: WorkloadContext['network']['checkDial'];
+  /**
+   * The pod's egress check (default: everything allowed — the harness has no node address book). It may answer later
+   * (a Promise), as the node does for sidecars in the data-plane worker.
+   */
+  checkDial?: ProxyNetwork['checkDial'];
+  /** The node's admission of each connection to the sidecar's listeners (default: all); may answer later. */
+  admit?: ProxyNetwork['admit'];
 }
 
 export interface TestPod {
@@ -135,7 +141,7 @@ export class MeshHarness {
     });
     const pod: TestPod = { spec, namespace, podIP, localHost, app, agent: new Agent({ keepAlive: true, localAddress: meshed ? localHost : podIP }) };
     if (meshed) {
-      const ctx: WorkloadContext = {
+      const ctx: Omit<WorkloadContext, 'network'> & SidecarWorkloadContext = {
         namespace,
         podName: spec.name,
         podUid: spec.name,
@@ -154,7 +160,7 @@ export class MeshHarness {
         dial: () => { throw new Error("the mesh harness runs sidecars only") },
         connectAddress: () => undefined,
         // This harness runs sidecars without the node runtime: no address book, so no policy either.
-        network: { admit: () => true, guard: (server) => server, checkDial: spec.checkDial ?? (() => undefined) },
+        network: { admit: spec.admit ?? (() => true), checkDial: spec.checkDial ?? (() => undefined) },
         log: process.env.MESH_DEBUG ? (line) => console.error(`[${spec.name}] ${line}`) : () => {},
         exit: () => {},
       };

@@ -93,7 +93,7 @@ test('a policy.linkerd.io HTTPRoute with timeout.linkerd.io/response: each try t
   assert.equal(sum(m, 'outbound_http_route_request_statuses_total', { ...route, http_status: '', error: 'RESPONSE_HEADERS_TIMEOUT' }), 1);
   assert.equal(sum(m, 'outbound_http_route_backend_response_statuses_total', { ...route, error: 'RESPONSE_HEADERS_TIMEOUT' }), 2, 'the first try and its one retry');
   assert.equal(sum(m, 'outbound_http_route_retry_limit_exceeded_total', route), 1);
-  const row = h.cp.statOutbound({ namespace: 'default', fromDeployment: 'client', toService: 'flaky' }).find((r) => r.route === 'slow-route')!;
+  const row = (await h.cp.statOutbound({ namespace: 'default', fromDeployment: 'client', toService: 'flaky' })).find((r) => r.route === 'slow-route')!;
   assert.deepEqual([row.type, row.group, row.requests, row.timeoutRate, row.retries, row.successRate], ['HTTPRoute', 'policy.linkerd.io', 1, 1, 1, 0]);
   h.remove('policy.linkerd.io', 'httproutes', 'default', 'slow-route');
 });

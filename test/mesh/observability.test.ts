@@ -71,19 +71,19 @@ test('after N requests, /metrics parses and counts them by status on both sides;
   assert.equal(outbound[0].labels?.authority, 'api.default.svc.cluster.local:8080');
   assert.equal(outbound[0].labels?.dst_deployment, 'api');
 
-  const stat = h.cp.statDeployments('default');
+  const stat = (await h.cp.statDeployments('default'));
   const apiRow = stat.find((r) => r.name === 'api')!;
   assert.equal(apiRow.requests, N);
   assert.equal(apiRow.successRate, 0.75);
   assert.equal(apiRow.meshedPods, 1);
   assert.ok(apiRow.latencyP50Ms !== undefined && apiRow.latencyP99Ms! >= apiRow.latencyP50Ms);
-  const text = h.cp.formatStat('default');
+  const text = (await h.cp.formatStat('default'));
   assert.match(text, /^NAME\s+MESHED\s+SUCCESS\s+RPS\s+LATENCY_P50\s+LATENCY_P95\s+LATENCY_P99\s+TCP_CONN\n/);
   assert.match(text, /\napi\s+1\/1\s+75\.00%\s+\d+\.\drps/);
 
-  const routes = h.cp.statRoutes({ namespace: 'default', fromDeployment: 'web' });
+  const routes = (await h.cp.statRoutes({ namespace: 'default', fromDeployment: 'web' }));
   assert.deepEqual(routes.map((r) => [r.route, r.service, r.requests, r.successRate]), [['api-route/all', 'api', N, 0.75]]);
-  assert.match(h.cp.formatRoutes({ namespace: 'default' }), /^ROUTE\s+SERVICE\s+SUCCESS/);
+  assert.match((await h.cp.formatRoutes({ namespace: 'default' })), /^ROUTE\s+SERVICE\s+SUCCESS/);
 });
 
 test('admin endpoints: /ready and /live answer, others 404', async () => {

@@ -12,6 +12,9 @@ import { proxyProtocolHeader } from '../../sandbox/runtime/network/original-dest
 const CLUSTER_IP = `127.79.${Math.floor(Math.random() * 200) + 1}.${Math.floor(Math.random() * 200) + 1}`;
 let h: MeshHarness;
 let client: TestPod;
+/** The same pod's sidecar as the data-plane worker runs it: the node answers each admission and dial later. */
+let lateClient: TestPod;
+let lateAdmissions = 0;
 let outside: Server;
 let outsideConnections = 0;
 
@@ -30,6 +33,20 @@ before(async () => {
     port: 8081,
     checkDial: (ip) => (ip.startsWith('127.77.') || ip === CLUSTER_IP ? undefined : Object.assign(new Error(`connect EHOSTUNREACH ${ip}`), { code: 'EHOSTUNREACH' })),
   });
+  const clusterOnly = (ip: string) => (ip.startsWith('127.77.') || ip === CLUSTER_IP ? undefined : Object.assign(new Error(`connect EHOSTUNREACH ${ip}`), { code: 'EHOSTUNREACH' }));
+  const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
+  lateClient = await h.pod({
+    name: 'late-client',
+    app: 'late-client',
+    port: 8082,
+    checkDial: (ip) => later(clusterOnly(ip)),
+    admit: (socket) => {
+      lateAdmissions++;
+      // Only the pod's own localhost reaches its outbound listener; anything else is refused (and reset) by the node.
+      const ok = socket.localAddress !== lateClient.localHost || socket.remoteAddress === lateClient.localHost;
+      return later(ok).then((allowed) => (allowed ? true : (socket.resetAndDestroy(), false)));
+    },
+  });
   outside = createServer((s) => {
     outsideConnections++;
     s.destroy();
@@ -43,15 +60,15 @@ after(async () => {
 });
 
 /** What the pod's dialler sends: the PROXY line, then the app's bytes; the whole response back (Connection: close). */
-function rawRequest(destination: { ip: string; port: number }, request: string): Promise<string> {
+function rawRequest(destination: { ip: string; port: number }, request: string, from: TestPod = client, localAddress = from.localHost): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: client.localHost, port: SIDECAR_OUTBOUND_PORT, localAddress: client.localHost });
+    const s = connect({ host: from.localHost, port: SIDECAR_OUTBOUND_PORT, localAddress });
     const chunks: Buffer[] = [];
     s.setTimeout(10_000, () => s.destroy(new Error('no response within 10 s')));
     s.on('data', (c: Buffer) => chunks.push(c));
     s.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
     s.on('error', reject);
-    s.write(Buffer.concat([proxyProtocolHeader({ ip: client.localHost, port: 0 }, destination), Buffer.from(request, 'latin1')]));
+    s.write(Buffer.concat([proxyProtocolHeader({ ip: from.localHost, port: 0 }, destination), Buffer.from(request, 'latin1')]));
   });
 }
 
@@ -98,4 +115,20 @@ test('a PROXY line naming an address outside the cluster is refused by the egres
   assert.match(res, /^HTTP\/1\.1 502 /);
   assert.match(res, /EHOSTUNREACH 127\.0\.0\.1/);
   assert.equal(outsideConnections, 0);
+});
+
+test('when the node answers later (sidecars in the data-plane worker): the dial waits for it, a refused one still 502s unseen, a refused connection is reset unread', async () => {
+  const ok = await rawRequest({ ip: CLUSTER_IP, port: 80 }, get('web'), lateClient);
+  assert.match(ok, /^HTTP\/1\.1 200 /);
+  assert.match(ok, /web-1/);
+  const { port } = outside.address() as AddressInfo;
+  const before = outsideConnections;
+  const refused = await rawRequest({ ip: '127.0.0.1', port }, get('web'), lateClient);
+  assert.match(refused, /^HTTP\/1\.1 502 /);
+  assert.match(refused, /EHOSTUNREACH 127\.0\.0\.1/);
+  assert.equal(outsideConnections, before);
+  const admissions = lateAdmissions;
+  // Another pod's address dialling this pod's private localhost: refused by the node, no byte answered.
+  await assert.rejects(rawRequest({ ip: CLUSTER_IP, port: 80 }, get('web'), lateClient, client.localHost), /ECONNRESET|no response|socket hang up/);
+  assert.equal(lateAdmissions, admissions + 1);
 });

@@ -140,14 +140,14 @@ spec:
 
 test('metrics: after N requests the stat view reports N with the right success rate; /metrics parses', async () => {
   const cp = c.sandbox.mesh!.controlPlane;
-  const before = cp.statDeployments(NS).find((r) => r.name === 'details-v1')!;
+  const before = (await cp.statDeployments(NS)).find((r) => r.name === 'details-v1')!;
   const N = 60;
   const rs = await Promise.all(Array.from({ length: N }, (_, i) => from(sleep, i % 3 === 0 ? 'http://details:9080/nope/500' : 'http://details:9080/details/0')));
   const failed = rs.filter((r) => r.status >= 500).length;
-  const after = cp.statDeployments(NS).find((r) => r.name === 'details-v1')!;
+  const after = (await cp.statDeployments(NS)).find((r) => r.name === 'details-v1')!;
   assert.equal(after.requests - before.requests, N);
   assert.equal(after.successes - before.successes, N - failed);
-  assert.match(cp.formatStat(NS), /details-v1\s+1\/1\s+\d+\.\d\d%/);
+  assert.match((await cp.formatStat(NS)), /details-v1\s+1\/1\s+\d+\.\d\d%/);
 
   const pod = c.pods(NS).find((p) => p.metadata.name.startsWith('details-v1'))!;
   const text = await new Promise<string>((resolve, reject) =>

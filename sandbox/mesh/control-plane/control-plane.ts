@@ -4,18 +4,19 @@
 import type { ClusterApi } from '../../apiserver/api.js';
 import type { ResourceType } from '../../apiserver/resources.js';
 import type { KubeObject, WatchEvent } from '../../apiserver/store.js';
-import type { MeshSnapshot, NamespaceConfig, PodInfo, ServiceEntry } from '../config/snapshot.js';
+import type { MeshSnapshot, NamespaceConfig } from '../config/snapshot.js';
 import { SandboxCA, type IssuedCertificate } from '../identity/ca.js';
 import type { IdentityIssuer } from '../identity/workload-identity.js';
 import { TapHub } from '../tap.js';
 import { writeIstioStatus } from './istio/istio-status.js';
 import { compileNamespace, type NamespaceObjects } from './namespace-compiler.js';
 import { ISTIO_ROOT_NAMESPACE } from './istio/istio-root-namespace.js';
+import { assembleSnapshot, isEmptyNamespace, istioRootOf } from './snapshot-assembly.js';
 import { writeRouteStatus } from './route-status.js';
 import { isServerParent } from './linkerd/linkerd-http-route-compiler.js';
 import type { MeshProxyHandle, SidecarControlPlane } from '../proxy/sidecar.js';
 import { SIDECAR_CONTAINER_NAME } from '../constants.js';
-import { deploymentStats, formatDeploymentStats, formatOutboundRouteStats, formatRouteStats, outboundRouteStats, routeStats, type DeploymentStat, type OutboundRouteStat, type RouteStat, type StatOptions } from './stat-view.js';
+import { checkWindow, formatDeploymentStats, formatOutboundRouteStats, formatRouteStats, runStatQuery, type DeploymentStat, type OutboundRouteStat, type RouteStat, type StatOptions, type StatQuery } from './stat-view.js';
 
 export interface ControlPlaneOptions {
   /** Workload certificate lifetime (default 24h, as Linkerd). */
@@ -23,6 +24,15 @@ export interface ControlPlaneOptions {
   /** Coalesce bursts of watch events into one compile (default 5 ms). */
   compileDelayMs?: number;
   log?: (line: string) => void;
+}
+
+/**
+ * What changed in one compile round, for a mirror that compiles the same inputs (the data-plane worker): each
+ * namespace compiled this round with its objects (undefined: the namespace is gone), and the snapshot's version.
+ */
+export interface CompileInputs {
+  version: number;
+  namespaces: [string, NamespaceObjects | undefined][];
 }
 
 type Kind = Exclude<keyof NamespaceObjects, 'namespace'>;
@@ -82,6 +92,10 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   private timer?: NodeJS.Timeout;
   private current: MeshSnapshot = { version: 0, namespaces: new Map(), podsByIP: new Map(), servicesByClusterIP: new Map() };
   private listeners = new Set<(s: MeshSnapshot) => void>();
+  private inputListeners = new Set<(inputs: CompileInputs) => void>();
+  private settleChecks = new Set<() => Promise<void>>();
+  /** Where proxies that do not run on this thread answer stat queries (the data-plane worker). */
+  private remoteStats?: (q: StatQuery) => Promise<unknown>;
   private proxies = new Set<MeshProxyHandle>();
   private unwatch: (() => void)[] = [];
   private httpRouteType?: ResourceType;
@@ -140,11 +154,47 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
     if (this.dirty.size || this.timer) {
       throw new Error(`mesh control plane did not settle within ${maxRounds} compile rounds; still changing: ${[...this.dirty].join(', ') || '(a compile is scheduled)'}`);
     }
+    // Sidecars elsewhere (the data-plane worker) have applied the snapshot too.
+    await Promise.all([...this.settleChecks].map((check) => check()));
+  }
+
+  /** `check` resolves once the proxies it stands for run the current snapshot; settled() waits for it. */
+  addSettleCheck(check: () => Promise<void>): () => void {
+    this.settleChecks.add(check);
+    return () => this.settleChecks.delete(check);
+  }
+
+  /**
+   * The objects every namespace compiles from (a copy of the map, the objects themselves shared): the starting point
+   * of a mirror, which then follows onCompileInputs().
+   */
+  compileInputs(): CompileInputs {
+    return { version: this.current.version, namespaces: [...this.objects] };
+  }
+
+  /** Called after each compile round with the namespaces it compiled and their objects. */
+  onCompileInputs(listener: (inputs: CompileInputs) => void): () => void {
+    this.inputListeners.add(listener);
+    return () => this.inputListeners.delete(listener);
   }
 
   registerProxy(proxy: MeshProxyHandle): () => void {
     this.proxies.add(proxy);
     return () => this.proxies.delete(proxy);
+  }
+
+  /**
+   * The stat views read the proxies that `source` stands for (the data-plane worker's) instead of those registered here.
+   * A query is answered after everything the proxies did before it (one ordered channel), so a request answered
+   * before a read is counted in it.
+   */
+  setRemoteStats(source: ((q: StatQuery) => Promise<unknown>) | undefined): void {
+    this.remoteStats = source;
+  }
+
+  private async stat(q: StatQuery): Promise<unknown> {
+    checkWindow(q.opts);
+    return this.remoteStats ? this.remoteStats(q) : runStatQuery(q, this.proxies);
   }
 
   /** Ports of a pod's app containers (the sidecar's inbound listeners). */
@@ -156,7 +206,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   }
 
   /** Golden metrics per deployment of a namespace (`linkerd viz stat deploy -n <ns>`). */
-  statDeployments(namespace: string, opts: StatOptions = {}): DeploymentStat[] {
+  async statDeployments(namespace: string, opts: StatOptions = {}): Promise<DeploymentStat[]> {
     const counts = new Map<string, { meshedPods: number; totalPods: number }>();
     try {
       for (const d of this.api.list(this.api.type('apps', 'deployments'), namespace).items) counts.set(d.metadata.name!, { meshedPods: 0, totalPods: 0 });
@@ -171,29 +221,29 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       counts.set(p.deployment, c);
     }
     const deployments = [...counts].map(([name, c]) => ({ name, ...c })).sort((a, b) => a.name.localeCompare(b.name));
-    return deploymentStats(namespace, deployments, this.proxies, opts);
+    return (await this.stat({ view: 'deployments', namespace, deployments, opts })) as DeploymentStat[];
   }
 
   /** Golden metrics per route, from the clients' side (`linkerd viz routes`). */
-  statRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): RouteStat[] {
-    return routeStats(this.proxies, filter, opts);
+  async statRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): Promise<RouteStat[]> {
+    return (await this.stat({ view: 'routes', filter, opts })) as RouteStat[];
   }
 
   /** Per route after retries, with timeouts and retries (`linkerd viz stat-outbound`, Linkerd 2.16+'s route metrics). */
-  statOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): OutboundRouteStat[] {
-    return outboundRouteStats(this.proxies, filter, opts);
+  async statOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): Promise<OutboundRouteStat[]> {
+    return (await this.stat({ view: 'outbound', filter, opts })) as OutboundRouteStat[];
   }
 
-  formatStatOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): string {
-    return formatOutboundRouteStats(this.statOutbound(filter, opts));
+  async formatStatOutbound(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): Promise<string> {
+    return formatOutboundRouteStats(await this.statOutbound(filter, opts));
   }
 
-  formatStat(namespace: string, opts: StatOptions = {}): string {
-    return formatDeploymentStats(this.statDeployments(namespace, opts));
+  async formatStat(namespace: string, opts: StatOptions = {}): Promise<string> {
+    return formatDeploymentStats(await this.statDeployments(namespace, opts));
   }
 
-  formatRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): string {
-    return formatRouteStats(this.statRoutes(filter, opts));
+  async formatRoutes(filter: { namespace: string; fromDeployment?: string; toService?: string }, opts: StatOptions = {}): Promise<string> {
+    return formatRouteStats(await this.statRoutes(filter, opts));
   }
 
   stop(): void {
@@ -253,16 +303,18 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
     const dirty = [...this.dirty];
     this.dirty.clear();
     const statusWrites: (() => void)[] = [];
+    const inputs: CompileInputs['namespaces'] = [];
     for (const ns of dirty) {
       const objs = this.objects.get(ns);
-      if (!objs || (!objs.namespace && isEmpty(objs))) {
+      if (!objs || (!objs.namespace && isEmptyNamespace(objs))) {
         this.compiled.delete(ns);
         this.objects.delete(ns);
+        inputs.push([ns, undefined]);
         continue;
       }
+      inputs.push([ns, objs]);
       try {
-        const root = this.objects.get(ISTIO_ROOT_NAMESPACE);
-        const istioRoot = root && { peerAuthentications: [...root.peerauthentications.values()], authorizationPolicies: [...root.istioAuthorizationPolicies.values()], telemetries: [...(root.telemetries?.values() ?? [])] };
+        const istioRoot = istioRootOf(this.objects);
         const result = compileNamespace(ns, objs, (otherNs, name) => this.objects.get(otherNs)?.services.get(name), istioRoot);
         this.compiled.set(ns, result.config);
         for (const dep of result.dependsOn) {
@@ -299,6 +351,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       }
     }
     this.publish();
+    for (const l of this.inputListeners) l({ version: this.current.version, namespaces: inputs });
     // After publishing: a status write emits a watch event synchronously, which only marks a namespace dirty.
     for (const write of statusWrites) {
       try {
@@ -310,13 +363,7 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
   }
 
   private publish(): void {
-    const podsByIP = new Map<string, PodInfo>();
-    const servicesByClusterIP = new Map<string, ServiceEntry>();
-    for (const cfg of this.compiled.values()) {
-      for (const p of cfg.pods.values()) podsByIP.set(p.ip, p);
-      for (const s of cfg.services.values()) if (s.clusterIP) servicesByClusterIP.set(s.clusterIP, s);
-    }
-    this.current = { version: this.current.version + 1, namespaces: new Map(this.compiled), podsByIP, servicesByClusterIP };
+    this.current = assembleSnapshot(this.compiled, this.current.version + 1);
     for (const l of this.listeners) {
       try {
         l(this.current);
@@ -325,10 +372,6 @@ export class MeshControlPlane implements IdentityIssuer, SidecarControlPlane {
       }
     }
   }
-}
-
-function isEmpty(o: NamespaceObjects): boolean {
-  return Object.values(o).every((v) => !(v instanceof Map) || v.size === 0);
 }
 
 export type { KubeObject };

@@ -226,3 +226,21 @@ export function formatOutboundRouteStats(rows: OutboundRouteStat[]): string {
     rows.map((r) => [r.name, r.service, r.route, r.type, pct(r.successRate), r.rps.toFixed(2), ms(r.latencyP50Ms), ms(r.latencyP95Ms), ms(r.latencyP99Ms), pct(r.timeoutRate), pct(r.retryRate)]),
   );
 }
+
+/** One stat view as data: what the control plane asks of proxies that run elsewhere (the data-plane worker). */
+export type StatQuery =
+  | { view: 'deployments'; namespace: string; deployments: { name: string; meshedPods: number; totalPods: number }[]; opts: StatOptions }
+  | { view: 'routes'; filter: { namespace: string; fromDeployment?: string; toService?: string }; opts: StatOptions }
+  | { view: 'outbound'; filter: { namespace: string; fromDeployment?: string; toService?: string }; opts: StatOptions };
+
+/** The rows of a stat view over these proxies (plain data: they survive a postMessage). */
+export function runStatQuery(q: StatQuery, proxies: Iterable<MeshProxyHandle>): DeploymentStat[] | RouteStat[] | OutboundRouteStat[] {
+  switch (q.view) {
+    case 'deployments':
+      return deploymentStats(q.namespace, q.deployments, proxies, q.opts);
+    case 'routes':
+      return routeStats(proxies, q.filter, q.opts);
+    case 'outbound':
+      return outboundRouteStats(proxies, q.filter, q.opts);
+  }
+}

@@ -10,7 +10,7 @@ import type { PodInfo } from '../config/snapshot.js';
 import type { InboundDenial, InboundPolicy } from '../config/inbound-policy.js';
 import { CLIENT_ID_HEADER, PROXY_ERROR_HEADER } from '../constants.js';
 import { spiffeIdOfSubjectAltName } from '../identity/spiffe.js';
-import { proxyError, type ProxyContext } from './proxy-context.js';
+import { proxyError, whenAdmitted, type ProxyContext } from './proxy-context.js';
 import { forwardableHeaders, hasRequestBody, rawHeader } from './raw-headers.js';
 import type { TrafficStats } from './traffic-stats.js';
 import { plainAgent } from './upstream-pool.js';
@@ -139,11 +139,14 @@ export class InboundProxy {
   };
 
   private accept(socket: Socket, port: number): void {
-    if (!this.ctx.network.admit(socket)) return; // NetworkPolicy, before any byte is read
-    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+    whenAdmitted(this.ctx.network, socket, () => this.admitted(socket, port)); // NetworkPolicy, before any byte is read
+  }
+
+  private admitted(socket: Socket, port: number): void {
+    socket.setNoDelay(true);
     socket.setTimeout(DETECT_TIMEOUT_MS, () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       socket.setTimeout(0);

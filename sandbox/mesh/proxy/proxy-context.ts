@@ -5,7 +5,8 @@ import type { TapHub } from '../tap.js';
 import type { PeakEwmaBalancer } from './balancer.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import type { ServerResponse } from 'node:http';
-import type { PodNetwork } from '../../runtime/workload.js';
+import type { Socket } from 'node:net';
+import type { AppListeners } from '../../runtime/network/app-listeners.js';
 import { PROXY_ERROR_HEADER } from '../constants.js';
 
 export interface ProxyContext {
@@ -21,8 +22,39 @@ export interface ProxyContext {
   tap: TapHub;
   balancer: PeakEwmaBalancer;
   /** The node's network rules for this pod: inbound connections are admitted, upstream dials checked, here. */
-  network: PodNetwork;
+  network: ProxyNetwork;
   log(line: string): void;
+}
+
+/**
+ * The node's network rules as a sidecar sees them: the runtime's PodNetwork on the main thread (answers at once), or
+ * the data-plane worker's view of it (proxy-worker.ts), which asks the main thread and answers later. Either way the
+ * runtime decides; the proxy only waits for the answer (per connection, never per request).
+ */
+export interface ProxyNetwork {
+  /** Per accepted connection: whether it may proceed; a refused one is (or will be) reset by the node. */
+  admit(socket: Socket): boolean | Promise<boolean>;
+  /** Undefined when the pod may dial `ip`, else the error the dial fails with. */
+  checkDial(ip: string, port?: number): NodeJS.ErrnoException | undefined | Promise<NodeJS.ErrnoException | undefined>;
+  /** Ports the pod's apps listen on at its private localHost (captured on the pod IP). */
+  appListeners?: Pick<AppListeners, 'current' | 'subscribe'>;
+}
+
+/**
+ * Runs `then` once the node admits the connection: at once when the answer is synchronous, else when it arrives. The
+ * socket is not read before (no 'data' listener is attached until `then`), so no byte of a refused client is seen.
+ */
+export function whenAdmitted(network: ProxyNetwork, socket: Socket, then: () => void): void {
+  const verdict = network.admit(socket);
+  if (verdict === true) return then();
+  if (verdict === false) return;
+  verdict.then(
+    (ok) => {
+      if (ok && !socket.destroyed) then();
+      else if (!socket.destroyed) socket.resetAndDestroy();
+    },
+    () => socket.destroy(),
+  );
 }
 
 /**

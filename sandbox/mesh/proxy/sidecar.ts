@@ -17,13 +17,16 @@ import { createAdminServer } from './admin.js';
 import { PeakEwmaBalancer } from './balancer.js';
 import { InboundProxy } from './inbound.js';
 import { OutboundProxy } from './outbound/index.js';
-import type { ProxyContext } from './proxy-context.js';
+import { whenAdmitted, type ProxyContext, type ProxyNetwork } from './proxy-context.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 
 /** The env var the injector fills with the app's container ports (Linkerd: LINKERD2_PROXY_INBOUND_PORTS). */
 export const INBOUND_PORTS_ENV = 'MESH_PROXY_INBOUND_PORTS';
 /** The balancer's EWMA decay in ms (Linkerd's default 10 s; bounded 100 ms – 10 min), as Linkerd's proxy takes it from env. */
 export const BALANCER_DECAY_ENV = 'MESH_PROXY_BALANCER_DECAY_MS';
+
+/** The part of its container's WorkloadContext a sidecar uses (all a data-plane worker can give it). */
+export type SidecarWorkloadContext = Pick<WorkloadContext, 'namespace' | 'podName' | 'serviceAccount' | 'labels' | 'podIP' | 'localHost' | 'env' | 'log'> & { network: ProxyNetwork };
 
 /** What a sidecar needs from the control plane (in-process, so no network API between them). */
 export interface SidecarControlPlane extends IdentityIssuer {
@@ -55,11 +58,13 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
   private outboundListener?: NetServer;
   private outboundSockets = new Set<Socket>();
   private admin?: Server;
+  private adminListener?: NetServer;
+  private adminSockets = new Set<Socket>();
   private cleanups: (() => void)[] = [];
   private started = false;
 
   constructor(
-    private readonly wctx: WorkloadContext,
+    private readonly wctx: SidecarWorkloadContext,
     private readonly cp: SidecarControlPlane,
   ) {
     this.namespace = wctx.namespace;
@@ -103,35 +108,24 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
       this.admin = createAdminServer(this.metrics, () => this.ready(), (filter, bufferSize) =>
         this.cp.tap.subscribe({ ...filter, namespace: this.namespace, pod: this.pod }, { bufferSize }),
       );
-      await listen(w.network.guard(this.admin), w.podIP, SIDECAR_ADMIN_PORT);
+      const admin = this.admin;
+      // Each connection is admitted by the node first (as every listener on a pod address is), then served by admin.
+      this.adminListener = createNetServer((s) => {
+        s.on('error', () => s.destroy());
+        this.adminSockets.add(s);
+        s.once('close', () => this.adminSockets.delete(s));
+        whenAdmitted(w.network, s, () => admin.emit('connection', s));
+      });
+      await listenNet(this.adminListener, w.podIP, SIDECAR_ADMIN_PORT);
       const outbound = (this.outbound = new OutboundProxy(ctx));
       const slow = (this.outboundServer = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, outbound.handle));
       slow.on('clientError', (_e, s) => s.destroy());
       this.outboundListener = createNetServer((s) => {
-        if (!w.network.admit(s)) return; // only the pod's own app reaches its private localhost
-        s.setNoDelay(true);
         s.on('error', () => s.destroy());
-        const t = this.metrics.tcp.outbound.plain; // app → proxy leg; upstream TLS is counted by the pool
-        t.open++;
-        t.total++;
         this.outboundSockets.add(s);
-        s.once('close', () => {
-          t.open--;
-          this.outboundSockets.delete(s);
-        });
-        readPrelude(s).then(
-          ({ protocol, originalDestination }) => {
-            // The HTTP/2 session reads the socket itself (and the bytes read back onto it): resuming it here
-            // would hand those bytes to nobody.
-            if (protocol === 'h2') return outbound.serveHttp2(s);
-            // A Service port Istio reads as TCP: relayed as bytes, routed per connection (tcp-relay.ts).
-            const dest = originalDestination && resolveAddress(originalDestination, this.snap);
-            if (dest && 'kind' in dest && dest.kind === 'service' && isTcpServicePort(dest.port)) return outbound.tcp.serve(s, dest);
-            serveFast(s, outbound.pool, outbound.fastPlan, (c) => slow.emit('connection', c));
-            s.resume();
-          },
-          () => s.destroy(),
-        );
+        s.once('close', () => this.outboundSockets.delete(s));
+        // Only the pod's own app reaches its private localhost (the node decides).
+        whenAdmitted(w.network, s, () => this.serveOutbound(s, outbound, slow));
       });
       await listenNet(this.outboundListener, w.localHost, SIDECAR_OUTBOUND_PORT);
       this.inbound = new InboundProxy(ctx);
@@ -149,6 +143,28 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
     this.cleanups.push(() => clearInterval(rotation));
     this.cleanups.push(this.cp.registerProxy(this));
     this.started = true;
+  }
+
+  /** One admitted connection from the app to the outbound listener. */
+  private serveOutbound(s: Socket, outbound: OutboundProxy, slow: Server): void {
+    s.setNoDelay(true);
+    const t = this.metrics.tcp.outbound.plain; // app → proxy leg; upstream TLS is counted by the pool
+    t.open++;
+    t.total++;
+    s.once('close', () => t.open--);
+    readPrelude(s).then(
+      ({ protocol, originalDestination }) => {
+        // The HTTP/2 session reads the socket itself (and the bytes read back onto it): resuming it here
+        // would hand those bytes to nobody.
+        if (protocol === 'h2') return outbound.serveHttp2(s);
+        // A Service port Istio reads as TCP: relayed as bytes, routed per connection (tcp-relay.ts).
+        const dest = originalDestination && resolveAddress(originalDestination, this.snap);
+        if (dest && 'kind' in dest && dest.kind === 'service' && isTcpServicePort(dest.port)) return outbound.tcp.serve(s, dest);
+        serveFast(s, outbound.pool, outbound.fastPlan, (c) => slow.emit('connection', c));
+        s.resume();
+      },
+      () => s.destroy(),
+    );
   }
 
   private noteCertificate(): void {
@@ -197,6 +213,7 @@ export class MeshSidecar implements Workload, MeshProxyHandle {
       this.inbound?.close(),
       closeListener(this.outboundListener, this.outboundSockets),
       closeServer(this.outboundServer),
+      closeListener(this.adminListener, this.adminSockets),
       closeServer(this.admin),
     ]);
   }

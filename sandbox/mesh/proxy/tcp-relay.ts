@@ -12,7 +12,7 @@ import type { BackendBalancer, Target } from './outbound/balance.js';
 import type { ProxyContext } from './proxy-context.js';
 import { defaultRule } from './route-matcher.js';
 import { subsetEndpoints } from './subset-endpoints.js';
-import type { MeshTlsAgent } from './upstream-pool.js';
+import { checkedDial, type MeshTlsAgent } from './upstream-pool.js';
 
 /** The ALPN protocol a client sidecar offers for an opaque TCP connection (Istio's sidecars negotiate `istio-peer-exchange`/`istio`). */
 export const MESH_TCP_ALPN = 'mesh-tcp';
@@ -81,12 +81,12 @@ export class OutboundTcp {
     if (identity) {
       upstream = this.tls.createConnection({ host: ip, port, meshIdentity: identity, meshAlpn: [MESH_TCP_ALPN] } as Parameters<MeshTlsAgent['createConnection']>[0]);
     } else {
-      const refused = this.ctx.network.checkDial(ip, port);
-      if (refused) {
+      const target = checkedDial(this.ctx.network.checkDial, ip, port);
+      if (target instanceof Error) {
         client.destroy();
         return;
       }
-      upstream = connect({ host: ip, port, localAddress: this.ctx.podIP, noDelay: true });
+      upstream = connect({ ...target, port, localAddress: this.ctx.podIP, noDelay: true });
     }
     relay(client, upstream);
   }

@@ -7,13 +7,40 @@
 import { Agent, type AgentOptions } from 'node:http';
 import { connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { serverNameOf, spiffeIdOfSubjectAltName } from '../identity/spiffe.js';
 import type { WorkloadIdentity } from '../identity/workload-identity.js';
 import { refusedSocket } from '../../runtime/network/egress-guard.js';
 
-/** The pod's egress allow-list: undefined when `ip` may be dialled, else the error to fail with. */
-export type DialCheck = (ip: string, port?: number) => Error | undefined;
+/**
+ * The pod's egress allow-list: undefined when `ip` may be dialled, else the error to fail with — at once (the runtime's
+ * own check) or later (asked of the main thread from the data-plane worker).
+ */
+export type DialCheck = (ip: string, port?: number) => Error | undefined | Promise<Error | undefined>;
+
+/**
+ * Where to connect for a dial the allow-list must admit first, as connect options (`host` and, when the answer comes
+ * later, a `lookup`), or the error to fail with. A later answer goes through the socket's own name lookup: the socket
+ * is returned at once and is "connecting" (writes queue) until the check admits the address; a refusal fails the
+ * socket as a refused connect does. Nothing is dialled before the answer.
+ */
+export function checkedDial(check: DialCheck | undefined, ip: string, port?: number): { host: string; lookup?: LookupFunction } | Error {
+  const verdict = check?.(ip, port);
+  if (!(verdict instanceof Promise)) return verdict ?? { host: ip };
+  const family = isIP(ip) || 4;
+  const lookup = ((_host: string, options: { all?: boolean }, callback: (err: Error | null, address: unknown, family?: number) => void) => {
+    verdict.then(
+      (refused) => {
+        if (refused) callback(refused, undefined);
+        else if (options.all) callback(null, [{ address: ip, family }]);
+        else callback(null, ip, family);
+      },
+      (err: Error) => callback(err, undefined),
+    );
+  }) as unknown as LookupFunction;
+  // Not an IP literal, so node:net asks the lookup; the name is never resolved anywhere else.
+  return { host: `dial-check.invalid`, lookup };
+}
 
 /** Extra request option read by the TLS agent: the SPIFFE ID the server must present. */
 export interface MeshRequestOptions {
@@ -55,10 +82,10 @@ export class MeshTlsAgent extends Agent {
     // The proxies only choose mTLS once their identity exists; reaching this is a bug, reported to the caller.
     if (!id || !expected) throw new Error('mTLS requested without a workload identity or an expected peer identity');
     void callback;
-    const refused = this.checkDial?.(options.host ?? '', options.port);
-    if (refused) return refusedSocket(refused);
+    const target = checkedDial(this.checkDial, options.host ?? '', options.port);
+    if (target instanceof Error) return refusedSocket(target);
     const socket: TLSSocket = tlsConnect({
-      host: options.host ?? undefined,
+      ...target,
       port: options.port,
       localAddress: this.localAddress,
       secureContext: id.secureContext,
@@ -99,9 +126,9 @@ class CheckedAgent extends Agent {
 
   override createConnection(options: Parameters<Agent['createConnection']>[0], callback?: (err: Error | null, stream: Duplex) => void): Duplex {
     const { host, port } = options as { host?: string; port?: number };
-    const refused = this.checkDial(host ?? '', port);
-    if (refused) return refusedSocket(refused);
-    return super.createConnection(options, callback) as Duplex;
+    const target = checkedDial(this.checkDial, host ?? '', port);
+    if (target instanceof Error) return refusedSocket(target);
+    return super.createConnection({ ...options, ...target } as typeof options, callback) as Duplex;
   }
 }
 

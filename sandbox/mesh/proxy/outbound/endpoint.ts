@@ -8,7 +8,7 @@ import { refusedSocket } from '../../../runtime/network/egress-guard.js';
 import { AttemptError } from '../attempt-error.js';
 import { LocalReplyError } from '../destination-clusters.js';
 import type { ProxyContext } from '../proxy-context.js';
-import { MeshTlsAgent, plainAgent, retireOldConnections, type MeshRequestOptions } from '../upstream-pool.js';
+import { checkedDial, MeshTlsAgent, plainAgent, retireOldConnections, type MeshRequestOptions } from '../upstream-pool.js';
 import type { Target } from './balance.js';
 
 /** A request body as the HTTP/1 pipeline holds it: buffered (replayable), streamed from the caller, or none. */
@@ -48,9 +48,9 @@ export class EndpointClient {
    */
   dial(ip: string, port: number, identity: string | undefined, alpn?: string[]): Socket {
     if (identity) return this.tlsAgent.createConnection({ host: ip, port, meshIdentity: identity, meshAlpn: alpn } as Parameters<MeshTlsAgent['createConnection']>[0]) as Socket;
-    const refused = this.ctx.network.checkDial(ip, port);
-    if (refused) return refusedSocket(refused);
-    return tcpConnect({ host: ip, port, localAddress: this.ctx.podIP, noDelay: true });
+    const target = checkedDial(this.ctx.network.checkDial, ip, port);
+    if (target instanceof Error) return refusedSocket(target);
+    return tcpConnect({ ...target, port, localAddress: this.ctx.podIP, noDelay: true });
   }
 
   /**
