@@ -6,7 +6,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { tsxApiUrl } from '../../../playground-server/loadgen/generator-bundle.js';
 import type { MeshControlPlane } from '../control-plane/control-plane.js';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
 import type { ConnectionFacts, DialReply, FromWorker, ProxyWorkerData, MainQuery, RemoteWorkloadSpec, ToWorker, WorkerQuery } from './proxy-protocol.js';
@@ -146,7 +145,7 @@ export class ProxyHost {
     if (this.stopped) throw new Error('the mesh stopped');
     // tsx's hooks are per thread: register them inside the worker, by absolute URL (as the load generator does).
     const entry = new URL('./proxy-worker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(tsxApiUrl())}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
     const mainTapSubscribers = new Int32Array(new SharedArrayBuffer(4));
     const workerData: ProxyWorkerData = { mainTapSubscribers };
     const worker = (this.worker = new Worker(boot, { eval: true, name: 'mesh-data-plane', workerData }));
