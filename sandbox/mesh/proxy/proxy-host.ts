@@ -12,7 +12,7 @@ import type { ConnectionFacts, DialReply, FromWorker, ProxyWorkerData, MainQuery
 
 /**
  * A connection accepted in the worker, as the runtime's ingress gate and traffic meter see it on the main thread:
- * its addresses, its bytes once it closed, 'close', and a reset that the worker carries out.
+ * its addresses, its bytes as the worker counts them, 'close', and a reset that the worker carries out.
  */
 class RemoteSocket extends EventEmitter {
   readonly remoteAddress?: string;
@@ -42,11 +42,16 @@ class RemoteSocket extends EventEmitter {
     return this.resetAndDestroy();
   }
 
-  /** The worker's socket closed: its bytes are counted once (as bytesRead; the meter adds both). */
+  /** The worker's count of the open connection's bytes (as bytesRead; the meter adds both). */
+  counted(bytes: number): void {
+    if (!this.destroyed) this.bytesRead = bytes;
+  }
+
+  /** The worker's socket closed: its final bytes (0 when it was reset from here: the last count stands). */
   closed(bytes: number): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.bytesRead = bytes;
+    this.bytesRead = Math.max(this.bytesRead, bytes);
     this.emit('close', false);
   }
 }
@@ -198,6 +203,9 @@ export class ProxyHost {
         return;
       case 'tap':
         this.cp.tap.publish(msg.event);
+        return;
+      case 'bytes':
+        for (const [id, conn, bytes] of msg.counts) this.sidecars.get(id)?.connections.get(conn)?.counted(bytes);
         return;
       case 'closed': {
         const connections = this.sidecars.get(msg.id)?.connections;

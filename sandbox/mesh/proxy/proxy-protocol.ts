@@ -60,6 +60,8 @@ export type FromWorker =
   | { t: 'tap'; event: TapEvent }
   /** An admitted connection closed (`bytes`: read and written, for the pod's traffic count). */
   | { t: 'closed'; id: number; conn: number; bytes: number }
+  /** Open admitted connections' bytes so far, [sidecar id, connection id, bytes], those that changed (once a second). */
+  | { t: 'bytes'; counts: [number, number, number][] }
   | { t: 'ask'; rid: number; q: MainQuery }
   | { t: 'reply'; rid: number; ok: true; value: unknown }
   | { t: 'reply'; rid: number; ok: false; message: string };

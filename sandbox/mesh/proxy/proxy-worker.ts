@@ -117,12 +117,30 @@ function controlPlaneFor(spec: RemoteWorkloadSpec, certificateTtlMs: number, roo
 }
 
 /** Connections the main thread admitted, by id: reset when it says so (a NetworkPolicy changed). */
-const connections = new Map<number, Socket>();
+const connections = new Map<number, Socket & { sidecarId?: number; reportedBytes?: number }>();
 let nextConn = 1;
 
 /**
+ * Open connections' byte counts go to the main thread once a second (those that changed), so the runtime's traffic
+ * meter — which shares the node's CPU among pods by bytes (resource-metrics.ts) — sees a kept-alive sidecar
+ * connection's traffic while it is open, not only when it closes. The metrics' resolution is 10 s.
+ */
+const BYTES_REPORT_MS = 1000;
+setInterval(() => {
+  const counts: [number, number, number][] = [];
+  for (const [conn, s] of connections) {
+    const bytes = s.bytesRead + s.bytesWritten;
+    if (bytes !== s.reportedBytes && s.sidecarId !== undefined) {
+      s.reportedBytes = bytes;
+      counts.push([s.sidecarId, conn, bytes]);
+    }
+  }
+  if (counts.length) send({ t: 'bytes', counts });
+}, BYTES_REPORT_MS).unref();
+
+/**
  * The pod's network as the runtime on the main thread decides it: each accepted connection and each upstream dial is
- * asked there (the socket is not read meanwhile); admitted connections are reported when they close, with their bytes.
+ * asked there (the socket is not read meanwhile); admitted connections' bytes are reported while open (BYTES_REPORT_MS) and when they close.
  */
 function networkFor(id: number, h: Omit<Hosted, 'sidecar'>): ProxyNetwork {
   return {
@@ -135,7 +153,7 @@ function networkFor(id: number, h: Omit<Hosted, 'sidecar'>): ProxyNetwork {
           send({ t: 'closed', id, conn, bytes: socket.bytesRead + socket.bytesWritten });
           return false;
         }
-        connections.set(conn, socket);
+        connections.set(conn, Object.assign(socket, { sidecarId: id }));
         socket.once('close', () => {
           connections.delete(conn);
           send({ t: 'closed', id, conn, bytes: socket.bytesRead + socket.bytesWritten });
