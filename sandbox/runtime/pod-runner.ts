@@ -62,6 +62,9 @@ export interface PodRunnerDeps {
   disk?: NodeDisk;
 }
 
+/** Longest the app containers wait for the mesh sidecar to start (see startAppContainers). */
+const SIDECAR_START_WAIT_MS = 10_000;
+
 export class PodRunner {
   readonly namespace: string;
   readonly name: string;
@@ -148,7 +151,7 @@ export class PodRunner {
     // The scheduler's event, not the kubelet's: the sandbox's node binds its own pods.
     events.record(this.pod, 'Normal', 'Scheduled', `Successfully assigned ${this.namespace}/${this.name} to ${config.nodeName}`, 'default-scheduler');
     this.writeStatus();
-    if (this.initialized) for (const run of this.runs) void this.startContainer(run);
+    if (this.initialized) this.startAppContainers();
     else void this.startContainer(this.initRuns[0]);
     for (const run of this.ephemeralRuns) void this.startContainer(run);
   }
@@ -361,6 +364,27 @@ export class PodRunner {
     this.writeStatus();
   }
 
+  /**
+   * The app containers, after the mesh sidecar's first start has ended (listening, or failed): an app's first
+   * outbound call would otherwise find nothing listening on the sidecar's port, where upstream it waits — Linkerd's
+   * proxy-await (on by default), Istio's native sidecars / holdApplicationUntilProxyStarts. Capped, so a sidecar
+   * that hangs does not hold the app for good.
+   */
+  private startAppContainers(): void {
+    const sidecar = this.runs.find((r) => r.name === SIDECAR_CONTAINER_NAME);
+    const apps = this.runs.filter((r) => r !== sidecar);
+    const startApps = () => {
+      for (const r of apps) void this.startContainer(r);
+    };
+    if (!sidecar) return startApps();
+    let cap: NodeJS.Timeout | undefined;
+    const capped = new Promise<void>((r) => (cap = setTimeout(r, SIDECAR_START_WAIT_MS)));
+    void Promise.race([this.startContainer(sidecar), capped]).then(() => {
+      clearTimeout(cap);
+      startApps();
+    });
+  }
+
   /** ErrImagePull now, ImagePullBackOff shortly after, another pull when the back-off expires. */
   private pullBackOff(run: ContainerRun): void {
     this.writeStatus();
@@ -407,7 +431,7 @@ export class PodRunner {
       if (next) void this.startContainer(next);
       else {
         this.initialized = true;
-        for (const r of this.runs) void this.startContainer(r);
+        this.startAppContainers();
       }
       return;
     }

@@ -5,11 +5,12 @@
 // a bad spec in its log and fails.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { LOADGEN_IMAGES } from '../../playground-server/loadgen/pod-image.js';
 import type { KubeObject } from '../../sandbox/apiserver/store.js';
 import { registerImage, unregisterImage } from '../../sandbox/runtime/images.js';
 import type { Pod } from '../../sandbox/runtime/kinds.js';
-import { SIDECAR_CONTAINER_NAME } from '../../sandbox/runtime/workload.js';
+import { SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from '../../sandbox/runtime/workload.js';
 import { startCluster, waitFor, type ClusterFixture } from './fixture.js';
 
 const NS = 'jobs';
@@ -47,6 +48,23 @@ describe('pods that run to completion', () => {
         stop: async () => undefined,
       };
     });
+    // Connects to its pod's sidecar (the outbound port on the pod's localhost) the moment it starts, as a load
+    // generator's first request does; exits 0 if something listened there, 1 with the error otherwise.
+    registerImage('test/dials-at-start', (ctx) => ({
+      start: async () => {
+        const s = connect({ host: ctx.localHost, port: SIDECAR_OUTBOUND_PORT });
+        s.once('connect', () => {
+          ctx.log('the sidecar was listening');
+          s.destroy();
+          ctx.exit(0);
+        });
+        s.once('error', (err: NodeJS.ErrnoException) => {
+          ctx.log(`dial failed: ${err.code ?? err.message}`);
+          ctx.exit(1);
+        });
+      },
+      stop: async () => undefined,
+    }));
     // Writes a last line while being stopped, as a process does on SIGTERM.
     registerImage('test/graceful', (ctx) => ({
       start: async () => ctx.log('working'),
@@ -63,6 +81,7 @@ describe('pods that run to completion', () => {
     await c?.close();
     unregisterImage('test/exits');
     unregisterImage('test/graceful');
+    unregisterImage('test/dials-at-start');
   });
 
   test('restartPolicy Never: exit 0 is Succeeded (Completed), exit 1 is Failed (Error), neither restarts', async () => {
@@ -99,6 +118,14 @@ describe('pods that run to completion', () => {
     const sidecar = ok.status?.containerStatuses?.find((s) => s.name === SIDECAR_CONTAINER_NAME);
     assert.ok(sidecar, 'the pod was meshed');
     assert.ok(sidecar.state.terminated, 'the sidecar was stopped');
+  });
+
+  test("a meshed pod's app starts once its sidecar listens: a dial at the app's first moment finds it (Linkerd's proxy-await)", async () => {
+    c.sandbox.api.create(pods(), pod('dials-first', MESHED_NS, 'Never', {}, 'test/dials-at-start'));
+    const p = await settled(MESHED_NS, 'dials-first');
+    const logs = await c.kubectl(['logs', '-n', MESHED_NS, 'dials-first', '-c', 'main']);
+    assert.equal(logs.stdout.trim(), 'the sidecar was listening');
+    assert.equal(p.status?.phase, 'Succeeded');
   });
 
   test('a container stopped by deleting its pod still gets its last lines to a log follower', async () => {
