@@ -1,6 +1,7 @@
 // Shared e2e steps: a fresh page, waiting for the session, a lesson's blocks and checks, screenshots at desktop
 // and phone width, axe, and the gzipped JS a page loads before any interaction.
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -60,18 +61,38 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
+/** How long no script may be requested or answered before the page counts as done loading its scripts by itself. */
+const SCRIPTS_QUIET_MS = 500;
+
 /** Sum of the gzipped sizes of every script the page loads up to the load event, before any interaction. */
 export async function initialJsGzipBytes(browser: Browser, url: string): Promise<{ total: number; files: Record<string, number> }> {
   const page = await freshPage(browser);
   const files: Record<string, number> = {};
   const pending: Promise<void>[] = [];
+  // Scripts requested and not yet answered, and when a script was last requested or answered.
+  let inFlight = 0;
+  let lastActivity = Date.now();
+  page.on('request', (req) => {
+    if (req.resourceType() !== 'script') return;
+    inFlight++;
+    lastActivity = Date.now();
+  });
+  const settled = (req: { resourceType(): string }) => {
+    if (req.resourceType() !== 'script') return;
+    inFlight--;
+    lastActivity = Date.now();
+  };
+  page.on('requestfinished', settled);
+  page.on('requestfailed', settled);
   page.on('response', (res) => {
     if (res.request().resourceType() !== 'script') return;
     pending.push(res.body().then((b) => void (files[new URL(res.url()).pathname] = gzipSync(b).length), () => undefined));
   });
   await page.goto(url, { waitUntil: 'load' });
-  // Let module scripts the page starts by itself finish loading (no clicks, no focus).
-  await page.waitForTimeout(1500);
+  // Let module scripts the page starts by itself (islands on idle) finish loading, no clicks, no focus: until no script
+  // has been requested or answered for SCRIPTS_QUIET_MS. Not the network at large: some pages poll the session.
+  for (const deadline = Date.now() + 15_000; (inFlight > 0 || Date.now() - lastActivity < SCRIPTS_QUIET_MS) && Date.now() < deadline; ) await page.waitForTimeout(50);
+  assert.equal(inFlight, 0, `${url}: scripts still loading 15 s after the load event`);
   await Promise.all(pending);
   // Inline module scripts count too.
   const inline = await page.$$eval('script:not([src])', (els) => els.map((e) => e.textContent ?? ''));
