@@ -198,10 +198,11 @@ test('after a reload the blocks that ran show their output, passed checks stay p
       else counters.check++;
     }
   }
-  // Retried as the lesson harness does: a check may need the mesh a few seconds to converge.
+  // Retried as the lesson harness does: a check may need the mesh a few seconds to converge (every second, as
+  // e2e/lesson-walk.ts does, for up to 45 s).
   let verdict = await clickCheck(page, checkIndex);
-  for (let i = 0; !verdict.passed && i < 15; i++) {
-    await page.waitForTimeout(3000);
+  for (let i = 0; !verdict.passed && i < 45; i++) {
+    await page.waitForTimeout(1000);
     verdict = await clickCheck(page, checkIndex);
   }
   assert.equal(verdict.passed, true, `${lesson.id} step "${step.slug}": ${verdict.text}`);
