@@ -1,7 +1,8 @@
-// Every lesson page (the lessons in site/lessons/, found at run time), the lesson index and the 404 page in Chromium
-// against `playground up`: screenshots at 1366 px and 375 px (test-results/screenshots/lessons/; every lesson with
-// PLAYGROUND_SCREENSHOTS=all), axe clean, nothing
-// scrolling sideways on a phone, lesson pages under 10 KB of gzipped JS before interaction. Then what a learner sees
+// Every lesson page (the lessons in site/lessons/, found at run time) over HTTP: its title, step headings and blocks as
+// its Markdown has them. In Chromium against `playground up`: the lessons that together hold every kind of markup any
+// lesson has (every lesson with PLAYGROUND_SCREENSHOTS=all), the lesson index and the 404 page axe clean at 1366 px and
+// 375 px, with screenshots (test-results/screenshots/lessons/); no lesson page scrolling sideways on a phone; lesson
+// pages under 10 KB of gzipped JS before interaction. Then what a learner sees
 // across a reload (blocks' output and passed checks come back, the sidebar marks the step done, the index names the
 // step reached by its title), the search (synonyms, whole words, deep links to steps), the server's 404 answers and
 // the topology at 375 px with call edges from live traffic.
