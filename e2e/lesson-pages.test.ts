@@ -103,18 +103,26 @@ function lessonsCoveringEveryKind(kinds: Map<string, Set<string>>): string[] {
   }
 }
 
-/** Each lesson page's HTML as the server sends it, fetched once (over HTTP, no browser). */
-const lessonHtml = new Map<string, string>();
+/** Each lesson page as the server sends it (over HTTP, no browser), fetched once for the tests that read them. */
+let lessonPages: Promise<Map<string, { status: number; type: string; html: string }>> | undefined;
+function fetchLessonPages(): Promise<Map<string, { status: number; type: string; html: string }>> {
+  lessonPages ??= Promise.all(
+    LESSONS.map(async (l) => {
+      const res = await fetch(`${site.pg.url}/lessons/${l.id}/`);
+      return [l.id, { status: res.status, type: res.headers.get('content-type') ?? '', html: await res.text() }] as const;
+    }),
+  ).then((pages) => new Map(pages));
+  return lessonPages;
+}
 
 test('every lesson page over HTTP: its title, a heading per step, as many run, apply and check blocks as its Markdown, no duplicate ids', { timeout: 60_000 }, async () => {
   assert.ok(LESSONS.length >= 3, `lessons found in site/lessons/: ${LESSONS.map((l) => l.id).join(', ')}`);
+  const pages = await fetchLessonPages();
   for (const lesson of LESSONS) {
-    const res = await fetch(`${site.pg.url}/lessons/${lesson.id}/`);
-    assert.equal(res.status, 200, `/lessons/${lesson.id}/ answered ${res.status}`);
-    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
-    const html = await res.text();
-    lessonHtml.set(lesson.id, html);
+    const { status, type, html } = pages.get(lesson.id)!;
     const where = `/lessons/${lesson.id}/`;
+    assert.equal(status, 200, `${where} answered ${status}`);
+    assert.match(type, /^text\/html/, where);
     assert.match(html, /^<!DOCTYPE html>\s*<html lang="en"/i, where);
     assert.equal(htmlText(/<title>([^<]*)<\/title>/.exec(html)?.[1] ?? ''), `${lesson.title} · Mesh Playground`, `${where}: <title>`);
     assert.deepEqual([...html.matchAll(/<h1\b[^>]*>([\s\S]*?)<\/h1>/g)].map((m) => htmlText(m[1])), [lesson.title], `${where}: one <h1>, the title`);
@@ -134,8 +142,7 @@ test('every lesson page over HTTP: its title, a heading per step, as many run, a
 });
 
 test('lesson pages (a set covering every kind of markup any lesson has; all with PLAYGROUND_SCREENSHOTS=all), the lesson index and the 404 page: screenshots at 1366 and 375 px, axe clean; no lesson page scrolls sideways at 375 px', { timeout: 1_200_000 }, async () => {
-  assert.equal(lessonHtml.size, LESSONS.length, 'the HTTP pass above fetched every lesson');
-  const kinds = new Map([...lessonHtml].map(([id, html]) => [id, markupKinds(html)]));
+  const kinds = new Map([...(await fetchLessonPages())].map(([id, { html }]) => [id, markupKinds(html)]));
   const sample = SHOOT_ALL ? LESSONS.map((l) => l.id) : lessonsCoveringEveryKind(kinds);
   // The set really covers every kind (and the measure is not empty: a broken parse would make one lesson enough).
   const covered = new Set(sample.flatMap((id) => [...kinds.get(id)!]));
