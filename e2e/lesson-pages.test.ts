@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { readLessonSource, type LessonStep } from '../site/src/lib/lessons/lesson-source.ts';
 import { searchEntries, type SearchEntry } from '../site/src/client/search-match.ts';
-import { PHONE, applyBlock, clickCheck, freshPage, initialJsGzipBytes, runBlock, seriousA11yViolations, siteUnderTest, waitForSession } from './site-helpers.js';
+import { PHONE, applyBlock, clickCheck, freshPage, initialJsGzipBytes, recordJsFigures, runBlock, seriousA11yViolations, siteUnderTest, waitForSession } from './site-helpers.js';
 
 const WIDE = { width: 1366, height: 900 };
 const LESSON_JS_BUDGET_BYTES = 10 * 1024;
@@ -181,7 +181,9 @@ test('lesson pages (a set covering every kind of markup any lesson has; all with
 
 test('a lesson page ships at most 10 KB of gzipped JS before interaction', { timeout: 120_000 }, async () => {
   const lesson = LESSONS[0];
-  const { total, files } = await initialJsGzipBytes(site.browser, `${site.pg.url}/lessons/${lesson.id}/`);
+  const figures = await initialJsGzipBytes(site.browser, `${site.pg.url}/lessons/${lesson.id}/`);
+  recordJsFigures({ lesson: figures });
+  const { total, files } = figures;
   console.log(`JS before interaction, lesson page: ${(total / 1024).toFixed(1)} KB gzipped (budget ${LESSON_JS_BUDGET_BYTES / 1024} KB)`);
   assert.ok(total > 0, 'no script measured: the measurement is broken');
   assert.ok(total <= LESSON_JS_BUDGET_BYTES, `the lesson page ships ${total} gzipped bytes: ${JSON.stringify(files)}`);
