@@ -47,8 +47,9 @@ const EXTRA: Record<string, (page: Page, walk: LessonWalk) => Promise<void>> = {
     // The benchmarks page lists the runs (sidecar on / off); ticking two overlays them and shows b − a.
     await page.goto(`${site.pg.url}/benchmarks/`);
     await waitForSession(page);
-    await page.waitForSelector('text=sidecar off', { timeout: 15_000 });
+    // The runs list loads after the form (whose presets say "sidecar off" too): wait for its three runs, then count.
     const boxes = page.locator('[aria-labelledby=runs-h] input[type=checkbox]');
+    await page.waitForFunction(() => document.querySelectorAll('[aria-labelledby=runs-h] input[type=checkbox]').length >= 3, undefined, { timeout: 15_000, polling: 250 }).catch(() => undefined);
     assert.equal(await boxes.count(), 3, 'the meshed run, the direct run and the repeat');
     for (let i = 0; i < 3; i++) if (await boxes.nth(i).isChecked()) await boxes.nth(i).uncheck();
     // The direct run first, then a meshed one: the comparison reads meshed − direct.

@@ -73,10 +73,11 @@ test('no serious accessibility violations at desktop (both themes) and 375 px, a
   for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     const page = await freshPage(browser!, viewport);
     await page.goto(`${base}${PAGE}`, { waitUntil: 'load' });
-    // Both themes at desktop; at 375 px the layout, not the colours, changes: one theme keeps axe's cost down on a long page.
+    // Both themes at desktop; at 375 px the layout, not the colours, changes: one theme keeps axe's cost down on a long
+    // page. The second theme at desktop needs only the colour rules (the themes change colours only).
     for (const theme of label === 'desktop' ? ['light', 'dark'] : ['dark']) {
       await page.evaluate((t) => void (document.documentElement.dataset.theme = t), theme);
-      problems.push(...(await seriousA11yViolations(page)).map((v) => `${label} ${theme}: ${v}`));
+      problems.push(...(await seriousA11yViolations(page, { coloursOnly: theme === 'dark' && label === 'desktop' })).map((v) => `${label} ${theme}: ${v}`));
     }
     if (label === 'phone') {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

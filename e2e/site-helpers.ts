@@ -1,6 +1,7 @@
 // Shared e2e steps: a fresh page, waiting for the session, a lesson's blocks and checks, screenshots at desktop
 // and phone width, axe, and the gzipped JS a page loads before any interaction.
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -49,29 +50,59 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: fileURLToPath(new URL(`${name}.png`, SCREENSHOT_DIR)), fullPage: true });
 }
 
-/** Violations axe rates serious or critical (the issue's bar), as readable lines. */
-export async function seriousA11yViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page })
+/**
+ * The axe rules (of the tags below) that judge colours. The themes change colours only, so a page checked in full in
+ * one theme needs only these in the other.
+ */
+export const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
+
+/** Violations axe rates serious or critical (the issue's bar), as readable lines; `coloursOnly`: COLOUR_RULES alone. */
+export async function seriousA11yViolations(page: Page, { coloursOnly = false } = {}): Promise<string[]> {
+  const axe = new AxeBuilder({ page })
+    // axe.run in the page itself. The default runs axe per frame and merges the results in a blank page it opens for
+    // every call (a new renderer each time): twice the time for the same results, as the site has no iframes
+    // (legacy mode skips only cross-origin ones).
+    .setLegacyMode()
     // Monaco's own chrome (dimmed line numbers) is third-party UI we do not style.
-    .exclude('.monaco-editor')
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+    .exclude('.monaco-editor');
+  const result = await (coloursOnly ? axe.withRules(COLOUR_RULES) : axe.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
+
+/** How long no script may be requested or answered before the page counts as done loading its scripts by itself. */
+const SCRIPTS_QUIET_MS = 500;
 
 /** Sum of the gzipped sizes of every script the page loads up to the load event, before any interaction. */
 export async function initialJsGzipBytes(browser: Browser, url: string): Promise<{ total: number; files: Record<string, number> }> {
   const page = await freshPage(browser);
   const files: Record<string, number> = {};
   const pending: Promise<void>[] = [];
+  // Scripts requested and not yet answered, and when a script was last requested or answered.
+  let inFlight = 0;
+  let lastActivity = Date.now();
+  page.on('request', (req) => {
+    if (req.resourceType() !== 'script') return;
+    inFlight++;
+    lastActivity = Date.now();
+  });
+  const settled = (req: { resourceType(): string }) => {
+    if (req.resourceType() !== 'script') return;
+    inFlight--;
+    lastActivity = Date.now();
+  };
+  page.on('requestfinished', settled);
+  page.on('requestfailed', settled);
   page.on('response', (res) => {
     if (res.request().resourceType() !== 'script') return;
     pending.push(res.body().then((b) => void (files[new URL(res.url()).pathname] = gzipSync(b).length), () => undefined));
   });
   await page.goto(url, { waitUntil: 'load' });
-  // Let module scripts the page starts by itself finish loading (no clicks, no focus).
-  await page.waitForTimeout(1500);
+  // Let module scripts the page starts by itself (islands on idle) finish loading, no clicks, no focus: until no script
+  // has been requested or answered for SCRIPTS_QUIET_MS. Not the network at large: some pages poll the session.
+  for (const deadline = Date.now() + 15_000; (inFlight > 0 || Date.now() - lastActivity < SCRIPTS_QUIET_MS) && Date.now() < deadline; ) await page.waitForTimeout(50);
+  assert.equal(inFlight, 0, `${url}: scripts still loading 15 s after the load event`);
   await Promise.all(pending);
   // Inline module scripts count too.
   const inline = await page.$$eval('script:not([src])', (els) => els.map((e) => e.textContent ?? ''));

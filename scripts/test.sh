@@ -44,8 +44,22 @@ npm run --silent build
 npx tsc -p .
 # The site too (its own tsconfig: Astro's strict preset; .astro/types.d.ts is written by the build above).
 npx tsc -p site
-# The long files first (browser tests, whole lessons through the API), so the two lanes end together.
-mapfile -t files < <({ find e2e test/lessons -name '*.test.ts' | sort; find test -name '*.test.ts' -not -path 'test/lessons/*' | sort; })
+# The long files first, so the two lanes end together: the slowest by name, longest first (from CI's
+# test-results/test-file-times.txt; keep the list in step with it), then the other browser tests and whole lessons
+# through the API, then the rest (mostly short).
+slowest=(
+  e2e/lessons-and-docs.test.ts
+  e2e/lesson-pages.test.ts
+  e2e/lesson-walkthroughs.test.ts
+  e2e/mesh-support-page.test.ts
+  test/server/replicas.test.ts
+  e2e/reference-pages.test.ts
+  e2e/conformance-page.test.ts
+)
+mapfile -t files < <({
+  for f in "${slowest[@]}"; do [ -f "$f" ] && echo "$f"; done
+  { find e2e test/lessons -name '*.test.ts' | sort; find test -name '*.test.ts' -not -path 'test/lessons/*' | sort; } | grep -vxF -f <(printf '%s\n' "${slowest[@]}")
+})
 mkdir -p test-results
 # Two files at a time, one per core (sandboxes claim address blocks and ports of their own, so files run side by side);
 # the spec reporter on the terminal; each file's wall time in test-results/ (to keep the run inside CI's budget).
