@@ -18,7 +18,7 @@ import { formatDuration, resolveOptions, type LoadTestOptions } from './options.
 import { progressLine } from './reports/text.js';
 import type { LoadResult } from './result.js';
 import type { BenchIo } from './cli.js';
-import { deployOverheadTarget, fullGc, OVERHEAD_LAYOUTS, startOverheadSandbox, type OverheadCluster, type OverheadTarget } from './overhead-sandbox.js';
+import { DATA_PLANE_NAMESPACE, deployOverheadTarget, fullGc, OVERHEAD_LAYOUTS, startDataPlane, startOverheadSandbox, type OverheadCluster, type OverheadTarget } from './overhead-sandbox.js';
 
 export const MESH_OVERHEAD_USAGE = `Usage: playground bench --mesh-overhead [flags]
 
@@ -289,6 +289,11 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
   try {
     const configs: Measured[] = [];
     const baseline = OVERHEAD_LAYOUTS[0].name;
+    let dataPlaneRssBytes: number | null = null;
+    if (OVERHEAD_LAYOUTS.some((l) => l.meshed)) {
+      say(`starting the data plane (one meshed sleep pod in namespace ${DATA_PLANE_NAMESPACE})`);
+      dataPlaneRssBytes = await startDataPlane(sb);
+    }
     for (const layout of OVERHEAD_LAYOUTS) {
       if (abort.signal.aborted) throw new Cancelled();
       say(`deploying ${layout.name} (httpbin + sleep in namespace ${layout.namespace})`);
@@ -352,7 +357,7 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
       meter.finish(result.responses, Math.max(0, firstSecond));
       return { result, usage: meter.usage(), proxyRss: c.pair?.rssBytes() ?? null };
     });
-    const doc = buildResult(flags, configs, measured, anchorStatus, pair?.version ?? null);
+    const doc = buildResult(flags, configs, measured, anchorStatus, pair?.version ?? null, dataPlaneRssBytes);
     io.stdout.write(format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderText(doc));
     const failed = doc.configurations.filter((c) => c.totals.successes === 0);
     if (failed.length) {
@@ -430,9 +435,14 @@ function costOf(c: Measured, runs: OverheadRun[], cpuMsPer1000: number): Configu
   };
 }
 
-function buildResult(flags: OverheadFlags, configs: Measured[], measured: RunOutcome[][], anchorStatus: string, haproxyVersion: string | null): MeshOverheadResult {
+function buildResult(flags: OverheadFlags, configs: Measured[], measured: RunOutcome[][], anchorStatus: string, haproxyVersion: string | null, dataPlaneRssBytes: number | null = null): MeshOverheadResult {
   const { load, rounds } = flags;
   const notes = [...NOTES];
+  if (dataPlaneRssBytes !== null) {
+    notes.push(
+      `The sandbox's sidecars run in one data-plane worker thread, started with the first meshed pod and shared by every sidecar: a meshed sleep pod deployed before the configurations (namespace ${DATA_PLANE_NAMESPACE}) added ${(dataPlaneRssBytes / 2 ** 20).toFixed(1)} MiB of RSS. That fixed cost is in no configuration's deploy ΔRSS, so MeshMark's memory compares what each configuration's own pods and sidecars add.`,
+    );
+  }
   const configurations = configs.map((c, i): MeshOverheadConfiguration => {
     const runs = measured.map((round, r) => toRun(r + 1, round[i], round[0]));
     const baseCpu = measured.map((round) => perThousand(round[0].usage));

@@ -93,6 +93,27 @@ export async function startOverheadSandbox(): Promise<OverheadCluster> {
   };
 }
 
+/** The namespace of the pod that starts the data plane before any configuration is measured. */
+export const DATA_PLANE_NAMESPACE = 'overhead-data-plane';
+
+/**
+ * Starts the sandbox's data plane before the configurations are deployed: the sidecars run in one worker thread per
+ * sandbox, started with the first meshed pod (sandbox/mesh/README.md), a fixed cost every sidecar shares. Deploying
+ * one meshed sleep pod first keeps that cost out of whichever configuration would have come first; returns what it
+ * added to the process's RSS after GC (the worker plus one pod and its sidecar).
+ */
+export async function startDataPlane(cluster: OverheadCluster): Promise<number> {
+  const { admin, discovery } = cluster.connection;
+  fullGc();
+  const before = process.memoryUsage().rss;
+  await admin.json({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: DATA_PLANE_NAMESPACE, labels: { [LINKERD_INJECT]: 'enabled' } } } });
+  const objects = parseManifestText(readManifest('sleep'));
+  await applyToNamespace(admin, discovery, DATA_PLANE_NAMESPACE, objects);
+  await waitForDeployments(admin, DATA_PLANE_NAMESPACE, objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name), READY_TIMEOUT_MS);
+  fullGc();
+  return process.memoryUsage().rss - before;
+}
+
 /** Deploys one configuration, waits until it serves the target path with 200 on the load's path, and measures its memory. */
 export async function deployOverheadTarget(cluster: OverheadCluster, layout: OverheadLayout): Promise<OverheadTarget> {
   const { connection } = cluster;

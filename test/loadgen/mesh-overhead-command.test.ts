@@ -112,6 +112,10 @@ test('the real `playground bench --mesh-overhead --format json`: interleaved rou
   const validate = new Ajv({ allErrors: true, strict: false }).compile(RESULT_SCHEMA);
   assert.ok(validate(doc), JSON.stringify(validate.errors));
 
+  // The data plane (the sidecars' worker thread) is started before any configuration, so its fixed cost is in none.
+  assert.ok(err.indexOf('starting the data plane') >= 0 && err.indexOf('starting the data plane') < err.indexOf('deploying direct'), err);
+  assert.ok(doc.notes.some((n) => /data-plane worker thread.*added \d+\.\d MiB of RSS/.test(n)), doc.notes.join('\n'));
+
   // Interleaved: round 1 of every configuration before round 2 of any.
   const order = [...err.matchAll(/round (\d)\/2 (\S+):/g)].map((m) => `${m[1]}:${m[2]}`);
   assert.deepEqual(order, [1, 2].flatMap((r) => CONFIGS.map((c) => `${r}:${c}`)), err);
