@@ -4,6 +4,7 @@ import type { CompileInputs } from '../control-plane/control-plane.js';
 import type { StatQuery } from '../control-plane/stat-view.js';
 import type { IssuedCertificate } from '../identity/ca.js';
 import type { TapEvent } from '../tap.js';
+import type { WorkloadContext } from '../../runtime/workload.js';
 
 /** The worker's workerData. */
 export interface ProxyWorkerData {
@@ -12,18 +13,8 @@ export interface ProxyWorkerData {
 }
 
 /** What a sidecar in the worker knows of its container (the serializable part of its WorkloadContext). */
-export interface RemoteWorkloadSpec {
-  namespace: string;
-  podName: string;
-  podUid: string;
-  serviceAccount: string;
-  containerName: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  podIP: string;
-  listenHost: string;
-  localHost: string;
-  env: Record<string, string>;
+export interface RemoteWorkloadSpec
+  extends Pick<WorkloadContext, 'namespace' | 'podName' | 'podUid' | 'serviceAccount' | 'containerName' | 'labels' | 'annotations' | 'podIP' | 'listenHost' | 'localHost' | 'env'> {
   /** The ports the pod's apps listen on at localHost now (then pushed as `listening` messages). */
   appListeners: number[];
   /** The control plane's answer for the pod's app container ports (used when the injector's env var is absent). */
