@@ -9,6 +9,8 @@ import { MeshControlPlane, type ControlPlaneOptions } from '../../sandbox/mesh/c
 import { MeshSidecar, type SidecarWorkloadContext } from '../../sandbox/mesh/proxy/sidecar.js';
 import type { ProxyNetwork } from '../../sandbox/mesh/proxy/proxy-context.js';
 import { SIDECAR_OUTBOUND_PORT } from '../../sandbox/mesh/constants.js';
+import { connect as h2connect, type IncomingHttpHeaders } from 'node:http2';
+import { connect as tcpConnect } from 'node:net';
 import type { WorkloadContext } from '../../sandbox/runtime/workload.js';
 
 let nextAddress = 1 + Math.floor(Math.random() * 200) * 250;
@@ -264,3 +266,27 @@ export const whoami = (pod: string): RequestListener => (req, res) => {
   res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': pod });
   res.end(body);
 };
+
+/** What an HTTP/2 request through a sidecar got: the response head, trailers if any, and the body as text. */
+export interface H2Reply {
+  headers: IncomingHttpHeaders;
+  trailers?: IncomingHttpHeaders;
+  body: string;
+}
+
+/** One HTTP/2 request from a meshed pod's app: h2c prior knowledge to its sidecar's outbound listener. */
+export function h2Send(from: TestPod, authority: string, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<H2Reply> {
+  const session = h2connect(`http://${authority}`, { createConnection: () => tcpConnect({ host: from.localHost, port: SIDECAR_OUTBOUND_PORT, localAddress: from.localHost }) });
+  session.on('error', () => {});
+  return new Promise<H2Reply>((resolve, reject) => {
+    const req = session.request({ ':method': opts.method ?? 'GET', ':path': path, ':authority': authority, ...(opts.headers ?? {}) }, { endStream: opts.body === undefined });
+    const reply: H2Reply = { headers: {}, body: '' };
+    req.setEncoding('utf8');
+    req.on('response', (hd) => (reply.headers = hd));
+    req.on('trailers', (t) => (reply.trailers = t));
+    req.on('data', (d: string) => (reply.body += d));
+    req.on('end', () => resolve(reply));
+    req.on('error', reject);
+    if (opts.body !== undefined) req.end(opts.body);
+  }).finally(() => session.close());
+}

@@ -3,10 +3,8 @@
 // plaintext h2c to an un-meshed peer, and trailers relayed end to end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as h2connect, createServer as createH2Server, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import { connect as tcpConnect } from 'node:net';
-import { MeshHarness, type TestPod } from './harness.js';
-import { SIDECAR_OUTBOUND_PORT } from '../../sandbox/mesh/constants.js';
+import { createServer as createH2Server, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { MeshHarness, h2Send, type TestPod } from './harness.js';
 
 let h: MeshHarness;
 let client: TestPod;
@@ -28,28 +26,7 @@ async function h2App(pod: TestPod, handler: (stream: ServerHttp2Stream, headers:
   h2Apps.push(server);
 }
 
-interface H2Reply {
-  headers: IncomingHttpHeaders;
-  trailers?: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One HTTP/2 request from a meshed pod's app: h2c to its sidecar's outbound listener. */
-function send(from: TestPod, authority: string, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<H2Reply> {
-  const session = h2connect(`http://${authority}`, { createConnection: () => tcpConnect({ host: from.localHost, port: SIDECAR_OUTBOUND_PORT, localAddress: from.localHost }) });
-  session.on('error', () => {});
-  return new Promise<H2Reply>((resolve, reject) => {
-    const req = session.request({ ':method': opts.method ?? 'GET', ':path': path, ':authority': authority, ...(opts.headers ?? {}) }, { endStream: opts.body === undefined });
-    const reply: H2Reply = { headers: {}, body: '' };
-    req.setEncoding('utf8');
-    req.on('response', (hd) => (reply.headers = hd));
-    req.on('trailers', (t) => (reply.trailers = t));
-    req.on('data', (d: string) => (reply.body += d));
-    req.on('end', () => resolve(reply));
-    req.on('error', reject);
-    if (opts.body !== undefined) req.end(opts.body);
-  }).finally(() => session.close());
-}
+const send = h2Send;
 
 const grpc = { 'content-type': 'application/grpc', te: 'trailers' };
 

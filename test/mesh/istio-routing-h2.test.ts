@@ -4,10 +4,8 @@
 // defines answers `no healthy upstream` (grpc-status 14 for gRPC).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as h2connect, createServer as createH2Server, type Http2Server, type IncomingHttpHeaders } from 'node:http2';
-import { connect as tcpConnect } from 'node:net';
-import { MeshHarness, type TestPod } from './harness.js';
-import { SIDECAR_OUTBOUND_PORT } from '../../sandbox/mesh/constants.js';
+import { createServer as createH2Server, type Http2Server } from 'node:http2';
+import { MeshHarness, h2Send, type TestPod } from './harness.js';
 
 let h: MeshHarness;
 let client: TestPod;
@@ -30,27 +28,8 @@ async function h2App(pod: TestPod, version: string): Promise<void> {
   h2Apps.push(server);
 }
 
-interface H2Reply {
-  headers: IncomingHttpHeaders;
-  trailers?: IncomingHttpHeaders;
-  body: string;
-}
-
-function send(from: TestPod, authority: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<H2Reply> {
-  const session = h2connect(`http://${authority}`, { createConnection: () => tcpConnect({ host: from.localHost, port: SIDECAR_OUTBOUND_PORT, localAddress: from.localHost }) });
-  session.on('error', () => {});
-  return new Promise<H2Reply>((resolve, reject) => {
-    const req = session.request({ ':method': body === undefined ? 'GET' : 'POST', ':path': path, ':authority': authority, ...headers }, { endStream: body === undefined });
-    const reply: H2Reply = { headers: {}, body: '' };
-    req.setEncoding('utf8');
-    req.on('response', (hd) => (reply.headers = hd));
-    req.on('trailers', (t) => (reply.trailers = t));
-    req.on('data', (d: string) => (reply.body += d));
-    req.on('end', () => resolve(reply));
-    req.on('error', reject);
-    if (body !== undefined) req.end(body);
-  }).finally(() => session.close());
-}
+const send = (from: TestPod, authority: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+  h2Send(from, authority, path, { method: body === undefined ? 'GET' : 'POST', headers, body });
 
 const grpc = { 'content-type': 'application/grpc', te: 'trailers' };
 
