@@ -64,8 +64,9 @@ test('istio_requests_total and istio_request_duration_milliseconds: one series p
     requestProtocol: 'http',
     mutualTls: true,
   });
-  for (let i = 0; i < 5; i++) m.record(base, 200, '-', 3);
-  m.record(base, 404, '-', 700);
+  const set = m.seriesFor(base);
+  for (let i = 0; i < 5; i++) set.record(200, '-', 3);
+  m.seriesFor(base).record(404, '-', 700);
   const lines: string[] = [];
   m.exposition(lines);
   const text = lines.join('\n');
@@ -75,7 +76,7 @@ test('istio_requests_total and istio_request_duration_milliseconds: one series p
   assert.match(text, /^istio_request_duration_milliseconds_bucket\{.*response_code="404".*,le="500"\} 0$/m);
   assert.match(text, /^istio_request_duration_milliseconds_count\{.*response_code="404".*\} 1$/m);
   // A flood of distinct label sets (random authorities) stops at the bound instead of growing memory.
-  for (let i = 0; i < MAX_ISTIO_SERIES + 50; i++) m.record(`${base},x="${i}"`, 200, '-', 1);
+  for (let i = 0; i < MAX_ISTIO_SERIES + 50; i++) m.seriesFor(`${base},x="${i}"`).record(200, '-', 1);
   const after: string[] = [];
   m.exposition(after);
   assert.equal(after.filter((l) => l.startsWith('istio_requests_total{')).length, MAX_ISTIO_SERIES);

@@ -22,6 +22,8 @@ import { H2_PREFACE } from './connection-prelude.js';
 import { MESH_TCP_ALPN, relayToApp } from './tcp-relay.js';
 import { InboundH2 } from './inbound-h2.js';
 import { inboundIstioLabels } from './istio-labels.js';
+import type { IstioSeriesSet } from './istio-metrics.js';
+import { SeriesCache } from './series-cache.js';
 import { envoyAccessLogLine } from './access-log.js';
 
 /** What metrics and tap need from a request, from node:http, the fast path or the HTTP/2 path. */
@@ -35,6 +37,8 @@ export interface InboundRequestInfo {
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 const DETECT_TIMEOUT_MS = 10_000;
+/** Golden-metric series kept per proxy before the cache starts over (authority × TLS × peer). */
+const MAX_CACHED_SERIES = 10_000;
 
 export interface ConnInfo {
   tls: boolean;
@@ -49,9 +53,10 @@ export class InboundProxy {
   private sockets = new Set<Socket>();
   private agent = plainAgent();
   private pool = new UpstreamPool();
-  private statsCache = new Map<string, TrafficStats>();
-  /** Istio's metric labels per authority, TLS, peer and source workload (istio-metrics.ts). */
-  private istioBaseCache = new Map<string, string>();
+  /** Golden-metric series by authority, TLS and peer identity. */
+  private statsCache = new SeriesCache<TrafficStats>(MAX_CACHED_SERIES);
+  /** Istio's series per the same and the source workload (istio-metrics.ts). */
+  private istioCache = new SeriesCache<IstioSeriesSet>(MAX_CACHED_SERIES);
   /** The HTTP/2 path (h2 over mTLS by ALPN, h2c prior knowledge), made on the first such connection. */
   private h2?: InboundH2;
 
@@ -293,10 +298,10 @@ export class InboundProxy {
     const latency = performance.now() - start;
     const authority = rawHeader(req.rawHeaders, 'host') ?? '';
     const tls = conn.tls ? 'true' : 'no_identity';
-    const key = `${authority}|${tls}|${conn.peerIdentity ?? ''}`;
-    let stats = this.statsCache.get(key);
+    const peer = conn.peerIdentity ?? '';
+    const keys = [authority, tls, peer];
+    let stats = this.statsCache.get(keys);
     if (!stats) {
-      if (this.statsCache.size > 10_000) this.statsCache.clear();
       stats = this.ctx.metrics.statsFor({
         direction: 'inbound',
         authority,
@@ -305,19 +310,18 @@ export class InboundProxy {
         dst_service: '',
         route: '',
         tls,
-        client_id: conn.peerIdentity ?? '',
+        client_id: peer,
       });
-      this.statsCache.set(key, stats);
+      this.statsCache.set(keys, stats);
     }
     stats.record(status, latency, status < 500, Date.now());
-    const istioKey = `${key}|${source?.namespace ?? ''}/${source?.deployment ?? ''}`;
-    let istioBase = this.istioBaseCache.get(istioKey);
-    if (istioBase === undefined) {
-      if (this.istioBaseCache.size > 10_000) this.istioBaseCache.clear();
-      istioBase = inboundIstioLabels(this.ctx, authority, conn, source);
-      this.istioBaseCache.set(istioKey, istioBase);
+    keys.push(source?.namespace ?? '', source?.deployment ?? '');
+    let istio = this.istioCache.get(keys);
+    if (!istio) {
+      istio = this.ctx.metrics.istio.seriesFor(inboundIstioLabels(this.ctx, authority, conn, source));
+      this.istioCache.set(keys, istio);
     }
-    this.ctx.metrics.istio.record(istioBase, status, error && status >= 500 ? 'UF' : '-', latency);
+    istio.record(status, error && status >= 500 ? 'UF' : '-', latency);
     if (this.ctx.snapshot().namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.accessLog) {
       const port = req.socket.meshPort ?? req.socket.localPort ?? 0;
       const remote = normalizeIP(req.socket.remoteAddress);

@@ -91,26 +91,55 @@ class IstioSeries {
   constructor(readonly labels: string) {}
 }
 
-export class IstioStandardMetrics {
-  private series = new Map<string, IstioSeries>();
+/** The series of one base label set, by response code and flags: found per request without building a key string. */
+export class IstioSeriesSet {
+  private readonly byCode = new Map<number, Map<string, IstioSeries>>();
 
-  /**
-   * One finished request. `base` is istioBaseLabels' text; `flags` is Envoy's response flags (`-` none, `UF` upstream
-   * connection failure, `UH` no healthy upstream, `URX` retry limit, `UO` overflow, `DC` downstream closed …).
-   */
-  record(base: string, responseCode: number, flags: string, durationMs: number): void {
-    const key = `${base},response_code="${responseCode}",response_flags="${escape(flags || '-')}"`;
-    let s = this.series.get(key);
+  constructor(
+    private readonly metrics: IstioStandardMetrics,
+    readonly base: string,
+  ) {}
+
+  /** One finished request. `flags` is Envoy's response flags (`-` none, `UF` upstream connection failure, `UH` no healthy upstream, `URX` retry limit, `UO` overflow, `DC` downstream closed …). */
+  record(responseCode: number, flags: string, durationMs: number): void {
+    let perFlags = this.byCode.get(responseCode);
+    if (!perFlags) this.byCode.set(responseCode, (perFlags = new Map()));
+    let s = perFlags.get(flags);
     if (!s) {
-      if (this.series.size >= MAX_ISTIO_SERIES) return;
-      s = new IstioSeries(key);
-      this.series.set(key, s);
+      s = this.metrics.newSeries(`${this.base},response_code="${responseCode}",response_flags="${escape(flags || '-')}"`);
+      if (!s) return;
+      perFlags.set(flags, s);
     }
     s.requests++;
     s.durationSum += durationMs;
     let i = 0;
     while (i < ISTIO_DURATION_BUCKETS_MS.length && durationMs > ISTIO_DURATION_BUCKETS_MS[i]) i++;
     s.buckets[i]++;
+  }
+}
+
+export class IstioStandardMetrics {
+  private series = new Map<string, IstioSeries>();
+  private sets = new Map<string, IstioSeriesSet>();
+
+  /** The series of one base label set (istioBaseLabels' text); callers keep it for the requests between two workloads. */
+  seriesFor(base: string): IstioSeriesSet {
+    let set = this.sets.get(base);
+    if (set) return set;
+    set = new IstioSeriesSet(this, base);
+    // Past the bound a set is still returned (it counts nothing new) but not kept: random label sets cannot grow memory.
+    if (this.series.size < MAX_ISTIO_SERIES && this.sets.size < MAX_ISTIO_SERIES) this.sets.set(base, set);
+    return set;
+  }
+
+  /** A new series with this label text, or undefined once MAX_ISTIO_SERIES are kept. */
+  newSeries(labels: string): IstioSeries | undefined {
+    const existing = this.series.get(labels);
+    if (existing) return existing;
+    if (this.series.size >= MAX_ISTIO_SERIES) return undefined;
+    const s = new IstioSeries(labels);
+    this.series.set(labels, s);
+    return s;
   }
 
   /** The two families in Prometheus text, appended to the proxy's exposition. */

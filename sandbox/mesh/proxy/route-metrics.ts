@@ -8,6 +8,7 @@
 // Label sets are rendered once per series; the hot path finds its series through a WeakMap on the compiled rule.
 import type { CompiledBackend, CompiledRule, ServiceEntry } from '../config/snapshot.js';
 import { LATENCY_BUCKETS_MS, TrafficStats, WINDOW_SLOTS } from './traffic-stats.js';
+import { SeriesCache } from './series-cache.js';
 
 /** Why the proxy answered itself, as Linkerd's route metrics label it. */
 export type RouteError = 'REQUEST_TIMEOUT' | 'RESPONSE_HEADERS_TIMEOUT' | 'FAIL_FAST' | 'IO' | 'UNEXPECTED';
@@ -66,23 +67,26 @@ class WindowedCount {
   }
 }
 
+/** A response's key in the statuses families: its HTTP status, or the error that ended it ('' for neither). */
+type StatusKey = number | RouteError | '';
+
 export class BackendRouteStats {
   requests = 0;
-  /** `${http_status}|${error}` → count. */
-  readonly statuses = new Map<string, number>();
+  /** http_status or error → count. */
+  readonly statuses = new Map<StatusKey, number>();
   constructor(readonly labels: string) {}
 
   record(status: number | undefined, error: RouteError | undefined): void {
     this.requests++;
-    const key = `${status ?? ''}|${error ?? ''}`;
+    const key: StatusKey = error ?? status ?? '';
     this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
   }
 }
 
 /** One parent Service port × route: what its callers saw (after retries), and what each backend answered. */
 export class RouteStats {
-  /** `${http_status}|${error}` → count. */
-  readonly statuses = new Map<string, number>();
+  /** http_status or error → count. */
+  readonly statuses = new Map<StatusKey, number>();
   retryRequests = 0;
   retrySuccesses = 0;
   retryLimitExceeded = 0;
@@ -91,6 +95,7 @@ export class RouteStats {
   readonly retriesWindow = new WindowedCount();
   readonly timeoutsWindow = new WindowedCount();
   readonly backends = new Map<string, BackendRouteStats>();
+  private readonly backendIndex = new SeriesCache<BackendRouteStats>(Number.POSITIVE_INFINITY);
 
   constructor(
     readonly labels: string,
@@ -102,7 +107,7 @@ export class RouteStats {
 
   record(status: number, latencyMs: number, outcome: RetryOutcome | undefined, nowMs: number): void {
     const error = outcome?.error;
-    const key = error ? `|${error}` : `${status}|`;
+    const key: StatusKey = error ?? status;
     this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
     const success = !error && status < 500;
     this.golden.record(status, latencyMs, success, nowMs);
@@ -115,13 +120,17 @@ export class RouteStats {
     if (outcome?.limitExceeded) this.retryLimitExceeded++;
   }
 
-  backend(b: { namespace: string; service: string; port: number }): BackendRouteStats {
-    const key = `${b.namespace}/${b.service}:${b.port}`;
-    let s = this.backends.get(key);
-    if (!s) {
-      s = new BackendRouteStats(labelText([['backend_group', 'core'], ['backend_kind', 'Service'], ['backend_namespace', b.namespace], ['backend_name', b.service], ['backend_port', String(b.port)], ['backend_section_name', '']]));
-      this.backends.set(key, s);
-    }
+  /** The backend a try went to: the rule's chosen backendRef, or the parent Service itself. */
+  backend(chosen: CompiledBackend | undefined, service: ServiceEntry, port: number): BackendRouteStats {
+    const namespace = chosen ? chosen.namespace : service.namespace;
+    const name = chosen ? chosen.service : service.name;
+    const backendPort = chosen ? chosen.port || port : port;
+    const keys = [namespace, name, backendPort];
+    let s = this.backendIndex.get(keys);
+    if (s) return s;
+    s = new BackendRouteStats(labelText([['backend_group', 'core'], ['backend_kind', 'Service'], ['backend_namespace', namespace], ['backend_name', name], ['backend_port', String(backendPort)], ['backend_section_name', '']]));
+    this.backends.set(`${namespace}/${name}:${backendPort}`, s);
+    this.backendIndex.set(keys, s);
     return s;
   }
 }
@@ -201,12 +210,5 @@ export class RouteMetrics {
   }
 }
 
-const statusLabels = (key: string) => {
-  const bar = key.indexOf('|');
-  return `http_status="${key.slice(0, bar)}",error="${key.slice(bar + 1)}"`;
-};
+const statusLabels = (key: StatusKey) => (typeof key === 'number' ? `http_status="${key}",error=""` : `http_status="",error="${key}"`);
 
-/** The backend a try went to (the rule's chosen backendRef, or the parent Service itself). */
-export function backendOf(backend: CompiledBackend | undefined, service: ServiceEntry, port: number): { namespace: string; service: string; port: number } {
-  return backend ? { namespace: backend.namespace, service: backend.service, port: backend.port || port } : { namespace: service.namespace, service: service.name, port };
-}

@@ -8,9 +8,11 @@ import { DEBUG_ATTEMPTS_HEADER, DEBUG_ENDPOINT_HEADER, DEBUG_PEER_IDENTITY_HEADE
 import type { Destination } from '../destination.js';
 import { envoyAccessLogLine } from '../access-log.js';
 import { outboundIstioLabels } from '../istio-labels.js';
+import type { IstioSeriesSet } from '../istio-metrics.js';
 import type { ProxyContext } from '../proxy-context.js';
 import { rawHeader } from '../raw-headers.js';
-import { backendOf, type RouteError } from '../route-metrics.js';
+import type { RouteError } from '../route-metrics.js';
+import { SeriesCache } from '../series-cache.js';
 import type { TrafficStats } from '../traffic-stats.js';
 import type { Target } from './balance.js';
 import type { RequestOutcome } from './request-outcome.js';
@@ -19,9 +21,10 @@ import type { RequestOutcome } from './request-outcome.js';
 const MAX_CACHED_SERIES = 10_000;
 
 export class OutboundTelemetry {
-  private statsCache = new Map<string, TrafficStats>();
-  /** Istio's metric labels per golden-metrics key and destination namespace (istio-labels.ts). */
-  private istioCache = new Map<string, string>();
+  /** Golden-metric series by authority, route, destination deployment, Service and TLS. */
+  private statsCache = new SeriesCache<TrafficStats>(MAX_CACHED_SERIES);
+  /** Istio's metric labels per the same and the destination pod's namespace (istio-labels.ts). */
+  private istioCache = new SeriesCache<IstioSeriesSet>(MAX_CACHED_SERIES);
 
   constructor(private readonly ctx: ProxyContext) {}
 
@@ -29,7 +32,7 @@ export class OutboundTelemetry {
   recordBackend(rule: CompiledRule, dest: Destination, target: Target, status: number | undefined, error: RouteError | undefined): void {
     if (dest.kind !== 'service') return;
     const port = dest.port.port;
-    this.ctx.metrics.routes.statsFor(rule, dest.service, port).backend(backendOf(target.backend, dest.service, port)).record(status, error);
+    this.ctx.metrics.routes.statsFor(rule, dest.service, port).backend(target.backend, dest.service, port).record(status, error);
   }
 
   /** Metrics and tap for one finished request, from any of the paths. */
@@ -41,32 +44,32 @@ export class OutboundTelemetry {
     const authority = dest?.authority ?? rawHeader(request.rawHeaders, 'host') ?? '';
     const pod = target?.endpoint.pod;
     const tls = target?.identity ? 'true' : 'no_identity';
-    const key = `${authority}|${route}|${pod?.deployment ?? ''}|${target?.service ?? ''}|${tls}`;
-    let stats = this.statsCache.get(key);
+    const deployment = pod?.deployment ?? '';
+    const service = target?.service ?? '';
+    const keys = [authority, route, deployment, service, tls];
+    let stats = this.statsCache.get(keys);
     if (!stats) {
-      if (this.statsCache.size > MAX_CACHED_SERIES) this.statsCache.clear();
       stats = this.ctx.metrics.statsFor({
         direction: 'outbound',
         authority,
         dst_namespace: target?.serviceNamespace ?? (dest?.kind === 'service' ? dest.service.namespace : ''),
-        dst_deployment: pod?.deployment ?? '',
+        dst_deployment: deployment,
         dst_service: target?.service ?? (dest?.kind === 'service' ? dest.service.name : ''),
         route,
         tls,
         client_id: '',
       });
-      this.statsCache.set(key, stats);
+      this.statsCache.set(keys, stats);
     }
     stats.record(status, latency, status < 500 && !reason?.startsWith('proxy error'), Date.now());
-    const istioKey = `${key}|${pod?.namespace ?? ''}`;
-    let istioBase = this.istioCache.get(istioKey);
-    if (istioBase === undefined) {
-      if (this.istioCache.size > MAX_CACHED_SERIES) this.istioCache.clear();
-      istioBase = outboundIstioLabels(this.ctx, authority, dest, target);
-      this.istioCache.set(istioKey, istioBase);
+    keys.push(pod?.namespace ?? '');
+    let istio = this.istioCache.get(keys);
+    if (istio === undefined) {
+      istio = this.ctx.metrics.istio.seriesFor(outboundIstioLabels(this.ctx, authority, dest, target));
+      this.istioCache.set(keys, istio);
     }
     // Envoy's response flags for answers the proxy made itself: UT upstream timeout, URX retries exhausted, UF failure.
-    this.ctx.metrics.istio.record(istioBase, status, !reason ? '-' : status === 504 ? 'UT' : o.limitExceeded ? 'URX' : 'UF', latency);
+    istio.record(status, !reason ? '-' : status === 504 ? 'UT' : o.limitExceeded ? 'URX' : 'UF', latency);
     if (this.ctx.tap.active) this.tap(o, authority, latency);
     if (this.ctx.snapshot().namespaces.get(this.ctx.namespace)?.pods.get(this.ctx.pod)?.accessLog) this.accessLog(o, authority, latency);
   }
