@@ -2,8 +2,9 @@
 // twice, each configuration interleaved in ≥ 5 rounds with warm-up discarded:
 //  1. open model (latency): Δp50/Δp90/Δp99 of sidecars and sidecars+mTLS against direct, median [min…max] and
 //     the verdict per delta; the HAProxy pair's deltas beside them; MeshMark of the sandbox mesh;
-//  2. closed model (throughput): what each path carries at saturation, sidecars ÷ HAProxy pair per round
-//     (goal ≥ 1.0: as efficient as a pair of real proxies), and ΔCPU per request ÷ the pair's.
+//  2. closed model (throughput): what each path carries at saturation, each mesh configuration ÷ its like-for-like
+//     HAProxy pair per round (sidecars ÷ plaintext pair, sidecars+mTLS ÷ mTLS pair; goal ≥ 1.0: as efficient as a
+//     pair of real proxies), and ΔCPU per request ÷ the pair's.
 // OVERHEAD_BENCH_ROUNDS (default 5, at least 5), OVERHEAD_BENCH_SECONDS (per run, default 4) and
 // OVERHEAD_BENCH_RPS (default 500) change the shape.
 import { createServer, connect, type AddressInfo } from 'node:net';
@@ -80,9 +81,9 @@ for (const c of open.configurations.filter((x) => x.role !== 'baseline')) {
 const tr = closed.anchor.throughputRatio;
 if (tr) {
   for (const [name, d] of Object.entries(tr)) {
-    console.log(`throughput ${name} ÷ HAProxy pair (closed model): ${ratio(d)}  (goal ≥ 1.0: ${d.median >= 1 ? 'met' : 'NOT met'})`);
+    console.log(`throughput ${name} ÷ ${closed.anchor.pairedWith?.[name] ?? 'HAProxy pair'} (closed model): ${ratio(d)}  (goal ≥ 1.0: ${d.median >= 1 ? 'met' : 'NOT met'})`);
   }
-  for (const [name, d] of Object.entries(closed.anchor.cpuRatio ?? {})) console.log(`ΔCPU per request ${name} ÷ HAProxy pair: ${ratio(d)}  (≤ 1: cheaper than the pair)`);
+  for (const [name, d] of Object.entries(closed.anchor.cpuRatio ?? {})) console.log(`ΔCPU per request ${name} ÷ ${closed.anchor.pairedWith?.[name] ?? 'HAProxy pair'}: ${ratio(d)}  (≤ 1: cheaper than the pair)`);
 } else console.log(`HAProxy anchor: ${closed.anchor.status}`);
 // What the proxies cost, measured: ΔCPU per request against direct in the closed model, over the relay hops
 // each adds (the sidecars and the HAProxy pair both add 2 connections: +4 hops per request, request and response

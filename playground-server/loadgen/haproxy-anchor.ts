@@ -1,14 +1,17 @@
 // A real proxy as the anchor of the overhead measurement: two HAProxy processes in a row in front of the
 // target (client → haproxy → haproxy → target), the same shape as client sidecar → server sidecar. Each
 // runs in HTTP mode (it parses and re-writes every request, as the sidecars do) with one thread, keep-alive
-// on both sides. The configuration is written to a temporary directory, both listen on loopback ports picked
-// here, and stop() ends them and removes the directory. Their CPU time is read from /proc (Linux), so the
-// pair's cost per request can be set beside the sidecars'.
+// on both sides. With `mtls`, the hop between the two is mutual TLS as the sidecars' is: TLS 1.3, ECDSA P-256
+// certificates with SPIFFE identities from the sandbox's own CA, each side verifying the other — so the
+// sidecars+mTLS configuration has a like-for-like anchor. The configuration is written to a temporary directory,
+// both listen on loopback ports picked here, and stop() ends them and removes the directory. Their CPU time is
+// read from /proc (Linux), so the pair's cost per request can be set beside the sidecars'.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { SandboxCA, generateWorkloadKey } from '../../sandbox/index.js';
 
 /** Where Debian's package puts it, in case /usr/sbin is not on PATH. */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
@@ -36,6 +39,8 @@ export interface HaproxyPair {
   /** Where load enters: the first proxy. */
   host: string;
   port: number;
+  /** The hop between the two proxies (the second proxy's listener): mutual TLS when started with `mtls`. */
+  hop: { host: string; port: number; mtls: boolean };
   /** CPU time both processes have used so far, ms (null where /proc cannot be read). */
   cpuMs(): number | null;
   /** Resident memory of both processes, bytes (null where /proc cannot be read). */
@@ -60,7 +65,34 @@ export function processMaxconn(maxconn: number): number {
   return Math.max(4096, maxconn * 16);
 }
 
-function config(name: string, listen: { host: string; port: number }, upstream: { host: string; port: number }, maxconn: number): string {
+/** The TLS settings of one side of the pair's mTLS hop (files in the pair's directory). */
+interface HopTls {
+  /** Certificate chain and private key in one PEM, as HAProxy's `crt` takes it. */
+  crt: string;
+  /** The CA that signs both sides. */
+  ca: string;
+}
+
+/** Workload certificates for the two proxies from a fresh sandbox CA (the mesh's own issuer), written to `dir`. */
+async function writePairCertificates(dir: string): Promise<{ server: HopTls; client: HopTls }> {
+  const ca = await SandboxCA.create();
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, `${ca.rootPem.trim()}\n`);
+  const issue = async (name: string): Promise<HopTls> => {
+    const key = await generateWorkloadKey();
+    const cert = await ca.issue(`spiffe://cluster.local/ns/haproxy-anchor/sa/${name}`, key.publicKey, 86_400_000);
+    const crt = join(dir, `${name}.pem`);
+    writeFileSync(crt, `${cert.certificatePem.trim()}\n${key.privateKeyPem.trim()}\n`, { mode: 0o600 });
+    return { crt, ca: caFile };
+  };
+  return { server: await issue('server-proxy'), client: await issue('client-proxy') };
+}
+
+function config(name: string, listen: { host: string; port: number }, upstream: { host: string; port: number }, maxconn: number, tls: { bind?: HopTls; server?: HopTls }): string {
+  // TLS 1.3 only, as the sidecars' mTLS; `verify required` on both ends: the client proxy checks the server proxy's
+  // certificate against the CA, the server proxy demands and checks the client's.
+  const bindTls = tls.bind ? ` ssl crt ${tls.bind.crt} ca-file ${tls.bind.ca} verify required ssl-min-ver TLSv1.3` : '';
+  const serverTls = tls.server ? ` ssl crt ${tls.server.crt} ca-file ${tls.server.ca} verify required ssl-min-ver TLSv1.3` : '';
   return [
     'global',
     '  nbthread 1',
@@ -79,11 +111,11 @@ function config(name: string, listen: { host: string; port: number }, upstream: 
     '  timeout server 60s',
     '',
     `frontend ${name}_in`,
-    `  bind ${listen.host}:${listen.port}`,
+    `  bind ${listen.host}:${listen.port}${bindTls}`,
     `  default_backend ${name}_out`,
     '',
     `backend ${name}_out`,
-    `  server upstream ${upstream.host}:${upstream.port} maxconn ${maxconn}`,
+    `  server upstream ${upstream.host}:${upstream.port} maxconn ${maxconn}${serverTls}`,
     '',
   ].join('\n');
 }
@@ -128,9 +160,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * Starts the pair in front of `upstream` (host:port the second proxy dials). `maxconn` bounds each proxy's
- * connections (≥ the load's connections). Throws with HAProxy's own message if either does not start.
+ * connections (≥ the load's connections); `mtls` makes the hop between the two mutual TLS. Throws with HAProxy's
+ * own message if either does not start.
  */
-export async function startHaproxyPair(binary: string, upstream: { host: string; port: number }, maxconn = 1024): Promise<HaproxyPair> {
+export async function startHaproxyPair(binary: string, upstream: { host: string; port: number }, maxconn = 1024, opts: { mtls?: boolean } = {}): Promise<HaproxyPair> {
   const host = '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'playground-haproxy-'));
   const children: ChildProcess[] = [];
@@ -148,13 +181,14 @@ export async function startHaproxyPair(binary: string, upstream: { host: string;
     });
     const serverSide = { host, port: await freePort(host) };
     const clientSide = { host, port: await freePort(host) };
+    const certs = opts.mtls ? await writePairCertificates(dir) : undefined;
     const specs = [
-      { name: 'server_proxy', listen: serverSide, to: upstream },
-      { name: 'client_proxy', listen: clientSide, to: serverSide },
+      { name: 'server_proxy', listen: serverSide, to: upstream, tls: { bind: certs?.server } },
+      { name: 'client_proxy', listen: clientSide, to: serverSide, tls: { server: certs?.client } },
     ];
     for (const s of specs) {
       const file = join(dir, `${s.name}.cfg`);
-      writeFileSync(file, config(s.name, s.listen, s.to, maxconn));
+      writeFileSync(file, config(s.name, s.listen, s.to, maxconn, s.tls));
       // -db: stay in the foreground, so the child is the proxy and SIGTERM stops it.
       const child = spawn(binary, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -172,7 +206,7 @@ export async function startHaproxyPair(binary: string, upstream: { host: string;
       const stats = children.map((c) => procStat(c.pid));
       return stats.every((s) => s !== null) ? stats.reduce((a, s) => a + pick(s!), 0) : null;
     };
-    return { host: clientSide.host, port: clientSide.port, version, cpuMs: () => sum((s) => s.cpuMs), rssBytes: () => sum((s) => s.rssBytes), stop };
+    return { host: clientSide.host, port: clientSide.port, hop: { ...serverSide, mtls: certs !== undefined }, version, cpuMs: () => sum((s) => s.cpuMs), rssBytes: () => sum((s) => s.rssBytes), stop };
   } catch (err) {
     await stop();
     throw err;

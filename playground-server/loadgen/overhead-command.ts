@@ -1,12 +1,13 @@
 // `playground bench --mesh-overhead`: the same open-model load against httpbin three ways in an embedded
 // sandbox (direct, through two sidecars in plaintext, through two sidecars with mTLS) plus, when HAProxy is
-// installed, through a pair of real HAProxy proxies (the anchor) — interleaved in rounds (A B C D A B C D …,
+// installed, through pairs of real HAProxy proxies (the anchors: plaintext and mTLS between the two, like-for-like
+// with the two mesh configurations) — interleaved in rounds (A B C D E A B C D E …,
 // 5 by default), each run's warm-up discarded, deltas paired within a round and summarised over the rounds by
 // median and spread with a verdict (overhead-stats.ts); MeshMark of each meshed configuration (meshmark.ts).
 // Everything but HAProxy runs in this one process, so CPU is process.cpuUsage() over each measured window: the
 // sandbox's apps, sidecars and control plane plus the load generator's worker thread (the generator's share is
 // about the same in every configuration at the same rate, so the ΔCPU column is the mesh's). The HAProxy
-// pair's own CPU (from /proc) is added to the process's for its runs.
+// pairs' own CPU (from /proc) is added to the process's for their runs.
 import { runLoadTest } from './coordinator.js';
 import { summarize } from './histogram.js';
 import { MAX_OVERHEAD_ROUNDS, runInterleaved } from './mesh-overhead.js';
@@ -24,11 +25,12 @@ export const MESH_OVERHEAD_USAGE = `Usage: playground bench --mesh-overhead [fla
 
 Starts an embedded sandbox, deploys httpbin and a sleep client three ways — direct (no sidecars), sidecars
 (mTLS off via mesh.playground.dev/mtls: disabled) and sidecars+mTLS — and, when haproxy is installed, puts a
-pair of HAProxy proxies in front of the direct httpbin (the real-proxy anchor). It runs the same load against
-each, interleaved in rounds (direct, sidecars, sidecars+mTLS, haproxy-pair, direct, …), discards each run's
-warm-up, and prints per configuration the median p50/p90/p99 over the rounds, the deltas against direct in the
-same round (median [min…max] and a verdict: "spread>effect" when the rounds disagree by more than the median
-delta), CPU and memory, the throughput ratio sidecars vs the HAProxy pair, and MeshMark.
+pair of HAProxy proxies in front of the direct httpbin twice (the real-proxy anchors: plaintext between the two,
+and mutual TLS 1.3 between the two). It runs the same load against each, interleaved in rounds (direct,
+sidecars, sidecars+mTLS, haproxy-pair, haproxy-pair+mTLS, direct, …), discards each run's warm-up, and prints
+per configuration the median p50/p90/p99 over the rounds, the deltas against direct in the same round
+(median [min…max] and a verdict: "spread>effect" when the rounds disagree by more than the median delta), CPU
+and memory, the throughput ratio of each mesh configuration vs its like-for-like HAProxy pair, and MeshMark.
 
   --rps N|max          open model at N requests/s (default 1000); "max" for the closed model (throughput)
   --duration D         measured duration per run (default 10s)
@@ -47,6 +49,11 @@ const HAPROXY_MODES = ['auto', 'on', 'off'] as const;
 type HaproxyMode = (typeof HAPROXY_MODES)[number];
 const FLAGS_HINT = '--mesh-overhead takes --rps, --duration, --rounds, --connections, --warmup, --timeout, --haproxy and --format';
 export const HAPROXY_ANCHOR = 'haproxy-pair';
+export const HAPROXY_MTLS_ANCHOR = 'haproxy-pair+mTLS';
+const HAPROXY_ANCHORS = [
+  { name: HAPROXY_ANCHOR, mtls: false },
+  { name: HAPROXY_MTLS_ANCHOR, mtls: true },
+] as const;
 /** The configuration whose MeshMark is "the sandbox mesh's": the mesh as it runs by default (mTLS on). */
 const SANDBOX_MESH = 'sidecars+mTLS';
 /** Fewer samples than these make the percentile the sample's extreme, not an estimate (1 / (1 − q)). */
@@ -146,9 +153,11 @@ export interface HaproxyAnchor {
   /** used, or why not: "off", "not installed", or the start failure. */
   status: string;
   version: string | null;
-  /** achieved rps of each mesh configuration ÷ the HAProxy pair's, paired per round (≥ 1: as efficient as HAProxy). */
+  /** The anchor each mesh configuration is compared with: the pair with the same transport (plaintext or mTLS). */
+  pairedWith: Record<string, string> | null;
+  /** achieved rps of each mesh configuration ÷ its HAProxy pair's, paired per round (≥ 1: as efficient as HAProxy). */
   throughputRatio: Record<string, DeltaSummary> | null;
-  /** ΔCPU per 1,000 requests of each mesh configuration ÷ the HAProxy pair's, paired per round (≤ 1: cheaper than HAProxy). */
+  /** ΔCPU per 1,000 requests of each mesh configuration ÷ its HAProxy pair's, paired per round (≤ 1: cheaper than HAProxy). */
   cpuRatio: Record<string, DeltaSummary> | null;
 }
 
@@ -165,13 +174,13 @@ export interface MeshOverheadResult {
 }
 
 const NOTES = [
-  'Configurations run interleaved in rounds (direct, sidecars, sidecars+mTLS, haproxy-pair, direct, …); each run starts with a warm-up that is sent on the same schedule and discarded.',
+  'Configurations run interleaved in rounds (direct, sidecars, sidecars+mTLS, haproxy-pair, haproxy-pair+mTLS, direct, …); each run starts with a warm-up that is sent on the same schedule and discarded.',
   'Deltas are taken within a round against that round\'s direct run, then summarised over the rounds: median [min…max]; "spread>effect" means the rounds disagree by more than the median delta (or on its sign), so the delta is not distinguishable from the machine\'s noise.',
-  'CPU is process.cpuUsage() of the one process over each measured window: apps, sidecars, control plane and the load generator thread; ΔCPU against direct is what the sidecars cost. The HAProxy pair\'s own CPU time (/proc) is added for its runs.',
+  'CPU is process.cpuUsage() of the one process over each measured window: apps, sidecars, control plane and the load generator thread; ΔCPU against direct is what the sidecars cost. The HAProxy pairs\' own CPU time (/proc) is added for their runs.',
   'CPU needs a measured window of at least two progress seconds (from the end of the first to the end of the run): a run of 1 s or less reports 0 and MeshMark leaves its cpu MUE out.',
   'deploy ΔRSS/Δheap: what deploying the configuration (2 pods, plus 2 sidecars when meshed) added, after GC. load ΔRSS/Δheap: growth over the measured window.',
   "Corrected latency is measured from each request's intended start (coordinated omission); uncorrected from the actual send.",
-  "Load enters every sandbox configuration through the Kubernetes API's pods/portforward tunnel (served in this process); the HAProxy pair sits in front of direct's tunnel (load → haproxy → haproxy → tunnel → httpbin), so every path has the same hops and the deltas against direct are the proxies'.",
+  "Load enters every sandbox configuration through the Kubernetes API's pods/portforward tunnel (served in this process); the HAProxy pairs sit in front of direct's tunnel (load → haproxy → haproxy → tunnel → httpbin), so every path has the same hops and the deltas against direct are the proxies'. Each mesh configuration is compared with the pair of the same transport: sidecars with the plaintext pair, sidecars+mTLS with the pair that speaks mutual TLS 1.3 (ECDSA P-256 certificates from the sandbox's CA, both sides verified) between the two.",
 ];
 
 function percentiles(r: LoadResult, kind: 'corrected' | 'uncorrected'): Percentiles {
@@ -284,10 +293,9 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
     io.stderr.write(`playground bench: the embedded sandbox did not start: ${(err as Error).message}\n`);
     return 1;
   }
-  let pair: HaproxyPair | undefined;
-  let restartAnchor: (() => Promise<HaproxyPair>) | undefined;
+  let startAnchor: ((mtls: boolean) => Promise<HaproxyPair>) | undefined;
+  const configs: Measured[] = [];
   try {
-    const configs: Measured[] = [];
     const baseline = OVERHEAD_LAYOUTS[0].name;
     let dataPlaneRssBytes: number | null = null;
     if (OVERHEAD_LAYOUTS.some((l) => l.meshed)) {
@@ -300,29 +308,36 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
       configs.push(fromTarget(await deployOverheadTarget(sb, layout), baseline));
     }
     let anchorStatus = flags.haproxy === 'off' ? 'off' : 'not installed';
+    let haproxyVersion: string | null = null;
     if (haproxyBinary) {
       const direct = new URL(configs[0].url);
       try {
-        restartAnchor = () => startHaproxyPair(haproxyBinary, { host: direct.hostname, port: Number(direct.port) }, Math.max(64, load.connections * 2));
-        pair = await restartAnchor();
+        startAnchor = (mtls) => startHaproxyPair(haproxyBinary, { host: direct.hostname, port: Number(direct.port) }, Math.max(64, load.connections * 2), { mtls });
+        // One pair of each kind, each like-for-like with a mesh configuration: plaintext for sidecars, mTLS for sidecars+mTLS.
+        for (const anchor of HAPROXY_ANCHORS) {
+          const pair = await startAnchor(anchor.mtls);
+          haproxyVersion = pair.version;
+          say(`HAProxy ${pair.version} pair (${anchor.mtls ? 'mTLS between the two' : 'plaintext'}) listening on ${pair.host}:${pair.port} → direct's tunnel ${direct.host}`);
+          configs.push({
+            name: anchor.name,
+            description: `anchor: load → HAProxy ${pair.version} → ${anchor.mtls ? 'mTLS (TLS 1.3, ECDSA P-256, both sides verified)' : 'plaintext'} → HAProxy → port-forward → httpbin pod (two real proxies, HTTP mode, 1 thread each)`,
+            role: 'anchor',
+            namespace: null,
+            meshed: false,
+            mtls: anchor.mtls,
+            url: `http://${pair.host}:${pair.port}${direct.pathname}`,
+            deployRssBytes: null,
+            deployHeapBytes: null,
+            pair,
+          });
+        }
         anchorStatus = 'used';
-        say(`HAProxy ${pair.version} pair listening on ${pair.host}:${pair.port} → direct's tunnel ${direct.host}`);
-        configs.push({
-          name: HAPROXY_ANCHOR,
-          description: `anchor: load → HAProxy ${pair.version} → HAProxy → port-forward → httpbin pod (two real proxies, HTTP mode, 1 thread each, plaintext)`,
-          role: 'anchor',
-          namespace: null,
-          meshed: false,
-          mtls: false,
-          url: `http://${pair.host}:${pair.port}${direct.pathname}`,
-          deployRssBytes: null,
-          deployHeapBytes: null,
-          pair,
-        });
       } catch (err) {
         if (flags.haproxy === 'on') throw err;
         anchorStatus = `failed to start: ${(err as Error).message}`;
         say(`HAProxy anchor left out: ${anchorStatus}`);
+        for (const c of configs.filter((x) => x.role === 'anchor')) await c.pair?.stop();
+        configs.splice(OVERHEAD_LAYOUTS.length);
       }
     }
 
@@ -330,11 +345,12 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
     const measured = await runInterleaved(configs, rounds, async (i, r) => {
       const c = configs[i];
       if (abort.signal.aborted) throw new Cancelled();
-      if (c.role === 'anchor' && restartAnchor) {
+      if (c.role === 'anchor' && startAnchor) {
         // Fresh proxies for every run, as every run gets fresh client connections: server connections left idle
         // between the anchor's runs (the target closes them after its keep-alive timeout) are not carried over.
         await c.pair?.stop();
-        c.pair = pair = await restartAnchor();
+        c.pair = undefined;
+        const pair = (c.pair = await startAnchor(c.mtls));
         c.url = `http://${pair.host}:${pair.port}${new URL(c.url).pathname}`;
       }
       say(`round ${r + 1}/${rounds} ${c.name}: ${rate} for ${formatDuration(load.durationMs)} after ${formatDuration(load.warmupMs)} warm-up, ${load.connections} connections → ${c.url}${c.host ? ` (Host: ${c.host})` : ''}`);
@@ -357,7 +373,7 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
       meter.finish(result.responses, Math.max(0, firstSecond));
       return { result, usage: meter.usage(), proxyRss: c.pair?.rssBytes() ?? null };
     });
-    const doc = buildResult(flags, configs, measured, anchorStatus, pair?.version ?? null, dataPlaneRssBytes);
+    const doc = buildResult(flags, configs, measured, anchorStatus, haproxyVersion, dataPlaneRssBytes);
     io.stdout.write(format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderText(doc));
     const failed = doc.configurations.filter((c) => c.totals.successes === 0);
     if (failed.length) {
@@ -374,9 +390,10 @@ export async function runMeshOverheadCommand(argv: string[], io: BenchIo = { std
     return 1;
   } finally {
     process.off('SIGINT', onSigint);
-    if (pair) {
-      say('stopping the HAProxy pair');
-      await pair.stop();
+    const pairs = configs.flatMap((c) => (c.pair ? [c.pair] : []));
+    if (pairs.length) {
+      say('stopping the HAProxy pairs');
+      await Promise.all(pairs.map((p) => p.stop()));
     }
     say('stopping the sandbox');
     await sb.stop();
@@ -486,26 +503,35 @@ function buildResult(flags: OverheadFlags, configs: Measured[], measured: RunOut
     if (small.length)
       c.meshmark.notes = c.meshmark.notes.map((n) => (n.startsWith('memory:') ? `memory: deploying ${small.map((x) => `${x.name} added ${((x.deployRssBytes ?? 0) / 2 ** 20).toFixed(1)} MiB`).join(', ')} of RSS — under ${MEMORY_NOISE_FLOOR_BYTES / 2 ** 20} MiB, within the allocator's noise; left out` : n));
   }
-  const anchorConfig = configurations.find((c) => c.role === 'anchor');
+  const anchors = configurations.filter((c) => c.role === 'anchor');
   const meshes = configurations.filter((c) => c.role === 'mesh');
+  // Each mesh configuration against its like-for-like pair: plaintext with plaintext, mTLS with mTLS.
+  const anchorOf = (m: MeshOverheadConfiguration): MeshOverheadConfiguration | undefined => anchors.find((a) => a.mtls === m.mtls) ?? anchors[0];
   // A round whose anchor figure is not positive (noise swallowed the HAProxy pair's ΔCPU) has no ratio.
   const ratio = (pick: (c: MeshOverheadConfiguration, k: number) => number): Record<string, DeltaSummary> | null => {
-    if (!anchorConfig) return null;
     const out: Record<string, DeltaSummary> = {};
     for (const m of meshes) {
-      const values = m.runs.flatMap((_, k) => (pick(anchorConfig, k) > 0 ? [pick(m, k) / pick(anchorConfig, k)] : []));
+      const a = anchorOf(m);
+      if (!a) continue;
+      const values = m.runs.flatMap((_, k) => (pick(a, k) > 0 ? [pick(m, k) / pick(a, k)] : []));
       if (values.length) out[m.name] = summarizeDelta(values);
     }
     return Object.keys(out).length ? out : null;
   };
   const cpuDelta = (c: MeshOverheadConfiguration, k: number): number => c.runs[k].cpu.msPer1000Requests - base.runs[k].cpu.msPer1000Requests;
+  const pairedWith: Record<string, string> = {};
+  for (const m of meshes) {
+    const a = anchorOf(m);
+    if (a) pairedWith[m.name] = a.name;
+  }
   const anchor: HaproxyAnchor = {
     status: anchorStatus,
     version: haproxyVersion,
+    pairedWith: anchors.length ? pairedWith : null,
     throughputRatio: ratio((c, k) => c.runs[k].achievedRps),
     cpuRatio: ratio(cpuDelta),
   };
-  if (anchorConfig && load.rps !== null) notes.push(`Open model: every configuration is offered the same ${load.rps} rps, so the throughput ratio only shows whether one fell behind; run with --rps max for the throughput each path can carry.`);
+  if (anchors.length && load.rps !== null) notes.push(`Open model: every configuration is offered the same ${load.rps} rps, so the throughput ratio only shows whether one fell behind; run with --rps max for the throughput each path can carry.`);
   const fewest = Math.min(...configurations.flatMap((c) => c.runs.map((r) => r.responses)));
   if (fewest < P999_MIN_SAMPLES) notes.push(`Sample size: the smallest run has ${fewest} responses; a p99.9 of fewer than ${P999_MIN_SAMPLES} samples is the run's maximum${fewest < P99_MIN_SAMPLES ? `, and a p99 of fewer than ${P99_MIN_SAMPLES} is too` : ''} — lengthen --duration or raise --rps before reading those tails.`);
   return {
@@ -587,8 +613,8 @@ export function renderText(doc: MeshOverheadResult): string {
     lines.push(`HAProxy anchor (HAProxy ${a.version}; ratios paired per round, median [min…max]):`);
     lines.push(
       ...table(
-        ['config', 'throughput ÷ haproxy-pair (≥ 1: as fast)', 'ΔCPU/req ÷ haproxy-pair (≤ 1: as cheap)'],
-        Object.keys(a.throughputRatio).map((name) => [name, ratioCell(a.throughputRatio![name]), a.cpuRatio?.[name] ? ratioCell(a.cpuRatio[name]) : '- (the pair\'s ΔCPU was not above noise)']),
+        ['config', 'against', 'throughput ÷ pair (≥ 1: as fast)', 'ΔCPU/req ÷ pair (≤ 1: as cheap)'],
+        Object.keys(a.throughputRatio).map((name) => [name, a.pairedWith?.[name] ?? '-', ratioCell(a.throughputRatio![name]), a.cpuRatio?.[name] ? ratioCell(a.cpuRatio[name]) : '- (the pair\'s ΔCPU was not above noise)']),
       ),
     );
   } else lines.push(`HAProxy anchor: ${a.status}`);

@@ -13,7 +13,7 @@ import { findHaproxy } from '../../playground-server/loadgen/haproxy-anchor.js';
 // Short on purpose (CI time): 2 rounds of 2 s runs (a CPU window needs two progress seconds); the bench runs ≥ 5 rounds of longer ones.
 const SHORT_RUN = ['--mesh-overhead', '--duration', '2s', '--rounds', '2', '--rps', '200', '--warmup', '200ms', '--connections', '8'];
 const HAPROXY = findHaproxy() !== null;
-const CONFIGS = ['direct', 'sidecars', 'sidecars+mTLS', ...(HAPROXY ? ['haproxy-pair'] : [])];
+const CONFIGS = ['direct', 'sidecars', 'sidecars+mTLS', ...(HAPROXY ? ['haproxy-pair', 'haproxy-pair+mTLS'] : [])];
 
 test('bad flags exit 2 with a message naming the flag, before any sandbox starts', async () => {
   const cases: [string[], RegExp][] = [
@@ -93,7 +93,7 @@ const RESULT_SCHEMA = {
         },
       },
     },
-    anchor: { type: 'object', required: ['status', 'version', 'throughputRatio', 'cpuRatio'], additionalProperties: false, properties: { status: { type: 'string' }, version: { type: ['string', 'null'] }, throughputRatio: { oneOf: [{ type: 'null' }, { type: 'object', additionalProperties: summary }] }, cpuRatio: { oneOf: [{ type: 'null' }, { type: 'object', additionalProperties: summary }] } } },
+    anchor: { type: 'object', required: ['status', 'version', 'pairedWith', 'throughputRatio', 'cpuRatio'], additionalProperties: false, properties: { status: { type: 'string' }, version: { type: ['string', 'null'] }, pairedWith: { oneOf: [{ type: 'null' }, { type: 'object', additionalProperties: { type: 'string' } }] }, throughputRatio: { oneOf: [{ type: 'null' }, { type: 'object', additionalProperties: summary }] }, cpuRatio: { oneOf: [{ type: 'null' }, { type: 'object', additionalProperties: summary }] } } },
     meshmark: { oneOf: [{ type: 'null' }, meshmark] },
     notes: { type: 'array', items: { type: 'string' } },
   },
@@ -122,8 +122,8 @@ test('the real `playground bench --mesh-overhead --format json`: interleaved rou
   assert.deepEqual(doc.parameters.order, CONFIGS);
   assert.equal(doc.parameters.rounds, 2);
   assert.deepEqual(doc.configurations.map((c) => c.name), CONFIGS);
-  assert.deepEqual(doc.configurations.map((c) => c.role), ['baseline', 'mesh', 'mesh', ...(HAPROXY ? ['anchor'] : [])]);
-  assert.deepEqual(doc.configurations.map((c) => c.hostHeader), [null, 'httpbin:8000', 'httpbin:8000', ...(HAPROXY ? [null] : [])]);
+  assert.deepEqual(doc.configurations.map((c) => c.role), ['baseline', 'mesh', 'mesh', ...(HAPROXY ? ['anchor', 'anchor'] : [])]);
+  assert.deepEqual(doc.configurations.map((c) => c.hostHeader), [null, 'httpbin:8000', 'httpbin:8000', ...(HAPROXY ? [null, null] : [])]);
   for (const c of doc.configurations) {
     assert.deepEqual(c.runs.map((r) => r.round), [1, 2]);
     for (const r of c.runs) {
@@ -147,6 +147,9 @@ test('the real `playground bench --mesh-overhead --format json`: interleaved rou
   if (HAPROXY) {
     assert.equal(doc.anchor.status, 'used');
     assert.deepEqual(Object.keys(doc.anchor.throughputRatio!), ['sidecars', 'sidecars+mTLS']);
+    // Like-for-like: plaintext sidecars against the plaintext pair, mTLS sidecars against the mTLS pair.
+    assert.deepEqual(doc.anchor.pairedWith, { sidecars: 'haproxy-pair', 'sidecars+mTLS': 'haproxy-pair+mTLS' });
+    assert.deepEqual(doc.configurations.filter((c) => c.role === 'anchor').map((c) => c.mtls), [false, true]);
     assert.ok(doc.anchor.throughputRatio!.sidecars.values.every((v) => Number.isFinite(v) && v > 0), 'a throughput ratio per round');
   } else assert.equal(doc.anchor.status, 'not installed');
   assert.match(err, /mesh-overhead: stopping the sandbox/);

@@ -156,3 +156,40 @@ test('the HAProxy pair forwards through two real proxy processes, reports their 
   }
   await assert.rejects(startHaproxyPair(existsSync('/bin/false') ? '/bin/false' : '/nonexistent', { host: '127.0.0.1', port: 1 }), /haproxy \(server_proxy\) exited at start|ENOENT/);
 });
+
+test('the mTLS HAProxy pair speaks mutual TLS 1.3 between its proxies: a client without a certificate, or plaintext, gets nothing', { skip: findHaproxy() === null ? 'haproxy is not installed' : false }, async () => {
+  const u = new URL(target.url);
+  const pair = await startHaproxyPair(findHaproxy()!, { host: u.hostname, port: Number(u.port) }, 64, { mtls: true });
+  try {
+    assert.equal(pair.hop.mtls, true);
+    const r = await runLoadTest({ url: `http://${pair.host}:${pair.port}/`, rps: 200, durationMs: 500, warmupMs: 0, connections: 2 });
+    assert.ok(r.responses > 0 && r.statusCodes['200'] === r.responses, `answers through the mTLS pair: ${JSON.stringify(r.statusCodes)}`);
+    // The hop's listener is TLS: a plaintext request there gets no HTTP answer.
+    const plain = await new Promise<string>((resolve) => {
+      const s = net.connect({ host: pair.hop.host, port: pair.hop.port }, () => s.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n'));
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      s.once('close', () => resolve(got));
+      s.once('error', () => resolve(got));
+      s.setTimeout(3000, () => s.destroy());
+    });
+    assert.doesNotMatch(plain, /^HTTP\/1\.1 200/, 'plaintext is not served on the mTLS hop');
+    // A TLS client that trusts anything but shows no certificate: the handshake completes only on its side at
+    // most, and the server proxy (verify required) refuses it before any HTTP answer.
+    const { connect: tlsConnect } = await import('node:tls');
+    const anonymous = await new Promise<{ version: string | null; answer: string }>((resolve) => {
+      const s = tlsConnect({ host: pair.hop.host, port: pair.hop.port, rejectUnauthorized: false }, () => s.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n'));
+      let answer = '';
+      let version: string | null = null;
+      s.once('secureConnect', () => (version = s.getProtocol()));
+      s.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      s.once('close', () => resolve({ version, answer }));
+      s.once('error', () => undefined);
+      s.setTimeout(3000, () => s.destroy());
+    });
+    assert.equal(anonymous.version, 'TLSv1.3', 'the hop speaks TLS 1.3 (the attempt reached the handshake)');
+    assert.equal(anonymous.answer, '', 'no HTTP answer without a client certificate');
+  } finally {
+    await pair.stop();
+  }
+});
