@@ -145,11 +145,11 @@ export function sendH2Request(session: ClientHttp2Session, headers: OutgoingHttp
 }
 
 /**
- * Relays an upstream response to the downstream stream: head (as given, already filtered), body, then the upstream's
- * trailers. `done` is called once, when the downstream stream closes, with an error text if it did not end cleanly.
+ * Watches the client's stream while a response is relayed to it: `done` is called once — with why, when the client
+ * went away or reset the stream — and `cancelUpstream` frees the upstream when the client leaves first. Returns the
+ * once-only finish for the relay's own outcomes, or undefined when the client had already gone (nothing to relay).
  */
-export function relayH2Response(head: H2ResponseHead, out: OutgoingHttpHeaders, down: ServerHttp2Stream, done: (error?: string) => void): void {
-  const { upstream } = head;
+export function watchDownstream(down: ServerHttp2Stream, cancelUpstream: () => void, done: (error?: string) => void): ((error?: string) => void) | undefined {
   let finished = false;
   const finish = (error?: string) => {
     if (finished) return;
@@ -157,14 +157,25 @@ export function relayH2Response(head: H2ResponseHead, out: OutgoingHttpHeaders, 
     done(error);
   };
   if (down.destroyed || down.closed) {
-    upstream.close(NGHTTP2_CANCEL);
+    cancelUpstream();
     finish('the client went away');
-    return;
+    return undefined;
   }
   down.once('close', () => {
-    if (!upstream.closed) upstream.close(NGHTTP2_CANCEL); // the caller went away: free the upstream stream too
+    cancelUpstream();
     finish(down.rstCode && down.rstCode !== constants.NGHTTP2_NO_ERROR ? `stream reset (HTTP/2 error code ${down.rstCode})` : undefined);
   });
+  return finish;
+}
+
+/**
+ * Relays an upstream response to the downstream stream: head (as given, already filtered), body, then the upstream's
+ * trailers. `done` is called once, when the downstream stream closes, with an error text if it did not end cleanly.
+ */
+export function relayH2Response(head: H2ResponseHead, out: OutgoingHttpHeaders, down: ServerHttp2Stream, done: (error?: string) => void): void {
+  const { upstream } = head;
+  const finish = watchDownstream(down, () => !upstream.closed && upstream.close(NGHTTP2_CANCEL), done);
+  if (!finish) return;
   if (head.endStream) {
     down.respond(out, { endStream: true });
     upstream.resume();

@@ -4,7 +4,7 @@
 // HTTP/2 must not carry (connection-specific ones) are dropped, bodies stream, chunked trailers become HTTP/2 trailers.
 import type { IncomingMessage, OutgoingHttpHeaders as Http1Headers } from 'node:http';
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import { forwardableH2Headers } from '../h2-common.js';
+import { forwardableH2Headers, watchDownstream } from '../h2-common.js';
 
 /** An HTTP/1.1 upstream's response head, in HTTP/2's shape (`:status` plus the fields fit to forward). */
 export interface Http1ResponseHead {
@@ -36,21 +36,8 @@ export function http1ResponseHead(upstream: IncomingMessage): Http1ResponseHead 
  */
 export function relayHttp1Response(head: Http1ResponseHead, out: OutgoingHttpHeaders, down: ServerHttp2Stream, done: (error?: string) => void): void {
   const { upstream } = head;
-  let finished = false;
-  const finish = (error?: string) => {
-    if (finished) return;
-    finished = true;
-    done(error);
-  };
-  if (down.destroyed || down.closed) {
-    upstream.destroy();
-    finish('the client went away');
-    return;
-  }
-  down.once('close', () => {
-    if (!upstream.complete) upstream.destroy(); // the caller went away: free the upstream connection too
-    finish(down.rstCode && down.rstCode !== constants.NGHTTP2_NO_ERROR ? `stream reset (HTTP/2 error code ${down.rstCode})` : undefined);
-  });
+  const finish = watchDownstream(down, () => !upstream.complete && upstream.destroy(), done);
+  if (!finish) return;
   down.respond(out, { waitForTrailers: true });
   down.once('wantTrailers', () => {
     if (!down.destroyed) down.sendTrailers(forwardableH2Headers(upstream.trailers ?? {}));
