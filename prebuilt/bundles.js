@@ -1,9 +1,9 @@
 // The package's prebuilt bundles, and whether one can be used. `npm run build` (scripts/build-bundles.ts) bundles the
 // entries that run in threads and processes of their own — the load generator's worker and process, the sandbox's
-// data-plane worker — into plain JS under dist/, so they start without compiling TypeScript at run time (tsx costs
-// ~40-50 MB of RSS and seconds of CPU per thread that boots through it). Beside each bundle folder,
-// bundle-inputs.json lists the project files it was built from; a bundle older than any of them is stale.
-// Plain JS, not TypeScript, so that bin/playground.js can use it before any loader is registered. Imports nothing
+// data-plane worker — into plain JS under dist/, so they start without compiling TypeScript at run time (a thread
+// that boots through tsx costs ~25-50 MB more RSS and more CPU; scripts/measure-data-plane-start.ts measures the
+// data plane's). Beside each bundle folder, bundle-inputs.json lists the project files it was built from; a bundle
+// older than any of them is stale. Plain JS, not TypeScript, so that bin/playground.js can use it before any loader is registered. Imports nothing
 // from the project, so the server and the sandbox may both use it (like http1/). Paths come from this file's URL,
 // never from the working directory: everything works from any cwd and from an installed package.
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -29,7 +29,7 @@ export const PREBUILT_BUNDLES = {
   'data-plane': {
     dir: 'dist/mesh',
     entries: { 'proxy-worker': 'sandbox/mesh/proxy/proxy-worker.ts' },
-    fallback: "each sandbox's sidecar worker compiles TypeScript at run time (slower first start, ~40 MB more memory and extra CPU per sandbox)",
+    fallback: "each sandbox's sidecar worker compiles TypeScript at run time (slower first start, ~25 MB more memory and extra CPU per sandbox)",
   },
 };
 

@@ -79,7 +79,7 @@ test('a stale bundle: the worker compiles the TypeScript entry with tsx and the 
     const warnings = stderr.split('\n').filter((l) => l.includes('data-plane bundle'));
     assert.deepEqual(warnings, [
       'playground: data-plane bundle stale (src/a.ts changed after dist/mesh/proxy-worker.mjs was built): run `npm run build`; ' +
-        "until then each sandbox's sidecar worker compiles TypeScript at run time (slower first start, ~40 MB more memory and extra CPU per sandbox)",
+        "until then each sandbox's sidecar worker compiles TypeScript at run time (slower first start, ~25 MB more memory and extra CPU per sandbox)",
     ]);
   } finally {
     for (const host of hosts) host.stop();
