@@ -18,9 +18,9 @@ import { runLoadTest } from '../playground-server/loadgen/coordinator.js';
 import { spawnEchoTarget } from '../playground-server/loadgen/echo-target.js';
 import { findBinary } from '../playground-server/loadgen/engines/find-binary.js';
 import { summarize } from '../playground-server/loadgen/histogram.js';
-import { locateGeneratorBundle } from '../playground-server/loadgen/generator-bundle.js';
+import { locateBundle } from '../prebuilt/bundles.js';
 import { GENERATOR_PROTOCOL, type GeneratorReport } from '../playground-server/loadgen/protocol.js';
-import { buildGeneratorBundle } from '../scripts/build-generator-bundle.js';
+import { buildGeneratorBundle } from '../scripts/build-bundles.js';
 
 const quick = process.argv.includes('--quick');
 const CONNECTIONS = 32;
@@ -200,7 +200,7 @@ async function wrkPaced(wrk: string, url: string, connections: number, delayMs: 
 
 /** One open-model generator as a process on the prebuilt bundle (what Job pods and --transport process run). */
 async function generatorProcess(url: string, rps: number, connections: number, seconds: number): Promise<PacedRun & { report: GeneratorReport }> {
-  const bundle = locateGeneratorBundle('generator-main');
+  const bundle = locateBundle('generator', 'generator-main');
   if (!bundle.ok) throw new Error(`generator bundle ${bundle.reason}`);
   const spec = { protocol: GENERATOR_PROTOCOL, generatorId: 0, url, method: 'GET', headers: {}, totalRps: rps, stride: 1, phase: 0, connections, durationMs: seconds * 1000, warmupMs: 1000, timeoutMs: 5000 };
   const child = spawn(process.execPath, [bundle.file], { env: { ...process.env, LOADGEN_SPEC: JSON.stringify(spec) }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -216,7 +216,7 @@ async function generatorProcess(url: string, rps: number, connections: number, s
 }
 
 async function openModel(): Promise<void> {
-  if (!locateGeneratorBundle('generator-main').ok) await buildGeneratorBundle();
+  if (!locateBundle('generator', 'generator-main').ok) await buildGeneratorBundle();
   const target = await spawnEchoTarget({ mode: 'raw' });
   const wrk = await findBinary('wrk');
   const dir = mkdtempSync(join(tmpdir(), 'bench-loadgen-'));

@@ -36,6 +36,7 @@ export { ClusterApi } from './apiserver/api.js';
 export { adminIdentity, createApiServer, StaticTokenAuthenticator } from './apiserver/http-server.js';
 export { writeKubeconfig } from './apiserver/kubeconfig.js';
 export { createServingCertificate } from './apiserver/serving-certificate.js';
-export { SandboxCA, generateWorkloadKey } from './mesh/identity/ca.js';
+export { SandboxCA } from './mesh/identity/ca.js';
+export { generateWorkloadKey } from './mesh/identity/workload-key.js';
 export { authorizationLayer, policiesFor } from './mesh/control-plane/istio/authorization-layer.js';
 export type { MeshSnapshot } from './mesh/config/snapshot.js';

@@ -16,6 +16,11 @@ import { ProxyHost } from './proxy/proxy-host.js';
 
 export interface Mesh {
   controlPlane: MeshControlPlane;
+  /**
+   * The URL of the module the data-plane worker runs (the prebuilt bundle's, or the TypeScript entry's when it fell
+   * back to tsx), or undefined until the first sidecar starts it.
+   */
+  dataPlaneModule(): Promise<string | undefined>;
   stop(): void;
 }
 
@@ -32,6 +37,7 @@ export async function installMesh(api: ClusterApi, opts: ControlPlaneOptions = {
   registerImage(SIDECAR_IMAGE_NAME, (ctx) => proxyHost.sidecar(ctx), { tags: [PROXY_VERSION], programs: { 'pilot-agent': pilotAgentProgram } });
   return {
     controlPlane,
+    dataPlaneModule: () => proxyHost.workerModule(),
     stop() {
       proxyHost.stop();
       controlPlane.stop();

@@ -49,11 +49,14 @@ test('a synthetic crossing of each kind is reported with its file and line', () 
     'scripts/gen.ts': "import { door } from '../sandbox/index.ts';\n",
     'kubernetes/rollout.ts': "import { door } from '../sandbox/index.ts';\nimport { own } from './own.ts';\nimport { s } from '../playground-server/x.js';\n",
     'http1/scan.ts': "import { parse } from 'yaml';\nimport { r } from '../kubernetes/rollout.ts';\n",
+    'prebuilt/bundles.js': "import { statSync } from 'node:fs';\nconst w = new URL('../sandbox/mesh/proxy/proxy-worker.ts', import.meta.url);\nimport { g } from '../playground-server/loadgen/generator-launch.ts';\n",
   });
   const found = boundaryViolations(root).map((v) => `${v.file}:${v.line} ${v.specifier}`);
   assert.deepEqual(found.sort(), [
     'bench/mesh.ts:1 ../sandbox/runtime/kinds.js',
     'http1/scan.ts:2 ../kubernetes/rollout.ts',
+    'prebuilt/bundles.js:2 ../sandbox/mesh/proxy/proxy-worker.ts',
+    'prebuilt/bundles.js:3 ../playground-server/loadgen/generator-launch.ts',
     'kubernetes/rollout.ts:1 ../sandbox/index.ts',
     'kubernetes/rollout.ts:3 ../playground-server/x.js',
     'bench/mesh.ts:2 ../sandbox/runtime/workload.js',
@@ -77,8 +80,11 @@ test('a tree with only doors passes', () => {
     'sandbox/cluster.ts': "import { parse } from 'yaml';\n",
     'site/src/a.ts': "import type { paths } from '../../openapi/generated/playground.ts';\nimport schema from '../../openapi/generated/manifest-schema.json';\nimport { type Schemas } from '../../openapi/types.ts';\n",
     'playground-server/x.ts': "import { startSandbox } from '../sandbox/index.js';\nimport { r } from '../kubernetes/rollout.ts';\n",
-    'sandbox/controllers/c.ts': "import { r } from '../../kubernetes/rollout.ts';\nimport { scan } from '../../http1/scan.ts';\n",
+    'sandbox/controllers/c.ts': "import { r } from '../../kubernetes/rollout.ts';\nimport { scan } from '../../http1/scan.ts';\nimport { locateBundle } from '../../prebuilt/bundles.js';\n",
+    'playground-server/loadgen/launch.ts': "import { locateBundle } from '../../prebuilt/bundles.js';\n",
+    'bin/playground.js': "import { locateBundle } from '../prebuilt/bundles.js';\n",
     'kubernetes/rollout.ts': "import { own } from './own.ts';\n",
+    'prebuilt/bundles.js': "import { existsSync } from 'node:fs';\nconst root = new URL('../', import.meta.url);\n",
   });
   assert.deepEqual(boundaryViolations(root).map(describeViolation), []);
 });

@@ -23,7 +23,7 @@ export interface BoundaryViolation extends ModuleReference {
 }
 
 /** The trees whose files are scanned (tests and e2e may reach anything: they test the rooms from outside). */
-export const SOURCE_TREES = ['sandbox', 'playground-server', 'site', 'bench', 'bin', 'scripts', 'kubernetes', 'http1'] as const;
+export const SOURCE_TREES = ['sandbox', 'playground-server', 'site', 'bench', 'bin', 'scripts', 'kubernetes', 'http1', 'prebuilt'] as const;
 const SOURCE_EXTENSIONS = new Set(['.ts', '.tsx', '.mts', '.js', '.mjs', '.jsx', '.astro']);
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.astro']);
 
@@ -38,10 +38,12 @@ const SITE_ALLOWED_OUTSIDE = 'openapi/generated/';
 const SITE_ALLOWED_TYPES = new Set(['openapi/types.ts', 'openapi/types.js']);
 const OUTSIDE_CALLERS_OF_SANDBOX = ['playground-server/', 'bench/', 'bin/', 'scripts/'];
 /**
- * Leaf libraries: upstream rules (kubernetes/: kubectl's judgements; http1/: RFC 9112 framing) that both the sandbox
- * and the server use. They import nothing from the project, so importing them crosses no wall.
+ * Leaf libraries that both the sandbox and the server use: upstream rules (kubernetes/: kubectl's judgements; http1/:
+ * RFC 9112 framing) and the package's own plumbing (prebuilt/: where the prebuilt bundles are and whether one is
+ * stale, for the load generator and the data-plane worker alike). They import nothing from the project, so importing
+ * them crosses no wall.
  */
-const LEAF_LIBRARIES = ['kubernetes', 'http1'];
+const LEAF_LIBRARIES = ['kubernetes', 'http1', 'prebuilt'];
 
 const under = (path: string, dir: string): boolean => path === dir.replace(/\/$/, '') || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
@@ -50,6 +52,7 @@ export function brokenRule(ref: ModuleReference): string | undefined {
   const { file, target } = ref;
   if (target === undefined) return undefined; // an npm package or a node: builtin
   if (target.startsWith('../')) return 'no module reaches outside the project';
+  if (target === '') return undefined; // the package root itself (`new URL('../', import.meta.url)`): a folder paths start from, not a module
   const leaf = LEAF_LIBRARIES.find((room) => under(file, room));
   if (leaf !== undefined)
     return under(target, leaf) ? undefined : `${leaf}/ is a leaf library: it imports nothing from the project (both the sandbox and the server import it)`;

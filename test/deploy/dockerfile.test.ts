@@ -147,7 +147,16 @@ test('the runtime keeps only production dependencies, and they are all the serve
   assert.ok(runtime.some((i) => i.keyword === 'COPY' && /--from=build/.test(i.args)), 'the runtime copies the pruned build');
   const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const imports = new Map<string, string>();
-  for (const dir of ['bin', 'playground-server', 'sandbox']) runtimeImports(join(ROOT, dir), imports);
+  for (const dir of ['bin', 'playground-server', 'sandbox', 'prebuilt']) runtimeImports(join(ROOT, dir), imports);
   assert.ok(imports.has('tsx') && imports.has('yaml'), 'the scan sees the server\'s imports');
   for (const [pkg, where] of imports) assert.ok(pkg in dependencies, `${where} imports ${pkg}, which npm prune --omit=dev would remove (move it to dependencies)`);
+});
+
+test('the image carries the prebuilt bundles: the build stage runs `npm run build`, which bundles them before the prune', () => {
+  const build = all.filter((i) => i.keyword === 'RUN' && i.stage < finalStage && /\bnpm run build\b/.test(i.args));
+  assert.equal(build.length, 1, 'one RUN in the build stage runs npm run build');
+  assert.match(build[0].args, /npm run build && npm prune --omit=dev/, 'the bundles are built while devDependencies are still installed');
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(scripts.build, /npm run --silent build:bundles/, 'npm run build runs build:bundles');
+  assert.match(scripts['build:bundles'], /scripts\/build-bundles\.ts/);
 });

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bench } from './run-bench.js';
 import { spawnEchoTarget, type EchoTarget } from '../../playground-server/loadgen/echo-target.js';
-import { locateGeneratorBundle, bundleFallbackMessage } from '../../playground-server/loadgen/generator-bundle.js';
-import { buildGeneratorBundle } from '../../scripts/build-generator-bundle.js';
+import { locateBundle, bundleFallbackMessage } from '../../prebuilt/bundles.js';
+import { buildGeneratorBundle } from '../../scripts/build-bundles.js';
 
 const BIN = fileURLToPath(new URL('../../bin/playground.js', import.meta.url));
 
@@ -44,7 +44,7 @@ async function closedPort(): Promise<number> {
 let target: EchoTarget;
 before(async () => {
   // `npm run build` makes the bundle; a checkout whose bundle is missing or stale gets it built here (esbuild, < 1 s).
-  if (!locateGeneratorBundle('generator-worker').ok || !locateGeneratorBundle('generator-main').ok) await buildGeneratorBundle();
+  if (!locateBundle('generator', 'generator-worker').ok || !locateBundle('generator', 'generator-main').ok) await buildGeneratorBundle();
   target = await spawnEchoTarget({ mode: 'http' });
 });
 after(async () => {
@@ -151,7 +151,7 @@ test('every generator transport runs from / and from an installed package, on th
 test('a missing or stale generator bundle is reported with the fix', () => {
   const root = mkdtempSync(join(tmpdir(), 'playground-bundle-'));
   try {
-    const missing = locateGeneratorBundle('generator-main', root);
+    const missing = locateBundle('generator', 'generator-main', root);
     assert.equal(missing.ok, false);
     assert.ok(!missing.ok && missing.reason === 'missing');
     if (!missing.ok) assert.match(bundleFallbackMessage(missing), /generator bundle missing \(dist\/loadgen\/generator-main\.mjs does not exist\): run `npm run build`/);
@@ -162,10 +162,10 @@ test('a missing or stale generator bundle is reported with the fix', () => {
     writeFileSync(join(root, 'src/a.ts'), '');
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(root, 'dist/loadgen/generator-main.mjs'), old, old);
-    const stale = locateGeneratorBundle('generator-main', root);
+    const stale = locateBundle('generator', 'generator-main', root);
     assert.ok(!stale.ok && stale.reason === 'stale' && /src\/a\.ts changed after/.test(stale.detail), JSON.stringify(stale));
     utimesSync(join(root, 'src/a.ts'), new Date(old.getTime() - 60_000), new Date(old.getTime() - 60_000));
-    assert.deepEqual(locateGeneratorBundle('generator-main', root), { ok: true, file: join(root, 'dist/loadgen/generator-main.mjs') });
+    assert.deepEqual(locateBundle('generator', 'generator-main', root), { ok: true, bundle: 'generator', file: join(root, 'dist/loadgen/generator-main.mjs') });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -10,13 +10,13 @@ import { runLoadTest } from '../../playground-server/loadgen/coordinator.js';
 import { decodeHistogram } from '../../playground-server/loadgen/histogram.js';
 import { GENERATOR_PROTOCOL, type GeneratorMessage, type GeneratorReport } from '../../playground-server/loadgen/protocol.js';
 import type { IntervalStat } from '../../playground-server/loadgen/result.js';
-import { locateGeneratorBundle } from '../../playground-server/loadgen/generator-bundle.js';
-import { buildGeneratorBundle } from '../../scripts/build-generator-bundle.js';
+import { locateBundle } from '../../prebuilt/bundles.js';
+import { buildGeneratorBundle } from '../../scripts/build-bundles.js';
 
 let target: EchoTarget;
 before(async () => {
   // `npm run build` makes the generator bundle; a checkout without a current one gets it built here (< 1 s).
-  if (!locateGeneratorBundle('generator-worker').ok || !locateGeneratorBundle('generator-main').ok) await buildGeneratorBundle();
+  if (!locateBundle('generator', 'generator-worker').ok || !locateBundle('generator', 'generator-main').ok) await buildGeneratorBundle();
   target = await spawnEchoTarget({ mode: 'http' });
 });
 after(async () => {

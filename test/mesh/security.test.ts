@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as tlsConnect } from 'node:tls';
 import { MeshHarness, whoami, type TestPod } from './harness.js';
-import { generateWorkloadKey } from '../../sandbox/mesh/identity/ca.js';
+import { generateWorkloadKey } from '../../sandbox/mesh/identity/workload-key.js';
 import type { TapEvent } from '../../sandbox/mesh/tap.js';
 
 let h: MeshHarness;

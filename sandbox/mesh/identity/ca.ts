@@ -19,11 +19,6 @@ export interface IssuedCertificate {
   serialNumber: string;
 }
 
-export interface WorkloadKeyPair {
-  publicKey: CryptoKey;
-  privateKeyPem: string;
-}
-
 export class SandboxCA {
   private constructor(
     private readonly rootKey: CryptoKey,
@@ -73,11 +68,4 @@ export class SandboxCA {
     });
     return { certificatePem: cert.toString('pem'), notBefore, notAfter, serialNumber: cert.serialNumber };
   }
-}
-
-/** A fresh workload key pair; the private key as PKCS#8 PEM for node:tls. */
-export async function generateWorkloadKey(): Promise<WorkloadKeyPair> {
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { publicKey: keys.publicKey, privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') };
 }

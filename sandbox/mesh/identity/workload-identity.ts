@@ -2,7 +2,8 @@
 // Rotation swaps the context that new connections use; established connections keep theirs, so no
 // request is dropped (the same property Linkerd's proxy has when its identity refreshes).
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { generateWorkloadKey, type IssuedCertificate } from './ca.js';
+import type { IssuedCertificate } from './ca.js';
+import { generateWorkloadKey } from './workload-key.js';
 
 export interface IdentityIssuer {
   readonly rootPem: string;

@@ -2,10 +2,14 @@
 // sidecar and stopped with the mesh. Each sidecar container is a small Workload here that starts and stops its
 // MeshSidecar in the worker. The host feeds the worker the control plane's compile inputs, issues its certificates,
 // and answers the runtime's questions (may this connection in, may the pod dial that address) with the pod's own
-// PodNetwork, so the runtime still decides everything it enforces.
+// PodNetwork, so the runtime still decides everything it enforces. The worker runs the prebuilt bundle
+// (dist/mesh/proxy-worker.mjs, `npm run build`) when it is there and current, and otherwise compiles the TypeScript
+// entry with tsx, saying so once per process on stderr (prebuilt/bundles.js decides, as for the load generator).
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { locateBundle, tsxWorkerSource, warnBundleFallback } from '../../../prebuilt/bundles.js';
 import type { MeshControlPlane } from '../control-plane/control-plane.js';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
 import type { ConnectionFacts, DialReply, FromWorker, ProxyWorkerData, MainQuery, RemoteWorkloadSpec, ToWorker, WorkerQuery } from './proxy-protocol.js';
@@ -73,7 +77,29 @@ export class ProxyHost {
   private readonly cleanups: (() => void)[] = [];
   private stopped = false;
 
-  constructor(private readonly cp: MeshControlPlane) {}
+  /**
+   * `opts.packageRoot`: where to look for the prebuilt bundle (this package by default; tests pass another to see
+   * the fallback without touching the package's own files).
+   */
+  constructor(
+    private readonly cp: MeshControlPlane,
+    private readonly opts: { packageRoot?: string } = {},
+  ) {}
+
+  /**
+   * Starts the worker now (else the first sidecar starts it) and resolves with the URL of the module it runs: the
+   * prebuilt bundle's, or the TypeScript entry's when the bundle was missing or stale.
+   */
+  async boot(): Promise<string> {
+    this.ensureWorker();
+    return (await this.query({ q: 'module' })) as string;
+  }
+
+  /** The URL of the module the worker runs, or undefined while no worker runs. */
+  async workerModule(): Promise<string | undefined> {
+    if (!this.worker) return undefined;
+    return (await this.query({ q: 'module' })) as string;
+  }
 
   /** The sidecar container's Workload: its proxy runs in the worker. */
   sidecar(ctx: WorkloadContext): Workload {
@@ -148,12 +174,9 @@ export class ProxyHost {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     if (this.stopped) throw new Error('the mesh stopped');
-    // tsx's hooks are per thread: register them inside the worker, by absolute URL (as the load generator does).
-    const entry = new URL('./proxy-worker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
     const mainTapSubscribers = new Int32Array(new SharedArrayBuffer(4));
     const workerData: ProxyWorkerData = { mainTapSubscribers };
-    const worker = (this.worker = new Worker(boot, { eval: true, name: 'mesh-data-plane', workerData }));
+    const worker = (this.worker = this.spawn(workerData));
     worker.unref();
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
     worker.on('error', (err) => this.onExit(err));
@@ -165,6 +188,15 @@ export class ProxyHost {
     this.cp.setRemoteStats((query) => this.query({ q: 'stat', query }));
     this.cleanups.push(() => this.cp.setRemoteStats(undefined));
     return worker;
+  }
+
+  /** The worker thread: on the prebuilt bundle when it is current, else on the TypeScript entry through tsx. */
+  private spawn(workerData: ProxyWorkerData): Worker {
+    const options = { name: 'mesh-data-plane', workerData };
+    const located = locateBundle('data-plane', 'proxy-worker', this.opts.packageRoot);
+    if (located.ok) return new Worker(pathToFileURL(located.file), options);
+    warnBundleFallback(located);
+    return new Worker(tsxWorkerSource(new URL('./proxy-worker.ts', import.meta.url).href), { ...options, eval: true });
   }
 
   private onExit(err: Error): void {

@@ -39,8 +39,11 @@ export type ToWorker =
   | { t: 'reply'; rid: number; ok: false; message: string; code?: string }
   | { t: 'ask'; rid: number; q: WorkerQuery };
 
-/** What the main thread asks the worker. */
-export type WorkerQuery = { q: 'stat'; query: StatQuery } | { q: 'sync' };
+/**
+ * What the main thread asks the worker. `module`: the URL of the module the worker runs — the prebuilt bundle
+ * (dist/mesh/proxy-worker.mjs) or, when it fell back to tsx, the TypeScript entry.
+ */
+export type WorkerQuery = { q: 'stat'; query: StatQuery } | { q: 'sync' } | { q: 'module' };
 
 export type FromWorker =
   | { t: 'started'; id: number }

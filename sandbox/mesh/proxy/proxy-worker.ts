@@ -209,7 +209,7 @@ async function stop(id: number): Promise<void> {
 /** Messages are handled in order: an answer reflects every config message and every request handled before it. */
 function answer(rid: number, q: WorkerQuery): void {
   try {
-    const value = q.q === 'stat' ? runStatQuery(q.query, proxies) : mirror.current.version;
+    const value = q.q === 'stat' ? runStatQuery(q.query, proxies) : q.q === 'module' ? import.meta.url : mirror.current.version;
     send({ t: 'reply', rid, ok: true, value });
   } catch (err) {
     send({ t: 'reply', rid, ok: false, message: (err as Error).message });

@@ -1,14 +1,13 @@
-// `npm run build:generator` (part of `npm run build`): bundles the load generator's two entries — the worker-thread
-// entry and the process entry (`playground generator`, `--transport process`, Job pods) — into plain JS under
-// dist/loadgen/ with esbuild, so generators start without a TypeScript loader. Beside them, bundle-inputs.json lists
-// the project files each bundle was built from; generator-bundle.js treats a bundle older than any of them as stale.
+// `npm run build:bundles` (part of `npm run build`): bundles every prebuilt entry listed in prebuilt/bundles.js into
+// plain JS with esbuild — the load generator's worker-thread and process entries (`playground generator`,
+// `--transport process`, Job pods) into dist/loadgen/, the sandbox's data-plane worker (every sidecar of a sandbox)
+// into dist/mesh/ — so they start without a TypeScript loader. Beside each bundle, bundle-inputs.json lists the
+// project files it was built from; prebuilt/bundles.js treats a bundle older than any of them as stale.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { GENERATOR_BUNDLE_DIR, GENERATOR_BUNDLE_INPUTS, packagePath } from '../playground-server/loadgen/generator-bundle.js';
-
-const ENTRIES = ['generator-worker', 'generator-main'] as const;
+import { BUNDLE_INPUTS, PREBUILT_BUNDLES, packagePath, type BundleName } from '../prebuilt/bundles.js';
 
 /**
  * Modules hdr-histogram-js loads but a generator never runs: pako (its browser fallback; on Node it deflates with
@@ -29,14 +28,23 @@ module.exports = new Proxy({}, { get(_, k) { return k === '__esModule' || typeof
   },
 };
 
-/** Build both bundles into dist/loadgen/; resolves with the bundle files and their sizes in bytes. */
-export async function buildGeneratorBundle(): Promise<{ file: string; bytes: number }[]> {
+/** Plugins per bundle: what each leaves out. */
+const PLUGINS: Record<BundleName, Plugin[]> = { generator: [leaveOutUnused], 'data-plane': [] };
+
+export interface BuiltFile {
+  file: string;
+  bytes: number;
+}
+
+/** Build one bundle's entries into its folder; resolves with the bundle files and their sizes in bytes. */
+export async function buildBundle(name: BundleName): Promise<BuiltFile[]> {
+  const { dir, entries } = PREBUILT_BUNDLES[name];
   const root = packagePath('.');
-  const outdir = packagePath(GENERATOR_BUNDLE_DIR);
+  const outdir = packagePath(dir);
   mkdirSync(outdir, { recursive: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ENTRIES.map((e) => `playground-server/loadgen/${e}.ts`),
+    entryPoints: Object.entries(entries).map(([out, source]) => ({ out, in: source })),
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -44,10 +52,10 @@ export async function buildGeneratorBundle(): Promise<{ file: string; bytes: num
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // hdr-histogram-js is CommonJS and requires node builtins: give the ESM bundle a real `require`.
+    // Some dependencies are CommonJS and require node builtins: give the ESM bundle a real `require`.
     banner: { js: "import { createRequire as __playgroundCreateRequire } from 'node:module'; const require = __playgroundCreateRequire(import.meta.url);" },
     metafile: true,
-    plugins: [leaveOutUnused],
+    plugins: PLUGINS[name],
     logLevel: 'warning',
     legalComments: 'none',
   });
@@ -55,13 +63,18 @@ export async function buildGeneratorBundle(): Promise<{ file: string; bytes: num
     .filter((p) => !p.startsWith('node_modules/') && !p.includes('/node_modules/'))
     .map((p) => relative(root, packagePath(p)).split('\\').join('/'))
     .sort();
-  writeFileSync(`${outdir}/${GENERATOR_BUNDLE_INPUTS}`, JSON.stringify({ inputs }, null, 2) + '\n');
+  writeFileSync(`${outdir}/${BUNDLE_INPUTS}`, JSON.stringify({ inputs }, null, 2) + '\n');
   return Object.entries(result.metafile.outputs)
     .filter(([file]) => file.endsWith('.mjs'))
     .map(([file, out]) => ({ file, bytes: out.bytes }));
 }
 
+/** The load generator's two entries into dist/loadgen/. */
+export const buildGeneratorBundle = (): Promise<BuiltFile[]> => buildBundle('generator');
+/** The sandbox's data-plane worker into dist/mesh/. */
+export const buildDataPlaneBundle = (): Promise<BuiltFile[]> => buildBundle('data-plane');
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const outputs = await buildGeneratorBundle();
-  for (const o of outputs) process.stdout.write(`generator bundle: ${o.file} (${(o.bytes / 1024).toFixed(0)} KiB)\n`);
+  for (const name of Object.keys(PREBUILT_BUNDLES) as BundleName[])
+    for (const o of await buildBundle(name)) process.stdout.write(`${name} bundle: ${o.file} (${(o.bytes / 1024).toFixed(0)} KiB)\n`);
 }
