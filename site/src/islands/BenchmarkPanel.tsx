@@ -63,10 +63,13 @@ function protocolLabel(r: Schemas['Benchmark']): string {
   return p === 'http1' ? name : `${name} · ${r.streams ?? 1} stream${(r.streams ?? 1) === 1 ? '' : 's'}/conn`;
 }
 
-/** Why two runs' numbers differ by more than the mesh: a different protocol or streams per connection (null: neither). */
+/**
+ * Why two runs' numbers differ by more than the mesh: a different protocol or streams per connection (null: neither,
+ * or an import that did not record its protocol: its row says so).
+ */
 function wireDifference(a: Schemas['Benchmark'], b: Schemas['Benchmark']): string | null {
   const [pa, pb] = [protocolOf(a), protocolOf(b)];
-  if (!pa || !pb) return pa === pb ? null : `${runName(!pa ? a : b)} did not record its protocol`;
+  if (!pa || !pb) return null;
   if (pa !== pb) return `different protocols (${protocolLabel(b)} against ${protocolLabel(a)})`;
   if (pa !== 'http1' && (a.streams ?? 1) !== (b.streams ?? 1)) return `different streams per connection (${b.streams ?? 1} against ${a.streams ?? 1})`;
   return null;
