@@ -1,9 +1,9 @@
 // The benchmarks page: a form, live progress (rps, p99), then the percentile spectrum, the histogram, the
 // SMP summary with success rate and errors by status class, an overlay of two runs with their differences, and
-// strict SMP / fortio / playground-document JSON export — all through the
-// playground's ops. The run form chooses the wire protocol too (HTTP/1.1, HTTP/2, gRPC), and every run shows the
-// protocol it spoke, so runs that differ in it are not read as runs that differ only in the mesh. The overlay's curves come from each run's fortio export (its histogram buckets):
-// compareBenchmarks answers summaries and deltas only, so it supplies the comparison row, not the curves.
+// strict SMP / fortio / playground-document JSON export — all through the playground's ops. The form chooses the
+// protocol too (HTTP/1.1, HTTP/2, gRPC) and every run shows the one it spoke, so runs that differ in it are not read
+// as runs that differ only in the mesh. The overlay's curves come from each run's fortio export (its histogram
+// buckets): compareBenchmarks answers summaries and deltas only, so it supplies the comparison row, not the curves.
 import { useEffect, useState } from 'react';
 import { playground, PlaygroundError } from '../client/playground-client.ts';
 import type { Schemas } from '../../../openapi/types.ts';
