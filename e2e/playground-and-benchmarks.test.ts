@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { startPlayground } from './playground-process.js';
-import { freshPage, screenshot, waitForSession, siteUnderTest } from './site-helpers.js';
+import { freshPage, screenshot, seriousA11yViolations, waitForSession, siteUnderTest } from './site-helpers.js';
 
 const site = siteUnderTest();
 
@@ -41,6 +41,65 @@ test('the terminal runs the real kubectl get pods and curl through the mesh', { 
   await page.waitForSelector('[data-testid=topology]', { timeout: 30_000 });
   assert.match((await page.textContent('[data-testid=topology]')) ?? '', /reviews-v2/);
   await screenshot(page, 'playground-desktop');
+  await page.context().close();
+});
+
+test('the protocol selector: an HTTP/2 run is labelled HTTP/2 with successes; gRPC is sent as gRPC (httpbin is not a gRPC server, and the run says so); a bad gRPC method is refused naming the field', { timeout: 180_000 }, async () => {
+  const page = await freshPage(site.browser);
+  await page.goto(`${site.pg.url}/benchmarks/`);
+  await waitForSession(page);
+  // HTTP/1.1 by default, without the HTTP/2 fields; the radio group is keyboard-operated (arrow keys move the choice).
+  assert.equal(await page.getByLabel('HTTP/1.1').isChecked(), true);
+  assert.equal(await page.locator('#bench-streams').count(), 0);
+  await page.getByLabel('HTTP/1.1').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getByLabel('HTTP/2 (h2c)').isChecked(), true);
+  // The limit is the input's: a value over it is not sent (the browser holds the form).
+  await page.getByLabel(/^Streams per connection/).fill('17');
+  assert.equal(await page.locator('form.panel').evaluate((f) => (f as HTMLFormElement).checkValidity()), false);
+  await page.getByLabel(/^Streams per connection/).fill('2');
+  await page.locator('#bench-durationSeconds').fill('1');
+  await page.locator('#bench-rps').fill('20');
+  await page.locator('#bench-label').fill('over-h2');
+  assert.match((await page.textContent('[data-testid=bench-command]')) ?? '', /--h2 --streams 2 http:\/\/httpbin:8000\/get$/);
+  await screenshot(page, 'benchmarks-protocol-h2');
+  await page.getByRole('button', { name: 'Run benchmark' }).click();
+  // h2c through the sidecars to httpbin's `http` port (HTTP/1.1 to the app, as Istio chooses): every request a 2xx.
+  const h2Row = page.locator('[data-testid=bench-summary] tr:not([data-testid=bench-delta])', { hasText: 'over-h2' });
+  await h2Row.waitFor({ timeout: 90_000 });
+  assert.ok(!(await page.locator('[role=alert]').count()), `the run reported an error: ${await page.locator('[role=alert]').allTextContents()}`);
+  assert.equal((await h2Row.locator('[data-testid=bench-protocol]').textContent())?.trim(), 'HTTP/2 · 2 streams/conn');
+  assert.equal((await h2Row.locator('[data-testid=bench-success]').textContent())?.trim(), '100%');
+  assert.match((await page.locator('[aria-labelledby=runs-h] li', { hasText: 'over-h2' }).textContent()) ?? '', /sidecar on · HTTP\/2 · 2 streams\/conn · completed/);
+
+  // gRPC: the method defaults to the health check; one the server cannot take is refused, naming the field.
+  await page.getByLabel('gRPC', { exact: true }).check();
+  const method = page.getByLabel(/^gRPC method/);
+  assert.equal(await method.inputValue(), '/grpc.health.v1.Health/Check');
+  await method.fill('Health.Check');
+  await page.locator('#bench-label').fill('over-grpc');
+  await page.getByRole('button', { name: 'Run benchmark' }).click();
+  await page.locator('[role=alert]').waitFor({ timeout: 10_000 });
+  assert.match((await page.locator('[role=alert]').textContent()) ?? '', /^ValidationFailed: grpcMethod: grpcMethod must be \/package\.Service\/Method/);
+  assert.equal(await method.getAttribute('aria-invalid'), 'true');
+  assert.match((await method.getAttribute('aria-describedby')) ?? '', /bench-error/);
+  await screenshot(page, 'benchmarks-protocol-grpc-error');
+  // The page's axe pass (lessons-and-docs) sees the default form; here every protocol field and the error are shown.
+  assert.deepEqual(await seriousA11yViolations(page), []);
+  // Against httpbin (HTTP only) the gRPC calls end, fast, as failures, and the run says why in words.
+  await method.fill('/grpc.health.v1.Health/Check');
+  await page.getByRole('button', { name: 'Run benchmark' }).click();
+  const grpcRow = page.locator('[data-testid=bench-summary] tr:not([data-testid=bench-delta])', { hasText: 'over-grpc' });
+  await grpcRow.waitFor({ timeout: 90_000 });
+  assert.equal((await grpcRow.locator('[data-testid=bench-protocol]').textContent())?.trim(), 'gRPC · 2 streams/conn');
+  assert.equal((await grpcRow.locator('[data-testid=bench-success]').textContent())?.trim(), '0%');
+  assert.match((await page.locator('[data-testid=bench-warning]', { hasText: 'over-grpc' }).first().textContent()) ?? '', /not gRPC: \d+ call\(s\) got a plain HTTP status \(HTTP 404/);
+  // The two runs are compared, and the comparison says they spoke different protocols.
+  await page.locator('[data-testid=bench-wire-mismatch]').waitFor({ timeout: 15_000 });
+  assert.match((await page.locator('[data-testid=bench-wire-mismatch]').textContent()) ?? '', /different protocols \(gRPC · 2 streams\/conn against HTTP\/2 · 2 streams\/conn\)/);
+  await page.evaluate(() => { document.documentElement.dataset.theme = 'dark'; });
+  assert.deepEqual(await seriousA11yViolations(page, { coloursOnly: true }), [], 'the protocol labels and notes in the dark theme');
+  await screenshot(page, 'benchmarks-protocol-dark');
   await page.context().close();
 });
 

@@ -178,6 +178,9 @@ function fromPlayground(doc: unknown, id: string, label: string | undefined): Im
       finishedAt: r.endTime.toISOString(),
       summary,
       error: null,
+      // What the load spoke travels in the playground extension (strict SMP has no field for it).
+      protocol: r.wire?.protocol ?? 'http1',
+      ...(r.wire ? { streams: r.wire.streamsPerConnection, ...(r.wire.grpcMethod ? { grpcMethod: r.wire.grpcMethod } : {}) } : {}),
       imported: { format: 'playground', tool: `playground ${r.engine}` },
     },
     result: doc,

@@ -15,6 +15,11 @@ type BenchmarkMeshMark = Schemas['BenchmarkMeshMark'];
 const meshed = (b: Benchmark): boolean => !!b.mesh && b.mesh.name !== 'none';
 const unmeshed = (b: Benchmark): boolean => b.mesh?.name === 'none';
 const scorable = (b: Benchmark): boolean => b.status === 'completed' && !!b.summary && !b.imported;
+/** What the generators spoke ('http1', 'h2 × 4 streams', 'grpc × 1 stream'): a workload is the same only over the same wire. */
+const wireOf = (b: Benchmark): string => {
+  const p = b.protocol ?? 'http1';
+  return p === 'http1' ? p : `${p} × ${b.streams ?? 1} stream${(b.streams ?? 1) === 1 ? '' : 's'}`;
+};
 
 function costOf(b: Benchmark): ConfigurationCost {
   const s = b.summary!;
@@ -78,21 +83,24 @@ export function comparisonMeshMark(a: Benchmark, b: Benchmark): BenchmarkMeshMar
   const [base, mesh] = pair;
   if (!scorable(base) || !scorable(mesh)) return { score: null, baselineId: base.id, classes: [], notes: ['both runs must have completed to be scored'] };
   if (!sameWorkload(base.url, mesh.url)) return { score: null, baselineId: base.id, classes: [], notes: [`the runs measured different workloads (${base.url}, ${mesh.url}): a MeshMark weighs the same workload with and without the mesh (the same URL, or the session's un-meshed copy <service>${DIRECT_COPY_SUFFIX})`] };
+  if (wireOf(base) !== wireOf(mesh)) return { score: null, baselineId: base.id, classes: [], notes: [`the runs spoke different protocols (${wireOf(base)} without the mesh, ${wireOf(mesh)} with it): a MeshMark weighs the same workload, protocol and streams included`] };
   return sessionMeshMark(base, mesh);
 }
 
 /**
- * Each completed meshed run with its MeshMark against the latest completed un-meshed run of the same workload
- * (the un-meshed copy preferred: it has no proxy on either end), list order kept.
+ * Each completed meshed run with its MeshMark against the latest completed un-meshed run of the same workload over
+ * the same protocol and streams (the un-meshed copy preferred: it has no proxy on either end), list order kept.
  */
 export function withMeshMarks(runs: readonly Benchmark[]): Benchmark[] {
   const baselines = runs.filter((r) => unmeshed(r) && scorable(r)).sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
   return runs.map((r) => {
     if (!meshed(r) || !scorable(r)) return r;
-    const base = baselines.find((b) => sameWorkload(b.url, r.url) === 'direct-copy') ?? baselines.find((b) => sameWorkload(b.url, r.url) === 'same-url');
+    const sameWire = baselines.filter((b) => wireOf(b) === wireOf(r));
+    const base = sameWire.find((b) => sameWorkload(b.url, r.url) === 'direct-copy') ?? sameWire.find((b) => sameWorkload(b.url, r.url) === 'same-url');
+    const wire = wireOf(r) === 'http1' ? '' : ` over ${wireOf(r)}`;
     const meshmark: BenchmarkMeshMark = base
       ? sessionMeshMark(base, r)
-      : { score: null, baselineId: null, classes: [], notes: [`no un-meshed run of this workload in this session to weigh it against: run it with sidecar off against its un-meshed copy (e.g. http://httpbin-direct:8000/get for httpbin) or the same URL`] };
+      : { score: null, baselineId: null, classes: [], notes: [`no un-meshed run of this workload${wire} in this session to weigh it against: run it with sidecar off${wire ? ', the same protocol and streams,' : ''} against its un-meshed copy (e.g. http://httpbin-direct:8000/get for httpbin) or the same URL`] };
     return { ...r, meshmark };
   });
 }

@@ -100,5 +100,9 @@ test('an import compares beside a run of ours, on the percentiles both carry', a
   const again = await imp({ format: 'playground', document: doc });
   assert.equal(again.status, 200, again.text);
   assert.equal(again.body.summary.requests, ours.summary.requests);
+  assert.equal(again.body.protocol, 'http1', 'the protocol the load spoke comes along (from the playground extension)');
+  const h2 = await imp({ format: 'playground', document: { ...doc, playground: { ...doc.playground, protocol: 'h2', wire: { protocol: 'h2', streamsPerConnection: 3 } } } });
+  assert.equal(h2.status, 200, h2.text);
+  assert.deepEqual([h2.body.protocol, h2.body.streams], ['h2', 3]);
   assert.equal((await rest(fx.url, 'GET', `/api/session/benchmarks/${again.body.id}/export?format=fortio`, { token })).status, 200);
 });

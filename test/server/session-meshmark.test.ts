@@ -51,6 +51,24 @@ test('a meshed run is scored against the latest un-meshed run of its workload, t
   assert.match(scored[4].meshmark!.notes[0], /no un-meshed run of this workload/);
 });
 
+test('a baseline speaks the same protocol and streams: a meshed HTTP/2 run is not weighed against an HTTP/1.1 one', () => {
+  const wire = (b: Benchmark, protocol: 'h2' | 'grpc', streams: number): Benchmark => ({ ...b, protocol, streams });
+  const http1Base = run('b-d1', 'http://httpbin-direct:8000/get', 'none', 2, 100, 0, 100, '2026-01-01T00:00:00Z');
+  const h2Meshed = wire(run('b-m2', 'http://httpbin:8000/get', 'sandbox', 4, 100, 0, 200, '2026-01-01T00:01:00Z'), 'h2', 4);
+  const alone = withMeshMarks([http1Base, h2Meshed])[1].meshmark!;
+  assert.equal(alone.score, null);
+  assert.equal(alone.baselineId, null);
+  assert.match(alone.notes[0], /no un-meshed run of this workload over h2 × 4 streams .*the same protocol and streams/);
+  const h2Base = wire(run('b-d2', 'http://httpbin-direct:8000/get', 'none', 2, 100, 0, 100, '2026-01-01T00:00:30Z'), 'h2', 4);
+  // The older h2 baseline is chosen over the newer HTTP/1.1 one; with other streams it would not be.
+  assert.equal(withMeshMarks([h2Base, http1Base, h2Meshed])[2].meshmark!.baselineId, 'b-d2');
+  assert.equal(withMeshMarks([wire(h2Base, 'h2', 1), h2Meshed])[1].meshmark!.baselineId, null);
+  const across = comparisonMeshMark(http1Base, h2Meshed)!;
+  assert.equal(across.score, null);
+  assert.match(across.notes[0], /^the runs spoke different protocols \(http1 without the mesh, h2 × 4 streams with it\)/);
+  assert.equal(typeof comparisonMeshMark(h2Base, h2Meshed)!.score, 'number');
+});
+
 test('without a CPU figure the compute class is left out and the reason is said', () => {
   const base = run('b-d', 'http://httpbin-direct:8000/get', 'none', 2, 100, 0, null, '2026-01-01T00:00:00Z');
   const meshed = run('b-m', 'http://httpbin:8000/get', 'sandbox', 2, 100, 0, null, '2026-01-01T00:01:00Z');

@@ -5,6 +5,7 @@ import { summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
 import { outcomeOf, type IntervalStat, type LoadResult } from '../result.js';
 import { sampleSizeWarnings } from './sample-size.js';
+import { wireWarnings } from './wire-warnings.js';
 
 const fmtMs = (us: number): string => (us / 1000).toFixed(3);
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -66,7 +67,7 @@ export function toText(r: LoadResult): string {
   lines.push('');
   lines.push(`Latency spectrum (${r.correctedForCoordinatedOmission ? 'corrected for coordinated omission' : 'uncorrected'}), ms:`);
   lines.push(percentileSpectrum(r.latency.corrected).trimEnd());
-  for (const w of sampleSizeWarnings(r)) lines.push(`warning: ${w}`);
+  for (const w of [...wireWarnings(r), ...sampleSizeWarnings(r)]) lines.push(`warning: ${w}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
 }

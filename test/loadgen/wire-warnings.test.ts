@@ -1,0 +1,74 @@
+// An HTTP/2 or gRPC run against a target that does not speak it says so in words (the summary's warnings and the
+// text report), against real servers on loopback: an HTTP/1.1-only server, an h2c server that is not gRPC, a gRPC
+// server whose calls fail, and a healthy gRPC server (no warning).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import http2 from 'node:http2';
+import type net from 'node:net';
+import { runLoadTest } from '../../playground-server/loadgen/coordinator.js';
+import { toText } from '../../playground-server/loadgen/reports/text.js';
+import { wireWarnings } from '../../playground-server/loadgen/reports/wire-warnings.js';
+
+const SHORT = { connections: 1, rps: 20, durationMs: 500, warmupMs: 0, timeoutMs: 2000 };
+
+async function serve(server: http.Server | http2.Http2Server): Promise<{ url: string; close: () => Promise<void> }> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const sessions = new Set<{ destroy(): void }>();
+  server.on(server instanceof http.Server ? 'connection' : 'session', (s: { destroy(): void }) => sessions.add(s));
+  return { url, close: () => new Promise((r) => { for (const s of sessions) s.destroy(); server.close(() => r()); }) };
+}
+
+/** An h2c server: the health check answers SERVING; any other method grpc-status 12 (UNIMPLEMENTED); `/plain` is not gRPC. */
+function h2Server(): http2.Http2Server {
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => {
+    stream.resume();
+    stream.on('end', () => {
+      if (headers[':path'] === '/plain.Http/Get') return void stream.respond({ ':status': 404, 'content-type': 'text/plain' }, { endStream: true });
+      if (headers[':path'] === '/plain.Http/Ok') return void stream.respond({ ':status': 200, 'content-type': 'text/plain' }, { endStream: true });
+      if (headers[':path'] !== '/grpc.health.v1.Health/Check') return void stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12' }, { endStream: true });
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.from([0, 0, 0, 0, 2, 0x08, 1]));
+    });
+  });
+  return server;
+}
+
+test('an HTTP/1.1-only server: h2 and gRPC runs get no answer, and the warning asks whether the target speaks h2c', async () => {
+  const srv = await serve(http.createServer((_req, res) => res.end('http/1.1 only')));
+  try {
+    for (const protocol of ['h2', 'grpc'] as const) {
+      const r = await runLoadTest({ url: srv.url, protocol, ...SHORT });
+      assert.equal(r.responses, 0, JSON.stringify(r.statusCodes));
+      const w = wireWarnings(r);
+      assert.equal(w.length, 1, JSON.stringify(w));
+      assert.match(w[0], /^no answer over HTTP\/2 \((reset|closed|protocol) ×\d+/);
+      assert.match(w[0], /speak HTTP\/2 without TLS \(h2c\)/);
+      assert.ok(toText(r).includes(`warning: ${w[0]}`), 'the text report carries it');
+    }
+    assert.deepEqual(wireWarnings(await runLoadTest({ url: srv.url, ...SHORT })), [], 'HTTP/1.1 to an HTTP/1.1 server: nothing to say');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('gRPC against an h2c server that is not gRPC: a plain HTTP status, or a 200 without grpc-status, is named as not gRPC', async () => {
+  const srv = await serve(h2Server());
+  try {
+    const notFound = wireWarnings(await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/plain.Http/Get', ...SHORT }));
+    assert.equal(notFound.length, 1, JSON.stringify(notFound));
+    assert.match(notFound[0], /^not gRPC: \d+ call\(s\) got a plain HTTP status \(HTTP 404 ×\d+\) and no grpc-status/);
+    const noStatus = wireWarnings(await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/plain.Http/Ok', ...SHORT }));
+    assert.equal(noStatus.length, 1, JSON.stringify(noStatus));
+    assert.match(noStatus[0], /^not gRPC: \d+ answer\(s\) had no grpc-status — the target speaks HTTP\/2/);
+    const unimplemented = wireWarnings(await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/pkg.Svc/Nope', ...SHORT }));
+    assert.deepEqual(unimplemented.map((w) => w.replace(/×\d+/, '×N')), ['gRPC calls failed with UNIMPLEMENTED ×N (/pkg.Svc/Nope)']);
+    assert.deepEqual(wireWarnings(await runLoadTest({ url: srv.url, protocol: 'grpc', ...SHORT })), [], 'a healthy gRPC server: nothing to say');
+    assert.deepEqual(wireWarnings(await runLoadTest({ url: srv.url, protocol: 'h2', ...SHORT })), [], 'h2 is HTTP: a 404 or 200 is its own answer');
+  } finally {
+    await srv.close();
+  }
+});
