@@ -12,7 +12,7 @@ import type { OpParams, Schemas } from '../api/types.js';
 import type { KubeHttp } from '../kube/kube-http.js';
 import { planGenerators, ProgressMerger } from '../loadgen/coordinator.js';
 import type { Histogram } from '../loadgen/histogram.js';
-import { resolveOptions } from '../loadgen/options.js';
+import { loadWire, resolveOptions } from '../loadgen/options.js';
 import type { GeneratorMessage, GeneratorReport } from '../loadgen/protocol.js';
 import { fromResultDocument, toResultDocument, type ResultDocument } from '../loadgen/reports/smp.js';
 import { mergeReports, outcomeOf, type IntervalStat, type LoadResult } from '../loadgen/result.js';
@@ -340,7 +340,7 @@ export async function runSessionBenchmark(
         ...(missing.length ? [`generators ${missing.join(', ')} sent no result; their requests are not in the histograms`] : []),
       ];
       const result = mergeReports(reports, { engine: 'builtin', url: target.url, method, requestedRps: options.rps, warmupMs, requestedDurationMs: durationSeconds * 1000, timeoutMs: REQUEST_TIMEOUT_MS, intervals: progress.intervals, notes });
-      if (protocol !== 'http1') result.wire = { protocol, streamsPerConnection: options.streams, ...(grpcMethod ? { grpcMethod } : {}) };
+      if (protocol !== 'http1') result.wire = loadWire(options);
       if (abort.signal.aborted) result.cancelled = true;
       return { result, failures: lines.failures, missing, usage, measured };
     };

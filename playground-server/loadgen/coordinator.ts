@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { createLatencyHistogram, decodeHistogram, type Histogram } from './histogram.js';
 import { runGenerator } from './generator.js';
 import { generatorProcessArgs, generatorWorker } from './generator-launch.js';
-import { resolveOptions, type LoadTestOptions, type ResolvedOptions } from './options.js';
+import { loadWire, resolveOptions, type LoadTestOptions, type ResolvedOptions } from './options.js';
 import { GENERATOR_PROTOCOL, type CoordinatorMessage, type GeneratorMessage, type GeneratorProgress, type GeneratorReport, type GeneratorSpec } from './protocol.js';
 import { mergeReports, type IntervalStat, type LoadResult } from './result.js';
 
@@ -224,7 +224,7 @@ export async function runLoadTest(options: LoadTestOptions, hooks: RunHooks = {}
       intervals: progress.intervals,
       notes: [...notes],
     });
-    if (o.protocol !== 'http1') merged.wire = { protocol: o.protocol, streamsPerConnection: o.streams, ...(o.protocol === 'grpc' ? { grpcMethod: o.grpcMethod } : {}) };
+    if (o.protocol !== 'http1') merged.wire = loadWire(o);
     return merged;
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);

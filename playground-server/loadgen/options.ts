@@ -1,5 +1,6 @@
 // Load-test parameters as every caller (CLI, playground API, mesh-overhead runs) passes them, validated
 // at the edge with errors that name the field and the limit.
+import type { LoadResult } from './result.js';
 
 export const LIMITS = Object.freeze({
   maxRps: 1_000_000,
@@ -139,6 +140,13 @@ export function parseDuration(text: string, field: string): number {
 }
 
 /** Format milliseconds the way Go prints a time.Duration ("10s", "1m30s", "500ms"). */
+/** What a run's result records of its wire (LoadResult.wire): absent for HTTP/1.1; a gRPC run's method and request. */
+export function loadWire(o: Pick<ResolvedOptions, 'protocol' | 'streams' | 'grpcMethod' | 'body'>): LoadResult['wire'] {
+  if (o.protocol === 'http1') return undefined;
+  if (o.protocol === 'h2') return { protocol: 'h2', streamsPerConnection: o.streams };
+  return { protocol: 'grpc', streamsPerConnection: o.streams, grpcMethod: o.grpcMethod, ...(o.body ? { grpcMessage: o.body } : {}) };
+}
+
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${+ms.toFixed(3)}ms`;
   let rest = ms / 1000;

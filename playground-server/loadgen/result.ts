@@ -19,8 +19,11 @@ export interface LoadResult extends RunCounts {
   url: string;
   method: string;
   model: LoadModel;
-  /** HTTP/2 or gRPC runs (--h2/--grpc); absent for HTTP/1.1. gRPC statuses are pseudo-statuses (grpc-client.ts). */
-  wire?: { protocol: 'h2' | 'grpc'; streamsPerConnection: number; grpcMethod?: string };
+  /**
+   * HTTP/2 or gRPC runs (--h2/--grpc); absent for HTTP/1.1. gRPC statuses are pseudo-statuses (grpc-client.ts);
+   * grpcMessage is the request message as base64 (absent when empty), which fortio's RunType names a part of.
+   */
+  wire?: { protocol: 'h2' | 'grpc'; streamsPerConnection: number; grpcMethod?: string; grpcMessage?: string };
   /** Requested arrival rate (open model); null for the closed model ("max"). */
   requestedRps: number | null;
   /** Responses per second over the measured window (SMP actual_qps, fortio ActualQPS). */

@@ -112,7 +112,7 @@ test('--grpc: health checks, SERVING counted ok, NOT_SERVING an error; unknown m
     assert.equal(r.latency.statusErrors.totalCount, names.NOT_SERVING, 'NOT_SERVING is an error');
     assert.deepEqual(r.wire, { protocol: 'grpc', streamsPerConnection: 2, grpcMethod: '/grpc.health.v1.Health/Check' });
     const fortio = toFortioJson(r) as unknown as Record<string, unknown>;
-    assert.equal(fortio.RunType, 'GRPC Health');
+    assert.equal(fortio.RunType, "GRPC Health for ''", "fortio's RunType for a health run of the empty (overall) service");
     assert.deepEqual(fortio.RetCodes, { SERVING: names.SERVING, NOT_SERVING: names.NOT_SERVING });
     assert.match(toText(r), /gRPC \/grpc\.health\.v1\.Health\/Check over HTTP\/2/);
     const u = await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/pkg.Svc/Nope', connections: 1, ...SHORT });
@@ -125,7 +125,7 @@ test('--grpc: health checks, SERVING counted ok, NOT_SERVING an error; unknown m
     assert.deepEqual(ufortio.RetCodes, { ERROR: u.responses });
     assert.deepEqual([validateFortioResult(fortio).errors, validateFortioResult(ufortio).errors], [[], []], 'the fortio schema takes gRPC RetCodes');
     assert.equal(validateFortioResult({ ...ufortio, RetCodes: { UNIMPLEMENTED: 1 } }).valid, false, 'a code name is not a key fortio writes');
-    assert.equal(ufortio.RunType, 'GRPC');
+    assert.equal(ufortio.RunType, 'Custom GRPC Method /pkg.Svc/Nope and Payload ', "fortio's RunType for any other method (no payload)");
   } finally {
     await srv.close();
   }

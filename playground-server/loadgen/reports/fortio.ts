@@ -6,7 +6,7 @@
 // and socket errors), RetCodes each status with -1 for socket errors, so Σ RetCodes = DurationHistogram.Count.
 // Durations are the corrected latency (from the intended start); the uncorrected one rides along under a name
 // fortio ignores, and so do the playground's `Warnings` (percentiles the sample is too small for).
-import { FORTIO_GRPC_ERROR, fortioGrpcRetCode, GRPC_HEALTH_CHECK } from '../grpc-client.js';
+import { FORTIO_GRPC_ERROR, fortioGrpcRetCode, fortioGrpcRunType, GRPC_HEALTH_CHECK } from '../grpc-client.js';
 import { mergeHistograms, recordedBuckets, summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
 import { transportErrorCount, type LoadResult } from '../result.js';
@@ -100,7 +100,6 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
   // fortio's RetCodes is map[int]int64: numeric codes only (an adapter's class keys such as wrk's '4xx-5xx' cannot
   // be written; its notes say so); -1 is fortio's code for socket errors.
   const grpc = r.wire?.protocol === 'grpc' ? r.wire : null;
-  const health = grpc?.grpcMethod === GRPC_HEALTH_CHECK;
   // gRPC runs key RetCodes as fortio's GRPCRunnerResults does (fortioGrpcRetCode): ServingStatus names for OK calls,
   // "ERROR" for every failed one, transport failures included.
   for (const [code, n] of Object.entries(r.statusCodes)) {
@@ -139,6 +138,6 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
     AbortOn: 0,
     UncorrectedDurationHistogram: fortioHistogram(r.latency.uncorrected),
     ...(warnings.length ? { Warnings: warnings } : {}),
-    ...(grpc ? { RunType: health ? 'GRPC Health' : 'GRPC', Destination: r.url, Streams: grpc.streamsPerConnection } : {}),
+    ...(grpc ? { RunType: fortioGrpcRunType(grpc.grpcMethod ?? GRPC_HEALTH_CHECK, grpc.grpcMessage), Destination: r.url, Streams: grpc.streamsPerConnection } : {}),
   };
 }

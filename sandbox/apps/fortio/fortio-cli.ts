@@ -1,7 +1,9 @@
 // The `fortio` program of the fortio/fortio image (`kubectl exec <pod> -c fortio -- /usr/bin/fortio load …`):
 // `load` (with `-curl`: fetch once), `curl`, `version`. Flags as Go's flag package reads them (`-c 2`, `-c=2`,
 // `--c 2`; flags stop at the URL); the ones Istio's tasks use: -c, -qps, -n, -t, -timeout, -loglevel,
-// -allow-initial-errors, -curl, -H, -p. Others are refused by name (exit 1), never silently ignored.
+// -allow-initial-errors, -curl, -H, -p. Others are refused by name (exit 1), never silently ignored — among them
+// fortio's gRPC client flags (-grpc, -ping, -s, -healthservice, -grpc-ping-delay) and `fortio grpcping`: the image
+// serves gRPC (grpc-ping-server.ts) but its CLI does not load it; gRPC load runs through startBenchmark `protocol: grpc`.
 import type { Program, ProcessContext } from '../../runtime/process/program.js';
 import { parseGoDuration } from '../../apiserver/validation/go-duration.js';
 import { resolveInPod } from '../../runtime/process/bin/http-exchange.js';
