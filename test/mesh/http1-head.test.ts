@@ -53,6 +53,20 @@ test('odd or malformed requests go to the slow path, never throw', () => {
   for (const text of odd) assert.equal(parseRequestHead(b(text)), 'unsupported', JSON.stringify(text.slice(0, 60)));
 });
 
+test('header values: whitespace around them trimmed (SP and HTAB only), obs-text kept, controls and DEL refused', () => {
+  const head = parseRequestHead(b('GET / HTTP/1.1\r\nHost: a\r\nX-Tabs:\t v\tw \t\r\nX-Empty:\r\nX-Blank:   \r\nX-Latin: caf\xe9\xa0\r\n\r\n'));
+  assert.ok(typeof head === 'object');
+  assert.deepEqual(head.rawHeaders, ['Host', 'a', 'X-Tabs', 'v\tw', 'X-Empty', '', 'X-Blank', '', 'X-Latin', 'caf\xe9\xa0']);
+  for (const bad of ['x\x7f', 'x\ry', 'x\x00', 'x\x1f']) assert.equal(parseRequestHead(b(`GET / HTTP/1.1\r\nHost: a\r\nX: ${bad}\r\n\r\n`)), 'unsupported', JSON.stringify(bad));
+  // Long runs of whitespace before a bad character are refused like any other bad line (the line regex cannot
+  // backtrack over them quadratically: a 15 KiB head of spaces is parsed in one pass).
+  const spaces = ' '.repeat(15_000);
+  assert.equal(parseRequestHead(b(`GET / HTTP/1.1\r\nHost: a\r\nX:${spaces}\x01\r\n\r\n`)), 'unsupported');
+  assert.equal(parseRequestHead(b(`GET / HTTP/1.1\r\nHost: a\r\nX: v${spaces}\x01\r\n\r\n`)), 'unsupported');
+  const trimmed = parseRequestHead(b(`GET / HTTP/1.1\r\nHost: a\r\nX: v${spaces}\r\n\r\n`));
+  assert.ok(typeof trimmed === 'object' && trimmed.rawHeaders[3] === 'v');
+});
+
 test('random bytes never make the request parser throw', () => {
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);

@@ -30,42 +30,45 @@ export interface ResponseHead {
 
 export type Parsed<T> = T | 'incomplete' | 'unsupported';
 
-const TOKEN = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
-const isTokenChar = (c: number) => c < 128 && TOKEN[c] === 1;
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
-/** The position just past CRLFCRLF, or -1 (with 'unsupported' for a bare LF found before it). */
+/** The position just past CRLFCRLF, or -1. */
 function headEnd(buf: Buffer): number {
-  const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+  const end = buf.indexOf(HEAD_END);
   return end === -1 ? -1 : end + 4;
 }
+
+/**
+ * One header line, `token ":" OWS value OWS CRLF` (RFC 9110 §5.1, RFC 9112 §5): a token name, then a value of visible
+ * characters, spaces, tabs and obs-text that starts with a visible character (no controls, no DEL, no bare CR or LF).
+ * Sticky, so each match starts where the last ended. Built so a failing line is rejected in linear time: the leading
+ * whitespace and the value's first character cannot overlap, and trailing whitespace is trimmed outside the regex.
+ */
+const HEADER_LINE = /([!#$%&'*+.^_`|~0-9A-Za-z-]+):[\t ]*((?:[\x21-\x7e\x80-\xff][\t\x20-\x7e\x80-\xff]*)?)\r\n/y;
 
 /** Splits header lines into raw pairs; undefined when any line is not a plain `token: value`. */
 function parseHeaderLines(text: string, from: number): string[] | undefined {
   const raw: string[] = [];
-  let pos = from;
   const stop = text.length - 2; // the final CRLF of the blank line
-  while (pos < stop) {
-    const eol = text.indexOf('\r\n', pos);
-    if (eol === -1 || eol > stop) return undefined;
-    const colon = text.indexOf(':', pos);
-    if (colon <= pos || colon > eol) return undefined;
-    for (let i = pos; i < colon; i++) if (!isTokenChar(text.charCodeAt(i))) return undefined;
-    let vs = colon + 1;
-    let ve = eol;
-    while (vs < ve && (text.charCodeAt(vs) === 0x20 || text.charCodeAt(vs) === 0x09)) vs++;
-    while (ve > vs && (text.charCodeAt(ve - 1) === 0x20 || text.charCodeAt(ve - 1) === 0x09)) ve--;
-    for (let i = vs; i < ve; i++) {
-      const c = text.charCodeAt(i);
-      if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) return undefined;
-    }
-    raw.push(text.slice(pos, colon), text.slice(vs, ve));
-    pos = eol + 2;
+  HEADER_LINE.lastIndex = from;
+  while (HEADER_LINE.lastIndex < stop) {
+    const m = HEADER_LINE.exec(text);
+    if (m === null) return undefined;
+    let value = m[2];
+    let end = value.length;
+    while (end > 0 && (value.charCodeAt(end - 1) === 0x20 || value.charCodeAt(end - 1) === 0x09)) end--;
+    if (end !== value.length) value = value.slice(0, end);
+    raw.push(m[1], value);
   }
-  return raw;
+  return HEADER_LINE.lastIndex === stop ? raw : undefined;
 }
 
 const DIGITS = /^\d{1,15}$/;
+
+/** The lengths of the header names the parsers look at (host, expect, upgrade, connection, content-length,
+ * http2-settings, transfer-encoding): any other name is skipped without lower-casing it. */
+const NAME_LENGTHS_OF_INTEREST: boolean[] = [];
+for (const n of ['host', 'expect', 'upgrade', 'connection', 'content-length', 'http2-settings', 'transfer-encoding']) NAME_LENGTHS_OF_INTEREST[n.length] = true;
 
 /** Parses a request head at the start of `buf`. */
 export function parseRequestHead(buf: Buffer): Parsed<RequestHead> {
@@ -96,9 +99,10 @@ export function parseRequestHead(buf: Buffer): Parsed<RequestHead> {
   let hosts = 0;
   let close = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
+    const raw = rawHeaders[i];
+    if (!NAME_LENGTHS_OF_INTEREST[raw.length]) continue; // most headers: no lower-casing
     const value = rawHeaders[i + 1];
-    switch (name) {
+    switch (raw.toLowerCase()) {
       case 'host':
         hosts++;
         break;
@@ -141,7 +145,9 @@ export function parseResponseHead(buf: Buffer): Parsed<ResponseHead> {
   let chunked = false;
   let close = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
+    const raw = rawHeaders[i];
+    if (!NAME_LENGTHS_OF_INTEREST[raw.length]) continue;
+    const name = raw.toLowerCase();
     const value = rawHeaders[i + 1];
     if (name === 'content-length') {
       if (length !== -1 || !DIGITS.test(value)) return 'unsupported';
