@@ -32,7 +32,15 @@ export async function startFixture(serverOpts: Partial<PlaygroundServerOptions> 
     servers.push(s);
     return s;
   };
-  const server = await startServer();
+  let server: PlaygroundServer;
+  try {
+    server = await startServer();
+  } catch (err) {
+    // A server that does not start (e.g. no built site) must not leave the sandbox running: the test file would hang.
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     sandbox,
     server,
