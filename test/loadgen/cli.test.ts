@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,6 +145,15 @@ test('every generator transport runs from / and from an installed package, on th
     assert.equal(last.responses, 50);
   } finally {
     rmSync(prefix, { recursive: true, force: true });
+  }
+});
+
+test('the generator bundles carry only what a generator runs (no protobufjs, no X.509: RSS per generator is a bench goal)', () => {
+  for (const entry of ['generator-worker', 'generator-main'] as const) {
+    const located = locateBundle('generator', entry);
+    assert.ok(located.ok, `${entry}: ${JSON.stringify(located)}`);
+    const text = readFileSync(located.file, 'utf8');
+    for (const heavy of ['node_modules/protobufjs', 'node_modules/@peculiar', 'node_modules/ajv']) assert.ok(!text.includes(heavy), `${entry} bundles ${heavy}: keep report-side code out of modules generators import`);
   }
 });
 

@@ -3,7 +3,7 @@
 // Payload <p>", then " PayloadLength=<n>" when there is a payload — read from the run's request message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fortioGrpcRunType, goDurationString } from '../../playground-server/loadgen/grpc-client.js';
+import { fortioGrpcRunType, goDurationString } from '../../playground-server/loadgen/reports/fortio-grpc-run-type.js';
 import { toFortioJson } from '../../playground-server/loadgen/reports/fortio.js';
 import { createLatencyHistogram } from '../../playground-server/loadgen/histogram.js';
 import { validateFortioResult } from '../../playground-server/loadgen/reports/validate.js';

@@ -6,7 +6,8 @@
 // and socket errors), RetCodes each status with -1 for socket errors, so Σ RetCodes = DurationHistogram.Count.
 // Durations are the corrected latency (from the intended start); the uncorrected one rides along under a name
 // fortio ignores, and so do the playground's `Warnings` (percentiles the sample is too small for).
-import { FORTIO_GRPC_ERROR, fortioGrpcRetCode, fortioGrpcRunType, GRPC_HEALTH_CHECK } from '../grpc-client.js';
+import { FORTIO_GRPC_ERROR, fortioGrpcRetCode, GRPC_HEALTH_CHECK } from '../grpc-client.js';
+import { fortioGrpcRunType } from './fortio-grpc-run-type.js';
 import { mergeHistograms, recordedBuckets, summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
 import { transportErrorCount, type LoadResult } from '../result.js';
