@@ -13,11 +13,13 @@ import { connect as h2connect, type IncomingHttpHeaders } from 'node:http2';
 import { connect as tcpConnect } from 'node:net';
 import type { WorkloadContext } from '../../sandbox/runtime/workload.js';
 
-let nextAddress = 1 + Math.floor(Math.random() * 200) * 250;
+// Test files run two at a time, each in its own process with its own harness: a start anywhere in the 62,500
+// addresses (not one of 200 blocks, which collided: EADDRINUSE on a pod's port in CI) keeps two files apart.
+let nextAddress = Math.floor(Math.random() * 62_500);
 /** Distinct loopback addresses per harness run: 127.77.x.y for pod IPs, 127.78.x.y for pod "localhosts". */
 function allocate(): { podIP: string; localHost: string } {
-  const n = nextAddress++;
-  const x = Math.floor(n / 250) % 250;
+  const n = nextAddress++ % 62_500;
+  const x = Math.floor(n / 250);
   const y = (n % 250) + 1;
   return { podIP: `127.77.${x}.${y}`, localHost: `127.78.${x}.${y}` };
 }
