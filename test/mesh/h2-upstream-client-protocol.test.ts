@@ -1,6 +1,7 @@
 // DestinationRule `connectionPool.http.useClientProtocol` through real sidecars: an h2c client of an `http`-named
 // Service port reaches the app as HTTP/1.1 by default (Istio's explicit HTTP cluster) and as HTTP/2 once the rule sets
-// useClientProtocol (Istio's use_downstream_protocol), host-level or in the port's portLevelSettings.
+// useClientProtocol (Istio's use_downstream_protocol), host-level or in the port's portLevelSettings. And how the
+// compiler takes both fields (h2UpgradePolicy UPGRADE is not modelled: reported).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttp1Server } from 'node:http';
@@ -81,4 +82,17 @@ test('useClientProtocol must be a boolean; false leaves the port protocol in cha
   assert.deepEqual(problems, []);
   compileTrafficPolicy({ connectionPool: { http: { useClientProtocol: 'yes' } } }, 'tp', problems);
   assert.deepEqual(problems, ['tp.connectionPool.http.useClientProtocol: must be a boolean, got "yes"']);
+});
+
+test('h2UpgradePolicy: DEFAULT and DO_NOT_UPGRADE are accepted as they are; UPGRADE is reported (an error with useClientProtocol)', () => {
+  const problems: string[] = [];
+  for (const policy of ['DEFAULT', 'DO_NOT_UPGRADE']) compileTrafficPolicy({ connectionPool: { http: { h2UpgradePolicy: policy } } }, 'tp', problems);
+  assert.deepEqual(problems, []);
+  compileTrafficPolicy({ connectionPool: { http: { h2UpgradePolicy: 'UPGRADE' } } }, 'a', problems);
+  compileTrafficPolicy({ connectionPool: { http: { useClientProtocol: true, h2UpgradePolicy: 'UPGRADE' } } }, 'b', problems);
+  compileTrafficPolicy({ connectionPool: { http: { h2UpgradePolicy: 'ALWAYS' } } }, 'c', problems);
+  assert.equal(problems.length, 3, problems.join('\n'));
+  assert.match(problems[0], /^a\.connectionPool\.http\.h2UpgradePolicy: UPGRADE is not supported/);
+  assert.match(problems[1], /^b\.connectionPool\.http\.h2UpgradePolicy: UPGRADE must not be set with useClientProtocol/);
+  assert.match(problems[2], /^c\.connectionPool\.http\.h2UpgradePolicy: unknown policy "ALWAYS"/);
 });

@@ -11,7 +11,11 @@
 // A DestinationRule's `connectionPool.http.useClientProtocol: true` (its host, subset or port-level policy, as
 // trafficPolicyFor() merges them) outranks the port: Istio's applyConnectionPool sets the cluster to
 // use_downstream_protocol, so an h2c client keeps HTTP/2 even to an `http` port.
-// Not modelled: DestinationRule `h2UpgradePolicy` (support registry: none).
+// DestinationRule `h2UpgradePolicy`: DEFAULT (the mesh default, DO_NOT_UPGRADE) and DO_NOT_UPGRADE are what this does.
+// UPGRADE is not modelled (the compiler reports it, support registry: partial). Istio upgrades only the sidecar-to-
+// sidecar hop of an HTTP port (its inbound cluster still speaks HTTP/1.1 to the app), for HTTP/1.1 and HTTP/2 clients
+// alike; here that would need the HTTP/1 slow path (outbound/http1.ts) to send over the HTTP/2 session pool and the
+// inbound HTTP/2 path (inbound-h2.ts, which always relays h2c to the app) to downgrade to HTTP/1.1 for `http` ports.
 import type { ServicePortEntry, TrafficPolicy } from '../config/snapshot.js';
 
 export type UpstreamHttpVersion = 'h2' | 'http1';

@@ -15,7 +15,7 @@ const POLICY: FieldSupport[] = [
   { path: 'connectionPool.http.maxRequestsPerConnection', support: 'full', note: 'the connection closes after that many requests' },
   { path: 'connectionPool.http.maxRetries', support: 'full', note: 'retries outstanding at once to the cluster; past it a retry is not made (upstream_rq_retry_overflow)' },
   { path: 'connectionPool.http.idleTimeout', support: 'none' },
-  { path: 'connectionPool.http.h2UpgradePolicy', support: 'none', note: 'the upstream HTTP version follows the Service port alone (Istio\'s default): HTTP/1.1 clients are never upgraded; HTTP/2 clients get HTTP/2 to `http2`/`grpc`/appProtocol `kubernetes.io/h2c` and unnamed ports, HTTP/1.1 to `http` ones' },
+  { path: 'connectionPool.http.h2UpgradePolicy', support: 'partial', note: 'DEFAULT and DO_NOT_UPGRADE (Istio\'s mesh default): HTTP/1.1 clients stay HTTP/1.1 upstream; HTTP/2 clients get HTTP/2 to `http2`/`grpc`/appProtocol `kubernetes.io/h2c` and unnamed ports, HTTP/1.1 to `http` ones. UPGRADE (HTTP/2 between the sidecars, HTTP/1.1 still to the app) is reported and ignored; with useClientProtocol it is an error, as Istio\'s validation says' },
   { path: 'connectionPool.http.useClientProtocol', support: 'full', note: 'the upstream speaks the client\'s HTTP version whatever the Service port\'s name (Istio\'s use_downstream_protocol): an h2c client keeps HTTP/2 to an `http` port; HTTP/1.1 clients stay HTTP/1.1' },
   { path: 'connectionPool.http.maxConcurrentStreams', support: 'none' },
   { path: 'outlierDetection.consecutive5xxErrors', support: 'full', note: 'connect failures and resets count as 503, timeouts as 504, as Envoy counts local-origin errors' },
