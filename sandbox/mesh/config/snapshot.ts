@@ -261,6 +261,11 @@ export interface TrafficPolicy {
     /** Retries outstanding at once towards the destination (Envoy's max_retries circuit breaker). */
     maxRetries?: number;
     connectTimeoutMs?: number;
+    /**
+     * http.useClientProtocol: the upstream speaks the client's HTTP version whatever the Service port's protocol
+     * (Istio sets the cluster to use_downstream_protocol), so an h2c client keeps HTTP/2 to an `http` port.
+     */
+    useClientProtocol?: true;
   };
   outlierDetection?: {
     consecutive5xxErrors?: number;

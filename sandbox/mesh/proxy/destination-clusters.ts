@@ -54,6 +54,13 @@ function limitsOf(policy: TrafficPolicy): BreakerLimits {
   };
 }
 
+/** Whether a connectionPool sets anything the circuit breaker enforces (useClientProtocol alone does not). */
+function hasLimits(pool: TrafficPolicy['connectionPool']): boolean {
+  if (!pool) return false;
+  for (const key in pool) if (key !== 'useClientProtocol') return true;
+  return false;
+}
+
 const endpointKeyOf = (e: MeshEndpoint) => `${e.ip}:${e.port}`;
 
 export class DestinationCluster {
@@ -78,7 +85,7 @@ export class DestinationCluster {
   update(policy: TrafficPolicy): void {
     this.policy = policy;
     const counters = this.stats.cluster(this.name);
-    if (policy.connectionPool) {
+    if (hasLimits(policy.connectionPool)) {
       if (this.breaker) this.breaker.setLimits(limitsOf(policy));
       else this.breaker = new CircuitBreaker(limitsOf(policy), counters, { hasIdle: (k) => this.hasIdle(k), evictIdleExcept: (k) => this.evictIdleExcept(k) });
     } else this.breaker = undefined;

@@ -8,15 +8,26 @@
 //   - anything else (unnamed, unknown prefix: protocol sniffing) → use_downstream_protocol, HTTP/2 for an h2 client.
 // A pod address dialled directly has no Service port: it is sniffed too. Linkerd, unlike Istio, keeps a client's
 // HTTP/2 all the way to the app; the sandbox follows Istio's choice because Linkerd's would only break an HTTP/1.1 app.
-// Not modelled: DestinationRule `h2UpgradePolicy` / `useClientProtocol` (support registry: none).
-import type { ServicePortEntry } from '../config/snapshot.js';
+// A DestinationRule's `connectionPool.http.useClientProtocol: true` (its host, subset or port-level policy, as
+// trafficPolicyFor() merges them) outranks the port: Istio's applyConnectionPool sets the cluster to
+// use_downstream_protocol, so an h2c client keeps HTTP/2 even to an `http` port.
+// DestinationRule `h2UpgradePolicy`: DEFAULT (the mesh default, DO_NOT_UPGRADE) and DO_NOT_UPGRADE are what this does.
+// UPGRADE is not modelled (the compiler reports it, support registry: partial). Istio upgrades only the sidecar-to-
+// sidecar hop of an HTTP port (its inbound cluster still speaks HTTP/1.1 to the app), for HTTP/1.1 and HTTP/2 clients
+// alike; here that would need the HTTP/1 slow path (outbound/http1.ts) to send over the HTTP/2 session pool and the
+// inbound HTTP/2 path (inbound-h2.ts, which always relays h2c to the app) to downgrade to HTTP/1.1 for `http` ports.
+import type { ServicePortEntry, TrafficPolicy } from '../config/snapshot.js';
 
 export type UpstreamHttpVersion = 'h2' | 'http1';
 
 const H2_NAMES = new Set(['http2', 'grpc']);
 
-/** The upstream HTTP version for an HTTP/2 client's request to this Service port (undefined: a pod address). */
-export function upstreamVersionForH2Client(port: Pick<ServicePortEntry, 'name' | 'appProtocol'> | undefined): UpstreamHttpVersion {
+/**
+ * The upstream HTTP version for an HTTP/2 client's request to this Service port (undefined: a pod address), under the
+ * destination's DestinationRule connectionPool (undefined: none).
+ */
+export function upstreamVersionForH2Client(port: Pick<ServicePortEntry, 'name' | 'appProtocol'> | undefined, pool?: TrafficPolicy['connectionPool']): UpstreamHttpVersion {
+  if (pool?.useClientProtocol) return 'h2';
   const name = (port?.appProtocol ?? port?.name ?? '').toLowerCase();
   if (name === 'kubernetes.io/h2c' || name.startsWith('grpc-web')) return 'h2';
   const prefix = name.split('-', 1)[0];

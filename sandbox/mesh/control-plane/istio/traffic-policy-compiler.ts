@@ -86,7 +86,7 @@ function compileConnectionPool(raw: unknown, where: string, problems: string[]):
     }
     for (const [field, v] of Object.entries(value)) {
       const f = `${at}.${field}`;
-      const set = (name: keyof ConnectionPool, n: number | undefined) => {
+      const set = (name: Exclude<keyof ConnectionPool, 'useClientProtocol'>, n: number | undefined) => {
         // Istio: 0 means "use the default" (unlimited) for these counts.
         if (n !== undefined && n > 0) out[name] = n;
       };
@@ -98,6 +98,20 @@ function compileConnectionPool(raw: unknown, where: string, problems: string[]):
       else if (key === 'http' && field === 'http2MaxRequests') set('maxRequests', count(v, f, problems));
       else if (key === 'http' && field === 'maxRequestsPerConnection') set('maxRequestsPerConnection', count(v, f, problems));
       else if (key === 'http' && field === 'maxRetries') set('maxRetries', count(v, f, problems));
+      else if (key === 'http' && field === 'useClientProtocol') {
+        if (typeof v !== 'boolean') problems.push(`${f}: must be a boolean, got ${JSON.stringify(v)}`);
+        else if (v) out.useClientProtocol = true;
+      }
+      else if (key === 'http' && field === 'h2UpgradePolicy') {
+        // DEFAULT is the mesh's h2UpgradePolicy, DO_NOT_UPGRADE (Istio's default): both are what the sidecar does.
+        if (v === 'UPGRADE') {
+          problems.push(
+            value.useClientProtocol === true
+              ? `${f}: UPGRADE must not be set with useClientProtocol: true (Istio rejects the rule; useClientProtocol applies)`
+              : `${f}: UPGRADE is not supported by the sandbox mesh (ignored: HTTP/1.1 clients stay HTTP/1.1 upstream)`,
+          );
+        } else if (v !== 'DEFAULT' && v !== 'DO_NOT_UPGRADE') problems.push(`${f}: unknown policy ${JSON.stringify(v)} (expected DEFAULT, DO_NOT_UPGRADE or UPGRADE)`);
+      }
       else problems.push(`${f} is not supported by the sandbox mesh (ignored)`);
     }
   }

@@ -4,7 +4,8 @@
 // filters, the retry and timeout decisions, balancing, telemetry. The endpoint call is HTTP/2's own: each upstream
 // endpoint (+ expected identity) gets ONE pooled HTTP/2 client session, dialled by the endpoint layer — over the mesh
 // mTLS negotiating ALPN h2, or plaintext h2c to an un-meshed or mTLS-opted-out peer. Unless the destination Service
-// port speaks HTTP/1.1 (upstream-protocol.ts: Istio's choice, e.g. httpbin's `http` port): then the try is an HTTP/1.1
+// port speaks HTTP/1.1 (upstream-protocol.ts: Istio's choice, e.g. httpbin's `http` port, unless a DestinationRule sets
+// useClientProtocol): then the try is an HTTP/1.1
 // request through the endpoint layer's HTTP/1 pools (and circuit breaker), translated back (h2-to-http1.ts).
 import { constants, createServer as createH2Server, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream, type ClientHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
@@ -164,7 +165,7 @@ export class OutboundH2 {
       const settle = this.proxy.ctx.balancer.start(target.endpoint);
       const sent = performance.now();
       let head: UpstreamHead;
-      const version = upstreamVersionForH2Client(target.servicePort);
+      const version = upstreamVersionForH2Client(target.servicePort, target.cluster?.policy.connectionPool);
       // The chosen backendRef's own filters, on a copy of the rule's request.
       const own = target.backend?.filters;
       let send = request;
@@ -301,7 +302,7 @@ export class OutboundH2 {
       const sent = performance.now();
       let upstream: InFlight | undefined;
       const timer = setTimeout(() => upstream?.destroy(), MIRROR_TIMEOUT_MS).unref();
-      this.attempt(target, upstreamVersionForH2Client(target.servicePort), copy, body, undefined, (s) => (upstream = s)).then(
+      this.attempt(target, upstreamVersionForH2Client(target.servicePort, target.cluster?.policy.connectionPool), copy, body, undefined, (s) => (upstream = s)).then(
         (head) => void head.upstream.resume(), // the answer is read and discarded
         () => undefined, // a lost copy is not the caller's problem
       ).finally(() => {
