@@ -12,10 +12,14 @@
 // trafficPolicyFor() merges them) outranks the port: Istio's applyConnectionPool sets the cluster to
 // use_downstream_protocol, so an h2c client keeps HTTP/2 even to an `http` port.
 // DestinationRule `h2UpgradePolicy`: DEFAULT (the mesh default, DO_NOT_UPGRADE) and DO_NOT_UPGRADE are what this does.
-// UPGRADE is not modelled (the compiler reports it, support registry: partial). Istio upgrades only the sidecar-to-
-// sidecar hop of an HTTP port (its inbound cluster still speaks HTTP/1.1 to the app), for HTTP/1.1 and HTTP/2 clients
-// alike; here that would need the HTTP/1 slow path (outbound/http1.ts) to send over the HTTP/2 session pool and the
-// inbound HTTP/2 path (inbound-h2.ts, which always relays h2c to the app) to downgrade to HTTP/1.1 for `http` ports.
+// UPGRADE is not modelled (the compiler reports it and ignores it, support registry: partial). In Istio (pilot
+// shouldH2Upgrade) it gives the outbound cluster http2_protocol_options, so the sidecar-to-sidecar hop is HTTP/2 for
+// HTTP/1.1 and HTTP/2 clients alike, on any port (a mesh-wide UPGRADE only on HTTP ports); the destination's inbound
+// cluster then speaks the port's protocol to the app: HTTP/1.1 to an `http` port, the (now HTTP/2) downstream protocol
+// to an unnamed one. useClientProtocol: true wins over it (no upgrade; Istio's validation rejects the pair). Here it
+// would need the HTTP/1 slow path (outbound/http1.ts) to send over the HTTP/2 session pool and translate the answer
+// back, and the inbound HTTP/2 path (inbound-h2.ts, which always relays h2c to the app) to downgrade to HTTP/1.1 for
+// `http` ports. What an app sees differs only for an HTTP/1.1 client of an unnamed port (HTTP/2 in Istio).
 import type { ServicePortEntry, TrafficPolicy } from '../config/snapshot.js';
 
 export type UpstreamHttpVersion = 'h2' | 'http1';
