@@ -997,7 +997,7 @@ export interface components {
             /** @description Whether the generator pods were meshed. */
             sidecar?: boolean;
             /**
-             * @description What the generators spoke (absent on runs recorded before it was chosen: http1; on an imported run, absent when its document does not tell: fortio HTTP says h2 or not, fortio gRPC is grpc, SMP tells by its `protocol` label).
+             * @description What the generators spoke (absent on runs recorded before it was chosen: http1; on an imported run, absent when its document does not tell: fortio HTTP says h2 or not, fortio gRPC is grpc, SMP only by a `protocol` label, which our strict SMP export does not write).
              * @enum {string}
              */
             protocol?: "http1" | "h2" | "grpc";

@@ -129,8 +129,7 @@ export function toSmpResult(r: LoadResult, ids: SmpIds = {}): SmpPerformanceTest
   const out: SmpPerformanceTestResult = {
     smpVersion: SMP_VERSION,
     id: ids.id ?? randomUUID(),
-    // SMP has no protocol field: a label says what the load spoke, so a strict SMP import can tell (import-result.ts).
-    labels: { engine: r.engine, model: r.model, url: r.url, protocol: r.wire?.protocol ?? 'http1', ...ids.labels },
+    labels: { engine: r.engine, model: r.model, url: r.url, ...ids.labels },
     startTime: r.startTime.toISOString(),
     endTime: r.endTime.toISOString(),
     latenciesMs: { min, average, p50, p90, p99, max },
