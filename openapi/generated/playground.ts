@@ -334,8 +334,11 @@ export interface paths {
         put?: never;
         /**
          * Import a result produced elsewhere (fortio JSON, an SMP result, or a playground result document) to compare beside your runs.
-         * @description `fortio`: fortio's HTTPRunnerResults JSON (read by fortio's field semantics). `smp`: a strict SMP
-         *     PerformanceTestResult in the protobuf JSON mapping (parsed with the vendored proto; unknown fields refused).
+         * @description `fortio`: fortio's HTTPRunnerResults or GRPCRunnerResults JSON (read by fortio's field semantics: an HTTP run
+         *     is http1 unless `H2` says h2; a gRPC run — RunType `GRPC Health for '…'`, `GRPC Ping…`, `Custom GRPC Method …` —
+         *     is grpc with its method, its successes the SERVING calls and its errors the rest, classed by RetCodes key).
+         *     `smp`: a strict SMP PerformanceTestResult in the protobuf JSON mapping (parsed with the vendored proto; unknown
+         *     fields refused; its `protocol` label, when present, says what the load spoke).
          *     `playground`: a result document `{ smp, playground }` as exportBenchmark writes it. The imported run is stored
          *     with `imported` set; its summary holds only what the source carries (an SMP result has no p99.9, status codes
          *     or histograms; fortio has no coordinated-omission correction) and `summary.warnings` says what is missing.
@@ -959,7 +962,7 @@ export interface components {
             droppedSends?: number;
             /** @description Requests answered with a 2xx over all measured requests (null: none measured). */
             successRate?: number | null;
-            /** @description Responses per status class (`2xx`, `4xx`, `5xx`, …); every class but 2xx counts as an error, as fortio counts them. */
+            /** @description Responses per status class (`2xx`, `4xx`, `5xx`, …); every class but 2xx counts as an error, as fortio counts them. gRPC runs: per outcome as a gRPC user reads it — `OK` (`SERVING` for the health check) are the successes; `UNIMPLEMENTED`, `UNAVAILABLE`, `NOT_SERVING`, … (and `HTTP_<status>` for a plain HTTP answer; `ERROR` in an imported fortio gRPC run, which does not tell the status) are errors. */
             errorsByClass?: {
                 [key: string]: number;
             };
@@ -994,7 +997,7 @@ export interface components {
             /** @description Whether the generator pods were meshed. */
             sidecar?: boolean;
             /**
-             * @description What the generators spoke (absent on runs recorded before it was chosen: http1).
+             * @description What the generators spoke (absent on runs recorded before it was chosen: http1; on an imported run, absent when its document does not tell: fortio HTTP says h2 or not, fortio gRPC is grpc, SMP only by a `protocol` label, which our strict SMP export does not write).
              * @enum {string}
              */
             protocol?: "http1" | "h2" | "grpc";

@@ -1,8 +1,9 @@
-// Turns a result produced elsewhere — fortio's HTTPRunnerResults JSON, a strict SMP PerformanceTestResult, or our
+// Turns a result produced elsewhere — fortio's HTTPRunnerResults or GRPCRunnerResults JSON, a strict SMP PerformanceTestResult, or our
 // own `{ smp, playground }` document — into a stored benchmark. The summary holds only what the source carries;
 // what it lacks (histograms, coordinated-omission correction, p99.9, status codes) is said in summary.warnings.
 import { randomBytes } from 'node:crypto';
 import type { Schemas } from '../api/types.js';
+import { FORTIO_GRPC_ERROR, GRPC_HEALTH_CHECK } from '../loadgen/grpc-client.js';
 import { FortioFormatError, readFortioResult } from '../loadgen/reports/fortio-reader.js';
 import { parseSmpMessage, SmpFormatError } from '../loadgen/reports/smp-proto.js';
 import { fromResultDocument } from '../loadgen/reports/smp.js';
@@ -28,6 +29,9 @@ export interface ImportedRun {
   result: unknown;
 }
 
+type SmpProtocol = NonNullable<Schemas['Benchmark']['protocol']>;
+const SMP_PROTOCOLS: readonly SmpProtocol[] = ['http1', 'h2', 'grpc'];
+
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 const NO_HISTOGRAM = 'imported: no HDR histograms came with it, so it cannot be merged or exported as fortio; comparisons use the percentiles it carries';
 
@@ -47,8 +51,14 @@ function fromFortio(doc: unknown, id: string, label: string | undefined): Import
   const byClass: Record<string, number> = {};
   const transport: Record<string, number> = {};
   const statusCodes: Record<string, number> = {};
+  const health = f.grpcMethod === GRPC_HEALTH_CHECK;
   for (const [code, n] of Object.entries(f.retCodes)) {
-    if (code === '-1') transport.socket = (transport.socket ?? 0) + n;
+    if (f.protocol === 'grpc') {
+      // Classed as our own gRPC runs are (outcomeClassOf): an OK call is SERVING for the health check, OK otherwise
+      // (fortio keys an OK ping or custom call SERVING); fortio's ERROR holds every failed call, whatever its status.
+      const cls = code === 'SERVING' || code === 'OK' ? (health ? 'SERVING' : 'OK') : code;
+      byClass[cls] = (byClass[cls] ?? 0) + n;
+    } else if (code === '-1') transport.socket = (transport.socket ?? 0) + n;
     else {
       statusCodes[code] = n;
       byClass[`${code[0]}xx`] = (byClass[`${code[0]}xx`] ?? 0) + n;
@@ -56,6 +66,7 @@ function fromFortio(doc: unknown, id: string, label: string | undefined): Import
   }
   const warnings = [
     NO_HISTOGRAM,
+    ...((f.retCodes[FORTIO_GRPC_ERROR] ?? 0) > 0 ? [`fortio's gRPC result counts every failed call as ${FORTIO_GRPC_ERROR}: their gRPC status (UNIMPLEMENTED, UNAVAILABLE, …) and whether they got an answer are not in the document`] : []),
     "fortio's latencies are from each actual send: not corrected for coordinated omission",
     ...(f.latencyMs.percentiles['p99.9'] === undefined ? ['p99.9: not in the document'] : []),
     ...f.inconsistencies.map((i) => `the document is inconsistent: ${i}`),
@@ -78,13 +89,15 @@ function fromFortio(doc: unknown, id: string, label: string | undefined): Import
       status: 'completed',
       label: label ?? (f.labels || 'imported fortio run'),
       url: f.url,
-      connections: f.threads,
+      connections: f.connections,
       rps: f.requestedQps === null ? null : Math.round(f.requestedQps),
       durationSeconds: Math.round(f.actualDurationMs / 1000),
       startedAt: f.startTime.toISOString(),
       finishedAt: new Date(f.startTime.getTime() + f.actualDurationMs).toISOString(),
       summary,
       error: null,
+      protocol: f.protocol,
+      ...(f.protocol === 'grpc' ? { streams: f.streams ?? 1, ...(f.grpcMethod ? { grpcMethod: f.grpcMethod } : {}) } : {}),
       imported: { format: 'fortio', ...(f.version ? { tool: `fortio ${f.version}` } : { tool: 'fortio' }) },
     },
     result: { imported: 'fortio', document: doc },
@@ -112,6 +125,9 @@ function fromSmp(doc: unknown, id: string, label: string | undefined): ImportedR
   if (!started) throw new ImportFormatError('document.startTime', 'required: an RFC 3339 timestamp');
   const ended = tsIso(m.end_time);
   const labels = (m.labels ?? {}) as Record<string, string>;
+  // SMP has no protocol field; our exports label it. Without the label the run's protocol is not recorded.
+  const protocol = labels.protocol;
+  if (protocol !== undefined && !SMP_PROTOCOLS.includes(protocol as SmpProtocol)) throw new ImportFormatError('document.labels.protocol', `expected ${SMP_PROTOCOLS.join(', ')} (got "${protocol.slice(0, 20)}")`);
   const summary: Schemas['BenchmarkSummary'] = {
     requests: null,
     errors: null,
@@ -140,6 +156,7 @@ function fromSmp(doc: unknown, id: string, label: string | undefined): ImportedR
       finishedAt: ended,
       summary,
       error: null,
+      ...(protocol !== undefined ? { protocol: protocol as SmpProtocol } : {}),
       imported: { format: 'smp', ...(labels.engine || labels.tool ? { tool: labels.engine || labels.tool } : {}) },
     },
     result: { imported: 'smp', document: doc },

@@ -16,8 +16,7 @@ import { loadWire, resolveOptions } from '../loadgen/options.js';
 import type { GeneratorMessage, GeneratorReport } from '../loadgen/protocol.js';
 import { fromResultDocument, toResultDocument, type ResultDocument } from '../loadgen/reports/smp.js';
 import { mergeReports, outcomeOf, type IntervalStat, type LoadResult } from '../loadgen/result.js';
-import { sampleSizeWarnings } from '../loadgen/reports/sample-size.js';
-import { wireWarnings } from '../loadgen/reports/wire-warnings.js';
+import { runWarnings } from '../loadgen/reports/run-warnings.js';
 import { adaptiveSummary, attachSlo, chosenStep, findMaxRate, type AdaptiveResult } from '../loadgen/adaptive.js';
 import { parseSlo, SloSyntaxError, type Slo } from '../loadgen/slo.js';
 import { resolveSessionTarget } from '../requests/target-policy.js';
@@ -119,7 +118,7 @@ function latencyMs(h: Histogram): NonNullable<Schemas['BenchmarkSummary']['uncor
 
 export function summaryOf(r: LoadResult): Schemas['BenchmarkSummary'] {
   const o = outcomeOf(r);
-  const warnings = [...wireWarnings(r), ...sampleSizeWarnings(r)];
+  const warnings = runWarnings(r);
   return {
     requests: r.responses,
     errors: o.errors,

@@ -1,6 +1,7 @@
 // The engine-neutral result of a load test, and the exact merge of generator reports into one.
 import { createLatencyHistogram, decodeHistogram, type Histogram } from './histogram.js';
 import type { GeneratorReport, RunCounts } from './protocol.js';
+import { grpcOutcomeName, GRPC_HEALTH_CHECK } from './grpc-client.js';
 
 export type LoadModel = 'open' | 'closed';
 
@@ -170,6 +171,22 @@ export function statusClassOf(code: string): string {
   return 'other';
 }
 
+/**
+ * The classes a success is counted in: 2xx (and wrk's '1xx-3xx') for HTTP; for gRPC the status OK, named SERVING for
+ * the health check (grpc-client.ts grpcOutcomeName). The site's "Errors (by class)" column leaves out the same ones.
+ */
+export const SUCCESS_CLASSES: readonly string[] = ['2xx', SUCCESS_ONLY_CLASS, 'OK', 'SERVING'];
+
+/**
+ * The class a run's status key is counted in: for HTTP its status class (statusClassOf); for gRPC the name of the
+ * outcome a gRPC user reads — OK/SERVING, the grpc-status name (UNIMPLEMENTED, UNAVAILABLE, …), the health serving
+ * status (NOT_SERVING, …), or HTTP_<status> for a plain HTTP answer without a grpc-status.
+ */
+export function outcomeClassOf(code: string, wire?: LoadResult['wire']): string {
+  if (wire?.protocol !== 'grpc' || !/^\d+$/.test(code)) return statusClassOf(code);
+  return grpcOutcomeName(Number(code), (wire.grpcMethod ?? GRPC_HEALTH_CHECK) === GRPC_HEALTH_CHECK);
+}
+
 /** What became of the measured requests: successes, errors by status class and by transport failure kind. */
 export interface RunOutcome {
   /** Requests that got a response or failed without one (cancelled in-flight requests excluded). */
@@ -179,7 +196,7 @@ export interface RunOutcome {
   errors: number;
   /** successes / requests (1 when there were no requests, and null when nothing was measured). */
   successRate: number | null;
-  /** Responses per status class ('2xx', '5xx', …), successes included. */
+  /** Responses per status class ('2xx', '5xx', …; for gRPC 'OK', 'UNAVAILABLE', … — outcomeClassOf), successes included. */
   byClass: Record<string, number>;
   /** Non-2xx responses. */
   statusErrors: number;
@@ -188,12 +205,12 @@ export interface RunOutcome {
   transportErrors: number;
 }
 
-export function outcomeOf(r: Pick<LoadResult, 'statusCodes' | 'errors'>): RunOutcome {
+export function outcomeOf(r: Pick<LoadResult, 'statusCodes' | 'errors'> & Partial<Pick<LoadResult, 'wire'>>): RunOutcome {
   const byClass: Record<string, number> = {};
   let responses = 0;
   let successes = 0;
   for (const [code, n] of Object.entries(r.statusCodes)) {
-    const cls = statusClassOf(code);
+    const cls = outcomeClassOf(code, r.wire);
     byClass[cls] = (byClass[cls] ?? 0) + n;
     responses += n;
     if (isSuccessStatus(code)) successes += n;

@@ -100,7 +100,8 @@ test('fortio\'s own result JSON (from its README, vendored) reads by the same se
   assert.equal(readFortioResult({ ...doc, RetCodes: { '200': 2, '503': 1, '-1': 1 } }).errors, 2);
   assert.equal(readFortioResult({ ...doc, RetCodes: { '418': 4 } }).errors, 0, 'fortio passes 418');
   assert.throws(() => readFortioResult({ ...doc, DurationHistogram: { ...doc.DurationHistogram, Count: -1 } }), (e: Error) => e instanceof FortioFormatError && /^DurationHistogram\.Count:/.test(e.message));
-  assert.throws(() => readFortioResult({ ...doc, RunType: 'GRPC Ping' }), /RunType: only HTTP/);
+  assert.throws(() => readFortioResult({ ...doc, RunType: 'TCP' }), /RunType: expected "HTTP" or one of fortio's gRPC run types/);
+  assert.throws(() => readFortioResult({ ...doc, H2: 'yes' }), /H2: expected true or false/);
   assert.throws(() => readFortioResult({ ...doc, RetCodes: { OK: 1 } }), /RetCodes\.OK/);
 });
 

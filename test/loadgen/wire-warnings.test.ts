@@ -9,6 +9,11 @@ import type net from 'node:net';
 import { runLoadTest } from '../../playground-server/loadgen/coordinator.js';
 import { toText } from '../../playground-server/loadgen/reports/text.js';
 import { wireWarnings } from '../../playground-server/loadgen/reports/wire-warnings.js';
+import { outcomeOf } from '../../playground-server/loadgen/result.js';
+import { toResultDocument } from '../../playground-server/loadgen/reports/smp.js';
+import { toFortioJson } from '../../playground-server/loadgen/reports/fortio.js';
+import { validateFortioResult, validateResultDocument } from '../../playground-server/loadgen/reports/validate.js';
+import { summaryOf } from '../../playground-server/benchmarks/session-benchmark.js';
 
 const SHORT = { connections: 1, rps: 20, durationMs: 500, warmupMs: 0, timeoutMs: 2000 };
 
@@ -68,6 +73,53 @@ test('gRPC against an h2c server that is not gRPC: a plain HTTP status, or a 200
     assert.deepEqual(unimplemented.map((w) => w.replace(/×\d+/, '×N')), ['gRPC calls failed with UNIMPLEMENTED ×N (/pkg.Svc/Nope)']);
     assert.deepEqual(wireWarnings(await runLoadTest({ url: srv.url, protocol: 'grpc', ...SHORT })), [], 'a healthy gRPC server: nothing to say');
     assert.deepEqual(wireWarnings(await runLoadTest({ url: srv.url, protocol: 'h2', ...SHORT })), [], 'h2 is HTTP: a 404 or 200 is its own answer');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('gRPC failures are classed by gRPC status name, the same in the summary, the text report and both exports, which carry the wire warnings', async () => {
+  const srv = await serve(h2Server());
+  try {
+    const unimplemented = await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/pkg.Svc/Nope', ...SHORT });
+    const n = unimplemented.statusCodes['1012'];
+    assert.ok(n > 0, JSON.stringify(unimplemented.statusCodes));
+    assert.deepEqual(outcomeOf(unimplemented).byClass, { UNIMPLEMENTED: n });
+    assert.deepEqual(summaryOf(unimplemented).errorsByClass, { UNIMPLEMENTED: n });
+    assert.match(toText(unimplemented), new RegExp(`^Errors {6}${n}: ${n} non-2xx responses? \\(UNIMPLEMENTED: ${n}\\)`, 'm'));
+    const doc = toResultDocument(unimplemented);
+    assert.deepEqual(doc.playground.outcome?.byClass, { UNIMPLEMENTED: n });
+    const warning = `gRPC calls failed with UNIMPLEMENTED ×${n} (/pkg.Svc/Nope)`;
+    assert.ok(doc.playground.warnings?.includes(warning), JSON.stringify(doc.playground.warnings));
+    assert.deepEqual(validateResultDocument(JSON.parse(JSON.stringify(doc))).errors, []);
+    const fortio = toFortioJson(unimplemented);
+    assert.ok(fortio.Warnings?.includes(warning), JSON.stringify(fortio.Warnings));
+    assert.deepEqual(validateFortioResult(JSON.parse(JSON.stringify(fortio))).errors, []);
+
+    const healthy = await runLoadTest({ url: srv.url, protocol: 'grpc', ...SHORT });
+    assert.deepEqual(Object.keys(outcomeOf(healthy).byClass), ['SERVING'], 'an OK health check is SERVING');
+    assert.doesNotMatch(toText(healthy), /^Errors .*\(SERVING/m, 'a success class is not listed as an error');
+
+    const notGrpc = await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/plain.Http/Get', ...SHORT });
+    assert.deepEqual(Object.keys(outcomeOf(notGrpc).byClass), ['HTTP_404']);
+    assert.ok(toResultDocument(notGrpc).playground.warnings?.some((w) => /^not gRPC: /.test(w)), 'the "not gRPC" warning is exported');
+
+    const h2 = await runLoadTest({ url: `${srv.url}/plain.Http/Get`, protocol: 'h2', ...SHORT });
+    assert.deepEqual(Object.keys(outcomeOf(h2).byClass), ['4xx'], 'HTTP runs keep their status classes');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('an h2 run against an HTTP/1.1-only server: the "no answer over HTTP/2" warning is in the playground and fortio exports', async () => {
+  const srv = await serve(http.createServer((_req, res) => res.end('http/1.1 only')));
+  try {
+    const r = await runLoadTest({ url: srv.url, protocol: 'h2', ...SHORT });
+    const [warning] = wireWarnings(r);
+    assert.match(warning, /^no answer over HTTP\/2/);
+    assert.ok(toResultDocument(r).playground.warnings?.includes(warning), 'playground export');
+    assert.ok(toFortioJson(r).Warnings?.includes(warning), 'fortio export');
+    assert.equal((toFortioJson(r) as unknown as { H2?: boolean }).H2, true, "fortio's H2 says the run spoke HTTP/2");
   } finally {
     await srv.close();
   }

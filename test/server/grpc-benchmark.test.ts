@@ -59,7 +59,14 @@ async function grpcRun(extra: Record<string, unknown>) {
   assert.equal(bench.status, 'completed', bench.error);
   const exported = await rest(fx.url, 'GET', `/api/session/benchmarks/${bench.id}/export?format=fortio`, { token: s.token });
   assert.equal(exported.status, 200, exported.text);
-  return { bench, fortio: exported.body.document as { RunType: string; RetCodes: Record<string, number>; DurationHistogram: { Count: number } } };
+  return { bench, fortio: exported.body.document as { RunType: string; RetCodes: Record<string, number>; DurationHistogram: { Count: number }; NumThreads: number } };
+}
+
+/** Our fortio export imported back: a gRPC run with fortio's counts, its method and streams from the document. */
+async function importBack(fortio: unknown) {
+  const res = await rest(fx.url, 'POST', '/api/session/benchmarks/import', { token: s.token, body: { format: 'fortio', document: fortio } });
+  assert.equal(res.status, 200, res.text);
+  return res.body;
 }
 
 test("protocol grpc, default method: fortio's health server answers SERVING through the sidecars; fortio JSON says GRPC Health for ''", { timeout: 90_000 }, async () => {
@@ -72,6 +79,11 @@ test("protocol grpc, default method: fortio's health server answers SERVING thro
   assert.equal(fortio.RunType, "GRPC Health for ''");
   assert.deepEqual(fortio.RetCodes, { SERVING: bench.summary.requests });
   assert.equal(fortio.DurationHistogram.Count, bench.summary.requests);
+  assert.deepEqual(bench.summary.errorsByClass, { SERVING: bench.summary.requests }, 'a gRPC run is classed by what a gRPC user reads');
+  const back = await importBack(fortio);
+  assert.deepEqual([back.protocol, back.grpcMethod, back.streams, back.connections], ['grpc', '/grpc.health.v1.Health/Check', 1, 1]);
+  assert.deepEqual([back.summary.requests, back.summary.errors, back.summary.successRate], [bench.summary.requests, 0, 1]);
+  assert.deepEqual(back.summary.errorsByClass, bench.summary.errorsByClass);
 });
 
 test('protocol grpc, fgrpc.PingServer/Ping with a payload: every ping answered OK; fortio JSON says GRPC Ping PayloadLength=3', { timeout: 90_000 }, async () => {
@@ -82,8 +94,13 @@ test('protocol grpc, fgrpc.PingServer/Ping with a payload: every ping answered O
   assert.ok(bench.summary.requests > 0, JSON.stringify(bench.summary));
   assert.deepEqual(bench.summary.statusCodes, { '200': bench.summary.requests }, JSON.stringify(bench.summary));
   assert.equal(fortio.RunType, 'GRPC Ping PayloadLength=3');
-  // fortio's runner counts an OK ping as SERVING (GRPCRunnerResults.Run).
+  // fortio's runner counts an OK ping as SERVING (GRPCRunnerResults.Run), and a thread per stream.
   assert.deepEqual(fortio.RetCodes, { SERVING: bench.summary.requests });
+  assert.equal(fortio.NumThreads, 2);
+  assert.deepEqual(bench.summary.errorsByClass, { OK: bench.summary.requests });
+  const back = await importBack(fortio);
+  assert.deepEqual([back.protocol, back.grpcMethod, back.streams, back.connections], ['grpc', '/fgrpc.PingServer/Ping', 2, 1]);
+  assert.deepEqual(back.summary.errorsByClass, { OK: bench.summary.requests }, 'an OK ping is OK, not SERVING, on both sides');
 });
 
 test('protocol grpc, an unknown method: every call an error, counted ERROR as fortio counts failed calls', { timeout: 90_000 }, async () => {
@@ -93,4 +110,16 @@ test('protocol grpc, an unknown method: every call an error, counted ERROR as fo
   assert.deepEqual(bench.summary.statusCodes, { '1012': bench.summary.requests }, JSON.stringify(bench.summary));
   assert.equal(fortio.RunType, 'Custom GRPC Method /fortio.PingServer/Ping and Payload ');
   assert.deepEqual(fortio.RetCodes, { ERROR: bench.summary.requests });
+  const n = bench.summary.requests;
+  assert.deepEqual(bench.summary.errorsByClass, { UNIMPLEMENTED: n }, 'the error class is the gRPC status name, not "other"');
+  // The playground export carries the wire warning the page shows, and the same classes.
+  const doc = (await rest(fx.url, 'GET', `/api/session/benchmarks/${bench.id}/export?format=playground`, { token: s.token })).body.document;
+  assert.ok(doc.playground.warnings.includes(`gRPC calls failed with UNIMPLEMENTED ×${n} (/fortio.PingServer/Ping)`), JSON.stringify(doc.playground.warnings));
+  assert.deepEqual(bench.summary.warnings.filter((w: string) => /^gRPC calls failed/.test(w)), doc.playground.warnings.filter((w: string) => /^gRPC calls failed/.test(w)));
+  assert.deepEqual(doc.playground.outcome.byClass, { UNIMPLEMENTED: n });
+  // Imported back from fortio's JSON: every call an error, classed ERROR (fortio does not keep the status).
+  const back = await importBack(fortio);
+  assert.deepEqual([back.protocol, back.grpcMethod], ['grpc', '/fortio.PingServer/Ping']);
+  assert.deepEqual([back.summary.requests, back.summary.errors, back.summary.successRate, back.summary.errorsByClass], [n, n, 0, { ERROR: n }]);
+  assert.ok(back.summary.warnings.some((w: string) => /counts every failed call as ERROR/.test(w)), JSON.stringify(back.summary.warnings));
 });

@@ -11,7 +11,7 @@ import { fortioGrpcRunType } from './fortio-grpc-run-type.js';
 import { mergeHistograms, recordedBuckets, summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
 import { transportErrorCount, type LoadResult } from '../result.js';
-import { sampleSizeWarnings } from './sample-size.js';
+import { runWarnings } from './run-warnings.js';
 
 export interface FortioBucket {
   Start: number;
@@ -113,7 +113,7 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
     const key = grpc ? FORTIO_GRPC_ERROR : '-1';
     retCodes[key] = (retCodes[key] ?? 0) + transportErrors;
   }
-  const warnings = sampleSizeWarnings(r);
+  const warnings = runWarnings(r);
   return {
     RunType: 'HTTP',
     Labels: labels,
@@ -139,6 +139,9 @@ export function toFortioJson(r: LoadResult, labels = ''): FortioHttpRunnerResult
     AbortOn: 0,
     UncorrectedDurationHistogram: fortioHistogram(r.latency.uncorrected),
     ...(warnings.length ? { Warnings: warnings } : {}),
-    ...(grpc ? { RunType: fortioGrpcRunType(grpc.grpcMethod ?? GRPC_HEALTH_CHECK, grpc.grpcMessage), Destination: r.url, Streams: grpc.streamsPerConnection } : {}),
+    // fortio's HTTPOptions.H2: the run spoke HTTP/2 (its fast client speaks HTTP/1.1 only, so fortio writes false).
+    ...(r.wire?.protocol === 'h2' ? { H2: true } : {}),
+    // fortio's gRPC runner counts a thread per stream (NumThreads = connections × streams) and writes Destination.
+    ...(grpc ? { RunType: fortioGrpcRunType(grpc.grpcMethod ?? GRPC_HEALTH_CHECK, grpc.grpcMessage), NumThreads: r.connections * grpc.streamsPerConnection, Destination: r.url, Streams: grpc.streamsPerConnection } : {}),
   };
 }

@@ -12,7 +12,7 @@ import type { RunCounts } from '../protocol.js';
 import type { MeshMark } from '../meshmark.js';
 import type { AdaptiveSummary } from '../adaptive.js';
 import { outcomeOf, type LoadResult, type NotMeasured, type RunOutcome } from '../result.js';
-import { sampleSizeWarnings } from './sample-size.js';
+import { runWarnings } from './run-warnings.js';
 
 export const SMP_VERSION = 'v0.0.1';
 
@@ -82,7 +82,7 @@ export type PlaygroundExtension = Pick<
     outcome?: RunOutcome;
     /** What the engine could not measure (shown as "not measured", never as 0). */
     notMeasured?: NotMeasured[];
-    /** Percentiles the sample is too small for, and other caveats about the numbers. */
+    /** What the wire outcomes say about the target ("not gRPC", …), percentiles the sample is too small for (run-warnings.ts). */
     warnings?: string[];
     /** The mesh the run went through (SMP ServiceMeshConfig-like), detected through the Kubernetes API. */
     mesh?: { name: string; type: string; version: string; proxyBuild?: string; meshBuild?: string; detectedFrom: string[] };
@@ -168,7 +168,7 @@ export function toPlaygroundExtension(r: LoadResult): PlaygroundExtension {
     },
     outcome: outcomeOf(r),
     notMeasured: r.notMeasured ?? [],
-    warnings: sampleSizeWarnings(r),
+    warnings: runWarnings(r),
     scheduled: r.scheduled,
     sent: r.sent,
     responses: r.responses,

@@ -3,9 +3,8 @@
 // 1/(1-Percentile)), values in milliseconds.
 import { summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
-import { outcomeOf, type IntervalStat, type LoadResult } from '../result.js';
-import { sampleSizeWarnings } from './sample-size.js';
-import { wireWarnings } from './wire-warnings.js';
+import { outcomeOf, SUCCESS_CLASSES, type IntervalStat, type LoadResult } from '../result.js';
+import { runWarnings } from './run-warnings.js';
 
 const fmtMs = (us: number): string => (us / 1000).toFixed(3);
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -15,9 +14,9 @@ function counts(rec: Record<string, number>): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
-/** ' (5xx: 400)' — the error classes among the responses. */
+/** ' (5xx: 400)', ' (UNIMPLEMENTED: 3)' — the error classes among the responses. */
 function classList(byClass: Record<string, number>): string {
-  const errs = Object.entries(byClass).filter(([k]) => k !== '2xx' && k !== '1xx-3xx');
+  const errs = Object.entries(byClass).filter(([k]) => !SUCCESS_CLASSES.includes(k));
   return errs.length ? ` (${errs.map(([k, v]) => `${k}: ${v}`).join(', ')})` : '';
 }
 
@@ -67,7 +66,7 @@ export function toText(r: LoadResult): string {
   lines.push('');
   lines.push(`Latency spectrum (${r.correctedForCoordinatedOmission ? 'corrected for coordinated omission' : 'uncorrected'}), ms:`);
   lines.push(percentileSpectrum(r.latency.corrected).trimEnd());
-  for (const w of [...wireWarnings(r), ...sampleSizeWarnings(r)]) lines.push(`warning: ${w}`);
+  for (const w of runWarnings(r)) lines.push(`warning: ${w}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
 }

@@ -90,11 +90,17 @@ function successRate(s: Schemas['BenchmarkSummary'] | null | undefined): string 
   return s.successRate === null ? 'n/a' : `${Math.round(s.successRate * 10000) / 100}%`;
 }
 
-/** '400: 5xx 400' — failed requests by status class (every class but 2xx) and by failure without a response. */
+/** The classes successes are counted in: 2xx (wrk's 1xx-3xx) for HTTP, OK (SERVING for the health check) for gRPC. */
+const SUCCESS_CLASSES = new Set(['2xx', '1xx-3xx', 'OK', 'SERVING']);
+
+/**
+ * '400: 5xx 400', '3: UNIMPLEMENTED 3' — failed requests by status class (gRPC: by status name; every class but a
+ * success one) and by failure without a response.
+ */
 function errorsByClass(s: Schemas['BenchmarkSummary'] | null | undefined): string {
   if (!s) return '—';
   const parts = [
-    ...Object.entries(s.errorsByClass ?? {}).filter(([k]) => k !== '2xx').map(([k, v]) => `${k} ${v}`),
+    ...Object.entries(s.errorsByClass ?? {}).filter(([k]) => !SUCCESS_CLASSES.has(k)).map(([k, v]) => `${k} ${v}`),
     ...Object.entries(s.transportErrors ?? {}).map(([k, v]) => `${k} ${v}`),
   ];
   if (s.errors === null) return '—';
