@@ -1,7 +1,7 @@
 // The shared shape of the sample apps: an HTTP server on the container's listen address that writes one
 // access-log line per request, stops promptly (open connections are closed), and has a tiny router.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import type { Workload, WorkloadContext } from '../runtime/workload.js';
 
 export interface AppRequest {
@@ -38,11 +38,13 @@ export function httpWorkload(ctx: WorkloadContext, port: number, handler: Handle
 }
 
 /**
- * Start and stop for an HTTP server on the container's listen address: start resolves once it listens
- * (logging `<logPrefix>listening on host:port`), stop closes open connections at once so it is prompt.
+ * Start and stop for a server (HTTP/1.1 or HTTP/2) on the container's listen address: start resolves once it listens
+ * and logs `announce` — a prefix for `listening on host:port`, or the app's own line made from host and port (null:
+ * none) — and
+ * stop closes open connections (and with them HTTP/2 sessions) at once so it is prompt.
  * Every accepted connection passes the pod's network check first (NetworkPolicy, runtime/network).
  */
-export function listeningWorkload(ctx: WorkloadContext, server: Server, port: number, logPrefix = ''): Pick<Workload, 'start' | 'stop'> {
+export function listeningWorkload(ctx: WorkloadContext, server: NetServer, port: number, announce: string | ((host: string, port: number) => string | null) = ''): Pick<Workload, 'start' | 'stop'> {
   ctx.network.guard(server);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
@@ -55,7 +57,8 @@ export function listeningWorkload(ctx: WorkloadContext, server: Server, port: nu
         server.once('error', reject);
         server.listen({ host: ctx.listenHost, port }, () => {
           server.off('error', reject);
-          ctx.log(`${logPrefix}listening on ${ctx.listenHost}:${port}`);
+          const line = typeof announce === 'string' ? `${announce}listening on ${ctx.listenHost}:${port}` : announce(ctx.listenHost, port);
+          if (line !== null) ctx.log(line);
           resolve();
         });
       }),

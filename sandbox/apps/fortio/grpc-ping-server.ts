@@ -8,12 +8,13 @@
 // "unknown service X" / "unknown method M for service X"; gzip-compressed requests are accepted (fortio registers
 // grpc-go's gzip codec) and answered gzip-compressed as grpc-go does. Not served: the reflection service fortio also
 // registers (its calls get Unimplemented) and TLS (-cert/-key).
-import { constants, createServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import { constants, createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
 import { encodeGrpcMessage, GRPC_MAX_MESSAGE_BYTES } from '../gateway-echo/grpc-wire.js';
+import { listeningWorkload } from '../http-workload.js';
 import { FORTIO_VERSION } from './fortio-log.js';
 
 /** fortio's default gRPC port (fnet.DefaultGRPCPort). */
@@ -252,31 +253,10 @@ export class FortioGrpcServer {
 /** The gRPC listener of a fortio container on its listen address, guarded like every listener of the pod. */
 export function fortioGrpcWorkload(ctx: WorkloadContext, port = FORTIO_GRPC_PORT): Pick<Workload, 'start' | 'stop'> {
   const grpc = new FortioGrpcServer();
-  const server = ctx.network.guard(createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } }));
+  const server = createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } });
   server.on('stream', (stream, headers) => grpc.serve(stream, headers));
   server.on('sessionError', () => {});
-  const sessions = new Set<ServerHttp2Session>();
-  server.on('session', (s) => {
-    sessions.add(s);
-    s.on('error', () => {});
-    s.once('close', () => sessions.delete(s));
-  });
-  return {
-    start: () =>
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: ctx.listenHost, port }, () => {
-          server.off('error', reject);
-          // fnet.Listen's line, as fortio's JSON logger prints it.
-          ctx.log(`{"ts":${(Date.now() / 1000).toFixed(6)},"level":"info","r":1,"file":"network.go","line":147,"msg":"Fortio ${FORTIO_VERSION} grpc '${FORTIO_HEALTH_SERVICE}' server listening on tcp ${ctx.listenHost}:${port}"}`);
-          resolve();
-        });
-      }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sessions) s.destroy();
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-      }),
-  };
+  server.on('session', (s) => s.on('error', () => {}));
+  // fnet.Listen's line, as fortio's JSON logger prints it.
+  return listeningWorkload(ctx, server, port, (host: string) => `{"ts":${(Date.now() / 1000).toFixed(6)},"level":"info","r":1,"file":"network.go","line":147,"msg":"Fortio ${FORTIO_VERSION} grpc '${FORTIO_HEALTH_SERVICE}' server listening on tcp ${host}:${port}"}`);
 }

@@ -6,6 +6,7 @@
 import { constants, createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Workload, WorkloadContext } from '../../runtime/workload.js';
+import { listeningWorkload } from '../http-workload.js';
 import { Field, line } from './echo-protocol.js';
 import { decodeMessageField, ECHO_METHOD_PATH, ECHO_SERVICE, encodeGrpcMessage, encodeMessageField, frameMessage, GRPC_MAX_MESSAGE_BYTES, isMetadataHeader, parseFrames } from './grpc-wire.js';
 
@@ -99,31 +100,11 @@ function serveCall(cfg: GrpcEchoConfig, stream: ServerHttp2Stream, headers: Inco
 
 /** One gRPC port of the echo server on the container's listen address (guarded like every listener of the pod). */
 export function grpcEchoWorkload(ctx: WorkloadContext, cfg: GrpcEchoConfig): Pick<Workload, 'start' | 'stop'> {
-  const server = ctx.network.guard(createServer());
+  const server = createServer();
   // node passes the header fields as received as a 4th argument (its typings stop at 3): repeated metadata keys
   // stay separate values, as grpc-go's metadata keeps them.
   const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders?: string[]) => serveCall(cfg, stream, headers, rawHeaders ?? []);
   server.on('stream', onStream as (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number) => void);
   server.on('sessionError', () => {});
-  const sessions = new Set<{ destroy(): void }>();
-  server.on('session', (s) => {
-    sessions.add(s);
-    s.once('close', () => sessions.delete(s));
-  });
-  return {
-    start: () =>
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: ctx.listenHost, port: cfg.port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sessions) s.destroy();
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-      }),
-  };
+  return listeningWorkload(ctx, server, cfg.port, () => null);
 }
