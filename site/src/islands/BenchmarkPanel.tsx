@@ -84,7 +84,7 @@ function erroredField(err: PlaygroundError): string | null {
 
 const signed = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v > 0 ? '+' : ''}${+v.toFixed(3)}`);
 
-/** '80%' of requests answered 2xx ('—' before a result). */
+/** '80%' of requests answered 2xx (gRPC: OK, SERVING for the health check; '—' before a result). */
 function successRate(s: Schemas['BenchmarkSummary'] | null | undefined): string {
   if (!s || s.successRate === undefined) return '—';
   return s.successRate === null ? 'n/a' : `${Math.round(s.successRate * 10000) / 100}%`;
@@ -294,7 +294,7 @@ export default function BenchmarkPanel() {
         <section className="panel" aria-labelledby="summary-h">
           <h2 id="summary-h">Summary (SMP latencies_ms)</h2>
           <div className="table-wrap" tabIndex={0}><table data-testid="bench-summary">
-            <thead><tr><th scope="col">Run</th><th scope="col">Requests (count)</th><th scope="col">Rate (req/s)</th><th scope="col">p50 (ms)</th><th scope="col">p90 (ms)</th><th scope="col">p99 (ms)</th><th scope="col">p99.9 (ms)</th><th scope="col">max (ms)</th><th scope="col">Success (2xx)</th><th scope="col">Errors (by class)</th><th scope="col">Export</th></tr></thead>
+            <thead><tr><th scope="col">Run</th><th scope="col">Requests (count)</th><th scope="col">Rate (req/s)</th><th scope="col">p50 (ms)</th><th scope="col">p90 (ms)</th><th scope="col">p99 (ms)</th><th scope="col">p99.9 (ms)</th><th scope="col">max (ms)</th><th scope="col">Success (2xx; gRPC OK)</th><th scope="col">Errors (by class)</th><th scope="col">Export</th></tr></thead>
             <tbody>
               {shownRuns.map((r) => (
                 <tr key={r.id}>
