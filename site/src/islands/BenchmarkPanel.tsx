@@ -9,6 +9,7 @@ import { playground, PlaygroundError } from '../client/playground-client.ts';
 import type { Schemas } from '../../../openapi/types.ts';
 import { LatencyHistogram, PercentileSpectrum, type Bucket, type Series } from './charts.tsx';
 import MeshMarkNote from './MeshMarkNote.tsx';
+import { errorsByClassText } from '../lib/benchmarks/errors-by-class.ts';
 import SloSearch, { sloProblem } from './SloSearch.tsx';
 
 interface FortioDoc { DurationHistogram?: { Data: Bucket[] | null } }
@@ -88,23 +89,6 @@ const signed = (v: number | null | undefined) => (v === null || v === undefined 
 function successRate(s: Schemas['BenchmarkSummary'] | null | undefined): string {
   if (!s || s.successRate === undefined) return '—';
   return s.successRate === null ? 'n/a' : `${Math.round(s.successRate * 10000) / 100}%`;
-}
-
-/** The classes successes are counted in: 2xx (wrk's 1xx-3xx) for HTTP, OK (SERVING for the health check) for gRPC. */
-const SUCCESS_CLASSES = new Set(['2xx', '1xx-3xx', 'OK', 'SERVING']);
-
-/**
- * '400: 5xx 400', '3: UNIMPLEMENTED 3' — failed requests by status class (gRPC: by status name; every class but a
- * success one) and by failure without a response.
- */
-function errorsByClass(s: Schemas['BenchmarkSummary'] | null | undefined): string {
-  if (!s) return '—';
-  const parts = [
-    ...Object.entries(s.errorsByClass ?? {}).filter(([k]) => !SUCCESS_CLASSES.has(k)).map(([k, v]) => `${k} ${v}`),
-    ...Object.entries(s.transportErrors ?? {}).map(([k, v]) => `${k} ${v}`),
-  ];
-  if (s.errors === null) return '—';
-  return parts.length ? `${s.errors}: ${parts.join(', ')}` : String(s.errors);
 }
 
 /** Runs grouped by the mesh they went through ('sandbox v1', 'istio 1.24.2', 'none (no sidecar)', 'not recorded'). */
@@ -307,7 +291,7 @@ export default function BenchmarkPanel() {
                   <td>{r.summary?.latencyMs.p999 ?? '—'}</td>
                   <td>{r.summary?.latencyMs.max ?? '—'}</td>
                   <td data-testid="bench-success">{successRate(r.summary)}</td>
-                  <td data-testid="bench-errors">{errorsByClass(r.summary)}</td>
+                  <td data-testid="bench-errors">{errorsByClassText(r.summary)}</td>
                   <td className="nowrap">
                     {(['smp', 'fortio', 'playground'] as const).map((f) => (
                       <button key={f} type="button" className="icon-btn" onClick={() => void playground.call('exportBenchmark', { id: r.id, format: f }).then((d) => download(`${r.id}.${f}.json`, d.document), (err) => setError((err as Error).message))}>{f.toUpperCase()}</button>
