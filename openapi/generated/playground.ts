@@ -933,7 +933,7 @@ export interface components {
         BenchmarkSummary: {
             /** @description Responses (any status). null: the source did not carry it (an imported SMP result has no counts). */
             requests: number | null;
-            /** @description Failed requests: non-2xx responses and requests without a response. null: the source did not carry it. */
+            /** @description Failed requests: non-2xx responses (gRPC: calls not OK, or not SERVING for the health check) and requests without a response. null: the source did not carry it. */
             errors: number | null;
             actualRps: number;
             latencyMs: {
@@ -960,7 +960,7 @@ export interface components {
             correctedForCoordinatedOmission?: boolean;
             /** @description Sends the schedule intended that were never made (backlog overflow, or still queued at the end). */
             droppedSends?: number;
-            /** @description Requests answered with a 2xx over all measured requests (null: none measured). */
+            /** @description Requests answered with a 2xx (gRPC: calls answered OK, SERVING for the health check) over all measured requests (null: none measured). */
             successRate?: number | null;
             /** @description Responses per status class (`2xx`, `4xx`, `5xx`, …); every class but 2xx counts as an error, as fortio counts them. gRPC runs: per outcome as a gRPC user reads it — `OK` (`SERVING` for the health check) are the successes; `UNIMPLEMENTED`, `UNAVAILABLE`, `NOT_SERVING`, … (and `HTTP_<status>` for a plain HTTP answer; `ERROR` in an imported fortio gRPC run, which does not tell the status) are errors. */
             errorsByClass?: {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bench } from './run-bench.js';
 import { spawnEchoTarget, type EchoTarget } from '../../playground-server/loadgen/echo-target.js';
@@ -145,6 +145,24 @@ test('every generator transport runs from / and from an installed package, on th
     assert.equal(last.responses, 50);
   } finally {
     rmSync(prefix, { recursive: true, force: true });
+  }
+});
+
+test('a generator started through a symlinked directory (npm link, a linked dist/) runs and answers, not exits silent', async () => {
+  const located = locateBundle('generator', 'generator-main');
+  assert.ok(located.ok, JSON.stringify(located));
+  const dir = mkdtempSync(join(tmpdir(), 'playground-linked-'));
+  try {
+    const linked = join(dir, 'loadgen');
+    symlinkSync(dirname(located.file), linked);
+    const port = await closedPort();
+    const spec = { protocol: 'mesh-playground.loadgen/v1', generatorId: 0, url: `http://127.0.0.1:${port}/`, method: 'GET', headers: {}, totalRps: 10, stride: 1, phase: 0, connections: 1, durationMs: 200, warmupMs: 0, timeoutMs: 1000 };
+    const g = await playground(join(linked, 'generator-main.mjs'), [], '/', { ...process.env, LOADGEN_SPEC: JSON.stringify(spec) });
+    const last = JSON.parse(g.stdout.trim().split('\n').at(-1) || '{}');
+    assert.equal(last.type, 'error', `stdout: ${JSON.stringify(g.stdout)} stderr: ${g.stderr}`);
+    assert.match(last.message, /cannot connect to 127\.0\.0\.1:\d+/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -86,7 +86,8 @@ test('gRPC failures are classed by gRPC status name, the same in the summary, th
     assert.ok(n > 0, JSON.stringify(unimplemented.statusCodes));
     assert.deepEqual(outcomeOf(unimplemented).byClass, { UNIMPLEMENTED: n });
     assert.deepEqual(summaryOf(unimplemented).errorsByClass, { UNIMPLEMENTED: n });
-    assert.match(toText(unimplemented), new RegExp(`^Errors {6}${n}: ${n} non-2xx responses? \\(UNIMPLEMENTED: ${n}\\)`, 'm'));
+    assert.match(toText(unimplemented), new RegExp(`^Errors {6}${n}: ${n} non-OK answers? \\(UNIMPLEMENTED: ${n}\\)`, 'm'));
+    assert.match(toText(unimplemented), new RegExp(`^Success {5}0% \\(0 of ${n} calls got OK\\)$`, 'm'), 'a gRPC run speaks of calls and OK, not of 2xx');
     const doc = toResultDocument(unimplemented);
     assert.deepEqual(doc.playground.outcome?.byClass, { UNIMPLEMENTED: n });
     const warning = `gRPC calls failed with UNIMPLEMENTED ×${n} (/pkg.Svc/Nope)`;
@@ -99,6 +100,8 @@ test('gRPC failures are classed by gRPC status name, the same in the summary, th
     const healthy = await runLoadTest({ url: srv.url, protocol: 'grpc', ...SHORT });
     assert.deepEqual(Object.keys(outcomeOf(healthy).byClass), ['SERVING'], 'an OK health check is SERVING');
     assert.doesNotMatch(toText(healthy), /^Errors .*\(SERVING/m, 'a success class is not listed as an error');
+    assert.match(toText(healthy), /^Success {5}100% \(\d+ of \d+ calls got SERVING\)$/m, 'the health check succeeds as SERVING');
+    assert.match(toText(healthy), /^Errors {6}0: 0 non-SERVING answers;/m);
 
     const notGrpc = await runLoadTest({ url: srv.url, protocol: 'grpc', grpcMethod: '/plain.Http/Get', ...SHORT });
     assert.deepEqual(Object.keys(outcomeOf(notGrpc).byClass), ['HTTP_404']);

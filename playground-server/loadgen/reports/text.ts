@@ -3,7 +3,8 @@
 // 1/(1-Percentile)), values in milliseconds.
 import { summarize, type Histogram } from '../histogram.js';
 import { formatDuration } from '../options.js';
-import { outcomeOf, SUCCESS_CLASSES, type IntervalStat, type LoadResult } from '../result.js';
+import { GRPC_OK_STATUS } from '../grpc-client.js';
+import { outcomeClassOf, outcomeOf, SUCCESS_CLASSES, type IntervalStat, type LoadResult } from '../result.js';
 import { runWarnings } from './run-warnings.js';
 
 const fmtMs = (us: number): string => (us / 1000).toFixed(3);
@@ -49,11 +50,14 @@ export function toText(r: LoadResult): string {
   lines.push(`Target      ${r.wire?.protocol === 'grpc' ? 'POST' : r.method} ${r.url}  [engine ${r.engine}]${wire}`);
   lines.push(`Requested   ${rate} for ${formatDuration(r.requestedDurationMs)} after ${formatDuration(r.warmupMs)} warm-up; ${plural(r.connections, 'connection')}, ${plural(r.generators, 'generator')}`);
   lines.push(`Achieved    ${r.actualRps.toFixed(1)} rps over ${formatDuration(r.actualDurationMs)}; ${r.responses} responses${r.cancelled ? ' (CANCELLED: partial result)' : ''}`);
-  const rateText = o.successRate === null ? 'no requests' : `${pct(o.successRate)} (${o.successes} of ${o.requests} requests got a 2xx)`;
+  // gRPC runs speak of calls and of the status a gRPC user reads (OK; SERVING for the health check: outcomeClassOf).
+  const grpc = r.wire?.protocol === 'grpc';
+  const okName = grpc ? outcomeClassOf(String(GRPC_OK_STATUS), r.wire) : '2xx';
+  const rateText = o.successRate === null ? 'no requests' : `${pct(o.successRate)} (${o.successes} of ${o.requests} ${grpc ? 'calls' : 'requests'} got ${grpc ? okName : 'a 2xx'})`;
   lines.push(`Success     ${rateText}`);
   lines.push(`Status      ${counts(o.byClass)}  [${counts(r.statusCodes)}]${notMeasured.has('statusCodes') ? ' (per-status codes not measured by this engine)' : ''}`);
   const transport = notMeasured.has('transportErrors') ? 'not measured by this engine' : counts(o.transport);
-  lines.push(`Errors      ${o.errors}${notMeasured.has('transportErrors') ? '+' : ''}: ${o.statusErrors} non-2xx response${o.statusErrors === 1 ? '' : 's'}${classList(o.byClass)}; without a response: ${transport}`);
+  lines.push(`Errors      ${o.errors}${notMeasured.has('transportErrors') ? '+' : ''}: ${o.statusErrors} non-${okName} ${grpc ? 'answer' : 'response'}${o.statusErrors === 1 ? '' : 's'}${classList(o.byClass)}; without a response: ${transport}`);
   if (notMeasured.has('sendSchedule')) lines.push(`Sends       ${r.sent} sent; late and dropped sends not measured by this engine (no schedule of intended sends)`);
   else lines.push(`Sends       scheduled ${r.scheduled}, sent ${r.sent}, late (>1 ms) ${r.lateSends}, dropped ${r.droppedSends}, max send delay ${fmtMs(r.maxSendDelayMicros)} ms`);
   if (r.cpuMsPer1kRequests !== undefined) lines.push(`CPU         ${r.cpuMsPer1kRequests.toFixed(1)} ms per 1,000 requests (the generators' own CPU)`);

@@ -9,6 +9,7 @@ import { playground, PlaygroundError } from '../client/playground-client.ts';
 import type { Schemas } from '../../../openapi/types.ts';
 import { LatencyHistogram, PercentileSpectrum, type Bucket, type Series } from './charts.tsx';
 import MeshMarkNote from './MeshMarkNote.tsx';
+import { errorsByClassText } from '../lib/benchmarks/errors-by-class.ts';
 import SloSearch, { sloProblem } from './SloSearch.tsx';
 
 interface FortioDoc { DurationHistogram?: { Data: Bucket[] | null } }
@@ -84,27 +85,10 @@ function erroredField(err: PlaygroundError): string | null {
 
 const signed = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v > 0 ? '+' : ''}${+v.toFixed(3)}`);
 
-/** '80%' of requests answered 2xx ('—' before a result). */
+/** '80%' of requests answered 2xx (gRPC: OK, SERVING for the health check; '—' before a result). */
 function successRate(s: Schemas['BenchmarkSummary'] | null | undefined): string {
   if (!s || s.successRate === undefined) return '—';
   return s.successRate === null ? 'n/a' : `${Math.round(s.successRate * 10000) / 100}%`;
-}
-
-/** The classes successes are counted in: 2xx (wrk's 1xx-3xx) for HTTP, OK (SERVING for the health check) for gRPC. */
-const SUCCESS_CLASSES = new Set(['2xx', '1xx-3xx', 'OK', 'SERVING']);
-
-/**
- * '400: 5xx 400', '3: UNIMPLEMENTED 3' — failed requests by status class (gRPC: by status name; every class but a
- * success one) and by failure without a response.
- */
-function errorsByClass(s: Schemas['BenchmarkSummary'] | null | undefined): string {
-  if (!s) return '—';
-  const parts = [
-    ...Object.entries(s.errorsByClass ?? {}).filter(([k]) => !SUCCESS_CLASSES.has(k)).map(([k, v]) => `${k} ${v}`),
-    ...Object.entries(s.transportErrors ?? {}).map(([k, v]) => `${k} ${v}`),
-  ];
-  if (s.errors === null) return '—';
-  return parts.length ? `${s.errors}: ${parts.join(', ')}` : String(s.errors);
 }
 
 /** Runs grouped by the mesh they went through ('sandbox v1', 'istio 1.24.2', 'none (no sidecar)', 'not recorded'). */
@@ -294,7 +278,7 @@ export default function BenchmarkPanel() {
         <section className="panel" aria-labelledby="summary-h">
           <h2 id="summary-h">Summary (SMP latencies_ms)</h2>
           <div className="table-wrap" tabIndex={0}><table data-testid="bench-summary">
-            <thead><tr><th scope="col">Run</th><th scope="col">Requests (count)</th><th scope="col">Rate (req/s)</th><th scope="col">p50 (ms)</th><th scope="col">p90 (ms)</th><th scope="col">p99 (ms)</th><th scope="col">p99.9 (ms)</th><th scope="col">max (ms)</th><th scope="col">Success (2xx)</th><th scope="col">Errors (by class)</th><th scope="col">Export</th></tr></thead>
+            <thead><tr><th scope="col">Run</th><th scope="col">Requests (count)</th><th scope="col">Rate (req/s)</th><th scope="col">p50 (ms)</th><th scope="col">p90 (ms)</th><th scope="col">p99 (ms)</th><th scope="col">p99.9 (ms)</th><th scope="col">max (ms)</th><th scope="col">Success (2xx; gRPC OK)</th><th scope="col">Errors (by class)</th><th scope="col">Export</th></tr></thead>
             <tbody>
               {shownRuns.map((r) => (
                 <tr key={r.id}>
@@ -307,7 +291,7 @@ export default function BenchmarkPanel() {
                   <td>{r.summary?.latencyMs.p999 ?? '—'}</td>
                   <td>{r.summary?.latencyMs.max ?? '—'}</td>
                   <td data-testid="bench-success">{successRate(r.summary)}</td>
-                  <td data-testid="bench-errors">{errorsByClass(r.summary)}</td>
+                  <td data-testid="bench-errors">{errorsByClassText(r.summary)}</td>
                   <td className="nowrap">
                     {(['smp', 'fortio', 'playground'] as const).map((f) => (
                       <button key={f} type="button" className="icon-btn" onClick={() => void playground.call('exportBenchmark', { id: r.id, format: f }).then((d) => download(`${r.id}.${f}.json`, d.document), (err) => setError((err as Error).message))}>{f.toUpperCase()}</button>
