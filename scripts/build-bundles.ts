@@ -5,8 +5,8 @@
 // project files it was built from; prebuilt/bundles.js treats a bundle older than any of them as stale.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { isMainModule } from '../playground-server/loadgen/main-module.js';
 import { BUNDLE_INPUTS, PREBUILT_BUNDLES, packagePath, type BundleName } from '../prebuilt/bundles.js';
 
 /**
@@ -74,7 +74,7 @@ export const buildGeneratorBundle = (): Promise<BuiltFile[]> => buildBundle('gen
 /** The sandbox's data-plane worker into dist/mesh/. */
 export const buildDataPlaneBundle = (): Promise<BuiltFile[]> => buildBundle('data-plane');
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   for (const name of Object.keys(PREBUILT_BUNDLES) as BundleName[])
     for (const o of await buildBundle(name)) process.stdout.write(`${name} bundle: ${o.file} (${(o.bytes / 1024).toFixed(0)} KiB)\n`);
 }

@@ -8,8 +8,7 @@
 // With PLAYGROUND_GENERATOR_LIMITS=session (set in the Docker image, whose Job pods learners can write by
 // hand) a spec over the playground's benchmark limits is refused (exit 2, an error line naming the limit).
 import { createInterface } from 'node:readline';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { isMainModule } from './main-module.js';
 import { hostGenerator } from './generator-host.js';
 import { generatorSpecOverLimits } from '../benchmarks/limits.js';
 import { parseGeneratorSpec, type CoordinatorMessage } from './protocol.js';
@@ -70,18 +69,8 @@ async function runAsProcess(args: string[], env: NodeJS.ProcessEnv): Promise<num
   return ok ? 0 : 1;
 }
 
-// Node loads the main module by its real path (import.meta.url), while argv[1] keeps the path it was started by: compare
-// real paths, or a generator started through a symlink (npm link, a linked dist/) would exit 0 having printed nothing.
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathOr(process.argv[1])).href) {
+if (isMainModule(import.meta.url)) {
   void generatorMain(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
-}
-
-function realpathOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
